@@ -1,0 +1,41 @@
+from oslo_context import context
+from oslo_db.sqlalchemy import enginefacade
+
+from heat_snapshots.common import policy
+
+
+@enginefacade.transaction_context_provider
+class RequestContext(context.RequestContext):
+    """The caller of a request, carried from the API over RPC to the engine.
+
+    ``is_admin`` follows the policy rule ``context_is_admin`` so that an
+    operator's Heat policy file decides who is an admin here too.
+    """
+
+    def __init__(self, is_admin=None, **kwargs):
+        super().__init__(**kwargs)
+        if is_admin is None:
+            is_admin = policy.check_is_admin(self)
+        self.is_admin = is_admin
+
+    def can(self, action, target=None, fatal=True):
+        """Whether the policy allows ``action``; raises when ``fatal``."""
+        if target is None:
+            target = {'project_id': self.project_id,
+                      'user_id': self.user_id}
+        return policy.authorize(self, action, target, do_raise=fatal)
+
+    def to_dict(self):
+        values = super().to_dict()
+        values['is_admin'] = self.is_admin
+        return values
+
+    @classmethod
+    def from_dict(cls, values, **kwargs):
+        kwargs.setdefault('is_admin', values.get('is_admin'))
+        return super().from_dict(values, **kwargs)
+
+
+def get_admin_context():
+    """A context for the engine's own work (recovery, reconciling)."""
+    return RequestContext(is_admin=True, overwrite=False)

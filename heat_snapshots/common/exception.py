@@ -1,0 +1,156 @@
+"""The errors heat-snapshots raises, each with its HTTP status.
+
+Class names are Heat's where Heat defines the error, because the API
+reports the class name as ``error.type`` and clients match on it. The status
+is mapped here, once; the API fault handler only reads ``code``.
+"""
+
+from http import client as http_client
+
+
+class HeatSnapshotsException(Exception):
+    """Base class: ``msg_fmt`` is formatted with the keyword arguments."""
+
+    msg_fmt = 'An unknown exception occurred.'
+    code = http_client.INTERNAL_SERVER_ERROR
+    # The name reported as error.type when it must differ from the class.
+    error_type = None
+    # Whether the message is safe to show to API callers.
+    safe = True
+
+    def __init__(self, message=None, **kwargs):
+        self.kwargs = kwargs
+        if message is None:
+            try:
+                message = self.msg_fmt % kwargs
+            except (KeyError, TypeError):
+                # A wrong format argument must not hide the real error.
+                message = self.msg_fmt
+        self.message = str(message)
+        super().__init__(self.message)
+
+    @property
+    def type_name(self):
+        return self.error_type or type(self).__name__
+
+
+class Invalid(HeatSnapshotsException):
+    msg_fmt = 'Invalid input: %(reason)s'
+    code = http_client.BAD_REQUEST
+
+
+class NotAuthorized(HeatSnapshotsException):
+    msg_fmt = 'Access was denied to this resource.'
+    code = http_client.FORBIDDEN
+
+
+class NotFound(HeatSnapshotsException):
+    msg_fmt = 'The resource could not be found.'
+    code = http_client.NOT_FOUND
+
+
+class Conflict(HeatSnapshotsException):
+    msg_fmt = 'The request conflicts with the current state.'
+    code = http_client.CONFLICT
+
+
+class ServiceUnavailable(HeatSnapshotsException):
+    msg_fmt = 'The service is unavailable: %(reason)s'
+    code = http_client.SERVICE_UNAVAILABLE
+
+
+# --- Heat's own errors, with Heat's names and messages -------------------
+
+class Forbidden(NotAuthorized):
+    error_type = 'HTTPForbidden'
+
+
+class PolicyNotAuthorized(NotAuthorized):
+    msg_fmt = 'Policy doesn\'t allow %(action)s to be performed.'
+    error_type = 'Forbidden'
+
+
+class EntityNotFound(NotFound):
+    msg_fmt = 'The %(entity)s (%(name)s) could not be found.'
+
+
+class StackNotFound(EntityNotFound):
+    error_type = 'EntityNotFound'
+
+    def __init__(self, stack_name):
+        super().__init__(entity='Stack', name=stack_name)
+
+
+class SnapshotIdNotFound(NotFound):
+    msg_fmt = 'Snapshot with id %(snapshot_id)s not found'
+    error_type = 'NotFound'
+
+
+class SnapshotNotFound(NotFound):
+    msg_fmt = ('The Snapshot (%(snapshot)s) for Stack (%(stack)s) could '
+               'not be found.')
+
+
+class ResourceNotFound(EntityNotFound):
+    error_type = 'EntityNotFound'
+
+    def __init__(self, resource_name):
+        super().__init__(entity='Resource', name=resource_name)
+
+
+class ActionInProgress(Conflict):
+    msg_fmt = ('Stack %(stack_name)s already has an action (%(action)s) in '
+               'progress.')
+
+
+class StackExists(Conflict):
+    msg_fmt = 'The Stack (%(stack_name)s) already exists.'
+
+
+class NotSupported(Invalid):
+    msg_fmt = '%(feature)s is not supported.'
+
+
+class RequestLimitExceeded(Invalid):
+    msg_fmt = 'Request limit exceeded: %(message)s'
+
+
+class InvalidTemplate(Invalid):
+    msg_fmt = 'The template is invalid: %(reason)s'
+    error_type = 'StackValidationFailed'
+
+
+class InvalidParameter(Invalid):
+    msg_fmt = 'Parameter \'%(name)s\' is invalid: %(reason)s'
+    error_type = 'StackValidationFailed'
+
+
+class BadRequest(Invalid):
+    msg_fmt = ('The server could not comply with the request since it is '
+               'either malformed or otherwise incorrect.')
+    error_type = 'HTTPBadRequest'
+
+
+# --- engine internals ----------------------------------------------------
+
+class ResourceFailure(HeatSnapshotsException):
+    """A resource plugin reports that its step failed."""
+
+    msg_fmt = '%(reason)s'
+
+
+class OperationTimeout(HeatSnapshotsException):
+    msg_fmt = '%(operation)s timed out after %(seconds)s seconds'
+
+
+class StackLockHeld(Conflict):
+    """Another engine holds the stack: the caller sees Heat's 409."""
+
+    msg_fmt = ('Stack %(stack_name)s already has an action (%(action)s) in '
+               'progress.')
+    error_type = 'ActionInProgress'
+
+
+class EngineTimeout(ServiceUnavailable):
+    msg_fmt = ('The engine did not answer within %(seconds)s seconds; no '
+               'engine may be running.')

@@ -1,0 +1,57 @@
+"""Policy enforcement: Heat's rule names, defaults in code."""
+
+from oslo_config import cfg
+from oslo_policy import policy
+
+from heat_snapshots.common import exception
+from heat_snapshots import policies
+
+CONF = cfg.CONF
+_ENFORCER = None
+
+
+def reset():
+    global _ENFORCER
+    if _ENFORCER:
+        _ENFORCER.clear()
+        _ENFORCER = None
+
+
+def init(conf=CONF, policy_file=None, rules=None,
+         suppress_deprecation_warnings=False):
+    global _ENFORCER
+    if not _ENFORCER:
+        _ENFORCER = policy.Enforcer(conf, policy_file=policy_file,
+                                    rules=rules)
+        _ENFORCER.suppress_deprecation_warnings = \
+            suppress_deprecation_warnings
+        _ENFORCER.register_defaults(policies.list_rules())
+    return _ENFORCER
+
+
+def get_enforcer():
+    """The enforcer for oslopolicy-* tools (oslo.policy.enforcer)."""
+    CONF([], project='heat')
+    return init()
+
+
+def authorize(context, action, target, do_raise=True):
+    """Check ``action`` for the caller ``context`` on ``target``.
+
+    :raises: PolicyNotAuthorized when ``do_raise`` and the check fails.
+    """
+    enforcer = init()
+    credentials = context.to_policy_values()
+    try:
+        return enforcer.authorize(
+            action, target, credentials, do_raise=do_raise,
+            exc=exception.PolicyNotAuthorized, action=action)
+    except policy.PolicyNotRegistered:
+        raise exception.PolicyNotAuthorized(action=action)
+
+
+def check_is_admin(context):
+    enforcer = init()
+    credentials = context.to_policy_values()
+    target = {'project_id': context.project_id}
+    return enforcer.authorize('context_is_admin', target, credentials)

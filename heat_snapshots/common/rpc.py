@@ -1,0 +1,63 @@
+"""oslo.messaging set-up shared by the API and the engine."""
+
+from oslo_config import cfg
+import oslo_messaging as messaging
+from oslo_messaging.rpc import dispatcher
+
+from heat_snapshots.common import context as hs_context
+from heat_snapshots.common import exception
+
+CONF = cfg.CONF
+TRANSPORT = None
+
+# Exceptions from these modules are re-raised as themselves on the caller's
+# side, so the API maps them to Heat's codes without a lookup table.
+ALLOWED_EXMODS = [exception.__name__]
+
+def is_in_process(conf=CONF):
+    return (conf.transport_url or '').startswith('fake:')
+
+
+def init(conf=CONF):
+    global TRANSPORT
+    if TRANSPORT is None:
+        TRANSPORT = messaging.get_rpc_transport(
+            conf, allowed_remote_exmods=ALLOWED_EXMODS)
+    return TRANSPORT
+
+
+def cleanup():
+    global TRANSPORT
+    if TRANSPORT is not None:
+        TRANSPORT.cleanup()
+        TRANSPORT = None
+
+
+class RequestContextSerializer(messaging.Serializer):
+    """Sends the caller's context with every call."""
+
+    def serialize_entity(self, context, entity):
+        return entity
+
+    def deserialize_entity(self, context, entity):
+        return entity
+
+    def serialize_context(self, context):
+        return context.to_dict()
+
+    def deserialize_context(self, context):
+        return hs_context.RequestContext.from_dict(context)
+
+
+def get_client(target, version_cap=None, timeout=None):
+    return messaging.get_rpc_client(
+        init(), target, version_cap=version_cap,
+        serializer=RequestContextSerializer(), timeout=timeout)
+
+
+def get_server(target, endpoints):
+    access_policy = dispatcher.DefaultRPCAccessPolicy
+    return messaging.get_rpc_server(
+        init(), target, endpoints, executor='threading',
+        serializer=RequestContextSerializer(),
+        access_policy=access_policy)

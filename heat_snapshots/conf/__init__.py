@@ -1,0 +1,24 @@
+"""Configuration of heat-snapshots.
+
+Options are read from heat.conf (project ``heat``), so a deployment keeps one
+file for Heat and for us. ``CONF`` is the global object every service uses;
+each group lives in its own module with ``register_opts`` and ``list_opts``.
+"""
+
+from oslo_config import cfg
+
+from heat_snapshots.conf import api
+from heat_snapshots.conf import database
+from heat_snapshots.conf import engine
+from heat_snapshots.conf import messaging
+from heat_snapshots.conf import paths
+from heat_snapshots.conf import upgrade_levels
+
+CONF = cfg.CONF
+
+paths.register_opts(CONF)
+engine.register_opts(CONF)
+api.register_opts(CONF)
+database.register_opts(CONF)
+upgrade_levels.register_opts(CONF)
+messaging.register_opts(CONF)

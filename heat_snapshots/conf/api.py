@@ -1,0 +1,45 @@
+from oslo_config import cfg
+
+GROUP = 'heat_snapshots_api'
+
+opts = [
+    cfg.HostAddressOpt('bind_host',
+                       default='127.0.0.1',
+                       help='Address the API listens on.'),
+    cfg.PortOpt('bind_port',
+                default=8044,
+                help='Port the API listens on. Heat uses 8004 and 8000, so '
+                     'the default does not clash with a Heat on the same '
+                     'host.'),
+    cfg.IntOpt('workers',
+               default=1,
+               min=1,
+               help='Number of API processes heat-snapshots-api starts.'),
+    cfg.IntOpt('threads',
+               default=32,
+               min=1,
+               help='Number of request threads in each API process.'),
+    cfg.StrOpt('auth_strategy',
+               default='keystone',
+               choices=[('keystone', 'Validate tokens with '
+                                     'keystonemiddleware auth_token.'),
+                        ('noauth', 'Take the identity from the X-Auth-User '
+                                   'and X-Auth-Project headers, as Heat\'s '
+                                   'noauth pipeline does. For development '
+                                   'and the embedded mode only.')],
+               help='How API callers are authenticated.'),
+    cfg.BoolOpt('allow_noauth_on_any_address',
+                default=False,
+                help='Let the API listen on a non-loopback address with '
+                     'auth_strategy = noauth. Anyone who reaches the port '
+                     'can then act as any project: only for isolated test '
+                     'networks.'),
+]
+
+
+def register_opts(conf):
+    conf.register_opts(opts, group=GROUP)
+
+
+def list_opts():
+    return {GROUP: opts}

@@ -1,0 +1,71 @@
+import socket
+
+from oslo_config import cfg
+
+GROUP = 'heat_snapshots'
+
+opts = [
+    cfg.StrOpt('host',
+               default=socket.gethostname(),
+               sample_default='<hostname>',
+               help='Name of this engine host, recorded with every lock and '
+                    'heartbeat it writes.'),
+    cfg.StrOpt('topic',
+               default='heat-snapshots-engine',
+               help='RPC topic the engines listen on.'),
+    cfg.StrOpt('stack_driver',
+               default='local',
+               help='Where stacks live: "local" (our own stack store, the '
+                    'embedded default) or "heat" (a Heat service reached '
+                    'through its REST API). Loaded from the '
+                    'heat_snapshots.stack_drivers entry point group.'),
+    cfg.IntOpt('max_snapshots_per_stack',
+               default=32,
+               min=-1,
+               help='Maximum number of snapshots of one stack; -1 means '
+                    'unlimited. Admin callers are exempt, as in Heat.'),
+    cfg.IntOpt('walk_concurrency',
+               default=10,
+               min=1,
+               help='Number of resources of one stack handled in parallel '
+                    'during a snapshot, restore or snapshot delete walk.'),
+    cfg.IntOpt('operation_workers',
+               default=16,
+               min=1,
+               help='Number of snapshot, restore and delete operations one '
+                    'engine process runs at the same time; further requests '
+                    'wait in a queue.'),
+    cfg.IntOpt('workers',
+               default=1,
+               min=1,
+               help='Number of engine processes heat-snapshots-engine '
+                    'starts.'),
+    cfg.IntOpt('action_timeout',
+               default=3600,
+               min=1,
+               help='Seconds a snapshot, restore or snapshot delete may run '
+                    'before it is failed.'),
+    cfg.FloatOpt('check_interval',
+                 default=0.05,
+                 min=0.001,
+                 help='Seconds before the first check that a resource has '
+                      'finished its snapshot, restore or delete; the wait '
+                      'grows by check_backoff up to check_interval_max.'),
+    cfg.FloatOpt('check_backoff',
+                 default=1.5,
+                 min=1.0,
+                 help='Factor by which the wait between completion checks '
+                      'grows.'),
+    cfg.FloatOpt('check_interval_max',
+                 default=2.0,
+                 min=0.01,
+                 help='Longest wait between two completion checks.'),
+]
+
+
+def register_opts(conf):
+    conf.register_opts(opts, group=GROUP)
+
+
+def list_opts():
+    return {GROUP: opts}

@@ -1,0 +1,28 @@
+"""oslo.messaging's [DEFAULT] options, shared with Heat.
+
+With no configuration the transport is the in-process one, which only
+heat-snapshots-all (API and engine in one process) can use; a deployment
+sets ``[DEFAULT] transport_url`` (Heat's heat.conf already does).
+"""
+
+from oslo_messaging import opts as messaging_opts
+
+IN_PROCESS_TRANSPORT_URL = 'fake:/'
+
+
+def _default_opts():
+    return dict(messaging_opts.list_opts())[None]
+
+
+def register_opts(conf):
+    conf.register_opts(_default_opts())
+    set_defaults(conf)
+
+
+def set_defaults(conf):
+    conf.set_default('transport_url', IN_PROCESS_TRANSPORT_URL)
+
+
+def list_opts():
+    # The generator lists oslo.messaging's own options from its namespace.
+    return {}

@@ -1,0 +1,23 @@
+"""Options for oslo-config-generator and the oslo_config sphinx extension."""
+
+from heat_snapshots.conf import api
+from heat_snapshots.conf import database
+from heat_snapshots.conf import engine
+from heat_snapshots.conf import messaging
+from heat_snapshots.conf import paths
+from heat_snapshots.conf import upgrade_levels
+
+_MODULES = (paths, engine, api, database, upgrade_levels)
+
+
+def list_opts():
+    groups = {}
+    for module in _MODULES:
+        for group, opts in module.list_opts().items():
+            groups.setdefault(group, []).extend(opts)
+    return sorted(groups.items())
+
+
+def set_defaults(conf):
+    """Defaults that differ from the libraries' own."""
+    messaging.set_defaults(conf)

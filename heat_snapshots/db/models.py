@@ -1,0 +1,179 @@
+"""SQLAlchemy models.
+
+Every table name starts with ``hs_`` so the schema can live in Heat's own
+database next to Heat's tables.
+"""
+
+from oslo_db.sqlalchemy import models
+from oslo_utils import timeutils
+import sqlalchemy as sa
+from sqlalchemy import orm
+
+from heat_snapshots.db import types
+
+TABLE_PREFIX = 'hs_'
+
+
+class Base(orm.DeclarativeBase):
+    pass
+
+
+class HasTimestamps(models.ModelBase):
+    """Created and updated times, in UTC, without tzinfo."""
+
+    created_at = sa.Column(sa.DateTime, default=timeutils.utcnow,
+                           nullable=False)
+    updated_at = sa.Column(sa.DateTime, onupdate=timeutils.utcnow)
+
+
+class Snapshot(HasTimestamps, Base):
+    __tablename__ = TABLE_PREFIX + 'snapshots'
+    __table_args__ = (
+        sa.Index('hs_snapshots_stack_id_created_at_idx',
+                 'stack_id', 'created_at'),
+        sa.Index('hs_snapshots_project_id_idx', 'project_id'),
+        sa.Index('hs_snapshots_status_idx', 'status'),
+    )
+
+    id = sa.Column(sa.String(36), primary_key=True)
+    name = sa.Column(sa.String(255))
+    stack_id = sa.Column(sa.String(36), nullable=False)
+    stack_name = sa.Column(sa.String(255), nullable=False)
+    project_id = sa.Column(sa.String(64), nullable=False)
+    action = sa.Column(sa.String(32), nullable=False)
+    status = sa.Column(sa.String(32), nullable=False)
+    status_reason = sa.Column(sa.Text)
+    data = sa.Column(types.Json)
+    engine_id = sa.Column(sa.String(255))
+
+    resources = orm.relationship(
+        'ResourceSnapshot', back_populates='snapshot',
+        cascade='all, delete-orphan', passive_deletes=True,
+        order_by='ResourceSnapshot.id')
+
+
+class ResourceSnapshot(HasTimestamps, Base):
+    """One resource's part of a snapshot, written as soon as it exists."""
+
+    __tablename__ = TABLE_PREFIX + 'resource_snapshots'
+    __table_args__ = (
+        sa.UniqueConstraint('snapshot_id', 'resource_name',
+                            name='hs_resource_snapshots_uniq_name'),
+    )
+
+    id = sa.Column(sa.Integer, primary_key=True, autoincrement=True)
+    snapshot_id = sa.Column(
+        sa.String(36),
+        sa.ForeignKey(TABLE_PREFIX + 'snapshots.id', ondelete='CASCADE',
+                      name='hs_resource_snapshots_snapshot_id_fkey'),
+        nullable=False)
+    resource_name = sa.Column(sa.String(255), nullable=False)
+    resource_type = sa.Column(sa.String(255), nullable=False)
+    physical_resource_id = sa.Column(sa.String(255))
+    action = sa.Column(sa.String(32), nullable=False)
+    status = sa.Column(sa.String(32), nullable=False)
+    status_reason = sa.Column(sa.Text)
+    data = sa.Column(types.Json)
+
+    snapshot = orm.relationship('Snapshot', back_populates='resources')
+
+
+class StackLock(HasTimestamps, Base):
+    """Keeps two operations off one stack; names the engine holding it."""
+
+    __tablename__ = TABLE_PREFIX + 'stack_locks'
+
+    stack_id = sa.Column(sa.String(36), primary_key=True)
+    engine_id = sa.Column(sa.String(36), nullable=False)
+    action = sa.Column(sa.String(32), nullable=False)
+
+
+class Engine(HasTimestamps, Base):
+    """A running engine and the last time it said it was alive."""
+
+    __tablename__ = TABLE_PREFIX + 'engines'
+
+    id = sa.Column(sa.String(36), primary_key=True)
+    host = sa.Column(sa.String(255), nullable=False)
+    pid = sa.Column(sa.Integer)
+    heartbeat_at = sa.Column(sa.DateTime, nullable=False)
+
+
+class LocalStack(HasTimestamps, Base):
+    """A stack of the ``local`` stack driver."""
+
+    __tablename__ = TABLE_PREFIX + 'local_stacks'
+    __table_args__ = (
+        sa.Index('hs_local_stacks_project_id_name_idx', 'project_id', 'name'),
+    )
+
+    id = sa.Column(sa.String(36), primary_key=True)
+    name = sa.Column(sa.String(255), nullable=False)
+    project_id = sa.Column(sa.String(64), nullable=False)
+    user_id = sa.Column(sa.String(64))
+    action = sa.Column(sa.String(32), nullable=False)
+    status = sa.Column(sa.String(32), nullable=False)
+    status_reason = sa.Column(sa.Text)
+    template = sa.Column(types.Json, nullable=False)
+    environment = sa.Column(types.Json, nullable=False)
+    files = sa.Column(types.Json, nullable=False)
+    tags = sa.Column(types.Json)
+    timeout_mins = sa.Column(sa.Integer)
+    disable_rollback = sa.Column(sa.Boolean, nullable=False, default=True)
+    outputs = sa.Column(types.Json)
+    deleted_at = sa.Column(sa.DateTime)
+
+    resources = orm.relationship(
+        'LocalResource', back_populates='stack',
+        cascade='all, delete-orphan', passive_deletes=True,
+        order_by='LocalResource.id')
+
+
+class LocalResource(HasTimestamps, Base):
+    """A resource of a ``local`` stack."""
+
+    __tablename__ = TABLE_PREFIX + 'local_resources'
+    __table_args__ = (
+        sa.UniqueConstraint('stack_id', 'name',
+                            name='hs_local_resources_uniq_name'),
+    )
+
+    id = sa.Column(sa.Integer, primary_key=True, autoincrement=True)
+    stack_id = sa.Column(
+        sa.String(36),
+        sa.ForeignKey(TABLE_PREFIX + 'local_stacks.id', ondelete='CASCADE',
+                      name='hs_local_resources_stack_id_fkey'),
+        nullable=False)
+    name = sa.Column(sa.String(255), nullable=False)
+    type = sa.Column(sa.String(255), nullable=False)
+    physical_resource_id = sa.Column(sa.String(255))
+    action = sa.Column(sa.String(32), nullable=False)
+    status = sa.Column(sa.String(32), nullable=False)
+    status_reason = sa.Column(sa.Text)
+    # The definition as resolved at the last create or update.
+    properties = sa.Column(types.Json)
+    depends_on = sa.Column(types.Json)
+    # The resource's own data (resource_data in Heat's abandon format).
+    data = sa.Column(types.Json)
+    attributes = sa.Column(types.Json)
+    rsrc_metadata = sa.Column('metadata', types.Json)
+
+    stack = orm.relationship('LocalStack', back_populates='resources')
+
+
+class Artifact(HasTimestamps, Base):
+    """A physical artifact made by a snapshot in the local artifact store.
+
+    Stands in for a Cinder backup or a Glance image when there is no cloud,
+    so the bookkeeping that must never orphan one can be tested.
+    """
+
+    __tablename__ = TABLE_PREFIX + 'artifacts'
+    __table_args__ = (
+        sa.Index('hs_artifacts_snapshot_id_idx', 'snapshot_id'),
+    )
+
+    id = sa.Column(sa.String(36), primary_key=True)
+    snapshot_id = sa.Column(sa.String(36), nullable=False)
+    resource_name = sa.Column(sa.String(255), nullable=False)
+    content = sa.Column(types.Json)

@@ -1,0 +1,80 @@
+"""Engine objects as the dictionaries Heat's API returns.
+
+The engine sends these over RPC; the API only adds links, which need the
+request's URL.
+"""
+
+from oslo_utils import timeutils
+
+
+def format_time(value):
+    """ISO 8601 in UTC with a Z, as Heat prints it: 2015-09-01T20:57:55Z."""
+    if value is None:
+        return None
+    if value.tzinfo is not None:
+        value = timeutils.normalize_time(value)
+    return value.replace(microsecond=0).isoformat() + 'Z'
+
+
+def stack_identity(stack):
+    return {'tenant': stack.project_id, 'stack_name': stack.name,
+            'stack_id': stack.id, 'path': ''}
+
+
+def format_stack(stack, detail=True):
+    info = {
+        'id': stack.id,
+        'stack_name': stack.name,
+        'description': stack.description,
+        'creation_time': format_time(stack.created_at),
+        'updated_time': format_time(stack.updated_at),
+        'deletion_time': format_time(stack.deleted_at),
+        'stack_status': '%s_%s' % (stack.action, stack.status),
+        'stack_status_reason': stack.status_reason,
+        'stack_owner': None,
+        'parent': None,
+        'stack_user_project_id': stack.stack_user_project_id,
+        'tags': stack.tags or None,
+        'project': stack.project_id,
+        'stack_identity': stack_identity(stack),
+    }
+    if detail:
+        info.update({
+            'capabilities': [],
+            'notification_topics': [],
+            'disable_rollback': stack.disable_rollback,
+            'timeout_mins': stack.timeout_mins,
+            'template_description': stack.description,
+            'parameters': dict(stack.parameters or {}),
+            'outputs': list(stack.outputs or []),
+        })
+    return info
+
+
+def format_resource(stack, resource, required_by=()):
+    return {
+        'resource_name': resource.name,
+        'logical_resource_id': resource.name,
+        'physical_resource_id': resource.physical_resource_id or '',
+        'resource_type': resource.type,
+        'resource_status': '%s_%s' % (resource.action, resource.status),
+        'resource_status_reason': resource.status_reason or '',
+        'creation_time': format_time(resource.created_at),
+        'updated_time': format_time(resource.updated_at
+                                    or resource.created_at),
+        'required_by': sorted(required_by),
+        'stack_identity': stack_identity(stack),
+    }
+
+
+def format_snapshot(snapshot):
+    """The seven keys of Heat's snapshot object, in Heat's wire order."""
+    return {
+        'id': snapshot.id,
+        'name': snapshot.name,
+        'action': snapshot.action,
+        'status': snapshot.status,
+        'status_reason': snapshot.status_reason,
+        'data': snapshot.data,
+        'creation_time': format_time(snapshot.created_at),
+    }

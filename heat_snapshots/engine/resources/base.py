@@ -1,0 +1,46 @@
+"""The resource plugin interface.
+
+A plugin tells the engine how to snapshot, restore and forget the snapshot
+of one resource type. The engine calls, for one resource of one snapshot:
+
+* ``handle_snapshot()``: start the snapshot; returns the resource's data to
+  keep (for example ``{"backup_id": ...}``). The engine writes it to the
+  database before anything else happens, so nothing made is ever unknown.
+* ``check_snapshot_complete(data)``: polled with backoff until True; raise
+  ResourceFailure to fail the snapshot.
+* ``handle_restore(definition, data)``: return the resource's definition
+  (``{"type", "properties", ...}`` as in the template) rewritten so that the
+  stack update brings back the snapshotted state.
+* ``handle_delete_snapshot(data)`` and ``check_delete_snapshot_complete``:
+  remove what the snapshot made. Something already gone is not an error.
+"""
+
+from oslo_config import cfg
+
+CONF = cfg.CONF
+
+
+class ResourcePlugin:
+    """Defaults: the snapshot is the resource's own data, nothing to undo."""
+
+    def __init__(self, context, stack, resource, snapshot_id, conf=CONF):
+        self.context = context
+        self.stack = stack
+        self.resource = resource
+        self.snapshot_id = snapshot_id
+        self.conf = conf
+
+    def handle_snapshot(self):
+        return dict(self.resource.data or {})
+
+    def check_snapshot_complete(self, data):
+        return True
+
+    def handle_restore(self, definition, data):
+        return definition
+
+    def handle_delete_snapshot(self, data):
+        return None
+
+    def check_delete_snapshot_complete(self, data):
+        return True

@@ -1,0 +1,101 @@
+"""Client side of the engine RPC API.
+
+API version history:
+
+* 1.0 - Initial version: stack lookup and CRUD for stack drivers that
+  manage stacks, snapshot create, list, show, delete and restore.
+"""
+
+from oslo_config import cfg
+import oslo_messaging as messaging
+
+from heat_snapshots.common import exception
+from heat_snapshots.common import rpc
+
+CONF = cfg.CONF
+
+RPC_API_VERSION = '1.0'
+
+class EngineAPI:
+    """Every call the API makes to the engine."""
+
+    def __init__(self, timeout=None):
+        target = messaging.Target(topic=CONF.heat_snapshots.topic,
+                                  version=RPC_API_VERSION)
+        self.client = rpc.get_client(
+            target, version_cap=CONF.upgrade_levels.engine, timeout=timeout)
+
+    def _call(self, context, method, version='1.0', **kwargs):
+        cctxt = self.client.prepare(version=version)
+        try:
+            return cctxt.call(context, method, **kwargs)
+        except messaging.MessagingTimeout:
+            raise exception.EngineTimeout(
+                seconds=self.client.timeout or CONF.rpc_response_timeout)
+        except messaging.MessageDeliveryFailure as e:
+            raise exception.ServiceUnavailable(reason=str(e))
+
+    # --- stacks -----------------------------------------------------------
+
+    def identify_stack(self, context, stack_name_or_id):
+        return self._call(context, 'identify_stack',
+                          stack_name_or_id=stack_name_or_id)
+
+    def list_stacks(self, context, filters=None, limit=None):
+        return self._call(context, 'list_stacks', filters=filters,
+                          limit=limit)
+
+    def create_stack(self, context, stack_name, template, params, files,
+                     environment, args):
+        return self._call(context, 'create_stack', stack_name=stack_name,
+                          template=template, params=params, files=files,
+                          environment=environment, args=args)
+
+    def show_stack(self, context, stack_identity):
+        return self._call(context, 'show_stack',
+                          stack_identity=stack_identity)
+
+    def update_stack(self, context, stack_identity, template, params, files,
+                     environment, args, existing=False):
+        return self._call(context, 'update_stack',
+                          stack_identity=stack_identity, template=template,
+                          params=params, files=files,
+                          environment=environment, args=args,
+                          existing=existing)
+
+    def delete_stack(self, context, stack_identity):
+        return self._call(context, 'delete_stack',
+                          stack_identity=stack_identity)
+
+    def get_template(self, context, stack_identity):
+        return self._call(context, 'get_template',
+                          stack_identity=stack_identity)
+
+    def list_stack_resources(self, context, stack_identity):
+        return self._call(context, 'list_stack_resources',
+                          stack_identity=stack_identity)
+
+    # --- snapshots --------------------------------------------------------
+
+    def stack_snapshot(self, context, stack_identity, name):
+        return self._call(context, 'stack_snapshot',
+                          stack_identity=stack_identity, name=name)
+
+    def stack_list_snapshots(self, context, stack_identity):
+        return self._call(context, 'stack_list_snapshots',
+                          stack_identity=stack_identity)
+
+    def show_snapshot(self, context, stack_identity, snapshot_id):
+        return self._call(context, 'show_snapshot',
+                          stack_identity=stack_identity,
+                          snapshot_id=snapshot_id)
+
+    def delete_snapshot(self, context, stack_identity, snapshot_id):
+        return self._call(context, 'delete_snapshot',
+                          stack_identity=stack_identity,
+                          snapshot_id=snapshot_id)
+
+    def stack_restore(self, context, stack_identity, snapshot_id):
+        return self._call(context, 'stack_restore',
+                          stack_identity=stack_identity,
+                          snapshot_id=snapshot_id)

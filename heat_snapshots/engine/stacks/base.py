@@ -1,0 +1,122 @@
+"""The stack driver interface: where stacks live.
+
+The engine reads stacks and changes their state only through a driver. The
+``local`` driver keeps stacks in our own database; the ``heat`` driver talks
+to a Heat service. Stack CRUD (create, update, delete) is only offered by
+drivers whose ``manages_stacks`` is True.
+"""
+
+import abc
+import dataclasses
+import typing
+
+import stevedore
+
+NAMESPACE = 'heat_snapshots.stack_drivers'
+
+IN_PROGRESS = 'IN_PROGRESS'
+COMPLETE = 'COMPLETE'
+FAILED = 'FAILED'
+
+
+@dataclasses.dataclass
+class Resource:
+    name: str
+    type: str
+    physical_resource_id: typing.Optional[str] = None
+    action: str = 'INIT'
+    status: str = COMPLETE
+    status_reason: typing.Optional[str] = None
+    # Names of the resources this one needs: depends_on and every
+    # get_resource / get_attr reference.
+    requires: typing.List[str] = dataclasses.field(default_factory=list)
+    properties: dict = dataclasses.field(default_factory=dict)
+    data: dict = dataclasses.field(default_factory=dict)
+    attributes: dict = dataclasses.field(default_factory=dict)
+    metadata: dict = dataclasses.field(default_factory=dict)
+    created_at: typing.Any = None
+    updated_at: typing.Any = None
+
+
+@dataclasses.dataclass
+class Stack:
+    id: str
+    name: str
+    project_id: str
+    action: str
+    status: str
+    status_reason: typing.Optional[str] = None
+    template: dict = dataclasses.field(default_factory=dict)
+    environment: dict = dataclasses.field(default_factory=dict)
+    files: dict = dataclasses.field(default_factory=dict)
+    tags: typing.List[str] = dataclasses.field(default_factory=list)
+    stack_user_project_id: typing.Optional[str] = None
+    user_id: typing.Optional[str] = None
+    timeout_mins: typing.Optional[int] = None
+    disable_rollback: bool = True
+    outputs: typing.List[dict] = dataclasses.field(default_factory=list)
+    parameters: dict = dataclasses.field(default_factory=dict)
+    description: str = ''
+    created_at: typing.Any = None
+    updated_at: typing.Any = None
+    deleted_at: typing.Any = None
+    # None until asked for: reading resources costs a query.
+    resources: typing.Optional[typing.List[Resource]] = None
+
+    @property
+    def in_progress(self):
+        return self.status == IN_PROGRESS
+
+    def dependency_graph(self):
+        """{resource name: set of names it requires}."""
+        return {r.name: set(r.requires) for r in self.resources or ()}
+
+
+class StackDriver(metaclass=abc.ABCMeta):
+    manages_stacks = False
+
+    def __init__(self, conf):
+        self.conf = conf
+
+    @abc.abstractmethod
+    def find_stack(self, context, stack_name_or_id):
+        """The caller's live stack with this name or id, no resources.
+
+        :raises: StackNotFound naming ``stack_name_or_id``.
+        """
+
+    @abc.abstractmethod
+    def get_stack(self, context, stack_id, with_resources=True,
+                  show_deleted=False):
+        """The caller's stack by id (admins: any project's).
+
+        :raises: StackNotFound naming ``stack_id``.
+        """
+
+    @abc.abstractmethod
+    def set_stack_state(self, context, stack_id, action, status, reason):
+        """Show ``action``_``status`` on the stack (SNAPSHOT, RESTORE)."""
+
+    def set_resource_state(self, context, stack_id, resource_name, action,
+                           status, reason=None):
+        """Show a resource's progress; drivers that cannot may ignore it."""
+
+    @abc.abstractmethod
+    def restore(self, context, stack, template, environment, files,
+                resource_data):
+        """Update ``stack`` to a snapshot's template; blocks until done.
+
+        :param resource_data: {resource name: data recorded in the snapshot}
+            for drivers that can put a resource's data back directly.
+        :raises: ResourceFailure naming the resource that failed.
+        """
+
+    def list_stacks(self, context, **filters):
+        raise NotImplementedError()
+
+
+def load(conf):
+    manager = stevedore.DriverManager(
+        NAMESPACE, conf.heat_snapshots.stack_driver,
+        invoke_on_load=True, invoke_args=(conf,))
+    return manager.driver

@@ -1,0 +1,132 @@
+"""Walk a dependency graph, running independent nodes in parallel.
+
+Used by every engine walk (snapshot, restore, snapshot delete) and by the
+local stack driver's create, update and delete.
+"""
+
+import concurrent.futures
+import time
+
+from oslo_log import log as logging
+
+from heat_snapshots.common import exception
+
+LOG = logging.getLogger(__name__)
+
+
+class WalkFailed(exception.HeatSnapshotsException):
+    """A node failed; ``node`` names it and ``cause`` is its error."""
+
+    msg_fmt = '%(node)s: %(cause)s'
+
+    def __init__(self, node, cause):
+        self.node = node
+        self.cause = cause
+        super().__init__(node=node, cause=cause)
+
+
+def check_graph(graph):
+    """Raise InvalidTemplate for a missing node or a dependency cycle."""
+    for node, requires in graph.items():
+        for required in requires:
+            if required not in graph:
+                raise exception.InvalidTemplate(
+                    reason='Resource %s depends on %s, which does not '
+                           'exist' % (node, required))
+    done = set()
+    for start in graph:
+        if start in done:
+            continue
+        # Iterative depth-first search with an explicit path for cycles.
+        path, stack = [], [(start, iter(sorted(graph[start])))]
+        on_path = {start}
+        path.append(start)
+        while stack:
+            node, children = stack[-1]
+            child = next(children, None)
+            if child is None:
+                stack.pop()
+                path.pop()
+                on_path.discard(node)
+                done.add(node)
+            elif child in on_path:
+                cycle = path[path.index(child):] + [child]
+                raise exception.InvalidTemplate(
+                    reason='Circular dependency: %s' % ' -> '.join(cycle))
+            elif child not in done:
+                on_path.add(child)
+                path.append(child)
+                stack.append((child, iter(sorted(graph[child]))))
+
+
+def reverse(graph):
+    """The graph with every edge turned round (for deletes)."""
+    reversed_graph = {node: set() for node in graph}
+    for node, requires in graph.items():
+        for required in requires:
+            reversed_graph[required].add(node)
+    return reversed_graph
+
+
+def walk(graph, action, concurrency, deadline=None, name='walk'):
+    """Call ``action(node)`` for each node after all it requires are done.
+
+    :param graph: {node: iterable of nodes it requires}.
+    :param concurrency: most nodes in progress at once.
+    :param deadline: time.monotonic() value after which no node starts and
+        the walk raises OperationTimeout.
+    :raises: WalkFailed for the first node that failed, once the nodes
+        already running have finished; no further node is started.
+    """
+    pending = {node: set(requires) for node, requires in graph.items()}
+    check_graph(pending)
+    required_by = reverse(pending)
+    ready = sorted(node for node, requires in pending.items()
+                   if not requires)
+    failure = None
+    running = {}
+    with concurrent.futures.ThreadPoolExecutor(
+            max_workers=concurrency,
+            thread_name_prefix=name) as pool:
+        while (ready and failure is None) or running:
+            while ready and failure is None and len(running) < concurrency:
+                if deadline is not None and time.monotonic() > deadline:
+                    failure = exception.OperationTimeout(
+                        operation=name, seconds='the allowed')
+                    break
+                node = ready.pop(0)
+                running[pool.submit(action, node)] = node
+            if not running:
+                break
+            done, _ = concurrent.futures.wait(
+                running, return_when=concurrent.futures.FIRST_COMPLETED)
+            for future in done:
+                node = running.pop(future)
+                error = future.exception()
+                if error is not None:
+                    if failure is None:
+                        failure = WalkFailed(node, error)
+                    continue
+                for dependant in sorted(required_by[node]):
+                    pending[dependant].discard(node)
+                    if not pending[dependant]:
+                        ready.append(dependant)
+    if failure is not None:
+        raise failure
+
+
+def poll(check, deadline, conf, what):
+    """Call ``check()`` with a growing wait until it returns True.
+
+    :raises: OperationTimeout once ``deadline`` (time.monotonic()) passes.
+    """
+    interval = conf.heat_snapshots.check_interval
+    while not check():
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise exception.OperationTimeout(
+                operation=what,
+                seconds=conf.heat_snapshots.action_timeout)
+        time.sleep(min(interval, remaining))
+        interval = min(interval * conf.heat_snapshots.check_backoff,
+                       conf.heat_snapshots.check_interval_max)

@@ -1,0 +1,63 @@
+from oslo_policy import policy
+
+from heat_snapshots.policies import base
+
+POLICY_ROOT = 'stacks:%s'
+SNAPSHOT = POLICY_ROOT % 'snapshot'
+SHOW_SNAPSHOT = POLICY_ROOT % 'show_snapshot'
+LIST_SNAPSHOTS = POLICY_ROOT % 'list_snapshots'
+DELETE_SNAPSHOT = POLICY_ROOT % 'delete_snapshot'
+RESTORE_SNAPSHOT = POLICY_ROOT % 'restore_snapshot'
+
+_PATH = '/v1/{tenant_id}/stacks/{stack_name}/{stack_id}/snapshots'
+_DEPRECATED_REASON = 'Heat moved its snapshot rules to secure RBAC defaults.'
+
+
+def _deprecated(name):
+    return policy.DeprecatedRule(
+        name=name, check_str=base.RULE_DENY_STACK_USER,
+        deprecated_reason=_DEPRECATED_REASON, deprecated_since='2023.2')
+
+
+rules = [
+    policy.DocumentedRuleDefault(
+        name=SNAPSHOT,
+        check_str=base.PROJECT_MEMBER,
+        scope_types=['project'],
+        description='Snapshot stack.',
+        operations=[{'path': _PATH, 'method': 'POST'}],
+        deprecated_rule=_deprecated(SNAPSHOT)),
+    policy.DocumentedRuleDefault(
+        name=SHOW_SNAPSHOT,
+        check_str=base.PROJECT_READER,
+        scope_types=['project'],
+        description='Show snapshot.',
+        operations=[{'path': _PATH + '/{snapshot_id}', 'method': 'GET'}],
+        deprecated_rule=_deprecated(SHOW_SNAPSHOT)),
+    policy.DocumentedRuleDefault(
+        name=DELETE_SNAPSHOT,
+        check_str=base.PROJECT_MEMBER,
+        scope_types=['project'],
+        description='Delete stack snapshot.',
+        operations=[{'path': _PATH + '/{snapshot_id}', 'method': 'DELETE'}],
+        deprecated_rule=_deprecated(DELETE_SNAPSHOT)),
+    policy.DocumentedRuleDefault(
+        name=LIST_SNAPSHOTS,
+        check_str=base.PROJECT_READER,
+        scope_types=['project'],
+        description='List stack snapshots.',
+        operations=[{'path': _PATH, 'method': 'GET'}],
+        deprecated_rule=_deprecated(LIST_SNAPSHOTS)),
+    policy.DocumentedRuleDefault(
+        name=RESTORE_SNAPSHOT,
+        check_str=base.PROJECT_MEMBER,
+        scope_types=['project'],
+        description='Restore stack snapshot.',
+        operations=[{'path': _PATH + '/{snapshot_id}/restore',
+                     'method': 'POST'}],
+        deprecated_rule=_deprecated(RESTORE_SNAPSHOT)),
+]
+
+
+def list_rules():
+    return rules
