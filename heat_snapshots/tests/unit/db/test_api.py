@@ -1,0 +1,70 @@
+from heat_snapshots.common import exception
+from heat_snapshots.db import api as db_api
+from heat_snapshots.tests import base
+
+
+class SnapshotRowsTest(base.TestCase):
+    use_db = True
+
+    def setUp(self):
+        super().setUp()
+        self.ctx = self.make_context()
+
+    def _snapshot(self, stack_id='stack-1', **values):
+        values = dict(dict(stack_id=stack_id, stack_name='s',
+                           project_id='project-a', action='CREATE',
+                           status='IN_PROGRESS'), **values)
+        return db_api.snapshot_create(self.ctx, values)
+
+    def test_unknown_snapshot_is_heats_not_found(self):
+        error = self.assertRaises(exception.SnapshotIdNotFound,
+                                  db_api.snapshot_get, self.ctx, 'nope')
+        self.assertEqual('Snapshot with id nope not found', str(error))
+        self.assertEqual('NotFound', error.type_name)
+        self.assertEqual(404, error.code)
+
+    def test_large_data_round_trips(self):
+        data = {'resources': {'r%d' % i: {'resource_data': {'v': 'x' * 100}}
+                              for i in range(1000)}}
+        snap = self._snapshot(data=data)
+        self.assertEqual(data, db_api.snapshot_get(self.ctx, snap.id).data)
+
+    def test_resource_rows_are_removed_with_their_snapshot(self):
+        snap = self._snapshot()
+        db_api.resource_snapshot_set(
+            self.ctx, snap.id, 'vol',
+            {'resource_type': 'T', 'action': 'SNAPSHOT',
+             'status': 'COMPLETE', 'data': {'backup_id': 'b'}})
+        self.assertEqual(
+            [{'backup_id': 'b'}],
+            [r.data for r in db_api.resource_snapshot_list(self.ctx,
+                                                           snap.id)])
+        db_api.snapshot_delete(self.ctx, snap.id)
+        self.assertEqual([], db_api.resource_snapshot_list(self.ctx,
+                                                           snap.id))
+
+    def test_conditional_update_only_when_state_matches(self):
+        snap = self._snapshot()
+        self.assertFalse(db_api.snapshot_update(
+            self.ctx, snap.id, {'status': 'FAILED'},
+            expected={'status': 'COMPLETE'}))
+        self.assertTrue(db_api.snapshot_update(
+            self.ctx, snap.id, {'status': 'COMPLETE'},
+            expected={'status': 'IN_PROGRESS'}))
+        self.assertEqual('COMPLETE',
+                         db_api.snapshot_get(self.ctx, snap.id).status)
+
+
+class StackLockTest(base.TestCase):
+    use_db = True
+
+    def test_second_engine_is_told_the_holder(self):
+        ctx = self.make_context()
+        self.assertIsNone(db_api.stack_lock_create(ctx, 's1', 'e1',
+                                                   'SNAPSHOT'))
+        self.assertEqual('e1', db_api.stack_lock_create(ctx, 's1', 'e2',
+                                                        'SNAPSHOT'))
+        self.assertFalse(db_api.stack_lock_release(ctx, 's1', 'e2'))
+        self.assertTrue(db_api.stack_lock_release(ctx, 's1', 'e1'))
+        self.assertIsNone(db_api.stack_lock_create(ctx, 's1', 'e2',
+                                                   'SNAPSHOT'))
