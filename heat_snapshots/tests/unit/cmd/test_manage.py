@@ -1,0 +1,88 @@
+"""heat-snapshots-manage, run as an operator runs it: in its own process."""
+
+import os
+import subprocess
+import sys
+
+import fixtures
+
+from heat_snapshots.db import migration
+from heat_snapshots.tests import base
+
+_TOP_DIR = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
+
+
+class TestManageDb(base.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.home = self.useFixture(fixtures.TempDir()).path
+        self.db_path = os.path.join(self.home, 'hs.sqlite')
+        self.config_file = os.path.join(self.home, 'heat.conf')
+        self._write_config('[database]\nconnection = sqlite:///%s\n'
+                           % self.db_path)
+
+    def _write_config(self, text):
+        with open(self.config_file, 'w') as f:
+            f.write(text)
+
+    def manage(self, *args):
+        env = dict(os.environ, HOME=self.home,
+                   PYTHONPATH=os.pathsep.join(
+                       filter(None, [_TOP_DIR,
+                                     os.environ.get('PYTHONPATH')])))
+        return subprocess.run(
+            [sys.executable, '-m', 'heat_snapshots.cmd.manage',
+             '--config-file', self.config_file] + list(args),
+            env=env, capture_output=True, text=True, timeout=120)
+
+    def test_version_of_a_new_database_is_none(self):
+        result = self.manage('db', 'version')
+        self.assertEqual(0, result.returncode, result.stderr)
+        self.assertEqual('None\n', result.stdout)
+
+    def test_sync_then_version_prints_head(self):
+        result = self.manage('db', 'sync')
+        self.assertEqual(0, result.returncode, result.stderr)
+        self.assertEqual('', result.stdout)
+        result = self.manage('db', 'version')
+        self.assertEqual(0, result.returncode, result.stderr)
+        self.assertEqual(migration.head() + '\n', result.stdout)
+
+    def test_sync_twice_succeeds(self):
+        self.assertEqual(0, self.manage('db', 'sync').returncode)
+        result = self.manage('db', 'sync')
+        self.assertEqual(0, result.returncode, result.stderr)
+
+    def test_default_database_is_under_local_share(self):
+        # A config file without [database] uses the embedded default.
+        self._write_config('[DEFAULT]\n')
+        result = self.manage('db', 'sync')
+        self.assertEqual(0, result.returncode, result.stderr)
+        self.assertTrue(os.path.exists(os.path.join(
+            self.home, '.local', 'share', 'heat-snapshots',
+            'heat-snapshots.sqlite')))
+
+    def test_state_path_moves_the_default_database(self):
+        state = os.path.join(self.home, 'state')
+        self._write_config('[heat_snapshots]\nstate_path = %s\n' % state)
+        result = self.manage('db', 'sync')
+        self.assertEqual(0, result.returncode, result.stderr)
+        self.assertTrue(os.path.exists(
+            os.path.join(state, 'heat-snapshots.sqlite')))
+
+    def test_database_error_is_one_line_not_a_traceback(self):
+        # A directory cannot be opened as a database.
+        os.mkdir(self.db_path)
+        self._write_config('[database]\nconnection = sqlite:///%s\n'
+                           'max_retries = 0\n' % self.db_path)
+        result = self.manage('db', 'sync')
+        self.assertEqual(1, result.returncode)
+        self.assertIn('ERROR: ', result.stderr)
+        self.assertNotIn('Traceback', result.stderr)
+
+    def test_unknown_command_is_refused(self):
+        result = self.manage('db', 'frobnicate')
+        self.assertEqual(2, result.returncode)
+        self.assertIn('invalid choice', result.stderr)
