@@ -60,6 +60,17 @@ opts = [
                  default=2.0,
                  min=0.01,
                  help='Longest wait between two completion checks.'),
+    cfg.IntOpt('heartbeat_interval',
+               default=5,
+               min=1,
+               help='Seconds between two heartbeats of an engine, and '
+                    'between two looks for work left by dead engines.'),
+    cfg.IntOpt('engine_down_time',
+               default=30,
+               min=2,
+               help='Seconds without a heartbeat after which an engine is '
+                    'taken for dead: its stack locks are taken over and '
+                    'its operations in progress are finished or failed.'),
 ]
 
 

@@ -1,0 +1,33 @@
+"""heat-snapshots-engine: the RPC server that does the work."""
+
+import sys
+
+from oslo_log import log as logging
+
+from heat_snapshots.common import launcher
+from heat_snapshots.common import rpc
+from heat_snapshots.common import service
+from heat_snapshots import conf
+
+CONF = conf.CONF
+LOG = logging.getLogger(__name__)
+
+
+def main(argv=None):
+    service.prepare_service(argv)
+    if rpc.is_in_process(CONF):
+        sys.exit('heat-snapshots-engine needs a message broker: set '
+                 '[DEFAULT] transport_url in heat.conf (Heat\'s own '
+                 'RabbitMQ works), or run heat-snapshots-all, which holds '
+                 'the API and the engine in one process.')
+
+    def make_service():
+        # Imported here so that each worker builds its own connections.
+        from heat_snapshots.engine import service as engine_service
+        return engine_service.EngineService(CONF)
+
+    launcher.run(make_service, workers=CONF.heat_snapshots.workers)
+
+
+if __name__ == '__main__':
+    main()

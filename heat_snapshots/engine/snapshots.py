@@ -1,0 +1,248 @@
+"""The snapshot, restore and snapshot-delete walks.
+
+Each runs in an engine worker thread after the RPC call that started it has
+returned. Every resource's result is written the moment it exists, so that
+a walk cut short leaves rows naming everything it made.
+"""
+
+import copy
+import time
+
+from oslo_log import log as logging
+
+from heat_snapshots.common import exception
+from heat_snapshots.db import api as db_api
+from heat_snapshots.engine.resources import registry
+from heat_snapshots.engine.stacks import base as stacks_base
+from heat_snapshots.engine import walk
+
+LOG = logging.getLogger(__name__)
+
+SNAPSHOT = 'SNAPSHOT'
+RESTORE = 'RESTORE'
+CREATE = 'CREATE'
+DELETE = 'DELETE'
+IN_PROGRESS = stacks_base.IN_PROGRESS
+COMPLETE = stacks_base.COMPLETE
+FAILED = stacks_base.FAILED
+
+SNAPSHOT_COMPLETE_REASON = 'Stack SNAPSHOT completed successfully'
+DELETE_STARTED_REASON = 'Snapshot delete started'
+
+
+def failure_reason(action, error):
+    """Heat's wording: the failing resource first, then what it said."""
+    if isinstance(error, walk.WalkFailed):
+        return 'Resource %s failed: Error: resources.%s: %s' % (
+            action, error.node, _describe(error.cause))
+    return 'Stack %s failed: %s' % (action, _describe(error))
+
+
+def _describe(error):
+    if isinstance(error, exception.HeatSnapshotsException):
+        return error.message
+    # Unexpected errors are logged in full; users get the class and text.
+    return '%s: %s' % (type(error).__name__, error)
+
+
+def stack_data(stack, action=None, status=None, resources=None):
+    """The stack in Heat's abandon format."""
+    data = {
+        'name': stack.name,
+        'id': stack.id,
+        'action': action or stack.action,
+        'status': status or stack.status,
+        'template': stack.template,
+        'environment': stack.environment,
+        'files': stack.files,
+        'project_id': stack.project_id,
+        'stack_user_project_id': (stack.stack_user_project_id
+                                  or stack.project_id),
+        'tags': list(stack.tags or []),
+    }
+    data['resources'] = resources if resources is not None else {}
+    return data
+
+
+def resource_data(row, metadata=None):
+    """One resource of a snapshot in Heat's abandon format."""
+    return {
+        'name': row.resource_name,
+        'type': row.resource_type,
+        'resource_id': row.physical_resource_id,
+        'action': row.action,
+        'status': row.status,
+        'metadata': metadata or {},
+        'resource_data': row.data or {},
+    }
+
+
+class Walker:
+    """What every walk needs: config, the stack driver, a deadline."""
+
+    def __init__(self, conf, driver, context):
+        self.conf = conf
+        self.driver = driver
+        self.context = context
+        self.deadline = (time.monotonic() +
+                         conf.heat_snapshots.action_timeout)
+
+    def _plugin(self, stack, resource, snapshot_id):
+        cls = registry.plugin_class(resource.type)
+        return cls(self.context, stack, resource, snapshot_id, self.conf)
+
+    def _poll(self, check, what):
+        walk.poll(check, self.deadline, self.conf, what)
+
+    def _walk(self, graph, action, name):
+        walk.walk(graph, action, self.conf.heat_snapshots.walk_concurrency,
+                  deadline=self.deadline, name=name)
+
+
+class SnapshotWalk(Walker):
+    """Snapshot every resource of a stack, dependencies first."""
+
+    def run(self, stack_id, snapshot_id):
+        """:raises: WalkFailed or another error; the snapshot row is FAILED
+        by then and the resources' rows keep what they recorded.
+        """
+        stack = None
+        try:
+            stack = self.driver.get_stack(self.context, stack_id)
+            resources = {r.name: r for r in stack.resources}
+            self._walk(stack.dependency_graph(),
+                       lambda name: self._snapshot_resource(
+                           stack, resources[name], snapshot_id),
+                       name='snapshot')
+        except Exception as error:
+            values = {'status': FAILED,
+                      'status_reason': failure_reason(SNAPSHOT, error)}
+            if stack is not None:
+                values['data'] = self._data(stack, snapshot_id, FAILED)
+            db_api.snapshot_update(self.context, snapshot_id, values)
+            raise
+        db_api.snapshot_update(
+            self.context, snapshot_id,
+            {'status': COMPLETE, 'status_reason': SNAPSHOT_COMPLETE_REASON,
+             'data': self._data(stack, snapshot_id, COMPLETE)})
+
+    def _data(self, stack, snapshot_id, status):
+        rows = db_api.resource_snapshot_list(self.context, snapshot_id)
+        metadata = {r.name: r.metadata for r in stack.resources}
+        return stack_data(stack, SNAPSHOT, status, {
+            row.resource_name: resource_data(
+                row, metadata.get(row.resource_name))
+            for row in rows})
+
+    def _record(self, snapshot_id, resource, **values):
+        values.setdefault('resource_type', resource.type)
+        values.setdefault('physical_resource_id',
+                          resource.physical_resource_id)
+        db_api.resource_snapshot_set(self.context, snapshot_id,
+                                     resource.name, values)
+
+    def _snapshot_resource(self, stack, resource, snapshot_id):
+        plugin = self._plugin(stack, resource, snapshot_id)
+        self.driver.set_resource_state(self.context, stack.id,
+                                       resource.name, SNAPSHOT, IN_PROGRESS,
+                                       'state changed')
+        self._record(snapshot_id, resource, action=SNAPSHOT,
+                     status=IN_PROGRESS, status_reason=None)
+        try:
+            data = plugin.handle_snapshot()
+            # Written before waiting: from here on the artifact is known.
+            self._record(snapshot_id, resource, data=data)
+            self._poll(lambda: plugin.check_snapshot_complete(data),
+                       'Resource %s SNAPSHOT' % resource.name)
+        except Exception as error:
+            LOG.info('Snapshot %s of resource %s failed: %s',
+                     snapshot_id, resource.name, error)
+            self._record(snapshot_id, resource, status=FAILED,
+                         status_reason=_describe(error))
+            self.driver.set_resource_state(
+                self.context, stack.id, resource.name, SNAPSHOT, FAILED,
+                _describe(error))
+            raise
+        self._record(snapshot_id, resource, status=COMPLETE,
+                     status_reason='state changed')
+        self.driver.set_resource_state(self.context, stack.id,
+                                       resource.name, SNAPSHOT, COMPLETE,
+                                       'state changed')
+
+
+class RestoreWalk(Walker):
+    """Bring a stack back to a snapshot: rewrite, then update."""
+
+    def run(self, stack_id, snapshot_id):
+        stack = self.driver.get_stack(self.context, stack_id)
+        snapshot = db_api.snapshot_get(self.context, snapshot_id)
+        data = snapshot.data
+        template = copy.deepcopy(data['template'])
+        saved = data.get('resources') or {}
+        definitions = template.get('resources') or {}
+        for name, definition in list(definitions.items()):
+            info = saved.get(name)
+            if info is None:
+                continue
+            resource = stacks_base.Resource(
+                name=name, type=info.get('type') or definition.get('type'),
+                physical_resource_id=info.get('resource_id'),
+                properties=definition.get('properties') or {},
+                data=info.get('resource_data') or {})
+            plugin = self._plugin(stack, resource, snapshot_id)
+            definitions[name] = plugin.handle_restore(
+                copy.deepcopy(definition), resource.data)
+        self.driver.restore(
+            self.context, stack, template,
+            copy.deepcopy(data.get('environment') or {}),
+            copy.deepcopy(data.get('files') or {}),
+            {name: info.get('resource_data') or {}
+             for name, info in saved.items()})
+
+
+class DeleteWalk(Walker):
+    """Remove what a snapshot made, then the snapshot."""
+
+    def run(self, snapshot_id, stack=None):
+        """:raises: WalkFailed; the rows of what is still there are kept.
+        """
+        snapshot = db_api.snapshot_get(self.context, snapshot_id)
+        rows = {row.resource_name: row for row in
+                db_api.resource_snapshot_list(self.context, snapshot_id)}
+        current = {r.name: r for r in (stack.resources or ())} \
+            if stack is not None else {}
+        template = (snapshot.data or {}).get('template') or {}
+        definitions = template.get('resources') or {}
+        try:
+            self._walk({name: set() for name in rows},
+                       lambda name: self._delete_resource(
+                           stack, snapshot_id, rows[name],
+                           current.get(name), definitions.get(name)),
+                       name='snapshot-delete')
+        except Exception as error:
+            db_api.snapshot_update(
+                self.context, snapshot_id,
+                {'status': FAILED,
+                 'status_reason': failure_reason('DELETE_SNAPSHOT', error)})
+            raise
+        db_api.snapshot_delete(self.context, snapshot_id)
+
+    def _delete_resource(self, stack, snapshot_id, row, current,
+                         definition):
+        if current is not None and current.type == row.resource_type:
+            resource = current
+        else:
+            properties = (definition or {}).get('properties')
+            resource = stacks_base.Resource(
+                name=row.resource_name, type=row.resource_type,
+                physical_resource_id=row.physical_resource_id,
+                properties=properties if isinstance(properties, dict)
+                else {})
+        data = row.data or {}
+        plugin = self._plugin(stack, resource, snapshot_id)
+        plugin.handle_delete_snapshot(data)
+        self._poll(lambda: plugin.check_delete_snapshot_complete(data),
+                   'Resource %s DELETE_SNAPSHOT' % row.resource_name)
+        # The row goes with its artifact, never before it.
+        db_api.resource_snapshot_delete(self.context, snapshot_id,
+                                        row.resource_name)

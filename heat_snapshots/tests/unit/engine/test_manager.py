@@ -1,0 +1,373 @@
+import threading
+import time
+
+from heat_snapshots.common import exception
+from heat_snapshots.db import api as db_api
+from heat_snapshots.engine.resources import base as plugin_base
+from heat_snapshots.engine.resources import registry
+from heat_snapshots.tests import base
+from heat_snapshots.tests import engine_fixture as ef
+
+
+def template(resources, parameters=None, outputs=None):
+    tmpl = {'heat_template_version': '2018-08-31', 'resources': resources}
+    if parameters:
+        tmpl['parameters'] = parameters
+    if outputs:
+        tmpl['outputs'] = outputs
+    return tmpl
+
+
+FIVE = template(
+    parameters={'length': {'type': 'number', 'default': 16}},
+    resources={
+        'none': {'type': 'OS::Heat::None'},
+        'value': {'type': 'OS::Heat::Value',
+                  'properties': {'value': 'one'}},
+        'random': {'type': 'OS::Heat::RandomString',
+                   'properties': {'length': {'get_param': 'length'}}},
+        'test': {'type': 'OS::Heat::TestResource',
+                 'properties': {'value': {'get_attr': ['random', 'value']}}},
+        'last': {'type': 'OS::Heat::None', 'depends_on': ['test', 'value']},
+    })
+
+
+class EngineTestCase(base.TestCase):
+    use_db = True
+
+    def setUp(self):
+        super().setUp()
+        self.engine = self.useFixture(ef.Engine()).manager
+        self.ctx = self.make_context()
+
+    def create_stack(self, tmpl, name='stack', ctx=None, wait=True,
+                     params=None):
+        ctx = ctx or self.ctx
+        identity = self.engine.create_stack(ctx, name, tmpl, params or {},
+                                            {}, {}, {})
+        if wait:
+            ef.wait_for_stack(self.engine, ctx, identity, 'CREATE_COMPLETE')
+        return identity
+
+    def snapshot(self, identity, name='snap', wait='COMPLETE'):
+        snap = self.engine.stack_snapshot(self.ctx, identity, name)
+        if wait:
+            snap = ef.wait_for_snapshot(self.engine, self.ctx, identity,
+                                        snap['id'], wait)
+        return snap
+
+    def resources(self, identity):
+        return {r['resource_name']: r for r in
+                self.engine.list_stack_resources(self.ctx, identity)}
+
+    def random_value(self, identity):
+        stack = self.engine.driver.get_stack(self.ctx, identity['stack_id'])
+        return {r.name: r for r in stack.resources}['random'].data['value']
+
+
+class LifecycleTest(EngineTestCase):
+
+    def test_snapshot_update_restore_delete(self):
+        identity = self.create_stack(FIVE)
+        random_before = self.random_value(identity)
+
+        snap = self.snapshot(identity)
+        self.assertEqual('Stack SNAPSHOT completed successfully',
+                         snap['status_reason'])
+        data = snap['data']
+        self.assertEqual(('SNAPSHOT', 'COMPLETE'),
+                         (data['action'], data['status']))
+        self.assertEqual(FIVE, data['template'])
+        self.assertEqual({'none', 'value', 'random', 'test', 'last'},
+                         set(data['resources']))
+        for name, res in data['resources'].items():
+            self.assertEqual(
+                {'name', 'type', 'resource_id', 'action', 'status',
+                 'metadata', 'resource_data'}, set(res), name)
+            self.assertEqual(('SNAPSHOT', 'COMPLETE'),
+                             (res['action'], res['status']))
+        self.assertEqual({'value': random_before},
+                         data['resources']['random']['resource_data'])
+        stack = self.engine.show_stack(self.ctx, identity)
+        self.assertEqual('SNAPSHOT_COMPLETE', stack['stack_status'])
+
+        updated = template(
+            parameters=FIVE['parameters'],
+            resources=dict(FIVE['resources'], added={
+                'type': 'OS::Heat::None'}))
+        updated['resources']['value'] = {'type': 'OS::Heat::Value',
+                                         'properties': {'value': 'two'}}
+        self.engine.update_stack(self.ctx, identity, updated,
+                                 {'length': 20}, {}, {}, {})
+        ef.wait_for_stack(self.engine, self.ctx, identity, 'UPDATE_COMPLETE')
+        self.assertIn('added', self.resources(identity))
+        self.assertEqual(20, len(self.random_value(identity)))
+
+        self.engine.stack_restore(self.ctx, identity, snap['id'])
+        ef.wait_for_stack(self.engine, self.ctx, identity,
+                          'RESTORE_COMPLETE')
+        self.assertEqual(FIVE, self.engine.get_template(self.ctx, identity))
+        self.assertNotIn('added', self.resources(identity))
+        self.assertEqual(random_before, self.random_value(identity))
+        # The snapshot itself is unchanged by the restore, as in Heat.
+        self.assertEqual(
+            'COMPLETE',
+            self.engine.show_snapshot(self.ctx, identity,
+                                      snap['id'])['status'])
+
+        self.engine.delete_snapshot(self.ctx, identity, snap['id'])
+        ef.wait_for_snapshot_gone(self.engine, self.ctx, identity,
+                                  snap['id'])
+        self.assertEqual([], self.engine.stack_list_snapshots(self.ctx,
+                                                              identity))
+
+    def test_stack_delete_removes_its_snapshots_and_artifacts(self):
+        identity = self.create_stack(FIVE)
+        first = self.snapshot(identity, 'one')
+        self.snapshot(identity, 'two')
+        self.assertEqual(2, len(db_api.artifact_list(self.ctx)))
+        self.engine.delete_stack(self.ctx, identity)
+        ef.wait_for_stack(self.engine, self.ctx, identity, 'DELETE_COMPLETE')
+        self.assertRaises(exception.SnapshotIdNotFound, db_api.snapshot_get,
+                          self.ctx, first['id'])
+        self.assertEqual([], db_api.snapshot_list_by_stack(
+            self.ctx, identity['stack_id']))
+        self.assertEqual([], db_api.artifact_list(self.ctx))
+        self.assertRaises(exception.StackNotFound, self.engine.identify_stack,
+                          self.ctx, 'stack')
+
+    def test_delete_removes_the_artifacts_first(self):
+        identity = self.create_stack(FIVE)
+        snap = self.snapshot(identity)
+        artifacts = db_api.artifact_list(self.ctx, snap['id'])
+        self.assertEqual(1, len(artifacts))
+        self.assertEqual(
+            artifacts[0].id,
+            snap['data']['resources']['test']['resource_data'][
+                'artifact_id'])
+        self.engine.delete_snapshot(self.ctx, identity, snap['id'])
+        ef.wait_for_snapshot_gone(self.engine, self.ctx, identity,
+                                  snap['id'])
+        self.assertEqual([], db_api.artifact_list(self.ctx))
+
+    def test_older_snapshot_restores(self):
+        identity = self.create_stack(template(
+            {'random': {'type': 'OS::Heat::RandomString'}}))
+        first_value = self.random_value(identity)
+        first = self.snapshot(identity, 'first')
+        self.engine.update_stack(
+            self.ctx, identity,
+            template({'random': {'type': 'OS::Heat::RandomString',
+                                 'properties': {'length': 8}}}),
+            {}, {}, {}, {})
+        ef.wait_for_stack(self.engine, self.ctx, identity, 'UPDATE_COMPLETE')
+        self.snapshot(identity, 'second')
+        self.engine.stack_restore(self.ctx, identity, first['id'])
+        ef.wait_for_stack(self.engine, self.ctx, identity,
+                          'RESTORE_COMPLETE')
+        self.assertEqual(first_value, self.random_value(identity))
+
+
+class RulesTest(EngineTestCase):
+
+    def test_busy_stack_refuses_a_snapshot(self):
+        identity = self.create_stack(template({'slow': {
+            'type': 'OS::Heat::TestResource',
+            'properties': {'action_wait_secs': {'create': 1}}}}),
+            wait=False)
+        error = self.assertRaises(exception.ActionInProgress,
+                                  self.engine.stack_snapshot, self.ctx,
+                                  identity, 'snap')
+        self.assertEqual(409, error.code)
+        self.assertEqual(
+            'Stack stack already has an action (CREATE) in progress.',
+            error.message)
+        ef.wait_for_stack(self.engine, self.ctx, identity, 'CREATE_COMPLETE')
+
+    def test_stack_shows_the_snapshot_in_progress(self):
+        identity = self.create_stack(template({'slow': {
+            'type': 'OS::Heat::TestResource',
+            'properties': {'action_wait_secs': {'snapshot': 0.5}}}}))
+        snap = self.snapshot(identity, wait=None)
+        self.assertEqual(('CREATE', 'IN_PROGRESS', None),
+                         (snap['action'], snap['status'],
+                          snap['status_reason']))
+        stack = self.engine.show_stack(self.ctx, identity)
+        self.assertEqual(('SNAPSHOT_IN_PROGRESS', 'Stack SNAPSHOT started'),
+                         (stack['stack_status'],
+                          stack['stack_status_reason']))
+        self.assertRaises(exception.ActionInProgress,
+                          self.engine.stack_snapshot, self.ctx, identity,
+                          'second')
+        ef.wait_for_snapshot(self.engine, self.ctx, identity, snap['id'])
+        stack = self.engine.show_stack(self.ctx, identity)
+        self.assertEqual('SNAPSHOT_COMPLETE', stack['stack_status'])
+
+    def test_snapshot_being_created_cannot_be_deleted_or_restored(self):
+        identity = self.create_stack(template({'slow': {
+            'type': 'OS::Heat::TestResource',
+            'properties': {'action_wait_secs': {'snapshot': 0.5}}}}))
+        snap = self.snapshot(identity, wait=None)
+        error = self.assertRaises(exception.NotSupported,
+                                  self.engine.delete_snapshot, self.ctx,
+                                  identity, snap['id'])
+        self.assertEqual((400, 'Deleting in-progress snapshot is not '
+                               'supported.'), (error.code, error.message))
+        error = self.assertRaises(exception.NotSupported,
+                                  self.engine.stack_restore, self.ctx,
+                                  identity, snap['id'])
+        self.assertEqual('Restoring incomplete snapshot is not supported.',
+                         error.message)
+        ef.wait_for_snapshot(self.engine, self.ctx, identity, snap['id'])
+
+    def test_snapshot_limit_applies_to_members_not_admins(self):
+        self.flags(max_snapshots_per_stack=2, group='heat_snapshots')
+        identity = self.create_stack(template(
+            {'none': {'type': 'OS::Heat::None'}}))
+        self.snapshot(identity, 'one')
+        self.snapshot(identity, 'two')
+        error = self.assertRaises(exception.RequestLimitExceeded,
+                                  self.engine.stack_snapshot, self.ctx,
+                                  identity, 'three')
+        self.assertEqual(
+            'Request limit exceeded: You have reached the maximum '
+            'snapshots per stack, 2. Please delete some snapshots.',
+            error.message)
+        admin = self.make_context(roles=['admin', 'member', 'reader'])
+        self.assertTrue(admin.is_admin)
+        snap = self.engine.stack_snapshot(admin, identity, 'three')
+        ef.wait_for_snapshot(self.engine, self.ctx, identity, snap['id'])
+
+    def test_unlimited_snapshots(self):
+        self.flags(max_snapshots_per_stack=-1, group='heat_snapshots')
+        identity = self.create_stack(template(
+            {'none': {'type': 'OS::Heat::None'}}))
+        for i in range(3):
+            self.snapshot(identity, str(i))
+        self.assertEqual(3, len(self.engine.stack_list_snapshots(
+            self.ctx, identity)))
+
+    def test_name_and_id_must_name_one_stack(self):
+        one = self.create_stack(template(
+            {'none': {'type': 'OS::Heat::None'}}), name='one')
+        two = self.create_stack(template(
+            {'none': {'type': 'OS::Heat::None'}}), name='two')
+        mixed = dict(one, stack_name='two')
+        error = self.assertRaises(exception.StackNotFound,
+                                  self.engine.stack_list_snapshots,
+                                  self.ctx, mixed)
+        self.assertEqual('The Stack (two) could not be found.',
+                         error.message)
+        self.assertEqual('EntityNotFound', error.type_name)
+        snap = self.snapshot(two)
+        error = self.assertRaises(exception.SnapshotNotFound,
+                                  self.engine.show_snapshot, self.ctx, one,
+                                  snap['id'])
+        self.assertEqual('The Snapshot (%s) for Stack (one) could not be '
+                         'found.' % snap['id'], error.message)
+        error = self.assertRaises(exception.SnapshotIdNotFound,
+                                  self.engine.show_snapshot, self.ctx, one,
+                                  'not-a-uuid')
+        self.assertEqual('Snapshot with id not-a-uuid not found',
+                         error.message)
+
+    def test_other_projects_stack_is_not_found(self):
+        identity = self.create_stack(template(
+            {'none': {'type': 'OS::Heat::None'}}))
+        other = self.make_context(project_id='project-b')
+        self.assertRaises(exception.StackNotFound,
+                          self.engine.stack_snapshot, other, identity, 'x')
+        self.assertRaises(exception.StackNotFound,
+                          self.engine.stack_list_snapshots, other, identity)
+        self.assertRaises(exception.StackNotFound,
+                          self.engine.identify_stack, other, 'stack')
+
+
+class FailureTest(EngineTestCase):
+
+    def test_failing_resource_fails_the_snapshot_and_keeps_the_rest(self):
+        identity = self.create_stack(template({
+            'first': {'type': 'OS::Heat::TestResource'},
+            'broken': {'type': 'OS::Heat::TestResource',
+                       'depends_on': 'first',
+                       'properties': {'fail_on': ['snapshot']}},
+        }))
+        snap = self.snapshot(identity, wait='FAILED')
+        self.assertIn('broken', snap['status_reason'])
+        self.assertTrue(snap['status_reason'].startswith(
+            'Resource SNAPSHOT failed'), snap['status_reason'])
+        rows = {r.resource_name: r for r in
+                db_api.resource_snapshot_list(self.ctx, snap['id'])}
+        self.assertEqual('COMPLETE', rows['first'].status)
+        self.assertIn('artifact_id', rows['first'].data)
+        self.assertEqual('FAILED', rows['broken'].status)
+        stack = ef.wait_for_stack(self.engine, self.ctx, identity,
+                                  'SNAPSHOT_FAILED')
+        self.assertIn('broken', stack['stack_status_reason'])
+        # A failed snapshot can be deleted and takes its artifacts along.
+        self.engine.delete_snapshot(self.ctx, identity, snap['id'])
+        ef.wait_for_snapshot_gone(self.engine, self.ctx, identity,
+                                  snap['id'])
+        self.assertEqual([], db_api.artifact_list(self.ctx))
+
+    def test_timeout_fails_the_snapshot(self):
+        identity = self.create_stack(template({'slow': {
+            'type': 'OS::Heat::TestResource',
+            'properties': {'action_wait_secs': {'snapshot': 30}}}}))
+        self.flags(action_timeout=1, group='heat_snapshots')
+        snap = self.snapshot(identity, wait='FAILED')
+        self.assertIn('timed out', snap['status_reason'])
+        self.assertIn('slow', snap['status_reason'])
+
+
+class RecordingPlugin(plugin_base.ResourcePlugin):
+    """Records when each resource's snapshot starts and ends."""
+
+    events = []
+    lock = threading.Lock()
+    running = 0
+    most_running = 0
+
+    def handle_snapshot(self):
+        cls = type(self)
+        with cls.lock:
+            cls.running += 1
+            cls.most_running = max(cls.most_running, cls.running)
+            cls.events.append(('start', self.resource.name))
+        return {}
+
+    def check_snapshot_complete(self, data):
+        time.sleep(0.05)
+        cls = type(self)
+        with cls.lock:
+            cls.running -= 1
+            cls.events.append(('end', self.resource.name))
+        return True
+
+
+class WalkOrderTest(EngineTestCase):
+
+    def setUp(self):
+        super().setUp()
+        original = registry.plugin_class('OS::Heat::None')
+        registry.register('OS::Heat::None', RecordingPlugin)
+        self.addCleanup(registry.register, 'OS::Heat::None', original)
+        RecordingPlugin.events = []
+        RecordingPlugin.running = RecordingPlugin.most_running = 0
+
+    def test_dependencies_first_and_independent_in_parallel(self):
+        self.flags(walk_concurrency=3, group='heat_snapshots')
+        resources = {'free%d' % i: {'type': 'OS::Heat::None'}
+                     for i in range(6)}
+        resources['a'] = {'type': 'OS::Heat::None'}
+        resources['b'] = {'type': 'OS::Heat::None', 'depends_on': 'a'}
+        resources['c'] = {'type': 'OS::Heat::None',
+                          'properties': {'x': {'get_resource': 'b'}}}
+        identity = self.create_stack(template(resources))
+        self.snapshot(identity)
+        events = RecordingPlugin.events
+        self.assertLess(events.index(('end', 'a')),
+                        events.index(('start', 'b')))
+        self.assertLess(events.index(('end', 'b')),
+                        events.index(('start', 'c')))
+        self.assertEqual(3, RecordingPlugin.most_running)

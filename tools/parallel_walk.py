@@ -1,0 +1,88 @@
+#!/usr/bin/env python3
+"""Time a parallel snapshot walk on the local driver.
+
+N independent OS::Heat::TestResource whose snapshot waits D seconds, with
+walk_concurrency C: prints the wall time from the snapshot request until it
+is COMPLETE against the ideal D * ceil(N / C).
+
+    python tools/parallel_walk.py --resources 20 --wait 1 --concurrency 10
+"""
+
+import argparse
+import math
+import os
+import sys
+import tempfile
+import time
+
+from heat_snapshots.common import context
+from heat_snapshots import conf
+from heat_snapshots.db import api as db_api
+from heat_snapshots.db import migration
+from heat_snapshots.engine import manager
+
+CONF = conf.CONF
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--resources', type=int, default=20)
+    parser.add_argument('--wait', type=float, default=1.0)
+    parser.add_argument('--concurrency', type=int, default=10)
+    parser.add_argument('--chain', action='store_true',
+                        help='each resource depends on the previous one')
+    args = parser.parse_args()
+
+    state = tempfile.mkdtemp(prefix='hs-walk-')
+    CONF([], project='heat', default_config_files=[],
+         default_config_dirs=[])
+    CONF.set_override('state_path', state, 'heat_snapshots')
+    CONF.set_override('walk_concurrency', args.concurrency,
+                      'heat_snapshots')
+    CONF.set_override('connection',
+                      'sqlite:///' + os.path.join(state, 'hs.sqlite'),
+                      'database')
+    db_api.configure(CONF)
+    migration.upgrade()
+
+    resources = {}
+    for i in range(args.resources):
+        resources['r%03d' % i] = {
+            'type': 'OS::Heat::TestResource',
+            'properties': {'action_wait_secs': {'snapshot': args.wait}}}
+        if args.chain and i:
+            resources['r%03d' % i]['depends_on'] = 'r%03d' % (i - 1)
+    tmpl = {'heat_template_version': '2018-08-31', 'resources': resources}
+
+    ctx = context.RequestContext(project_id='demo', user_id='demo',
+                                 roles=['member', 'reader'])
+    engine = manager.EngineManager(CONF)
+    engine.start()
+    try:
+        identity = engine.create_stack(ctx, 'walk', tmpl, {}, {}, {}, {})
+        while engine.show_stack(ctx, identity)['stack_status'].endswith(
+                'IN_PROGRESS'):
+            time.sleep(0.05)
+        start = time.monotonic()
+        snap = engine.stack_snapshot(ctx, identity, 'timed')
+        while True:
+            snap = engine.show_snapshot(ctx, identity, snap['id'])
+            if snap['status'] != 'IN_PROGRESS':
+                break
+            time.sleep(0.01)
+        elapsed = time.monotonic() - start
+    finally:
+        engine.stop()
+
+    lanes = 1 if args.chain else args.concurrency
+    ideal = args.wait * math.ceil(args.resources / lanes)
+    print('resources=%d wait=%.2fs concurrency=%d chain=%s' % (
+        args.resources, args.wait, args.concurrency, args.chain))
+    print('status=%s reason=%s' % (snap['status'], snap['status_reason']))
+    print('wall=%.3fs ideal=%.3fs overhead=%.1f%%' % (
+        elapsed, ideal, 100.0 * (elapsed - ideal) / ideal))
+    return 0 if snap['status'] == 'COMPLETE' else 1
+
+
+if __name__ == '__main__':
+    sys.exit(main())
