@@ -14,6 +14,7 @@ TRANSPORT = None
 # side, so the API maps them to Heat's codes without a lookup table.
 ALLOWED_EXMODS = [exception.__name__]
 
+
 def is_in_process(conf=CONF):
     return (conf.transport_url or '').startswith('fake:')
 

@@ -2,7 +2,6 @@
 
 import sys
 
-from oslo_config import cfg
 from oslo_log import log as logging
 
 from heat_snapshots import conf
