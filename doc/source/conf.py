@@ -1,0 +1,51 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""Sphinx configuration of the heat-snapshots documentation."""
+
+extensions = [
+    'openstackdocstheme',
+    'oslo_config.sphinxconfiggen',
+    'oslo_config.sphinxext',
+    'oslo_policy.sphinxext',
+    'oslo_policy.sphinxpolicygen',
+]
+
+# The samples are generated at build time so they never go stale; they land
+# in _static/ and are offered for download from the configuration pages.
+config_generator_config_file = (
+    '../../etc/heat-snapshots/heat-snapshots-config-generator.conf')
+sample_config_basename = '_static/heat-snapshots'
+policy_generator_config_file = (
+    '../../etc/heat-snapshots/heat-snapshots-policy-generator.conf')
+sample_policy_basename = '_static/heat-snapshots'
+
+openstackdocs_repo_name = 'openstack/heat-snapshots'
+openstackdocs_bug_project = 'heat-snapshots'
+openstackdocs_bug_tag = 'doc'
+openstackdocs_auto_name = False
+
+project = 'heat-snapshots'
+copyright = 'heat-snapshots developers'
+
+source_suffix = '.rst'
+master_doc = 'index'
+exclude_patterns = ['_build']
+pygments_style = 'native'
+
+html_theme = 'openstackdocs'
+html_static_path = ['_static']
+
+man_pages = [
+    ('cli/heat-snapshots-manage', 'heat-snapshots-manage',
+     'heat-snapshots database management', ['heat-snapshots developers'], 1),
+]
