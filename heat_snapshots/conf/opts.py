@@ -1,5 +1,7 @@
 """Options for oslo-config-generator and the oslo_config sphinx extension."""
 
+from oslo_config import cfg
+
 from heat_snapshots.conf import api
 from heat_snapshots.conf import database
 from heat_snapshots.conf import engine
@@ -18,6 +20,10 @@ def list_opts():
     return sorted(groups.items())
 
 
-def set_defaults(conf):
-    """Defaults that differ from the libraries' own."""
-    messaging.set_defaults(conf)
+def set_defaults(conf=None):
+    """Defaults that differ from the libraries' own.
+
+    oslo-config-generator calls this with no argument, for the global
+    configuration the libraries' options are registered in.
+    """
+    messaging.set_defaults(conf or cfg.CONF)
