@@ -1,0 +1,26 @@
+"""Version 1 of the API: /v1/{tenant_id}/stacks/..."""
+
+import pecan
+
+from heat_snapshots.api.controllers.v1 import stacks
+from heat_snapshots.common import exception
+
+
+class Controller:
+    """/v1: checks the URL's tenant, then routes to the stacks."""
+
+    @pecan.expose()
+    def _lookup(self, tenant_id, *remainder):
+        context = pecan.request.context
+        # Checked while routing, before any handler or engine lookup, as
+        # Heat does: a caller learns nothing about another tenant's stacks.
+        if tenant_id != context.project_id and not context.is_admin:
+            raise exception.Forbidden()
+        # Heat's routes match no path with a trailing slash; without this,
+        # pecan would drop the empty segment and route /stacks/name/ as a
+        # lookup.
+        if pecan.request.path_info.endswith('/'):
+            pecan.abort(404)
+        if not remainder or remainder[0] != 'stacks':
+            pecan.abort(404)
+        return stacks.StacksController(tenant_id), remainder[1:]

@@ -1,0 +1,99 @@
+"""/v1/{tenant_id}/stacks/{stack_name}/{stack_id}/snapshots"""
+
+from http import client as http_client
+import json
+
+import pecan
+import webob.exc
+
+from heat_snapshots.api.controllers import base
+from heat_snapshots.api.controllers.v1 import utils
+from heat_snapshots.api import fault
+from heat_snapshots.api.schemas.v1 import snapshots as schema
+from heat_snapshots.api import validation
+from heat_snapshots.policies import snapshots as policies
+
+
+def _snapshot_name(body):
+    """The name to store: a string or None.
+
+    Heat stores a number or boolean name as a string (and echoes the raw
+    value once); we convert it up front so every answer agrees.
+    """
+    validation.validate(body, schema.create)
+    name = body.get('name')
+    if name is None or isinstance(name, str):
+        return name
+    return json.dumps(name)
+
+
+class SnapshotsController(base.RestController):
+    """The snapshots of one stack."""
+
+    def __init__(self, identity):
+        self.identity = identity
+
+    @fault.expose()
+    def get_all(self):
+        utils.authorize(policies.LIST_SNAPSHOTS)
+        found = utils.engine().stack_list_snapshots(utils.context(),
+                                                    self.identity)
+        return {'snapshots': found}
+
+    @fault.expose(status_code=http_client.OK)
+    def post(self):
+        """Heat answers 200 with the bare snapshot, not wrapped."""
+        utils.authorize(policies.SNAPSHOT)
+        name = _snapshot_name(validation.json_body(pecan.request))
+        return utils.engine().stack_snapshot(utils.context(), self.identity,
+                                             name)
+
+    @pecan.expose()
+    def _lookup(self, snapshot_id, *remainder):
+        return SnapshotController(self.identity, snapshot_id), remainder
+
+
+class SnapshotController(base.RestController):
+    """One snapshot: show and delete; restore below it."""
+
+    _children = ('restore',)
+
+    def __init__(self, identity, snapshot_id):
+        self.identity = identity
+        self.snapshot_id = snapshot_id
+        self.restore = RestoreController(identity, snapshot_id)
+
+    @fault.expose()
+    def get_all(self):
+        utils.authorize(policies.SHOW_SNAPSHOT)
+        found = utils.engine().show_snapshot(utils.context(), self.identity,
+                                             self.snapshot_id)
+        return {'snapshot': found}
+
+    @fault.expose(status_code=http_client.NO_CONTENT)
+    def delete(self):
+        utils.authorize(policies.DELETE_SNAPSHOT)
+        utils.engine().delete_snapshot(utils.context(), self.identity,
+                                       self.snapshot_id)
+
+    @pecan.expose()
+    def _lookup(self, *remainder):
+        # Also called after routing into "restore" (see StackController).
+        # An empty remainder is pecan asking again after a 405: keep it.
+        if remainder and remainder[0] not in self._children:
+            pecan.abort(http_client.NOT_FOUND)
+
+
+class RestoreController(base.RestController):
+    """POST .../snapshots/{snapshot_id}/restore; the body is ignored."""
+
+    def __init__(self, identity, snapshot_id):
+        self.identity = identity
+        self.snapshot_id = snapshot_id
+
+    @fault.expose()
+    def post(self):
+        utils.authorize(policies.RESTORE_SNAPSHOT)
+        utils.engine().stack_restore(utils.context(), self.identity,
+                                     self.snapshot_id)
+        return fault.status_page(webob.exc.HTTPAccepted, pecan.request)

@@ -1,0 +1,249 @@
+"""/v1/{tenant_id}/stacks: lookup, and the local stack driver's CRUD.
+
+Routing of /stacks/{a}/{b}, decided as Heat's routes decide it:
+
+* ``/stacks/{name_or_id}`` is a lookup: 302 to the stack's URL.
+* ``/stacks/{name}/{path}`` with ``path`` one of Heat's lookup sub-paths
+  (resources, events, template, environment, files) is a lookup too: 302 to
+  ``/stacks/{name}/{id}/{path}``.
+* Anything else takes ``b`` as the stack id: ``/stacks/{name}/snapshots``
+  is the stack ``name`` with id ``snapshots``, which the engine does not
+  find (404), exactly as Heat answers.
+"""
+
+from http import client as http_client
+
+import pecan
+import webob.exc
+import yaml
+
+from heat_snapshots.api.controllers import base
+from heat_snapshots.api.controllers.v1 import resources
+from heat_snapshots.api.controllers.v1 import snapshots
+from heat_snapshots.api.controllers.v1 import utils
+from heat_snapshots.api import fault
+from heat_snapshots.api.schemas.v1 import stacks as schema
+from heat_snapshots.api import validation
+from heat_snapshots.common import exception
+from heat_snapshots.policies import stacks as policies
+
+_STACK_CHILDREN = ('snapshots', 'resources', 'template')
+
+LOOKUP_PATHS = ('resources', 'events', 'template', 'environment', 'files')
+
+# Query parameters of GET /stacks passed to the engine as filters.
+_LIST_FILTERS = ('id', 'name', 'status', 'action')
+
+_TRUE = ('true', 't', 'yes', 'y', 'on', '1')
+_FALSE = ('false', 'f', 'no', 'n', 'off', '0')
+
+
+def _parse_mapping(value, what):
+    """A template or environment given as a JSON or YAML string."""
+    if isinstance(value, dict):
+        return value
+    try:
+        parsed = yaml.safe_load(value)
+    except yaml.YAMLError as e:
+        raise exception.BadRequest('%s not in valid format: %s' % (what, e))
+    if not isinstance(parsed, dict):
+        raise exception.BadRequest(
+            '%s not in valid format: The %s is not a JSON object or YAML '
+            'mapping.' % (what, what.lower()))
+    return parsed
+
+
+def _int_arg(name, value):
+    if isinstance(value, str):
+        try:
+            value = int(value)
+        except ValueError:
+            raise exception.BadRequest(
+                'Only integer is acceptable by \'%s\'.' % name)
+    if value < 0:
+        raise exception.BadRequest(
+            'Value \'%s\' is invalid for \'%s\' which only accepts '
+            'non-negative integer.' % (value, name))
+    return value
+
+
+def _bool_arg(name, value):
+    if isinstance(value, bool):
+        return value
+    if value.lower() in _TRUE:
+        return True
+    if value.lower() in _FALSE:
+        return False
+    raise exception.BadRequest(
+        'Unrecognized value \'%s\' for \'%s\', acceptable values are: '
+        'true, false.' % (value, name))
+
+
+def _tags(value):
+    if isinstance(value, str):
+        value = value.split(',')
+    return [t.strip() for t in value if t.strip()]
+
+
+def _definition(body, patch=False):
+    """(template, params, files, environment, args) from a request body.
+
+    :raises: BadRequest with Heat's message for a missing template.
+    """
+    template = body.get('template')
+    if template is None:
+        if body.get('template_url'):
+            raise exception.BadRequest(
+                'template_url is not supported by heat-snapshots: send the '
+                'template itself in "template".')
+        if not patch:
+            raise exception.BadRequest('No template specified')
+    else:
+        template = _parse_mapping(template, 'Template')
+    environment = body.get('environment')
+    if environment is not None:
+        environment = _parse_mapping(environment, 'Environment')
+    args = {}
+    if body.get('tags') is not None:
+        args['tags'] = _tags(body['tags'])
+    if body.get('timeout_mins') is not None:
+        args['timeout_mins'] = _int_arg('timeout_mins', body['timeout_mins'])
+    if body.get('disable_rollback') is not None:
+        args['disable_rollback'] = _bool_arg('disable_rollback',
+                                             body['disable_rollback'])
+    return (template, body.get('parameters') or {}, body.get('files') or {},
+            environment or {}, args)
+
+
+class StacksController(base.RestController):
+    """/v1/{tenant_id}/stacks"""
+
+    def __init__(self, tenant_id):
+        self.tenant_id = tenant_id
+
+    @fault.expose()
+    def get_all(self):
+        utils.authorize(policies.INDEX)
+        params = pecan.request.GET
+        filters = {k: params[k] for k in _LIST_FILTERS if k in params}
+        limit = params.get('limit')
+        if limit is not None:
+            limit = _int_arg('limit', limit)
+        stacks = utils.engine().list_stacks(utils.context(),
+                                            filters=filters or None,
+                                            limit=limit)
+        return {'stacks': [utils.format_stack(s) for s in stacks]}
+
+    @fault.expose(status_code=http_client.CREATED)
+    def post(self):
+        utils.authorize(policies.CREATE)
+        body = validation.json_body(pecan.request)
+        if 'stack_name' not in body:
+            raise exception.BadRequest('No stack name specified')
+        validation.validate(body, schema.create)
+        template, params, files, environment, args = _definition(body)
+        identity = utils.engine().create_stack(
+            utils.context(), body['stack_name'], template, params, files,
+            environment, args)
+        return {'stack': {'id': identity[utils.STACK_ID],
+                          'links': [utils.link(utils.stack_url(identity))]}}
+
+    @pecan.expose()
+    def _lookup(self, stack_name, *remainder):
+        if not remainder:
+            return StackLookupController(self.tenant_id, stack_name), ()
+        if len(remainder) == 1 and remainder[0] in LOOKUP_PATHS:
+            return (StackLookupController(self.tenant_id, stack_name,
+                                          remainder[0]), ())
+        identity = utils.stack_identity(self.tenant_id, stack_name,
+                                        remainder[0])
+        return StackController(identity), remainder[1:]
+
+
+class StackLookupController(base.RestController):
+    """GET /stacks/{name_or_id}[/{path}]: 302 to the stack's own URL.
+
+    python-heatclient resolves a name or id this way before calling the
+    snapshot endpoints.
+    """
+
+    def __init__(self, tenant_id, stack_name_or_id, path=None):
+        self.tenant_id = tenant_id
+        self.stack_name_or_id = stack_name_or_id
+        self.path = path
+
+    @fault.expose()
+    def get_all(self):
+        utils.authorize(policies.LOOKUP)
+        identity = utils.engine().identify_stack(utils.context(),
+                                                 self.stack_name_or_id)
+        path = (self.path,) if self.path else ()
+        location = utils.stack_url(identity, *path)
+        if pecan.request.query_string:
+            location += '?' + pecan.request.query_string
+        return fault.status_page(webob.exc.HTTPFound, pecan.request,
+                                 location=location)
+
+
+class TemplateController(base.RestController):
+    """/stacks/{name}/{id}/template"""
+
+    def __init__(self, identity):
+        self.identity = identity
+
+    @fault.expose()
+    def get_all(self):
+        utils.authorize(policies.TEMPLATE)
+        return utils.engine().get_template(utils.context(), self.identity)
+
+
+class StackController(base.RestController):
+    """/stacks/{name}/{id}: the engine checks that name and id match."""
+
+    _children = _STACK_CHILDREN
+
+    def __init__(self, identity):
+        self.identity = identity
+        self.snapshots = snapshots.SnapshotsController(identity)
+        self.resources = resources.ResourcesController(identity)
+        self.template = TemplateController(identity)
+
+    @fault.expose()
+    def get_all(self):
+        utils.authorize(policies.SHOW)
+        stack = utils.engine().show_stack(utils.context(), self.identity)
+        return {'stack': utils.format_stack(stack)}
+
+    def _update(self, patch):
+        body = validation.json_body(pecan.request)
+        validation.validate(body, schema.update)
+        template, params, files, environment, args = _definition(
+            body, patch=patch)
+        utils.engine().update_stack(utils.context(), self.identity,
+                                    template, params, files, environment,
+                                    args, existing=patch)
+        return fault.status_page(webob.exc.HTTPAccepted, pecan.request)
+
+    @fault.expose()
+    def put(self):
+        utils.authorize(policies.UPDATE)
+        return self._update(patch=False)
+
+    @fault.expose()
+    def patch(self):
+        utils.authorize(policies.UPDATE_PATCH)
+        return self._update(patch=True)
+
+    @fault.expose(status_code=http_client.NO_CONTENT)
+    def delete(self):
+        utils.authorize(policies.DELETE)
+        utils.engine().delete_stack(utils.context(), self.identity)
+
+    @pecan.expose()
+    def _lookup(self, *remainder):
+        # RestController also calls _lookup after routing to a child whose
+        # handler takes fewer arguments than the path has segments; only a
+        # sub-path that is no child of ours is unknown.
+        # An empty remainder is pecan asking again after a 405: keep it.
+        if remainder and remainder[0] not in _STACK_CHILDREN:
+            pecan.abort(http_client.NOT_FOUND)

@@ -1,0 +1,76 @@
+"""Helpers shared by the v1 controllers: identities, links, checks."""
+
+from urllib import parse
+
+import pecan
+
+STACK_NAME = 'stack_name'
+STACK_ID = 'stack_id'
+TENANT = 'tenant'
+PATH = 'path'
+
+# Keys the engine sends for the API's use only.
+_INTERNAL_KEYS = ('stack_identity',)
+
+
+def stack_identity(tenant_id, stack_name, stack_id):
+    """The identity the engine checks: the URL's tenant, name and id."""
+    return {TENANT: tenant_id, STACK_NAME: stack_name, STACK_ID: stack_id,
+            PATH: ''}
+
+
+def stack_url(identity, *path):
+    """Absolute URL of a stack (or a path below it), as Heat links it."""
+    parts = ['v1', identity[TENANT], 'stacks', identity[STACK_NAME],
+             identity[STACK_ID]]
+    parts.extend(path)
+    return '%s/%s' % (pecan.request.application_url,
+                      '/'.join(parse.quote(str(p), safe='') for p in parts))
+
+
+def link(href, rel='self'):
+    return {'href': href, 'rel': rel}
+
+
+def format_stack(stack):
+    """An engine stack as Heat's API shows it: links, no internal keys.
+
+    ``project`` is only shown to admins, who may see other projects'
+    stacks; for everyone else it is the URL's tenant anyway.
+    """
+    identity = stack['stack_identity']
+    result = {k: v for k, v in stack.items() if k not in _INTERNAL_KEYS}
+    if not pecan.request.context.is_admin:
+        result.pop('project', None)
+    result['links'] = [link(stack_url(identity))]
+    return result
+
+
+def format_resource(resource):
+    identity = resource['stack_identity']
+    result = {k: v for k, v in resource.items() if k not in _INTERNAL_KEYS}
+    result['links'] = [
+        link(stack_url(identity, 'resources', resource['resource_name'])),
+        link(stack_url(identity), rel='stack'),
+    ]
+    return result
+
+
+def authorize(rule):
+    """The policy check every handler starts with.
+
+    The target is the caller's own project: the URL's tenant has already
+    been checked against it (controllers/v1/__init__.py), and admins, who
+    may name another tenant, are judged on their own project as in Heat.
+
+    :raises: PolicyNotAuthorized (403).
+    """
+    pecan.request.context.can(rule)
+
+
+def engine():
+    return pecan.request.engine_api
+
+
+def context():
+    return pecan.request.context

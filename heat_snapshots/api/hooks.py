@@ -1,0 +1,36 @@
+"""Pecan hooks: the caller's context and the engine client per request."""
+
+from pecan import hooks
+
+from heat_snapshots.common import context
+from heat_snapshots.engine import rpcapi
+
+
+class ContextHook(hooks.PecanHook):
+    """Builds the caller's RequestContext from the auth middleware's keys.
+
+    It runs on_route, before routing, because the tenant check happens
+    while the URL is routed (controllers/v1/__init__.py).
+    """
+
+    def on_route(self, state):
+        state.request.context = context.RequestContext.from_environ(
+            state.request.environ)
+
+
+class RPCHook(hooks.PecanHook):
+    """Gives every request the one EngineAPI of this process."""
+
+    def __init__(self, engine_api=None):
+        self._engine_api = engine_api
+
+    @property
+    def engine_api(self):
+        # Made on first use: the transport must not be created before a
+        # worker process forks.
+        if self._engine_api is None:
+            self._engine_api = rpcapi.EngineAPI()
+        return self._engine_api
+
+    def on_route(self, state):
+        state.request.engine_api = self.engine_api

@@ -1,0 +1,61 @@
+"""Bodies of the stack endpoints of the local stack driver.
+
+Field names and types are Heat's (python-heatclient sends these). Missing
+``stack_name`` / ``template`` are reported by the controller with Heat's
+messages.
+"""
+
+_template = {
+    'title': 'template',
+    'type': ['object', 'string'],
+}
+
+_properties = {
+    'template': _template,
+    'template_url': {'title': 'template_url', 'type': ['string', 'null']},
+    'parameters': {'title': 'parameters', 'type': ['object', 'null']},
+    'files': {
+        'title': 'files',
+        'type': ['object', 'null'],
+        'additionalProperties': {'title': 'file content',
+                                 'type': 'string'},
+    },
+    'environment': {'title': 'environment',
+                    'type': ['object', 'string', 'null']},
+    'tags': {
+        'title': 'tags',
+        'type': ['string', 'array', 'null'],
+        'items': {'type': 'string'},
+    },
+    # Heat accepts numbers as strings too ("60").
+    'timeout_mins': {
+        'title': 'timeout_mins',
+        'type': ['integer', 'string', 'null'],
+    },
+    'disable_rollback': {
+        'title': 'disable_rollback',
+        'type': ['boolean', 'string', 'null'],
+    },
+}
+
+STACK_NAME_PATTERN = '^[a-zA-Z][a-zA-Z0-9_.-]*$'
+
+create = {
+    'type': 'object',
+    'properties': dict(_properties, stack_name={
+        'title': 'stack name',
+        'type': 'string',
+        'minLength': 1,
+        'maxLength': 255,
+        'pattern': STACK_NAME_PATTERN,
+        'x-pattern-message': 'it must start with a letter and contain only '
+                             'letters, digits, "_", "-" and ".".',
+    }),
+    'additionalProperties': True,
+}
+
+update = {
+    'type': 'object',
+    'properties': _properties,
+    'additionalProperties': True,
+}

@@ -1,0 +1,70 @@
+"""The whole API over WSGI, with a real engine on the in-process transport.
+
+Requests go through every middleware, pecan, EngineAPI, oslo.messaging's
+fake driver and EngineManager to the test's SQLite database, as in
+heat-snapshots-all.
+"""
+
+import time
+
+import fixtures
+from oslo_config import fixture as config_fixture
+import webtest
+
+from heat_snapshots.api import app
+from heat_snapshots.common import rpc
+from heat_snapshots import conf
+from heat_snapshots.engine import service
+
+CONF = conf.CONF
+
+PROJECT = 'project-a'
+USER = 'user-a'
+
+
+class API(fixtures.Fixture):
+    """A webtest TestApp of setup_app() and, unless told not to, an engine.
+
+    Needs the database of heat_snapshots.tests.base.TestCase (use_db).
+    """
+
+    def __init__(self, auth_strategy='noauth', start_engine=True,
+                 rpc_timeout=10):
+        super().__init__()
+        self.auth_strategy = auth_strategy
+        self.start_engine = start_engine
+        self.rpc_timeout = rpc_timeout
+
+    def _setUp(self):
+        conf_fixture = self.useFixture(config_fixture.Config(CONF))
+        conf_fixture.config(transport_url='fake:/',
+                            rpc_response_timeout=self.rpc_timeout)
+        conf_fixture.config(auth_strategy=self.auth_strategy,
+                            group='heat_snapshots_api')
+        self.addCleanup(rpc.cleanup)
+        if self.start_engine:
+            self.engine = service.EngineService(CONF)
+            self.engine.start()
+            self.addCleanup(self.engine.stop)
+        self.app = webtest.TestApp(app.setup_app(CONF))
+
+
+def headers(project=PROJECT, user=USER, roles=None, **extra):
+    """noauth identity headers of a caller."""
+    result = {'X-Auth-User': user, 'X-Auth-Project': project}
+    if roles is not None:
+        result['X-Roles'] = ','.join(roles)
+    result.update(extra)
+    return result
+
+
+def wait_for(check, timeout=20, interval=0.02, what='condition'):
+    """Poll ``check()`` until it returns a true value, which is returned."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError('Timed out waiting for %s' % what)
+        time.sleep(interval)
