@@ -67,6 +67,12 @@ def main(argv=None):
         # The operator needs the reason, not a traceback through alembic.
         print('ERROR: %s' % e, file=sys.stderr)
         return 1
+    except ImportError as e:
+        # Only PyMySQL comes with heat-snapshots; psycopg2 and the like are
+        # the operator's choice.
+        print('ERROR: the driver of [database] connection is not '
+              'installed: %s' % e, file=sys.stderr)
+        return 1
 
 
 if __name__ == '__main__':

@@ -1,5 +1,6 @@
 """heat-snapshots-manage, run as an operator runs it: in its own process."""
 
+import importlib.util
 import os
 import subprocess
 import sys
@@ -86,3 +87,15 @@ class TestManageDb(base.TestCase):
         result = self.manage('db', 'frobnicate')
         self.assertEqual(2, result.returncode)
         self.assertIn('invalid choice', result.stderr)
+
+    def test_missing_driver_is_named(self):
+        if importlib.util.find_spec('pg8000') is not None:
+            self.skipTest('pg8000 is installed: no missing driver to use')
+        self._write_config('[database]\nconnection = '
+                           'postgresql+pg8000://u@127.0.0.1/db\n'
+                           'max_retries = 0\n')
+        result = self.manage('db', 'sync')
+        self.assertEqual(1, result.returncode)
+        self.assertIn("ERROR: the driver of [database] connection is not "
+                      "installed: No module named 'pg8000'", result.stderr)
+        self.assertNotIn('Traceback', result.stderr)
