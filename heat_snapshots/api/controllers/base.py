@@ -1,5 +1,8 @@
 """The base of the REST controllers."""
 
+from http import client as http_client
+
+import pecan
 from pecan import rest
 from pecan import util
 
@@ -22,3 +25,18 @@ class RestController(rest.RestController):
             return None
         found = getattr(self, remainder, None)
         return found if util.iscontroller(found) else None
+
+    def _route_to_child(self, remainder):
+        """The end of a ``_lookup`` of a controller with children.
+
+        pecan's RestController calls ``_lookup`` when the handler it picked
+        takes fewer arguments than the path has segments: PATCH
+        /stacks/{name}/{id}/snapshots picks the stack's own patch(). The
+        path then belongs to a child; one that names no child is unknown.
+        An empty remainder is pecan asking again after a 405: keep that.
+        """
+        if not remainder:
+            return None
+        if remainder[0] not in self._children:
+            pecan.abort(http_client.NOT_FOUND)
+        return getattr(self, remainder[0]), remainder[1:]

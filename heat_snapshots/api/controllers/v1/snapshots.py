@@ -78,10 +78,7 @@ class SnapshotController(base.RestController):
 
     @pecan.expose()
     def _lookup(self, *remainder):
-        # Also called after routing into "restore" (see StackController).
-        # An empty remainder is pecan asking again after a 405: keep it.
-        if remainder and remainder[0] not in self._children:
-            pecan.abort(http_client.NOT_FOUND)
+        return self._route_to_child(remainder)
 
 
 class RestoreController(base.RestController):

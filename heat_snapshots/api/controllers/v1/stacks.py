@@ -241,9 +241,4 @@ class StackController(base.RestController):
 
     @pecan.expose()
     def _lookup(self, *remainder):
-        # RestController also calls _lookup after routing to a child whose
-        # handler takes fewer arguments than the path has segments; only a
-        # sub-path that is no child of ours is unknown.
-        # An empty remainder is pecan asking again after a 405: keep it.
-        if remainder and remainder[0] not in _STACK_CHILDREN:
-            pecan.abort(http_client.NOT_FOUND)
+        return self._route_to_child(remainder)

@@ -1,0 +1,90 @@
+"""The threaded WSGI server of heat-snapshots-api and heat-snapshots-all.
+
+cheroot serves each process with a pool of ``threads`` request threads.
+The listening socket is opened once, before the workers fork, and shared
+by all of them: the kernel hands each connection to one worker.
+"""
+
+import ipaddress
+import socket
+import threading
+
+from cheroot import wsgi
+from oslo_log import log as logging
+
+LOG = logging.getLogger(__name__)
+
+# Longest wait for in-flight requests when stopping.
+SHUTDOWN_TIMEOUT = 30
+# Connections the kernel queues while every request thread is busy.
+BACKLOG = 128
+
+
+def is_loopback(host):
+    """Whether every address ``host`` names is a loopback address."""
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        pass
+    try:
+        infos = socket.getaddrinfo(host, None)
+    except socket.gaierror:
+        return False
+    addresses = {info[4][0].split('%', 1)[0] for info in infos}
+    return bool(addresses) and all(
+        ipaddress.ip_address(a).is_loopback for a in addresses)
+
+
+def listen(host, port, backlog=BACKLOG):
+    """A listening TCP socket on ``host``:``port`` (IPv4 or IPv6)."""
+    family, _type, _proto, _name, address = socket.getaddrinfo(
+        host, port, socket.AF_UNSPEC, socket.SOCK_STREAM, 0,
+        socket.AI_PASSIVE)[0]
+    sock = socket.create_server(address, family=family, backlog=backlog)
+    LOG.info('Listening on %s port %s', *sock.getsockname()[:2])
+    return sock
+
+
+class _CherootServer(wsgi.Server):
+    """cheroot's server on a socket opened before the fork."""
+
+    def __init__(self, sock, *args, **kwargs):
+        self._listening_socket = sock
+        super().__init__(sock.getsockname()[:2], *args, **kwargs)
+
+    def bind(self, family, type, proto=0):
+        self.socket = self._listening_socket
+
+
+class WSGIService:
+    """One process's WSGI server, for common.launcher.
+
+    ``make_app`` is called in the process that serves, after any fork, so
+    that the app's connections (the RPC transport) are its own.
+    """
+
+    def __init__(self, make_app, sock, threads, name='heat-snapshots-api'):
+        self.make_app = make_app
+        self.sock = sock
+        self.threads = threads
+        self.name = name
+        self.server = None
+        self._thread = None
+
+    def start(self):
+        self.server = _CherootServer(
+            self.sock, self.make_app(), numthreads=self.threads,
+            server_name=self.name, request_queue_size=BACKLOG,
+            shutdown_timeout=SHUTDOWN_TIMEOUT)
+        self.server.prepare()
+        self._thread = threading.Thread(target=self.server.serve,
+                                        name='wsgi-server', daemon=True)
+        self._thread.start()
+        LOG.info('%s serving with %d threads', self.name, self.threads)
+
+    def stop(self):
+        if self.server is not None:
+            self.server.stop()
+        if self._thread is not None:
+            self._thread.join(SHUTDOWN_TIMEOUT)
+        LOG.info('%s stopped', self.name)
