@@ -77,8 +77,12 @@ class EntityNotFound(NotFound):
 class StackNotFound(EntityNotFound):
     error_type = 'EntityNotFound'
 
-    def __init__(self, stack_name):
-        super().__init__(entity='Stack', name=stack_name)
+    def __init__(self, stack_name=None, **kwargs):
+        # oslo.messaging rebuilds an engine error on the API side as
+        # cls(message, **kwargs): the kwargs carry the real name.
+        kwargs.setdefault('entity', 'Stack')
+        kwargs.setdefault('name', stack_name)
+        super().__init__(**kwargs)
 
 
 class SnapshotIdNotFound(NotFound):
@@ -94,8 +98,12 @@ class SnapshotNotFound(NotFound):
 class ResourceNotFound(EntityNotFound):
     error_type = 'EntityNotFound'
 
-    def __init__(self, resource_name):
-        super().__init__(entity='Resource', name=resource_name)
+    def __init__(self, resource_name=None, **kwargs):
+        # oslo.messaging rebuilds an engine error on the API side as
+        # cls(message, **kwargs): the kwargs carry the real name.
+        kwargs.setdefault('entity', 'Resource')
+        kwargs.setdefault('name', resource_name)
+        super().__init__(**kwargs)
 
 
 class ActionInProgress(Conflict):

@@ -58,7 +58,8 @@ def get_client(target, version_cap=None, timeout=None):
 
 def get_server(target, endpoints):
     access_policy = dispatcher.DefaultRPCAccessPolicy
+    # The threading executor is the default; naming it is deprecated.
     return messaging.get_rpc_server(
-        init(), target, endpoints, executor='threading',
+        init(), target, endpoints,
         serializer=RequestContextSerializer(),
         access_policy=access_policy)
