@@ -44,11 +44,15 @@ class APITestCase(base.TestCase):
 
     def setUp(self):
         super().setUp()
+        self.configure()
         self.fixture = self.useFixture(api_fixture.API(
             auth_strategy=self.auth_strategy,
             start_engine=self.start_engine))
         self.app = self.fixture.app
         self.headers = api_fixture.headers()
+
+    def configure(self):
+        """Set options the app reads when it is built."""
 
     # --- plain HTTP -------------------------------------------------------
 

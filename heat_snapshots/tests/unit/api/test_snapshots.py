@@ -13,7 +13,8 @@ ACCEPTED_JSON = {
     'code': '202 Accepted',
     'title': 'Accepted',
 }
-ACCEPTED_TEXT = '202 Accepted\n\nThe request is accepted for processing.\n\n   '
+ACCEPTED_TEXT = ('202 Accepted\n\nThe request is accepted for processing.'
+                 '\n\n   ')
 
 
 class CreateTest(base.APITestCase):

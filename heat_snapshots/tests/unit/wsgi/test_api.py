@@ -1,0 +1,40 @@
+"""heat_snapshots.wsgi.api as uWSGI or mod_wsgi import it."""
+
+import os
+import subprocess
+import sys
+
+import fixtures
+
+from heat_snapshots.tests import base
+
+SCRIPT = '''
+import webtest
+from heat_snapshots.wsgi import api
+response = webtest.TestApp(api.application).get('/', status=300)
+print(response.json['versions'][0]['id'])
+'''
+
+
+class ApplicationTest(base.TestCase):
+
+    def run_script(self, **env):
+        home = self.useFixture(fixtures.TempDir()).path
+        # The web server's argv is not ours: configuration comes from
+        # heat.conf, or here oslo.config's environment variables.
+        return subprocess.run(
+            [sys.executable, '-c', SCRIPT], capture_output=True,
+            env=dict(os.environ, HOME=home,
+                     OS_HEAT_SNAPSHOTS__STATE_PATH=home, **env),
+            cwd=home, timeout=60)
+
+    def test_application_serves(self):
+        result = self.run_script(
+            OS_DEFAULT__TRANSPORT_URL='rabbit://guest:guest@127.0.0.1:1/')
+        self.assertEqual(0, result.returncode, result.stderr)
+        self.assertEqual(b'v1.0', result.stdout.splitlines()[-1])
+
+    def test_in_process_transport_is_refused(self):
+        result = self.run_script()
+        self.assertNotEqual(0, result.returncode)
+        self.assertIn(b'run heat-snapshots-all', result.stdout + result.stderr)
