@@ -120,7 +120,15 @@ class NotSupported(Invalid):
 
 
 class RequestLimitExceeded(Invalid):
-    msg_fmt = 'Request limit exceeded: %(message)s'
+    msg_fmt = 'Request limit exceeded: %(reason)s'
+
+    def __init__(self, message=None, reason=None, **kwargs):
+        # Heat raises it with message=<the reason>, which the base class
+        # would take as the whole text; rebuilt from RPC it comes back as
+        # (whole text, reason=...).
+        if reason is None:
+            reason, message = message, None
+        super().__init__(message, reason=reason, **kwargs)
 
 
 class InvalidTemplate(Invalid):
