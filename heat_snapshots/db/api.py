@@ -334,6 +334,22 @@ def local_resource_set(context, stack_id, name, values):
 
 
 @writer
+def local_resource_update(context, stack_id, name, values):
+    """Update an existing resource of a local stack in one statement.
+
+    Writing without reading first lets concurrent writers on SQLite wait
+    for each other instead of failing with "database is locked".
+
+    :returns: whether the resource exists.
+    """
+    query = sa.update(models.LocalResource).where(
+        models.LocalResource.stack_id == stack_id,
+        models.LocalResource.name == name)
+    values = dict(values, updated_at=timeutils.utcnow())
+    return context.session.execute(query.values(**values)).rowcount > 0
+
+
+@writer
 def local_resource_delete(context, stack_id, name):
     context.session.execute(sa.delete(models.LocalResource).where(
         models.LocalResource.stack_id == stack_id,

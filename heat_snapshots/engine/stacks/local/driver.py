@@ -1,0 +1,578 @@
+"""The ``local`` stack driver: a small Heat-compatible stack store.
+
+Stacks and their resources live in our own database (hs_local_stacks,
+hs_local_resources). Templates are HOT with the built-in types of
+resource_types; resources are walked in dependency order with
+engine.walk, independent ones in parallel.
+
+The engine manager takes the stack lock, shows the stack's own state with
+set_stack_state and runs the blocking ``run_*`` methods in a worker
+thread; this driver changes resources and stores templates.
+"""
+
+import copy
+import threading
+import time
+
+from oslo_log import log as logging
+from oslo_utils import timeutils
+from oslo_utils import uuidutils
+
+from heat_snapshots.common import exception
+from heat_snapshots.db import api as db_api
+from heat_snapshots.engine.stacks import base
+from heat_snapshots.engine.stacks.local import functions
+from heat_snapshots.engine.stacks.local import resource_types
+from heat_snapshots.engine.stacks.local import template as tmpl
+from heat_snapshots.engine import walk
+
+LOG = logging.getLogger(__name__)
+
+INIT = 'INIT'
+CREATE = 'CREATE'
+UPDATE = 'UPDATE'
+DELETE = 'DELETE'
+RESTORE = 'RESTORE'
+
+STATE_CHANGED = 'state changed'
+NO_OUTPUT_DESCRIPTION = 'No description given'
+
+FILTERS = ('id', 'name', 'action', 'status', 'project_id', 'user_id')
+
+
+class _Live:
+    """What functions may read of a resource during a walk."""
+
+    def __init__(self, physical_resource_id=None, attributes=None,
+                 properties=None):
+        self.physical_resource_id = physical_resource_id
+        self.attributes = attributes or {}
+        self.properties = properties or {}
+
+
+class _Resolver(functions.Resolver):
+
+    def __init__(self, parameters, files, live):
+        self.parameters = parameters
+        self.files = files or {}
+        self.live = live
+
+    def get_param(self, name):
+        return self.parameters.get(name)
+
+    def get_resource(self, name):
+        resource = self.live.get(name)
+        return resource.physical_resource_id if resource else None
+
+    def get_attr(self, name, attribute):
+        resource = self.live.get(name)
+        if resource is None:
+            return None
+        if attribute == 'show' and 'show' not in resource.attributes:
+            return dict(resource.attributes,
+                        id=resource.physical_resource_id)
+        return resource.attributes.get(attribute)
+
+    def get_file(self, name):
+        return self.files.get(name)
+
+
+class LocalStackDriver(base.StackDriver):
+    """Stacks kept in heat-snapshots' own database."""
+
+    manages_stacks = True
+
+    # --- reading -------------------------------------------------------
+
+    @staticmethod
+    def _visible(context, row):
+        return row is not None and (context.is_admin or
+                                    row.project_id == context.project_id)
+
+    def find_stack(self, context, stack_name_or_id):
+        """The caller's live stack by id, else by name; no resources.
+
+        :raises: StackNotFound naming ``stack_name_or_id``.
+        """
+        row = db_api.local_stack_get(context, stack_name_or_id)
+        if not self._visible(context, row):
+            row = db_api.local_stack_get_by_name(
+                context, context.project_id, stack_name_or_id)
+        if row is None:
+            raise exception.StackNotFound(stack_name_or_id)
+        return self._stack(row)
+
+    def get_stack(self, context, stack_id, with_resources=True,
+                  show_deleted=False):
+        """The caller's stack by id (admins: any project's).
+
+        :raises: StackNotFound naming ``stack_id``.
+        """
+        row = db_api.local_stack_get(context, stack_id,
+                                     show_deleted=show_deleted)
+        if not self._visible(context, row):
+            raise exception.StackNotFound(stack_id)
+        resources = None
+        if with_resources:
+            resources = db_api.local_resource_list(context, stack_id)
+        return self._stack(row, resources)
+
+    def list_stacks(self, context, limit=None, **filters):
+        """The caller's live stacks, newest first.
+
+        :param filters: column values to match (a list matches any).
+        """
+        rows = db_api.local_stack_list(context,
+                                       project_id=context.project_id)
+        stacks = []
+        for row in rows:
+            if not all(self._matches(getattr(row, key, None), value)
+                       for key, value in filters.items()
+                       if key in FILTERS and value is not None):
+                continue
+            stacks.append(self._stack(row))
+            if limit is not None and len(stacks) >= limit:
+                break
+        return stacks
+
+    @staticmethod
+    def _matches(actual, wanted):
+        if isinstance(wanted, (list, tuple, set)):
+            return actual in wanted
+        return actual == wanted
+
+    def _stack(self, row, resource_rows=None):
+        parameters = {}
+        description = tmpl.NO_DESCRIPTION
+        try:
+            parsed = tmpl.Template(row.template, row.files,
+                                   tmpl.normalise_environment(
+                                       row.environment))
+            description = parsed.description
+            parameters = parsed.parameters_as_text(parsed.parameters(
+                row.id, row.name, row.project_id))
+        except exception.HeatSnapshotsException as error:
+            LOG.warning('Stack %s: stored template does not validate: %s',
+                        row.id, error)
+        resources = None
+        if resource_rows is not None:
+            resources = [self._resource(r) for r in resource_rows]
+        return base.Stack(
+            id=row.id, name=row.name, project_id=row.project_id,
+            action=row.action, status=row.status,
+            status_reason=row.status_reason,
+            template=row.template, environment=row.environment,
+            files=row.files or {}, tags=list(row.tags or []),
+            stack_user_project_id=row.project_id, user_id=row.user_id,
+            timeout_mins=row.timeout_mins,
+            disable_rollback=bool(row.disable_rollback),
+            outputs=list(row.outputs or []), parameters=parameters,
+            description=description, created_at=row.created_at,
+            updated_at=row.updated_at, deleted_at=row.deleted_at,
+            resources=resources)
+
+    @staticmethod
+    def _resource(row):
+        return base.Resource(
+            name=row.name, type=row.type,
+            physical_resource_id=row.physical_resource_id,
+            action=row.action, status=row.status,
+            status_reason=row.status_reason,
+            requires=list(row.depends_on or []),
+            properties=row.properties or {}, data=row.data or {},
+            attributes=row.attributes or {},
+            metadata=row.rsrc_metadata or {},
+            created_at=row.created_at, updated_at=row.updated_at)
+
+    def _row(self, context, stack_id):
+        row = db_api.local_stack_get(context, stack_id)
+        if row is None:
+            raise exception.StackNotFound(stack_id)
+        return row
+
+    # --- states ----------------------------------------------------------
+
+    def set_stack_state(self, context, stack_id, action, status, reason):
+        """Show ``action``_``status``; DELETE_COMPLETE deletes the stack."""
+        values = {'action': action, 'status': status,
+                  'status_reason': reason}
+        if action == DELETE and status == base.COMPLETE:
+            values['deleted_at'] = timeutils.utcnow()
+        if not db_api.local_stack_update(context, stack_id, values):
+            raise exception.StackNotFound(stack_id)
+
+    def set_resource_state(self, context, stack_id, resource_name, action,
+                           status, reason=None):
+        if not db_api.local_resource_update(
+                context, stack_id, resource_name,
+                {'action': action, 'status': status,
+                 'status_reason': reason}):
+            raise exception.ResourceNotFound(resource_name)
+
+    # --- create ----------------------------------------------------------
+
+    def create_stack(self, context, stack_name, template, params, files,
+                     environment, tags=None, timeout_mins=None,
+                     disable_rollback=True):
+        """Check and store a new stack, CREATE_IN_PROGRESS.
+
+        Nothing is stored unless everything is valid.
+
+        :raises: Invalid for a bad name, InvalidTemplate, InvalidParameter,
+            StackExists.
+        :returns: the Stack with its resources INIT_COMPLETE.
+        """
+        tmpl.check_stack_name(stack_name)
+        template = tmpl.parse(template)
+        files = dict(files or {})
+        environment = tmpl.normalise_environment(environment, params)
+        parsed = tmpl.Template(template, files, environment)
+        stack_id = uuidutils.generate_uuid()
+        parameters = parsed.parameters(stack_id, stack_name,
+                                       context.project_id)
+        if db_api.local_stack_get_by_name(context, context.project_id,
+                                          stack_name) is not None:
+            raise exception.StackExists(stack_name=stack_name)
+        db_api.local_stack_create(context, {
+            'id': stack_id, 'name': stack_name,
+            'project_id': context.project_id, 'user_id': context.user_id,
+            'action': CREATE, 'status': base.IN_PROGRESS,
+            'status_reason': 'Stack CREATE started',
+            'template': template, 'environment': environment,
+            'files': files, 'tags': _tags(tags),
+            'timeout_mins': timeout_mins,
+            'disable_rollback': bool(disable_rollback), 'outputs': []})
+        resolver = _Resolver(parameters, files, {})
+        for name, definition in parsed.resources.items():
+            self._add_resource(context, stack_id, definition, resolver)
+        LOG.info('Stack %s (%s) stored, creating', stack_name, stack_id)
+        return self.get_stack(context, stack_id)
+
+    @staticmethod
+    def _add_resource(context, stack_id, definition, resolver):
+        """A resource row, INIT_COMPLETE, before any walk writes to it."""
+        try:
+            properties = functions.resolve(definition.properties, resolver)
+        except (ValueError, TypeError):
+            properties = copy.deepcopy(definition.properties)
+        db_api.local_resource_set(context, stack_id, definition.name, {
+            'type': definition.type, 'action': INIT,
+            'status': base.COMPLETE, 'status_reason': None,
+            'properties': properties, 'depends_on': definition.requires,
+            'data': {}, 'attributes': {},
+            'rsrc_metadata': definition.metadata})
+
+    def run_create(self, context, stack_id):
+        """Create every resource; blocks until done.
+
+        :raises: WalkFailed naming the first resource that failed.
+        """
+        row = self._row(context, stack_id)
+        run = _Run(self, context, row, row.template, row.files,
+                   row.environment, {})
+        try:
+            walk.walk(run.parsed.graph(),
+                      lambda name: run.create(name, CREATE),
+                      self.conf.heat_snapshots.walk_concurrency,
+                      run.deadline, name='local-create')
+        finally:
+            run.store_outputs()
+
+    # --- update and restore ---------------------------------------------
+
+    def prepare_update(self, context, stack, template, params, files,
+                       environment, existing=False, tags=None,
+                       timeout_mins=None):
+        """The checked definition of an update; nothing changes yet.
+
+        :param existing: PATCH: no template keeps the current one, params,
+            environment and files are merged into the current ones.
+        :raises: InvalidTemplate, InvalidParameter, Invalid.
+        :returns: a dict: template, environment, files, tags,
+            timeout_mins.
+        """
+        row = self._row(context, stack.id)
+        if existing:
+            template = row.template if template is None else \
+                tmpl.parse(template)
+            environment = tmpl.merge_environments(row.environment,
+                                                  environment, params)
+            files = dict(row.files or {}, **(files or {}))
+        else:
+            if template is None:
+                raise exception.InvalidTemplate(reason='No template '
+                                                       'specified.')
+            template = tmpl.parse(template)
+            environment = tmpl.normalise_environment(environment, params)
+            files = dict(files or {})
+        parsed = tmpl.Template(template, files, environment)
+        parsed.parameters(row.id, row.name, row.project_id)
+        return {
+            'template': template, 'environment': environment,
+            'files': files,
+            'tags': list(row.tags or []) if tags is None else _tags(tags),
+            'timeout_mins': (row.timeout_mins if timeout_mins is None
+                             else timeout_mins),
+        }
+
+    def run_update(self, context, stack_id, definition, action=UPDATE,
+                   resource_data=None):
+        """Bring the stack's resources to ``definition``; blocks.
+
+        Removed resources are deleted after the others are done, in
+        reverse dependency order; added ones created; changed ones updated
+        in place or replaced; unchanged ones kept (with action RESTORE,
+        every resource shows RESTORE and gets its ``resource_data`` back).
+
+        :param resource_data: {resource name: data recorded in a snapshot}
+            to put back (RESTORE).
+        :raises: WalkFailed naming the first resource that failed.
+        """
+        row = self._row(context, stack_id)
+        template = tmpl.parse(definition['template'])
+        files = dict(definition.get('files') or {})
+        environment = tmpl.normalise_environment(
+            definition.get('environment'))
+        values = {'template': template, 'environment': environment,
+                  'files': files}
+        if 'tags' in definition:
+            values['tags'] = _tags(definition['tags'])
+        if definition.get('timeout_mins') is not None:
+            values['timeout_mins'] = definition['timeout_mins']
+        run = _Run(self, context, row, template, files, environment,
+                   {r.name: r for r in
+                    db_api.local_resource_list(context, stack_id)},
+                   resource_data=resource_data or {}, action=action,
+                   timeout_mins=values.get('timeout_mins'))
+        db_api.local_stack_update(context, stack_id, values)
+        for name, resource in run.parsed.resources.items():
+            if name not in run.old:
+                self._add_resource(context, stack_id, resource, run.resolver)
+        concurrency = self.conf.heat_snapshots.walk_concurrency
+        try:
+            walk.walk(run.parsed.graph(), run.update, concurrency,
+                      run.deadline, name='local-update')
+            removed = {name: set(r.depends_on or ())
+                       for name, r in run.old.items()
+                       if name not in run.parsed.resources}
+            removed = {name: requires & set(removed)
+                       for name, requires in removed.items()}
+            walk.walk(walk.reverse(removed), run.delete, concurrency,
+                      run.deadline, name='local-update-delete')
+        finally:
+            run.store_outputs()
+
+    def restore(self, context, stack, template, environment, files,
+                resource_data):
+        """Update ``stack`` to a snapshot's definition, its data put back.
+
+        :raises: WalkFailed naming the first resource that failed.
+        """
+        self.run_update(context, stack.id,
+                        {'template': template, 'environment': environment,
+                         'files': files, 'tags': stack.tags},
+                        action=RESTORE, resource_data=resource_data)
+
+    # --- delete ----------------------------------------------------------
+
+    def run_delete(self, context, stack_id):
+        """Delete every resource in reverse dependency order; blocks.
+
+        :raises: WalkFailed naming the first resource that failed.
+        """
+        row = self._row(context, stack_id)
+        rows = db_api.local_resource_list(context, stack_id)
+        old = {r.name: r for r in rows}
+        run = _Run(self, context, row, None, row.files, row.environment,
+                   old, action=DELETE)
+        graph = {name: set(r.depends_on or ()) & set(old)
+                 for name, r in old.items()}
+        walk.walk(walk.reverse(graph), run.delete,
+                  self.conf.heat_snapshots.walk_concurrency, run.deadline,
+                  name='local-delete')
+
+
+def _tags(tags):
+    if tags is None:
+        return []
+    if isinstance(tags, str):
+        return [tag.strip() for tag in tags.split(',') if tag.strip()]
+    return [str(tag) for tag in tags]
+
+
+class _Run:
+    """One create, update or delete of one stack's resources."""
+
+    def __init__(self, driver, context, row, template, files, environment,
+                 old, resource_data=None, action=CREATE,
+                 timeout_mins=None):
+        self.driver = driver
+        self.context = context
+        self.stack_id = row.id
+        self.old = old
+        self.resource_data = resource_data or {}
+        self.action = action
+        timeout_mins = timeout_mins or row.timeout_mins
+        timeout = (timeout_mins * 60 if timeout_mins else
+                   driver.conf.heat_snapshots.action_timeout)
+        self.deadline = time.monotonic() + timeout
+        self.lock = threading.Lock()
+        self.live = {}
+        self.environment = tmpl.normalise_environment(environment)
+        self.parsed = None
+        if template is None:
+            return
+        self.parsed = tmpl.Template(template, files, self.environment)
+        parameters = self.parsed.parameters(row.id, row.name,
+                                            row.project_id)
+        for name, resource in old.items():
+            if name in self.parsed.resources:
+                self.live[name] = _Live(resource.physical_resource_id,
+                                        resource.attributes,
+                                        resource.properties)
+        self.resolver = _Resolver(parameters, files, self.live)
+
+    def _set(self, name, values):
+        # One UPDATE: walk threads write at the same time.
+        if not db_api.local_resource_update(self.context, self.stack_id,
+                                            name, values):
+            raise exception.ResourceNotFound(name)
+
+    def _properties(self, definition, type_class):
+        properties = functions.resolve(definition.properties,
+                                       self.resolver)
+        return type_class.check_properties(
+            properties, 'resources.%s.properties' % definition.name)
+
+    def _step(self, name, action, work, **values):
+        """Show ``action`` IN_PROGRESS, do ``work``, show the outcome."""
+        self._set(name, dict(values, action=action,
+                             status=base.IN_PROGRESS,
+                             status_reason=STATE_CHANGED))
+        try:
+            work()
+        except Exception as error:
+            LOG.info('Resource %s of stack %s: %s failed: %s', name,
+                     self.stack_id, action, error)
+            self._set(name, {'action': action, 'status': base.FAILED,
+                             'status_reason': str(error)})
+            raise
+        self._set(name, {'action': action, 'status': base.COMPLETE,
+                         'status_reason': STATE_CHANGED})
+
+    def _operation(self, action, default):
+        # What a TestResource waits and fails by.
+        if action == RESTORE:
+            return resource_types.RESTORE
+        return default
+
+    def create(self, name, action):
+        """Create ``name`` anew (a new physical id), shown as ``action``."""
+        definition = self.parsed.resources[name]
+
+        def work():
+            rtype = definition.type_class(name)
+            properties = self._properties(definition,
+                                          definition.type_class)
+            data = rtype.handle_create(properties)
+            self._finish(name, rtype, properties, data,
+                         uuidutils.generate_uuid(),
+                         self._operation(action, resource_types.CREATE))
+
+        self._step(name, action, work, type=definition.type,
+                   depends_on=definition.requires,
+                   rsrc_metadata=definition.metadata)
+
+    def _finish(self, name, rtype, properties, data, physical_id,
+                operation):
+        """Store what exists now, then let the type take its time."""
+        if name in self.resource_data:
+            data = rtype.handle_restore(properties, data,
+                                        self.resource_data[name])
+        attributes = rtype.resolve_attributes(properties, data)
+        self._set(name, {'physical_resource_id': physical_id,
+                         'properties': properties, 'data': data,
+                         'attributes': attributes})
+        rtype.run(operation, properties, self.deadline)
+        with self.lock:
+            self.live[name] = _Live(physical_id, attributes, properties)
+
+    def update(self, name):
+        """Bring ``name`` to its new definition."""
+        definition = self.parsed.resources[name]
+        old = self.old.get(name)
+        if old is None:
+            return self.create(name, RESTORE if self.action == RESTORE
+                               else CREATE)
+        created = not (old.action == INIT or
+                       (old.action == CREATE and
+                        old.status != base.COMPLETE) or
+                       old.physical_resource_id is None)
+        if not created or old.type != definition.type:
+            return self.create(name, self.action)
+        rtype = definition.type_class(name)
+        try:
+            properties = self._properties(definition, definition.type_class)
+        except Exception as error:
+            self._set(name, {'action': self.action, 'status': base.FAILED,
+                             'status_reason': str(error)})
+            raise
+        old_properties = old.properties or {}
+        changed = (properties != old_properties or
+                   definition.metadata != (old.rsrc_metadata or {}) or
+                   old.status == base.FAILED)
+        if list(old.depends_on or []) != definition.requires:
+            self._set(name, {'depends_on': definition.requires})
+        if not changed and self.action != RESTORE:
+            return
+        replace = changed and rtype.needs_replace(old_properties,
+                                                  properties)
+
+        def work():
+            if replace:
+                data = rtype.handle_create(properties)
+                physical_id = uuidutils.generate_uuid()
+            elif changed:
+                data = rtype.handle_update(properties, old.data or {})
+                physical_id = old.physical_resource_id
+            else:
+                data = dict(old.data or {})
+                physical_id = old.physical_resource_id
+            self._set(name, {'rsrc_metadata': definition.metadata})
+            self._finish(name, rtype, properties, data, physical_id,
+                         self._operation(self.action,
+                                         resource_types.UPDATE))
+
+        self._step(name, self.action, work)
+
+    def delete(self, name):
+        """Delete ``name`` (a resource of the old definition)."""
+        old = self.old[name]
+        type_class = (tmpl.resource_type(self.environment, name, old.type)
+                      or resource_types.ResourceType)
+
+        def work():
+            rtype = type_class(name)
+            properties = old.properties or {}
+            if old.action != INIT:
+                rtype.run(resource_types.DELETE, properties, self.deadline)
+                rtype.handle_delete(properties, old.data or {})
+
+        self._step(name, DELETE, work)
+        db_api.local_resource_delete(self.context, self.stack_id, name)
+
+    def store_outputs(self):
+        outputs = []
+        for key, snippet in self.parsed.outputs.items():
+            output = {'output_key': key,
+                      'description': (snippet.get('description') or
+                                      NO_OUTPUT_DESCRIPTION)}
+            try:
+                output['output_value'] = functions.resolve(
+                    snippet.get('value'), self.resolver)
+            except (ValueError, TypeError) as error:
+                output['output_value'] = None
+                output['output_error'] = str(error)
+            outputs.append(output)
+        db_api.local_stack_update(self.context, self.stack_id,
+                                  {'outputs': outputs})

@@ -1,0 +1,146 @@
+import time
+
+from heat_snapshots.common import exception
+from heat_snapshots.db import api as db_api
+from heat_snapshots.engine.resources import heat_native
+from heat_snapshots.engine.resources import registry
+from heat_snapshots.engine.stacks import base as stacks_base
+from heat_snapshots.tests import base
+
+
+def stack():
+    return stacks_base.Stack(id='stack-1', name='s', project_id='project-a',
+                             action='CREATE', status='COMPLETE')
+
+
+def tres(name='t', value='v', **properties):
+    properties = dict({'value': value, 'fail_on': [],
+                       'action_wait_secs': {}}, **properties)
+    return stacks_base.Resource(name=name, type='OS::Heat::TestResource',
+                                physical_resource_id='phys-' + name,
+                                properties=properties,
+                                data={'value': value},
+                                attributes={'output': value})
+
+
+class SimplePluginsTest(base.TestCase):
+
+    def test_registered_for_heat_types(self):
+        for type_name, plugin in (
+                ('OS::Heat::None', heat_native.NonePlugin),
+                ('OS::Heat::Value', heat_native.ValuePlugin),
+                ('OS::Heat::RandomString', heat_native.RandomStringPlugin),
+                ('OS::Heat::TestResource', heat_native.TestResourcePlugin)):
+            self.assertIs(plugin, registry.plugin_class(type_name))
+
+    def test_none_and_value_keep_their_data(self):
+        ctx = self.make_context()
+        resource = stacks_base.Resource(name='n', type='OS::Heat::None',
+                                        data={'is_placeholder': 'True'})
+        for plugin_class in (heat_native.NonePlugin,
+                             heat_native.ValuePlugin):
+            plugin = plugin_class(ctx, stack(), resource, 'snap', base.CONF)
+            data = plugin.handle_snapshot()
+            self.assertEqual({'is_placeholder': 'True'}, data)
+            self.assertTrue(plugin.check_snapshot_complete(data))
+
+    def test_random_string_records_its_value(self):
+        resource = stacks_base.Resource(
+            name='r', type='OS::Heat::RandomString',
+            data={'value': 'secret'}, attributes={'value': 'secret'})
+        plugin = heat_native.RandomStringPlugin(
+            self.make_context(), stack(), resource, 'snap', base.CONF)
+        self.assertEqual({'value': 'secret'}, plugin.handle_snapshot())
+        definition = {'type': 'OS::Heat::RandomString',
+                      'properties': {'length': 6}}
+        self.assertEqual(definition, plugin.handle_restore(
+            definition, {'value': 'secret'}))
+
+
+class TestResourcePluginTest(base.TestCase):
+    use_db = True
+
+    def setUp(self):
+        super().setUp()
+        self.ctx = self.make_context()
+
+    def plugin(self, resource=None, snapshot_id='snap-1'):
+        return heat_native.TestResourcePlugin(
+            self.ctx, stack(), resource or tres(), snapshot_id,
+            base.CONF)
+
+    def test_snapshot_writes_an_artifact(self):
+        data = self.plugin().handle_snapshot()
+        [artifact] = heat_native.list_artifacts(self.ctx)
+        self.assertEqual({'value': 'v', 'artifact_id': artifact.id}, data)
+        self.assertEqual(('snap-1', 't'), (artifact.snapshot_id,
+                                           artifact.resource_name))
+        self.assertEqual('v', artifact.content['value'])
+
+    def test_resumed_snapshot_reuses_its_artifact(self):
+        first = self.plugin().handle_snapshot()
+        again = self.plugin().handle_snapshot()
+        self.assertEqual(first, again)
+        self.assertEqual(1, len(heat_native.list_artifacts(self.ctx)))
+        self.plugin(snapshot_id='snap-2').handle_snapshot()
+        self.assertEqual(2, len(heat_native.list_artifacts(self.ctx)))
+
+    def test_fail_on_snapshot(self):
+        plugin = self.plugin(tres('bad', fail_on=['snapshot']))
+        error = self.assertRaises(exception.ResourceFailure,
+                                  plugin.handle_snapshot)
+        self.assertEqual('Test Resource failed bad', str(error))
+        self.assertEqual([], heat_native.list_artifacts(self.ctx))
+
+    def test_snapshot_wait_starts_at_handle_snapshot(self):
+        plugin = self.plugin(tres(action_wait_secs={'snapshot': 0.1}))
+        data = plugin.handle_snapshot()
+        self.assertFalse(plugin.check_snapshot_complete(data))
+        time.sleep(0.12)
+        self.assertTrue(plugin.check_snapshot_complete(data))
+
+    def test_fresh_plugin_starts_the_wait_at_its_first_check(self):
+        resource = tres(action_wait_secs={'snapshot': 0.05})
+        data = self.plugin(resource).handle_snapshot()
+        fresh = self.plugin(resource)
+        self.assertFalse(fresh.check_snapshot_complete(data))
+        time.sleep(0.07)
+        self.assertTrue(fresh.check_snapshot_complete(data))
+
+    def test_no_wait_by_default(self):
+        plugin = self.plugin(tres(wait_secs=5))
+        self.assertTrue(plugin.check_snapshot_complete(
+            plugin.handle_snapshot()))
+
+    def test_delete_snapshot_removes_the_artifact(self):
+        plugin = self.plugin(
+            tres(action_wait_secs={'delete_snapshot': 0.05}))
+        data = plugin.handle_snapshot()
+        plugin.handle_delete_snapshot(data)
+        self.assertEqual([], heat_native.list_artifacts(self.ctx))
+        self.assertFalse(plugin.check_delete_snapshot_complete(data))
+        time.sleep(0.07)
+        self.assertTrue(plugin.check_delete_snapshot_complete(data))
+        # Already gone is fine.
+        plugin.handle_delete_snapshot(data)
+        self.assertTrue(self.plugin().check_delete_snapshot_complete(data))
+
+    def test_delete_without_recorded_data_finds_the_artifact(self):
+        self.plugin().handle_snapshot()
+        self.plugin().handle_delete_snapshot({})
+        self.assertEqual([], heat_native.list_artifacts(self.ctx))
+
+    def test_fail_on_delete_snapshot_keeps_the_artifact(self):
+        plugin = self.plugin(tres('t', fail_on=['delete_snapshot']))
+        data = plugin.handle_snapshot()
+        error = self.assertRaises(exception.ResourceFailure,
+                                  plugin.handle_delete_snapshot, data)
+        self.assertEqual('Test Resource failed t', str(error))
+        self.assertIsNotNone(db_api.artifact_get(self.ctx,
+                                                 data['artifact_id']))
+
+    def test_restore_keeps_the_definition(self):
+        definition = {'type': 'OS::Heat::TestResource',
+                      'properties': {'value': 'v'}}
+        self.assertEqual(definition, self.plugin().handle_restore(
+            definition, {'value': 'v'}))

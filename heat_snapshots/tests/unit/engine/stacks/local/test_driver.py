@@ -1,0 +1,532 @@
+import threading
+import time
+
+import fixtures
+
+from heat_snapshots.common import exception
+from heat_snapshots.engine.stacks import base as stacks_base
+from heat_snapshots.engine.stacks.local import driver as local_driver
+from heat_snapshots.engine.stacks.local import resource_types
+from heat_snapshots.engine import walk
+from heat_snapshots.tests import base
+
+
+def hot(resources=None, **sections):
+    template = {'heat_template_version': '2021-04-16',
+                'resources': resources or {}}
+    template.update(sections)
+    return template
+
+
+def tres(**properties):
+    return {'type': 'OS::Heat::TestResource', 'properties': properties}
+
+
+class DriverTestCase(base.TestCase):
+    use_db = True
+
+    def setUp(self):
+        super().setUp()
+        self.driver = local_driver.LocalStackDriver(base.CONF)
+        self.ctx = self.make_context()
+        self.events = []
+        self._events_lock = threading.Lock()
+        original = resource_types.TestResource.run
+
+        def recording_run(rtype, operation, properties, deadline=None):
+            self._event('start', rtype.name, operation)
+            try:
+                original(rtype, operation, properties, deadline)
+            finally:
+                self._event('end', rtype.name, operation)
+
+        self.useFixture(fixtures.MonkeyPatch(
+            'heat_snapshots.engine.stacks.local.resource_types.'
+            'TestResource.run', recording_run))
+
+    def _event(self, what, name, operation):
+        with self._events_lock:
+            self.events.append((what, name, operation, time.monotonic()))
+
+    def event_time(self, what, name, operation='create'):
+        for event in self.events:
+            if event[:3] == (what, name, operation):
+                return event[3]
+        self.fail('no %s of %s %s in %s' % (what, operation, name,
+                                            self.events))
+
+    def create(self, template, name='stack', ctx=None, params=None,
+               environment=None, files=None):
+        ctx = ctx or self.ctx
+        stack = self.driver.create_stack(ctx, name, template, params or {},
+                                         files or {}, environment or {})
+        self.driver.run_create(ctx, stack.id)
+        self.driver.set_stack_state(ctx, stack.id, 'CREATE', 'COMPLETE',
+                                    'Stack CREATE completed successfully')
+        return self.driver.get_stack(ctx, stack.id)
+
+    def update(self, stack, template, params=None, environment=None,
+               existing=False, **kwargs):
+        definition = self.driver.prepare_update(
+            self.ctx, stack, template, params or {}, {}, environment or {},
+            existing=existing)
+        self.driver.run_update(self.ctx, stack.id, definition, **kwargs)
+        return self.driver.get_stack(self.ctx, stack.id)
+
+    def resources(self, stack):
+        stack = self.driver.get_stack(self.ctx, stack.id)
+        return {r.name: r for r in stack.resources}
+
+    def status(self, resource):
+        return '%s_%s' % (resource.action, resource.status)
+
+
+class CreateTest(DriverTestCase):
+
+    def test_create_stores_everything_as_given(self):
+        template = hot({'a': tres(value={'get_param': 'p'})},
+                       parameters={'p': {'type': 'string'}},
+                       description='my stack')
+        environment = {'parameters': {'p': 'from-env'}}
+        stack = self.driver.create_stack(
+            self.ctx, 'mine', template, {'p': 'from-api'},
+            {'f.txt': 'text'}, environment, tags=['x', 'y'])
+        self.assertEqual(('CREATE', 'IN_PROGRESS', 'Stack CREATE started'),
+                         (stack.action, stack.status, stack.status_reason))
+        self.assertEqual(template, stack.template)
+        self.assertEqual({'f.txt': 'text'}, stack.files)
+        self.assertEqual(
+            {'parameters': {'p': 'from-api'}, 'parameter_defaults': {},
+             'resource_registry': {'resources': {}}, 'event_sinks': []},
+            stack.environment)
+        self.assertEqual({'parameters': {'p': 'from-env'}}, environment)
+        self.assertEqual(['x', 'y'], stack.tags)
+        self.assertEqual('my stack', stack.description)
+        self.assertEqual('from-api', stack.parameters['p'])
+        self.assertEqual(stack.id, stack.parameters['OS::stack_id'])
+        self.assertEqual('mine', stack.parameters['OS::stack_name'])
+        self.assertEqual('project-a', stack.parameters['OS::project_id'])
+        [resource] = stack.resources
+        self.assertEqual(('a', 'OS::Heat::TestResource', 'INIT_COMPLETE'),
+                         (resource.name, resource.type,
+                          self.status(resource)))
+        self.assertIsNone(resource.physical_resource_id)
+
+        self.driver.run_create(self.ctx, stack.id)
+        resource = self.resources(stack)['a']
+        self.assertEqual('CREATE_COMPLETE', self.status(resource))
+        self.assertEqual('state changed', resource.status_reason)
+        self.assertEqual({'value': 'from-api'}, resource.data)
+        self.assertEqual({'output': 'from-api'}, resource.attributes)
+        self.assertEqual(36, len(resource.physical_resource_id))
+
+    def test_invalid_template_stores_nothing(self):
+        template = hot({'a': {'type': 'OS::Heat::Value',
+                              'properties': {'value': {
+                                  'get_attr': ['missing', 'value']}}}})
+        error = self.assertRaises(exception.InvalidTemplate,
+                                  self.driver.create_stack, self.ctx, 's',
+                                  template, {}, {}, {})
+        self.assertIn('"missing"', str(error))
+        self.assertEqual([], self.driver.list_stacks(self.ctx))
+
+    def test_missing_parameter_stores_nothing(self):
+        template = hot(parameters={'p': {'type': 'string'}})
+        self.assertRaises(exception.InvalidParameter,
+                          self.driver.create_stack, self.ctx, 's',
+                          template, {}, {}, {})
+        self.assertEqual([], self.driver.list_stacks(self.ctx))
+
+    def test_bad_stack_name(self):
+        error = self.assertRaises(exception.Invalid,
+                                  self.driver.create_stack, self.ctx,
+                                  '1-bad', hot(), {}, {}, {})
+        self.assertIn('1-bad', str(error))
+        self.assertEqual(400, error.code)
+
+    def test_same_name_in_same_project_is_refused(self):
+        self.create(hot(), name='dup')
+        error = self.assertRaises(exception.StackExists,
+                                  self.driver.create_stack, self.ctx,
+                                  'dup', hot(), {}, {}, {})
+        self.assertEqual(409, error.code)
+        other = self.make_context(project_id='project-b')
+        self.create(hot(), name='dup', ctx=other)
+
+    def test_resource_starts_after_what_it_requires(self):
+        self.create(hot({
+            'first': tres(action_wait_secs={'create': 0.1}),
+            'second': tres(value={'get_attr': ['first', 'output']}),
+            'third': dict(tres(), depends_on='second'),
+        }))
+        self.assertGreaterEqual(self.event_time('start', 'second'),
+                                self.event_time('end', 'first'))
+        self.assertGreaterEqual(self.event_time('start', 'third'),
+                                self.event_time('end', 'second'))
+
+    def test_independent_resources_run_in_parallel(self):
+        self.create(hot({
+            name: tres(action_wait_secs={'create': 0.2})
+            for name in ('a', 'b', 'c')}))
+        # Every one started before any finished.
+        self.assertLess(max(self.event_time('start', n) for n in 'abc'),
+                        min(self.event_time('end', n) for n in 'abc'))
+
+    def test_concurrency_limit_is_honoured(self):
+        self.flags(walk_concurrency=1, group='heat_snapshots')
+        self.create(hot({name: tres(
+            action_wait_secs={'create': 0.05}) for name in ('a', 'b')}))
+        first, second = sorted(('a', 'b'),
+                               key=lambda n: self.event_time('start', n))
+        self.assertGreaterEqual(self.event_time('start', second),
+                                self.event_time('end', first))
+
+    def test_a_resource_can_be_held_in_progress(self):
+        stack = self.driver.create_stack(self.ctx, 's', hot({
+            'slow': tres(action_wait_secs={'create': 0.3}),
+            'after': dict(tres(), depends_on='slow')}),
+            {}, {}, {})
+        thread = threading.Thread(target=self.driver.run_create,
+                                  args=(self.ctx, stack.id))
+        thread.start()
+        self.addCleanup(thread.join)
+        deadline = time.monotonic() + 2
+        while True:
+            resources = self.resources(stack)
+            slow = resources['slow']
+            # Stored as soon as it exists, while still in progress.
+            if slow.physical_resource_id is not None:
+                break
+            self.assertLess(time.monotonic(), deadline)
+            time.sleep(0.01)
+        self.assertEqual('CREATE_IN_PROGRESS', self.status(slow))
+        self.assertEqual({'value': 'test_string'}, slow.data)
+        self.assertEqual('INIT_COMPLETE', self.status(resources['after']))
+        thread.join()
+        self.assertEqual({'CREATE_COMPLETE'},
+                         {self.status(r) for r in
+                          self.resources(stack).values()})
+
+    def test_outputs_and_get_attr(self):
+        stack = self.create(hot({
+            'rand': {'type': 'OS::Heat::RandomString',
+                     'properties': {'length': 10}},
+            'val': {'type': 'OS::Heat::Value', 'properties': {
+                'value': {'str_replace': {
+                    'template': 'pw=$PW', 'params': {
+                        '$PW': {'get_attr': ['rand', 'value']}}}}}},
+        }, outputs={
+            'joined': {'value': {'list_join': [
+                ':', [{'get_attr': ['val', 'value']},
+                      {'get_resource': 'rand'}]]},
+                'description': 'both'},
+            'plain': {'value': 42},
+        }))
+        resources = {r.name: r for r in stack.resources}
+        value = resources['rand'].data['value']
+        self.assertEqual(10, len(value))
+        self.assertEqual({'value': 'pw=' + value},
+                         resources['val'].attributes)
+        self.assertEqual(['rand'], resources['val'].requires)
+        self.assertEqual('pw=' + value, resources['val'].properties['value'])
+        self.assertEqual(
+            [{'output_key': 'joined', 'description': 'both',
+              'output_value': 'pw=%s:%s' % (
+                  value, resources['rand'].physical_resource_id)},
+             {'output_key': 'plain', 'description': 'No description given',
+              'output_value': 42}],
+            stack.outputs)
+
+    def test_failing_resource_fails_the_walk(self):
+        stack = self.driver.create_stack(self.ctx, 's', hot({
+            'bad': tres(fail=True),
+            'after': dict(tres(), depends_on='bad')}), {}, {}, {})
+        error = self.assertRaises(walk.WalkFailed, self.driver.run_create,
+                                  self.ctx, stack.id)
+        self.assertEqual('bad', error.node)
+        self.assertIsInstance(error.cause, exception.ResourceFailure)
+        resources = self.resources(stack)
+        self.assertEqual('CREATE_FAILED', self.status(resources['bad']))
+        self.assertEqual('Test Resource failed bad',
+                         resources['bad'].status_reason)
+        self.assertEqual('INIT_COMPLETE', self.status(resources['after']))
+
+    def test_fail_on_create(self):
+        stack = self.driver.create_stack(self.ctx, 's', hot({
+            'bad': tres(fail_on=['create'])}), {}, {}, {})
+        self.assertRaises(walk.WalkFailed, self.driver.run_create,
+                          self.ctx, stack.id)
+        self.assertEqual('CREATE_FAILED',
+                         self.status(self.resources(stack)['bad']))
+
+
+class UpdateTest(DriverTestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.template = hot({
+            'keep': tres(value='k'),
+            'change': tres(value='one'),
+            'replace': tres(value='r1', update_replace=True),
+            'rand': {'type': 'OS::Heat::RandomString',
+                     'properties': {'length': {'get_param': 'len'}}},
+            'gone': tres(action_wait_secs={'delete': 0.05}),
+            'gone_later': dict(tres(), depends_on='gone'),
+        }, parameters={'len': {'type': 'number', 'default': 8}},
+            outputs={'o': {'value': {'get_attr': ['change', 'output']}}})
+        self.stack = self.create(self.template)
+        self.before = self.resources(self.stack)
+
+    def new_template(self):
+        return hot({
+            'keep': tres(value='k'),
+            'change': tres(value='two'),
+            'replace': tres(value='r2', update_replace=True),
+            'rand': {'type': 'OS::Heat::RandomString',
+                     'properties': {'length': {'get_param': 'len'}}},
+            'added': tres(value={'get_attr': ['change', 'output']}),
+        }, parameters={'len': {'type': 'number', 'default': 8}},
+            outputs={'o': {'value': {'get_attr': ['added', 'output']}}})
+
+    def test_update_adds_removes_changes_and_keeps(self):
+        stack = self.update(self.stack, self.new_template(),
+                            params={'len': 12})
+        after = {r.name: r for r in stack.resources}
+        self.assertEqual({'keep', 'change', 'replace', 'rand', 'added'},
+                         set(after))
+        # Unchanged: untouched.
+        self.assertEqual('CREATE_COMPLETE', self.status(after['keep']))
+        self.assertEqual(self.before['keep'].physical_resource_id,
+                         after['keep'].physical_resource_id)
+        # In place.
+        self.assertEqual('UPDATE_COMPLETE', self.status(after['change']))
+        self.assertEqual(self.before['change'].physical_resource_id,
+                         after['change'].physical_resource_id)
+        self.assertEqual({'value': 'two'}, after['change'].data)
+        # Replaced.
+        self.assertEqual('UPDATE_COMPLETE', self.status(after['replace']))
+        self.assertNotEqual(self.before['replace'].physical_resource_id,
+                            after['replace'].physical_resource_id)
+        # RandomString: length changed, so a new value.
+        self.assertEqual(12, len(after['rand'].data['value']))
+        self.assertNotEqual(self.before['rand'].physical_resource_id,
+                            after['rand'].physical_resource_id)
+        # Added.
+        self.assertEqual('CREATE_COMPLETE', self.status(after['added']))
+        self.assertEqual({'value': 'two'}, after['added'].data)
+        self.assertEqual('two', stack.outputs[0]['output_value'])
+        # Stored definition is the new one.
+        self.assertEqual(self.new_template(), stack.template)
+        self.assertEqual({'len': 12}, stack.environment['parameters'])
+        # Removed in reverse dependency order.
+        self.assertGreaterEqual(
+            self.event_time('start', 'gone', 'delete'),
+            self.event_time('end', 'gone_later', 'delete'))
+
+    def test_unchanged_random_string_keeps_its_value(self):
+        stack = self.update(self.stack, self.new_template())
+        after = {r.name: r for r in stack.resources}
+        self.assertEqual(self.before['rand'].data, after['rand'].data)
+        self.assertEqual('CREATE_COMPLETE', self.status(after['rand']))
+
+    def test_patch_keeps_template_and_merges_params(self):
+        stack = self.update(self.stack, None, params={'len': 16},
+                            existing=True)
+        self.assertEqual(self.template, stack.template)
+        after = {r.name: r for r in stack.resources}
+        self.assertEqual(16, len(after['rand'].data['value']))
+        self.assertEqual(self.before['change'].data, after['change'].data)
+
+    def test_invalid_update_changes_nothing(self):
+        bad = hot({'x': {'type': 'OS::Heat::Nothing'}})
+        self.assertRaises(exception.InvalidTemplate,
+                          self.driver.prepare_update, self.ctx, self.stack,
+                          bad, {}, {}, {})
+        self.assertEqual(self.template,
+                         self.driver.get_stack(self.ctx,
+                                               self.stack.id).template)
+
+    def test_failed_update(self):
+        template = self.new_template()
+        template['resources']['change']['properties']['fail_on'] = [
+            'update']
+        error = self.assertRaises(walk.WalkFailed, self.update, self.stack,
+                                  template)
+        self.assertEqual('change', error.node)
+        resource = self.resources(self.stack)['change']
+        self.assertEqual('UPDATE_FAILED', self.status(resource))
+        self.assertEqual('Test Resource failed change',
+                         resource.status_reason)
+
+
+class RestoreTest(DriverTestCase):
+
+    def snapshot_data(self, stack):
+        return {r.name: dict(r.data) for r in stack.resources}
+
+    def test_restore_puts_random_string_value_back(self):
+        template = hot({'rand': {'type': 'OS::Heat::RandomString',
+                                 'properties': {'length': {
+                                     'get_param': 'len'}}},
+                        'test': tres(value='v1')},
+                       parameters={'len': {'type': 'number',
+                                           'default': 16}})
+        stack = self.create(template)
+        data = self.snapshot_data(stack)
+        old_value = data['rand']['value']
+        grown = self.update(stack, template, params={'len': 20})
+        self.assertNotEqual(old_value, self.snapshot_data(grown)['rand'])
+
+        self.driver.restore(self.ctx, stack, stack.template,
+                            stack.environment, stack.files, data)
+        restored = self.driver.get_stack(self.ctx, stack.id)
+        resources = {r.name: r for r in restored.resources}
+        self.assertEqual(old_value, resources['rand'].data['value'])
+        self.assertEqual(old_value, resources['rand'].attributes['value'])
+        self.assertEqual({'RESTORE_COMPLETE'},
+                         {self.status(r) for r in resources.values()})
+        self.assertEqual(stack.environment, restored.environment)
+
+    def test_restore_puts_test_resource_value_back(self):
+        stack = self.create(hot({'t': tres(value='v1')}))
+        self.driver.restore(self.ctx, stack, stack.template,
+                            stack.environment, stack.files,
+                            {'t': {'value': 'recorded'}})
+        resource = self.resources(stack)['t']
+        self.assertEqual({'value': 'recorded'}, resource.data)
+        self.assertEqual({'output': 'recorded'}, resource.attributes)
+
+    def test_restore_recreates_removed_and_removes_added(self):
+        template = hot({'a': tres()})
+        stack = self.create(template)
+        data = self.snapshot_data(stack)
+        self.update(stack, hot({'b': tres()}))
+        self.driver.restore(self.ctx, stack, template, stack.environment,
+                            stack.files, data)
+        self.assertEqual(['a'], list(self.resources(stack)))
+
+    def test_restore_waits_and_fails_as_told(self):
+        template = hot({'t': tres(
+            action_wait_secs={'restore': 0.1}, fail_on=['restore'])})
+        stack = self.create(template)
+        self.assertEqual([], [e for e in self.events if e[2] == 'restore'])
+        start = time.monotonic()
+        error = self.assertRaises(walk.WalkFailed, self.driver.restore,
+                                  self.ctx, stack, template,
+                                  stack.environment, stack.files, {})
+        self.assertGreaterEqual(time.monotonic() - start, 0.1)
+        self.assertEqual('Test Resource failed t', str(error.cause))
+        self.assertEqual('RESTORE_FAILED',
+                         self.status(self.resources(stack)['t']))
+
+
+class DeleteTest(DriverTestCase):
+
+    def test_delete_in_reverse_order_then_invisible(self):
+        stack = self.create(hot({
+            'base': tres(action_wait_secs={'delete': 0.05}),
+            'top': dict(tres(action_wait_secs={'delete': 0.05}),
+                        depends_on='base')}), name='doomed')
+        self.driver.run_delete(self.ctx, stack.id)
+        self.assertGreaterEqual(self.event_time('start', 'base', 'delete'),
+                                self.event_time('end', 'top', 'delete'))
+        self.assertEqual([], self.driver.get_stack(self.ctx,
+                                                   stack.id).resources)
+        self.driver.set_stack_state(self.ctx, stack.id, 'DELETE',
+                                    'COMPLETE',
+                                    'Stack DELETE completed successfully')
+        for name_or_id in ('doomed', stack.id):
+            self.assertRaises(exception.StackNotFound,
+                              self.driver.find_stack, self.ctx, name_or_id)
+        self.assertRaises(exception.StackNotFound, self.driver.get_stack,
+                          self.ctx, stack.id)
+        deleted = self.driver.get_stack(self.ctx, stack.id,
+                                        show_deleted=True)
+        self.assertEqual('DELETE_COMPLETE', '%s_%s' % (deleted.action,
+                                                       deleted.status))
+        self.assertIsNotNone(deleted.deleted_at)
+        self.assertEqual([], self.driver.list_stacks(self.ctx))
+        # The name is free again.
+        self.create(hot(), name='doomed')
+
+    def test_failed_delete_keeps_the_resource(self):
+        stack = self.create(hot({'t': tres(fail_on=['delete'])}))
+        error = self.assertRaises(walk.WalkFailed, self.driver.run_delete,
+                                  self.ctx, stack.id)
+        self.assertEqual('Test Resource failed t', str(error.cause))
+        resource = self.resources(stack)['t']
+        self.assertEqual('DELETE_FAILED', self.status(resource))
+
+    def test_failed_create_can_be_deleted(self):
+        stack = self.driver.create_stack(self.ctx, 's', hot({
+            't': tres(fail=True),
+            'never': dict(tres(), depends_on='t')}), {}, {}, {})
+        self.assertRaises(walk.WalkFailed, self.driver.run_create,
+                          self.ctx, stack.id)
+        self.driver.run_delete(self.ctx, stack.id)
+        self.assertEqual({}, self.resources(stack))
+
+
+class LookupTest(DriverTestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.stack = self.create(hot({'a': tres()}), name='web')
+        self.other = self.make_context(project_id='project-b')
+
+    def test_find_by_id_or_name_without_resources(self):
+        for name_or_id in ('web', self.stack.id):
+            found = self.driver.find_stack(self.ctx, name_or_id)
+            self.assertEqual(self.stack.id, found.id)
+            self.assertEqual('web', found.name)
+            self.assertIsNone(found.resources)
+
+    def test_other_projects_do_not_see_it(self):
+        for name_or_id in ('web', self.stack.id):
+            error = self.assertRaises(exception.StackNotFound,
+                                      self.driver.find_stack, self.other,
+                                      name_or_id)
+            self.assertEqual('The Stack (%s) could not be found.'
+                             % name_or_id, str(error))
+        self.assertRaises(exception.StackNotFound, self.driver.get_stack,
+                          self.other, self.stack.id)
+        self.assertEqual([], self.driver.list_stacks(self.other))
+
+    def test_admin_finds_any_project_stack_by_id(self):
+        admin = self.make_context(project_id='admin-project',
+                                  is_admin=True)
+        self.assertEqual('web',
+                         self.driver.find_stack(admin, self.stack.id).name)
+        self.assertEqual(1, len(self.driver.get_stack(
+            admin, self.stack.id).resources))
+        self.assertRaises(exception.StackNotFound, self.driver.find_stack,
+                          admin, 'web')
+
+    def test_list_newest_first_with_limit(self):
+        self.create(hot(), name='second')
+        self.create(hot(), name='third')
+        self.assertEqual(['third', 'second', 'web'],
+                         [s.name for s in self.driver.list_stacks(self.ctx)])
+        self.assertEqual(['third'], [s.name for s in self.driver.list_stacks(
+            self.ctx, limit=1)])
+        self.assertEqual(['second'], [s.name for s in self.driver.list_stacks(
+            self.ctx, name='second')])
+
+    def test_states(self):
+        self.driver.set_stack_state(self.ctx, self.stack.id, 'SNAPSHOT',
+                                    'IN_PROGRESS', 'Stack SNAPSHOT started')
+        self.driver.set_resource_state(self.ctx, self.stack.id, 'a',
+                                       'SNAPSHOT', 'COMPLETE',
+                                       'state changed')
+        stack = self.driver.get_stack(self.ctx, self.stack.id)
+        self.assertTrue(stack.in_progress)
+        self.assertEqual('Stack SNAPSHOT started', stack.status_reason)
+        self.assertEqual('SNAPSHOT_COMPLETE', self.status(stack.resources[0]))
+        self.assertRaises(exception.ResourceNotFound,
+                          self.driver.set_resource_state, self.ctx,
+                          self.stack.id, 'nope', 'SNAPSHOT', 'COMPLETE')
+
+    def test_loaded_through_the_entry_point(self):
+        loaded = stacks_base.load(base.CONF)
+        self.assertIsInstance(loaded, local_driver.LocalStackDriver)
+        self.assertTrue(loaded.manages_stacks)

@@ -1,0 +1,136 @@
+import string
+import time
+
+from heat_snapshots.common import exception
+from heat_snapshots.engine.stacks.local import resource_types
+from heat_snapshots.tests import base
+
+
+def properties(type_class, **values):
+    return type_class.check_properties(values, 'resources.r.properties')
+
+
+class RandomStringTest(base.TestCase):
+    rs = resource_types.RandomStringResource
+
+    def test_default_is_32_letters_and_digits(self):
+        data = self.rs('r').handle_create(properties(self.rs))
+        self.assertEqual(32, len(data['value']))
+        self.assertLessEqual(set(data['value']),
+                             set(string.ascii_letters + string.digits))
+
+    def test_character_classes_and_sequences_minimums(self):
+        props = properties(
+            self.rs, length=12,
+            character_classes=[{'class': 'digits', 'min': 4}],
+            character_sequences=[{'sequence': '!@', 'min': 3}])
+        value = self.rs('r').handle_create(props)['value']
+        self.assertEqual(12, len(value))
+        self.assertGreaterEqual(sum(c.isdigit() for c in value), 4)
+        self.assertGreaterEqual(sum(c in '!@' for c in value), 3)
+        self.assertLessEqual(set(value), set(string.digits + '!@'))
+
+    def test_minimums_longer_than_length_are_refused(self):
+        error = self.assertRaises(
+            resource_types.PropertyError, properties, self.rs, length=2,
+            character_classes=[{'class': 'digits', 'min': 3}])
+        self.assertIn('Length property cannot be smaller', str(error))
+
+    def test_any_property_change_replaces(self):
+        old = properties(self.rs, length=8)
+        rtype = self.rs('r')
+        self.assertTrue(rtype.needs_replace(old, properties(self.rs,
+                                                            length=9)))
+        self.assertTrue(rtype.needs_replace(old, properties(
+            self.rs, length=8, salt='x')))
+        self.assertFalse(rtype.needs_replace(old, properties(self.rs,
+                                                             length=8)))
+
+    def test_restore_puts_the_snapshot_value_back(self):
+        rtype = self.rs('r')
+        self.assertEqual({'value': 'old'},
+                         rtype.handle_restore({}, {'value': 'new'},
+                                              {'value': 'old'}))
+        self.assertEqual({'value': 'old'},
+                         rtype.resolve_attributes({}, {'value': 'old'}))
+
+
+class ValueTest(base.TestCase):
+
+    def test_type_converts_value(self):
+        value = resource_types.ValueResource('v')
+        for kind, raw, expected in (('number', '3', 3),
+                                    ('boolean', 'on', True),
+                                    ('json', '{"a": 1}', {'a': 1}),
+                                    ('comma_delimited_list', 'a,b',
+                                     ['a', 'b']),
+                                    ('string', 5, '5'),
+                                    (None, [1], [1])):
+            props = properties(resource_types.ValueResource, value=raw,
+                               type=kind)
+            self.assertEqual({'value': expected},
+                             value.resolve_attributes(props, {}))
+
+    def test_value_not_of_its_type_is_refused(self):
+        self.assertRaises(resource_types.PropertyError, properties,
+                          resource_types.ValueResource, value='x',
+                          type='number')
+
+
+class TestResourceTest(base.TestCase):
+    tr = resource_types.TestResource
+
+    def test_defaults_and_data(self):
+        props = properties(self.tr)
+        self.assertEqual('test_string', props['value'])
+        self.assertEqual({'value': 'test_string'},
+                         self.tr('t').handle_create(props))
+        self.assertEqual({'output': 'v'},
+                         self.tr('t').resolve_attributes(props,
+                                                         {'value': 'v'}))
+
+    def test_fail_on_fails_only_the_named_operations(self):
+        props = properties(self.tr, fail_on=['update', 'restore'])
+        rtype = self.tr('broken')
+        rtype.run('create', props)
+        rtype.run('delete', props)
+        for operation in ('update', 'restore'):
+            error = self.assertRaises(exception.ResourceFailure, rtype.run,
+                                      operation, props)
+            self.assertEqual('Test Resource failed broken', str(error))
+
+    def test_fail_fails_create_and_update(self):
+        props = properties(self.tr, fail=True)
+        rtype = self.tr('t')
+        self.assertRaises(exception.ResourceFailure, rtype.run, 'create',
+                          props)
+        self.assertRaises(exception.ResourceFailure, rtype.run, 'update',
+                          props)
+        rtype.run('delete', props)
+
+    def test_waits_are_real(self):
+        props = properties(self.tr, wait_secs=0.2,
+                           action_wait_secs={'create': 0.05})
+        rtype = self.tr('t')
+        start = time.monotonic()
+        rtype.run('create', props)
+        self.assertLess(time.monotonic() - start, 0.15)
+        start = time.monotonic()
+        rtype.run('delete', props)
+        self.assertGreaterEqual(time.monotonic() - start, 0.2)
+        start = time.monotonic()
+        rtype.run('snapshot', props)
+        self.assertLess(time.monotonic() - start, 0.1)
+
+    def test_wait_stops_at_the_deadline(self):
+        props = properties(self.tr, wait_secs=-1)
+        self.assertRaises(exception.OperationTimeout, self.tr('t').run,
+                          'create', props, time.monotonic() + 0.05)
+
+    def test_update_replace(self):
+        rtype = self.tr('t')
+        old = properties(self.tr, value='a')
+        self.assertFalse(rtype.needs_replace(old, properties(self.tr,
+                                                             value='b')))
+        self.assertTrue(rtype.needs_replace(old, properties(
+            self.tr, value='b', update_replace=True)))
