@@ -6,7 +6,6 @@ detached model objects; callers never hold a session.
 """
 
 import os
-import sqlite3
 
 from oslo_db import exception as db_exc
 from oslo_db.sqlalchemy import enginefacade
@@ -28,17 +27,43 @@ writer = main_context_manager.writer
 _CONFIGURED = False
 
 
-@sa.event.listens_for(sa.engine.Engine, 'connect')
-def _sqlite_pragmas(dbapi_conn, connection_record):
-    if not isinstance(dbapi_conn, sqlite3.Connection):
-        return
-    # Several threads of one engine write at once; WAL lets readers carry on
-    # during a write and busy_timeout makes writers wait instead of failing.
+def _sqlite_on_connect(dbapi_conn, connection_record):
+    # WAL lets readers carry on during a write; busy_timeout makes a writer
+    # wait for another instead of failing.
     cursor = dbapi_conn.cursor()
     cursor.execute('PRAGMA journal_mode=WAL')
     cursor.execute('PRAGMA busy_timeout=30000')
-    cursor.execute('PRAGMA foreign_keys=ON')
     cursor.close()
+
+
+def _sqlite_on_begin(connection):
+    # oslo.db begins SQLite transactions with a plain BEGIN; one that reads
+    # and then writes cannot wait for another writer and fails at once with
+    # "database is locked". Taking the write lock up front waits under
+    # busy_timeout instead. oslo.db's own listener sees the marker it uses
+    # and emits nothing more.
+    if 'in_transaction' not in connection.info:
+        connection.exec_driver_sql('BEGIN IMMEDIATE')
+        connection.info['in_transaction'] = True
+
+
+def setup_engine(engine):
+    """Make an engine of ours safe for many threads on SQLite."""
+    if engine.dialect.name != 'sqlite':
+        return
+    sa.event.listen(engine, 'connect', _sqlite_on_connect)
+    # Ours must run before oslo.db's plain BEGIN: re-add the others after.
+    others = list(engine.dispatch.begin)
+    for listener in others:
+        sa.event.remove(engine, 'begin', listener)
+    sa.event.listen(engine, 'begin', _sqlite_on_begin)
+    for listener in others:
+        sa.event.listen(engine, 'begin', listener)
+    # Connections made before the listeners (oslo.db tries one) go away.
+    engine.dispose()
+
+
+main_context_manager.append_on_engine_create(setup_engine)
 
 
 def configure(conf):
@@ -51,7 +76,8 @@ def configure(conf):
         path = connection[len('sqlite:///'):]
         os.makedirs(os.path.dirname(os.path.abspath(path)) or '.',
                     exist_ok=True)
-    main_context_manager.configure(**dict(conf.database.items()))
+    main_context_manager.configure(sqlite_fk=True,
+                                   **dict(conf.database.items()))
     _CONFIGURED = True
 
 

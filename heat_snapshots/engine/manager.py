@@ -34,6 +34,8 @@ FAILED = stacks_base.FAILED
 
 _EXPECTED = (exception.HeatSnapshotsException,)
 
+ENGINE_DOWN_REASON = 'Engine went down during %s'
+
 
 class EngineManager:
     """The endpoint of topic heat-snapshots-engine, API version 1.x."""
@@ -55,6 +57,7 @@ class EngineManager:
 
     def start(self):
         self._beat()
+        self._recover()
         self._heartbeat = threading.Thread(target=self._heartbeat_loop,
                                            name='hs-heartbeat', daemon=True)
         self._heartbeat.start()
@@ -76,20 +79,95 @@ class EngineManager:
                 self.conf.heat_snapshots.heartbeat_interval):
             try:
                 self._beat()
+                self._recover()
             except Exception:
                 # A database that is down must not kill the engine.
-                LOG.exception('Engine %s could not write its heartbeat',
+                LOG.exception('Engine %s could not write its heartbeat or '
+                              'look for work of dead engines',
                               self.engine_id)
 
+    def _recover(self):
+        """Finish or fail what dead engines left IN_PROGRESS.
+
+        A dead engine's stack locks are taken over; its stack operations and
+        snapshots being created are failed (their artifacts stay recorded,
+        so deleting the snapshot removes them); its snapshot deletes are
+        resumed, since a delete can always run again.
+        """
+        if self._stopping.is_set():
+            return
+        context = hs_context.get_admin_context()
+        alive = self._alive_engine_ids()
+        for lock in db_api.stack_lock_list(context):
+            if lock.engine_id in alive:
+                continue
+            if not db_api.stack_lock_steal(context, lock.stack_id,
+                                           lock.engine_id, self.engine_id,
+                                           lock.action):
+                continue
+            LOG.warning('Engine %s died during %s of stack %s; failing it',
+                        lock.engine_id, lock.action, lock.stack_id)
+            try:
+                self._fail_dead_operation(context, lock)
+            finally:
+                db_api.stack_lock_release(context, lock.stack_id,
+                                          self.engine_id)
+        for snapshot in db_api.snapshot_list_by_status(context, IN_PROGRESS):
+            if snapshot.engine_id in alive:
+                continue
+            if snapshot.action == snapshots.DELETE:
+                if db_api.snapshot_update(
+                        context, snapshot.id, {'engine_id': self.engine_id},
+                        expected={'engine_id': snapshot.engine_id,
+                                  'status': IN_PROGRESS}):
+                    LOG.warning('Resuming the delete of snapshot %s left '
+                                'by engine %s', snapshot.id,
+                                snapshot.engine_id)
+                    self.pool.submit(self._run_snapshot_delete, context,
+                                     snapshot.stack_id, snapshot.id)
+            else:
+                db_api.snapshot_update(
+                    context, snapshot.id,
+                    {'status': FAILED,
+                     'status_reason': ENGINE_DOWN_REASON % 'snapshot'},
+                    expected={'engine_id': snapshot.engine_id,
+                              'status': IN_PROGRESS})
+        for engine in db_api.engine_list(context):
+            if engine.id not in alive:
+                db_api.engine_delete(context, engine.id)
+
+    def _fail_dead_operation(self, context, lock):
+        for snapshot in db_api.snapshot_list_by_stack(context,
+                                                      lock.stack_id):
+            if (snapshot.status == IN_PROGRESS and
+                    snapshot.action == snapshots.CREATE):
+                db_api.snapshot_update(
+                    context, snapshot.id,
+                    {'status': FAILED,
+                     'status_reason': ENGINE_DOWN_REASON % 'snapshot'},
+                    expected={'status': IN_PROGRESS})
+        try:
+            stack = self.driver.get_stack(context, lock.stack_id,
+                                          with_resources=False)
+        except exception.StackNotFound:
+            return
+        if stack.status == IN_PROGRESS:
+            self._set_stack_state(
+                context, stack, stack.action, FAILED,
+                ENGINE_DOWN_REASON % stack.action.lower())
+
+    def _alive_engine_ids(self):
+        now = timeutils.utcnow()
+        down_time = self.conf.heat_snapshots.engine_down_time
+        alive = {engine.id for engine in
+                 db_api.engine_list(hs_context.get_admin_context())
+                 if timeutils.delta_seconds(engine.heartbeat_at,
+                                            now) < down_time}
+        alive.add(self.engine_id)
+        return alive
+
     def is_engine_alive(self, engine_id):
-        if engine_id == self.engine_id:
-            return True
-        for engine in db_api.engine_list(hs_context.get_admin_context()):
-            if engine.id == engine_id:
-                age = timeutils.delta_seconds(engine.heartbeat_at,
-                                              timeutils.utcnow())
-                return age < self.conf.heat_snapshots.engine_down_time
-        return False
+        return engine_id in self._alive_engine_ids()
 
     # --- helpers ----------------------------------------------------------
 
@@ -122,8 +200,10 @@ class EngineManager:
                                self.is_engine_alive)
 
     def _start(self, context, stack, action, work, lock=None,
-               started_reason=None):
+               finish=None):
         """Lock the stack, show ACTION_IN_PROGRESS, run ``work`` in the pool.
+
+        ``finish()``, if given, runs once the stack is unlocked.
 
         :raises: ActionInProgress when another operation holds the stack.
         """
@@ -131,15 +211,16 @@ class EngineManager:
             lock = self._lock(context, stack, action)
             lock.acquire()
         try:
-            self.driver.set_stack_state(
-                context, stack.id, action, IN_PROGRESS,
-                started_reason or 'Stack %s started' % action)
-            self.pool.submit(self._run, context, stack, action, work, lock)
+            self.driver.set_stack_state(context, stack.id, action,
+                                        IN_PROGRESS,
+                                        'Stack %s started' % action)
+            self.pool.submit(self._run, context, stack, action, work, lock,
+                             finish)
         except Exception:
             lock.release()
             raise
 
-    def _run(self, context, stack, action, work, lock):
+    def _run(self, context, stack, action, work, lock, finish):
         try:
             work()
         except Exception as error:
@@ -152,6 +233,12 @@ class EngineManager:
                                   'Stack %s completed successfully' % action)
         finally:
             lock.release()
+            if finish is not None:
+                try:
+                    finish()
+                except Exception:
+                    LOG.exception('Could not record the end of %s of '
+                                  'stack %s', action, stack.id)
 
     def _set_stack_state(self, context, stack, action, status, reason):
         try:
@@ -314,12 +401,10 @@ class EngineManager:
         except Exception:
             lock.release()
             raise
-        self._start(
-            context, stack, snapshots.SNAPSHOT,
-            lambda: snapshots.SnapshotWalk(self.conf, self.driver,
-                                           context).run(stack.id,
-                                                        snapshot.id),
-            lock=lock)
+        walker = snapshots.SnapshotWalk(self.conf, self.driver, context)
+        self._start(context, stack, snapshots.SNAPSHOT,
+                    lambda: walker.run(stack.id, snapshot.id), lock=lock,
+                    finish=lambda: walker.finish(snapshot.id))
         return formatters.format_snapshot(snapshot)
 
     @messaging.expected_exceptions(*_EXPECTED)

@@ -103,9 +103,12 @@ class SnapshotWalk(Walker):
     """Snapshot every resource of a stack, dependencies first."""
 
     def run(self, stack_id, snapshot_id):
-        """:raises: WalkFailed or another error; the snapshot row is FAILED
-        by then and the resources' rows keep what they recorded.
+        """Snapshot every resource; ``finish()`` then records the outcome.
+
+        :raises: WalkFailed or another error; the resources' rows keep
+            what they recorded either way.
         """
+        self.final = {'status': FAILED}
         stack = None
         try:
             stack = self.driver.get_stack(self.context, stack_id)
@@ -115,16 +118,21 @@ class SnapshotWalk(Walker):
                            stack, resources[name], snapshot_id),
                        name='snapshot')
         except Exception as error:
-            values = {'status': FAILED,
-                      'status_reason': failure_reason(SNAPSHOT, error)}
+            self.final['status_reason'] = failure_reason(SNAPSHOT, error)
             if stack is not None:
-                values['data'] = self._data(stack, snapshot_id, FAILED)
-            db_api.snapshot_update(self.context, snapshot_id, values)
+                self.final['data'] = self._data(stack, snapshot_id, FAILED)
             raise
-        db_api.snapshot_update(
-            self.context, snapshot_id,
-            {'status': COMPLETE, 'status_reason': SNAPSHOT_COMPLETE_REASON,
-             'data': self._data(stack, snapshot_id, COMPLETE)})
+        self.final = {'status': COMPLETE,
+                      'status_reason': SNAPSHOT_COMPLETE_REASON,
+                      'data': self._data(stack, snapshot_id, COMPLETE)}
+
+    def finish(self, snapshot_id):
+        """Show the snapshot's outcome.
+
+        Called once the stack is free again, so a client that sees the
+        snapshot COMPLETE can take the next one at once.
+        """
+        db_api.snapshot_update(self.context, snapshot_id, self.final)
 
     def _data(self, stack, snapshot_id, status):
         rows = db_api.resource_snapshot_list(self.context, snapshot_id)

@@ -50,7 +50,8 @@ class Database(fixtures.Fixture):
             f.write(_migrated_template())
         self.connection = 'sqlite:///' + self.path
         manager = enginefacade.transaction_context()
-        manager.configure(connection=self.connection)
+        manager.configure(connection=self.connection, sqlite_fk=True)
+        manager.append_on_engine_create(db_api.setup_engine)
         self.engine = manager.writer.get_engine()
         reset = db_api.main_context_manager.patch_factory(manager)
         self.addCleanup(reset)
