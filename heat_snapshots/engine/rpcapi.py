@@ -16,6 +16,7 @@ CONF = cfg.CONF
 
 RPC_API_VERSION = '1.0'
 
+
 class EngineAPI:
     """Every call the API makes to the engine."""
 
