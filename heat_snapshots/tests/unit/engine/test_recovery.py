@@ -4,8 +4,8 @@ from oslo_utils import timeutils
 
 from heat_snapshots.db import api as db_api
 from heat_snapshots.db import models
-from heat_snapshots.tests.unit.engine import test_manager as tm
 from heat_snapshots.tests import engine_fixture as ef
+from heat_snapshots.tests.unit.engine import test_manager as tm
 
 DEAD = 'dead-engine'
 
