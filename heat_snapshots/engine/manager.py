@@ -18,6 +18,7 @@ from oslo_utils import uuidutils
 
 from heat_snapshots.common import context as hs_context
 from heat_snapshots.common import exception
+from heat_snapshots.common import notifications
 from heat_snapshots.db import api as db_api
 from heat_snapshots.engine import formatters
 from heat_snapshots.engine import locks
@@ -402,10 +403,19 @@ class EngineManager:
             lock.release()
             raise
         walker = snapshots.SnapshotWalk(self.conf, self.driver, context)
+        notifications.notify_start(context, notifications.CREATE, snapshot)
         self._start(context, stack, snapshots.SNAPSHOT,
                     lambda: walker.run(stack.id, snapshot.id), lock=lock,
-                    finish=lambda: walker.finish(snapshot.id))
+                    finish=lambda: self._snapshot_finished(
+                        context, walker, snapshot))
         return formatters.format_snapshot(snapshot)
+
+    def _snapshot_finished(self, context, walker, snapshot):
+        walker.finish(snapshot.id)
+        final = getattr(walker, 'final', {})
+        notifications.notify_end(context, notifications.CREATE, snapshot,
+                                 final.get('status', FAILED),
+                                 final.get('status_reason'))
 
     @messaging.expected_exceptions(*_EXPECTED)
     def stack_list_snapshots(self, context, stack_identity):
@@ -444,15 +454,27 @@ class EngineManager:
                 expected={'action': snapshot.action,
                           'status': snapshot.status}):
             return
+        notifications.notify_start(context, notifications.DELETE, snapshot,
+                                   snapshots.DELETE_STARTED_REASON)
         self.pool.submit(self._run_snapshot_delete, context, stack.id,
                          snapshot_id)
 
     def _run_snapshot_delete(self, context, stack_id, snapshot_id):
         try:
+            snapshot = db_api.snapshot_get(context, snapshot_id)
+        except exception.SnapshotIdNotFound:
+            return
+        try:
             self._delete_snapshot_now(context, stack_id, snapshot_id)
         except Exception as error:
             if not isinstance(error, _EXPECTED):
                 LOG.exception('Deleting snapshot %s failed', snapshot_id)
+            notifications.notify_end(
+                context, notifications.DELETE, snapshot, FAILED,
+                snapshots.failure_reason('DELETE_SNAPSHOT', error))
+        else:
+            notifications.notify_end(context, notifications.DELETE,
+                                     snapshot, COMPLETE)
 
     @messaging.expected_exceptions(*_EXPECTED)
     def stack_restore(self, context, stack_identity, snapshot_id):
@@ -467,8 +489,20 @@ class EngineManager:
             raise exception.NotSupported(
                 feature='Restoring incomplete snapshot')
         self._check_not_busy(stack)
+        lock = self._lock(context, stack, snapshots.RESTORE)
+        lock.acquire()
+        notifications.notify_start(context, notifications.RESTORE, snapshot)
         self._start(
             context, stack, snapshots.RESTORE,
             lambda: snapshots.RestoreWalk(self.conf, self.driver,
                                           context).run(stack.id,
-                                                       snapshot_id))
+                                                       snapshot_id),
+            lock=lock,
+            finish=lambda: self._restore_finished(context, stack, snapshot))
+
+    def _restore_finished(self, context, stack, snapshot):
+        """Notify the outcome the stack shows once the restore ended."""
+        stack = self.driver.get_stack(context, stack.id,
+                                      with_resources=False)
+        notifications.notify_end(context, notifications.RESTORE, snapshot,
+                                 stack.status, stack.status_reason)

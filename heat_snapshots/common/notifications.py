@@ -1,0 +1,115 @@
+"""Notifications of snapshot operations, through oslo.messaging's Notifier.
+
+The engine sends, for each snapshot operation, an event when it starts and
+one when it ends::
+
+    orchestration.snapshot.create.start   .end   .error
+    orchestration.snapshot.restore.start  .end   .error
+    orchestration.snapshot.delete.start   .end   .error
+
+from publisher ``heat-snapshots.<[heat_snapshots] host>``. They are off
+unless ``[oslo_messaging_notifications] driver`` names a driver (usually
+``messagingv2``); with the default, empty, oslo.messaging drops them.
+Sending a notification never fails an operation.
+"""
+
+from oslo_config import cfg
+from oslo_log import log as logging
+import oslo_messaging as messaging
+
+from heat_snapshots.common import rpc
+
+CONF = cfg.CONF
+LOG = logging.getLogger(__name__)
+
+CREATE = 'create'
+RESTORE = 'restore'
+DELETE = 'delete'
+
+START = 'start'
+END = 'end'
+ERROR = 'error'
+
+EVENT_TYPE = 'orchestration.snapshot.%(operation)s.%(phase)s'
+PUBLISHER = 'heat-snapshots'
+
+IN_PROGRESS = 'IN_PROGRESS'
+COMPLETE = 'COMPLETE'
+
+TRANSPORT = None
+NOTIFIER = None
+
+
+def init(conf=CONF):
+    """Make the notifier; its driver comes from [oslo_messaging_notifications].
+
+    Called on first use; a second call returns the same notifier.
+    """
+    global TRANSPORT, NOTIFIER
+    if NOTIFIER is None:
+        TRANSPORT = messaging.get_notification_transport(
+            conf, allowed_remote_exmods=rpc.ALLOWED_EXMODS)
+        NOTIFIER = messaging.Notifier(
+            TRANSPORT,
+            publisher_id='%s.%s' % (PUBLISHER, conf.heat_snapshots.host),
+            serializer=rpc.RequestContextSerializer())
+    return NOTIFIER
+
+
+def cleanup():
+    """Forget the notifier (process end, tests)."""
+    global TRANSPORT, NOTIFIER
+    if TRANSPORT is not None:
+        TRANSPORT.cleanup()
+    TRANSPORT = None
+    NOTIFIER = None
+
+
+def get_notifier():
+    return init()
+
+
+def event_type(operation, phase):
+    return EVENT_TYPE % {'operation': operation, 'phase': phase}
+
+
+def payload(snapshot, status=None, status_reason=None):
+    """What every event carries, from a snapshot row.
+
+    ``status`` and ``status_reason`` are those of the operation: for a
+    restore, the stack's; otherwise the snapshot's.
+    """
+    return {
+        'stack_id': snapshot.stack_id,
+        'stack_name': snapshot.stack_name,
+        'project_id': snapshot.project_id,
+        'tenant_id': snapshot.project_id,
+        'snapshot_id': snapshot.id,
+        'snapshot_name': snapshot.name,
+        'status': status or snapshot.status,
+        'status_reason': status_reason,
+    }
+
+
+def notify(context, operation, phase, snapshot, status=None,
+           status_reason=None):
+    """Send ``orchestration.snapshot.<operation>.<phase>``; never raises."""
+    try:
+        notifier = get_notifier()
+        body = payload(snapshot, status, status_reason)
+        method = notifier.error if phase == ERROR else notifier.info
+        method(context, event_type(operation, phase), body)
+    except Exception:
+        LOG.exception('Could not send the %s notification of snapshot %s',
+                      event_type(operation, phase),
+                      getattr(snapshot, 'id', None))
+
+
+def notify_start(context, operation, snapshot, status_reason=None):
+    notify(context, operation, START, snapshot, IN_PROGRESS, status_reason)
+
+
+def notify_end(context, operation, snapshot, status, status_reason=None):
+    """``.end`` when ``status`` is COMPLETE, ``.error`` otherwise."""
+    phase = END if status == COMPLETE else ERROR
+    notify(context, operation, phase, snapshot, status, status_reason)
