@@ -71,6 +71,12 @@ opts = [
                help='Seconds without a heartbeat after which an engine is '
                     'taken for dead: its stack locks are taken over and '
                     'its operations in progress are finished or failed.'),
+    cfg.IntOpt('reconcile_interval',
+               default=600,
+               min=1,
+               help='Seconds between two looks for artifacts (backups, '
+                    'images) of ours that no snapshot references; those '
+                    'found are deleted.'),
 ]
 
 

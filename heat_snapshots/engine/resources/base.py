@@ -13,6 +13,11 @@ of one resource type. The engine calls, for one resource of one snapshot:
   stack update brings back the snapshotted state.
 * ``handle_delete_snapshot(data)`` and ``check_delete_snapshot_complete``:
   remove what the snapshot made. Something already gone is not an error.
+
+Types whose artifacts can be listed also offer ``list_artifacts`` and
+``delete_artifact``, so that the engine's reconciler removes artifacts whose
+snapshot no longer exists (made by an engine killed before it could record
+them, or left by a failed delete).
 """
 
 from oslo_config import cfg
@@ -44,3 +49,17 @@ class ResourcePlugin:
 
     def check_delete_snapshot_complete(self, data):
         return True
+
+    @classmethod
+    def list_artifacts(cls, context):
+        """Artifacts of this type made by heat-snapshots.
+
+        :returns: a list of (artifact id, snapshot id) pairs, or None when
+            the type cannot list its artifacts.
+        """
+        return None
+
+    @classmethod
+    def delete_artifact(cls, context, artifact_id):
+        """Delete one artifact found by list_artifacts; gone is fine."""
+        raise NotImplementedError()

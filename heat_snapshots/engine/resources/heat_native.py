@@ -121,6 +121,15 @@ class TestResourcePlugin(base.ResourcePlugin):
             time.monotonic() +
             self._wait_secs(resource_types.DELETE_SNAPSHOT))
 
+    @classmethod
+    def list_artifacts(cls, context):
+        return [(artifact.id, artifact.snapshot_id)
+                for artifact in list_artifacts(context)]
+
+    @classmethod
+    def delete_artifact(cls, context, artifact_id):
+        db_api.artifact_delete(context, artifact_id)
+
     def check_delete_snapshot_complete(self, data):
         if self._delete_ready_at is None:
             self._delete_ready_at = (
