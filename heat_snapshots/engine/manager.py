@@ -22,6 +22,7 @@ from heat_snapshots.common import notifications
 from heat_snapshots.db import api as db_api
 from heat_snapshots.engine import formatters
 from heat_snapshots.engine import locks
+from heat_snapshots.engine import reconciler
 from heat_snapshots.engine import snapshots
 from heat_snapshots.engine.stacks import base as stacks_base
 
@@ -76,11 +77,17 @@ class EngineManager:
                                 os.getpid())
 
     def _heartbeat_loop(self):
+        next_reconcile = time.monotonic()
         while not self._stopping.wait(
                 self.conf.heat_snapshots.heartbeat_interval):
             try:
                 self._beat()
                 self._recover()
+                if time.monotonic() >= next_reconcile:
+                    next_reconcile = (
+                        time.monotonic() +
+                        self.conf.heat_snapshots.reconcile_interval)
+                    reconciler.reconcile(hs_context.get_admin_context())
             except Exception:
                 # A database that is down must not kill the engine.
                 LOG.exception('Engine %s could not write its heartbeat or '
