@@ -1,0 +1,124 @@
+"""heat-snapshots-status: is this deployment ready for the new code?
+
+``heat-snapshots-status upgrade check`` reads heat.conf as the services do
+and checks, with oslo.upgradecheck, that the database schema is at the
+package's head and that the configuration is one the services will run
+with. Exit status 0 means success, 1 a warning, 2 a failure::
+
+    heat-snapshots-status --config-file /etc/heat/heat.conf upgrade check
+"""
+
+import sys
+
+from oslo_upgradecheck import common_checks
+from oslo_upgradecheck import upgradecheck
+import stevedore
+
+from heat_snapshots.api import server
+from heat_snapshots.common import rpc
+from heat_snapshots import conf
+from heat_snapshots.db import api as db_api
+from heat_snapshots.db import migration
+from heat_snapshots.engine.stacks import base as stacks_base
+
+CONF = conf.CONF
+
+# heat_snapshots.api.app's value, not imported: the application's imports
+# (keystonemiddleware and its libraries) are slow and noisy for a CLI.
+NOAUTH = 'noauth'
+
+Code = upgradecheck.Code
+Result = upgradecheck.Result
+
+SCHEMA_BEHIND = ('Database schema is at %(current)s, head is %(head)s: run '
+                 'heat-snapshots-manage db sync')
+
+NOAUTH_ANY_ADDRESS = (
+    'auth_strategy = noauth lets anyone who reaches the port act as any '
+    'project, and [heat_snapshots_api] bind_host %s is not a loopback '
+    'address: heat-snapshots-api will refuse to start. Set bind_host = '
+    '127.0.0.1, or auth_strategy = keystone, or (isolated test networks '
+    'only) allow_noauth_on_any_address = true.')
+
+IN_PROCESS_TRANSPORT = (
+    '[DEFAULT] transport_url is the in-process transport (%s), which only '
+    'heat-snapshots-all (API and engine in one process) can use. '
+    'heat-snapshots-api and heat-snapshots-engine run as separate services '
+    'need a message broker: set transport_url (Heat\'s RabbitMQ works).')
+
+
+class Checks(upgradecheck.UpgradeCommands):
+    """The checks; each returns an upgradecheck.Result."""
+
+    def __init__(self, conf=CONF):
+        super().__init__()
+        self.conf = conf
+
+    def check(self):
+        db_api.configure(self.conf)
+        return super().check()
+
+    def _check_database(self):
+        """The schema must be at the head of the installed migrations."""
+        try:
+            current = migration.version()
+        except Exception as e:
+            return Result(Code.FAILURE,
+                          'Cannot read the schema version of [database] '
+                          'connection: %s' % e)
+        head = migration.head()
+        if current != head:
+            return Result(Code.FAILURE, SCHEMA_BEHIND % {
+                'current': current, 'head': head})
+        return Result(Code.SUCCESS, 'Database schema is at head, %s.' % head)
+
+    def _check_auth(self):
+        """noauth is for loopback addresses only."""
+        api = self.conf.heat_snapshots_api
+        if api.auth_strategy != NOAUTH:
+            return Result(Code.SUCCESS)
+        if (not api.allow_noauth_on_any_address
+                and not server.is_loopback(api.bind_host)):
+            return Result(Code.FAILURE, NOAUTH_ANY_ADDRESS % api.bind_host)
+        return Result(Code.WARNING,
+                      'auth_strategy = noauth: callers name their own '
+                      'project and roles. Use keystone beside a cloud.')
+
+    def _check_transport(self):
+        if rpc.is_in_process(self.conf):
+            return Result(Code.WARNING,
+                          IN_PROCESS_TRANSPORT % self.conf.transport_url)
+        return Result(Code.SUCCESS)
+
+    def _check_stack_driver(self):
+        """The configured stack driver's entry point must load."""
+        name = self.conf.heat_snapshots.stack_driver
+        try:
+            stevedore.DriverManager(stacks_base.NAMESPACE, name,
+                                    invoke_on_load=False)
+        except Exception as e:
+            return Result(Code.FAILURE,
+                          '[heat_snapshots] stack_driver = %s cannot be '
+                          'loaded from the %s entry point group: %s' % (
+                              name, stacks_base.NAMESPACE, e))
+        return Result(Code.SUCCESS, 'Stack driver %s loads.' % name)
+
+    _upgrade_checks = (
+        ('Database schema', _check_database),
+        ('API authentication', _check_auth),
+        ('Message transport', _check_transport),
+        ('Stack driver', _check_stack_driver),
+        ('Policy File JSON to YAML Migration',
+         (common_checks.check_policy_json, {'conf': CONF})),
+    )
+
+
+def main(argv=None):
+    if argv is None:
+        argv = sys.argv[1:]
+    return upgradecheck.main(CONF, project='heat', upgrade_command=Checks(),
+                             argv=argv)
+
+
+if __name__ == '__main__':
+    sys.exit(main())
