@@ -1,0 +1,243 @@
+"""The base of every functional test, and one test class per deployment.
+
+A scenario class is a plain mixin holding ``test_*`` methods;
+``for_each_deployment`` makes ``<Scenario>_<deployment>`` test classes of
+it, one per deployment of HS_FUNCTIONAL_DEPLOYMENTS (or ``external`` with
+HS_FUNCTIONAL_ENDPOINT), in the module that calls it.
+"""
+
+import logging
+import os
+import uuid
+
+import fixtures
+from heatclient import exc as heat_exc
+from oslotest import base as oslotest_base
+from testtools import content
+
+from heat_snapshots.tests.functional import clients
+from heat_snapshots.tests.functional import config
+from heat_snapshots.tests.functional import deployment as hs_deployment
+from heat_snapshots.tests.functional import waiters
+
+HOT_VERSION = '2018-08-31'
+
+
+def template(resources, outputs=None, parameters=None):
+    """A HOT template of ``resources`` ({name: definition})."""
+    result = {'heat_template_version': HOT_VERSION,
+              'resources': resources}
+    if parameters:
+        result['parameters'] = parameters
+    if outputs:
+        result['outputs'] = outputs
+    return result
+
+
+def none_template(count=1):
+    return template({'none%d' % n: {'type': 'OS::Heat::None'}
+                     for n in range(count)})
+
+
+class FunctionalTest(oslotest_base.BaseTestCase):
+    """A test against one deployment, through the API only."""
+
+    #: Set by for_each_deployment.
+    deployment_name = None
+
+    def setUp(self):
+        super().setUp()
+        if 'OS_LOG_CAPTURE' not in os.environ:
+            # The HTTP exchanges, shown with a failure only.
+            self.useFixture(fixtures.FakeLogger(level=logging.DEBUG))
+        try:
+            self.deployment = hs_deployment.get(self.deployment_name)
+        except hs_deployment.ServiceUnavailable as error:
+            if config.in_ci():
+                # CI must run every deployment: a missing service is a
+                # broken job, not a reason to pass.
+                self.fail('%s (CI=true: a missing service fails the '
+                          'deployment\'s tests)' % error)
+            self.skipTest(str(error))
+        self._watch_logs()
+        primary, alt, admin = clients.callers(self.deployment.endpoint)
+        self._make_alt = alt
+        self._make_admin = admin
+        self.caller = primary()
+        self.heat = self.caller.heat
+
+    # --- logs of a failed test ----------------------------------------------
+
+    def _watch_logs(self):
+        offsets = {}
+        for name, path in self.deployment.log_files().items():
+            try:
+                offsets[name] = (path, os.path.getsize(path))
+            except OSError:
+                offsets[name] = (path, 0)
+
+        def attach(exc_info):
+            if issubclass(exc_info[0], self.skipException):
+                return
+            for name, (path, offset) in offsets.items():
+                try:
+                    with open(path, 'rb') as f:
+                        f.seek(offset)
+                        text = f.read().decode('utf-8', 'replace')
+                except OSError as error:
+                    text = '(%s)' % error
+                self.addDetail('log:%s' % name, content.text_content(text))
+
+        self.addOnException(attach)
+
+    # --- identities -----------------------------------------------------
+
+    def _identity(self, make):
+        try:
+            return make()
+        except clients.MissingCredentials as error:
+            self.skipTest(str(error))
+
+    def alt_caller(self):
+        """A user of another project."""
+        return self._identity(self._make_alt)
+
+    def admin_caller(self):
+        """An admin (of the primary caller's project with noauth)."""
+        return self._identity(self._make_admin)
+
+    # --- helpers ----------------------------------------------------------
+
+    def unique_name(self, prefix='hsf'):
+        return '%s-%s' % (prefix, uuid.uuid4().hex[:10])
+
+    def assertStatus(self, expected, response):
+        self.assertEqual(expected, response.status_code,
+                         '%s %s -> %s %s' % (
+                             response.request.method, response.request.url,
+                             response.status_code, response.text))
+
+    def assertError(self, status, error_type, response, message=None):
+        """Heat's fault body: status, error type and (part of) message."""
+        self.assertStatus(status, response)
+        body = response.json()
+        self.assertEqual(status, body['code'])
+        self.assertEqual(error_type, body['error']['type'], body)
+        if message is not None:
+            self.assertIn(message, body['error'].get('message') or '')
+        return body
+
+    def create_stack(self, tmpl, parameters=None, caller=None, wait=True,
+                     name=None):
+        """Create a stack through heatclient; 'name/id'.
+
+        Deleted at cleanup, a 404 being fine.
+        """
+        caller = caller or self.caller
+        name = name or self.unique_name()
+        body = caller.heat.stacks.create(stack_name=name, template=tmpl,
+                                         parameters=parameters or {})
+        stack = '%s/%s' % (name, body['stack']['id'])
+        self.addCleanup(self.delete_stack, stack, caller)
+        if wait:
+            waiters.wait_for_stack_status(caller, stack, 'CREATE_COMPLETE')
+        return stack
+
+    def delete_stack(self, stack, caller=None):
+        caller = caller or self.caller
+        try:
+            caller.heat.stacks.delete(stack)
+        except heat_exc.HTTPNotFound:
+            return
+        waiters.wait_for_stack_deleted(caller, stack)
+
+    def update_stack(self, stack, tmpl, parameters=None, caller=None):
+        caller = caller or self.caller
+        caller.heat.stacks.update(stack, template=tmpl,
+                                  parameters=parameters or {})
+        return waiters.wait_for_stack_status(caller, stack,
+                                             'UPDATE_COMPLETE')
+
+    def show_stack(self, stack, caller=None):
+        response = (caller or self.caller).get('/stacks/%s' % stack)
+        self.assertStatus(200, response)
+        return response.json()['stack']
+
+    def outputs(self, stack, caller=None):
+        """{output key: value} as the stack shows them."""
+        return {o['output_key']: o.get('output_value')
+                for o in self.show_stack(stack, caller)['outputs']}
+
+    def resources(self, stack, caller=None):
+        """{resource name: heatclient Resource}."""
+        return {r.resource_name: r for r in
+                (caller or self.caller).heat.resources.list(stack)}
+
+    def snapshot(self, stack, name=None, caller=None, wait=True,
+                 tenant=None):
+        """POST a snapshot (200), wait until COMPLETE; the snapshot.
+
+        Deleted at cleanup unless already gone.
+        """
+        caller = caller or self.caller
+        body = {'name': name} if name is not None else {}
+        response = caller.post('/stacks/%s/snapshots' % stack, body,
+                               tenant=tenant)
+        self.assertStatus(200, response)
+        snapshot = response.json()
+        self.assertEqual(('CREATE', 'IN_PROGRESS'),
+                         (snapshot['action'], snapshot['status']))
+        self.addCleanup(self.delete_snapshot, stack, snapshot['id'],
+                        caller, tenant)
+        if wait:
+            snapshot = waiters.wait_for_snapshot_status(
+                caller, stack, snapshot['id'], 'COMPLETE')
+        return snapshot
+
+    def delete_snapshot(self, stack, snapshot_id, caller=None, tenant=None):
+        """Delete and wait for the 404; gone or in progress is fine.
+
+        A snapshot still being created goes with its stack.
+        """
+        caller = caller or self.caller
+        response = caller.delete('/stacks/%s/snapshots/%s'
+                                 % (stack, snapshot_id), tenant=tenant)
+        if response.status_code in (400, 404):
+            return
+        self.assertStatus(204, response)
+        waiters.wait_for_snapshot_deleted(caller, stack, snapshot_id)
+
+    def show_snapshot(self, stack, snapshot_id, caller=None):
+        response = (caller or self.caller).get(
+            '/stacks/%s/snapshots/%s' % (stack, snapshot_id))
+        self.assertStatus(200, response)
+        return response.json()['snapshot']
+
+    def list_snapshots(self, stack, caller=None):
+        response = (caller or self.caller).get('/stacks/%s/snapshots'
+                                               % stack)
+        self.assertStatus(200, response)
+        return {s['id']: s for s in response.json()['snapshots']}
+
+    def restore(self, stack, snapshot_id, caller=None):
+        """POST restore (202), wait for RESTORE_COMPLETE; the stack."""
+        caller = caller or self.caller
+        response = caller.post('/stacks/%s/snapshots/%s/restore'
+                               % (stack, snapshot_id))
+        self.assertStatus(202, response)
+        return waiters.wait_for_stack_status(caller, stack,
+                                             'RESTORE_COMPLETE')
+
+
+def for_each_deployment(scenarios, namespace):
+    """Add ``<scenarios>_<deployment>`` test classes to ``namespace``.
+
+    :param scenarios: a mixin class with the test methods.
+    :param namespace: the calling module's globals().
+    """
+    for name in config.deployments():
+        class_name = '%s_%s' % (scenarios.__name__, name)
+        namespace[class_name] = type(class_name,
+                                     (scenarios, FunctionalTest),
+                                     {'deployment_name': name,
+                                      '__module__': namespace['__name__']})
