@@ -13,6 +13,7 @@
 """Sphinx configuration of the heat-snapshots documentation."""
 
 extensions = [
+    'sphinx.ext.graphviz',
     'openstackdocstheme',
     'oslo_config.sphinxconfiggen',
     'oslo_config.sphinxext',
@@ -39,13 +40,19 @@ copyright = 'heat-snapshots developers'
 
 source_suffix = '.rst'
 master_doc = 'index'
-exclude_patterns = ['_build']
+# The example plugin is a package of its own; its README is not a page.
+exclude_patterns = ['_build', 'contributor/example_plugin']
 pygments_style = 'native'
 
 html_theme = 'openstackdocs'
 html_static_path = ['_static']
 
+# Diagrams are drawn with Graphviz's dot (Debian: apt-get install graphviz).
+graphviz_output_format = 'svg'
+
 man_pages = [
     ('cli/heat-snapshots-manage', 'heat-snapshots-manage',
      'heat-snapshots database management', ['heat-snapshots developers'], 1),
+    ('cli/heat-snapshots-status', 'heat-snapshots-status',
+     'heat-snapshots upgrade checks', ['heat-snapshots developers'], 1),
 ]
