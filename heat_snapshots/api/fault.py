@@ -10,13 +10,16 @@ those, so no table of exception names lives in the API.
 import functools
 from http import client as http_client
 import json
+import socket
 
 from oslo_log import log as logging
 import pecan
 from pecan import hooks
 import webob
 from webob import exc as webob_exc
+from webob import request as webob_request
 
+from heat_snapshots.api import validation
 from heat_snapshots.common import exception
 
 LOG = logging.getLogger(__name__)
@@ -46,6 +49,9 @@ def _type_name(error):
 
 
 def _status_of(error):
+    if isinstance(error, webob_request.DisconnectionError):
+        # The client sent less of the body than Content-Length said.
+        return http_client.BAD_REQUEST
     code = getattr(error, 'code', None)
     if isinstance(error, webob_exc.WSGIHTTPException):
         code = error.code
@@ -177,9 +183,50 @@ class FaultHook(hooks.PecanHook):
         # Heat answers JSON whatever the Accept header says; without this
         # pecan would negotiate and refuse some callers with a 406.
         state.request.pecan['content_type'] = 'application/json'
+        validation.check_parsable(state.request)
 
     def on_error(self, state, e):
         return fault_response(e)
+
+
+class _RequestBody:
+    """wsgi.input whose broken bodies are the client's error, not ours.
+
+    cheroot raises ValueError for malformed chunked encoding and a socket
+    error when the client stops sending in the middle of the body.
+    """
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def _guard(self, method, *args):
+        try:
+            return method(*args)
+        except ValueError as e:
+            raise webob_exc.HTTPBadRequest(
+                'Malformed request body: %s' % e)
+        except socket.timeout:
+            raise webob_exc.HTTPRequestTimeout(
+                'The request body did not arrive in time.')
+        except OSError as e:
+            raise webob_exc.HTTPBadRequest(
+                'The request body could not be read: %s' % e)
+
+    def read(self, *args):
+        return self._guard(self._stream.read, *args)
+
+    def readline(self, *args):
+        return self._guard(self._stream.readline, *args)
+
+    def readlines(self, *args):
+        return self._guard(self._stream.readlines, *args)
+
+    def __iter__(self):
+        return iter(self.readline, b'')
+
+    def __getattr__(self, name):
+        # seek, tell, ... of a body webob has already made seekable.
+        return getattr(self._stream, name)
 
 
 class FaultWrapper:
@@ -194,6 +241,8 @@ class FaultWrapper:
         self.application = application
 
     def __call__(self, environ, start_response):
+        if environ.get('wsgi.input') is not None:
+            environ['wsgi.input'] = _RequestBody(environ['wsgi.input'])
         request = webob.Request(environ)
         try:
             response = request.get_response(self.application)

@@ -6,11 +6,16 @@ by all of them: the kernel hands each connection to one worker.
 """
 
 import ipaddress
+import json
 import socket
 import threading
+import uuid
 
+from cheroot import errors as cheroot_errors
+from cheroot import server as cheroot_server
 from cheroot import wsgi
 from oslo_log import log as logging
+from webob import exc as webob_exc
 
 LOG = logging.getLogger(__name__)
 
@@ -45,12 +50,73 @@ def listen(host, port, backlog=BACKLOG):
     return sock
 
 
+# Longest request line plus headers (cheroot answers 414 / 413 beyond).
+# Heat's eventlet server refuses request lines over 8 KiB; keystone tokens
+# are a few hundred bytes.
+MAX_REQUEST_HEADER_SIZE = 64 * 1024
+
+
+def _fault_json(status, message):
+    """Heat's fault body for an error cheroot answers itself."""
+    code = int(status.split(' ', 1)[0])
+    page = webob_exc.status_map.get(code, webob_exc.HTTPBadRequest)
+    body = {
+        'code': page.code,
+        'title': page.title,
+        'explanation': page.explanation,
+        'error': {'type': page.__name__, 'traceback': None,
+                  'message': message or page.explanation},
+    }
+    return page.code, json.dumps(body).encode('utf-8')
+
+
+class _HTTPRequest(cheroot_server.HTTPRequest):
+    """Answers a request cheroot cannot parse with Heat's JSON fault.
+
+    A malformed request line, a request URI that is not UTF-8, headers
+    over MAX_REQUEST_HEADER_SIZE or a bad Content-Length never reach the
+    WSGI app; cheroot answers them with a text page of its own.
+    """
+
+    def simple_response(self, status, msg=''):
+        status = str(status)
+        if not status.startswith(('4', '5')):
+            return super().simple_response(status, msg)
+        if isinstance(msg, bytes):
+            msg = msg.decode('latin-1')
+        code, body = _fault_json(status, msg)
+        headers = [
+            '%s %s\r\n' % (self.server.protocol, status),
+            'Content-Type: application/json\r\n',
+            'Content-Length: %d\r\n' % len(body),
+            'X-OpenStack-Request-Id: req-%s\r\n' % uuid.uuid4(),
+        ]
+        if code in (413, 414) or code >= 500:
+            self.close_connection = True
+        if self.close_connection:
+            headers.append('Connection: close\r\n')
+        headers.append('\r\n')
+        try:
+            self.conn.wfile.write(
+                ''.join(headers).encode('ISO-8859-1') + body)
+        except socket.error as ex:
+            if ex.args[0] not in cheroot_errors.socket_errors_to_ignore:
+                raise
+
+
+class _HTTPConnection(cheroot_server.HTTPConnection):
+    RequestHandlerClass = _HTTPRequest
+
+
 class _CherootServer(wsgi.Server):
     """cheroot's server on a socket opened before the fork."""
+
+    ConnectionClass = _HTTPConnection
 
     def __init__(self, sock, *args, **kwargs):
         self._listening_socket = sock
         super().__init__(sock.getsockname()[:2], *args, **kwargs)
+        self.max_request_header_size = MAX_REQUEST_HEADER_SIZE
 
     def bind(self, family, type, proto=0):
         self.socket = self._listening_socket

@@ -11,7 +11,14 @@ import jsonschema
 
 from heat_snapshots.common import exception
 
+_PECAN_JSON_TYPES = ('application/json', 'application/javascript')
+
 _FORM_TYPES = ('application/x-www-form-urlencoded', 'multipart/form-data')
+
+# The deepest nesting of objects and lists a body may have. Python's JSON
+# and YAML parsers, and the engine's template functions, recurse once or
+# more per level and fail past about a thousand; templates nest a few.
+MAX_DEPTH = 100
 
 _JSON_TYPE_NAMES = {
     'object': 'an object', 'array': 'a list', 'string': 'a string',
@@ -48,9 +55,66 @@ def json_body(request, required=True):
         body = json.loads(raw)
     except ValueError as e:
         raise exception.BadRequest(str(e))
+    except RecursionError:
+        raise exception.BadRequest(_TOO_DEEP % 'request body')
     if not isinstance(body, dict):
         raise exception.BadRequest()
+    check_document(body)
     return body
+
+
+_TOO_DEEP = 'Invalid %%s: nested deeper than %d levels.' % MAX_DEPTH
+
+
+def _check_text(text, what):
+    try:
+        text.encode('utf-8')
+    except UnicodeEncodeError:
+        # JSON's \ud83d escapes decode to lone surrogates, which no
+        # database stores.
+        raise exception.BadRequest(
+            'Invalid %s: a string is not valid Unicode (a lone surrogate).'
+            % what)
+
+
+def check_document(document, what='request body'):
+    """Check a parsed body or template before anything recurses into it.
+
+    :raises: BadRequest when it nests deeper than MAX_DEPTH or holds a
+        string that is not valid Unicode.
+    """
+    pending = [(document, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if isinstance(value, str):
+            _check_text(value, what)
+        elif isinstance(value, (dict, list)):
+            if depth > MAX_DEPTH:
+                raise exception.BadRequest(_TOO_DEEP % what)
+            if isinstance(value, dict):
+                for key, item in value.items():
+                    if isinstance(key, str):
+                        _check_text(key, what)
+                    pending.append((item, depth + 1))
+            else:
+                pending.extend((item, depth + 1) for item in value)
+
+
+def check_parsable(request):
+    """Refuse a JSON body too deep for pecan's own parse of it.
+
+    pecan decodes a JSON body while routing (its fields become keyword
+    arguments) and lets a RecursionError through; this runs before.
+    """
+    if request.content_type not in _PECAN_JSON_TYPES:
+        return
+    try:
+        json.loads(request.body)
+    except RecursionError:
+        raise exception.BadRequest(_TOO_DEEP % 'request body')
+    except ValueError:
+        # Malformed JSON: the handler answers it with the parser's text.
+        pass
 
 
 def _json_type(value):

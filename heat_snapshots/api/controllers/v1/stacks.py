@@ -46,14 +46,27 @@ def _parse_mapping(value, what):
         parsed = yaml.safe_load(value)
     except yaml.YAMLError as e:
         raise exception.BadRequest('%s not in valid format: %s' % (what, e))
+    except RecursionError:
+        raise exception.BadRequest(
+            '%s not in valid format: nested deeper than %d levels.'
+            % (what, validation.MAX_DEPTH))
     if not isinstance(parsed, dict):
         raise exception.BadRequest(
             '%s not in valid format: The %s is not a JSON object or YAML '
             'mapping.' % (what, what.lower()))
+    validation.check_document(parsed, what.lower())
     return parsed
 
 
-def _int_arg(name, value):
+# The largest integer the database's INTEGER columns (and LIMIT) take.
+_MAX_INT = 2 ** 31 - 1
+
+
+def _int_arg(name, value, clamp=False):
+    """A non-negative integer argument, at most _MAX_INT.
+
+    :param clamp: answer _MAX_INT for larger values instead of a 400.
+    """
     if isinstance(value, str):
         try:
             value = int(value)
@@ -64,6 +77,12 @@ def _int_arg(name, value):
         raise exception.BadRequest(
             'Value \'%s\' is invalid for \'%s\' which only accepts '
             'non-negative integer.' % (value, name))
+    if value > _MAX_INT and clamp:
+        return _MAX_INT
+    if value > _MAX_INT:
+        raise exception.BadRequest(
+            'Value \'%s\' is invalid for \'%s\': larger than %d.'
+            % (value, name, _MAX_INT))
     return value
 
 
@@ -128,7 +147,8 @@ class StacksController(base.RestController):
         filters = {k: params[k] for k in _LIST_FILTERS if k in params}
         limit = params.get('limit')
         if limit is not None:
-            limit = _int_arg('limit', limit)
+            # More than the table can hold means all of them.
+            limit = _int_arg('limit', limit, clamp=True)
         stacks = utils.engine().list_stacks(utils.context(),
                                             filters=filters or None,
                                             limit=limit)
