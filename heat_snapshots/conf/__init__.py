@@ -8,8 +8,10 @@ each group lives in its own module with ``register_opts`` and ``list_opts``.
 from oslo_config import cfg
 
 from heat_snapshots.conf import api
+from heat_snapshots.conf import clients
 from heat_snapshots.conf import database
 from heat_snapshots.conf import engine
+from heat_snapshots.conf import heat
 from heat_snapshots.conf import messaging
 from heat_snapshots.conf import paths
 from heat_snapshots.conf import upgrade_levels
@@ -22,3 +24,5 @@ api.register_opts(CONF)
 database.register_opts(CONF)
 upgrade_levels.register_opts(CONF)
 messaging.register_opts(CONF)
+clients.register_opts(CONF)
+heat.register_opts(CONF)

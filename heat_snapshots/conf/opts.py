@@ -3,13 +3,15 @@
 from oslo_config import cfg
 
 from heat_snapshots.conf import api
+from heat_snapshots.conf import clients
 from heat_snapshots.conf import database
 from heat_snapshots.conf import engine
+from heat_snapshots.conf import heat
 from heat_snapshots.conf import messaging
 from heat_snapshots.conf import paths
 from heat_snapshots.conf import upgrade_levels
 
-_MODULES = (paths, engine, api, database, upgrade_levels)
+_MODULES = (paths, engine, api, database, upgrade_levels, clients, heat)
 
 
 def list_opts():

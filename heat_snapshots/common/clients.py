@@ -1,0 +1,147 @@
+"""Sessions and openstacksdk connections to the cloud's services.
+
+A request's work runs with the caller's token while the request carries
+one ([heat_snapshots_clients] use_caller_token); the engine's own work (the
+reconciler, Heat's notifications, recovery) runs with the service user of
+[heat_snapshots_service_auth], scoped to the project concerned.
+"""
+
+from keystoneauth1 import identity
+from keystoneauth1 import loading as ks_loading
+from keystoneauth1 import token_endpoint
+import openstack.connection
+from oslo_config import cfg
+from oslo_log import log as logging
+
+from heat_snapshots.common import exception
+from heat_snapshots.conf import clients as clients_conf
+
+CONF = cfg.CONF
+LOG = logging.getLogger(__name__)
+
+SERVICE_AUTH_GROUP = clients_conf.SERVICE_AUTH_GROUP
+APP_NAME = 'heat-snapshots'
+
+_SCOPE_OPTIONS = ('project_name', 'project_domain_id',
+                  'project_domain_name', 'domain_id', 'domain_name',
+                  'system_scope', 'trust_id')
+
+
+class CallerToken(token_endpoint.Token):
+    """The caller's token, used as it is; endpoints come from overrides.
+
+    Used when no Keystone URL is configured to re-scope the token and read
+    the catalog with it (tests, all-in-one setups).
+    """
+
+    def __init__(self, token, project_id=None, user_id=None):
+        super().__init__(None, token)
+        self._project_id = project_id
+        self._user_id = user_id
+
+    def get_project_id(self, session, **kwargs):
+        return self._project_id
+
+    def get_user_id(self, session, **kwargs):
+        return self._user_id
+
+    def get_endpoint(self, session, **kwargs):
+        return None
+
+
+def format_endpoint(endpoint, project_id):
+    """``endpoint`` with %(project_id)s / %(tenant_id)s filled in."""
+    if not endpoint:
+        return endpoint
+    values = {'project_id': project_id or '', 'tenant_id': project_id or ''}
+    try:
+        return endpoint % values
+    except (KeyError, TypeError, ValueError):
+        return endpoint
+
+
+def _plugin_option_names(conf, group):
+    auth_type = conf[group].auth_type
+    if not auth_type:
+        return set()
+    return {opt.dest for opt in ks_loading.get_plugin_options(auth_type)}
+
+
+def service_auth(conf=CONF, project_id=None, group=SERVICE_AUTH_GROUP):
+    """The service user's auth plugin, scoped to ``project_id`` if given.
+
+    :returns: None when the group has no auth_type.
+    """
+    if not conf[group].auth_type:
+        return None
+    overrides = {}
+    names = _plugin_option_names(conf, group)
+    if project_id and 'project_id' in names:
+        overrides['project_id'] = project_id
+        for name in _SCOPE_OPTIONS:
+            if name in names:
+                overrides[name] = None
+    return ks_loading.load_auth_from_conf_options(conf, group, **overrides)
+
+
+def caller_auth(context, conf=CONF):
+    """An auth plugin carrying the caller's token, or None."""
+    token = getattr(context, 'auth_token', None)
+    if not token or not conf.heat_snapshots_clients.use_caller_token:
+        return None
+    service = service_auth(conf)
+    auth_url = getattr(service, 'auth_url', None)
+    if auth_url:
+        # Re-scoped with Keystone: gives the catalog for the caller.
+        return identity.v3.Token(auth_url=auth_url, token=token,
+                                 project_id=context.project_id)
+    return CallerToken(token, project_id=context.project_id,
+                       user_id=context.user_id)
+
+
+def can_act_for(context, conf=CONF):
+    """Whether a session can be made for ``context``.
+
+    That is: with its token, or with service credentials.
+    """
+    return bool(conf[SERVICE_AUTH_GROUP].auth_type or (
+        getattr(context, 'auth_token', None) and
+        conf.heat_snapshots_clients.use_caller_token))
+
+
+def get_session(context, conf=CONF, group=SERVICE_AUTH_GROUP, auth=None):
+    """A keystoneauth session for ``context``'s project.
+
+    :raises: ServiceUnavailable when there is no way to authenticate.
+    """
+    if auth is None:
+        auth = caller_auth(context, conf)
+    if auth is None:
+        auth = service_auth(conf, getattr(context, 'project_id', None))
+    if auth is None:
+        raise exception.ServiceUnavailable(
+            reason='no token to act with and no service credentials in '
+                   '[%s]' % SERVICE_AUTH_GROUP)
+    session = ks_loading.load_session_from_conf_options(conf, group,
+                                                        auth=auth)
+    session.app_name = APP_NAME
+    return session
+
+
+def connection(context, conf=CONF, session=None):
+    """An openstacksdk Connection acting for ``context``'s project."""
+    if session is None:
+        session = get_session(context, conf)
+    options = conf.heat_snapshots_clients
+    project_id = getattr(context, 'project_id', None)
+    kwargs = {}
+    for service in ('block_storage', 'compute', 'image'):
+        override = getattr(options, '%s_endpoint_override' % service)
+        if override:
+            kwargs['%s_endpoint_override' % service] = format_endpoint(
+                override, project_id)
+    return openstack.connection.Connection(
+        session=session, region_name=options.region_name,
+        interface=options.interface,
+        global_request_id=getattr(context, 'global_id', None),
+        **kwargs)

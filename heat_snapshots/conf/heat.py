@@ -1,0 +1,67 @@
+"""Options of the ``heat`` stack driver and of following Heat's stacks.
+
+``[heat_snapshots_heat]`` takes keystoneauth's auth options too: with
+``auth_type = none`` and ``endpoint_override`` the driver talks to a Heat
+running its noauth pipeline; with no ``auth_type`` it uses the caller's
+token or the service credentials of ``[heat_snapshots_service_auth]``.
+"""
+
+from keystoneauth1 import loading as ks_loading
+from oslo_config import cfg
+
+GROUP = 'heat_snapshots_heat'
+
+opts = [
+    cfg.StrOpt('endpoint_override',
+               help='Heat endpoint to use instead of the catalog\'s, '
+                    'e.g. http://heat:8004/v1/%(project_id)s. An endpoint '
+                    'ending in /v1 gets the project id appended.'),
+    cfg.StrOpt('region_name',
+               help='Region of Heat in the Keystone catalog.'),
+    cfg.StrOpt('interface',
+               default='internal',
+               choices=['public', 'internal', 'admin'],
+               help='Catalog interface (endpoint type) of Heat.'),
+    cfg.StrOpt('noauth_user',
+               help='With auth_type = none: the X-Auth-User sent to a '
+                    'noauth Heat. Default: the caller\'s user id.'),
+    cfg.BoolOpt('listen_notifications',
+                default=True,
+                help='Listen to Heat\'s notifications and delete the '
+                     'snapshots of a stack (with their backups) once Heat '
+                     'has deleted it. Needs Heat\'s notifications enabled '
+                     '([oslo_messaging_notifications] driver = messaging '
+                     'in heat.conf).'),
+    cfg.ListOpt('notification_topics',
+                default=['notifications'],
+                help='Topics Heat sends its notifications on (Heat\'s '
+                     '[oslo_messaging_notifications] topics).'),
+    cfg.StrOpt('notification_exchange',
+               default='heat',
+               help='Exchange of Heat\'s notifications (Heat\'s '
+                    'control_exchange).'),
+    cfg.StrOpt('notification_pool',
+               default='heat-snapshots',
+               help='Listener pool name, so that our listener gets its own '
+                    'copy of each notification beside other consumers '
+                    '(e.g. Ceilometer) and one engine of ours handles it.'),
+    cfg.IntOpt('stack_check_interval',
+               default=600,
+               min=0,
+               help='Seconds between two checks that the stacks with '
+                    'snapshots still exist in Heat; the snapshots of a '
+                    'stack that is gone are deleted with their backups. '
+                    '0 disables the check.'),
+]
+
+
+def register_opts(conf):
+    conf.register_opts(opts, group=GROUP)
+    ks_loading.register_auth_conf_options(conf, GROUP)
+    ks_loading.register_session_conf_options(conf, GROUP)
+
+
+def list_opts():
+    auth = ks_loading.get_auth_common_conf_options()
+    auth += ks_loading.get_session_conf_options()
+    return {GROUP: opts + auth}

@@ -1,0 +1,170 @@
+"""OS::Cinder::Volume: the snapshot is a Cinder volume backup.
+
+The backup is made with ``force`` so that a volume attached to a server
+can be backed up, named ``heat-snapshots-<snapshot id>-<resource name>``
+and tagged with the snapshot id (metadata from API microversion 3.43,
+the description otherwise). A restore makes Heat create the volume again
+from the backup (``backup_id``), as Heat's own volume restore does.
+"""
+
+from openstack import exceptions as sdk_exc
+from openstack import utils as sdk_utils
+from oslo_log import log as logging
+
+from heat_snapshots.common import clients
+from heat_snapshots.common import exception
+from heat_snapshots.engine.resources import base
+
+LOG = logging.getLogger(__name__)
+
+RESOURCE_TYPE = 'OS::Cinder::Volume'
+NAME_PREFIX = 'heat-snapshots-'
+METADATA_KEY = 'heat_snapshots_snapshot_id'
+METADATA_MICROVERSION = '3.43'
+
+AVAILABLE = 'available'
+ERROR = 'error'
+DELETE_ERROR = 'error_deleting'
+
+
+def backup_name(snapshot_id, resource_name):
+    return '%s%s-%s' % (NAME_PREFIX, snapshot_id, resource_name)
+
+
+def list_artifacts(context, conf=base.CONF, connection=None):
+    """Our backups: those whose name starts with our prefix.
+
+    In the context's project, or in every project for a context with no
+    project (the engine's own, which needs an admin service user).
+
+    :returns: dicts with ``id``, ``name``, ``status`` and the
+        ``snapshot_id`` the backup's metadata or name names.
+    """
+    conn = connection or clients.connection(context, conf)
+    query = {}
+    if not getattr(context, 'project_id', None):
+        query['all_tenants'] = True
+    artifacts = []
+    for backup in conn.block_storage.backups(details=True, **query):
+        name = backup.name or ''
+        if not name.startswith(NAME_PREFIX):
+            continue
+        snapshot_id = (backup.metadata or {}).get(METADATA_KEY)
+        if snapshot_id is None:
+            # heat-snapshots-<36-char uuid>-<resource name>
+            snapshot_id = name[len(NAME_PREFIX):len(NAME_PREFIX) + 36]
+        artifacts.append({'id': backup.id, 'name': name,
+                          'status': backup.status,
+                          'snapshot_id': snapshot_id})
+    return artifacts
+
+
+class CinderVolumePlugin(base.ResourcePlugin):
+    """A volume backup per snapshot."""
+
+    @classmethod
+    def list_artifacts(cls, context):
+        """(backup id, snapshot id) pairs for the reconciler.
+
+        None when no service credentials are configured: then nothing
+        of ours can be listed for the engine's own work.
+        """
+        if not clients.can_act_for(context, base.CONF):
+            return None
+        try:
+            artifacts = list_artifacts(context)
+        except Exception:
+            LOG.exception('Could not list the backups of heat-snapshots')
+            return None
+        return [(artifact['id'], artifact['snapshot_id'])
+                for artifact in artifacts]
+
+    @classmethod
+    def delete_artifact(cls, context, artifact_id):
+        conn = clients.connection(context, base.CONF)
+        conn.block_storage.delete_backup(artifact_id, ignore_missing=True)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._connection = None
+
+    @property
+    def connection(self):
+        if self._connection is None:
+            self._connection = clients.connection(self.context, self.conf)
+        return self._connection
+
+    @property
+    def _cinder(self):
+        return self.connection.block_storage
+
+    def handle_snapshot(self):
+        volume_id = self.resource.physical_resource_id
+        if not volume_id:
+            # A volume that was never made has nothing to back up.
+            return {}
+        name = backup_name(self.snapshot_id, self.resource.name)
+        description = 'heat-snapshots snapshot %s of stack %s' % (
+            self.snapshot_id, getattr(self.stack, 'id', None))
+        attrs = {'volume_id': volume_id, 'name': name,
+                 'description': description, 'force': True}
+        if sdk_utils.supports_microversion(self._cinder,
+                                           METADATA_MICROVERSION):
+            attrs['metadata'] = {METADATA_KEY: self.snapshot_id}
+        backup = self._cinder.create_backup(**attrs)
+        LOG.info('Backup %s of volume %s started for snapshot %s',
+                 backup.id, volume_id, self.snapshot_id)
+        # Returned at once: the engine writes it before anything else.
+        return {'backup_id': backup.id}
+
+    def check_snapshot_complete(self, data):
+        backup_id = (data or {}).get('backup_id')
+        if not backup_id:
+            return True
+        try:
+            backup = self._cinder.get_backup(backup_id)
+        except sdk_exc.NotFoundException:
+            raise exception.ResourceFailure(
+                reason='Backup %s of volume %s disappeared' % (
+                    backup_id, self.resource.physical_resource_id))
+        if backup.status == AVAILABLE:
+            return True
+        if backup.status == ERROR:
+            raise exception.ResourceFailure(
+                reason='Backup %s of volume %s failed: %s' % (
+                    backup_id, self.resource.physical_resource_id,
+                    backup.fail_reason or 'unknown error'))
+        return False
+
+    def handle_restore(self, definition, data):
+        backup_id = (data or {}).get('backup_id')
+        if backup_id:
+            properties = definition.get('properties')
+            if not isinstance(properties, dict):
+                properties = {}
+            properties['backup_id'] = backup_id
+            definition['properties'] = properties
+        return definition
+
+    def handle_delete_snapshot(self, data):
+        backup_id = (data or {}).get('backup_id')
+        if not backup_id:
+            return
+        try:
+            self._cinder.delete_backup(backup_id, ignore_missing=False)
+        except sdk_exc.NotFoundException:
+            LOG.debug('Backup %s was already gone', backup_id)
+
+    def check_delete_snapshot_complete(self, data):
+        backup_id = (data or {}).get('backup_id')
+        if not backup_id:
+            return True
+        try:
+            backup = self._cinder.get_backup(backup_id)
+        except sdk_exc.NotFoundException:
+            return True
+        if backup.status == DELETE_ERROR:
+            raise exception.ResourceFailure(
+                reason='Backup %s could not be deleted: %s' % (
+                    backup_id, backup.fail_reason or 'unknown error'))
+        return False

@@ -1,0 +1,81 @@
+"""Cinder, Nova and Glance at the HTTP level (requests-mock)."""
+
+from requests_mock.contrib import fixture as rm_fixture
+
+from heat_snapshots.engine.stacks import base as stacks_base
+from heat_snapshots.tests import base
+
+PROJECT = 'project-a'
+CINDER = 'http://cinder.test/v3'
+NOVA = 'http://nova.test/v2.1'
+GLANCE = 'http://glance.test'
+STACK_ID = '7a2c7e3c-5b65-4a1e-9a3a-2d8c4c1d0e11'
+SNAPSHOT_ID = '0b5d4c1e-6f1f-4f5b-8c0e-0a4bb6c3e2f1'
+
+
+def version(url, current, minimum):
+    return {'id': 'v%s' % current.split('.')[0] + '.0',
+            'status': 'CURRENT', 'version': current,
+            'min_version': minimum, 'updated': '2024-01-01T00:00:00Z',
+            'links': [{'rel': 'self', 'href': url + '/'}]}
+
+
+def stack(resources=()):
+    return stacks_base.Stack(id=STACK_ID, name='stack', project_id=PROJECT,
+                             action='CREATE', status='COMPLETE',
+                             resources=list(resources))
+
+
+class FakeDriver(stacks_base.StackDriver):
+    """Hands out one stack; records restores."""
+
+    def __init__(self, conf, the_stack):
+        super().__init__(conf)
+        self.stack = the_stack
+        self.restored = []
+
+    def find_stack(self, context, stack_name_or_id):
+        return self.stack
+
+    def get_stack(self, context, stack_id, with_resources=True,
+                  show_deleted=False):
+        return self.stack
+
+    def set_stack_state(self, context, stack_id, action, status, reason):
+        pass
+
+    def restore(self, context, stack, template, environment, files,
+                resource_data):
+        self.restored.append((template, environment, files, resource_data))
+
+
+class CloudTestCase(base.TestCase):
+    """Endpoint overrides to the fake services; a caller with a token."""
+
+    cinder_version = '3.70'
+    nova_version = '2.96'
+
+    def setUp(self):
+        super().setUp()
+        self.http = self.useFixture(rm_fixture.Fixture())
+        self.flags(group='heat_snapshots_clients',
+                   block_storage_endpoint_override=CINDER +
+                   '/%(project_id)s',
+                   compute_endpoint_override=NOVA,
+                   image_endpoint_override=GLANCE)
+        self.ctx = self.make_context(auth_token='caller-token')
+        for url in (CINDER, CINDER + '/'):
+            self.http.get(url, json={'version': version(
+                CINDER, self.cinder_version, '3.0')})
+        self.http.get(NOVA, json={'version': version(
+            NOVA, self.nova_version, '2.1')})
+        self.http.get(NOVA + '/', json={'version': version(
+            NOVA, self.nova_version, '2.1')})
+        glance_versions = {'versions': [
+            dict(version(GLANCE + '/v2', '2.16', ''), id='v2.16')]}
+        self.http.get(GLANCE, json=glance_versions)
+        self.http.get(GLANCE + '/', json=glance_versions)
+
+    def requests(self, method, url_part):
+        return [r for r in self.http.request_history
+                if r.method == method and url_part in r.url]

@@ -1,0 +1,269 @@
+import time
+
+from keystoneauth1 import fixture as ks_fixture
+from keystoneauth1 import loading as ks_loading
+
+from heat_snapshots.common import exception
+from heat_snapshots.db import api as db_api
+from heat_snapshots.engine.resources import cinder
+from heat_snapshots.engine.resources import registry
+from heat_snapshots.engine import snapshots
+from heat_snapshots.engine.stacks import base as stacks_base
+from heat_snapshots.engine import walk
+from heat_snapshots.tests.unit.engine.resources import fakes
+
+BACKUPS = fakes.CINDER + '/' + fakes.PROJECT + '/backups'
+
+
+def volume(name='vol', volume_id='vol-1'):
+    return stacks_base.Resource(name=name, type='OS::Cinder::Volume',
+                                physical_resource_id=volume_id)
+
+
+def backup(status, backup_id='backup-1', fail_reason=None, **extra):
+    body = {'id': backup_id, 'status': status, 'fail_reason': fail_reason,
+            'name': 'heat-snapshots-x', 'volume_id': 'vol-1'}
+    body.update(extra)
+    return {'json': {'backup': body}}
+
+
+class CinderPluginTest(fakes.CloudTestCase):
+
+    def plugin(self, resource=None):
+        resource = resource or volume()
+        return cinder.CinderVolumePlugin(
+            self.ctx, fakes.stack([resource]), resource, fakes.SNAPSHOT_ID)
+
+    def poll(self, check, seconds=5):
+        walk.poll(check, time.monotonic() + seconds, self.conf_fixture.conf,
+                  'Resource vol SNAPSHOT')
+
+    def test_registered(self):
+        self.assertIs(cinder.CinderVolumePlugin,
+                      registry.plugin_class('OS::Cinder::Volume'))
+
+    def test_snapshot_makes_forced_tagged_backup(self):
+        self.http.post(BACKUPS, status_code=202,
+                       json={'backup': {'id': 'backup-1', 'name': 'n'}})
+        self.http.get(BACKUPS + '/backup-1', **backup('available'))
+        plugin = self.plugin()
+
+        data = plugin.handle_snapshot()
+
+        self.assertEqual({'backup_id': 'backup-1'}, data)
+        post = self.requests('POST', '/backups')[0]
+        body = post.json()['backup']
+        self.assertEqual('vol-1', body['volume_id'])
+        self.assertIs(True, body['force'])
+        self.assertEqual('heat-snapshots-%s-vol' % fakes.SNAPSHOT_ID,
+                         body['name'])
+        self.assertEqual({'heat_snapshots_snapshot_id': fakes.SNAPSHOT_ID},
+                         body['metadata'])
+        self.assertEqual('caller-token', post.headers['X-Auth-Token'])
+        self.assertTrue(plugin.check_snapshot_complete(data))
+
+    def test_slow_backup_completes_over_several_polls(self):
+        self.http.post(BACKUPS, status_code=202,
+                       json={'backup': {'id': 'backup-1'}})
+        self.http.get(BACKUPS + '/backup-1', [
+            backup('creating'), backup('creating'), backup('creating'),
+            backup('available')])
+        plugin = self.plugin()
+        data = plugin.handle_snapshot()
+
+        self.poll(lambda: plugin.check_snapshot_complete(data))
+
+        self.assertEqual(4, len(self.requests('GET', '/backups/backup-1')))
+
+    def test_error_status_fails_with_cinder_reason(self):
+        self.http.get(BACKUPS + '/backup-1',
+                      **backup('error', fail_reason='Volume backend full'))
+        plugin = self.plugin()
+
+        error = self.assertRaises(
+            exception.ResourceFailure,
+            plugin.check_snapshot_complete, {'backup_id': 'backup-1'})
+        self.assertIn('Volume backend full', error.message)
+
+    def test_backup_gone_while_made_fails(self):
+        self.http.get(BACKUPS + '/backup-1', status_code=404,
+                      json={'itemNotFound': {'code': 404,
+                                             'message': 'not found'}})
+        self.assertRaises(exception.ResourceFailure,
+                          self.plugin().check_snapshot_complete,
+                          {'backup_id': 'backup-1'})
+
+    def test_timeout(self):
+        self.http.get(BACKUPS + '/backup-1', **backup('creating'))
+        plugin = self.plugin()
+        self.assertRaises(
+            exception.OperationTimeout, self.poll,
+            lambda: plugin.check_snapshot_complete(
+                {'backup_id': 'backup-1'}), seconds=0.05)
+
+    def test_volume_never_made_has_nothing_to_back_up(self):
+        plugin = self.plugin(volume(volume_id=None))
+        self.assertEqual({}, plugin.handle_snapshot())
+        self.assertTrue(plugin.check_snapshot_complete({}))
+        self.assertEqual([], self.requests('POST', '/backups'))
+
+    def test_restore_sets_backup_id(self):
+        definition = {'type': 'OS::Cinder::Volume',
+                      'properties': {'size': 1}}
+        self.assertEqual(
+            {'type': 'OS::Cinder::Volume',
+             'properties': {'size': 1, 'backup_id': 'backup-1'}},
+            self.plugin().handle_restore(definition,
+                                         {'backup_id': 'backup-1'}))
+
+    def test_delete_waits_until_gone(self):
+        self.http.delete(BACKUPS + '/backup-1', status_code=202)
+        self.http.get(BACKUPS + '/backup-1', [
+            backup('deleting'),
+            {'status_code': 404, 'json': {'itemNotFound': {'code': 404}}}])
+        plugin = self.plugin()
+        data = {'backup_id': 'backup-1'}
+
+        plugin.handle_delete_snapshot(data)
+        self.assertFalse(plugin.check_delete_snapshot_complete(data))
+        self.assertTrue(plugin.check_delete_snapshot_complete(data))
+        self.assertEqual(1, len(self.requests('DELETE', '/backup-1')))
+
+    def test_delete_of_missing_backup_is_fine(self):
+        self.http.delete(BACKUPS + '/backup-1', status_code=404,
+                         json={'itemNotFound': {'code': 404}})
+        self.http.get(BACKUPS + '/backup-1', status_code=404,
+                      json={'itemNotFound': {'code': 404}})
+        plugin = self.plugin()
+        data = {'backup_id': 'backup-1'}
+        plugin.handle_delete_snapshot(data)
+        self.assertTrue(plugin.check_delete_snapshot_complete(data))
+
+    def test_delete_error(self):
+        self.http.get(BACKUPS + '/backup-1',
+                      **backup('error_deleting', fail_reason='stuck'))
+        self.assertRaises(exception.ResourceFailure,
+                          self.plugin().check_delete_snapshot_complete,
+                          {'backup_id': 'backup-1'})
+
+    def test_list_artifacts_by_name_prefix(self):
+        self.http.get(BACKUPS + '/detail', json={'backups': [
+            {'id': 'b1', 'name': 'heat-snapshots-%s-vol' %
+             fakes.SNAPSHOT_ID, 'status': 'available'},
+            {'id': 'b2', 'name': 'someone-elses', 'status': 'available'},
+            {'id': 'b3', 'name': 'heat-snapshots-other-vol2',
+             'status': 'creating',
+             'metadata': {'heat_snapshots_snapshot_id': 'snap-3'}},
+        ]})
+        artifacts = cinder.list_artifacts(self.ctx)
+        self.assertEqual(
+            [('b1', fakes.SNAPSHOT_ID), ('b3', 'snap-3')],
+            [(a['id'], a['snapshot_id']) for a in artifacts])
+
+
+class OldCinderTest(fakes.CloudTestCase):
+    """Before microversion 3.43 a backup has no metadata."""
+
+    cinder_version = '3.0'
+
+    def test_snapshot_id_in_description(self):
+        self.http.post(BACKUPS, status_code=202,
+                       json={'backup': {'id': 'backup-1'}})
+        resource = volume()
+        plugin = cinder.CinderVolumePlugin(
+            self.ctx, fakes.stack([resource]), resource, fakes.SNAPSHOT_ID)
+        plugin.handle_snapshot()
+        body = self.requests('POST', '/backups')[0].json()['backup']
+        self.assertNotIn('metadata', body)
+        self.assertIn(fakes.SNAPSHOT_ID, body['description'])
+
+
+class ServiceCredentialsTest(fakes.CloudTestCase):
+    """No caller token: the service user, scoped to the stack's project.
+
+    Cinder's endpoint comes from the Keystone catalog.
+    """
+
+    def test_catalog_and_project_scope(self):
+        self.flags(group='heat_snapshots_clients',
+                   block_storage_endpoint_override=None)
+        group = 'heat_snapshots_service_auth'
+        self.conf_fixture.register_opts(
+            ks_loading.get_auth_plugin_conf_options('password'),
+            group=group)
+        self.flags(group=group, auth_type='password',
+                   auth_url='http://keystone.test/v3',
+                   username='heat-snapshots', password='secret',
+                   user_domain_id='default', project_name='service',
+                   project_domain_id='default')
+        token = ks_fixture.V3Token(project_id=fakes.PROJECT)
+        service = token.add_service('block-storage')
+        service.add_standard_endpoints(
+            internal=fakes.CINDER + '/' + fakes.PROJECT)
+        self.http.get('http://keystone.test/v3', json={
+            'version': ks_fixture.V3Discovery('http://keystone.test/v3')})
+        self.http.post('http://keystone.test/v3/auth/tokens', json=token,
+                       headers={'X-Subject-Token': 'service-token'})
+        self.http.post(BACKUPS, status_code=202,
+                       json={'backup': {'id': 'backup-1'}})
+        ctx = self.make_context()
+        resource = volume()
+        plugin = cinder.CinderVolumePlugin(
+            ctx, fakes.stack([resource]), resource, fakes.SNAPSHOT_ID)
+
+        self.assertEqual({'backup_id': 'backup-1'}, plugin.handle_snapshot())
+
+        auth = self.requests('POST', '/auth/tokens')[0].json()['auth']
+        self.assertEqual({'project': {'id': fakes.PROJECT}}, auth['scope'])
+        self.assertEqual(
+            'service-token',
+            self.requests('POST', '/backups')[0].headers['X-Auth-Token'])
+
+
+class CinderWalkTest(fakes.CloudTestCase):
+    """Snapshot, restore and delete of a volume through the engine walks."""
+
+    use_db = True
+
+    def test_snapshot_restore_delete(self):
+        self.http.post(BACKUPS, status_code=202,
+                       json={'backup': {'id': 'backup-1'}})
+        self.http.get(BACKUPS + '/backup-1', [
+            backup('creating'), backup('available'),
+            {'status_code': 404, 'json': {'itemNotFound': {'code': 404}}}])
+        self.http.delete(BACKUPS + '/backup-1', status_code=202)
+        template = {'heat_template_version': '2018-08-31',
+                    'resources': {'vol': {'type': 'OS::Cinder::Volume',
+                                          'properties': {'size': 1}}}}
+        the_stack = fakes.stack([volume()])
+        the_stack.template = template
+        driver = fakes.FakeDriver(self.conf_fixture.conf, the_stack)
+        snapshot = db_api.snapshot_create(self.ctx, {
+            'name': 'snap', 'stack_id': the_stack.id,
+            'stack_name': the_stack.name, 'project_id': fakes.PROJECT,
+            'action': 'CREATE', 'status': 'IN_PROGRESS',
+            'data': snapshots.stack_data(the_stack)})
+        conf = self.conf_fixture.conf
+
+        walker = snapshots.SnapshotWalk(conf, driver, self.ctx)
+        walker.run(the_stack.id, snapshot.id)
+        walker.finish(snapshot.id)
+
+        snap = db_api.snapshot_get(self.ctx, snapshot.id)
+        self.assertEqual('COMPLETE', snap.status)
+        saved = snap.data['resources']['vol']
+        self.assertEqual({'backup_id': 'backup-1'}, saved['resource_data'])
+        self.assertEqual('vol-1', saved['resource_id'])
+
+        snapshots.RestoreWalk(conf, driver, self.ctx).run(the_stack.id,
+                                                          snapshot.id)
+        restored_template = driver.restored[0][0]
+        self.assertEqual(
+            {'size': 1, 'backup_id': 'backup-1'},
+            restored_template['resources']['vol']['properties'])
+
+        snapshots.DeleteWalk(conf, driver, self.ctx).run(snapshot.id,
+                                                         the_stack)
+        self.assertRaises(exception.SnapshotIdNotFound, db_api.snapshot_get,
+                          self.ctx, snapshot.id)
+        self.assertEqual(1, len(self.requests('DELETE', '/backup-1')))

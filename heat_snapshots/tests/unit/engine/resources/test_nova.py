@@ -1,0 +1,154 @@
+import time
+
+from heat_snapshots.common import exception
+from heat_snapshots.engine.resources import nova
+from heat_snapshots.engine.resources import registry
+from heat_snapshots.engine.stacks import base as stacks_base
+from heat_snapshots.engine import walk
+from heat_snapshots.tests.unit.engine.resources import fakes
+
+SERVER = fakes.NOVA + '/servers/server-1'
+IMAGE = fakes.GLANCE + '/v2/images/image-1'
+NOT_FOUND = {'status_code': 404,
+             'json': {'itemNotFound': {'code': 404, 'message': 'gone'}}}
+
+
+def server_resource(server_id='server-1'):
+    return stacks_base.Resource(name='server', type='OS::Nova::Server',
+                                physical_resource_id=server_id)
+
+
+def image(status):
+    return {'json': {'id': 'image-1', 'name': 'heat-snapshots-x',
+                     'status': status, 'visibility': 'private',
+                     'heat_snapshots_snapshot_id': fakes.SNAPSHOT_ID}}
+
+
+def server(task_state=None, status='ACTIVE'):
+    return {'json': {'server': {'id': 'server-1', 'status': status,
+                                'OS-EXT-STS:task_state': task_state}}}
+
+
+class NovaPluginTest(fakes.CloudTestCase):
+
+    def plugin(self, resource=None):
+        resource = resource or server_resource()
+        return nova.NovaServerPlugin(
+            self.ctx, fakes.stack([resource]), resource, fakes.SNAPSHOT_ID)
+
+    def poll(self, check, seconds=5):
+        walk.poll(check, time.monotonic() + seconds, self.conf_fixture.conf,
+                  'Resource server SNAPSHOT')
+
+    def test_registered(self):
+        self.assertIs(nova.NovaServerPlugin,
+                      registry.plugin_class('OS::Nova::Server'))
+
+    def test_snapshot_creates_image_named_and_tagged(self):
+        self.http.post(SERVER + '/action', status_code=202,
+                       json={'image_id': 'image-1'})
+        self.http.get(IMAGE, **image('active'))
+        self.http.get(SERVER, **server())
+        plugin = self.plugin()
+
+        data = plugin.handle_snapshot()
+
+        self.assertEqual({'image_id': 'image-1'}, data)
+        action = self.requests('POST', '/action')[0].json()
+        self.assertEqual(
+            {'createImage': {
+                'name': 'heat-snapshots-%s-server' % fakes.SNAPSHOT_ID,
+                'metadata': {
+                    'heat_snapshots_snapshot_id': fakes.SNAPSHOT_ID}}},
+            action)
+        self.assertTrue(plugin.check_snapshot_complete(data))
+
+    def test_old_nova_gives_image_in_location(self):
+        self.nova_version = '2.1'
+        self.http.get(fakes.NOVA, json={'version': fakes.version(
+            fakes.NOVA, '2.1', '2.1')})
+        self.http.post(SERVER + '/action', status_code=202, headers={
+            'Location': fakes.GLANCE + '/v2/images/image-1'})
+        self.assertEqual({'image_id': 'image-1'},
+                         self.plugin().handle_snapshot())
+
+    def test_waits_for_active_image_and_clear_task_state(self):
+        self.http.get(IMAGE, [image('queued'), image('saving'),
+                              image('active'), image('active')])
+        self.http.get(SERVER, [server('image_pending_upload'), server()])
+        plugin = self.plugin()
+        data = {'image_id': 'image-1'}
+
+        self.poll(lambda: plugin.check_snapshot_complete(data))
+
+        self.assertEqual(4, len(self.requests('GET', '/images/image-1')))
+        self.assertEqual(2, len(self.requests('GET', '/servers/server-1')))
+
+    def test_killed_image_fails(self):
+        for status in ('killed', 'deleted'):
+            self.http.get(IMAGE, **image(status))
+            error = self.assertRaises(
+                exception.ResourceFailure,
+                self.plugin().check_snapshot_complete,
+                {'image_id': 'image-1'})
+            self.assertIn(status, error.message)
+
+    def test_server_error_fails(self):
+        self.http.get(IMAGE, **image('active'))
+        self.http.get(SERVER, **server(status='ERROR'))
+        self.assertRaises(exception.ResourceFailure,
+                          self.plugin().check_snapshot_complete,
+                          {'image_id': 'image-1'})
+
+    def test_image_gone_while_made_fails(self):
+        self.http.get(IMAGE, **NOT_FOUND)
+        self.assertRaises(exception.ResourceFailure,
+                          self.plugin().check_snapshot_complete,
+                          {'image_id': 'image-1'})
+
+    def test_timeout(self):
+        self.http.get(IMAGE, **image('saving'))
+        plugin = self.plugin()
+        self.assertRaises(
+            exception.OperationTimeout, self.poll,
+            lambda: plugin.check_snapshot_complete({'image_id': 'image-1'}),
+            seconds=0.05)
+
+    def test_restore_sets_image(self):
+        definition = {'type': 'OS::Nova::Server',
+                      'properties': {'image': 'cirros', 'flavor': 'm1'}}
+        self.assertEqual(
+            {'type': 'OS::Nova::Server',
+             'properties': {'image': 'image-1', 'flavor': 'm1'}},
+            self.plugin().handle_restore(definition,
+                                         {'image_id': 'image-1'}))
+
+    def test_delete(self):
+        self.http.delete(IMAGE, status_code=204)
+        self.http.get(IMAGE, **NOT_FOUND)
+        plugin = self.plugin()
+        data = {'image_id': 'image-1'}
+        plugin.handle_delete_snapshot(data)
+        self.assertTrue(plugin.check_delete_snapshot_complete(data))
+        self.assertEqual(1, len(self.requests('DELETE', '/images/image-1')))
+
+    def test_delete_of_missing_image_is_fine(self):
+        self.http.delete(IMAGE, **NOT_FOUND)
+        self.http.get(IMAGE, **NOT_FOUND)
+        plugin = self.plugin()
+        data = {'image_id': 'image-1'}
+        plugin.handle_delete_snapshot(data)
+        self.assertTrue(plugin.check_delete_snapshot_complete(data))
+
+    def test_list_artifacts(self):
+        self.http.get(fakes.GLANCE + '/v2/images', json={'images': [
+            {'id': 'i1', 'name': 'heat-snapshots-%s-server' %
+             fakes.SNAPSHOT_ID, 'status': 'active'},
+            {'id': 'i2', 'name': 'cirros', 'status': 'active'},
+            {'id': 'i3', 'name': 'renamed', 'status': 'active',
+             'heat_snapshots_snapshot_id': 'snap-3'}]})
+        self.assertEqual(
+            [('i1', fakes.SNAPSHOT_ID), ('i3', 'snap-3')],
+            nova.NovaServerPlugin.list_artifacts(self.ctx))
+        self.assertIn('owner=project-a',
+                      self.requests('GET', '/v2/images')[0].url)
