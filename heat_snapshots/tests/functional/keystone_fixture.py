@@ -1,0 +1,502 @@
+"""A real Keystone, and heat-snapshots-all validating its tokens.
+
+Keystone (the ``keystone`` package from PyPI) is installed with gunicorn in
+a virtualenv of its own, under ``$HS_KEYSTONE_DIR`` (default
+``<tmp>/hs-keystone``), made once and reused while it works. Each test
+process then runs its own Keystone in a temporary directory: SQLite
+(``HS_KEYSTONE_DB_URL`` names a server database instead, e.g.
+``mysql+pymysql://root@127.0.0.1:3306``), fernet tokens,
+``keystone-manage bootstrap``, served on a free loopback port by gunicorn.
+On it: projects A and B, a member and a reader of A, a member of B, and a
+service user that keystonemiddleware uses to validate tokens.
+
+``get()`` starts all that once per process (stopped at exit) and returns
+the ``Environment``. Without CI=true, a Keystone that cannot be installed
+or started raises ``KeystoneUnavailable``, naming what is missing, which
+the tests turn into a skip.
+
+Variables: ``HS_KEYSTONE_DIR`` (the cache), ``HS_KEYSTONE_PYTHON`` (the
+interpreter of the virtualenv, Python 3.11 or newer),
+``HS_KEYSTONE_PIP_ARGS`` (extra ``pip install`` arguments, e.g. a version
+pin ``keystone==30.0.0``), ``HS_KEYSTONE_DB_URL``.
+"""
+
+import atexit
+import fcntl
+import grp
+import os
+import pwd
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+
+from keystoneauth1.identity import v3
+from keystoneauth1 import session as ks_session
+import requests
+import sqlalchemy as sa
+
+from heat_snapshots.tests.functional import clients
+from heat_snapshots.tests.functional import config
+from heat_snapshots.tests.functional import deployment
+
+MIN_PYTHON = (3, 11)
+INSTALL_TIMEOUT = 1200
+COMMAND_TIMEOUT = 300
+START_TIMEOUT = 120
+
+PACKAGES = ['keystone', 'gunicorn', 'PyMySQL']
+
+# gunicorn parses its own command line; keystone's oslo.config would parse
+# it again and fail on gunicorn's options. The entry module empties argv
+# and names keystone.conf before keystone is imported.
+WSGI_ENTRY = '''\
+import os
+import sys
+
+sys.argv = sys.argv[:1]
+os.environ['OS_KEYSTONE_CONFIG_FILES'] = %(conf)r
+
+from keystone.wsgi import api  # noqa: E402
+
+application = api.application
+'''
+
+ROLE_MEMBER = 'member'
+ROLE_READER = 'reader'
+ROLE_ADMIN = 'admin'
+ROLE_SERVICE = 'service'
+
+
+class KeystoneUnavailable(Exception):
+    """Keystone could not be installed or started; the message says why."""
+
+
+def cache_dir():
+    # deployment.TEMP_DIR: read at import, not the per-test temporary
+    # directory oslotest sets, which goes with the test.
+    return os.environ.get('HS_KEYSTONE_DIR') or os.path.join(
+        deployment.TEMP_DIR, 'hs-keystone')
+
+
+def _python():
+    """An interpreter new enough for Keystone."""
+    wanted = os.environ.get('HS_KEYSTONE_PYTHON')
+    if wanted:
+        return wanted
+    if sys.version_info[:2] >= MIN_PYTHON:
+        return sys.executable
+    for name in ('python3.13', 'python3.12', 'python3.11'):
+        found = shutil.which(name)
+        if found:
+            return found
+    raise KeystoneUnavailable(
+        'Keystone needs Python %d.%d or newer: none found (set '
+        'HS_KEYSTONE_PYTHON)' % MIN_PYTHON)
+
+
+def _run(argv, log, timeout=COMMAND_TIMEOUT, env=None, what=None):
+    """Run ``argv``, its output appended to ``log``.
+
+    :raises: KeystoneUnavailable with the output's tail when it fails.
+    """
+    with open(log, 'ab') as out:
+        out.write(('$ %s\n' % ' '.join(argv)).encode())
+        out.flush()
+        try:
+            result = subprocess.run(argv, stdin=subprocess.DEVNULL,
+                                    stdout=out, stderr=subprocess.STDOUT,
+                                    timeout=timeout, env=env)
+        except (OSError, subprocess.TimeoutExpired) as error:
+            raise KeystoneUnavailable('%s: %s' % (what or argv[0], error))
+    if result.returncode:
+        raise KeystoneUnavailable('%s failed (exit %s):\n%s' % (
+            what or ' '.join(argv), result.returncode,
+            deployment.tail(log, 40)))
+
+
+class Virtualenv:
+    """Keystone and gunicorn in ``<cache>/venv``, made once and reused."""
+
+    def __init__(self, directory=None):
+        self.dir = directory or cache_dir()
+        self.path = os.path.join(self.dir, 'venv')
+        self.bin = os.path.join(self.path, 'bin')
+        self.log = os.path.join(self.dir, 'install.log')
+        #: Seconds spent installing; 0 when the cached one worked.
+        self.install_seconds = 0.0
+
+    def command(self, name):
+        return os.path.join(self.bin, name)
+
+    def works(self):
+        python = self.command('python')
+        if not all(os.access(self.command(n), os.X_OK)
+                   for n in ('python', 'keystone-manage', 'gunicorn')):
+            return False
+        try:
+            return subprocess.run(
+                [python, '-c', 'import gunicorn, keystone.server.wsgi'],
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL, timeout=120).returncode == 0
+        except (OSError, subprocess.TimeoutExpired):
+            return False
+
+    def ensure(self):
+        """Make the virtualenv unless a working one is there.
+
+        :raises: KeystoneUnavailable.
+        """
+        os.makedirs(self.dir, exist_ok=True)
+        # stestr's test processes may all get here at once: one installs.
+        with open(os.path.join(self.dir, '.lock'), 'w') as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                if self.works():
+                    return self
+                started = time.monotonic()
+                self._install()
+                self.install_seconds = time.monotonic() - started
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+        return self
+
+    def _install(self):
+        shutil.rmtree(self.path, ignore_errors=True)
+        with open(self.log, 'w'):
+            pass
+        _run([_python(), '-m', 'venv', self.path], self.log,
+             what='creating the Keystone virtualenv')
+        extra = os.environ.get('HS_KEYSTONE_PIP_ARGS', '').split()
+        # Only the virtualenv's own packages: the caller's PIP_* settings
+        # (a constraints file made for heat-snapshots) are kept.
+        _run([self.command('python'), '-m', 'pip', 'install', '--quiet',
+              '--disable-pip-version-check'] + PACKAGES + extra,
+             self.log, timeout=INSTALL_TIMEOUT,
+             what='pip install %s (the keystone package from PyPI)'
+                  % ' '.join(PACKAGES + extra))
+        if not self.works():
+            raise KeystoneUnavailable(
+                'keystone and gunicorn installed in %s do not import; see %s'
+                % (self.path, self.log))
+
+
+class User:
+    """A Keystone user with a password, a project and its roles there."""
+
+    def __init__(self, name, password, project_name, project_id, roles):
+        self.name = name
+        self.password = password
+        self.project_name = project_name
+        self.project_id = project_id
+        self.roles = roles
+        self.id = None
+
+    def auth(self, auth_url):
+        return v3.Password(auth_url=auth_url, username=self.name,
+                           password=self.password,
+                           user_domain_name='Default',
+                           project_name=self.project_name,
+                           project_domain_name='Default')
+
+    def session(self, auth_url):
+        return ks_session.Session(auth=self.auth(auth_url))
+
+
+class Keystone:
+    """keystone-manage set-up and gunicorn, in a temporary directory."""
+
+    def __init__(self, venv):
+        self.venv = venv
+        self.dir = None
+        self.port = None
+        self.process = None
+        self.admin = None
+        self.users = {}
+        self.projects = {}
+        self._db = None
+
+    @property
+    def url(self):
+        return 'http://127.0.0.1:%d/v3' % self.port
+
+    @property
+    def log_path(self):
+        return os.path.join(self.dir, 'keystone.log')
+
+    def _database(self):
+        server = os.environ.get('HS_KEYSTONE_DB_URL')
+        if not server:
+            return 'sqlite:///' + os.path.join(self.dir, 'keystone.sqlite')
+        url = sa.engine.make_url(server)
+        name = 'hs_keystone_%s' % uuid.uuid4().hex[:10]
+        engine = sa.create_engine(url)
+        try:
+            with engine.connect() as connection:
+                connection.execute(sa.text('CREATE DATABASE %s' % name))
+        except sa.exc.SQLAlchemyError as error:
+            raise KeystoneUnavailable('HS_KEYSTONE_DB_URL %s: %s'
+                                      % (url, error))
+        finally:
+            engine.dispose()
+        self._db = (url, name)
+        return url.set(database=name).render_as_string(hide_password=False)
+
+    def _drop_database(self):
+        if self._db:
+            url, name = self._db
+            engine = sa.create_engine(url)
+            try:
+                with engine.connect() as connection:
+                    connection.execute(sa.text('DROP DATABASE %s' % name))
+            except sa.exc.SQLAlchemyError:
+                pass
+            finally:
+                engine.dispose()
+            self._db = None
+
+    def _write_conf(self):
+        keys = os.path.join(self.dir, 'fernet-keys')
+        credential_keys = os.path.join(self.dir, 'credential-keys')
+        path = os.path.join(self.dir, 'keystone.conf')
+        with open(path, 'w') as f:
+            f.write('[DEFAULT]\nlog_file = %s\n\n'
+                    '[database]\nconnection = %s\n\n'
+                    '[token]\nprovider = fernet\n\n'
+                    '[fernet_tokens]\nkey_repository = %s\n\n'
+                    '[fernet_receipts]\nkey_repository = %s\n\n'
+                    '[credential]\nkey_repository = %s\n'
+                    % (self.log_path, self._database(), keys, keys,
+                       credential_keys))
+        return path
+
+    def _manage(self, conf, *args):
+        _run([self.venv.command('keystone-manage'), '--config-file', conf]
+             + list(args), os.path.join(self.dir, 'keystone-manage.log'),
+             what='keystone-manage %s' % args[0])
+
+    def start(self):
+        self.dir = tempfile.mkdtemp(prefix='hs-keystone-run-',
+                                    dir=deployment.TEMP_DIR)
+        self.port = deployment.free_port()
+        conf = self._write_conf()
+        self._manage(conf, 'db_sync')
+        # Who owns the key repositories: whoever runs the tests.
+        owner = ['--keystone-user', pwd.getpwuid(os.getuid()).pw_name,
+                 '--keystone-group', grp.getgrgid(os.getgid()).gr_name]
+        self._manage(conf, 'fernet_setup', *owner)
+        self._manage(conf, 'credential_setup', *owner)
+        admin_password = uuid.uuid4().hex
+        self._manage(conf, 'bootstrap',
+                     '--bootstrap-password', admin_password,
+                     '--bootstrap-admin-url', self.url,
+                     '--bootstrap-internal-url', self.url,
+                     '--bootstrap-public-url', self.url,
+                     '--bootstrap-region-id', 'RegionOne')
+        self.admin = User('admin', admin_password, 'admin', None,
+                          {ROLE_ADMIN, ROLE_MEMBER, ROLE_READER})
+        entry = os.path.join(self.dir, 'hs_keystone_wsgi.py')
+        with open(entry, 'w') as f:
+            f.write(WSGI_ENTRY % {'conf': conf})
+        self.process = deployment.Process(
+            'keystone-gunicorn',
+            [self.venv.command('gunicorn'), '--chdir', self.dir,
+             '--bind', '127.0.0.1:%d' % self.port, '--workers', '2',
+             '--timeout', '120', 'hs_keystone_wsgi:application'],
+            os.path.join(self.dir, 'gunicorn.log'), self.dir)
+        self.process.start()
+        self._wait_until_serving()
+        self._populate()
+
+    def _wait_until_serving(self):
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            if not self.process.running():
+                raise KeystoneUnavailable(
+                    'gunicorn serving Keystone exited:\n%s'
+                    % deployment.tail(self.process.log_path, 40))
+            try:
+                if requests.get(self.url, timeout=5).status_code == 200:
+                    return
+            except requests.RequestException:
+                pass
+            if time.monotonic() > deadline:
+                raise KeystoneUnavailable(
+                    'Keystone not answering on %s after %s s:\n%s' % (
+                        self.url, START_TIMEOUT,
+                        deployment.tail(self.process.log_path, 40)))
+            time.sleep(0.2)
+
+    # --- projects, users, roles ------------------------------------------
+
+    def _api(self, admin, method, path, body=None, ok=(200, 201, 204)):
+        response = admin.request(self.url + path, method, json=body,
+                                 raise_exc=False)
+        if response.status_code not in ok:
+            raise KeystoneUnavailable('Keystone %s %s: %s %s' % (
+                method, path, response.status_code, response.text))
+        return response.json() if response.text else None
+
+    def _populate(self):
+        admin = self.admin.session(self.url)
+        roles = {r['name']: r['id'] for r in
+                 self._api(admin, 'GET', '/roles')['roles']}
+        if ROLE_SERVICE not in roles:
+            roles[ROLE_SERVICE] = self._api(
+                admin, 'POST', '/roles',
+                {'role': {'name': ROLE_SERVICE}})['role']['id']
+        suffix = uuid.uuid4().hex[:8]
+        for key in ('A', 'B', 'service'):
+            name = 'hs-%s-%s' % (key.lower(), suffix)
+            self.projects[key] = self._api(admin, 'POST', '/projects', {
+                'project': {'name': name, 'domain_id': 'default'}})[
+                    'project']
+        for key, project, role in (('member_a', 'A', ROLE_MEMBER),
+                                   ('reader_a', 'A', ROLE_READER),
+                                   ('member_b', 'B', ROLE_MEMBER),
+                                   ('service', 'service', ROLE_SERVICE)):
+            project = self.projects[project]
+            user = User('hs-%s-%s' % (key.replace('_', '-'), suffix),
+                        uuid.uuid4().hex, project['name'], project['id'],
+                        {role})
+            user.id = self._api(admin, 'POST', '/users', {'user': {
+                'name': user.name, 'password': user.password,
+                'domain_id': 'default'}})['user']['id']
+            self._api(admin, 'PUT', '/projects/%s/users/%s/roles/%s'
+                      % (project['id'], user.id, roles[role]))
+            self.users[key] = user
+        admin_project = self._api(admin, 'GET', '/projects?name=admin')
+        self.admin.project_id = admin_project['projects'][0]['id']
+
+    def stop(self):
+        if self.process is not None:
+            self.process.stop()
+        self._drop_database()
+        if self.dir and not config.keep():
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class KeystoneDeployment(deployment.EmbeddedDeployment):
+    """heat-snapshots-all with auth_strategy = keystone on ``keystone``."""
+
+    name = 'keystone'
+
+    def __init__(self, keystone):
+        super().__init__()
+        self.keystone = keystone
+
+    def _conf(self):
+        sections = super()._conf()
+        service = self.keystone.users['service']
+        # DEBUG: the logs show whether a token or password gets written.
+        sections['DEFAULT']['debug'] = 'true'
+        sections['heat_snapshots_api']['auth_strategy'] = 'keystone'
+        sections['keystone_authtoken'] = {
+            'www_authenticate_uri': self.keystone.url,
+            'auth_url': self.keystone.url,
+            'auth_type': 'password',
+            'username': service.name,
+            'password': service.password,
+            'project_name': service.project_name,
+            'user_domain_name': 'Default',
+            'project_domain_name': 'Default',
+            'interface': 'public',
+            # Every request validated anew: a revoked token fails at once.
+            'token_cache_time': -1,
+        }
+        return sections
+
+    def _wait_for_engine(self):
+        # 503 while no engine answers; the probe needs a real token.
+        member = self.keystone.users['member_a']
+        token = member.session(self.keystone.url).get_token()
+
+        def answering():
+            response = self._get('/v1/%s/stacks' % member.project_id,
+                                 headers={'X-Auth-Token': token})
+            return response is not None and response.status_code == 200
+        probe = '%s/v1/%s/stacks' % (self.endpoint, member.project_id)
+        self._wait('GET ' + probe, answering)
+
+
+class Environment:
+    """Keystone and heat-snapshots on it: what the tests use."""
+
+    def __init__(self, venv, keystone, service):
+        self.venv = venv
+        self.keystone = keystone
+        self.service = service
+        self.setup_seconds = 0.0
+
+    @property
+    def endpoint(self):
+        return self.service.endpoint
+
+    def caller(self, key):
+        """A clients.Caller for the user ``key`` (member_a, reader_a,
+        member_b, admin) with a real token.
+        """
+        user = (self.keystone.admin if key == 'admin'
+                else self.keystone.users[key])
+        return clients.Caller(self.endpoint, user.project_id,
+                              user.session(self.keystone.url),
+                              token_auth=True)
+
+    def user(self, key):
+        return (self.keystone.admin if key == 'admin'
+                else self.keystone.users[key])
+
+    def stop(self):
+        if self.service is not None:
+            self.service.stop()
+        if self.keystone is not None:
+            self.keystone.stop()
+
+
+_LOCK = threading.Lock()
+_STATE = {}
+
+
+def _start():
+    started = time.monotonic()
+    venv = Virtualenv().ensure()
+    keystone = Keystone(venv)
+    atexit.register(keystone.stop)
+    try:
+        keystone.start()
+    except KeystoneUnavailable:
+        keystone.stop()
+        raise
+    service = KeystoneDeployment(keystone)
+    atexit.register(service.stop)
+    try:
+        service.start()
+    except deployment.StartFailed as error:
+        raise KeystoneUnavailable(str(error))
+    environment = Environment(venv, keystone, service)
+    environment.setup_seconds = time.monotonic() - started
+    print('heat-snapshots functional: Keystone %s and %s ready in %.1f s '
+          '(virtualenv install %.1f s)' % (
+              keystone.url, service, environment.setup_seconds,
+              venv.install_seconds), file=sys.stderr)
+    return environment
+
+
+def get():
+    """The Environment of this process, started on first use.
+
+    :raises: KeystoneUnavailable, each time, when the first start failed.
+    """
+    with _LOCK:
+        if 'environment' not in _STATE:
+            try:
+                _STATE['environment'] = _start()
+            except KeystoneUnavailable as error:
+                _STATE['environment'] = error
+        found = _STATE['environment']
+    if isinstance(found, Exception):
+        raise KeystoneUnavailable(str(found))
+    return found

@@ -1,0 +1,230 @@
+"""Tenant isolation and policies with real Keystone tokens.
+
+heat-snapshots-all runs with ``auth_strategy = keystone``; keystonemiddleware
+validates every token against a real Keystone (keystone_fixture.py). The
+callers are users of projects A and B holding Keystone's member and reader
+roles, with keystoneauth1 password sessions.
+"""
+
+import logging
+import os
+
+import fixtures
+from oslotest import base as oslotest_base
+import requests
+from testtools import content
+
+from heat_snapshots.tests.functional import base
+from heat_snapshots.tests.functional import config
+from heat_snapshots.tests.functional import keystone_fixture
+from heat_snapshots.tests.functional import waiters
+
+FORBIDDEN_TENANT = (403, 'HTTPForbidden')
+FORBIDDEN_POLICY = (403, 'Forbidden')
+NOT_FOUND = (404, 'EntityNotFound')
+
+
+class KeystoneTest(oslotest_base.BaseTestCase):
+
+    def setUp(self):
+        super().setUp()
+        if 'OS_LOG_CAPTURE' not in os.environ:
+            self.useFixture(fixtures.FakeLogger(level=logging.DEBUG))
+        try:
+            self.env = keystone_fixture.get()
+        except keystone_fixture.KeystoneUnavailable as error:
+            if config.in_ci():
+                self.fail('Keystone is needed in CI (CI=true): %s' % error)
+            self.skipTest('no Keystone to test with: %s' % error)
+        self.keystone = self.env.keystone
+        self.member_a = self.env.caller('member_a')
+        self.reader_a = self.env.caller('reader_a')
+        self.member_b = self.env.caller('member_b')
+        self._attach_logs()
+
+    def _attach_logs(self):
+        paths = {'heat-snapshots': self.env.service.processes[-1].log_path,
+                 'keystone': self.keystone.log_path}
+        offsets = {name: os.path.getsize(path) if os.path.exists(path)
+                   else 0 for name, path in paths.items()}
+
+        def attach(exc_info):
+            if issubclass(exc_info[0], self.skipException):
+                return
+            for name, path in paths.items():
+                with open(path, 'rb') as f:
+                    f.seek(offsets[name])
+                    text = f.read().decode('utf-8', 'replace')
+                self.addDetail('log:' + name, content.text_content(text))
+        self.addOnException(attach)
+
+    # --- helpers ----------------------------------------------------------
+
+    def create_stack(self, caller=None):
+        """A stack of member_a's project with a COMPLETE snapshot."""
+        caller = caller or self.member_a
+        name = 'hsk-%s' % self.getUniqueString().replace('_', '-')[-20:]
+        body = caller.heat.stacks.create(
+            stack_name=name, template=base.none_template(2), parameters={})
+        stack = '%s/%s' % (name, body['stack']['id'])
+        self.addCleanup(self._delete_stack, caller, stack)
+        waiters.wait_for_stack_status(caller, stack, 'CREATE_COMPLETE')
+        return stack
+
+    def _delete_stack(self, caller, stack):
+        response = caller.delete('/stacks/%s' % stack)
+        if response.status_code != 404:
+            waiters.wait_for_stack_deleted(caller, stack)
+
+    def snapshot(self, stack, caller=None):
+        caller = caller or self.member_a
+        response = caller.post('/stacks/%s/snapshots' % stack,
+                               {'name': 'snap'})
+        self.assertStatus(200, response)
+        return waiters.wait_for_snapshot_status(
+            caller, stack, response.json()['id'], 'COMPLETE')
+
+    def assertStatus(self, expected, response):
+        self.assertEqual(expected, response.status_code, '%s %s -> %s %s' % (
+            response.request.method, response.request.url,
+            response.status_code, response.text))
+
+    def assertError(self, expected, response):
+        status, error_type = expected
+        self.assertStatus(status, response)
+        self.assertEqual(error_type, response.json()['error']['type'],
+                         response.text)
+
+    # --- scenarios --------------------------------------------------------
+
+    def test_tokens_carry_the_roles_keystone_gave(self):
+        # Keystone expands implied roles: member brings reader along.
+        def roles(key):
+            user = self.env.user(key)
+            session = user.session(self.keystone.url)
+            return set(session.auth.get_access(session).role_names)
+        self.assertEqual({'member', 'reader'}, roles('member_a'))
+        self.assertEqual({'reader'}, roles('reader_a'))
+        self.assertLessEqual({'admin', 'member', 'reader'}, roles('admin'))
+
+    def test_member_snapshots_restores_and_deletes_own_stack(self):
+        stack = self.create_stack()
+        snap = self.snapshot(stack)
+        path = '/stacks/%s/snapshots' % stack
+        listed = self.member_a.get(path)
+        self.assertStatus(200, listed)
+        self.assertEqual([snap['id']],
+                         [s['id'] for s in listed.json()['snapshots']])
+        self.assertStatus(200, self.member_a.get(path + '/' + snap['id']))
+        # python-heatclient, with the same session and token.
+        self.assertEqual([snap['id']], [s['id'] for s in (
+            self.member_a.heat.stacks.snapshot_list(stack)['snapshots'])])
+        self.assertStatus(202, self.member_a.post(
+            '%s/%s/restore' % (path, snap['id'])))
+        waiters.wait_for_stack_status(self.member_a, stack,
+                                      'RESTORE_COMPLETE')
+        self.assertStatus(204, self.member_a.delete(
+            '%s/%s' % (path, snap['id'])))
+        waiters.wait_for_snapshot_deleted(self.member_a, stack, snap['id'])
+
+    def test_reader_reads_but_may_not_change(self):
+        stack = self.create_stack()
+        snap = self.snapshot(stack)
+        path = '/stacks/%s/snapshots' % stack
+        item = '%s/%s' % (path, snap['id'])
+        self.assertStatus(302, self.reader_a.get(
+            '/stacks/%s' % stack.split('/')[0]))
+        self.assertStatus(200, self.reader_a.get('/stacks/%s' % stack))
+        self.assertStatus(200, self.reader_a.get(path))
+        self.assertStatus(200, self.reader_a.get(item))
+        for response in (self.reader_a.post(path, {'name': 'r'}),
+                         self.reader_a.post(item + '/restore'),
+                         self.reader_a.delete(item)):
+            self.assertError(FORBIDDEN_POLICY, response)
+        self.assertIn('stacks:snapshot', self.reader_a.post(
+            path, {'name': 'r'}).json()['error']['message'])
+        # Nothing changed.
+        self.assertEqual('COMPLETE', self.member_a.get(item).json()[
+            'snapshot']['status'])
+
+    def test_other_project_gets_403_with_a_tenant_and_404_with_its_own(self):
+        stack = self.create_stack()
+        snap = self.snapshot(stack)
+        tenant_a = self.member_a.project_id
+        path = '/stacks/%s/snapshots' % stack
+        item = '%s/%s' % (path, snap['id'])
+        b = self.member_b
+        for tenant, expected in ((tenant_a, FORBIDDEN_TENANT),
+                                 (None, NOT_FOUND)):
+            for response in (b.get('/stacks/%s' % stack, tenant=tenant),
+                             b.get(path, tenant=tenant),
+                             b.get(item, tenant=tenant),
+                             b.post(path, {'name': 'b'}, tenant=tenant),
+                             b.post(item + '/restore', tenant=tenant),
+                             b.delete(item, tenant=tenant)):
+                self.assertError(expected, response)
+        # A's snapshot is untouched and the only one.
+        listed = self.member_a.get(path).json()['snapshots']
+        self.assertEqual([(snap['id'], 'COMPLETE')],
+                         [(s['id'], s['status']) for s in listed])
+
+    def test_admin_acts_across_tenants(self):
+        stack = self.create_stack()
+        snap = self.snapshot(stack)
+        admin = self.env.caller('admin')
+        tenant_a = self.member_a.project_id
+        response = admin.get('/stacks/%s/snapshots/%s'
+                             % (stack, snap['id']), tenant=tenant_a)
+        self.assertStatus(200, response)
+
+    def test_no_token_is_401(self):
+        url = '%s/v1/%s/stacks' % (self.env.endpoint,
+                                   self.member_a.project_id)
+        response = requests.get(url, timeout=60)
+        self.assertStatus(401, response)
+        self.assertIn('Keystone uri=', response.headers.get(
+            'WWW-Authenticate', ''))
+        # noauth's headers mean nothing here.
+        response = requests.get(url, timeout=60, headers={
+            'X-Auth-Project': self.member_a.project_id,
+            'X-Roles': 'admin', 'X-Identity-Status': 'Confirmed'})
+        self.assertStatus(401, response)
+
+    def test_garbage_token_is_401(self):
+        url = '%s/v1/%s/stacks' % (self.env.endpoint,
+                                   self.member_a.project_id)
+        for token in ('garbage', 'gAAAAAB' + 'x' * 180):
+            response = requests.get(url, timeout=60,
+                                    headers={'X-Auth-Token': token})
+            self.assertStatus(401, response)
+
+    def test_revoked_token_is_401(self):
+        user = self.env.user('member_b')
+        session = user.session(self.keystone.url)
+        token = session.get_token()
+        url = '%s/v1/%s/stacks' % (self.env.endpoint, user.project_id)
+        self.assertStatus(200, requests.get(
+            url, timeout=60, headers={'X-Auth-Token': token}))
+        admin = self.env.user('admin').session(self.keystone.url)
+        response = admin.delete(self.keystone.url + '/auth/tokens',
+                                headers={'X-Subject-Token': token},
+                                raise_exc=False)
+        self.assertEqual(204, response.status_code, response.text)
+        # token_cache_time = -1: every request is validated anew.
+        self.assertStatus(401, requests.get(
+            url, timeout=60, headers={'X-Auth-Token': token}))
+
+    def test_logs_hold_no_token_or_password(self):
+        stack = self.create_stack()
+        self.snapshot(stack)
+        tokens = [self.member_a.session.get_token(),
+                  self.reader_a.session.get_token()]
+        self.reader_a.get('/stacks/%s/snapshots' % stack)
+        secrets = tokens + [self.keystone.users['service'].password]
+        for process in self.env.service.processes:
+            with open(process.log_path, errors='replace') as f:
+                logged = f.read()
+            self.assertIn('DEBUG', logged)
+            for secret in secrets:
+                self.assertNotIn(secret, logged,
+                                 'a secret is in %s' % process.log_path)
