@@ -150,6 +150,10 @@ class SnapshotWalk(Walker):
                                      resource.name, values)
 
     def _snapshot_resource(self, stack, resource, snapshot_id):
+        LOG.info('Snapshot %(snapshot)s: resource %(resource)s started on '
+                 'host %(host)s', {'snapshot': snapshot_id,
+                                   'resource': resource.name,
+                                   'host': self.conf.heat_snapshots.host})
         plugin = self._plugin(stack, resource, snapshot_id)
         self.driver.set_resource_state(self.context, stack.id,
                                        resource.name, SNAPSHOT, IN_PROGRESS,
