@@ -51,6 +51,9 @@ class ExamplePluginTest(base.TestCase):
         saved = registry._plugins
         registry._plugins = None
         self.addCleanup(setattr, registry, '_plugins', saved)
+        # stevedore keeps each namespace's entry points per process too.
+        self.useFixture(fixtures.MonkeyPatch(
+            'stevedore.extension.ExtensionManager.ENTRY_POINT_CACHE', {}))
         self.addCleanup(self._forget_modules)
         self.tmp = self.useFixture(fixtures.TempDir()).path
 
