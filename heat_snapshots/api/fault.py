@@ -189,6 +189,23 @@ class FaultHook(hooks.PecanHook):
         return fault_response(e)
 
 
+_WEBOB_PAGE_KEYS = {'code', 'title', 'message'}
+
+
+def _is_webob_page(response):
+    """A webob error page rendered as JSON (the caller accepts JSON).
+
+    Such as sizelimit's 413 for python-heatclient, which sends Accept:
+    application/json: {"code": "413 Request Entity Too Large", ...}.
+    """
+    try:
+        body = json.loads(response.body)
+    except ValueError:
+        return False
+    return isinstance(body, dict) and set(body) == _WEBOB_PAGE_KEYS and \
+        isinstance(body['code'], str)
+
+
 class _RequestBody:
     """wsgi.input whose broken bodies are the client's error, not ours.
 
@@ -248,8 +265,9 @@ class FaultWrapper:
             response = request.get_response(self.application)
         except Exception as error:
             response = fault_response(error)
-        if response.status_int >= 400 and \
-                response.content_type != 'application/json':
+        if response.status_int >= 400 and (
+                response.content_type != 'application/json' or
+                _is_webob_page(response)):
             status = response.status_int
             if status not in webob_exc.status_map:
                 status = http_client.INTERNAL_SERVER_ERROR

@@ -56,6 +56,11 @@ def listen(host, port, backlog=BACKLOG):
 MAX_REQUEST_HEADER_SIZE = 64 * 1024
 
 
+# cheroot's 5xx answers to requests it cannot read: 501 for a
+# Transfer-Encoding other than chunked, 505 for an HTTP version not 1.x.
+_CLIENT_FAULTS = ('501', '505')
+
+
 def _fault_json(status, message):
     """Heat's fault body for an error cheroot answers itself."""
     code = int(status.split(' ', 1)[0])
@@ -84,6 +89,11 @@ class _HTTPRequest(cheroot_server.HTTPRequest):
             return super().simple_response(status, msg)
         if isinstance(msg, bytes):
             msg = msg.decode('latin-1')
+        if status[:3] in _CLIENT_FAULTS:
+            # An HTTP version or transfer coding we do not speak is the
+            # client's request at fault, not the server.
+            msg = '%s: %s' % (status[4:], msg) if msg else status[4:]
+            status = '400 Bad Request'
         code, body = _fault_json(status, msg)
         headers = [
             '%s %s\r\n' % (self.server.protocol, status),
