@@ -1,0 +1,215 @@
+"""Bad input the functional bad-input suite found answered with a 5xx.
+
+Each test here pins one fix: the answer is now a 4xx with Heat's body.
+"""
+
+import io
+import json
+import socket
+from unittest import mock
+
+from cheroot import server as cheroot_server
+import webob
+from webob import request as webob_request
+
+from heat_snapshots.api import fault
+from heat_snapshots.api import server
+from heat_snapshots.api import validation
+from heat_snapshots.tests import base as test_base
+from heat_snapshots.tests.unit.api import base
+
+DEEP = 10000
+
+
+class DeepAndInvalidJSONTest(base.APITestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.stack = self.create_stack()
+
+    def _post(self, url, raw, content_type='application/json'):
+        return self.request('POST', url, body=raw,
+                            content_type=content_type)
+
+    def test_deeply_nested_body_is_400_for_pecans_own_parse(self):
+        # pecan decodes application/json bodies while routing.
+        for raw in (b'[' * DEEP + b']' * DEEP,
+                    b'{"a":' * DEEP + b'1' + b'}' * DEEP):
+            self.assertFault(self._post(self.snapshots_url(self.stack), raw),
+                             400, 'HTTPBadRequest')
+            self.assertFault(self._post(self.stacks_url(), raw),
+                             400, 'HTTPBadRequest')
+
+    def test_deeply_nested_body_is_400_whatever_the_content_type(self):
+        raw = b'{"name": "x", "y": ' + b'[' * DEEP + b']' * DEEP + b'}'
+        body = self.assertFault(
+            self._post(self.snapshots_url(self.stack), raw, 'text/plain'),
+            400, 'HTTPBadRequest')
+        self.assertIn('nested deeper than', body['error']['message'])
+
+    def test_nesting_over_the_limit_is_400(self):
+        depth = validation.MAX_DEPTH + 1
+        raw = b'{"name": "x", "y": ' + b'[' * depth + b']' * depth + b'}'
+        self.assertFault(self._post(self.snapshots_url(self.stack), raw),
+                         400, 'HTTPBadRequest')
+        nested = json.loads('[' * 500 + ']' * 500)
+        self.assertFault(self.post_json(self.stacks_url(), {
+            'stack_name': 'deep', 'template': base.template({
+                'v': {'type': 'OS::Heat::Value',
+                      'properties': {'value': nested}}})}, status=None),
+            400, 'HTTPBadRequest')
+
+    def test_deep_yaml_template_is_400(self):
+        for text in ('[' * DEEP + ']' * DEEP, '{a: ' * DEEP + '1' +
+                     '}' * DEEP):
+            body = self.assertFault(self.post_json(self.stacks_url(), {
+                'stack_name': 'deep', 'template': text}, status=None),
+                400, 'HTTPBadRequest')
+            self.assertIn('Template not in valid format',
+                          body['error']['message'])
+
+    def test_lone_surrogate_is_400(self):
+        for raw in (b'{"name": "\\ud83d"}', b'{"\\udc00": 1}'):
+            body = self.assertFault(
+                self._post(self.snapshots_url(self.stack), raw),
+                400, 'HTTPBadRequest')
+            self.assertIn('not valid Unicode', body['error']['message'])
+        self.assertFault(self._post(
+            self.stacks_url(),
+            b'{"stack_name": "s", "template": {"a": "\\udfff"}}'),
+            400, 'HTTPBadRequest')
+
+    def test_valid_non_ascii_name_is_kept(self):
+        name = '\U0001F4F8 \u0644\u0642\u0637\u0629'
+        snap = self.post_json(self.snapshots_url(self.stack),
+                              {'name': name}).json
+        self.assertEqual(name, snap['name'])
+
+
+class IntegerRangeTest(base.APITestCase):
+
+    def test_timeout_mins_over_the_column_is_400(self):
+        for value in (10 ** 30, str(10 ** 30), 2 ** 31):
+            body = self.assertFault(self.post_json(self.stacks_url(), {
+                'stack_name': 's', 'template': base.SIMPLE,
+                'timeout_mins': value}, status=None),
+                400, 'HTTPBadRequest')
+            self.assertIn('timeout_mins', body['error']['message'])
+
+    def test_huge_limit_lists_everything(self):
+        self.create_stack()
+        response = self.get(self.stacks_url() + '?limit=%d' % 10 ** 30)
+        self.assertEqual(1, len(response.json['stacks']))
+
+
+class WebobJSONPageTest(base.APITestCase):
+
+    def configure(self):
+        self.flags(max_request_body_size=100, group='oslo_middleware')
+
+    def test_413_for_json_clients_is_heats_body(self):
+        # python-heatclient sends Accept: application/json; webob then
+        # renders sizelimit's page as its own JSON.
+        response = self.request(
+            'POST', self.stacks_url(), body=b'{"a": "%s"}' % (b'x' * 200),
+            content_type='application/json',
+            headers={'Accept': 'application/json'})
+        self.assertFault(response, 413, 'HTTPRequestEntityTooLarge')
+
+
+class BrokenBodyTest(test_base.TestCase):
+
+    def _call(self, stream, exception=None):
+        def app(environ, start_response):
+            request = webob.Request(environ)
+            try:
+                request.body
+            except Exception as error:
+                response = fault.fault_response(error)
+            else:
+                response = webob.Response(json_body={})
+            return response(environ, start_response)
+        environ = webob.Request.blank(
+            '/', method='POST', headers={'Content-Length': '10'}).environ
+        environ['wsgi.input'] = stream
+        return webob.Request(environ).get_response(fault.FaultWrapper(app))
+
+    def test_malformed_chunked_body_is_400(self):
+        stream = mock.Mock()
+        stream.read.side_effect = ValueError('Bad chunked transfer size')
+        response = self._call(stream)
+        self.assertEqual(400, response.status_int)
+        self.assertEqual('HTTPBadRequest', response.json['error']['type'])
+        self.assertIn('Bad chunked', response.json['error']['message'])
+
+    def test_body_timeout_is_408(self):
+        stream = mock.Mock()
+        stream.read.side_effect = socket.timeout('timed out')
+        response = self._call(stream)
+        self.assertEqual(408, response.status_int)
+        self.assertEqual('HTTPRequestTimeout',
+                         response.json['error']['type'])
+
+    def test_short_body_is_400(self):
+        # The client sent less than Content-Length and went away.
+        response = self._call(io.BytesIO(b'{}'))
+        self.assertEqual(400, response.status_int)
+        status, body = fault.fault_body(
+            webob_request.DisconnectionError('gone'))
+        self.assertEqual(400, status)
+        self.assertEqual('DisconnectionError', body['error']['type'])
+
+
+class CherootErrorTest(test_base.TestCase):
+    """Requests cheroot refuses before the app get Heat's body."""
+
+    def _request(self):
+        srv = mock.Mock(protocol='HTTP/1.1')
+        conn = mock.Mock()
+        conn.wfile = io.BytesIO()
+        request = server._HTTPRequest(srv, conn)
+        return request, conn.wfile
+
+    def _answer(self, status, msg):
+        request, wfile = self._request()
+        request.simple_response(status, msg)
+        head, _sep, body = wfile.getvalue().partition(b'\r\n\r\n')
+        return head.decode('latin-1'), json.loads(body)
+
+    def test_malformed_request_uri(self):
+        head, body = self._answer('400 Bad Request', 'Malformed Request-URI')
+        self.assertTrue(head.startswith('HTTP/1.1 400 Bad Request'))
+        self.assertIn('Content-Type: application/json', head)
+        self.assertRegex(head, r'X-OpenStack-Request-Id: req-[0-9a-f-]{36}')
+        self.assertEqual(['code', 'title', 'explanation', 'error'],
+                         list(body))
+        self.assertEqual({'type': 'HTTPBadRequest', 'traceback': None,
+                          'message': 'Malformed Request-URI'},
+                         body['error'])
+
+    def test_huge_headers_close_the_connection(self):
+        request, wfile = self._request()
+        request.simple_response('413 Request Entity Too Large',
+                                'The headers sent with the request exceed '
+                                'the maximum allowed bytes.')
+        self.assertTrue(request.close_connection)
+        self.assertIn(b'Connection: close', wfile.getvalue())
+
+    def test_unsupported_version_is_400_not_505(self):
+        head, body = self._answer('505 HTTP Version Not Supported', '')
+        self.assertTrue(head.startswith('HTTP/1.1 400 Bad Request'))
+        self.assertEqual(400, body['code'])
+        self.assertIn('HTTP Version Not Supported',
+                      body['error']['message'])
+
+    def test_server_uses_it_and_bounds_headers(self):
+        self.assertIs(server._HTTPRequest,
+                      server._CherootServer.ConnectionClass
+                      .RequestHandlerClass)
+        self.assertTrue(issubclass(server._HTTPRequest,
+                                   cheroot_server.HTTPRequest))
+        sock = socket.create_server(('127.0.0.1', 0))
+        self.addCleanup(sock.close)
+        srv = server._CherootServer(sock, lambda e, s: [])
+        self.assertEqual(server.MAX_REQUEST_HEADER_SIZE,
+                         srv.max_request_header_size)
