@@ -1,0 +1,282 @@
+"""The ``heat`` stack driver: stacks live in the cloud's Heat.
+
+Stacks are read through Heat's REST API (orchestration v1): the stack,
+its template, environment, files and resources. Heat keeps doing stack
+CRUD (``manages_stacks = False``); a restore is a stack update (PUT) to the
+snapshot's template, environment and files, each resource definition
+already rewritten by its plugin, waited for until UPDATE_COMPLETE.
+
+With ``[heat_snapshots_heat] auth_type = none`` and an endpoint the driver
+talks to a Heat running its noauth pipeline, naming the caller with
+``X-Auth-User`` / ``X-Auth-Project``.
+"""
+
+import time
+
+from keystoneauth1 import adapter as ks_adapter
+from keystoneauth1 import loading as ks_loading
+from oslo_log import log as logging
+
+from heat_snapshots.common import clients
+from heat_snapshots.common import exception
+from heat_snapshots.engine.stacks import base
+from heat_snapshots.engine import walk
+
+LOG = logging.getLogger(__name__)
+
+GROUP = 'heat_snapshots_heat'
+SERVICE_TYPE = 'orchestration'
+NOAUTH = 'none'
+
+UPDATE = 'UPDATE'
+ROLLBACK = 'ROLLBACK'
+DELETE_COMPLETE = 'DELETE_COMPLETE'
+
+
+def split_status(stack_status):
+    """'CREATE_IN_PROGRESS' -> ('CREATE', 'IN_PROGRESS')."""
+    action, _, status = (stack_status or 'INIT_COMPLETE').partition('_')
+    return action, status
+
+
+def heat_error(response):
+    """Heat's error message from a fault body, or the status line."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict):
+        error = body.get('error')
+        if isinstance(error, dict) and error.get('message'):
+            return error['message']
+        if body.get('explanation'):
+            return body['explanation']
+    return '%s %s' % (response.status_code, response.reason or '')
+
+
+def template_resources(template):
+    """The resource definitions of a HOT or CFN template."""
+    template = template or {}
+    return template.get('resources') or template.get('Resources') or {}
+
+
+class HeatStackDriver(base.StackDriver):
+    """Reads Heat's stacks; restores by updating them through Heat."""
+
+    manages_stacks = False
+
+    @property
+    def _options(self):
+        return self.conf[GROUP]
+
+    # --- the HTTP client --------------------------------------------------
+
+    def _endpoint(self, project_id, auth=None):
+        endpoint = self._options.endpoint_override
+        if not endpoint and auth is not None:
+            endpoint = getattr(auth, 'endpoint', None)
+        if not endpoint:
+            return None
+        endpoint = clients.format_endpoint(endpoint, project_id)
+        if endpoint.rstrip('/').endswith('/v1') and project_id:
+            endpoint = '%s/%s' % (endpoint.rstrip('/'), project_id)
+        return endpoint
+
+    def _client(self, context, project_id=None):
+        """An adapter on Heat's API acting in the stack's project."""
+        project_id = project_id or getattr(context, 'project_id', None)
+        headers = {'Accept': 'application/json'}
+        auth_type = self._options.auth_type
+        if auth_type == NOAUTH:
+            auth = ks_loading.load_auth_from_conf_options(self.conf, GROUP)
+            endpoint = self._endpoint(project_id, auth)
+            if endpoint is None:
+                raise exception.ServiceUnavailable(
+                    reason='[%s] auth_type = none needs endpoint_override'
+                           % GROUP)
+            session = ks_loading.load_session_from_conf_options(
+                self.conf, GROUP)
+            headers['X-Auth-User'] = (self._options.noauth_user or
+                                      getattr(context, 'user_id', None) or
+                                      'admin')
+            headers['X-Auth-Project'] = project_id or 'admin'
+            return ks_adapter.Adapter(
+                session, service_type=SERVICE_TYPE,
+                endpoint_override=endpoint, auth=None,
+                additional_headers=headers)
+        if auth_type:
+            auth = clients.service_auth(self.conf, project_id, group=GROUP)
+            session = clients.get_session(context, self.conf, group=GROUP,
+                                          auth=auth)
+        else:
+            session = clients.get_session(context, self.conf, group=GROUP)
+        return ks_adapter.Adapter(
+            session, service_type=SERVICE_TYPE,
+            interface=self._options.interface,
+            region_name=self._options.region_name,
+            endpoint_override=self._endpoint(project_id),
+            global_request_id=getattr(context, 'global_id', None),
+            additional_headers=headers)
+
+    def _request(self, client, method, path, not_found=None, **kwargs):
+        response = client.request(path, method, raise_exc=False, **kwargs)
+        if response.status_code == 404 and not_found is not None:
+            raise exception.StackNotFound(not_found)
+        if response.status_code >= 400:
+            raise exception.ServiceUnavailable(
+                reason='Heat answered %s %s: %s' % (
+                    method, path, heat_error(response)))
+        return response
+
+    def _get(self, client, path, not_found=None):
+        return self._request(client, 'GET', path, not_found).json()
+
+    # --- reading stacks ---------------------------------------------------
+
+    def _stack(self, context, body):
+        action, status = split_status(body.get('stack_status'))
+        return base.Stack(
+            id=body['id'],
+            name=body['stack_name'],
+            project_id=(body.get('project') or
+                        getattr(context, 'project_id', None)),
+            action=action,
+            status=status,
+            status_reason=body.get('stack_status_reason'),
+            tags=list(body.get('tags') or []),
+            stack_user_project_id=body.get('stack_user_project_id'),
+            user_id=body.get('stack_owner'),
+            timeout_mins=body.get('timeout_mins'),
+            disable_rollback=body.get('disable_rollback', True),
+            outputs=list(body.get('outputs') or []),
+            parameters=dict(body.get('parameters') or {}),
+            description=body.get('description') or '',
+            created_at=body.get('creation_time'),
+            updated_at=body.get('updated_time'),
+            deleted_at=body.get('deletion_time'))
+
+    def _show(self, context, client, name_or_id, show_deleted=False):
+        body = self._get(client, '/stacks/%s' % name_or_id,
+                         not_found=name_or_id)
+        stack = body.get('stack') or {}
+        if stack.get('stack_status') == DELETE_COMPLETE and \
+                not show_deleted:
+            raise exception.StackNotFound(name_or_id)
+        return self._stack(context, stack)
+
+    def find_stack(self, context, stack_name_or_id):
+        client = self._client(context)
+        return self._show(context, client, stack_name_or_id)
+
+    def get_stack(self, context, stack_id, with_resources=True,
+                  show_deleted=False, project_id=None):
+        client = self._client(context, project_id)
+        stack = self._show(context, client, stack_id, show_deleted)
+        path = '/stacks/%s/%s' % (stack.name, stack.id)
+        stack.template = self._get(client, path + '/template',
+                                   not_found=stack_id)
+        stack.environment = self._get(client, path + '/environment',
+                                      not_found=stack_id)
+        stack.files = self._get(client, path + '/files', not_found=stack_id)
+        if with_resources:
+            stack.resources = self._resources(client, path, stack)
+        return stack
+
+    def stack_exists(self, context, stack_id, project_id=None):
+        """Whether Heat still has the stack (for the reconciler)."""
+        client = self._client(context, project_id)
+        try:
+            self._show(context, client, stack_id)
+        except exception.StackNotFound:
+            return False
+        return True
+
+    def _resources(self, client, path, stack):
+        body = self._get(client, path + '/resources', not_found=stack.id)
+        items = body.get('resources') or []
+        names = {item['resource_name'] for item in items}
+        requires = {name: set() for name in names}
+        for item in items:
+            for dependant in item.get('required_by') or ():
+                if dependant in requires:
+                    requires[dependant].add(item['resource_name'])
+        definitions = template_resources(stack.template)
+        resources = []
+        for item in items:
+            name = item['resource_name']
+            definition = definitions.get(name) or {}
+            properties = (definition.get('properties') or
+                          definition.get('Properties') or {})
+            action, status = split_status(item.get('resource_status'))
+            resources.append(base.Resource(
+                name=name,
+                type=item.get('resource_type'),
+                physical_resource_id=item.get('physical_resource_id') or None,
+                action=action,
+                status=status,
+                status_reason=item.get('resource_status_reason'),
+                requires=sorted(requires[name]),
+                properties=properties if isinstance(properties, dict)
+                else {},
+                created_at=item.get('creation_time'),
+                updated_at=item.get('updated_time')))
+        return resources
+
+    # --- state ------------------------------------------------------------
+
+    def set_stack_state(self, context, stack_id, action, status, reason):
+        # Heat's stack state cannot be set from outside: the snapshot's own
+        # status shows our progress, and our stack lock guards the stack.
+        LOG.debug('Stack %s: %s_%s (%s), kept to ourselves', stack_id,
+                  action, status, reason)
+
+    # --- restore ----------------------------------------------------------
+
+    def restore(self, context, stack, template, environment, files,
+                resource_data):
+        """Update the stack in Heat to the snapshot's template.
+
+        :raises: ResourceFailure with Heat's reason when the update fails;
+            OperationTimeout after [heat_snapshots] action_timeout.
+        """
+        client = self._client(context, stack.project_id)
+        path = '/stacks/%s/%s' % (stack.name, stack.id)
+        before = self._show(context, client, stack.id)
+        body = {'template': template, 'environment': environment or {},
+                'files': files or {}}
+        if stack.timeout_mins:
+            body['timeout_mins'] = stack.timeout_mins
+        response = client.request(path, 'PUT', json=body, raise_exc=False)
+        if response.status_code == 404:
+            raise exception.StackNotFound(stack.name)
+        if response.status_code >= 400:
+            raise exception.ResourceFailure(
+                reason='Heat refused the update: %s' % heat_error(response))
+        LOG.info('Stack %s: update to snapshot template sent to Heat',
+                 stack.id)
+        state = {'seen_in_progress': False}
+
+        def updated():
+            current = self._show(context, client, stack.id)
+            if current.status == base.IN_PROGRESS:
+                state['seen_in_progress'] = True
+                return False
+            if current.action not in (UPDATE, ROLLBACK):
+                return False
+            if not state['seen_in_progress'] and \
+                    current.updated_at == before.updated_at and \
+                    (current.action, current.status) == (before.action,
+                                                         before.status):
+                # Heat has not started our update yet.
+                return False
+            if (current.action, current.status) == (UPDATE, base.COMPLETE):
+                return True
+            raise exception.ResourceFailure(
+                reason='Stack %s of %s: %s' % (
+                    '_'.join((current.action, current.status)),
+                    stack.name, current.status_reason or 'no reason given'))
+
+        deadline = (time.monotonic() +
+                    self.conf.heat_snapshots.action_timeout)
+        walk.poll(updated, deadline, self.conf, 'Stack %s update' %
+                  stack.name)

@@ -1,0 +1,249 @@
+"""The heat stack driver against Heat's REST API (requests-mock)."""
+
+from requests_mock.contrib import fixture as rm_fixture
+
+from heat_snapshots.common import exception
+from heat_snapshots.engine.stacks import base as stacks_base
+from heat_snapshots.engine.stacks.heat import driver as heat_driver
+from heat_snapshots.tests import base
+
+HEAT = 'http://heat.test:8004/v1'
+PROJECT = 'project-a'
+STACK_ID = '1f9b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d'
+STACK = HEAT + '/' + PROJECT + '/stacks'
+STACK_PATH = STACK + '/web/' + STACK_ID
+
+TEMPLATE = {
+    'heat_template_version': '2018-08-31',
+    'resources': {
+        'vol': {'type': 'OS::Cinder::Volume', 'properties': {'size': 1}},
+        'server': {'type': 'OS::Nova::Server',
+                   'properties': {'image': 'cirros', 'flavor': 'm1'}},
+        'attach': {'type': 'OS::Cinder::VolumeAttachment',
+                   'properties': {'volume_id': {'get_resource': 'vol'},
+                                  'instance_uuid': {
+                                      'get_resource': 'server'}}},
+    }}
+ENVIRONMENT = {'parameters': {}, 'parameter_defaults': {},
+               'resource_registry': {'resources': {}}, 'event_sinks': []}
+
+
+def stack_body(status='CREATE_COMPLETE', reason='Stack CREATE completed '
+               'successfully', updated=None):
+    return {'stack': {
+        'id': STACK_ID, 'stack_name': 'web', 'stack_status': status,
+        'stack_status_reason': reason, 'creation_time':
+        '2024-01-01T00:00:00Z', 'updated_time': updated, 'tags': ['t'],
+        'stack_owner': 'user-a', 'stack_user_project_id': 'supid',
+        'timeout_mins': None, 'disable_rollback': True, 'parameters': {},
+        'outputs': [], 'description': 'd',
+        'links': [{'href': STACK_PATH, 'rel': 'self'}]}}
+
+
+def resource(name, type_name, physical_id, required_by=()):
+    return {'resource_name': name, 'logical_resource_id': name,
+            'resource_type': type_name, 'physical_resource_id': physical_id,
+            'resource_status': 'CREATE_COMPLETE',
+            'resource_status_reason': 'state changed',
+            'required_by': list(required_by),
+            'creation_time': '2024-01-01T00:00:00Z', 'updated_time': None,
+            'links': []}
+
+
+class HeatDriverTestCase(base.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.http = self.useFixture(rm_fixture.Fixture())
+        self.flags(group='heat_snapshots_heat', auth_type='none',
+                   endpoint_override=HEAT)
+        self.driver = heat_driver.HeatStackDriver(self.conf_fixture.conf)
+        self.ctx = self.make_context()
+
+    def register_stack(self, body=None):
+        # Heat answers a lookup by id with a redirect to name/id.
+        self.http.get(STACK + '/' + STACK_ID, status_code=302,
+                      headers={'Location': STACK_PATH})
+        self.http.get(STACK + '/web', status_code=302,
+                      headers={'Location': STACK_PATH})
+        self.http.get(STACK_PATH, json=body or stack_body())
+        self.http.get(STACK_PATH + '/template', json=TEMPLATE)
+        self.http.get(STACK_PATH + '/environment', json=ENVIRONMENT)
+        self.http.get(STACK_PATH + '/files', json={'f.yaml': 'x'})
+        self.http.get(STACK_PATH + '/resources', json={'resources': [
+            resource('vol', 'OS::Cinder::Volume', 'vol-1',
+                     required_by=['attach']),
+            resource('server', 'OS::Nova::Server', 'server-1',
+                     required_by=['attach']),
+            resource('attach', 'OS::Cinder::VolumeAttachment', 'att-1'),
+        ]})
+
+
+class ReadTest(HeatDriverTestCase):
+
+    def test_loaded_by_name(self):
+        self.flags(stack_driver='heat', group='heat_snapshots')
+        driver = stacks_base.load(self.conf_fixture.conf)
+        self.assertIsInstance(driver, heat_driver.HeatStackDriver)
+        self.assertFalse(driver.manages_stacks)
+
+    def test_find_stack_by_name(self):
+        self.register_stack()
+        stack = self.driver.find_stack(self.ctx, 'web')
+        self.assertEqual((STACK_ID, 'web', 'CREATE', 'COMPLETE'),
+                         (stack.id, stack.name, stack.action, stack.status))
+        self.assertEqual(PROJECT, stack.project_id)
+        self.assertIsNone(stack.resources)
+        request = self.http.request_history[0]
+        self.assertEqual(PROJECT, request.headers['X-Auth-Project'])
+        self.assertEqual('user-a', request.headers['X-Auth-User'])
+        self.assertNotIn('X-Auth-Token', request.headers)
+
+    def test_endpoint_with_project_placeholder(self):
+        self.flags(group='heat_snapshots_heat',
+                   endpoint_override='http://heat.test:8004/v1/'
+                                     '%(project_id)s')
+        self.register_stack()
+        self.assertEqual('web', self.driver.find_stack(self.ctx, 'web').name)
+
+    def test_not_found(self):
+        self.http.get(STACK + '/nope', status_code=404, json={
+            'code': 404, 'title': 'Not Found',
+            'error': {'type': 'EntityNotFound',
+                      'message': 'The Stack (nope) could not be found.'}})
+        error = self.assertRaises(exception.StackNotFound,
+                                  self.driver.find_stack, self.ctx, 'nope')
+        self.assertIn('nope', error.message)
+        self.assertRaises(exception.StackNotFound, self.driver.get_stack,
+                          self.ctx, 'nope')
+
+    def test_deleted_stack_is_not_found_unless_asked(self):
+        self.register_stack(stack_body('DELETE_COMPLETE'))
+        self.assertRaises(exception.StackNotFound, self.driver.get_stack,
+                          self.ctx, STACK_ID)
+        stack = self.driver.get_stack(self.ctx, STACK_ID, show_deleted=True)
+        self.assertEqual(('DELETE', 'COMPLETE'), (stack.action, stack.status))
+        self.assertFalse(self.driver.stack_exists(self.ctx, STACK_ID))
+
+    def test_get_stack_with_resources(self):
+        self.register_stack()
+        stack = self.driver.get_stack(self.ctx, STACK_ID)
+        self.assertEqual(TEMPLATE, stack.template)
+        self.assertEqual(ENVIRONMENT, stack.environment)
+        self.assertEqual({'f.yaml': 'x'}, stack.files)
+        resources = {r.name: r for r in stack.resources}
+        self.assertEqual({'attach': {'vol', 'server'}, 'vol': set(),
+                          'server': set()}, stack.dependency_graph())
+        self.assertEqual('vol-1', resources['vol'].physical_resource_id)
+        self.assertEqual('OS::Nova::Server', resources['server'].type)
+        self.assertEqual({'size': 1}, resources['vol'].properties)
+        self.assertEqual(('CREATE', 'COMPLETE'),
+                         (resources['vol'].action, resources['vol'].status))
+
+    def test_name_mismatch_through_the_manager_check(self):
+        # The engine compares the URL's name with the stack's: the driver
+        # returns Heat's name for the id.
+        self.register_stack()
+        stack = self.driver.get_stack(self.ctx, STACK_ID,
+                                      with_resources=False)
+        self.assertEqual('web', stack.name)
+        self.assertIsNone(stack.resources)
+
+    def test_heat_error_is_service_unavailable(self):
+        self.http.get(STACK + '/web', status_code=500, json={
+            'code': 500, 'error': {'message': 'db down'}})
+        error = self.assertRaises(exception.ServiceUnavailable,
+                                  self.driver.find_stack, self.ctx, 'web')
+        self.assertIn('db down', error.message)
+
+    def test_set_stack_state_is_ours_only(self):
+        self.driver.set_stack_state(self.ctx, STACK_ID, 'SNAPSHOT',
+                                    'IN_PROGRESS', 'started')
+        self.assertEqual([], self.http.request_history)
+
+
+class KeystoneTest(HeatDriverTestCase):
+    """No auth_type in the group: the caller's token."""
+
+    def test_caller_token(self):
+        self.flags(group='heat_snapshots_heat', auth_type=None)
+        self.register_stack()
+        ctx = self.make_context(auth_token='caller-token')
+        self.driver.find_stack(ctx, 'web')
+        request = self.http.request_history[0]
+        self.assertEqual('caller-token', request.headers['X-Auth-Token'])
+        self.assertNotIn('X-Auth-Project', request.headers)
+
+
+class RestoreTest(HeatDriverTestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.register_stack()
+        self.stack = self.driver.get_stack(self.ctx, STACK_ID)
+        self.http.put(STACK_PATH, status_code=202)
+        self.template = dict(TEMPLATE, resources=dict(
+            TEMPLATE['resources'], vol={
+                'type': 'OS::Cinder::Volume',
+                'properties': {'size': 1, 'backup_id': 'backup-1'}}))
+
+    def restore(self):
+        self.driver.restore(self.ctx, self.stack, self.template,
+                            ENVIRONMENT, {'f.yaml': 'x'},
+                            {'vol': {'backup_id': 'backup-1'}})
+
+    def test_success(self):
+        self.http.get(STACK_PATH, [
+            {'json': stack_body()},
+            {'json': stack_body()},
+            {'json': stack_body('UPDATE_IN_PROGRESS', 'Stack UPDATE started',
+                                updated='2024-01-02T00:00:00Z')},
+            {'json': stack_body('UPDATE_COMPLETE', 'done',
+                                updated='2024-01-02T00:00:00Z')}])
+        self.restore()
+        put = [r for r in self.http.request_history if r.method == 'PUT']
+        self.assertEqual(1, len(put))
+        self.assertEqual({'template': self.template,
+                          'environment': ENVIRONMENT,
+                          'files': {'f.yaml': 'x'}}, put[0].json())
+
+    def test_already_updated_stack_waits_for_the_new_update(self):
+        before = stack_body('UPDATE_COMPLETE', 'old',
+                            updated='2024-01-02T00:00:00Z')
+        self.http.get(STACK_PATH, [
+            {'json': before}, {'json': before},
+            {'json': stack_body('UPDATE_COMPLETE', 'new',
+                                updated='2024-01-03T00:00:00Z')}])
+        self.restore()
+        gets = [r for r in self.http.request_history
+                if r.method == 'GET' and r.url == STACK_PATH]
+        # get_stack in setUp, the state before, two polls.
+        self.assertEqual(4, len(gets))
+
+    def test_failure_gives_heat_reason(self):
+        self.http.get(STACK_PATH, [
+            {'json': stack_body()},
+            {'json': stack_body('UPDATE_IN_PROGRESS', 'Stack UPDATE started',
+                                updated='2024-01-02T00:00:00Z')},
+            {'json': stack_body(
+                'UPDATE_FAILED',
+                'Resource CREATE failed: BadRequest: resources.vol: '
+                'Invalid backup', updated='2024-01-02T00:00:00Z')}])
+        error = self.assertRaises(exception.ResourceFailure, self.restore)
+        self.assertIn('Invalid backup', error.message)
+        self.assertIn('UPDATE_FAILED', error.message)
+
+    def test_update_refused(self):
+        self.http.put(STACK_PATH, status_code=400, json={
+            'code': 400, 'error': {'type': 'StackValidationFailed',
+                                   'message': 'Property error'}})
+        error = self.assertRaises(exception.ResourceFailure, self.restore)
+        self.assertIn('Property error', error.message)
+
+    def test_timeout(self):
+        self.flags(action_timeout=1, group='heat_snapshots')
+        self.http.get(STACK_PATH, json=stack_body(
+            'UPDATE_IN_PROGRESS', 'Stack UPDATE started',
+            updated='2024-01-02T00:00:00Z'))
+        self.flags(check_interval_max=0.05, group='heat_snapshots')
+        self.assertRaises(exception.OperationTimeout, self.restore)
