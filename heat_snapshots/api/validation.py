@@ -67,6 +67,10 @@ _TOO_DEEP = 'Invalid %%s: nested deeper than %d levels.' % MAX_DEPTH
 
 
 def _check_text(text, what):
+    if '\x00' in text:
+        # PostgreSQL stores no NUL in text; refuse it everywhere alike.
+        raise exception.BadRequest(
+            'Invalid %s: a string contains a NUL character.' % what)
     try:
         text.encode('utf-8')
     except UnicodeEncodeError:

@@ -213,3 +213,20 @@ class CherootErrorTest(test_base.TestCase):
         srv = server._CherootServer(sock, lambda e, s: [])
         self.assertEqual(server.MAX_REQUEST_HEADER_SIZE,
                          srv.max_request_header_size)
+
+
+class NulCharacterTest(base.APITestCase):
+    """PostgreSQL stores no NUL: refused alike on every database."""
+
+    def test_nul_in_a_snapshot_name_is_400(self):
+        stack = self.create_stack()
+        response = self.post_json(self.snapshots_url(stack),
+                                  {'name': 'a\u0000b'}, status=None)
+        body = self.assertFault(response, 400, 'HTTPBadRequest')
+        self.assertIn('NUL', body['error']['message'])
+
+    def test_nul_in_a_path_id_is_404(self):
+        stack = self.create_stack()
+        response = self.get(self.snapshots_url(stack) + '/abc%00def',
+                            status=404)
+        self.assertRequestId(response)
