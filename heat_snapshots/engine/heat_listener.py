@@ -1,0 +1,223 @@
+"""Snapshots follow their stack in Heat.
+
+With the ``heat`` stack driver Heat deletes stacks without us. Two things
+delete the snapshots (and their backups) of a stack Heat has deleted:
+
+* a notification listener on Heat's notifications
+  (``orchestration.stack.delete.end``), which acts at once;
+* a periodic check every ``[heat_snapshots_heat] stack_check_interval``
+  seconds, which asks Heat whether each stack with snapshots still exists
+  (notifications can be lost, or be off in Heat).
+
+Both reuse the engine's snapshot delete walk; a snapshot being created or
+deleted by a live engine is left alone (the next check sees it again).
+"""
+
+import threading
+
+from oslo_log import log as logging
+import oslo_messaging as messaging
+
+from heat_snapshots.common import context as hs_context
+from heat_snapshots.common import exception
+from heat_snapshots.db import api as db_api
+from heat_snapshots.engine import snapshots
+from heat_snapshots.engine.stacks import base as stacks_base
+
+LOG = logging.getLogger(__name__)
+
+GROUP = 'heat_snapshots_heat'
+STACK_DELETE_END = 'orchestration.stack.delete.end'
+DELETE_COMPLETE = 'DELETE_COMPLETE'
+STACK_GONE_REASON = 'Stack %s was deleted in Heat'
+
+IN_PROGRESS = stacks_base.IN_PROGRESS
+
+
+def project_context(project_id):
+    """The engine's own context, acting in ``project_id``."""
+    return hs_context.RequestContext(is_admin=True, project_id=project_id,
+                                     overwrite=False)
+
+
+def stack_id_from_payload(payload):
+    """The stack id of a Heat notification (an id, or an old ARN)."""
+    stack_id = (payload or {}).get('stack_identity') or \
+        (payload or {}).get('stack_id')
+    if isinstance(stack_id, dict):
+        stack_id = stack_id.get('stack_id')
+    if isinstance(stack_id, str) and stack_id.startswith('arn:'):
+        stack_id = stack_id.rstrip('/').rsplit('/', 1)[-1]
+    return stack_id
+
+
+class StackFollower:
+    """Deletes the snapshots of stacks that Heat no longer has."""
+
+    def __init__(self, conf, driver, engine_id, is_engine_alive=None):
+        self.conf = conf
+        self.driver = driver
+        self.engine_id = engine_id
+        self.is_engine_alive = is_engine_alive or (lambda engine_id: True)
+
+    def delete_stack_snapshots(self, stack_id, project_id=None):
+        """Delete every snapshot of the stack with what it made.
+
+        :returns: the number of snapshots deleted.
+        """
+        admin = hs_context.get_admin_context()
+        deleted = 0
+        for snapshot in db_api.snapshot_list_by_stack(admin, stack_id):
+            if snapshot.status == IN_PROGRESS and \
+                    self.is_engine_alive(snapshot.engine_id):
+                # Being made or deleted: looked at again by the next check.
+                LOG.info('Snapshot %s of deleted stack %s is busy (%s); '
+                         'left for later', snapshot.id, stack_id,
+                         snapshot.action)
+                continue
+            if not db_api.snapshot_update(
+                    admin, snapshot.id,
+                    {'action': snapshots.DELETE, 'status': IN_PROGRESS,
+                     'status_reason': STACK_GONE_REASON % stack_id,
+                     'engine_id': self.engine_id},
+                    expected={'action': snapshot.action,
+                              'status': snapshot.status,
+                              'engine_id': snapshot.engine_id}):
+                continue
+            context = project_context(snapshot.project_id or project_id)
+            try:
+                snapshots.DeleteWalk(self.conf, self.driver, context).run(
+                    snapshot.id)
+            except Exception:
+                LOG.exception('Could not delete snapshot %s of deleted '
+                              'stack %s', snapshot.id, stack_id)
+                continue
+            LOG.info('Deleted snapshot %s of stack %s, deleted in Heat',
+                     snapshot.id, stack_id)
+            deleted += 1
+        return deleted
+
+    def stack_exists(self, stack_id, project_id):
+        context = project_context(project_id)
+        exists = getattr(self.driver, 'stack_exists', None)
+        if exists is not None:
+            return exists(context, stack_id, project_id=project_id)
+        try:
+            self.driver.get_stack(context, stack_id, with_resources=False)
+        except exception.StackNotFound:
+            return False
+        return True
+
+    def stacks_with_snapshots(self):
+        """{stack id: project id} of every stack that has snapshots."""
+        admin = hs_context.get_admin_context()
+        stacks = {}
+        for status in (stacks_base.COMPLETE, stacks_base.FAILED,
+                       IN_PROGRESS):
+            for snapshot in db_api.snapshot_list_by_status(admin, status):
+                stacks.setdefault(snapshot.stack_id, snapshot.project_id)
+        return stacks
+
+    def check_stacks(self):
+        """Delete the snapshots of every stack Heat no longer has.
+
+        A stack Heat could not be asked about is kept.
+
+        :returns: the number of snapshots deleted.
+        """
+        deleted = 0
+        for stack_id, project_id in sorted(
+                self.stacks_with_snapshots().items()):
+            try:
+                if self.stack_exists(stack_id, project_id):
+                    continue
+            except Exception as error:
+                LOG.warning('Could not check that stack %s exists: %s',
+                            stack_id, error)
+                continue
+            LOG.info('Stack %s is gone from Heat; deleting its snapshots',
+                     stack_id)
+            deleted += self.delete_stack_snapshots(stack_id, project_id)
+        return deleted
+
+
+class NotificationEndpoint:
+    """Heat's ``orchestration.stack.delete.end``: delete its snapshots."""
+
+    filter_rule = messaging.NotificationFilter(
+        event_type=r'^%s$' % STACK_DELETE_END.replace('.', r'\.'))
+
+    def __init__(self, follower, submit=None):
+        self.follower = follower
+        self.submit = submit or (lambda function, *args: function(*args))
+
+    def info(self, ctxt, publisher_id, event_type, payload, metadata):
+        payload = payload or {}
+        state = payload.get('state')
+        if state and state != DELETE_COMPLETE:
+            return messaging.NotificationResult.HANDLED
+        stack_id = stack_id_from_payload(payload)
+        if not stack_id:
+            LOG.debug('%s without a stack id: %s', event_type, payload)
+            return messaging.NotificationResult.HANDLED
+        LOG.info('Heat deleted stack %s; deleting its snapshots', stack_id)
+        self.submit(self._delete, stack_id, payload.get('tenant_id'))
+        return messaging.NotificationResult.HANDLED
+
+    def _delete(self, stack_id, project_id):
+        try:
+            self.follower.delete_stack_snapshots(stack_id, project_id)
+        except Exception:
+            LOG.exception('Could not delete the snapshots of stack %s',
+                          stack_id)
+
+
+class HeatListener:
+    """The notification listener and the periodic stack check."""
+
+    def __init__(self, conf, manager, transport=None):
+        self.conf = conf
+        self.options = conf[GROUP]
+        self.follower = StackFollower(conf, manager.driver,
+                                      manager.engine_id,
+                                      manager.is_engine_alive)
+        self.endpoint = NotificationEndpoint(self.follower,
+                                             manager.pool.submit)
+        self._transport = transport
+        self.listener = None
+        self._stopping = threading.Event()
+        self._thread = None
+
+    def start(self):
+        if self.options.listen_notifications:
+            transport = self._transport or \
+                messaging.get_notification_transport(self.conf)
+            targets = [messaging.Target(
+                topic=topic, exchange=self.options.notification_exchange)
+                for topic in self.options.notification_topics]
+            self.listener = messaging.get_notification_listener(
+                transport, targets, [self.endpoint],
+                pool=self.options.notification_pool)
+            self.listener.start()
+            LOG.info('Listening to Heat\'s notifications on %s',
+                     ', '.join(self.options.notification_topics))
+        if self.options.stack_check_interval:
+            self._thread = threading.Thread(target=self._check_loop,
+                                            name='hs-stack-check',
+                                            daemon=True)
+            self._thread.start()
+
+    def _check_loop(self):
+        while not self._stopping.wait(self.options.stack_check_interval):
+            try:
+                self.follower.check_stacks()
+            except Exception:
+                LOG.exception('Could not check the stacks with snapshots')
+
+    def stop(self):
+        self._stopping.set()
+        if self.listener is not None:
+            self.listener.stop()
+            self.listener.wait()
+        if self._thread is not None:
+            self._thread.join()
