@@ -190,13 +190,15 @@ class PolicyMatrixSummaryTest(_Matrix):
     def test_matrix(self):
         rows = []
         mismatches = []
+        changed = False
         for case_id, role, relation, operation in cases():
-            if operation.write:
-                # A fresh stack and snapshot: writes change them.
+            if changed:
+                # A write went through: a fresh stack and snapshot.
                 self.stack = self.create_stack('m-%d' % len(rows))
                 self.snap = self.snapshot(self.stack, 'snap')
             want = expected(role, relation, operation)
             got = self.run_case(role, relation, operation)
+            changed = operation.write and got[0] < 400
             ok = want == got
             rows.append('%-4s %-52s expected %-18s got %s' % (
                 'ok' if ok else 'FAIL', case_id, describe(want),
