@@ -18,6 +18,7 @@ from testtools import content
 from heat_snapshots.tests.functional import clients
 from heat_snapshots.tests.functional import config
 from heat_snapshots.tests.functional import deployment as hs_deployment
+from heat_snapshots.tests.functional import service_lock
 from heat_snapshots.tests.functional import waiters
 
 HOT_VERSION = '2018-08-31'
@@ -44,12 +45,20 @@ class FunctionalTest(oslotest_base.BaseTestCase):
 
     #: Set by for_each_deployment.
     deployment_name = None
+    #: Whether the test restarts the shared servers (MariaDB, RabbitMQ):
+    #: it then has them for itself (service_lock.py).
+    restarts_servers = False
 
     def setUp(self):
         super().setUp()
         if 'OS_LOG_CAPTURE' not in os.environ:
             # The HTTP exchanges, shown with a failure only.
             self.useFixture(fixtures.FakeLogger(level=logging.DEBUG))
+        self.server_lock = None
+        if self.restarts_servers or self.deployment_name not in (
+                config.EMBEDDED, config.EXTERNAL):
+            self.server_lock = self.useFixture(service_lock.ServerLock(
+                exclusive=self.restarts_servers))
         try:
             self.deployment = hs_deployment.get(self.deployment_name)
         except hs_deployment.ServiceUnavailable as error:
@@ -59,12 +68,22 @@ class FunctionalTest(oslotest_base.BaseTestCase):
                 self.fail('%s (CI=true: a missing service fails the '
                           'deployment\'s tests)' % error)
             self.skipTest(str(error))
+        if self.server_lock is not None:
+            self._after_server_restarts()
         self._watch_logs()
         primary, alt, admin = clients.callers(self.deployment.endpoint)
         self._make_alt = alt
         self._make_admin = admin
         self.caller = primary()
         self.heat = self.caller.heat
+
+    def _after_server_restarts(self):
+        # Servers restarted since the deployment last answered: wait until
+        # it has reconnected.
+        seen = getattr(self.deployment, 'servers_generation', None)
+        if seen is not None and seen != self.server_lock.generation:
+            self.deployment.wait_ready()
+        self.deployment.servers_generation = self.server_lock.generation
 
     # --- logs of a failed test ----------------------------------------------
 

@@ -274,6 +274,11 @@ class _Started(Deployment):
             return response is not None and response.status_code == 200
         self._wait('GET %s/healthcheck' % self.endpoint, serving)
 
+    def wait_ready(self):
+        """Wait until the API answers through an engine again."""
+        self._wait_for_api()
+        self._wait_for_engine()
+
     def _wait_for_engine(self):
         # 503 while no engine answers the RPC call yet.
         probe = 'hs-functional-probe'

@@ -1,0 +1,495 @@
+"""Fault injection: engines killed mid-operation, servers restarted.
+
+Runs on faults.FaultDeployment: heat-snapshots-api and two
+heat-snapshots-engine processes on RabbitMQ and MariaDB, with 1 s
+heartbeats, a 4 s engine down time, a 2 s reconciler and a 5 s RPC
+timeout, so that the work of a dead engine is failed or finished within
+seconds.
+
+``EngineFaultTest`` kills (SIGKILL) the engine doing the work at each phase
+of a snapshot, a restore, a snapshot delete and a stack create, update and
+delete, held there by an ``OS::Heat::TestResource`` waiting; either the
+other engine takes the work over, or every engine is killed and started
+again. After the recovery period every test checks, in the database
+itself: nothing IN_PROGRESS, no stack lock left, every artifact in
+hs_artifacts named by a snapshot's resource row (or deleted); and, through
+the API, that the affected snapshot can be deleted (404 after) and a new
+snapshot of the stack succeeds.
+
+``ServerRestartTest`` restarts RabbitMQ and MariaDB during a snapshot;
+it holds the shared servers for itself (service_lock.py), so no other test
+of any process runs on them meanwhile, and always starts them again.
+
+Each test appends its figures (kills and their phases, operations left
+IN_PROGRESS, unreferenced artifacts) to faults.FIGURES_PATH as a JSON line,
+prints it and attaches it to the test's details;
+``python -m heat_snapshots.tests.functional.faults`` sums them up.
+"""
+
+import shutil
+import time
+
+from testtools import content
+
+from heat_snapshots.tests.functional import base
+from heat_snapshots.tests.functional import config
+from heat_snapshots.tests.functional import faults
+from heat_snapshots.tests.functional import waiters
+
+ENGINE_DOWN = 'Engine went down during %s'
+# Long enough never to end by itself during a test.
+HOLD = 120
+# Short holds that a recovered operation then waits through again.
+SHORT_HOLD = 3
+
+
+def test_resource(value='v', depends_on=None, **waits):
+    """An OS::Heat::TestResource waiting ``waits`` {operation: secs}."""
+    properties = {'value': value}
+    if waits:
+        properties['action_wait_secs'] = waits
+    definition = {'type': 'OS::Heat::TestResource',
+                  'properties': properties}
+    if depends_on:
+        definition['depends_on'] = depends_on
+    return definition
+
+
+class FaultTestBase(base.FunctionalTest):
+    """Kills, waits for the recovery, checks what is left."""
+
+    deployment_name = faults.NAME
+
+    def setUp(self):
+        if config.endpoint() or config.MYSQL not in config.deployments():
+            self.skipTest('the fault tests run on a mysql deployment of '
+                          'their own; HS_FUNCTIONAL_ENDPOINT or '
+                          'HS_FUNCTIONAL_DEPLOYMENTS leaves mysql out')
+        super().setUp()
+        self.db = self.deployment.reader()
+        # A test that failed half way may have left an engine down.
+        self.deployment.start_engines()
+        self.addCleanup(self.deployment.start_engines)
+        self.figures = {'test': self.id().rsplit('.', 1)[-1], 'phase': None,
+                        'kills': 0, 'killed': [], 'server_restarts': 0}
+        self.addCleanup(self._record_figures)
+        self._killed_at = None
+
+    def _record_figures(self):
+        line = faults.record_figures(self.figures)
+        print('heat-snapshots fault figures: %s' % line)
+        self.addDetail('fault-figures', content.text_content(line))
+
+    # --- stacks and snapshots -------------------------------------------
+
+    @staticmethod
+    def stack_id(stack):
+        return stack.split('/')[1]
+
+    def start_snapshot(self, stack):
+        response = self.caller.post('/stacks/%s/snapshots' % stack, {})
+        self.assertStatus(200, response)
+        snapshot_id = response.json()['id']
+        # Goes with the stack otherwise; gone already is fine.
+        self.addCleanup(self.delete_snapshot, stack, snapshot_id)
+        return snapshot_id
+
+    def api(self, method, path, expected, timeout=None):
+        """Send until the answer is not 503 (an engine killed while it
+        answered, a broker reconnecting); assert ``expected``.
+        """
+        def send():
+            try:
+                response = self.caller.request(method, path)
+            except Exception:  # nosec: the API reconnecting
+                return None
+            # (A response of 4xx is false.)
+            return None if response.status_code == 503 else [response]
+        response = faults.wait_for(
+            send, '%s %s answered' % (method, path),
+            timeout or faults.RECOVERY_TIME, interval=0.5)[0]
+        if expected is not None:
+            self.assertStatus(expected, response)
+        return response
+
+    def wait_db(self, check, what, timeout=faults.RECOVERY_TIME):
+        return faults.wait_for(check, what, timeout)
+
+    # --- faults ---------------------------------------------------------
+
+    def kill_engine_of(self, engine_id, phase):
+        """SIGKILL the engine process running as ``engine_id``."""
+        process = self.deployment.engine_by_id(engine_id)
+        self.assertIsNotNone(process, 'no engine process runs as %s'
+                                      % engine_id)
+        self.deployment.kill_engine(process.name)
+        self._killed(phase, [process.name])
+        return process.name
+
+    def kill_all_engines(self, phase):
+        names = [p.name for p in self.deployment.engine_processes()]
+        for name in names:
+            self.deployment.kill_engine(name)
+        self._killed(phase, names)
+
+    def _killed(self, phase, names):
+        self._killed_at = time.monotonic()
+        self.figures['phase'] = phase
+        self.figures['kills'] += len(names)
+        self.figures['killed'].extend(names)
+
+    # --- after the recovery period ------------------------------------------
+
+    def assertRecovered(self, stack, snapshot_ids=()):
+        """Nothing of the stack IN_PROGRESS or locked; artifacts known.
+
+        Waits for the recovery first; records the figures.
+        :returns: the stack's row.
+        """
+        stack_id = self.stack_id(stack)
+
+        def settled():
+            row = self.db.stack(stack_id)
+            if row is None or row['status'] == 'IN_PROGRESS':
+                return None
+            if self.db.locks(stack_id):
+                return None
+            for snapshot_id in snapshot_ids:
+                snapshot = self.db.snapshot(snapshot_id)
+                if snapshot and snapshot['status'] == 'IN_PROGRESS':
+                    return None
+            return row
+        row = self.wait_db(settled, 'stack %s and its snapshots settled'
+                           % stack)
+        if self._killed_at is not None:
+            self.figures['recovery_secs'] = round(
+                time.monotonic() - self._killed_at, 1)
+        left = self.db.in_progress()
+        self.figures['in_progress_after_recovery'] = (
+            len(left['snapshots']) + len(left['stacks']))
+        self.assertEqual({'snapshots': [], 'stacks': []}, left)
+        self.assertEqual([], self.db.locks(stack_id))
+        self.assertArtifactsReferenced()
+        # The API shows the same.
+        shown = self.api('GET', '/stacks/%s' % stack, 200).json()['stack']
+        self.assertNotIn('IN_PROGRESS', shown['stack_status'])
+        return row
+
+    def assertArtifactsReferenced(self):
+        unreferenced = self.db.unreferenced_artifacts()
+        self.figures['unreferenced_artifacts'] = len(unreferenced)
+        self.assertEqual([], unreferenced)
+
+    def assertSnapshotFailedByRecovery(self, stack, snapshot_id):
+        snapshot = self.api('GET', '/stacks/%s/snapshots/%s'
+                            % (stack, snapshot_id), 200).json()['snapshot']
+        self.assertEqual(('CREATE', 'FAILED'),
+                         (snapshot['action'], snapshot['status']))
+        self.assertEqual(ENGINE_DOWN % 'snapshot', snapshot['status_reason'])
+
+    def assertSnapshotDeletable(self, stack, snapshot_id):
+        """DELETE (204, or 404 once recovery finished it), then 404."""
+        response = self.api('DELETE', '/stacks/%s/snapshots/%s'
+                            % (stack, snapshot_id), None)
+        self.assertIn(response.status_code, (204, 404), response.text)
+        waiters.wait_for_snapshot_deleted(self.caller, stack, snapshot_id,
+                                          timeout=faults.RECOVERY_TIME)
+        self.api('GET', '/stacks/%s/snapshots/%s' % (stack, snapshot_id),
+                 404)
+        self.assertIsNone(self.db.snapshot(snapshot_id))
+        self.assertEqual([], self.db.artifacts(snapshot_id))
+        self.assertArtifactsReferenced()
+
+    def assertNewSnapshotWorks(self, stack, artifacts=1):
+        snapshot = self.snapshot(stack)
+        self.assertEqual('COMPLETE', snapshot['status'])
+        self.assertEqual(artifacts,
+                         len(self.db.artifacts(snapshot['id'])))
+        self.assertArtifactsReferenced()
+        return snapshot
+
+    def assertStackFailedByRecovery(self, stack, action):
+        shown = self.api('GET', '/stacks/%s' % stack, 200).json()['stack']
+        self.assertEqual('%s_FAILED' % action, shown['stack_status'])
+        self.assertEqual(ENGINE_DOWN % action.lower(),
+                         shown['stack_status_reason'])
+
+
+class EngineFaultTest(FaultTestBase):
+    """An engine killed (SIGKILL) in each phase of each operation."""
+
+    def _held_snapshot(self, tmpl, held):
+        """A snapshot of a new stack, held by resource ``held``.
+
+        :returns: (stack, snapshot id, the snapshot's row) once the
+            resource's artifact is recorded and it waits.
+        """
+        stack = self.create_stack(tmpl)
+        snapshot_id = self.start_snapshot(stack)
+
+        def waiting():
+            row = self.db.resource_snapshots(snapshot_id).get(held)
+            if not row or row['status'] != 'IN_PROGRESS' or \
+                    not (row['data'] or {}).get('artifact_id'):
+                return None
+            return self.db.snapshot(snapshot_id)
+        return stack, snapshot_id, self.wait_db(
+            waiting, 'resource %s of snapshot %s waiting' % (held,
+                                                             snapshot_id))
+
+    def _unhold(self, stack, tmpl):
+        """Update the stack to ``tmpl`` (no waits), which must work."""
+        self.update_stack(stack, tmpl)
+
+    def test_kill_all_engines_while_snapshot_waits(self):
+        # Every engine dies; the engines started again fail the snapshot.
+        stack, snapshot_id, row = self._held_snapshot(
+            base.template({'test': test_resource(snapshot=HOLD)}), 'test')
+        self.kill_all_engines('snapshot: resource waiting, artifact '
+                              'recorded')
+        self.deployment.start_engines()
+
+        self.assertRecovered(stack, [snapshot_id])
+        self.assertSnapshotFailedByRecovery(stack, snapshot_id)
+        self.assertStackFailedByRecovery(stack, 'SNAPSHOT')
+        self.assertEqual(1, len(self.db.artifacts(snapshot_id)))
+        self.assertSnapshotDeletable(stack, snapshot_id)
+        self._unhold(stack, base.template({'test': test_resource()}))
+        self.assertNewSnapshotWorks(stack)
+
+    def test_kill_engine_right_after_artifact_recorded(self):
+        # The first resource's artifact appears: its engine dies that
+        # instant; the second engine takes the work over.
+        tmpl = base.template({
+            'first': test_resource(),
+            'second': test_resource(depends_on=['first'], snapshot=HOLD)})
+        stack = self.create_stack(tmpl)
+        snapshot_id = self.start_snapshot(stack)
+        artifact = faults.wait_for(
+            lambda: self.db.artifacts(snapshot_id), 'an artifact of %s'
+            % snapshot_id, faults.RECOVERY_TIME, interval=0.002)
+        engine_id = self.db.snapshot(snapshot_id)['engine_id']
+        name = self.kill_engine_of(engine_id, 'snapshot: artifact just '
+                                              'made')
+        rows = self.db.resource_snapshots(snapshot_id)
+        self.figures['artifact_id_recorded_at_kill'] = bool(
+            (rows.get(artifact[0]['resource_name'], {}).get('data') or {})
+            .get('artifact_id'))
+
+        self.assertRecovered(stack, [snapshot_id])
+        self.assertSnapshotFailedByRecovery(stack, snapshot_id)
+        self.assertStackFailedByRecovery(stack, 'SNAPSHOT')
+        self.assertSnapshotDeletable(stack, snapshot_id)
+        self.deployment.start_engine(name)
+        self._unhold(stack, base.template({
+            'first': test_resource(),
+            'second': test_resource(depends_on=['first'])}))
+        self.assertNewSnapshotWorks(stack, artifacts=2)
+
+    def test_kill_engine_while_restore_waits(self):
+        stack = self.create_stack(base.template({
+            'test': test_resource(restore=HOLD)}))
+        snapshot = self.snapshot(stack)
+        stack_id = self.stack_id(stack)
+        response = self.caller.post('/stacks/%s/snapshots/%s/restore'
+                                    % (stack, snapshot['id']))
+        self.assertStatus(202, response)
+
+        def restoring():
+            rows = self.db.rows_retrying(
+                "SELECT action, status FROM hs_local_resources WHERE "
+                "stack_id = :id AND name = 'test'", id=stack_id)
+            locks = self.db.locks(stack_id)
+            if rows and (rows[0]['action'], rows[0]['status']) == (
+                    'RESTORE', 'IN_PROGRESS') and locks:
+                return locks[0]
+            return None
+        lock = self.wait_db(restoring, 'resource test restoring')
+        name = self.kill_engine_of(lock['engine_id'],
+                                   'restore: resource waiting')
+
+        self.assertRecovered(stack, [snapshot['id']])
+        self.assertStackFailedByRecovery(stack, 'RESTORE')
+        # The snapshot itself is untouched by the failed restore.
+        self.assertEqual('COMPLETE', self.show_snapshot(
+            stack, snapshot['id'])['status'])
+        self.assertSnapshotDeletable(stack, snapshot['id'])
+        self.deployment.start_engine(name)
+        self.assertNewSnapshotWorks(stack)
+
+    def test_kill_engine_while_snapshot_delete_waits(self):
+        # The artifact is gone, the row not yet: the delete is resumed.
+        stack = self.create_stack(base.template({
+            'test': test_resource(delete_snapshot=SHORT_HOLD)}))
+        snapshot = self.snapshot(stack)
+        self.assertEqual(1, len(self.db.artifacts(snapshot['id'])))
+        response = self.caller.delete('/stacks/%s/snapshots/%s'
+                                      % (stack, snapshot['id']))
+        self.assertStatus(204, response)
+
+        def deleting():
+            row = self.db.snapshot(snapshot['id'])
+            if row and row['action'] == 'DELETE' and \
+                    not self.db.artifacts(snapshot['id']) and \
+                    self.db.resource_snapshots(snapshot['id']):
+                return row
+            return None
+        row = self.wait_db(deleting, 'snapshot %s delete waiting'
+                           % snapshot['id'])
+        name = self.kill_engine_of(row['engine_id'],
+                                   'snapshot delete: resource waiting, '
+                                   'artifact deleted')
+
+        self.wait_db(lambda: self.db.snapshot(snapshot['id']) is None,
+                     'delete of snapshot %s resumed' % snapshot['id'],
+                     timeout=faults.RECOVERY_TIME + SHORT_HOLD)
+        self.assertRecovered(stack, [snapshot['id']])
+        self.assertSnapshotDeletable(stack, snapshot['id'])
+        self.deployment.start_engine(name)
+        self.assertNewSnapshotWorks(stack)
+
+    def _kill_lock_holder(self, stack, action, phase, ready=None):
+        stack_id = self.stack_id(stack)
+
+        def working():
+            row = self.db.stack(stack_id)
+            locks = self.db.locks(stack_id)
+            if row and (row['action'], row['status']) == (
+                    action, 'IN_PROGRESS') and locks and \
+                    (ready is None or ready()):
+                return locks[0]
+            return None
+        lock = self.wait_db(working, 'stack %s %s_IN_PROGRESS'
+                            % (stack, action))
+        return self.kill_engine_of(lock['engine_id'], phase)
+
+    def test_kill_engine_while_stack_create_waits(self):
+        name = self.unique_name()
+        body = self.heat.stacks.create(
+            stack_name=name,
+            template=base.template({'test': test_resource(create=HOLD)}))
+        stack = '%s/%s' % (name, body['stack']['id'])
+        self.addCleanup(self.delete_stack, stack)
+        killed = self._kill_lock_holder(stack, 'CREATE',
+                                        'stack create: resource waiting')
+
+        self.assertRecovered(stack)
+        self.assertStackFailedByRecovery(stack, 'CREATE')
+        self.deployment.start_engine(killed)
+        self.delete_stack(stack)
+        self.assertEqual([], self.db.locks(self.stack_id(stack)))
+
+    def test_kill_engine_while_stack_update_waits(self):
+        stack = self.create_stack(base.template({'test': test_resource()}))
+        self.heat.stacks.update(stack, template=base.template({
+            'test': test_resource(value='w', update=HOLD)}))
+        killed = self._kill_lock_holder(stack, 'UPDATE',
+                                        'stack update: resource waiting')
+
+        self.assertRecovered(stack)
+        self.assertStackFailedByRecovery(stack, 'UPDATE')
+        self.deployment.start_engine(killed)
+        self.assertNewSnapshotWorks(stack)
+
+    def test_kill_engine_while_stack_delete_waits(self):
+        # The stack's snapshots (and artifacts) go first, then the
+        # resources; the engine dies while a resource's delete waits.
+        stack = self.create_stack(base.template({
+            'test': test_resource(delete=SHORT_HOLD)}))
+        snapshot = self.snapshot(stack)
+        self.heat.stacks.delete(stack)
+
+        def snapshots_gone():
+            return self.db.snapshot(snapshot['id']) is None
+        killed = self._kill_lock_holder(stack, 'DELETE',
+                                        'stack delete: resource waiting',
+                                        ready=snapshots_gone)
+
+        self.assertRecovered(stack)
+        self.assertStackFailedByRecovery(stack, 'DELETE')
+        self.assertEqual([], self.db.artifacts(snapshot['id']))
+        self.deployment.start_engine(killed)
+        self.delete_stack(stack)
+
+    def test_api_503_while_no_engine_answers(self):
+        stack = self.create_stack(base.template({'test': test_resource()}))
+        for process in self.deployment.engine_processes():
+            self.deployment.stop_engine(process.name)
+        for path in ('/stacks', '/stacks/%s/snapshots' % stack):
+            started = time.monotonic()
+            response = self.caller.get(path)
+            elapsed = time.monotonic() - started
+            # No engine answered in time, or none even left its exchange.
+            self.assertStatus(503, response)
+            body = response.json()
+            self.assertEqual(503, body['code'])
+            self.assertIn(body['error']['type'],
+                          ('EngineTimeout', 'ServiceUnavailable'))
+            self.assertTrue(body['error']['message'])
+            self.assertEqual('Service Unavailable', body['title'])
+            self.assertIsNone(body['error']['traceback'])
+            self.assertLess(elapsed, faults.RPC_TIMEOUT + 3)
+            self.figures.setdefault('secs_to_503', []).append(
+                round(elapsed, 1))
+        self.deployment.start_engines()
+        self.api('GET', '/stacks', 200)
+        self.assertNewSnapshotWorks(stack)
+
+
+class ServerRestartTest(FaultTestBase):
+    """RabbitMQ and MariaDB restarted in the middle of a snapshot."""
+
+    restarts_servers = True
+
+    def setUp(self):
+        missing = [tool for tool in ('rabbitmqctl', 'mysqladmin',
+                                     'start-stop-daemon')
+                   if shutil.which(tool) is None]
+        if missing:
+            message = ('restarting RabbitMQ and MariaDB needs %s'
+                       % ', '.join(missing))
+            if config.in_ci():
+                self.fail(message)
+            self.skipTest(message)
+        super().setUp()
+        # Whatever happens, the servers run again at the end.
+        self.addCleanup(faults.ensure_mariadb)
+        self.addCleanup(faults.ensure_rabbitmq)
+
+    def _snapshot_across(self, restart, phase):
+        """A snapshot held across ``restart()``, which must not hurt it."""
+        hold = 8
+        stack = self.create_stack(base.template({
+            'test': test_resource(snapshot=hold)}))
+        snapshot_id = self.start_snapshot(stack)
+        self.wait_db(lambda: (self.db.resource_snapshots(snapshot_id)
+                              .get('test', {}).get('data')),
+                     'snapshot %s waiting' % snapshot_id)
+        self.figures['phase'] = phase
+        self.figures['server_down_secs'] = round(restart(), 1)
+        self.figures['server_restarts'] += 1
+        self.server_lock.record_restart()
+
+        # The services reconnect by themselves and answer again.
+        self.api('GET', '/stacks', 200, timeout=60)
+        self.assertRecovered(stack, [snapshot_id])
+        snapshot = self.api('GET', '/stacks/%s/snapshots/%s'
+                            % (stack, snapshot_id), 200).json()['snapshot']
+        self.figures['outcome'] = '%s_%s: %s' % (
+            snapshot['action'], snapshot['status'], snapshot['status_reason'])
+        self.assertIn(snapshot['status'], ('COMPLETE', 'FAILED'))
+        # Later requests work: restore a complete snapshot, delete it.
+        if snapshot['status'] == 'COMPLETE':
+            self.restore(stack, snapshot_id)
+        self.assertSnapshotDeletable(stack, snapshot_id)
+        self.api('GET', '/stacks', 200)
+
+    def test_rabbitmq_restart_during_snapshot(self):
+        self._snapshot_across(lambda: faults.restart_rabbitmq(3),
+                              'snapshot: resource waiting; RabbitMQ '
+                              'stop_app, 3 s, start_app')
+
+    def test_mariadb_restart_during_snapshot(self):
+        self._snapshot_across(lambda: faults.restart_mariadb(2),
+                              'snapshot: resource waiting; MariaDB '
+                              'shutdown, 2 s, start')
