@@ -78,11 +78,20 @@ class EngineManager:
 
     def _heartbeat_loop(self):
         next_reconcile = time.monotonic()
+        down_time = self.conf.heat_snapshots.engine_down_time
+        # Since when this engine's heartbeats have been going through.
+        beating_since = time.monotonic() - down_time
         while not self._stopping.wait(
                 self.conf.heat_snapshots.heartbeat_interval):
             try:
                 self._beat()
-                self._recover()
+                if beating_since is None:
+                    beating_since = time.monotonic()
+                # After an outage of the database every engine's heartbeat
+                # is late: give the others engine_down_time to beat again
+                # before calling them dead and failing their work.
+                if time.monotonic() - beating_since >= down_time:
+                    self._recover()
                 if time.monotonic() >= next_reconcile:
                     next_reconcile = (
                         time.monotonic() +
@@ -93,6 +102,7 @@ class EngineManager:
                 LOG.exception('Engine %s could not write its heartbeat or '
                               'look for work of dead engines',
                               self.engine_id)
+                beating_since = None
 
     def _recover(self):
         """Finish or fail what dead engines left IN_PROGRESS.
