@@ -85,6 +85,15 @@ def get_engine():
     return main_context_manager.writer.get_engine()
 
 
+def _storable(*values):
+    """Whether a database can hold these keys: PostgreSQL stores no NUL.
+
+    A key holding one names nothing, so lookups answer "not found" on every
+    database instead of failing on PostgreSQL alone.
+    """
+    return not any(isinstance(v, str) and '\x00' in v for v in values)
+
+
 # --- snapshots ------------------------------------------------------------
 
 @writer
@@ -100,18 +109,9 @@ def snapshot_create(context, values):
 @reader
 def snapshot_get(context, snapshot_id):
     """:raises: SnapshotIdNotFound."""
-    snapshot = context.session.get(models.Snapshot, snapshot_id)
-    if snapshot is None:
-        raise exception.SnapshotIdNotFound(snapshot_id=snapshot_id)
-    return snapshot
-
-
-@reader
-def snapshot_get_with_resources(context, snapshot_id):
-    query = sa.select(models.Snapshot).where(
-        models.Snapshot.id == snapshot_id).options(
-        orm.selectinload(models.Snapshot.resources))
-    snapshot = context.session.scalars(query).first()
+    snapshot = None
+    if _storable(snapshot_id):
+        snapshot = context.session.get(models.Snapshot, snapshot_id)
     if snapshot is None:
         raise exception.SnapshotIdNotFound(snapshot_id=snapshot_id)
     return snapshot
@@ -298,6 +298,8 @@ def local_stack_create(context, values):
 @reader
 def local_stack_get(context, stack_id, show_deleted=False):
     """:returns: the stack or None."""
+    if not _storable(stack_id):
+        return None
     stack = context.session.get(models.LocalStack, stack_id)
     if stack is None or (stack.deleted_at is not None and not show_deleted):
         return None
@@ -306,6 +308,8 @@ def local_stack_get(context, stack_id, show_deleted=False):
 
 @reader
 def local_stack_get_by_name(context, project_id, name):
+    if not _storable(project_id, name):
+        return None
     query = sa.select(models.LocalStack).where(
         models.LocalStack.project_id == project_id,
         models.LocalStack.name == name,

@@ -21,10 +21,7 @@ class Controller:
         # lookup.
         if pecan.request.path_info.endswith('/'):
             pecan.abort(404)
-        # No stack or snapshot id holds a NUL, and PostgreSQL cannot even
-        # be asked about one.
-        if '\x00' in pecan.request.path_info:
-            pecan.abort(404)
+
         if not remainder or remainder[0] != 'stacks':
             pecan.abort(404)
         return stacks.StacksController(tenant_id), remainder[1:]

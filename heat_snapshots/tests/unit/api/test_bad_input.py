@@ -225,8 +225,12 @@ class NulCharacterTest(base.APITestCase):
         body = self.assertFault(response, 400, 'HTTPBadRequest')
         self.assertIn('NUL', body['error']['message'])
 
-    def test_nul_in_a_path_id_is_404(self):
+    def test_nul_in_a_path_id_is_not_found(self):
         stack = self.create_stack()
         response = self.get(self.snapshots_url(stack) + '/abc%00def',
-                            status=404)
-        self.assertRequestId(response)
+                            status=None)
+        self.assertFault(response, 404, 'NotFound',
+                         'Snapshot with id abc\x00def not found')
+        response = self.get(self.stacks_url() + '/a%00b', status=None)
+        self.assertFault(response, 404, 'EntityNotFound',
+                         'The Stack (a\x00b) could not be found.')

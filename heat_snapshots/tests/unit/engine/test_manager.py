@@ -321,12 +321,18 @@ class FailureTest(EngineTestCase):
 
 
 class RecordingPlugin(plugin_base.ResourcePlugin):
-    """Records when each resource's snapshot starts and ends."""
+    """Records when each resource's snapshot starts and ends.
+
+    The first snapshots wait (a bounded time) until ``parallel`` of them
+    run at once, so the test does not depend on the machine's speed.
+    """
 
     events = []
     lock = threading.Lock()
     running = 0
     most_running = 0
+    parallel = 3
+    all_running = threading.Event()
 
     def handle_snapshot(self):
         cls = type(self)
@@ -334,10 +340,13 @@ class RecordingPlugin(plugin_base.ResourcePlugin):
             cls.running += 1
             cls.most_running = max(cls.most_running, cls.running)
             cls.events.append(('start', self.resource.name))
+            if cls.running >= cls.parallel:
+                cls.all_running.set()
         return {}
 
     def check_snapshot_complete(self, data):
-        time.sleep(0.05)
+        type(self).all_running.wait(timeout=10)
+        time.sleep(0.01)
         cls = type(self)
         with cls.lock:
             cls.running -= 1
@@ -354,6 +363,7 @@ class WalkOrderTest(EngineTestCase):
         self.addCleanup(registry.register, 'OS::Heat::None', original)
         RecordingPlugin.events = []
         RecordingPlugin.running = RecordingPlugin.most_running = 0
+        RecordingPlugin.all_running = threading.Event()
 
     def test_dependencies_first_and_independent_in_parallel(self):
         self.flags(walk_concurrency=3, group='heat_snapshots')
