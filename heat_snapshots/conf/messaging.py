@@ -3,11 +3,17 @@
 With no configuration the transport is the in-process one, which only
 heat-snapshots-all (API and engine in one process) can use; a deployment
 sets ``[DEFAULT] transport_url`` (Heat's heat.conf already does).
+
+The exchange defaults to Heat's, ``heat``, as Heat sets it in its code: the
+heat-api paste filter sends our RPC from inside heat-api, and our engines
+must listen where it sends whatever heat.conf says.
 """
 
+import oslo_messaging
 from oslo_messaging import opts as messaging_opts
 
 IN_PROCESS_TRANSPORT_URL = 'fake:/'
+CONTROL_EXCHANGE = 'heat'
 
 
 def _default_opts():
@@ -20,7 +26,9 @@ def register_opts(conf):
 
 
 def set_defaults(conf):
+    oslo_messaging.set_transport_defaults(control_exchange=CONTROL_EXCHANGE)
     conf.set_default('transport_url', IN_PROCESS_TRANSPORT_URL)
+    conf.set_default('control_exchange', CONTROL_EXCHANGE)
 
 
 def list_opts():
