@@ -21,6 +21,9 @@ def _default_opts():
 
 
 def register_opts(conf):
+    # Before the options are copied: oslo.messaging registers its own
+    # objects later, and refuses them if they differ from ours.
+    oslo_messaging.set_transport_defaults(control_exchange=CONTROL_EXCHANGE)
     conf.register_opts(_default_opts())
     set_defaults(conf)
 
@@ -28,7 +31,6 @@ def register_opts(conf):
 def set_defaults(conf):
     oslo_messaging.set_transport_defaults(control_exchange=CONTROL_EXCHANGE)
     conf.set_default('transport_url', IN_PROCESS_TRANSPORT_URL)
-    conf.set_default('control_exchange', CONTROL_EXCHANGE)
 
 
 def list_opts():
