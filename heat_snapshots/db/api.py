@@ -13,7 +13,6 @@ from oslo_log import log as logging
 from oslo_utils import timeutils
 from oslo_utils import uuidutils
 import sqlalchemy as sa
-from sqlalchemy import orm
 
 from heat_snapshots.common import exception
 from heat_snapshots.db import models
