@@ -144,10 +144,8 @@ class EngineManager:
                     self.pool.submit(self._run_snapshot_delete, context,
                                      snapshot.stack_id, snapshot.id)
             else:
-                db_api.snapshot_update(
+                self._fail_dead_snapshot(
                     context, snapshot.id,
-                    {'status': FAILED,
-                     'status_reason': ENGINE_DOWN_REASON % 'snapshot'},
                     expected={'engine_id': snapshot.engine_id,
                               'status': IN_PROGRESS})
         for engine in db_api.engine_list(context):
@@ -159,20 +157,43 @@ class EngineManager:
                                                       lock.stack_id):
             if (snapshot.status == IN_PROGRESS and
                     snapshot.action == snapshots.CREATE):
-                db_api.snapshot_update(
-                    context, snapshot.id,
-                    {'status': FAILED,
-                     'status_reason': ENGINE_DOWN_REASON % 'snapshot'},
-                    expected={'status': IN_PROGRESS})
+                self._fail_dead_snapshot(context, snapshot.id,
+                                         expected={'status': IN_PROGRESS})
         try:
             stack = self.driver.get_stack(context, lock.stack_id,
-                                          with_resources=False)
+                                          with_resources=True)
         except exception.StackNotFound:
             return
         if stack.status == IN_PROGRESS:
-            self._set_stack_state(
-                context, stack, stack.action, FAILED,
-                ENGINE_DOWN_REASON % stack.action.lower())
+            reason = ENGINE_DOWN_REASON % stack.action.lower()
+            self._set_stack_state(context, stack, stack.action, FAILED,
+                                  reason)
+            # As Heat's reset of a stack: its resources stop showing the
+            # dead engine's step IN_PROGRESS too.
+            for resource in stack.resources or ():
+                if resource.status != IN_PROGRESS:
+                    continue
+                try:
+                    self.driver.set_resource_state(
+                        context, stack.id, resource.name, resource.action,
+                        FAILED, reason)
+                except Exception:
+                    LOG.exception('Could not fail resource %s of stack %s',
+                                  resource.name, stack.id)
+
+    def _fail_dead_snapshot(self, context, snapshot_id, expected):
+        """Fail a snapshot being created, and its resources' rows."""
+        reason = ENGINE_DOWN_REASON % 'snapshot'
+        if not db_api.snapshot_update(
+                context, snapshot_id,
+                {'status': FAILED, 'status_reason': reason},
+                expected=expected):
+            return
+        for row in db_api.resource_snapshot_list(context, snapshot_id):
+            if row.status == IN_PROGRESS:
+                db_api.resource_snapshot_set(
+                    context, snapshot_id, row.resource_name,
+                    {'status': FAILED, 'status_reason': reason})
 
     def _alive_engine_ids(self):
         now = timeutils.utcnow()

@@ -49,6 +49,34 @@ class DeadEngineTest(tm.EngineTestCase):
         ef.wait_for_snapshot_gone(self.engine, self.ctx, self.identity,
                                   snap['id'])
 
+    def test_resources_of_dead_engines_work_are_failed_too(self):
+        snap = self._left_in_progress('CREATE')
+        db_api.resource_snapshot_set(self.ctx, snap.id, 'test', {
+            'resource_type': 'OS::Heat::TestResource', 'action': 'SNAPSHOT',
+            'status': 'IN_PROGRESS'})
+        db_api.resource_snapshot_set(self.ctx, snap.id, 'none', {
+            'resource_type': 'OS::Heat::None', 'action': 'SNAPSHOT',
+            'status': 'COMPLETE'})
+        db_api.stack_lock_create(self.ctx, self.stack_id, DEAD, 'SNAPSHOT')
+        driver = self.engine.driver
+        driver.set_stack_state(self.ctx, self.stack_id, 'SNAPSHOT',
+                               'IN_PROGRESS', 'Stack SNAPSHOT started')
+        driver.set_resource_state(self.ctx, self.stack_id, 'test',
+                                  'SNAPSHOT', 'IN_PROGRESS', 'state changed')
+        self.engine._recover()
+        rows = {row.resource_name: row for row in
+                db_api.resource_snapshot_list(self.ctx, snap.id)}
+        self.assertEqual(('FAILED', 'Engine went down during snapshot'),
+                         (rows['test'].status, rows['test'].status_reason))
+        self.assertEqual('COMPLETE', rows['none'].status)
+        resources = self.resources(self.identity)
+        self.assertEqual('SNAPSHOT_FAILED',
+                         resources['test']['resource_status'])
+        self.assertEqual('Engine went down during snapshot',
+                         resources['test']['resource_status_reason'])
+        self.assertEqual('CREATE_COMPLETE',
+                         resources['none']['resource_status'])
+
     def test_delete_of_dead_engine_is_resumed(self):
         snap = self.snapshot(self.identity)
         db_api.snapshot_update(self.ctx, snap['id'],
