@@ -211,6 +211,14 @@ class Database:
             'AND r.resource_name = a.resource_name '
             'WHERE s.id IS NULL OR r.id IS NULL')
 
+    def resources_in_progress(self):
+        """Resources, and resources' snapshot rows, IN_PROGRESS."""
+        return self.rows_retrying(
+            "SELECT 'resource' AS kind, name, action FROM hs_local_resources "
+            "WHERE status = 'IN_PROGRESS' UNION ALL "
+            "SELECT 'resource snapshot', resource_name, action FROM "
+            "hs_resource_snapshots WHERE status = 'IN_PROGRESS'")
+
     def in_progress(self):
         """Every snapshot and stack of the deployment IN_PROGRESS."""
         return {
@@ -340,6 +348,7 @@ def summarise(path=FIGURES_PATH):
     """Totals of the figures in ``path``."""
     totals = {'tests': 0, 'kills': 0, 'kills_by_phase': {},
               'server_restarts': 0, 'in_progress_after_recovery': 0,
+              'resources_in_progress_after_recovery': 0,
               'unreferenced_artifacts': 0}
     with open(path) as f:
         for line in f:
@@ -356,6 +365,8 @@ def summarise(path=FIGURES_PATH):
                 'in_progress_after_recovery', 0)
             totals['unreferenced_artifacts'] += figures.get(
                 'unreferenced_artifacts', 0)
+            totals['resources_in_progress_after_recovery'] += figures.get(
+                'resources_in_progress_after_recovery', 0)
     return totals
 
 

@@ -167,7 +167,11 @@ class FaultTestBase(base.FunctionalTest):
         left = self.db.in_progress()
         self.figures['in_progress_after_recovery'] = (
             len(left['snapshots']) + len(left['stacks']))
+        resources = self.db.resources_in_progress()
+        self.figures['resources_in_progress_after_recovery'] = len(
+            resources)
         self.assertEqual({'snapshots': [], 'stacks': []}, left)
+        self.assertEqual([], resources)
         self.assertEqual([], self.db.locks(stack_id))
         self.assertArtifactsReferenced()
         # The API shows the same.
@@ -478,6 +482,10 @@ class ServerRestartTest(FaultTestBase):
         self.figures['outcome'] = '%s_%s: %s' % (
             snapshot['action'], snapshot['status'], snapshot['status_reason'])
         self.assertIn(snapshot['status'], ('COMPLETE', 'FAILED'))
+        # No engine went down: none may be taken for dead because the
+        # servers were away for a while.
+        self.assertNotEqual(ENGINE_DOWN % 'snapshot',
+                            snapshot['status_reason'])
         # Later requests work: restore a complete snapshot, delete it.
         if snapshot['status'] == 'COMPLETE':
             self.restore(stack, snapshot_id)
