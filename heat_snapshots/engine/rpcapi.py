@@ -7,12 +7,14 @@ API version history:
 """
 
 from oslo_config import cfg
+from oslo_log import log as logging
 import oslo_messaging as messaging
 
 from heat_snapshots.common import exception
 from heat_snapshots.common import rpc
 
 CONF = cfg.CONF
+LOG = logging.getLogger(__name__)
 
 RPC_API_VERSION = '1.0'
 
@@ -34,7 +36,11 @@ class EngineAPI:
             raise exception.EngineTimeout(
                 seconds=self.client.timeout or CONF.rpc_response_timeout)
         except messaging.MessageDeliveryFailure as e:
-            raise exception.ServiceUnavailable(reason=str(e))
+            # The broker's words name its address: logged, not returned.
+            LOG.warning('RPC %s was not delivered: %s', method, e)
+            raise exception.ServiceUnavailable(
+                reason='no engine could be reached through the message '
+                       'broker')
 
     # --- stacks -----------------------------------------------------------
 

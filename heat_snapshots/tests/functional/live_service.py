@@ -33,6 +33,15 @@ TEMPLATE = {
                      'properties': {'value': 'hello'}},
     },
 }
+# A stack whose snapshot takes a while, so the stack is surely busy for
+# a second snapshot request sent right after the first.
+SLOW_SNAPSHOT_TEMPLATE = {
+    'heat_template_version': HOT_VERSION,
+    'resources': {
+        'slow': {'type': 'OS::Heat::TestResource',
+                 'properties': {'action_wait_secs': {'snapshot': 3}}},
+    },
+}
 WAIT_TIMEOUT = 60
 
 _LOCK = threading.Lock()

@@ -356,7 +356,8 @@ class OpenAPIConformanceTest(LiveServiceTest):
         name = 'conformance'
         created = self._check(stacks, 'POST', self.request(
             'POST', s.stacks_url(), headers=JSON_HEADERS,
-            json={'stack_name': name, 'template': live_service.TEMPLATE}),
+            json={'stack_name': name,
+                  'template': live_service.SLOW_SNAPSHOT_TEMPLATE}),
             201)
         mine = {'stack_name': name, 'id': created.json()['stack']['id']}
         s.wait(lambda: s._stack_settled(mine), 'stack ' + name)

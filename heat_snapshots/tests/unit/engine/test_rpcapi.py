@@ -1,5 +1,9 @@
 import inspect
+from unittest import mock
 
+import oslo_messaging as messaging
+
+from heat_snapshots.common import exception
 from heat_snapshots.engine import manager
 from heat_snapshots.engine import rpcapi
 from heat_snapshots.tests import base
@@ -30,3 +34,18 @@ class RPCAPIVersionTest(base.TestCase):
                 _undecorated(getattr(manager.EngineManager, name)))
             self.assertEqual(list(client.parameters), list(server.parameters),
                              name)
+
+
+class DeliveryFailureTest(base.TestCase):
+
+    def test_broker_failure_is_503_without_the_brokers_address(self):
+        api = rpcapi.EngineAPI()
+        failure = messaging.MessageDeliveryFailure(
+            'Unable to connect to AMQP server on 10.0.0.5:5672')
+        with mock.patch.object(api.client, 'prepare') as prepare:
+            prepare.return_value.call.side_effect = failure
+            error = self.assertRaises(exception.ServiceUnavailable,
+                                      api.show_snapshot, mock.sentinel.ctx,
+                                      {}, 'snap')
+        self.assertEqual(503, error.code)
+        self.assertNotIn('10.0.0.5', error.message)
