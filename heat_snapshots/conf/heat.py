@@ -25,6 +25,15 @@ opts = [
     cfg.StrOpt('noauth_user',
                help='With auth_type = none: the X-Auth-User sent to a '
                     'noauth Heat. Default: the caller\'s user id.'),
+    cfg.IntOpt('nested_depth',
+               default=5,
+               min=0,
+               help='How deep to follow nested stacks (template '
+                    'resources, ResourceGroup and AutoScalingGroup members, '
+                    'OS::Heat::Stack) when taking a snapshot: each nested '
+                    'resource gets its own snapshot, named by its path '
+                    '(group/0/server). 0: the top stack only, as Heat '
+                    'does.'),
     cfg.BoolOpt('listen_notifications',
                 default=True,
                 help='Listen to Heat\'s notifications and delete the '

@@ -77,6 +77,31 @@ def resource_data(row, metadata=None):
     }
 
 
+def nest_resources(resources):
+    """Put nested resources inside their parent's entry.
+
+    A resource of a nested stack is recorded under its path from the top
+    stack (``group/0``, ``group/0/server``); in the snapshot's data it
+    appears, under its own name, in the ``resources`` of the resource
+    owning its stack, as in Heat's abandon format. A path whose parent was
+    not recorded stays at the top, under the path.
+    """
+    nested = {}
+    for path in sorted(resources, key=lambda p: p.count('/')):
+        entry = resources[path]
+        parent, _, name = path.rpartition('/')
+        owner = nested.get(parent) if parent else None
+        if owner is None:
+            nested[path] = entry
+            continue
+        entry = dict(entry, name=name)
+        owner.setdefault('resources', {})[name] = entry
+        nested[path] = entry
+    return {path: entry for path, entry in nested.items()
+            if path in resources and (
+                '/' not in path or path.rpartition('/')[0] not in nested)}
+
+
 class Walker:
     """What every walk needs: config, the stack driver, a deadline."""
 
@@ -137,10 +162,10 @@ class SnapshotWalk(Walker):
     def _data(self, stack, snapshot_id, status):
         rows = db_api.resource_snapshot_list(self.context, snapshot_id)
         metadata = {r.name: r.metadata for r in stack.resources}
-        return stack_data(stack, SNAPSHOT, status, {
+        return stack_data(stack, SNAPSHOT, status, nest_resources({
             row.resource_name: resource_data(
                 row, metadata.get(row.resource_name))
-            for row in rows})
+            for row in rows}))
 
     def _record(self, snapshot_id, resource, **values):
         values.setdefault('resource_type', resource.type)

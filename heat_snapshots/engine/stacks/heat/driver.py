@@ -12,6 +12,7 @@ talks to a Heat running its noauth pipeline, naming the caller with
 """
 
 import time
+from urllib import parse
 
 from keystoneauth1 import adapter as ks_adapter
 from keystoneauth1 import loading as ks_loading
@@ -52,6 +53,34 @@ def heat_error(response):
         if body.get('explanation'):
             return body['explanation']
     return '%s %s' % (response.status_code, response.reason or '')
+
+
+def link_href(item, rel):
+    """The ``href`` of the link ``rel`` of a resource item, or None."""
+    for link in item.get('links') or ():
+        if link.get('rel') == rel:
+            return link.get('href')
+    return None
+
+
+def stack_path(href):
+    """``/stacks/{name}/{id}`` from a stack link, or None."""
+    if not href:
+        return None
+    parts = parse.urlparse(href).path.rstrip('/').split('/')
+    try:
+        index = len(parts) - 1 - parts[::-1].index('stacks')
+    except ValueError:
+        return None
+    if len(parts) < index + 3:
+        return None
+    return '/stacks/%s/%s' % (parts[index + 1], parts[index + 2])
+
+
+def link_stack_id(item, rel):
+    """The stack id of a resource item's ``stack`` or ``nested`` link."""
+    path = stack_path(link_href(item, rel))
+    return path.rsplit('/', 1)[1] if path else None
 
 
 def template_resources(template):
@@ -192,31 +221,109 @@ class HeatStackDriver(base.StackDriver):
         return True
 
     def _resources(self, client, path, stack):
-        body = self._get(client, path + '/resources', not_found=stack.id)
+        """The stack's resources, and those of its nested stacks.
+
+        One ``GET .../resources?nested_depth=N&with_detail=true`` lists
+        every level (a ResourceGroup's members, the resources of a template
+        resource or of an OS::Heat::Stack of this cloud). A nested resource
+        is named by its path from the top stack, ``group/0`` or
+        ``group/0/server`` (Heat forbids ``/`` in resource names); it
+        requires its siblings as ``required_by`` says, and its parent
+        requires it, so that a group is done once its members are.
+        """
+        depth = self._options.nested_depth
+        query = '?with_detail=true'
+        if depth:
+            query += '&nested_depth=%d' % depth
+        body = self._get(client, path + '/resources' + query,
+                         not_found=stack.id)
         items = body.get('resources') or []
+        by_stack = {}
+        parents = {}
+        for item in items:
+            stack_id = link_stack_id(item, 'stack') or stack.id
+            by_stack.setdefault(stack_id, []).append(item)
+            nested = link_stack_id(item, 'nested')
+            if nested:
+                parents[nested] = (stack_id, item['resource_name'])
+        paths = {}
+
+        def prefix(stack_id, seen=()):
+            """The path of the resource owning stack ``stack_id``."""
+            if stack_id == stack.id or stack_id not in parents or \
+                    stack_id in seen:
+                return '' if stack_id == stack.id else None
+            parent_stack, name = parents[stack_id]
+            above = prefix(parent_stack, seen + (stack_id,))
+            if above is None:
+                return None
+            return '%s%s/' % (above, name)
+
+        for stack_id in by_stack:
+            paths[stack_id] = prefix(stack_id)
+        resources = []
+        for stack_id, stack_items in by_stack.items():
+            base_path = paths[stack_id]
+            if base_path is None:
+                LOG.debug('Stack %s: resources of nested stack %s whose '
+                          'parent is not listed are left out', stack.id,
+                          stack_id)
+                continue
+            if stack_id == stack.id:
+                definitions = template_resources(stack.template)
+            else:
+                definitions = self._nested_definitions(client, stack_items)
+            resources.extend(self._stack_resources(
+                base_path, stack_items, definitions))
+        # A resource with a nested stack requires what is inside it.
+        by_name = {r.name: r for r in resources}
+        for resource in resources:
+            parent, _, _ = resource.name.rpartition('/')
+            owner = by_name.get(parent) if parent else None
+            if owner is not None:
+                owner.requires = sorted(set(owner.requires) |
+                                        {resource.name})
+        return resources
+
+    def _nested_definitions(self, client, items):
+        """The resource definitions of the nested stack of ``items``."""
+        href = link_href(items[0], 'stack')
+        path = stack_path(href)
+        if path is None:
+            return {}
+        try:
+            return template_resources(self._get(client, path + '/template'))
+        except exception.HeatSnapshotsException as error:
+            LOG.warning('Could not read the template of nested stack %s: '
+                        '%s', path, error)
+            return {}
+
+    def _stack_resources(self, base_path, items, definitions):
         names = {item['resource_name'] for item in items}
         requires = {name: set() for name in names}
         for item in items:
             for dependant in item.get('required_by') or ():
                 if dependant in requires:
                     requires[dependant].add(item['resource_name'])
-        definitions = template_resources(stack.template)
         resources = []
         for item in items:
             name = item['resource_name']
             definition = definitions.get(name) or {}
             properties = (definition.get('properties') or
                           definition.get('Properties') or {})
+            attributes = item.get('attributes')
             action, status = split_status(item.get('resource_status'))
             resources.append(base.Resource(
-                name=name,
+                name=base_path + name,
                 type=item.get('resource_type'),
                 physical_resource_id=item.get('physical_resource_id') or None,
                 action=action,
                 status=status,
                 status_reason=item.get('resource_status_reason'),
-                requires=sorted(requires[name]),
+                requires=sorted(base_path + r for r in requires[name]),
                 properties=properties if isinstance(properties, dict)
+                else {},
+                attributes=attributes if isinstance(attributes, dict)
                 else {},
                 created_at=item.get('creation_time'),
                 updated_at=item.get('updated_time')))

@@ -1,0 +1,358 @@
+"""heat-snapshots beside a real Heat (heat_fixture.py).
+
+Stacks are created, updated and deleted in Heat (openstack-heat from PyPI,
+noauth, MariaDB, RabbitMQ); snapshots are taken, restored and deleted
+through heat-snapshots (``stack_driver = heat``), whose engine must do the
+work: its log names every resource it snapshots, and Heat's own
+``snapshot`` table stays empty. A stack deleted in Heat takes its
+snapshots with it (notification listener, periodic check). Nested stacks
+(a ResourceGroup, a template resource) are snapshotted member by member.
+Then the same through Heat's own endpoint with heat-snapshots' paste filter
+in heat-api's pipeline and the ``openstack`` command line.
+
+Outside CI a Heat that cannot be installed or started skips these tests
+(the reason names what failed); with CI=true it fails them.
+"""
+
+import json
+import logging
+import os
+import subprocess
+import uuid
+
+import fixtures
+from oslotest import base as oslotest_base
+import sqlalchemy as sa
+from testtools import content
+
+from heat_snapshots.tests.functional import clients
+from heat_snapshots.tests.functional import config
+from heat_snapshots.tests.functional import heat_fixture
+from heat_snapshots.tests.functional import service_lock
+from heat_snapshots.tests.functional import waiters
+
+TIMEOUT = 240
+CLI_TIMEOUT = 120
+
+MEMBER_TEMPLATE = {
+    'heat_template_version': '2018-08-31',
+    'resources': {
+        'secret': {'type': 'OS::Heat::RandomString',
+                   'properties': {'length': 8}},
+        'marker': {'type': 'OS::Heat::TestResource',
+                   'properties': {'value': 'inner'}},
+    },
+}
+
+
+def template(length=16, count=2, extra=False):
+    resources = {
+        'secret': {'type': 'OS::Heat::RandomString',
+                   'properties': {'length': {'get_param': 'length'}}},
+        'value': {'type': 'OS::Heat::Value',
+                  'properties': {'value': {'get_attr': ['secret', 'value']}}},
+        'placeholder': {'type': 'OS::Heat::None'},
+        'test': {'type': 'OS::Heat::TestResource',
+                 'properties': {'value': 'outer'}},
+        'group': {'type': 'OS::Heat::ResourceGroup',
+                  'properties': {
+                      'count': count,
+                      'resource_def': {
+                          'type': 'OS::Heat::TestResource',
+                          'properties': {'value': 'member %index%'}}}},
+        'inner': {'type': 'member.yaml'},
+    }
+    if extra:
+        resources['extra'] = {'type': 'OS::Heat::None'}
+    return {
+        'heat_template_version': '2018-08-31',
+        'parameters': {'length': {'type': 'number', 'default': length}},
+        'resources': resources,
+    }
+
+
+FILES = {'member.yaml': json.dumps(MEMBER_TEMPLATE)}
+
+
+class RealHeatTest(oslotest_base.BaseTestCase):
+
+    def setUp(self):
+        super().setUp()
+        if 'OS_LOG_CAPTURE' not in os.environ:
+            self.useFixture(fixtures.FakeLogger(level=logging.DEBUG))
+        self.lock = self.useFixture(service_lock.ServerLock())
+        try:
+            self.env = heat_fixture.get()
+        except heat_fixture.HeatUnavailable as error:
+            if config.in_ci():
+                self.fail('a real Heat is needed in CI (CI=true): %s'
+                          % error)
+            self.skipTest('no real Heat to test with: %s' % error)
+        self.heat = self.env.heat
+        self.service = self.env.service
+        self._after_server_restarts()
+        project = 'hsh-%s' % uuid.uuid4().hex[:12]
+        # The same identity at Heat and at heat-snapshots.
+        self.in_heat = clients.noauth_caller(self.heat.endpoint, project,
+                                             user='user-' + project)
+        self.ours = clients.noauth_caller(self.service.endpoint, project,
+                                          user='user-' + project)
+        self._attach_logs()
+
+    def _after_server_restarts(self):
+        seen = getattr(self.env, 'servers_generation', None)
+        if seen is not None and seen != self.lock.generation:
+            self.service.wait_ready()
+        self.env.servers_generation = self.lock.generation
+
+    def _attach_logs(self):
+        paths = dict(self.service.log_files())
+        paths.update(self.heat.log_files())
+        offsets = {name: os.path.getsize(path) if os.path.exists(path)
+                   else 0 for name, path in paths.items()}
+
+        def attach(exc_info):
+            if issubclass(exc_info[0], self.skipException):
+                return
+            for name, path in paths.items():
+                with open(path, 'rb') as f:
+                    f.seek(offsets.get(name, 0))
+                    text = f.read().decode('utf-8', 'replace')
+                self.addDetail('log:' + name, content.text_content(text))
+        self.addOnException(attach)
+
+    # --- helpers ----------------------------------------------------------
+
+    def assertStatus(self, expected, response):
+        self.assertEqual(expected, response.status_code,
+                         '%s %s: %s' % (response.request.method,
+                                        response.url, response.text))
+
+    def create_stack(self, name_prefix='hsh'):
+        name = '%s-%s' % (name_prefix, uuid.uuid4().hex[:8])
+        response = self.in_heat.post('/stacks', {
+            'stack_name': name, 'template': template(), 'files': FILES,
+            'parameters': {}})
+        self.assertStatus(201, response)
+        stack = '%s/%s' % (name, response.json()['stack']['id'])
+        self.addCleanup(self._delete_stack, stack)
+        self.wait_for_stack(stack, 'CREATE_COMPLETE')
+        return stack
+
+    def wait_for_stack(self, stack, status):
+        """Wait for Heat to show ``status``.
+
+        Heat answers 201 to a stack create before the stack can be read
+        (a 404 for a moment): that is waited through too.
+        """
+        def check():
+            response = self.in_heat.get('/stacks/%s' % stack)
+            if response.status_code == 404:
+                return False, 'not found yet'
+            self.assertStatus(200, response)
+            seen = response.json()['stack']['stack_status']
+            if seen.endswith('_FAILED'):
+                raise waiters.UnexpectedStatus('stack %s is %s: %s' % (
+                    stack, seen,
+                    response.json()['stack']['stack_status_reason']))
+            return seen == status, seen
+        return waiters.wait_for(check, 'stack %s %s' % (stack, status),
+                                timeout=TIMEOUT)
+
+    def _delete_stack(self, stack):
+        response = self.in_heat.delete('/stacks/%s' % stack)
+        if response.status_code not in (404,):
+            def deleted():
+                response = self.in_heat.get('/stacks/%s' % stack)
+                status = (response.json().get('stack') or {}).get(
+                    'stack_status') if response.status_code == 200 else None
+                return status in ('DELETE_COMPLETE', None), status
+            waiters.wait_for(deleted, 'stack %s deleted in Heat' % stack,
+                             timeout=TIMEOUT)
+
+    def snapshot(self, stack, name='snap'):
+        response = self.ours.post('/stacks/%s/snapshots' % stack,
+                                  {'name': name})
+        self.assertStatus(200, response)
+        snapshot_id = response.json()['id']
+        return waiters.wait_for_snapshot_status(
+            self.ours, stack, snapshot_id, 'COMPLETE', timeout=TIMEOUT)
+
+    def our_rows(self, stack_id):
+        engine = sa.create_engine(self.service.db_url)
+        try:
+            with engine.connect() as connection:
+                return list(connection.execute(sa.text(
+                    'SELECT id, status FROM hs_snapshots WHERE stack_id = '
+                    ':stack_id'), {'stack_id': stack_id}))
+        finally:
+            engine.dispose()
+
+    def no_rows(self, stack_id):
+        rows = self.our_rows(stack_id)
+        return not rows, rows
+
+    def heat_snapshot_rows(self):
+        return self.heat.query('SELECT id FROM snapshot')
+
+    def resources_in_heat(self, stack):
+        body = self.in_heat.get('/stacks/%s/resources' % stack).json()
+        return {r['resource_name']: r for r in body['resources']}
+
+    # --- the tests --------------------------------------------------------
+
+    def test_snapshot_restore_and_follow_stack_in_heat(self):
+        stack = self.create_stack()
+        stack_id = stack.split('/')[1]
+        before = self.in_heat.get('/stacks/%s/template' % stack).json()
+
+        # Snapshot through heat-snapshots: our engine does every resource,
+        # nested ones included.
+        snapshot = self.snapshot(stack)
+        self.assertEqual('COMPLETE', snapshot['status'])
+        data = snapshot['data']
+        self.assertEqual(('SNAPSHOT', 'COMPLETE'),
+                         (data['action'], data['status']))
+        self.assertEqual(stack_id, data['id'])
+        self.assertEqual(before, data['template'])
+        resources = data['resources']
+        self.assertEqual({'secret', 'value', 'placeholder', 'test', 'group',
+                          'inner'}, set(resources))
+        for name, resource in resources.items():
+            self.assertEqual(('SNAPSHOT', 'COMPLETE'),
+                             (resource['action'], resource['status']), name)
+        secret_value = self.in_heat.get(
+            '/stacks/%s/resources/secret' % stack).json()['resource'][
+                'attributes']['value']
+        self.assertEqual({'value': secret_value},
+                         resources['secret']['resource_data'])
+        self.assertIn('artifact_id', resources['test']['resource_data'])
+        # Nested stacks: each member and each resource of the template
+        # resource has its own snapshot.
+        members = resources['group'].get('resources') or {}
+        self.assertEqual({'0', '1'}, set(members))
+        for member in members.values():
+            self.assertEqual('OS::Heat::TestResource', member['type'])
+            self.assertIn('artifact_id', member['resource_data'])
+        inner = resources['inner'].get('resources') or {}
+        self.assertEqual({'secret', 'marker'}, set(inner))
+        self.assertEqual(8, len(inner['secret']['resource_data']['value']))
+
+        log = self.service.engine_log()
+        host = self.service.host
+        for name in ('secret', 'value', 'placeholder', 'test', 'group',
+                     'inner', 'group/0', 'group/1', 'inner/secret',
+                     'inner/marker'):
+            self.assertIn('Snapshot %s: resource %s started on host %s'
+                          % (snapshot['id'], name, host), log)
+        self.assertEqual([], self.heat_snapshot_rows())
+
+        # Change the stack in Heat, then restore through heat-snapshots.
+        response = self.in_heat.request('PUT', '/stacks/%s' % stack, {
+            'template': template(length=20, count=3, extra=True),
+            'files': FILES, 'parameters': {}})
+        self.assertStatus(202, response)
+        self.wait_for_stack(stack, 'UPDATE_COMPLETE')
+        self.assertIn('extra', self.resources_in_heat(stack))
+        response = self.ours.post('/stacks/%s/snapshots/%s/restore'
+                                  % (stack, snapshot['id']))
+        self.assertStatus(202, response)
+
+        def restored():
+            body = self.in_heat.get('/stacks/%s' % stack).json()['stack']
+            if body['stack_status'] != 'UPDATE_COMPLETE':
+                return False, body['stack_status']
+            current = self.in_heat.get('/stacks/%s/template'
+                                       % stack).json()
+            return current == before, current
+        waiters.wait_for(restored, 'stack %s restored in Heat' % stack,
+                         timeout=TIMEOUT)
+        self.assertNotIn('extra', self.resources_in_heat(stack))
+        nested = self.in_heat.get('/stacks/%s/resources?nested_depth=1'
+                                  % stack).json()['resources']
+        self.assertEqual(['0', '1'], sorted(
+            r['resource_name'] for r in nested
+            if r.get('parent_resource') == 'group'))
+        self.assertIn('Stack %s: update to snapshot template sent to Heat'
+                      % stack_id, self.service.engine_log())
+
+        # Delete the snapshot through heat-snapshots.
+        response = self.ours.delete('/stacks/%s/snapshots/%s'
+                                    % (stack, snapshot['id']))
+        self.assertStatus(204, response)
+        waiters.wait_for_snapshot_deleted(self.ours, stack, snapshot['id'],
+                                          timeout=TIMEOUT)
+
+        # A stack deleted in Heat takes its snapshots along.
+        second = self.snapshot(stack, 'second')
+        self.assertEqual([(second['id'], 'COMPLETE')],
+                         [tuple(r) for r in self.our_rows(stack_id)])
+        response = self.in_heat.delete('/stacks/%s' % stack)
+        self.assertStatus(204, response)
+        waiters.wait_for(lambda: self.no_rows(stack_id),
+                         'snapshots of stack %s deleted after Heat deleted '
+                         'it' % stack_id,
+                         timeout=self.service.stack_check_interval + 120)
+        log = self.service.engine_log()
+        self.assertIn('Deleted snapshot %s of stack %s, deleted in Heat'
+                      % (second['id'], stack_id), log)
+        self.assertEqual([], self.heat_snapshot_rows())
+
+    def test_openstack_cli_through_heat_api_with_filter(self):
+        if self.heat.filter_error:
+            self.fail('heat-api with the heat-snapshots paste filter did not '
+                      'start: %s' % self.heat.filter_error)
+        stack = self.create_stack('hsh-cli')
+        name, stack_id = stack.split('/')
+        project = self.in_heat.project_id
+
+        def openstack(*args):
+            argv = [self.heat.venv.command('openstack'),
+                    '--os-auth-type', 'none',
+                    '--os-endpoint', '%s/%s' % (self.heat.filter_url,
+                                                project),
+                    '--os-orchestration-api-version', '1'] + list(args)
+            env = dict(os.environ)
+            for key in list(env):
+                if key.startswith('OS_'):
+                    del env[key]
+            result = subprocess.run(
+                argv, stdin=subprocess.DEVNULL, capture_output=True,
+                text=True, timeout=CLI_TIMEOUT, env=env)
+            self.addDetail('openstack %s' % ' '.join(args),
+                           content.text_content(
+                               'exit %s\n%s\n%s' % (result.returncode,
+                                                    result.stdout,
+                                                    result.stderr)))
+            self.assertEqual(0, result.returncode,
+                             '%s: %s' % (' '.join(args), result.stderr))
+            return result.stdout
+
+        created = json.loads(openstack('stack', 'snapshot', 'create',
+                                       '--name', 'cli-snap', name,
+                                       '-f', 'json'))
+        snapshot_id = created['id']
+        waiters.wait_for_snapshot_status(self.in_heat, stack, snapshot_id,
+                                         'COMPLETE', timeout=TIMEOUT)
+        listed = json.loads(openstack('stack', 'snapshot', 'list', name,
+                                      '-f', 'json'))
+        self.assertEqual([snapshot_id], [s['ID'] for s in listed])
+        shown = openstack('stack', 'snapshot', 'show', name, snapshot_id)
+        self.assertIn('COMPLETE', shown)
+        self.assertEqual([(snapshot_id, 'COMPLETE')],
+                         [tuple(r) for r in self.our_rows(stack_id)])
+        self.assertEqual([], self.heat_snapshot_rows())
+        self.assertIn('Snapshot %s: resource secret started on host %s'
+                      % (snapshot_id, self.service.host),
+                      self.service.engine_log())
+        openstack('stack', 'snapshot', 'restore', name, snapshot_id)
+        waiters.wait_for(
+            lambda: ('Stack %s: update to snapshot template sent to Heat'
+                     % stack_id in self.service.engine_log(), None),
+            'restore of %s sent to Heat' % stack_id, timeout=TIMEOUT)
+        self.wait_for_stack(stack, 'UPDATE_COMPLETE')
+        openstack('stack', 'snapshot', 'delete', name, snapshot_id)
+        waiters.wait_for(lambda: self.no_rows(stack_id),
+                         'snapshot %s deleted' % snapshot_id,
+                         timeout=TIMEOUT)
+        self.assertEqual([], self.heat_snapshot_rows())
