@@ -1,0 +1,1 @@
+"""Benchmarks of heat-snapshots: python -m benchmarks --help."""

@@ -1,0 +1,146 @@
+"""heat-snapshots benchmarks: python -m benchmarks [options].
+
+Starts each deployment asked for (``embedded``: heat-snapshots-all on
+SQLite; ``mysql``: heat-snapshots-api and heat-snapshots-engine on
+RabbitMQ and MariaDB), or uses the endpoint given with --endpoint, runs
+the suites and prints one table: the median of the runs, their min and
+max, and the target where issue 7 sets one.
+"""
+
+import argparse
+import contextlib
+import os
+import platform
+import sys
+import time
+
+from benchmarks import stats
+from benchmarks import suites
+from benchmarks import target as targets
+
+
+class Runner:
+    """The options of one deployment's run, and how to get its target."""
+
+    def __init__(self, kind, args):
+        self.kind = kind
+        self.args = args
+        quick = args.quick
+        self.runs = args.runs or (2 if quick else 5)
+        self.sizes = args.sizes or ([10, 50] if quick else
+                                    [10, 50, 200, 1000])
+        self.types = args.types or (['OS::Heat::None'] if quick else
+                                    ['OS::Heat::None',
+                                     'OS::Heat::RandomString'])
+        self.parallel_n = 10 if quick else 50
+        self.parallel_wait = 0.2 if quick else 0.5
+        self.concurrencies = [1, 10, 50]
+        self.chain_n = 5 if quick else 10
+        self.api_resources = 10 if quick else 50
+        self.api_snapshots = 4 if quick else 32
+        self.clients = [1, 8] if quick else [1, 8, 32]
+        self.api_duration = 1.0 if quick else args.api_duration
+        self.memory_resources = 100 if quick else 1000
+        self.memory_snapshots = 10 if quick else args.memory_snapshots
+        self.memory_batch = 5 if quick else 10
+
+    def log(self, fmt, *args):
+        if not self.args.verbose:
+            return
+        print('[%s %s] %s' % (time.strftime('%H:%M:%S'), self.kind,
+                              fmt % args), file=sys.stderr, flush=True)
+
+    @contextlib.contextmanager
+    def target(self, overrides=None):
+        """The target, started with ``overrides`` if it is ours."""
+        if self.kind == 'external':
+            if overrides:
+                self.log('external endpoint: %s not applied (the server '
+                         'has its own configuration)', overrides)
+            yield targets.external(self.args.endpoint, self.args.project,
+                                   self.args.user, self.args.roles,
+                                   self.args.token)
+            return
+        target = targets.start(self.kind, overrides)
+        self.log('started in %.1f s at %s (%s)', target.started_in,
+                 target.endpoint, target.deployment.dir)
+        try:
+            yield target
+        finally:
+            targets.stop(target)
+
+
+def parse(argv):
+    parser = argparse.ArgumentParser(
+        prog='python -m benchmarks',
+        description=__doc__.splitlines()[0])
+    parser.add_argument('--deployments', default='embedded,mysql',
+                        help='comma list of embedded, mysql (default both)')
+    parser.add_argument('--endpoint',
+                        help='run against this endpoint instead '
+                             '(http://host:port of this service or of a '
+                             'Heat API, without /v1)')
+    parser.add_argument('--project', help='project (tenant) id, with '
+                                          '--endpoint')
+    parser.add_argument('--user', default='bench-user',
+                        help='X-Auth-User with --endpoint (noauth)')
+    parser.add_argument('--roles', default='member',
+                        help='X-Roles with --endpoint (noauth)')
+    parser.add_argument('--token', default=os.environ.get('OS_TOKEN'),
+                        help='X-Auth-Token instead of noauth headers '
+                             '(default $OS_TOKEN)')
+    parser.add_argument('--suites', default=','.join(suites.SUITES),
+                        help='comma list of %s' % ', '.join(suites.SUITES))
+    parser.add_argument('--quick', action='store_true',
+                        help='few runs, small N: a smoke run for CI')
+    parser.add_argument('--runs', type=int,
+                        help='runs per figure (default 5, quick 2)')
+    parser.add_argument('--sizes', type=lambda s: [int(x) for x in
+                                                   s.split(',')],
+                        help='stack sizes of the scale suite')
+    parser.add_argument('--types', type=lambda s: s.split(','),
+                        help='resource types of the scale suite')
+    parser.add_argument('--api-duration', type=float, default=3.0,
+                        help='seconds of load per API run')
+    parser.add_argument('--memory-snapshots', type=int, default=100)
+    parser.add_argument('-v', '--verbose', action='store_true',
+                        help='progress on stderr')
+    args = parser.parse_args(argv)
+    if args.endpoint and not args.project:
+        parser.error('--endpoint needs --project')
+    unknown = set(args.suites.split(',')) - set(suites.SUITES)
+    if unknown:
+        parser.error('unknown suites: %s' % ', '.join(sorted(unknown)))
+    return args
+
+
+def main(argv=None):
+    args = parse(sys.argv[1:] if argv is None else argv)
+    kinds = (['external'] if args.endpoint else
+             [k.strip() for k in args.deployments.split(',') if k.strip()])
+    results = []
+    failures = []
+    started = time.monotonic()
+    for kind in kinds:
+        runner = Runner(kind, args)
+        for name in args.suites.split(','):
+            try:
+                results.extend(suites.SUITES[name](runner))
+            except Exception as error:
+                failures.append('%s %s: %s: %s' % (
+                    kind, name, type(error).__name__, error))
+                runner.log('%s failed: %s', name, error)
+    load = os.getloadavg()
+    print('heat-snapshots benchmarks (%s; %s, %d CPUs, load %.1f %.1f %.1f; '
+          '%.0f s)' % ('quick' if args.quick else 'full',
+                       platform.python_version(), os.cpu_count(),
+                       load[0], load[1], load[2],
+                       time.monotonic() - started))
+    print(stats.table(results))
+    for failure in failures:
+        print('FAILED: %s' % failure)
+    return 1 if failures else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,86 @@
+"""Medians, percentiles and the table the entry command prints."""
+
+import statistics
+
+
+def percentile(values, pct):
+    """The ``pct`` percentile (nearest rank) of ``values``."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(int(round(pct / 100.0 * len(ordered) + 0.5)) - 1, 0)
+    return ordered[min(rank, len(ordered) - 1)]
+
+
+class Result:
+    """One row: a figure measured in several runs, and its target.
+
+    :param target: (comparison, value): ('<', 1.0) means the median must
+        be below 1.0; None: reported only.
+    """
+
+    def __init__(self, deployment, benchmark, case, metric, unit, values,
+                 target=None, note=''):
+        self.deployment = deployment
+        self.benchmark = benchmark
+        self.case = case
+        self.metric = metric
+        self.unit = unit
+        self.values = [v for v in values if v is not None]
+        self.target = target
+        self.note = note
+
+    @property
+    def median(self):
+        return statistics.median(self.values) if self.values else None
+
+    def verdict(self):
+        if self.target is None or self.median is None:
+            return ''
+        op, limit = self.target
+        ok = self.median < limit if op == '<' else self.median > limit
+        return 'ok' if ok else 'MISSED'
+
+    def target_text(self):
+        if self.target is None:
+            return ''
+        return '%s %s' % (self.target[0], _fmt(self.target[1]))
+
+    def row(self):
+        values = self.values
+        return [self.deployment, self.benchmark, self.case,
+                '%s (%s)' % (self.metric, self.unit) if self.unit
+                else self.metric,
+                _fmt(self.median), _fmt(min(values) if values else None),
+                _fmt(max(values) if values else None), str(len(values)),
+                self.target_text(), self.verdict(), self.note]
+
+
+HEADER = ['deployment', 'benchmark', 'case', 'metric', 'median', 'min',
+          'max', 'runs', 'target', '', 'note']
+
+
+def _fmt(value):
+    if value is None:
+        return '-'
+    if isinstance(value, str):
+        return value
+    if abs(value) >= 100:
+        return '%.0f' % value
+    if abs(value) >= 10:
+        return '%.1f' % value
+    return '%.3f' % value
+
+
+def table(results):
+    rows = [HEADER] + [r.row() for r in results]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(HEADER))]
+    lines = []
+    for number, row in enumerate(rows):
+        lines.append('  '.join(cell.ljust(width) if i < 4 or i >= 8
+                               else cell.rjust(width)
+                               for i, (cell, width) in
+                               enumerate(zip(row, widths))).rstrip())
+        if number == 0:
+            lines.append('  '.join('-' * w for w in widths))
+    return '\n'.join(lines)

@@ -1,0 +1,349 @@
+"""The benchmarks. Each takes a Runner and returns a list of Results.
+
+Targets (the multi-process deployment on MariaDB + RabbitMQ, a 2-core
+machine) are attached to the ``mysql`` deployment's rows only; the other
+deployments' rows are reported for comparison.
+"""
+
+import math
+import threading
+import time
+
+import sqlalchemy as sa
+
+from benchmarks.stats import percentile
+from benchmarks.stats import Result
+
+MB = 1024.0 * 1024.0
+
+# Targets of issue 7: (deployment, benchmark, case, metric) -> target.
+TARGETS = {
+    ('scale', 'snapshot', 'OS::Heat::None', 200): ('<', 1.0),
+    ('scale', 'snapshot', 'OS::Heat::None', 1000): ('<', 4.0),
+    ('scale', 'restore', 'OS::Heat::None', 200): ('<', 2.0),
+    ('scale', 'rss', 'OS::Heat::None', 1000): ('<', 150.0),
+}
+
+
+def _target(runner, key):
+    if runner.kind != 'mysql':
+        return None
+    return TARGETS.get(key)
+
+
+def _roles_delta(before, after):
+    return {role: after[role] - before.get(role, 0.0) for role in after}
+
+
+def _resources(count, rtype, properties=None, chain=False):
+    resources = {}
+    for i in range(count):
+        name = 'r%04d' % i
+        resources[name] = {'type': rtype}
+        if properties:
+            resources[name]['properties'] = properties
+        if chain and i:
+            resources[name]['depends_on'] = 'r%04d' % (i - 1)
+    return resources
+
+
+# --- 2. snapshot and restore at scale --------------------------------------
+
+def scale(runner):
+    results = []
+    with runner.target() as target:
+        for rtype in runner.types:
+            for count in runner.sizes:
+                results.extend(_scale_one(runner, target, rtype, count))
+    return results
+
+
+def _scale_one(runner, target, rtype, count):
+    runner.log('scale: %s x %d: creating the stack', rtype, count)
+    started = time.monotonic()
+    path = target.create_stack(_resources(count, rtype))
+    runner.log('scale: stack created in %.1f s', time.monotonic() - started)
+    snap_times, restore_times = [], []
+    snap_cpu, restore_cpu = {}, {}
+    sampled = []
+
+    def sample():
+        rss, _ = target.engine_rss()
+        if rss is not None:
+            sampled.append(rss)
+
+    for run in range(runner.runs):
+        cpu0 = target.cpu()
+        t0 = time.monotonic()
+        snapshot_id = target.snapshot(path, 'scale-%d' % run)
+        target.wait_snapshot(path, snapshot_id, sample=sample)
+        t1 = time.monotonic()
+        cpu1 = target.cpu()
+        target.restore(path, snapshot_id)
+        target.wait_stack(path, 'RESTORE_COMPLETE', sample=sample)
+        t2 = time.monotonic()
+        cpu2 = target.cpu()
+        snap_times.append(t1 - t0)
+        restore_times.append(t2 - t1)
+        for role, value in _roles_delta(cpu0, cpu1).items():
+            snap_cpu.setdefault(role, []).append(value)
+        for role, value in _roles_delta(cpu1, cpu2).items():
+            restore_cpu.setdefault(role, []).append(value)
+        runner.log('scale: %s x %d run %d: snapshot %.3f s, restore %.3f s',
+                   rtype, count, run + 1, t1 - t0, t2 - t1)
+        # The snapshot stays: a stack keeps up to 32 in ordinary use.
+    case = '%s x %d' % (rtype, count)
+    out = [
+        Result(runner.kind, 'scale', case, 'snapshot wall', 's', snap_times,
+               _target(runner, ('scale', 'snapshot', rtype, count))),
+        Result(runner.kind, 'scale', case, 'restore wall', 's',
+               restore_times,
+               _target(runner, ('scale', 'restore', rtype, count))),
+    ]
+    for role in sorted(snap_cpu):
+        out.append(Result(runner.kind, 'scale', case,
+                          'snapshot CPU %s' % role, 's', snap_cpu[role]))
+    for role in sorted(restore_cpu):
+        out.append(Result(runner.kind, 'scale', case,
+                          'restore CPU %s' % role, 's', restore_cpu[role]))
+    _, peak = target.engine_rss()
+    if peak is not None:
+        out.append(Result(runner.kind, 'scale', case, 'engine peak RSS',
+                          'MB', [peak / MB],
+                          _target(runner, ('scale', 'rss', rtype, count)),
+                          note='VmHWM since start; sampled max %.1f MB'
+                               % (max(sampled) / MB if sampled else 0)))
+    target.delete_stack(path)
+    return out
+
+
+# --- 3. parallel walk -------------------------------------------------------
+
+def parallel(runner):
+    results = []
+    count, wait = runner.parallel_n, runner.parallel_wait
+    properties = {'action_wait_secs': {'snapshot': wait}}
+    for concurrency in runner.concurrencies:
+        overrides = {'heat_snapshots': {'walk_concurrency': concurrency}}
+        with runner.target(overrides) as target:
+            ideal = wait * math.ceil(count / concurrency)
+            walls = _timed_snapshots(
+                runner, target,
+                _resources(count, 'OS::Heat::TestResource', properties),
+                'parallel c=%d' % concurrency)
+            case = 'N=%d d=%gs c=%d' % (count, wait, concurrency)
+            results.append(Result(
+                runner.kind, 'parallel', case, 'wall', 's', walls,
+                note='ideal %.2f s' % ideal))
+            results.append(Result(
+                runner.kind, 'parallel', case, 'over ideal', '%',
+                [100.0 * (w - ideal) / ideal for w in walls],
+                ('<', 10.0) if runner.kind == 'mysql' else None))
+            if concurrency == max(runner.concurrencies):
+                results.extend(_chain(runner, target, properties))
+    return results
+
+
+def _timed_snapshots(runner, target, resources, what, check=None):
+    path = target.create_stack(resources)
+    walls = []
+    for run in range(runner.runs):
+        t0 = time.monotonic()
+        snapshot_id = target.snapshot(path, 'walk-%d' % run)
+        target.wait_snapshot(path, snapshot_id)
+        walls.append(time.monotonic() - t0)
+        runner.log('%s run %d: %.3f s', what, run + 1, walls[-1])
+        if check is not None:
+            check(snapshot_id)
+        target.delete_snapshot(path, snapshot_id)
+    target.delete_stack(path)
+    return walls
+
+
+def _chain(runner, target, properties):
+    """Each resource depends on the previous: the walk is one lane."""
+    count, wait = runner.chain_n, runner.parallel_wait
+    ideal = wait * count
+    orders = []
+
+    def check(snapshot_id):
+        url = getattr(target.deployment, 'db_url', None)
+        if not url:
+            return
+        engine = sa.create_engine(url)
+        try:
+            with engine.connect() as conn:
+                rows = conn.execute(sa.text(
+                    'SELECT resource_name FROM hs_resource_snapshots '
+                    'WHERE snapshot_id = :id ORDER BY id'),
+                    {'id': snapshot_id}).fetchall()
+        finally:
+            engine.dispose()
+        # Rows are inserted when a resource starts: ids follow the chain.
+        names = [row[0] for row in rows]
+        orders.append(names == sorted(names) and len(names) == count)
+
+    walls = _timed_snapshots(
+        runner, target,
+        _resources(count, 'OS::Heat::TestResource', properties, chain=True),
+        'chain', check)
+    concurrency = max(runner.concurrencies)
+    case = 'chain N=%d d=%gs c=%d' % (count, wait, concurrency)
+    note = 'ideal %.2f s (one lane)' % ideal
+    if orders:
+        note += '; started in dependency order: %s' % (
+            'yes' if all(orders) else 'NO')
+    return [
+        Result(runner.kind, 'parallel', case, 'wall', 's', walls,
+               note=note),
+        Result(runner.kind, 'parallel', case, 'over ideal', '%',
+               [100.0 * (w - ideal) / ideal for w in walls],
+               ('<', 10.0) if runner.kind == 'mysql' else None),
+    ]
+
+
+# --- 4. API latency and throughput -----------------------------------------
+
+API_TARGETS = {
+    ('show', 1, 'p50'): ('<', 15.0),
+    ('list', 1, 'p50'): ('<', 40.0),
+    ('show', 8, 'rps'): ('>', 150.0),
+}
+
+
+def api(runner):
+    results = []
+    with runner.target() as target:
+        runner.log('api: stack of %d resources, %d snapshots',
+                   runner.api_resources, runner.api_snapshots)
+        path = target.create_stack(_resources(runner.api_resources,
+                                              'OS::Heat::None'))
+        snapshot_ids = []
+        for i in range(runner.api_snapshots):
+            snapshot_ids.append(target.snapshot(path, 'api-%d' % i))
+            target.wait_snapshot(path, snapshot_ids[-1])
+        operations = {
+            'show': lambda: target.request(
+                'GET', '%s/snapshots/%s' % (path, snapshot_ids[0])),
+            'list': lambda: target.request('GET', path + '/snapshots'),
+        }
+        _, listed = operations['list']()
+        assert len(listed['snapshots']) == runner.api_snapshots
+        for op, call in operations.items():
+            for clients in runner.clients:
+                p50s, p99s, rates, cpus = [], [], [], {}
+                for run in range(runner.runs):
+                    cpu0 = target.cpu()
+                    latencies, elapsed = _load(call, clients,
+                                               runner.api_duration)
+                    cpu1 = target.cpu()
+                    p50s.append(percentile(latencies, 50) * 1000)
+                    p99s.append(percentile(latencies, 99) * 1000)
+                    rates.append(len(latencies) / elapsed)
+                    for role, value in _roles_delta(cpu0, cpu1).items():
+                        cpus.setdefault(role, []).append(
+                            value / len(latencies) * 1000)
+                    runner.log('api: %s x %d clients run %d: p50 %.1f ms '
+                               'p99 %.1f ms %.0f req/s', op, clients,
+                               run + 1, p50s[-1], p99s[-1], rates[-1])
+                case = '%s, %d client%s' % (op, clients,
+                                            's' if clients > 1 else '')
+                for metric, unit, values in (('p50', 'ms', p50s),
+                                             ('p99', 'ms', p99s),
+                                             ('rps', 'req/s', rates)):
+                    target_ = (API_TARGETS.get((op, clients, metric))
+                               if runner.kind == 'mysql' else None)
+                    results.append(Result(runner.kind, 'api', case, metric,
+                                          unit, values, target_))
+                for role in sorted(cpus):
+                    results.append(Result(
+                        runner.kind, 'api', case, 'CPU %s per request' % role,
+                        'ms', cpus[role]))
+        target.delete_stack(path)
+    return results
+
+
+def _load(call, clients, duration):
+    """``clients`` threads calling ``call`` for ``duration`` seconds.
+
+    :returns: (latencies in seconds, elapsed seconds).
+    """
+    latencies = []
+    lock = threading.Lock()
+    errors = []
+    start = threading.Event()
+    warm_until = [0.0]
+    stop_at = [0.0]
+
+    def worker():
+        mine = []
+        start.wait()
+        try:
+            while True:
+                t0 = time.monotonic()
+                if t0 >= stop_at[0]:
+                    break
+                call()
+                t1 = time.monotonic()
+                if t0 >= warm_until[0]:
+                    mine.append(t1 - t0)
+        except Exception as error:
+            errors.append(error)
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=worker) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    now = time.monotonic()
+    warm = min(0.5, duration / 4)
+    warm_until[0] = now + warm
+    stop_at[0] = now + warm + duration
+    start.set()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+    return latencies, duration
+
+
+# --- 5. memory ------------------------------------------------------------
+
+def memory(runner):
+    results = []
+    with runner.target() as target:
+        if target.engine_process() is None:
+            runner.log('memory: no engine process to measure; skipped')
+            return results
+        count = runner.memory_resources
+        runner.log('memory: stack of %d resources, %d snapshots', count,
+                   runner.memory_snapshots)
+        path = target.create_stack(_resources(count, 'OS::Heat::None'))
+        rss0, _ = target.engine_rss()
+        batches = []
+        done = 0
+        while done < runner.memory_snapshots:
+            for _ in range(runner.memory_batch):
+                snapshot_id = target.snapshot(path, 'mem-%d' % done)
+                target.wait_snapshot(path, snapshot_id)
+                done += 1
+            rss, peak = target.engine_rss()
+            batches.append(rss / MB)
+            runner.log('memory: after %d snapshots: RSS %.1f MB (peak %.1f)',
+                       done, rss / MB, peak / MB)
+            results.append(Result(
+                runner.kind, 'memory', '%d x None' % count,
+                'RSS after %3d snapshots' % done, 'MB', [rss / MB],
+                ('<', 150.0) if runner.kind == 'mysql' else None))
+        growth = batches[-1] - batches[min(1, len(batches) - 1)]
+        results.append(Result(
+            runner.kind, 'memory', '%d x None' % count,
+            'RSS growth, batch 2 to last', 'MB', [growth],
+            ('<', 10.0) if runner.kind == 'mysql' else None,
+            note='RSS before the first snapshot %.1f MB' % (rss0 / MB)))
+        target.delete_stack(path)
+    return results
+
+
+SUITES = {'scale': scale, 'parallel': parallel, 'api': api,
+          'memory': memory}

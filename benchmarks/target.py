@@ -1,0 +1,292 @@
+"""What a benchmark runs against: a deployment it starts, or an endpoint.
+
+The deployments reuse the functional tests' fixture
+(heat_snapshots.tests.functional.deployment): ``embedded`` is
+heat-snapshots-all on SQLite and the in-process transport; ``mysql`` is
+heat-snapshots-api and heat-snapshots-engine processes on RabbitMQ and
+MariaDB. Both are started with a heat.conf of their own (per-stack
+snapshot limit lifted, the walk concurrency a benchmark asks for).
+``external`` is an endpoint someone else runs (this service or a real
+Heat), reached with noauth headers or a token.
+"""
+
+import http.client
+import json
+import threading
+import time
+from urllib import parse
+import uuid
+
+import psutil
+
+from heat_snapshots.tests.functional import deployment as fixture
+
+POLL_INTERVAL = 0.05
+DEFAULT_TIMEOUT = 900
+
+
+class Failed(Exception):
+    """An operation ended FAILED, or did not end in time."""
+
+
+# --- deployments -----------------------------------------------------------
+
+def _merge(conf, overrides):
+    for section, options in (overrides or {}).items():
+        conf.setdefault(section, {}).update(options)
+    return conf
+
+
+class _Overrides:
+    """heat.conf of the fixture, with the benchmark's options on top."""
+
+    overrides = None
+
+    def _conf(self):
+        conf = super()._conf()
+        conf['heat_snapshots']['max_snapshots_per_stack'] = -1
+        return _merge(conf, self.overrides)
+
+
+class Embedded(_Overrides, fixture.EmbeddedDeployment):
+    pass
+
+
+class MySQL(_Overrides, fixture.MySQLDeployment):
+    # One engine, so that its CPU time and memory are the walk's.
+    engines = 1
+
+
+KINDS = {'embedded': Embedded, 'mysql': MySQL}
+
+
+class Target:
+    """An endpoint, a project, and the processes behind it (if ours)."""
+
+    def __init__(self, name, endpoint, project, headers, deployment=None):
+        self.name = name
+        self.endpoint = endpoint.rstrip('/')
+        self.project = project
+        self.headers = dict(headers)
+        self.deployment = deployment
+        url = parse.urlsplit(self.endpoint)
+        self.host, self.port = url.hostname, url.port or 80
+        self.base = (url.path.rstrip('/') + '/v1/%s' % project)
+        self._local = threading.local()
+
+    # --- processes ------------------------------------------------------
+
+    def processes(self):
+        """{role: psutil.Process} of the services (empty for external)."""
+        found = {}
+        if self.deployment is None:
+            return found
+        for process in self.deployment.processes:
+            if not process.running():
+                continue
+            name = process.name
+            if 'engine' in name:
+                role = 'engine'
+            elif name.startswith('heat-snapshots-all'):
+                role = 'all'
+            elif name.endswith('-api'):
+                role = 'api'
+            else:
+                continue
+            found[role] = psutil.Process(process.popen.pid)
+        return found
+
+    def engine_process(self):
+        procs = self.processes()
+        return procs.get('engine') or procs.get('all')
+
+    def cpu(self):
+        """{role: CPU seconds (user + system) so far}."""
+        result = {}
+        for role, proc in self.processes().items():
+            try:
+                times = proc.cpu_times()
+                result[role] = times.user + times.system
+            except psutil.Error:
+                pass
+        return result
+
+    def engine_rss(self):
+        """(current RSS, peak RSS) of the engine in bytes, or (None, None).
+        """
+        proc = self.engine_process()
+        if proc is None:
+            return None, None
+        rss = proc.memory_info().rss
+        peak = None
+        try:
+            with open('/proc/%d/status' % proc.pid) as f:
+                for line in f:
+                    if line.startswith('VmHWM:'):
+                        peak = int(line.split()[1]) * 1024
+        except OSError:
+            pass
+        return rss, peak
+
+    # --- HTTP -------------------------------------------------------------
+
+    def _connection(self):
+        conn = getattr(self._local, 'conn', None)
+        if conn is None:
+            conn = http.client.HTTPConnection(self.host, self.port,
+                                              timeout=120)
+            self._local.conn = conn
+        return conn
+
+    def request(self, method, path, body=None, expect=(200,)):
+        """``method`` on /v1/<project><path>; :returns: (status, body)."""
+        headers = dict(self.headers, Accept='application/json')
+        data = None
+        if body is not None:
+            data = json.dumps(body).encode()
+            headers['Content-Type'] = 'application/json'
+        for attempt in (1, 2):
+            conn = self._connection()
+            try:
+                conn.request(method, self.base + path, body=data,
+                             headers=headers)
+                response = conn.getresponse()
+                raw = response.read()
+                break
+            except (http.client.HTTPException, OSError):
+                # A kept-alive connection the server closed: once more.
+                conn.close()
+                self._local.conn = None
+                if attempt == 2:
+                    raise
+        if response.status not in expect:
+            raise Failed('%s %s: %s %s' % (method, path, response.status,
+                                           raw[:500]))
+        return response.status, (json.loads(raw) if raw else None)
+
+    # --- stacks and snapshots -----------------------------------------
+
+    def create_stack(self, resources, name=None, timeout=DEFAULT_TIMEOUT):
+        """Create a stack of ``resources`` and wait for CREATE_COMPLETE.
+
+        :returns: the stack path /stacks/<name>/<id>.
+        """
+        name = name or 'bench-%s' % uuid.uuid4().hex[:8]
+        _, body = self.request('POST', '/stacks', {
+            'stack_name': name,
+            'template': {'heat_template_version': '2018-08-31',
+                         'resources': resources}}, expect=(200, 201))
+        path = '/stacks/%s/%s' % (name, body['stack']['id'])
+        self.wait_stack(path, 'CREATE_COMPLETE', timeout)
+        return path
+
+    def stack_status(self, path):
+        _, body = self.request('GET', path)
+        stack = body['stack']
+        return stack['stack_status'], stack.get('stack_status_reason')
+
+    def wait_stack(self, path, wanted, timeout=DEFAULT_TIMEOUT,
+                   sample=None):
+        deadline = time.monotonic() + timeout
+        while True:
+            status, reason = self.stack_status(path)
+            if status == wanted:
+                return
+            if not status.endswith('IN_PROGRESS'):
+                raise Failed('stack %s: %s (%s), not %s'
+                             % (path, status, reason, wanted))
+            if time.monotonic() > deadline:
+                raise Failed('stack %s still %s after %s s'
+                             % (path, status, timeout))
+            if sample:
+                sample()
+            time.sleep(POLL_INTERVAL)
+
+    def delete_stack(self, path, timeout=DEFAULT_TIMEOUT):
+        self.request('DELETE', path, expect=(204,))
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            status, body = self.request('GET', path, expect=(200, 404))
+            if status == 404 or body['stack']['stack_status'] == \
+                    'DELETE_COMPLETE':
+                return
+            if body['stack']['stack_status'] == 'DELETE_FAILED':
+                raise Failed('stack %s: DELETE_FAILED' % path)
+            time.sleep(0.2)
+        raise Failed('stack %s not deleted after %s s' % (path, timeout))
+
+    def snapshot(self, path, name=None):
+        _, body = self.request('POST', path + '/snapshots',
+                               {'name': name or 'bench'})
+        return body['id']
+
+    def wait_snapshot(self, path, snapshot_id, timeout=DEFAULT_TIMEOUT,
+                      sample=None):
+        deadline = time.monotonic() + timeout
+        while True:
+            _, body = self.request('GET', '%s/snapshots/%s'
+                                   % (path, snapshot_id))
+            snapshot = body['snapshot']
+            if snapshot['status'] == 'COMPLETE':
+                return snapshot
+            if snapshot['status'] != 'IN_PROGRESS':
+                raise Failed('snapshot %s: %s (%s)' % (
+                    snapshot_id, snapshot['status'],
+                    snapshot['status_reason']))
+            if time.monotonic() > deadline:
+                raise Failed('snapshot %s not COMPLETE after %s s'
+                             % (snapshot_id, timeout))
+            if sample:
+                sample()
+            time.sleep(POLL_INTERVAL)
+
+    def delete_snapshot(self, path, snapshot_id, timeout=DEFAULT_TIMEOUT):
+        """Delete a snapshot and wait until it is gone."""
+        self.request('DELETE', '%s/snapshots/%s' % (path, snapshot_id),
+                     expect=(204,))
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            status, _ = self.request('GET', '%s/snapshots/%s'
+                                     % (path, snapshot_id),
+                                     expect=(200, 404))
+            if status == 404:
+                return
+            time.sleep(0.1)
+        raise Failed('snapshot %s not deleted after %s s'
+                     % (snapshot_id, timeout))
+
+    def restore(self, path, snapshot_id):
+        self.request('POST', '%s/snapshots/%s/restore' % (path, snapshot_id),
+                     expect=(202,))
+
+
+def start(kind, overrides=None):
+    """Start a deployment of ``kind``; :returns: its Target."""
+    cls = KINDS[kind]
+    deployment = type(cls.__name__, (cls,), {'overrides': overrides})()
+    deployment.check_services()
+    started = time.monotonic()
+    deployment.start()
+    project = 'bench-%s' % uuid.uuid4().hex[:8]
+    target = Target(kind, deployment.endpoint, project, noauth(project),
+                    deployment)
+    target.started_in = time.monotonic() - started
+    return target
+
+
+def stop(target):
+    if target.deployment is not None:
+        target.deployment.stop()
+
+
+def noauth(project, user=None, roles='member'):
+    return {'X-Auth-User': user or 'bench-user', 'X-Auth-Project': project,
+            'X-Roles': roles}
+
+
+def external(endpoint, project, user=None, roles='member', token=None):
+    """An endpoint someone else runs; noauth headers, or a token."""
+    headers = noauth(project, user, roles)
+    if token:
+        headers = {'X-Auth-Token': token}
+    return Target('external', endpoint, project, headers)
