@@ -46,6 +46,11 @@ def listen(host, port, backlog=BACKLOG):
         host, port, socket.AF_UNSPEC, socket.SOCK_STREAM, 0,
         socket.AI_PASSIVE)[0]
     sock = socket.create_server(address, family=family, backlog=backlog)
+    # Accepted connections inherit it. cheroot sets it on a socket it
+    # binds itself, not on ours: without it a response written in two
+    # parts (headers, then body) waits for the client's delayed ACK,
+    # about 40 ms per request.
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     LOG.info('Listening on %s port %s', *sock.getsockname()[:2])
     return sock
 

@@ -8,8 +8,16 @@ _DEFAULT_SQL_CONNECTION = 'sqlite:///' + paths.state_path_def(
     'heat-snapshots.sqlite')
 
 
+# oslo.db keeps 5 connections and opens (and then closes) an overflow
+# connection for every transaction beyond them. An engine runs
+# walk_concurrency (10) resources of a walk at once, besides its RPC calls:
+# with 5, most of a walk's writes paid for a new MySQL connection.
+_DEFAULT_MAX_POOL_SIZE = 20
+
+
 def register_opts(conf):
-    db_options.set_defaults(conf, connection=_DEFAULT_SQL_CONNECTION)
+    db_options.set_defaults(conf, connection=_DEFAULT_SQL_CONNECTION,
+                            max_pool_size=_DEFAULT_MAX_POOL_SIZE)
 
 
 def list_opts():

@@ -167,12 +167,18 @@ class SnapshotWalk(Walker):
                 row, metadata.get(row.resource_name))
             for row in rows}))
 
-    def _record(self, snapshot_id, resource, **values):
+    def _record(self, snapshot_id, resource, new=False, **values):
+        """Write the resource's row: ``new``, the first write of it."""
         values.setdefault('resource_type', resource.type)
         values.setdefault('physical_resource_id',
                           resource.physical_resource_id)
-        db_api.resource_snapshot_set(self.context, snapshot_id,
-                                     resource.name, values)
+        if new:
+            db_api.resource_snapshot_add(self.context, snapshot_id,
+                                         resource.name, values)
+        elif not db_api.resource_snapshot_update(
+                self.context, snapshot_id, resource.name, values):
+            db_api.resource_snapshot_set(self.context, snapshot_id,
+                                         resource.name, values)
 
     def _snapshot_resource(self, stack, resource, snapshot_id):
         LOG.info('Snapshot %(snapshot)s: resource %(resource)s started on '
@@ -183,7 +189,7 @@ class SnapshotWalk(Walker):
         self.driver.set_resource_state(self.context, stack.id,
                                        resource.name, SNAPSHOT, IN_PROGRESS,
                                        'state changed')
-        self._record(snapshot_id, resource, action=SNAPSHOT,
+        self._record(snapshot_id, resource, new=True, action=SNAPSHOT,
                      status=IN_PROGRESS, status_reason=None)
         try:
             data = plugin.handle_snapshot()

@@ -115,18 +115,40 @@ def walk(graph, action, concurrency, deadline=None, name='walk'):
         raise failure
 
 
+# A check comes at most this share of the time already waited after the
+# step ended (but never sooner than check_interval after the previous one).
+POLL_LATENESS = 0.1
+
+
 def poll(check, deadline, conf, what):
-    """Call ``check()`` with a growing wait until it returns True.
+    """Call ``check()`` until it returns True, at once and then less often.
+
+    The first check is immediate (a step already done never sleeps). The
+    gap between checks starts at check_interval and grows by check_backoff
+    up to check_interval_max, but never beyond POLL_LATENESS of the time
+    waited so far: a step that takes d seconds is seen done by about
+    d * (1 + POLL_LATENESS), not up to a whole grown interval late. Checks
+    are planned from the start, so time spent in check() and late wake-ups
+    do not add up.
 
     :raises: OperationTimeout once ``deadline`` (time.monotonic()) passes.
     """
-    interval = conf.heat_snapshots.check_interval
+    opts = conf.heat_snapshots
+    start = planned = time.monotonic()
+    interval = opts.check_interval
     while not check():
-        remaining = deadline - time.monotonic()
+        now = time.monotonic()
+        remaining = deadline - now
         if remaining <= 0:
             raise exception.OperationTimeout(
                 operation=what,
-                seconds=conf.heat_snapshots.action_timeout)
-        time.sleep(min(interval, remaining))
-        interval = min(interval * conf.heat_snapshots.check_backoff,
-                       conf.heat_snapshots.check_interval_max)
+                seconds=opts.action_timeout)
+        gap = min(interval, max(opts.check_interval,
+                                POLL_LATENESS * (now - start)))
+        planned += gap
+        if planned <= now:
+            # Behind (a slow check): the next one a whole gap from now.
+            planned = now + gap
+        time.sleep(min(planned - now, remaining))
+        interval = min(interval * opts.check_backoff,
+                       opts.check_interval_max)

@@ -43,6 +43,26 @@ class SnapshotRowsTest(base.TestCase):
         self.assertEqual([], db_api.resource_snapshot_list(self.ctx,
                                                            snap.id))
 
+    def test_resource_row_added_then_updated_in_place(self):
+        snap = self._snapshot()
+        values = {'resource_type': 'T', 'action': 'SNAPSHOT',
+                  'status': 'IN_PROGRESS'}
+        self.assertFalse(db_api.resource_snapshot_update(
+            self.ctx, snap.id, 'vol', {'status': 'COMPLETE'}))
+        db_api.resource_snapshot_add(self.ctx, snap.id, 'vol', values)
+        # Added twice: the second write updates the row.
+        db_api.resource_snapshot_add(self.ctx, snap.id, 'vol',
+                                     dict(values, data={'a': 1}))
+        self.assertTrue(db_api.resource_snapshot_update(
+            self.ctx, snap.id, 'vol', {'status': 'COMPLETE'}))
+        db_api.resource_snapshot_set(self.ctx, snap.id, 'vol',
+                                     {'status_reason': 'done'})
+        rows = db_api.resource_snapshot_list(self.ctx, snap.id)
+        self.assertEqual([('vol', 'COMPLETE', 'done', {'a': 1})],
+                         [(r.resource_name, r.status, r.status_reason,
+                           r.data) for r in rows])
+        self.assertIsNotNone(rows[0].updated_at)
+
     def test_conditional_update_only_when_state_matches(self):
         snap = self._snapshot()
         self.assertFalse(db_api.snapshot_update(

@@ -1,5 +1,6 @@
 import threading
 import time
+from unittest import mock
 
 from heat_snapshots.common import exception
 from heat_snapshots.engine import walk
@@ -82,3 +83,49 @@ class PollTest(base.TestCase):
             exception.OperationTimeout, walk.poll, lambda: False,
             time.monotonic() + 0.05, base.CONF, 'Resource x SNAPSHOT')
         self.assertIn('Resource x SNAPSHOT timed out', error.message)
+
+    def _clocked_poll(self, done_at, check_cost=0.0):
+        """Poll a check true from ``done_at`` on a fake clock.
+
+        :returns: (the times of the checks, the sleeps).
+        """
+        clock = [100.0]
+        checks, sleeps = [], []
+
+        def sleep(seconds):
+            sleeps.append(seconds)
+            clock[0] += seconds
+
+        def check():
+            checks.append(clock[0] - 100.0)
+            clock[0] += check_cost
+            return clock[0] - 100.0 - check_cost >= done_at
+
+        with mock.patch.object(walk.time, 'monotonic',
+                               lambda: clock[0]), \
+                mock.patch.object(walk.time, 'sleep', sleep):
+            walk.poll(check, 100.0 + 3600, base.CONF, 'x')
+        return checks, sleeps
+
+    def test_done_at_once_never_sleeps(self):
+        checks, sleeps = self._clocked_poll(0.0)
+        self.assertEqual([0.0], checks)
+        self.assertEqual([], sleeps)
+
+    def test_seen_done_within_a_tenth_of_the_wait(self):
+        self.flags(check_interval=0.05, check_backoff=1.5,
+                   check_interval_max=2.0, group='heat_snapshots')
+        for done_at in (0.5, 0.73, 3.0, 20.0):
+            checks, _ = self._clocked_poll(done_at)
+            self.assertGreaterEqual(checks[-1], done_at)
+            self.assertLessEqual(checks[-1],
+                                 done_at * (1 + walk.POLL_LATENESS) + 0.05)
+        # Long waits still back off to check_interval_max.
+        checks, _ = self._clocked_poll(100.0)
+        self.assertLess(len(checks), 100)
+
+    def test_slow_check_is_not_repeated_at_once(self):
+        self.flags(check_interval=0.05, group='heat_snapshots')
+        _, sleeps = self._clocked_poll(2.0, check_cost=0.3)
+        self.assertTrue(all(s >= 0.0499 for s in sleeps), sleeps)
+
