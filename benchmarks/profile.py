@@ -1,7 +1,7 @@
 """Profile the engine with py-spy during snapshots (and restores).
 
     python -m benchmarks.profile [--deployment mysql] [--resources 1000]
-        [--snapshots 2] [--restore] [--out DIR]
+        [--snapshots 2] [--restore] [--gil] [--out DIR]
 
 Starts the deployment, creates a stack of N OS::Heat::None resources, then
 runs ``py-spy record`` on the engine process while it takes the snapshots;
@@ -55,6 +55,8 @@ def main(argv=None):
     parser.add_argument('--snapshots', type=int, default=2)
     parser.add_argument('--restore', action='store_true')
     parser.add_argument('--rate', type=int, default=250)
+    parser.add_argument('--gil', action='store_true',
+                        help='only samples holding the GIL (CPU time)')
     parser.add_argument('--out', default=tempfile.mkdtemp(prefix='hs-prof-'))
     args = parser.parse_args(argv)
     target = targets.start(args.deployment)
@@ -65,7 +67,8 @@ def main(argv=None):
         raw = os.path.join(args.out, 'engine.raw')
         spy = subprocess.Popen(
             [py_spy(), 'record', '-p', str(engine.pid), '-r',
-             str(args.rate), '-f', 'raw', '-o', raw, '--nonblocking'],
+             str(args.rate), '-f', 'raw', '-o', raw, '--nonblocking'] +
+            (['--gil'] if args.gil else []),
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(1)
         started = time.monotonic()

@@ -173,7 +173,11 @@ class Template:
     :raises: InvalidTemplate naming the problem.
     """
 
-    def __init__(self, template, files=None, environment=None):
+    def __init__(self, template, files=None, environment=None,
+                 resources=True):
+        """:param resources: False: only the description and parameters
+            (a stored stack's show), not the resources and outputs.
+        """
         self.t = parse(template)
         self.files = files or {}
         self.environment = environment or normalise_environment({})
@@ -186,6 +190,9 @@ class Template:
         if self.description is None:
             self.description = NO_DESCRIPTION
         self.parameter_schemas = self._parameter_schemas()
+        if not resources:
+            self.resources = self.outputs = None
+            return
         self.resources = self._resources()
         self.outputs = self._outputs()
         self._validate_functions()
