@@ -86,16 +86,19 @@ FILTER_PIPELINE = ('cors request_id faultwrap noauth context '
 POLICY = '"context_is_admin": "!"\n'
 
 # RabbitMQ names a topic's queue after the topic alone, whatever the
-# exchange: every Heat on one broker would share the queue of Heat's fixed
-# engine topic ('engine') and answer each other's calls. Each Heat started
-# here gets an engine topic of its own, set before Heat's script runs.
+# exchange: every Heat on one broker would share the queues of Heat's fixed
+# topics ('engine', and 'engine_worker' for convergence's check_resource)
+# and take each other's messages. Each Heat started here gets topics of its
+# own, set before Heat's script runs.
 LAUNCHER = '''\
 import runpy
 import sys
 
 from heat.rpc import api
+from heat.rpc import worker_api
 
 api.ENGINE_TOPIC = %(topic)r
+worker_api.TOPIC = %(topic)r + '-worker'
 script = sys.argv[1]
 sys.argv = sys.argv[1:]
 runpy.run_path(script, run_name='__main__')
