@@ -247,3 +247,140 @@ class RestoreTest(HeatDriverTestCase):
             updated='2024-01-02T00:00:00Z'))
         self.flags(check_interval_max=0.05, group='heat_snapshots')
         self.assertRaises(exception.OperationTimeout, self.restore)
+
+
+NESTED_GROUP_ID = '2a2a2a2a-0000-4000-8000-000000000001'
+NESTED_GROUP = STACK + '/web-group-abc/' + NESTED_GROUP_ID
+NESTED_MEMBER_ID = '3b3b3b3b-0000-4000-8000-000000000002'
+NESTED_MEMBER = STACK + '/web-group-abc-0-def/' + NESTED_MEMBER_ID
+
+GROUP_TEMPLATE = {
+    'heat_template_version': '2015-04-30',
+    'resources': {
+        '0': {'type': 'member.yaml', 'properties': {'size': 2}},
+        '1': {'type': 'OS::Heat::TestResource',
+              'properties': {'value': 'one'}},
+    }}
+MEMBER_TEMPLATE = {
+    'heat_template_version': '2018-08-31',
+    'resources': {
+        'vol': {'type': 'OS::Cinder::Volume', 'properties': {'size': 2}},
+        'secret': {'type': 'OS::Heat::RandomString'},
+    }}
+
+
+def nested(item, stack_url, nested_url=None, parent=None, attributes=None):
+    item['links'] = [{'href': stack_url + '/resources/' +
+                      item['resource_name'], 'rel': 'self'},
+                     {'href': stack_url, 'rel': 'stack'}]
+    if nested_url:
+        item['links'].append({'href': nested_url, 'rel': 'nested'})
+    if parent:
+        item['parent_resource'] = parent
+    if attributes is not None:
+        item['attributes'] = attributes
+    return item
+
+
+class NestedReadTest(HeatDriverTestCase):
+    """Resources of nested stacks, named by their path."""
+
+    def register_nested(self):
+        self.register_stack()
+        self.http.get(STACK_PATH + '/resources', json={'resources': [
+            nested(resource('vol', 'OS::Cinder::Volume', 'vol-1',
+                            required_by=['attach']), STACK_PATH),
+            nested(resource('attach', 'OS::Cinder::VolumeAttachment',
+                            'att-1'), STACK_PATH),
+            nested(resource('group', 'OS::Heat::ResourceGroup',
+                            NESTED_GROUP_ID, required_by=['attach']),
+                   STACK_PATH, NESTED_GROUP),
+            # Members come after their parent or before it: either way.
+            nested(resource('vol', 'OS::Cinder::Volume', 'vol-0',
+                            required_by=['secret']), NESTED_MEMBER,
+                   parent='0'),
+            nested(resource('secret', 'OS::Heat::RandomString', 's-0'),
+                   NESTED_MEMBER, parent='0', attributes={'value': 'xyz'}),
+            nested(resource('0', 'member.yaml', NESTED_MEMBER_ID),
+                   NESTED_GROUP, NESTED_MEMBER, parent='group'),
+            nested(resource('1', 'OS::Heat::TestResource', 'test-1'),
+                   NESTED_GROUP, parent='group',
+                   attributes={'output': 'one'}),
+        ]})
+        self.http.get(NESTED_GROUP + '/template', json=GROUP_TEMPLATE)
+        self.http.get(NESTED_MEMBER + '/template', json=MEMBER_TEMPLATE)
+
+    def test_nested_resources_by_path(self):
+        self.register_nested()
+        stack = self.driver.get_stack(self.ctx, STACK_ID)
+        resources = {r.name: r for r in stack.resources}
+        self.assertEqual({'vol', 'attach', 'group', 'group/0', 'group/1',
+                          'group/0/vol', 'group/0/secret'}, set(resources))
+        self.assertEqual('vol-0',
+                         resources['group/0/vol'].physical_resource_id)
+        self.assertEqual({'size': 2}, resources['group/0/vol'].properties)
+        self.assertEqual({'value': 'one'}, resources['group/1'].properties)
+        self.assertEqual({'value': 'xyz'},
+                         resources['group/0/secret'].attributes)
+        self.assertEqual('member.yaml', resources['group/0'].type)
+
+    def test_dependencies_children_first(self):
+        self.register_nested()
+        stack = self.driver.get_stack(self.ctx, STACK_ID)
+        self.assertEqual({
+            'vol': set(),
+            'attach': {'vol', 'group'},
+            # A parent needs what is inside it.
+            'group': {'group/0', 'group/1'},
+            'group/0': {'group/0/vol', 'group/0/secret'},
+            'group/1': set(),
+            # Siblings inside a nested stack, as Heat's required_by says.
+            'group/0/secret': {'group/0/vol'},
+            'group/0/vol': set(),
+        }, stack.dependency_graph())
+
+    def test_asks_for_nested_depth_and_detail(self):
+        self.register_nested()
+        self.driver.get_stack(self.ctx, STACK_ID)
+        listing = [r for r in self.http.request_history
+                   if r.path.endswith('/resources')][0]
+        self.assertEqual({'nested_depth': ['5'], 'with_detail': ['true']},
+                         listing.qs)
+
+    def test_nested_depth_zero_reads_the_top_only(self):
+        self.flags(group='heat_snapshots_heat', nested_depth=0)
+        self.register_stack()
+        self.driver.get_stack(self.ctx, STACK_ID)
+        listing = [r for r in self.http.request_history
+                   if r.path.endswith('/resources')][0]
+        self.assertEqual({'with_detail': ['true']}, listing.qs)
+
+    def test_unreadable_nested_template_keeps_the_resources(self):
+        self.register_nested()
+        self.http.get(NESTED_MEMBER + '/template', status_code=500,
+                      json={'error': {'message': 'boom'}})
+        stack = self.driver.get_stack(self.ctx, STACK_ID)
+        resources = {r.name: r for r in stack.resources}
+        self.assertEqual({}, resources['group/0/vol'].properties)
+        self.assertEqual('vol-0',
+                         resources['group/0/vol'].physical_resource_id)
+
+    def test_orphan_nested_stack_is_left_out(self):
+        self.register_stack()
+        self.http.get(STACK_PATH + '/resources', json={'resources': [
+            nested(resource('vol', 'OS::Cinder::Volume', 'vol-1'),
+                   STACK_PATH),
+            nested(resource('x', 'OS::Heat::None', 'x-1'), NESTED_MEMBER,
+                   parent='0'),
+        ]})
+        stack = self.driver.get_stack(self.ctx, STACK_ID)
+        self.assertEqual(['vol'], [r.name for r in stack.resources])
+
+    def test_stack_path_of_links(self):
+        self.assertEqual('/stacks/web/%s' % STACK_ID,
+                         heat_driver.stack_path(STACK_PATH))
+        self.assertEqual('/stacks/web/%s' % STACK_ID,
+                         heat_driver.stack_path(STACK_PATH + '/'))
+        self.assertIsNone(heat_driver.stack_path(None))
+        self.assertIsNone(heat_driver.stack_path(HEAT + '/p/other'))
+        self.assertIsNone(heat_driver.stack_path(STACK + '/web'))
