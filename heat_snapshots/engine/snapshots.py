@@ -9,6 +9,8 @@ import copy
 import time
 
 from oslo_log import log as logging
+from oslo_serialization import jsonutils
+import yaml
 
 from heat_snapshots.common import exception
 from heat_snapshots.db import api as db_api
@@ -214,33 +216,104 @@ class SnapshotWalk(Walker):
 
 
 class RestoreWalk(Walker):
-    """Bring a stack back to a snapshot: rewrite, then update."""
+    """Bring a stack back to a snapshot: rewrite, then update.
+
+    Every resource the template defines is rewritten by its plugin. The
+    resources of nested stacks recorded in the snapshot (under their
+    parent's ``resources``) are rewritten where their definition is the
+    stack's own to change: inside the template of a template resource
+    (``files``) used by that one resource only, and inside the inline
+    ``template`` of an ``OS::Heat::Stack``. Members of a ResourceGroup or
+    an AutoScalingGroup share one definition and are brought back by the
+    update as Heat rebuilds them from it.
+    """
 
     def run(self, stack_id, snapshot_id):
         stack = self.driver.get_stack(self.context, stack_id)
         snapshot = db_api.snapshot_get(self.context, snapshot_id)
         data = snapshot.data
         template = copy.deepcopy(data['template'])
+        files = copy.deepcopy(data.get('files') or {})
         saved = data.get('resources') or {}
+        self._sources = [jsonutils.dumps(template)] + [
+            text for text in files.values() if isinstance(text, str)]
+        self._rewrite(stack, snapshot_id, template, saved, files, '')
+        self.driver.restore(
+            self.context, stack, template,
+            copy.deepcopy(data.get('environment') or {}),
+            files,
+            {name: info.get('resource_data') or {}
+             for name, info in saved.items()})
+
+    def _rewrite(self, stack, snapshot_id, template, saved, files, prefix):
         definitions = template.get('resources') or {}
         for name, definition in list(definitions.items()):
             info = saved.get(name)
-            if info is None:
+            if info is None or not isinstance(definition, dict):
                 continue
             resource = stacks_base.Resource(
-                name=name, type=info.get('type') or definition.get('type'),
+                name=prefix + name,
+                type=info.get('type') or definition.get('type'),
                 physical_resource_id=info.get('resource_id'),
                 properties=definition.get('properties') or {},
                 data=info.get('resource_data') or {})
             plugin = self._plugin(stack, resource, snapshot_id)
-            definitions[name] = plugin.handle_restore(
-                copy.deepcopy(definition), resource.data)
-        self.driver.restore(
-            self.context, stack, template,
-            copy.deepcopy(data.get('environment') or {}),
-            copy.deepcopy(data.get('files') or {}),
-            {name: info.get('resource_data') or {}
-             for name, info in saved.items()})
+            definition = plugin.handle_restore(copy.deepcopy(definition),
+                                               resource.data)
+            definitions[name] = definition
+            if info.get('resources'):
+                self._rewrite_nested(stack, snapshot_id, definition,
+                                     info['resources'], files,
+                                     prefix + name + '/')
+
+    def _rewrite_nested(self, stack, snapshot_id, definition, saved, files,
+                        prefix):
+        type_name = definition.get('type')
+        properties = definition.get('properties')
+        if type_name == 'OS::Heat::Stack' and isinstance(properties, dict):
+            original = _load_template(properties.get('template'))
+            if original is not None:
+                nested = copy.deepcopy(original)
+                self._rewrite(stack, snapshot_id, nested, saved, files,
+                              prefix)
+                if nested != original:
+                    properties['template'] = nested
+            return
+        if isinstance(type_name, str) and type_name in files and \
+                _uses(self._sources, type_name) == 1:
+            original = _load_template(files[type_name])
+            if original is not None:
+                nested = copy.deepcopy(original)
+                self._rewrite(stack, snapshot_id, nested, saved, files,
+                              prefix)
+                if nested != original:
+                    files[type_name] = jsonutils.dumps(nested)
+            return
+        LOG.debug('Resources inside %s (%s) are restored by the stack '
+                  'update only', prefix.rstrip('/'), type_name)
+
+
+def _load_template(text):
+    """A nested template (a dict, or its JSON/YAML text), or None."""
+    if isinstance(text, dict):
+        return copy.deepcopy(text)
+    if not isinstance(text, str):
+        return None
+    try:
+        loaded = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return None
+    return loaded if isinstance(loaded, dict) else None
+
+
+def _uses(sources, type_name):
+    """How often the stack's template and files name ``type_name``.
+
+    A template file used by several resources cannot be rewritten for one
+    of them; counting the name in the texts errs on the side of not
+    rewriting.
+    """
+    return sum(text.count(type_name) for text in sources)
 
 
 class DeleteWalk(Walker):

@@ -1,6 +1,13 @@
-"""Nested resources in a snapshot's data (snapshots.nest_resources)."""
+"""Nested resources in a snapshot's data and in a restore."""
 
+import copy
+import json
+from unittest import mock
+
+from heat_snapshots.engine.resources import base as resources_base
+from heat_snapshots.engine.resources import registry
 from heat_snapshots.engine import snapshots
+from heat_snapshots.engine.stacks import base as stacks_base
 from heat_snapshots.tests import base
 
 
@@ -39,3 +46,100 @@ class NestResourcesTest(base.TestCase):
         nested = snapshots.nest_resources(flat)
         self.assertEqual({'a/b'}, set(nested))
         self.assertEqual({'c'}, set(nested['a/b']['resources']))
+
+
+class BackupPlugin(resources_base.ResourcePlugin):
+    """Puts the recorded backup id into the definition."""
+
+    def handle_restore(self, definition, data):
+        definition.setdefault('properties', {})['backup_id'] = \
+            data['backup_id']
+        return definition
+
+
+class NestedRestoreTest(base.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        registry.register('OS::Test::Backup', BackupPlugin)
+        self.addCleanup(registry.plugins().pop, 'OS::Test::Backup', None)
+        self.driver = mock.Mock()
+        self.driver.get_stack.return_value = stacks_base.Stack(
+            id='sid', name='web', project_id='p', action='CREATE',
+            status='COMPLETE')
+
+    def restore(self, data):
+        snapshot = mock.Mock(data=data)
+        with mock.patch.object(snapshots.db_api, 'snapshot_get',
+                               return_value=snapshot):
+            snapshots.RestoreWalk(self.conf_fixture.conf, self.driver,
+                                  self.make_context()).run('sid', 'snap')
+        args = self.driver.restore.call_args[0]
+        return args[2], args[4]
+
+    @staticmethod
+    def saved(name, type_name, data=None, resources=None):
+        info = entry(name, type_name)
+        info['resource_data'] = data or {}
+        if resources:
+            info['resources'] = resources
+        return info
+
+    def test_template_resource_used_once_is_rewritten(self):
+        member = {'heat_template_version': '2018-08-31',
+                  'resources': {'vol': {'type': 'OS::Test::Backup',
+                                        'properties': {'size': 1}}}}
+        template, files = self.restore({
+            'template': {'heat_template_version': '2018-08-31',
+                         'resources': {'inner': {'type': 'member.yaml'},
+                                       'top': {'type': 'OS::Test::Backup'}}},
+            'files': {'member.yaml': json.dumps(member)},
+            'resources': {
+                'top': self.saved('top', 'OS::Test::Backup',
+                                  {'backup_id': 'b-top'}),
+                'inner': self.saved('inner', 'member.yaml', resources={
+                    'vol': self.saved('vol', 'OS::Test::Backup',
+                                      {'backup_id': 'b-inner'})})}})
+        self.assertEqual('b-top', template['resources']['top'][
+            'properties']['backup_id'])
+        restored = json.loads(files['member.yaml'])
+        self.assertEqual({'size': 1, 'backup_id': 'b-inner'},
+                         restored['resources']['vol']['properties'])
+
+    def test_template_resource_used_twice_is_left_alone(self):
+        member = json.dumps({'resources': {'vol': {
+            'type': 'OS::Test::Backup'}}})
+        template, files = self.restore({
+            'template': {'resources': {'a': {'type': 'member.yaml'},
+                                       'b': {'type': 'member.yaml'}}},
+            'files': {'member.yaml': member},
+            'resources': {'a': self.saved('a', 'member.yaml', resources={
+                'vol': self.saved('vol', 'OS::Test::Backup',
+                                  {'backup_id': 'b-a'})})}})
+        self.assertEqual(member, files['member.yaml'])
+
+    def test_inline_nested_stack_is_rewritten(self):
+        template, _ = self.restore({
+            'template': {'resources': {'child': {
+                'type': 'OS::Heat::Stack',
+                'properties': {'template': {'resources': {'vol': {
+                    'type': 'OS::Test::Backup'}}}}}}},
+            'resources': {'child': self.saved(
+                'child', 'OS::Heat::Stack', resources={
+                    'vol': self.saved('vol', 'OS::Test::Backup',
+                                      {'backup_id': 'b-child'})})}})
+        inline = template['resources']['child']['properties']['template']
+        self.assertEqual({'backup_id': 'b-child'},
+                         inline['resources']['vol']['properties'])
+
+    def test_group_members_are_left_to_the_update(self):
+        group = {'type': 'OS::Heat::ResourceGroup',
+                 'properties': {'count': 2, 'resource_def': {
+                     'type': 'OS::Test::Backup'}}}
+        template, _ = self.restore({
+            'template': {'resources': {'group': copy.deepcopy(group)}},
+            'resources': {'group': self.saved(
+                'group', 'OS::Heat::ResourceGroup', resources={
+                    '0': self.saved('0', 'OS::Test::Backup',
+                                    {'backup_id': 'b-0'})})}})
+        self.assertEqual(group, template['resources']['group'])
