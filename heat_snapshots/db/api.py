@@ -443,10 +443,12 @@ def artifact_get(context, artifact_id):
 
 
 @reader
-def artifact_list(context, snapshot_id=None):
+def artifact_list(context, snapshot_id=None, resource_name=None):
     query = sa.select(models.Artifact).order_by(models.Artifact.created_at)
     if snapshot_id is not None:
         query = query.where(models.Artifact.snapshot_id == snapshot_id)
+    if resource_name is not None:
+        query = query.where(models.Artifact.resource_name == resource_name)
     return list(context.session.scalars(query))
 
 

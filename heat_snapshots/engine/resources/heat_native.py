@@ -74,10 +74,12 @@ class TestResourcePlugin(base.ResourcePlugin):
         return float('inf') if secs < 0 else secs
 
     def _find_artifact(self):
+        # Only this resource's: reading the snapshot's every artifact for
+        # each resource made a snapshot O(N^2).
         for artifact in db_api.artifact_list(self.context,
-                                             snapshot_id=self.snapshot_id):
-            if artifact.resource_name == self._name:
-                return artifact
+                                             snapshot_id=self.snapshot_id,
+                                             resource_name=self._name):
+            return artifact
         return None
 
     def handle_snapshot(self):
