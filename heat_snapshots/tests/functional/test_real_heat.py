@@ -6,7 +6,8 @@ through heat-snapshots (``stack_driver = heat``), whose engine must do the
 work: its log names every resource it snapshots, and Heat's own
 ``snapshot`` table stays empty. A stack deleted in Heat takes its
 snapshots with it (notification listener, periodic check). Nested stacks
-(a ResourceGroup, a template resource) are snapshotted member by member.
+(a ResourceGroup, an AutoScalingGroup, a template resource) are
+snapshotted member by member.
 Then the same through Heat's own endpoint with heat-snapshots' paste filter
 in heat-api's pipeline and the ``openstack`` command line.
 
@@ -62,6 +63,11 @@ def template(length=16, count=2, extra=False):
                           'type': 'OS::Heat::TestResource',
                           'properties': {'value': 'member %index%'}}}},
         'inner': {'type': 'member.yaml'},
+        'scaled': {'type': 'OS::Heat::AutoScalingGroup',
+                   'properties': {
+                       'min_size': 1, 'max_size': 2,
+                       'resource': {'type': 'OS::Heat::RandomString',
+                                    'properties': {'length': 12}}}},
     }
     if extra:
         resources['extra'] = {'type': 'OS::Heat::None'}
@@ -218,7 +224,7 @@ class RealHeatTest(oslotest_base.BaseTestCase):
         self.assertEqual(before, data['template'])
         resources = data['resources']
         self.assertEqual({'secret', 'value', 'placeholder', 'test', 'group',
-                          'inner'}, set(resources))
+                          'inner', 'scaled'}, set(resources))
         for name, resource in resources.items():
             self.assertEqual(('SNAPSHOT', 'COMPLETE'),
                              (resource['action'], resource['status']), name)
@@ -238,12 +244,18 @@ class RealHeatTest(oslotest_base.BaseTestCase):
         inner = resources['inner'].get('resources') or {}
         self.assertEqual({'secret', 'marker'}, set(inner))
         self.assertEqual(8, len(inner['secret']['resource_data']['value']))
+        scaled = resources['scaled'].get('resources') or {}
+        self.assertEqual(1, len(scaled))
+        member_name, member = scaled.popitem()
+        self.assertEqual('OS::Heat::RandomString', member['type'])
+        self.assertEqual(12, len(member['resource_data']['value']))
 
         log = self.service.engine_log()
         host = self.service.host
         for name in ('secret', 'value', 'placeholder', 'test', 'group',
-                     'inner', 'group/0', 'group/1', 'inner/secret',
-                     'inner/marker'):
+                     'inner', 'scaled', 'group/0', 'group/1',
+                     'inner/secret', 'inner/marker',
+                     'scaled/' + member_name):
             self.assertIn('Snapshot %s: resource %s started on host %s'
                           % (snapshot['id'], name, host), log)
         self.assertEqual([], self.heat_snapshot_rows())
