@@ -46,6 +46,7 @@ import sys
 import tempfile
 import threading
 import time
+from urllib import parse
 import uuid
 
 import requests
@@ -400,9 +401,8 @@ class Heat:
         self.dir = tempfile.mkdtemp(prefix='hs-heat-run-',
                                     dir=deployment.TEMP_DIR)
         os.makedirs(os.path.join(self.dir, 'plugins'))
-        transport = sa.engine.make_url(
-            self.transport_url.replace('rabbit://', 'mysql://', 1))
-        deployment.check_reachable('RabbitMQ', transport.host,
+        transport = parse.urlparse(self.transport_url)
+        deployment.check_reachable('RabbitMQ', transport.hostname,
                                    transport.port or 5672)
         self._create_database()
         self._write_files()
@@ -436,6 +436,13 @@ class Heat:
             env=env)
         self._wait('GET %s/<project>/stacks' % self.filter_url,
                    lambda: self._answering(self.filter_url))
+
+    def wait_ready(self):
+        """Wait until Heat's API answers through its engine again."""
+        urls = [self.url] + ([self.filter_url] if self.filter_port else [])
+        for url in urls:
+            self._wait('GET %s/<project>/stacks' % url,
+                       lambda: self._answering(url))
 
     def _engine_registered(self):
         try:
@@ -612,6 +619,11 @@ def _start():
     except HeatUnavailable as error:
         # The filter's own test says so; the rest runs on without it.
         heat.filter_error = str(error)
+        for process in [p for p in heat.processes
+                        if p.name == 'heat-api-filter']:
+            process.stop()
+            heat.processes.remove(process)
+        heat.filter_port = None
     else:
         heat.filter_error = None
     environment = Environment(venv, heat, service)
