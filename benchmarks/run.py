@@ -123,13 +123,18 @@ def main(argv=None):
     started = time.monotonic()
     for kind in kinds:
         runner = Runner(kind, args)
+        mine = []
         for name in args.suites.split(','):
             try:
-                results.extend(suites.SUITES[name](runner))
+                mine.extend(suites.SUITES[name](runner))
             except Exception as error:
                 failures.append('%s %s: %s: %s' % (
                     kind, name, type(error).__name__, error))
                 runner.log('%s failed: %s', name, error)
+        results.extend(mine)
+        if args.verbose and len(kinds) > 1:
+            # A long run shows each deployment's table when it is done.
+            print(stats.table(mine), file=sys.stderr, flush=True)
     load = os.getloadavg()
     print('heat-snapshots benchmarks (%s; %s, %d CPUs, load %.1f %.1f %.1f; '
           '%.0f s)' % ('quick' if args.quick else 'full',
