@@ -193,8 +193,10 @@ def resource_snapshot_add(context, snapshot_id, resource_name, values):
 
 @writer
 def resource_snapshot_update(context, snapshot_id, resource_name, values):
-    """Update an existing row in one statement; :returns: whether it
-    existed."""
+    """Update an existing row in one statement.
+
+    :returns: whether it existed.
+    """
     table = _resource_snapshots()
     result = context.session.execute(
         sa.update(table).where(

@@ -21,6 +21,9 @@ class InProcessTransportTest(base.TestCase):
         super().setUp()
         conf = self.useFixture(config_fixture.Config(base.CONF))
         conf.config(transport_url='fake:/')
+        # A transport an earlier test of this process left behind would
+        # be reused by init(), whatever it was built for.
+        rpc.cleanup()
         self.addCleanup(rpc.cleanup)
         target = messaging.Target(topic='hs-test-echo', server='here')
         self.server = rpc.get_server(target, [Echo()])

@@ -128,4 +128,3 @@ class PollTest(base.TestCase):
         self.flags(check_interval=0.05, group='heat_snapshots')
         _, sleeps = self._clocked_poll(2.0, check_cost=0.3)
         self.assertTrue(all(s >= 0.0499 for s in sleeps), sleeps)
-
