@@ -1,11 +1,18 @@
 """Stack locks: one operation at a time on a stack, across engines."""
 
+import time
+
 from oslo_log import log as logging
 
 from heat_snapshots.common import exception
 from heat_snapshots.db import api as db_api
 
 LOG = logging.getLogger(__name__)
+
+# Seconds to wait for a lock whose operation is ending, and how often to
+# look again.
+_RELEASE_WAIT = 1.0
+_RELEASE_POLL = 0.02
 
 
 class StackLock:
@@ -39,10 +46,18 @@ class StackLock:
 
     def acquire(self):
         """:raises: ActionInProgress naming the action holding the stack."""
-        lock = self.try_acquire()
-        if lock is not None:
-            raise exception.ActionInProgress(stack_name=self.stack.name,
-                                             action=lock.action)
+        # An operation shows its final state just before it lets go of the
+        # stack: a client that saw it end and asks at once waits that
+        # moment out instead of being told the stack is busy.
+        deadline = time.monotonic() + _RELEASE_WAIT
+        while True:
+            lock = self.try_acquire()
+            if lock is None:
+                return
+            if time.monotonic() >= deadline:
+                raise exception.ActionInProgress(stack_name=self.stack.name,
+                                                 action=lock.action)
+            time.sleep(_RELEASE_POLL)
 
     def release(self):
         if not db_api.stack_lock_release(self.context, self.stack.id,

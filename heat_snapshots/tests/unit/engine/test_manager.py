@@ -381,3 +381,14 @@ class WalkOrderTest(EngineTestCase):
         self.assertLess(events.index(('end', 'b')),
                         events.index(('start', 'c')))
         self.assertEqual(3, RecordingPlugin.most_running)
+
+
+class BackToBackTest(EngineTestCase):
+
+    def test_a_snapshot_right_after_the_create_ends_is_accepted(self):
+        # The stack shows CREATE_COMPLETE a moment before the create lets
+        # go of it; a client that snapshots at once must not get a 409.
+        for i in range(5):
+            identity = self.create_stack(template(
+                {'none': {'type': 'OS::Heat::None'}}), name='s%d' % i)
+            self.snapshot(identity, wait=None)

@@ -24,6 +24,13 @@ class DeadEngineTest(tm.EngineTestCase):
         with db_api.writer.using(self.ctx) as session:
             session.get(models.Engine, DEAD).heartbeat_at = long_ago
 
+    def _lock_for_dead_engine(self, action):
+        # The create's lock goes just after the stack shows COMPLETE.
+        ef.wait_for(lambda: db_api.stack_lock_holder(
+            self.ctx, self.stack_id) is None, what='stack unlocked')
+        self.assertIsNone(db_api.stack_lock_create(self.ctx, self.stack_id,
+                                                   DEAD, action))
+
     def _left_in_progress(self, action):
         return db_api.snapshot_create(self.ctx, {
             'stack_id': self.stack_id, 'stack_name': 'stack',
@@ -32,7 +39,7 @@ class DeadEngineTest(tm.EngineTestCase):
 
     def test_snapshot_of_dead_engine_fails_and_stack_is_freed(self):
         snap = self._left_in_progress('CREATE')
-        db_api.stack_lock_create(self.ctx, self.stack_id, DEAD, 'SNAPSHOT')
+        self._lock_for_dead_engine('SNAPSHOT')
         self.engine.driver.set_stack_state(self.ctx, self.stack_id,
                                            'SNAPSHOT', 'IN_PROGRESS',
                                            'Stack SNAPSHOT started')
@@ -57,7 +64,7 @@ class DeadEngineTest(tm.EngineTestCase):
         db_api.resource_snapshot_set(self.ctx, snap.id, 'none', {
             'resource_type': 'OS::Heat::None', 'action': 'SNAPSHOT',
             'status': 'COMPLETE'})
-        db_api.stack_lock_create(self.ctx, self.stack_id, DEAD, 'SNAPSHOT')
+        self._lock_for_dead_engine('SNAPSHOT')
         driver = self.engine.driver
         driver.set_stack_state(self.ctx, self.stack_id, 'SNAPSHOT',
                                'IN_PROGRESS', 'Stack SNAPSHOT started')
@@ -89,12 +96,14 @@ class DeadEngineTest(tm.EngineTestCase):
         self.assertEqual([], db_api.artifact_list(self.ctx))
 
     def test_lock_of_dead_engine_is_taken_over(self):
-        db_api.stack_lock_create(self.ctx, self.stack_id, DEAD, 'SNAPSHOT')
+        self._lock_for_dead_engine('SNAPSHOT')
         self.snapshot(self.identity)
         self.assertIsNone(db_api.stack_lock_holder(self.ctx, self.stack_id))
 
     def test_live_engines_lock_is_respected(self):
         db_api.engine_heartbeat(self.ctx, 'alive', 'elsewhere', 2)
+        ef.wait_for(lambda: db_api.stack_lock_holder(
+            self.ctx, self.stack_id) is None, what='stack unlocked')
         db_api.stack_lock_create(self.ctx, self.stack_id, 'alive',
                                  'RESTORE')
         self.engine._recover()
