@@ -5,8 +5,6 @@ fake driver and EngineManager to the test's SQLite database, as in
 heat-snapshots-all.
 """
 
-import time
-
 import fixtures
 from oslo_config import fixture as config_fixture
 import webtest
@@ -15,6 +13,7 @@ from heat_snapshots.api import app
 from heat_snapshots.common import rpc
 from heat_snapshots import conf
 from heat_snapshots.engine import service
+from heat_snapshots.tests import engine_fixture
 
 CONF = conf.CONF
 
@@ -58,13 +57,5 @@ def headers(project=PROJECT, user=USER, roles=None, **extra):
     return result
 
 
-def wait_for(check, timeout=20, interval=0.02, what='condition'):
-    """Poll ``check()`` until it returns a true value, which is returned."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError('Timed out waiting for %s' % what)
-        time.sleep(interval)
+# One waiter for every test package.
+wait_for = engine_fixture.wait_for
