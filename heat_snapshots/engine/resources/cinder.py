@@ -14,6 +14,7 @@ from oslo_log import log as logging
 from heat_snapshots.common import clients
 from heat_snapshots.common import exception
 from heat_snapshots.engine.resources import base
+from heat_snapshots.engine.resources import cloud
 
 LOG = logging.getLogger(__name__)
 
@@ -59,40 +60,19 @@ def list_artifacts(context, conf=base.CONF, connection=None):
     return artifacts
 
 
-class CinderVolumePlugin(base.ResourcePlugin):
+class CinderVolumePlugin(cloud.CloudResourcePlugin):
     """A volume backup per snapshot."""
 
-    @classmethod
-    def list_artifacts(cls, context):
-        """(backup id, snapshot id) pairs for the reconciler.
-
-        None when no service credentials are configured: then nothing
-        of ours can be listed for the engine's own work.
-        """
-        if not clients.can_act_for(context, base.CONF):
-            return None
-        try:
-            artifacts = list_artifacts(context)
-        except Exception:
-            LOG.exception('Could not list the backups of heat-snapshots')
-            return None
-        return [(artifact['id'], artifact['snapshot_id'])
-                for artifact in artifacts]
+    artifact_kind = 'backups'
 
     @classmethod
-    def delete_artifact(cls, context, artifact_id):
-        conn = clients.connection(context, base.CONF)
-        conn.block_storage.delete_backup(artifact_id, ignore_missing=True)
+    def _list_artifacts(cls, context):
+        return list_artifacts(context)
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._connection = None
-
-    @property
-    def connection(self):
-        if self._connection is None:
-            self._connection = clients.connection(self.context, self.conf)
-        return self._connection
+    @classmethod
+    def _delete_artifact(cls, connection, artifact_id):
+        connection.block_storage.delete_backup(artifact_id,
+                                               ignore_missing=True)
 
     @property
     def _cinder(self):

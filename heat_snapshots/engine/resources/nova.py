@@ -15,6 +15,7 @@ from oslo_log import log as logging
 from heat_snapshots.common import clients
 from heat_snapshots.common import exception
 from heat_snapshots.engine.resources import base
+from heat_snapshots.engine.resources import cloud
 
 LOG = logging.getLogger(__name__)
 
@@ -53,36 +54,18 @@ def list_artifacts(context, conf=base.CONF, connection=None):
     return artifacts
 
 
-class NovaServerPlugin(base.ResourcePlugin):
+class NovaServerPlugin(cloud.CloudResourcePlugin):
     """An image of the server per snapshot."""
 
-    @classmethod
-    def list_artifacts(cls, context):
-        """(image id, snapshot id) pairs for the reconciler, or None."""
-        if not clients.can_act_for(context, base.CONF):
-            return None
-        try:
-            artifacts = list_artifacts(context)
-        except Exception:
-            LOG.exception('Could not list the images of heat-snapshots')
-            return None
-        return [(artifact['id'], artifact['snapshot_id'])
-                for artifact in artifacts]
+    artifact_kind = 'images'
 
     @classmethod
-    def delete_artifact(cls, context, artifact_id):
-        conn = clients.connection(context, base.CONF)
-        conn.image.delete_image(artifact_id, ignore_missing=True)
+    def _list_artifacts(cls, context):
+        return list_artifacts(context)
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._connection = None
-
-    @property
-    def connection(self):
-        if self._connection is None:
-            self._connection = clients.connection(self.context, self.conf)
-        return self._connection
+    @classmethod
+    def _delete_artifact(cls, connection, artifact_id):
+        connection.image.delete_image(artifact_id, ignore_missing=True)
 
     def handle_snapshot(self):
         server_id = self.resource.physical_resource_id
