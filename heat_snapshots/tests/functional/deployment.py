@@ -101,6 +101,26 @@ def tail(path, lines=LOG_TAIL_LINES):
         return '(%s)' % error
 
 
+def run_logged(argv, log, unavailable, timeout, env=None, what=None):
+    """Run ``argv``, its output appended to ``log``.
+
+    :raises: ``unavailable`` (an exception class) with the output's tail
+        when the command cannot run or fails.
+    """
+    with open(log, 'ab') as out:
+        out.write(('$ %s\n' % ' '.join(argv)).encode())
+        out.flush()
+        try:
+            result = subprocess.run(argv, stdin=subprocess.DEVNULL,
+                                    stdout=out, stderr=subprocess.STDOUT,
+                                    timeout=timeout, env=env)
+        except (OSError, subprocess.TimeoutExpired) as error:
+            raise unavailable('%s: %s' % (what or argv[0], error))
+    if result.returncode:
+        raise unavailable('%s failed (exit %s):\n%s' % (
+            what or ' '.join(argv), result.returncode, tail(log, 40)))
+
+
 class Process:
     """One service process; stdout, stderr and its log in one file."""
 

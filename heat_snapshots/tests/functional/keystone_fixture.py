@@ -99,23 +99,9 @@ def _python():
 
 
 def _run(argv, log, timeout=COMMAND_TIMEOUT, env=None, what=None):
-    """Run ``argv``, its output appended to ``log``.
-
-    :raises: KeystoneUnavailable with the output's tail when it fails.
-    """
-    with open(log, 'ab') as out:
-        out.write(('$ %s\n' % ' '.join(argv)).encode())
-        out.flush()
-        try:
-            result = subprocess.run(argv, stdin=subprocess.DEVNULL,
-                                    stdout=out, stderr=subprocess.STDOUT,
-                                    timeout=timeout, env=env)
-        except (OSError, subprocess.TimeoutExpired) as error:
-            raise KeystoneUnavailable('%s: %s' % (what or argv[0], error))
-    if result.returncode:
-        raise KeystoneUnavailable('%s failed (exit %s):\n%s' % (
-            what or ' '.join(argv), result.returncode,
-            deployment.tail(log, 40)))
+    """:raises: KeystoneUnavailable with the output's tail on failure."""
+    deployment.run_logged(argv, log, KeystoneUnavailable, timeout, env=env,
+                          what=what)
 
 
 class Virtualenv:
