@@ -135,7 +135,8 @@ def _python():
 
 def _run(argv, log, timeout=COMMAND_TIMEOUT, env=None, what=None):
     """:raises: HeatUnavailable with the output's tail when ``argv`` fails."""
-    deployment.run_logged(argv, log, HeatUnavailable, timeout, env=env, what=what)
+    deployment.run_logged(argv, log, HeatUnavailable, timeout, env=env,
+                          what=what)
 
 
 class Virtualenv:
