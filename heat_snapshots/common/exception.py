@@ -170,3 +170,25 @@ class StackLockHeld(Conflict):
 class EngineTimeout(ServiceUnavailable):
     msg_fmt = ('The engine did not answer within %(seconds)s seconds; no '
                'engine may be running.')
+
+
+class InvalidStateTransition(HeatSnapshotsException):
+    """A change of state that the state machine forbids: a bug."""
+
+    msg_fmt = ('Invalid %(machine)s state transition from %(source)s to '
+               '%(target)s')
+
+
+class OperationFenced(HeatSnapshotsException):
+    """This operation's hold on its stack was taken over: it must stop."""
+
+    msg_fmt = ('Operation on stack %(stack_id)s no longer holds the stack '
+               '(generation %(generation)s)')
+
+
+class SnapshotInUse(Conflict):
+    """Heat's 409 body, naming the operation that uses the snapshot."""
+
+    error_type = 'ActionInProgress'
+    msg_fmt = ('Snapshot %(snapshot_id)s is in use by the %(action)s of '
+               'stack %(stack_name)s in progress.')

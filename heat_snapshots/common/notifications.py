@@ -18,6 +18,7 @@ from oslo_log import log as logging
 import oslo_messaging as messaging
 
 from heat_snapshots.common import rpc
+from heat_snapshots.common import states
 
 CONF = cfg.CONF
 LOG = logging.getLogger(__name__)
@@ -33,8 +34,8 @@ ERROR = 'error'
 EVENT_TYPE = 'orchestration.snapshot.%(operation)s.%(phase)s'
 PUBLISHER = 'heat-snapshots'
 
-IN_PROGRESS = 'IN_PROGRESS'
-COMPLETE = 'COMPLETE'
+IN_PROGRESS = states.IN_PROGRESS
+COMPLETE = states.COMPLETE
 
 TRANSPORT = None
 NOTIFIER = None

@@ -5,8 +5,10 @@ transaction of the one enginefacade context manager. Rows are returned as
 detached model objects; callers never hold a session.
 """
 
+import functools
 import os
 
+from oslo_db import api as oslo_db_api
 from oslo_db import exception as db_exc
 from oslo_db.sqlalchemy import enginefacade
 from oslo_log import log as logging
@@ -15,6 +17,7 @@ from oslo_utils import uuidutils
 import sqlalchemy as sa
 
 from heat_snapshots.common import exception
+from heat_snapshots.common import states
 from heat_snapshots.db import models
 
 LOG = logging.getLogger(__name__)
@@ -93,12 +96,116 @@ def _storable(*values):
     return not any(isinstance(v, str) and '\x00' in v for v in values)
 
 
+# --- retries and fencing -------------------------------------------------
+
+def _in_transaction(context):
+    try:
+        context.transaction_ctx
+    except db_exc.NoEngineContextEstablished:
+        return False
+    return True
+
+
+_RETRY = oslo_db_api.wrap_db_retry(max_retries=5, retry_interval=0.1,
+                                   inc_retry_interval=True,
+                                   max_retry_interval=2,
+                                   retry_on_deadlock=True,
+                                   retry_on_disconnect=True, jitter=True)
+
+
+def retry_on_db_error(function):
+    """Run ``function`` again after a deadlock or a lost connection.
+
+    Only the outermost transaction is repeated: inside one that is already
+    open, the database has rolled the whole of it back, so repeating one
+    statement would be wrong. Every function so decorated is safe to
+    repeat.
+    """
+    retrying = _RETRY(function)
+
+    @functools.wraps(function)
+    def wrapper(context, *args, **kwargs):
+        if _in_transaction(context):
+            return function(context, *args, **kwargs)
+        return retrying(context, *args, **kwargs)
+    return wrapper
+
+
+def check_fence(context):
+    """Raise OperationFenced unless the context's operation still holds.
+
+    A context handed to an operation's worker carries its ``fence``: the
+    stack's lock at a generation, or, for a snapshot delete that holds no
+    stack, the snapshot's delete owned by one engine. The row is read with
+    a shared lock, so a takeover (which updates it) waits for this
+    transaction, and every write after the takeover sees the new holder.
+    """
+    fence = getattr(context, 'fence', None)
+    if fence is None:
+        return
+    if fence.stack_id is not None:
+        query = sa.select(models.StackLock.generation).where(
+            models.StackLock.stack_id == fence.stack_id,
+            models.StackLock.engine_id == fence.engine_id)
+        holds = context.session.execute(
+            query.with_for_update(read=True)).scalar() == fence.generation
+    else:
+        query = sa.select(models.Snapshot.id).where(
+            models.Snapshot.id == fence.snapshot_id,
+            models.Snapshot.action == states.DELETE,
+            models.Snapshot.engine_id == fence.engine_id)
+        holds = context.session.execute(
+            query.with_for_update(read=True)).first() is not None
+    if not holds:
+        raise exception.OperationFenced(
+            stack_id=fence.stack_id or fence.snapshot_id,
+            generation=fence.generation)
+
+
+def fenced_writer(function):
+    """A writer that writes only while the context's operation holds."""
+
+    @functools.wraps(function)
+    def checked(context, *args, **kwargs):
+        check_fence(context)
+        return function(context, *args, **kwargs)
+    return retry_on_db_error(writer(checked))
+
+
+def run_in_transaction(context, function):
+    """``function()`` in one fenced writer transaction, repeated as a whole
+    on a deadlock or a lost connection.
+
+    Writes made by the functions it calls with ``context`` join it.
+    """
+
+    @fenced_writer
+    def run(context):
+        return function()
+    return run(context)
+
+
 # --- snapshots ------------------------------------------------------------
 
-@writer
-def snapshot_create(context, values):
+@fenced_writer
+def snapshot_create(context, values, limit=None):
+    """Record a new snapshot.
+
+    :param limit: most snapshots the stack may have, counted in the same
+        transaction; the caller holds the stack's lock, so no other
+        snapshot of it can be created meanwhile.
+    :raises: RequestLimitExceeded.
+    """
     values = dict(values)
     values.setdefault('id', uuidutils.generate_uuid())
+    if limit is not None:
+        count = context.session.scalar(
+            sa.select(sa.func.count(models.Snapshot.id)).where(
+                models.Snapshot.stack_id == values['stack_id']))
+        if count >= limit:
+            raise exception.RequestLimitExceeded(
+                message='You have reached the maximum snapshots per stack, '
+                        '%d. Please delete some snapshots.' % limit)
     snapshot = models.Snapshot(**values)
     context.session.add(snapshot)
     context.session.flush()
@@ -125,13 +232,6 @@ def snapshot_list_by_stack(context, stack_id):
 
 
 @reader
-def snapshot_count_by_stack(context, stack_id):
-    query = sa.select(sa.func.count(models.Snapshot.id)).where(
-        models.Snapshot.stack_id == stack_id)
-    return context.session.scalar(query)
-
-
-@reader
 def snapshot_list_by_status(context, status, engine_ids=None):
     query = sa.select(models.Snapshot).where(
         models.Snapshot.status == status)
@@ -140,26 +240,66 @@ def snapshot_list_by_status(context, status, engine_ids=None):
     return list(context.session.scalars(query))
 
 
-@writer
+def _where_expected(query, model, expected):
+    for column, value in (expected or {}).items():
+        query = query.where(getattr(model, column) == value)
+    return query
+
+
+@fenced_writer
 def snapshot_update(context, snapshot_id, values, expected=None):
     """Update a snapshot; with ``expected`` only if its columns still match.
 
     :returns: whether a row was updated.
     """
-    query = sa.update(models.Snapshot).where(
-        models.Snapshot.id == snapshot_id)
-    for column, value in (expected or {}).items():
-        query = query.where(getattr(models.Snapshot, column) == value)
+    query = _where_expected(
+        sa.update(models.Snapshot).where(models.Snapshot.id == snapshot_id),
+        models.Snapshot, expected)
     values = dict(values, updated_at=timeutils.utcnow())
     return context.session.execute(query.values(**values)).rowcount > 0
 
 
-@writer
-def snapshot_delete(context, snapshot_id):
+@fenced_writer
+def snapshot_claim(context, snapshot_id, values, expected):
+    """Take the snapshot for a delete unless a running restore reads it.
+
+    :returns: whether it was claimed (False: it changed meanwhile).
+    :raises: SnapshotInUse naming the restore.
+    """
+    user = context.session.execute(
+        sa.select(models.StackLock).where(
+            models.StackLock.snapshot_id == snapshot_id,
+            models.StackLock.engine_id.is_not(None)).with_for_update(
+            read=True)).scalars().first()
+    if user is not None:
+        snapshot = context.session.get(models.Snapshot, snapshot_id)
+        raise exception.SnapshotInUse(
+            snapshot_id=snapshot_id, action=user.action,
+            stack_name=snapshot.stack_name if snapshot else user.stack_id)
+    query = _where_expected(
+        sa.update(models.Snapshot).where(models.Snapshot.id == snapshot_id),
+        models.Snapshot, expected)
+    values = dict(values, updated_at=timeutils.utcnow())
+    return context.session.execute(query.values(**values)).rowcount > 0
+
+
+@fenced_writer
+def snapshot_delete(context, snapshot_id, expected=None):
+    """Remove the snapshot and its resources' rows.
+
+    :returns: whether it was there (and, with ``expected``, matched).
+    """
+    query = _where_expected(
+        sa.select(models.Snapshot.id).where(
+            models.Snapshot.id == snapshot_id),
+        models.Snapshot, expected)
+    if context.session.execute(query.with_for_update()).first() is None:
+        return False
     context.session.execute(sa.delete(models.ResourceSnapshot).where(
         models.ResourceSnapshot.snapshot_id == snapshot_id))
     context.session.execute(sa.delete(models.Snapshot).where(
         models.Snapshot.id == snapshot_id))
+    return True
 
 
 # --- resource snapshots -------------------------------------------------
@@ -167,36 +307,15 @@ def snapshot_delete(context, snapshot_id):
 # A walk writes each resource's row several times (started, its data,
 # its outcome): one INSERT, then single UPDATEs of the existing row, with
 # Core statements and no ORM objects (reading the row and flushing an ORM
-# object was a third of a 1000-resource snapshot's time). An UPDATE that
-# finds no row is avoided: on MySQL it takes a gap lock, and two walk
-# threads inserting into the same gap then deadlock.
+# object was a third of a 1000-resource snapshot's time). The first write
+# inserts: an UPDATE that finds no row takes a gap lock on MySQL, and two
+# walk threads inserting into the same gap then deadlock.
 
 def _resource_snapshots():
     return models.ResourceSnapshot.__table__
 
 
-@writer
-def _resource_snapshot_insert(context, snapshot_id, resource_name, values):
-    context.session.execute(sa.insert(_resource_snapshots()).values(
-        dict(values, snapshot_id=snapshot_id, resource_name=resource_name,
-             created_at=timeutils.utcnow())))
-
-
-def resource_snapshot_add(context, snapshot_id, resource_name, values):
-    """Create one resource's row of a snapshot (update it if it exists)."""
-    try:
-        _resource_snapshot_insert(context, snapshot_id, resource_name,
-                                  values)
-    except db_exc.DBDuplicateEntry:
-        resource_snapshot_set(context, snapshot_id, resource_name, values)
-
-
-@writer
-def resource_snapshot_update(context, snapshot_id, resource_name, values):
-    """Update an existing row in one statement.
-
-    :returns: whether it existed.
-    """
+def _resource_snapshot_update(context, snapshot_id, resource_name, values):
     table = _resource_snapshots()
     result = context.session.execute(
         sa.update(table).where(
@@ -206,21 +325,29 @@ def resource_snapshot_update(context, snapshot_id, resource_name, values):
     return result.rowcount > 0
 
 
-@writer
-def resource_snapshot_set(context, snapshot_id, resource_name, values):
-    """Create or update one resource's row of a snapshot."""
-    table = _resource_snapshots()
-    row_id = context.session.execute(
-        sa.select(table.c.id).where(
-            table.c.snapshot_id == snapshot_id,
-            table.c.resource_name == resource_name)).scalar()
-    if row_id is None:
-        _resource_snapshot_insert(context, snapshot_id, resource_name,
+def _resource_snapshot_insert(context, snapshot_id, resource_name, values):
+    context.session.execute(sa.insert(_resource_snapshots()).values(
+        dict(values, snapshot_id=snapshot_id, resource_name=resource_name,
+             created_at=timeutils.utcnow())))
+
+
+@fenced_writer
+def resource_snapshot_set(context, snapshot_id, resource_name, values,
+                          new=False):
+    """Write one resource's row of a snapshot, creating it if needed.
+
+    :param new: the row is most likely not there yet (its first write).
+    """
+    if not new and _resource_snapshot_update(context, snapshot_id,
+                                             resource_name, values):
+        return
+    try:
+        with context.session.begin_nested():
+            _resource_snapshot_insert(context, snapshot_id, resource_name,
+                                      values)
+    except db_exc.DBDuplicateEntry:
+        _resource_snapshot_update(context, snapshot_id, resource_name,
                                   values)
-    else:
-        context.session.execute(sa.update(table).where(
-            table.c.id == row_id).values(
-            dict(values, updated_at=timeutils.utcnow())))
 
 
 @reader
@@ -231,7 +358,18 @@ def resource_snapshot_list(context, snapshot_id):
     return list(context.session.scalars(query))
 
 
-@writer
+@fenced_writer
+def resource_snapshot_fail_in_progress(context, snapshot_id, reason):
+    """Fail every row of the snapshot still IN_PROGRESS."""
+    table = _resource_snapshots()
+    context.session.execute(sa.update(table).where(
+        table.c.snapshot_id == snapshot_id,
+        table.c.status == states.IN_PROGRESS).values(
+        status=states.FAILED, status_reason=reason,
+        updated_at=timeutils.utcnow()))
+
+
+@fenced_writer
 def resource_snapshot_delete(context, snapshot_id, resource_name):
     context.session.execute(sa.delete(models.ResourceSnapshot).where(
         models.ResourceSnapshot.snapshot_id == snapshot_id,
@@ -240,64 +378,132 @@ def resource_snapshot_delete(context, snapshot_id, resource_name):
 
 # --- stack locks --------------------------------------------------------
 
+# A stack's lock row is made by its first operation and kept (empty while
+# the stack is free) so that its generation only grows; it goes with the
+# stack.
+
+def _lock_update(context, stack_id, where, values):
+    table = models.StackLock.__table__
+    query = sa.update(table).where(table.c.stack_id == stack_id, *where)
+    values = dict(values, updated_at=timeutils.utcnow())
+    return context.session.execute(query.values(
+        generation=table.c.generation + 1, **values)).rowcount > 0
+
+
+def _lock_generation(context, stack_id):
+    return context.session.execute(
+        sa.select(models.StackLock.generation).where(
+            models.StackLock.stack_id == stack_id)).scalar()
+
+
+@retry_on_db_error
 @writer
-def _stack_lock_insert(context, stack_id, engine_id, action):
-    context.session.add(models.StackLock(stack_id=stack_id,
-                                         engine_id=engine_id, action=action))
+def stack_lock_acquire(context, stack_id, engine_id, action,
+                       snapshot_id=None):
+    """Take the stack's lock if it is free.
 
-
-def stack_lock_create(context, stack_id, engine_id, action):
-    """Take the stack's lock.
-
-    :returns: None when taken, else the engine id of the holder.
+    :returns: the new generation, or None when another operation holds it.
     """
+    table = models.StackLock.__table__
+    values = {'engine_id': engine_id, 'action': action,
+              'snapshot_id': snapshot_id, 'delete_pending': False}
+    if _lock_update(context, stack_id, [table.c.engine_id.is_(None)],
+                    values):
+        return _lock_generation(context, stack_id)
+    if _lock_generation(context, stack_id) is not None:
+        return None
     try:
-        _stack_lock_insert(context, stack_id, engine_id, action)
+        with context.session.begin_nested():
+            context.session.execute(sa.insert(table).values(
+                stack_id=stack_id, generation=1,
+                created_at=timeutils.utcnow(), **values))
     except db_exc.DBDuplicateEntry:
-        return stack_lock_holder(context, stack_id) or 'unknown'
-    return None
+        return None
+    return 1
 
 
-@reader
-def stack_lock_holder(context, stack_id):
-    lock = context.session.get(models.StackLock, stack_id)
-    return lock.engine_id if lock else None
+@retry_on_db_error
+@writer
+def stack_lock_steal(context, stack_id, engine_id, generation,
+                     new_engine_id, action=None):
+    """Take over the lock from ``engine_id`` at ``generation``.
+
+    :returns: the new generation, or None when it changed meanwhile.
+    """
+    table = models.StackLock.__table__
+    values = {'engine_id': new_engine_id}
+    if action is not None:
+        values['action'] = action
+    if not _lock_update(context, stack_id,
+                        [table.c.engine_id == engine_id,
+                         table.c.generation == generation], values):
+        return None
+    return _lock_generation(context, stack_id)
+
+
+@retry_on_db_error
+@writer
+def stack_lock_release(context, stack_id, engine_id, generation):
+    """Let go of the stack, or hand it to a stack delete that waits.
+
+    :returns: None when the lock was no longer held at ``generation``;
+        False when the stack is free; the new generation when a waiting
+        stack delete now holds the stack (for the same engine).
+    """
+    table = models.StackLock.__table__
+    held = [table.c.engine_id == engine_id,
+            table.c.generation == generation]
+    if _lock_update(context, stack_id, held + [table.c.delete_pending],
+                    {'action': states.DELETE, 'snapshot_id': None,
+                     'delete_pending': False}):
+        return _lock_generation(context, stack_id)
+    query = sa.update(table).where(table.c.stack_id == stack_id, *held)
+    freed = context.session.execute(query.values(
+        engine_id=None, action=None, snapshot_id=None,
+        updated_at=timeutils.utcnow())).rowcount > 0
+    return False if freed else None
+
+
+@retry_on_db_error
+@writer
+def stack_lock_request_delete(context, stack_id):
+    """Ask the holder of the stack to delete it when it lets go.
+
+    :returns: the holding lock row (with delete_pending set), or None when
+        the stack is free.
+    """
+    table = models.StackLock.__table__
+    result = context.session.execute(
+        sa.update(table).where(table.c.stack_id == stack_id,
+                               table.c.engine_id.is_not(None)).values(
+            delete_pending=True))
+    if result.rowcount == 0:
+        return None
+    return context.session.get(models.StackLock, stack_id)
 
 
 @reader
 def stack_lock_get(context, stack_id):
+    if not _storable(stack_id):
+        return None
     return context.session.get(models.StackLock, stack_id)
-
-
-@writer
-def stack_lock_steal(context, stack_id, old_engine_id, new_engine_id,
-                     action):
-    """Take over a lock held by ``old_engine_id``; False if it moved."""
-    result = context.session.execute(
-        sa.update(models.StackLock).where(
-            models.StackLock.stack_id == stack_id,
-            models.StackLock.engine_id == old_engine_id).values(
-            engine_id=new_engine_id, action=action,
-            updated_at=timeutils.utcnow()))
-    return result.rowcount > 0
-
-
-@writer
-def stack_lock_release(context, stack_id, engine_id):
-    """:returns: whether this engine held the lock."""
-    result = context.session.execute(
-        sa.delete(models.StackLock).where(
-            models.StackLock.stack_id == stack_id,
-            models.StackLock.engine_id == engine_id))
-    return result.rowcount > 0
 
 
 @reader
 def stack_lock_list(context, engine_ids=None):
-    query = sa.select(models.StackLock)
+    """The locks held, by any engine or by ``engine_ids``."""
+    query = sa.select(models.StackLock).where(
+        models.StackLock.engine_id.is_not(None))
     if engine_ids is not None:
         query = query.where(models.StackLock.engine_id.in_(engine_ids))
     return list(context.session.scalars(query))
+
+
+@fenced_writer
+def stack_lock_purge(context, stack_id):
+    """Forget a deleted stack's lock (by its holder, while it holds)."""
+    context.session.execute(sa.delete(models.StackLock).where(
+        models.StackLock.stack_id == stack_id))
 
 
 # --- engines ------------------------------------------------------------
@@ -370,7 +576,7 @@ def local_stack_list(context, project_id=None, limit=None, marker=None):
     return list(context.session.scalars(query))
 
 
-@writer
+@fenced_writer
 def local_stack_update(context, stack_id, values, expected=None):
     query = sa.update(models.LocalStack).where(
         models.LocalStack.id == stack_id)
@@ -388,7 +594,7 @@ def local_resource_list(context, stack_id):
     return list(context.session.scalars(query))
 
 
-@writer
+@fenced_writer
 def local_resource_set(context, stack_id, name, values):
     """Create or update the resource ``name`` of a local stack."""
     query = sa.select(models.LocalResource).where(
@@ -404,7 +610,7 @@ def local_resource_set(context, stack_id, name, values):
     return row
 
 
-@writer
+@fenced_writer
 def local_resource_update(context, stack_id, name, values):
     """Update an existing resource of a local stack in one statement.
 
@@ -420,7 +626,7 @@ def local_resource_update(context, stack_id, name, values):
     return context.session.execute(query.values(**values)).rowcount > 0
 
 
-@writer
+@fenced_writer
 def local_resource_delete(context, stack_id, name):
     context.session.execute(sa.delete(models.LocalResource).where(
         models.LocalResource.stack_id == stack_id,
@@ -429,7 +635,7 @@ def local_resource_delete(context, stack_id, name):
 
 # --- the local artifact store -------------------------------------------
 
-@writer
+@fenced_writer
 def artifact_create(context, values):
     values = dict(values)
     values.setdefault('id', uuidutils.generate_uuid())
@@ -454,7 +660,7 @@ def artifact_list(context, snapshot_id=None, resource_name=None):
     return list(context.session.scalars(query))
 
 
-@writer
+@fenced_writer
 def artifact_delete(context, artifact_id):
     """:returns: whether it existed."""
     result = context.session.execute(sa.delete(models.Artifact).where(

@@ -79,13 +79,29 @@ class ResourceSnapshot(HasTimestamps, Base):
 
 
 class StackLock(HasTimestamps, Base):
-    """Keeps two operations off one stack; names the engine holding it."""
+    """Keeps two operations off one stack; names the engine holding it.
+
+    The row stays when the stack is free (``engine_id`` empty) so that its
+    ``generation`` only ever grows: each acquisition takes the next one,
+    and every write of the operation is made only while it still holds.
+    """
 
     __tablename__ = TABLE_PREFIX + 'stack_locks'
+    __table_args__ = (
+        sa.Index('hs_stack_locks_engine_id_idx', 'engine_id'),
+        sa.Index('hs_stack_locks_snapshot_id_idx', 'snapshot_id'),
+    )
 
     stack_id = sa.Column(sa.String(36), primary_key=True)
-    engine_id = sa.Column(sa.String(36), nullable=False)
-    action = sa.Column(sa.String(32), nullable=False)
+    engine_id = sa.Column(sa.String(36))
+    action = sa.Column(sa.String(32))
+    generation = sa.Column(sa.BigInteger, nullable=False, default=0,
+                           server_default='0')
+    # The snapshot the operation reads or writes (a restore's source).
+    snapshot_id = sa.Column(sa.String(36))
+    # A stack DELETE came while the stack was busy: run it on release.
+    delete_pending = sa.Column(sa.Boolean, nullable=False, default=False,
+                               server_default=sa.false())
 
 
 class Engine(HasTimestamps, Base):

@@ -20,18 +20,18 @@ import oslo_messaging as messaging
 
 from heat_snapshots.common import context as hs_context
 from heat_snapshots.common import exception
+from heat_snapshots.common import states
 from heat_snapshots.db import api as db_api
+from heat_snapshots.engine import locks
+from heat_snapshots.engine import operations
 from heat_snapshots.engine import snapshots
-from heat_snapshots.engine.stacks import base as stacks_base
 
 LOG = logging.getLogger(__name__)
 
 GROUP = 'heat_snapshots_heat'
 STACK_DELETE_END = 'orchestration.stack.delete.end'
-DELETE_COMPLETE = 'DELETE_COMPLETE'
+DELETE_COMPLETE = states.stack_status(states.DELETE, states.COMPLETE)
 STACK_GONE_REASON = 'Stack %s was deleted in Heat'
-
-IN_PROGRESS = stacks_base.IN_PROGRESS
 
 
 def project_context(project_id):
@@ -68,29 +68,29 @@ class StackFollower:
         admin = hs_context.get_admin_context()
         deleted = 0
         for snapshot in db_api.snapshot_list_by_stack(admin, stack_id):
-            if snapshot.status == IN_PROGRESS and \
+            if snapshot.status == states.IN_PROGRESS and \
                     self.is_engine_alive(snapshot.engine_id):
                 # Being made or deleted: looked at again by the next check.
                 LOG.info('Snapshot %s of deleted stack %s is busy (%s); '
                          'left for later', snapshot.id, stack_id,
                          snapshot.action)
                 continue
-            if not db_api.snapshot_update(
-                    admin, snapshot.id,
-                    {'action': snapshots.DELETE, 'status': IN_PROGRESS,
-                     'status_reason': STACK_GONE_REASON % stack_id,
-                     'engine_id': self.engine_id},
-                    expected={'action': snapshot.action,
-                              'status': snapshot.status,
-                              'engine_id': snapshot.engine_id}):
-                continue
             context = project_context(snapshot.project_id or project_id)
             try:
-                snapshots.DeleteWalk(self.conf, self.driver, context).run(
-                    snapshot.id)
-            except Exception:
-                LOG.exception('Could not delete snapshot %s of deleted '
-                              'stack %s', snapshot.id, stack_id)
+                if not operations.snapshot_claimed(
+                        context, snapshot, self.engine_id,
+                        reason=STACK_GONE_REASON % stack_id):
+                    continue
+            except exception.SnapshotInUse:
+                continue
+            fenced = locks.fenced_context(
+                context, locks.Fence(self.engine_id, None, None,
+                                     snapshot.id))
+            outcome = snapshots.DeleteWalk(self.conf, self.driver,
+                                           fenced).run(snapshot.id)
+            if outcome.status != states.COMPLETE:
+                LOG.error('Could not delete snapshot %s of deleted stack '
+                          '%s: %s', snapshot.id, stack_id, outcome.reason)
                 continue
             LOG.info('Deleted snapshot %s of stack %s, deleted in Heat',
                      snapshot.id, stack_id)
@@ -112,8 +112,7 @@ class StackFollower:
         """{stack id: project id} of every stack that has snapshots."""
         admin = hs_context.get_admin_context()
         stacks = {}
-        for status in (stacks_base.COMPLETE, stacks_base.FAILED,
-                       IN_PROGRESS):
+        for status in states.STATUSES:
             for snapshot in db_api.snapshot_list_by_status(admin, status):
                 stacks.setdefault(snapshot.stack_id, snapshot.project_id)
         return stacks

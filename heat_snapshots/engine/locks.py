@@ -1,66 +1,149 @@
-"""Stack locks: one operation at a time on a stack, across engines."""
+"""Fenced stack locks: one operation at a time on a stack, across engines.
 
-import time
+``acquire()`` takes the stack's lock row and gives the operation a new
+generation, its fencing token. The returned ``StackTask`` is a context
+manager in the shape of ironic's task manager: leaving the ``with`` block
+releases the lock, unless ``spawn_after()`` handed it to a worker, which
+then releases it when the work ends. Every write the operation makes goes
+through ``task.context``, whose fence makes the database layer write only
+while the lock row still holds this engine at this generation, so work that
+another engine took over (its engine was thought dead) stops writing.
+"""
+
+import collections
 
 from oslo_log import log as logging
 
+from heat_snapshots.common import context as hs_context
 from heat_snapshots.common import exception
 from heat_snapshots.db import api as db_api
 
 LOG = logging.getLogger(__name__)
 
-# Seconds to wait for a lock whose operation is ending, and how often to
-# look again.
-_RELEASE_WAIT = 1.0
-_RELEASE_POLL = 0.02
+# Who may write: the holder ``engine_id`` of the stack's lock at
+# ``generation``, or, with no stack, the engine owning the snapshot's
+# delete.
+Fence = collections.namedtuple('Fence', ('engine_id', 'generation',
+                                         'stack_id', 'snapshot_id'))
 
 
-class StackLock:
-    """A row naming the engine working on a stack.
+def fenced_context(context, fence):
+    """A copy of ``context`` whose writes are checked against ``fence``.
 
-    A lock whose engine is dead (see ``is_engine_alive``) is taken over, so a
-    killed engine never leaves a stack locked for good.
+    A new object, so that it has no database transaction of the caller's.
+    """
+    fenced = hs_context.RequestContext.from_dict(context.to_dict())
+    fenced.fence = fence
+    return fenced
+
+
+class StackTask:
+    """An operation's hold on a stack, handed from the RPC call to a worker.
+
+    :ivar context: the caller's context, fenced by this hold.
+    :ivar generation: the lock's generation held.
     """
 
-    def __init__(self, context, stack, engine_id, action, is_engine_alive):
-        self.context = context
+    def __init__(self, context, stack, engine_id, action, generation,
+                 snapshot_id=None):
         self.stack = stack
         self.engine_id = engine_id
         self.action = action
-        self.is_engine_alive = is_engine_alive
+        self.generation = generation
+        self.snapshot_id = snapshot_id
+        self.fence = Fence(engine_id, generation, stack.id, None)
+        self.context = fenced_context(context, self.fence)
+        self._spawn = None
+        self.released = False
 
-    def try_acquire(self):
-        """:returns: None when taken, else the lock row that is in the way.
+    @property
+    def key(self):
+        return ('stack', self.stack.id, self.generation)
+
+    def spawn_after(self, submit, function, *args, **kwargs):
+        """Run ``function(*args, **kwargs)`` with ``submit`` when the
+        ``with`` block ends without an error; the worker owns the lock
+        from then on and must call ``release()``.
         """
-        holder = db_api.stack_lock_create(self.context, self.stack.id,
-                                          self.engine_id, self.action)
-        if holder is None:
-            return None
-        if holder != self.engine_id and not self.is_engine_alive(holder):
-            if db_api.stack_lock_steal(self.context, self.stack.id, holder,
-                                       self.engine_id, self.action):
-                LOG.warning('Took over the lock of stack %s from dead '
-                            'engine %s', self.stack.id, holder)
-                return None
-        return db_api.stack_lock_get(self.context, self.stack.id)
+        self._spawn = (submit, function, args, kwargs)
 
-    def acquire(self):
-        """:raises: ActionInProgress naming the action holding the stack."""
-        # An operation shows its final state just before it lets go of the
-        # stack: a client that saw it end and asks at once waits that
-        # moment out instead of being told the stack is busy.
-        deadline = time.monotonic() + _RELEASE_WAIT
-        while True:
-            lock = self.try_acquire()
-            if lock is None:
-                return
-            if time.monotonic() >= deadline:
-                raise exception.ActionInProgress(stack_name=self.stack.name,
-                                                 action=lock.action)
-            time.sleep(_RELEASE_POLL)
+    def release(self, final=None):
+        """Write ``final()`` and let go of the stack, in one transaction.
 
-    def release(self):
-        if not db_api.stack_lock_release(self.context, self.stack.id,
-                                         self.engine_id):
+        :returns: the new generation when a stack delete that waited for
+            the stack now holds it (for this engine), else None.
+        :raises: OperationFenced when this hold was taken over; nothing is
+            written then.
+        """
+        def write():
+            if final is not None:
+                final()
+            return db_api.stack_lock_release(self.context, self.stack.id,
+                                             self.engine_id, self.generation)
+
+        result = db_api.run_in_transaction(self.context, write)
+        self.released = True
+        if result is None:
+            raise exception.OperationFenced(stack_id=self.stack.id,
+                                            generation=self.generation)
+        return result or None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc_value, traceback):
+        if exc_type is None and self._spawn is not None:
+            submit, function, args, kwargs = self._spawn
+            try:
+                submit(function, *args, **kwargs)
+                return False
+            except Exception:
+                LOG.exception('Could not start %s of stack %s', self.action,
+                              self.stack.id)
+                self._release_quietly()
+                raise
+        self._release_quietly()
+        return False
+
+    def _release_quietly(self):
+        if self.released:
+            return
+        try:
+            self.release()
+        except exception.OperationFenced:
             LOG.warning('Lock of stack %s was no longer held by engine %s',
                         self.stack.id, self.engine_id)
+
+
+def acquire(context, stack, engine_id, action, snapshot_id=None):
+    """Take the stack for an operation.
+
+    :param snapshot_id: the snapshot the operation reads (a restore's
+        source), which cannot be deleted while it runs.
+    :returns: a StackTask holding the stack.
+    :raises: ActionInProgress naming the operation holding the stack.
+    """
+    generation = db_api.stack_lock_acquire(context, stack.id, engine_id,
+                                           action, snapshot_id=snapshot_id)
+    if generation is None:
+        holder = db_api.stack_lock_get(context, stack.id)
+        raise exception.ActionInProgress(
+            stack_name=stack.name,
+            action=(holder.action if holder is not None and holder.action
+                    else action))
+    return StackTask(context, stack, engine_id, action, generation,
+                     snapshot_id=snapshot_id)
+
+
+def take_over(context, stack, lock, engine_id):
+    """Take a lock that ``lock.engine_id`` held at ``lock.generation``.
+
+    :returns: a StackTask of this engine at a new generation, or None when
+        the lock moved meanwhile.
+    """
+    generation = db_api.stack_lock_steal(context, stack.id, lock.engine_id,
+                                         lock.generation, engine_id)
+    if generation is None:
+        return None
+    return StackTask(context, stack, engine_id, lock.action, generation,
+                     snapshot_id=lock.snapshot_id)

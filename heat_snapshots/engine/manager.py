@@ -19,10 +19,13 @@ from oslo_utils import uuidutils
 from heat_snapshots.common import context as hs_context
 from heat_snapshots.common import exception
 from heat_snapshots.common import notifications
+from heat_snapshots.common import states
 from heat_snapshots.db import api as db_api
 from heat_snapshots.engine import formatters
 from heat_snapshots.engine import locks
+from heat_snapshots.engine import operations
 from heat_snapshots.engine import reconciler
+from heat_snapshots.engine import recovery
 from heat_snapshots.engine import snapshots
 from heat_snapshots.engine.stacks import base as stacks_base
 
@@ -30,13 +33,7 @@ LOG = logging.getLogger(__name__)
 
 RPC_API_VERSION = '1.0'
 
-IN_PROGRESS = stacks_base.IN_PROGRESS
-COMPLETE = stacks_base.COMPLETE
-FAILED = stacks_base.FAILED
-
 _EXPECTED = (exception.HeatSnapshotsException,)
-
-ENGINE_DOWN_REASON = 'Engine went down during %s'
 
 
 class EngineManager:
@@ -54,12 +51,17 @@ class EngineManager:
             thread_name_prefix='hs-operation')
         self._stopping = threading.Event()
         self._heartbeat = None
+        # The operations this engine runs: {key: what it is}; recovery
+        # fails or resumes what this engine holds but does not run.
+        self.running = {}
+        self.running_lock = threading.Lock()
+        self._recovery = recovery.Recovery(self)
 
     # --- life cycle -------------------------------------------------------
 
     def start(self):
         self._beat()
-        self._recover()
+        self.recover()
         self._heartbeat = threading.Thread(target=self._heartbeat_loop,
                                            name='hs-heartbeat', daemon=True)
         self._heartbeat.start()
@@ -91,7 +93,7 @@ class EngineManager:
                 # is late: give the others engine_down_time to beat again
                 # before calling them dead and failing their work.
                 if time.monotonic() - beating_since >= down_time:
-                    self._recover()
+                    self.recover()
                 if time.monotonic() >= next_reconcile:
                     next_reconcile = (
                         time.monotonic() +
@@ -104,98 +106,14 @@ class EngineManager:
                               self.engine_id)
                 beating_since = None
 
-    def _recover(self):
-        """Finish or fail what dead engines left IN_PROGRESS.
-
-        A dead engine's stack locks are taken over; its stack operations and
-        snapshots being created are failed (their artifacts stay recorded,
-        so deleting the snapshot removes them); its snapshot deletes are
-        resumed, since a delete can always run again.
+    def recover(self):
+        """Fail or resume what dead engines, or this engine's own lost
+        workers, left IN_PROGRESS (see engine/recovery.py).
         """
-        if self._stopping.is_set():
-            return
-        context = hs_context.get_admin_context()
-        alive = self._alive_engine_ids()
-        for lock in db_api.stack_lock_list(context):
-            if lock.engine_id in alive:
-                continue
-            if not db_api.stack_lock_steal(context, lock.stack_id,
-                                           lock.engine_id, self.engine_id,
-                                           lock.action):
-                continue
-            LOG.warning('Engine %s died during %s of stack %s; failing it',
-                        lock.engine_id, lock.action, lock.stack_id)
-            try:
-                self._fail_dead_operation(context, lock)
-            finally:
-                db_api.stack_lock_release(context, lock.stack_id,
-                                          self.engine_id)
-        for snapshot in db_api.snapshot_list_by_status(context, IN_PROGRESS):
-            if snapshot.engine_id in alive:
-                continue
-            if snapshot.action == snapshots.DELETE:
-                if db_api.snapshot_update(
-                        context, snapshot.id, {'engine_id': self.engine_id},
-                        expected={'engine_id': snapshot.engine_id,
-                                  'status': IN_PROGRESS}):
-                    LOG.warning('Resuming the delete of snapshot %s left '
-                                'by engine %s', snapshot.id,
-                                snapshot.engine_id)
-                    self.pool.submit(self._run_snapshot_delete, context,
-                                     snapshot.stack_id, snapshot.id)
-            else:
-                self._fail_dead_snapshot(
-                    context, snapshot.id,
-                    expected={'engine_id': snapshot.engine_id,
-                              'status': IN_PROGRESS})
-        for engine in db_api.engine_list(context):
-            if engine.id not in alive:
-                db_api.engine_delete(context, engine.id)
+        if not self._stopping.is_set():
+            self._recovery.run()
 
-    def _fail_dead_operation(self, context, lock):
-        for snapshot in db_api.snapshot_list_by_stack(context,
-                                                      lock.stack_id):
-            if (snapshot.status == IN_PROGRESS and
-                    snapshot.action == snapshots.CREATE):
-                self._fail_dead_snapshot(context, snapshot.id,
-                                         expected={'status': IN_PROGRESS})
-        try:
-            stack = self.driver.get_stack(context, lock.stack_id,
-                                          with_resources=True)
-        except exception.StackNotFound:
-            return
-        if stack.status == IN_PROGRESS:
-            reason = ENGINE_DOWN_REASON % stack.action.lower()
-            self._set_stack_state(context, stack, stack.action, FAILED,
-                                  reason)
-            # As Heat's reset of a stack: its resources stop showing the
-            # dead engine's step IN_PROGRESS too.
-            for resource in stack.resources or ():
-                if resource.status != IN_PROGRESS:
-                    continue
-                try:
-                    self.driver.set_resource_state(
-                        context, stack.id, resource.name, resource.action,
-                        FAILED, reason)
-                except Exception:
-                    LOG.exception('Could not fail resource %s of stack %s',
-                                  resource.name, stack.id)
-
-    def _fail_dead_snapshot(self, context, snapshot_id, expected):
-        """Fail a snapshot being created, and its resources' rows."""
-        reason = ENGINE_DOWN_REASON % 'snapshot'
-        if not db_api.snapshot_update(
-                context, snapshot_id,
-                {'status': FAILED, 'status_reason': reason},
-                expected=expected):
-            return
-        for row in db_api.resource_snapshot_list(context, snapshot_id):
-            if row.status == IN_PROGRESS:
-                db_api.resource_snapshot_set(
-                    context, snapshot_id, row.resource_name,
-                    {'status': FAILED, 'status_reason': reason})
-
-    def _alive_engine_ids(self):
+    def alive_engine_ids(self):
         now = timeutils.utcnow()
         down_time = self.conf.heat_snapshots.engine_down_time
         alive = {engine.id for engine in
@@ -206,7 +124,47 @@ class EngineManager:
         return alive
 
     def is_engine_alive(self, engine_id):
-        return engine_id in self._alive_engine_ids()
+        return engine_id in self.alive_engine_ids()
+
+    # --- running operations ----------------------------------------------
+
+    def submit(self, key, function, *args, **kwargs):
+        """Run an operation in the pool, known to recovery while it runs.
+
+        :param key: what the operation holds: ('stack', id, generation) or
+            ('snapshot', id, engine).
+        """
+        with self.running_lock:
+            self.running[key] = function.__name__
+
+        def run():
+            try:
+                function(*args, **kwargs)
+            except exception.OperationFenced as error:
+                LOG.warning('Stopped: %s', error)
+            except Exception:
+                # Its state is left as it was: recovery fails or resumes
+                # it once it sees that nothing runs it any more.
+                LOG.exception('Operation %s ended with an error', key)
+            finally:
+                with self.running_lock:
+                    self.running.pop(key, None)
+
+        try:
+            self.pool.submit(run)
+        except Exception:
+            with self.running_lock:
+                self.running.pop(key, None)
+            raise
+
+    def is_running(self, key):
+        with self.running_lock:
+            return key in self.running
+
+    def _spawn(self, task, function, *args):
+        task.spawn_after(
+            lambda fn, *a: self.submit(task.key, fn, *a), function,
+            task, *args)
 
     # --- helpers ----------------------------------------------------------
 
@@ -234,61 +192,8 @@ class EngineManager:
                                              stack=stack.name)
         return snapshot
 
-    def _lock(self, context, stack, action):
-        return locks.StackLock(context, stack, self.engine_id, action,
-                               self.is_engine_alive)
-
-    def _start(self, context, stack, action, work, lock=None,
-               finish=None):
-        """Lock the stack, show ACTION_IN_PROGRESS, run ``work`` in the pool.
-
-        ``finish()``, if given, runs once the stack is unlocked.
-
-        :raises: ActionInProgress when another operation holds the stack.
-        """
-        if lock is None:
-            lock = self._lock(context, stack, action)
-            lock.acquire()
-        try:
-            self.driver.set_stack_state(context, stack.id, action,
-                                        IN_PROGRESS,
-                                        'Stack %s started' % action)
-            self.pool.submit(self._run, context, stack, action, work, lock,
-                             finish)
-        except Exception:
-            lock.release()
-            raise
-
-    def _run(self, context, stack, action, work, lock, finish):
-        try:
-            work()
-        except Exception as error:
-            if not isinstance(error, _EXPECTED):
-                LOG.exception('%s of stack %s failed', action, stack.id)
-            reason = snapshots.failure_reason(action, error)
-            self._set_stack_state(context, stack, action, FAILED, reason)
-        else:
-            self._set_stack_state(context, stack, action, COMPLETE,
-                                  'Stack %s completed successfully' % action)
-        finally:
-            lock.release()
-            if finish is not None:
-                try:
-                    finish()
-                except Exception:
-                    LOG.exception('Could not record the end of %s of '
-                                  'stack %s', action, stack.id)
-
-    def _set_stack_state(self, context, stack, action, status, reason):
-        try:
-            self.driver.set_stack_state(context, stack.id, action, status,
-                                        reason)
-        except Exception:
-            LOG.exception('Could not set stack %s to %s_%s', stack.id,
-                          action, status)
-
     def _check_not_busy(self, stack):
-        if stack.status == IN_PROGRESS:
+        if stack.status == states.IN_PROGRESS:
             raise exception.ActionInProgress(stack_name=stack.name,
                                              action=stack.action)
 
@@ -297,6 +202,78 @@ class EngineManager:
             raise exception.NotSupported(
                 feature='Managing stacks with the %s stack driver' %
                 self.conf.heat_snapshots.stack_driver)
+
+    def _start(self, context, stack, action, run, snapshot_id=None,
+               prepare=None):
+        """Take the stack, show ACTION_IN_PROGRESS and run ``run(task)``
+        in the pool; the stack is let go if anything before fails.
+
+        :param prepare: ``prepare(task)`` first, in the same transaction
+            as the stack's state; its result is returned.
+        :raises: ActionInProgress when another operation holds the stack.
+        """
+        with locks.acquire(context, stack, self.engine_id, action,
+                           snapshot_id=snapshot_id) as task:
+            def begin():
+                result = prepare(task) if prepare is not None else None
+                operations.stack_started(task, self.driver)
+                return result
+            result = db_api.run_in_transaction(task.context, begin)
+            self._spawn(task, run, result)
+        return result
+
+    def _run(self, task, work, snapshot_id=None):
+        """Run ``work()`` (it returns an Outcome) and end the operation.
+
+        The end, the snapshot's outcome and the release of the stack are
+        one transaction; a stack delete that waited for the stack then
+        starts on it.
+        """
+        try:
+            outcome = work()
+        except exception.OperationFenced:
+            raise
+        except Exception as error:
+            if not operations.is_expected(error):
+                LOG.exception('%s of stack %s failed', task.action,
+                              task.stack.id)
+            outcome = snapshots.Outcome(
+                states.FAILED, operations.failure_reason(
+                    task.action, error, task.context), None)
+        snapshot = None
+        if snapshot_id is not None:
+            values = {'status': outcome.status,
+                      'status_reason': outcome.reason}
+            if outcome.data is not None:
+                values['data'] = outcome.data
+            snapshot = (snapshot_id, values)
+        handover = operations.stack_ended(task, self.driver, outcome.status,
+                                          outcome.reason, snapshot=snapshot)
+        if handover is not None:
+            self.delete_after(task, handover)
+        return outcome
+
+    def delete_after(self, task, generation):
+        """Run the stack delete that waited for ``task``'s stack."""
+        stack = self.driver.get_stack(task.context, task.stack.id,
+                                      with_resources=False)
+        context = hs_context.RequestContext(
+            is_admin=True, project_id=stack.project_id, overwrite=False,
+            request_id=task.context.request_id)
+        delete = locks.StackTask(context, stack, self.engine_id,
+                                 states.DELETE, generation)
+        LOG.info('Stack %s is free: deleting it as requested', stack.id)
+        try:
+            db_api.run_in_transaction(
+                delete.context,
+                lambda: operations.stack_started(delete, self.driver))
+            self.submit(delete.key, self.run_stack_delete, delete)
+        except exception.OperationFenced:
+            raise
+        except Exception:
+            # Held and not running: recovery resumes it.
+            LOG.exception('Could not start the delete of stack %s',
+                          stack.id)
 
     # --- stacks -----------------------------------------------------------
 
@@ -326,12 +303,19 @@ class EngineManager:
             environment or {}, tags=args.get('tags'),
             timeout_mins=args.get('timeout_mins'),
             disable_rollback=args.get('disable_rollback', True))
-        lock = self._lock(context, stack, 'CREATE')
-        lock.acquire()
-        self._start(context, stack, 'CREATE',
-                    lambda: self.driver.run_create(context, stack.id),
-                    lock=lock)
+        self._start(context, stack, states.CREATE, self._run_stack_create)
         return formatters.stack_identity(stack)
+
+    def _run_stack_create(self, task, _prepared):
+        self._run(task, lambda: self._stack_outcome(
+            task, lambda: self.driver.run_create(task.context,
+                                                 task.stack.id)))
+
+    def _stack_outcome(self, task, work):
+        work()
+        return snapshots.Outcome(
+            states.COMPLETE,
+            'Stack %s completed successfully' % task.action, None)
 
     @messaging.expected_exceptions(*_EXPECTED)
     def show_stack(self, context, stack_identity):
@@ -350,9 +334,12 @@ class EngineManager:
             context, stack, template, params, files, environment,
             existing=existing, tags=args.get('tags'),
             timeout_mins=args.get('timeout_mins'))
-        self._start(context, stack, 'UPDATE',
-                    lambda: self.driver.run_update(context, stack.id,
-                                                   definition))
+        self._start(context, stack, states.UPDATE,
+                    lambda task, _prepared: self._run(
+                        task, lambda: self._stack_outcome(
+                            task, lambda: self.driver.run_update(
+                                task.context, task.stack.id,
+                                definition))))
         return formatters.stack_identity(stack)
 
     @messaging.expected_exceptions(*_EXPECTED)
@@ -360,37 +347,108 @@ class EngineManager:
         """Delete the stack and every snapshot of it, with their artifacts.
 
         A stack busy with another operation is deleted once that ends, as
-        Heat accepts a delete while a snapshot runs.
+        Heat accepts a delete while a snapshot runs: the request is
+        recorded on the stack's lock and no worker waits for it. Repeated
+        deletes change nothing.
         """
         self._require_stack_management()
         stack = self._get_stack(context, stack_identity)
-        lock = self._lock(context, stack, 'DELETE')
-        if lock.try_acquire() is None:
-            self._start(context, stack, 'DELETE',
-                        lambda: self._delete_stack(context, stack),
-                        lock=lock)
-        else:
-            self.pool.submit(self._delete_when_free, context, stack, lock)
-
-    def _delete_when_free(self, context, stack, lock):
-        deadline = time.monotonic() + self.conf.heat_snapshots.action_timeout
-        while lock.try_acquire() is not None:
-            if time.monotonic() > deadline or self._stopping.is_set():
-                LOG.error('Stack %s stayed busy; not deleted', stack.id)
+        if (stack.action, stack.status) == (states.DELETE,
+                                            states.IN_PROGRESS):
+            return
+        # Between a busy stack becoming free and the request being
+        # recorded, one of the two always succeeds; a few rounds settle
+        # any race.
+        for _attempt in range(3):
+            try:
+                self._start(context, stack, states.DELETE,
+                            self._run_stack_delete_spawned)
                 return
-            time.sleep(self.conf.heat_snapshots.check_interval)
-        self._start(context, stack, 'DELETE',
-                    lambda: self._delete_stack(context, stack), lock=lock)
+            except exception.ActionInProgress:
+                if db_api.stack_lock_request_delete(context,
+                                                    stack.id) is not None:
+                    LOG.info('Stack %s is busy: it will be deleted when '
+                             'its operation ends', stack.id)
+                    return
+        raise exception.ActionInProgress(stack_name=stack.name,
+                                         action=states.DELETE)
 
-    def _delete_stack(self, context, stack):
-        for snapshot in db_api.snapshot_list_by_stack(context, stack.id):
-            self._delete_snapshot_now(context, stack.id, snapshot.id)
-        self.driver.run_delete(context, stack.id)
+    def _run_stack_delete_spawned(self, task, _prepared):
+        self.run_stack_delete(task)
 
-    def _delete_snapshot_now(self, context, stack_id, snapshot_id):
-        stack = self.driver.get_stack(context, stack_id)
-        snapshots.DeleteWalk(self.conf, self.driver, context).run(
-            snapshot_id, stack)
+    def run_stack_delete(self, task):
+        self._run(task, lambda: self._stack_outcome(
+            task, lambda: self._delete_stack(task)))
+
+    def _delete_stack(self, task):
+        """Claim every snapshot, delete each with its artifacts, then the
+        stack. Claims are recorded first, so that after a crash the
+        snapshots show DELETE and the delete resumes where it stopped.
+        """
+        stack = self.driver.get_stack(task.context, task.stack.id)
+        for snapshot in db_api.snapshot_list_by_stack(task.context,
+                                                      stack.id):
+            self._claim_for_stack_delete(task, snapshot)
+        for snapshot in db_api.snapshot_list_by_stack(task.context,
+                                                      stack.id):
+            outcome = snapshots.DeleteWalk(
+                self.conf, self.driver, task.context).run(snapshot.id,
+                                                          stack)
+            if outcome.status != states.COMPLETE:
+                raise exception.ResourceFailure(reason=outcome.reason)
+        self.driver.run_delete(task.context, stack.id)
+
+    def _claim_for_stack_delete(self, task, snapshot):
+        """Take the snapshot for the stack's delete.
+
+        A user's delete walk still running on a live engine is waited for,
+        so each snapshot has one walk; a snapshot left being created by a
+        dead operation is failed first.
+        """
+        deadline = (time.monotonic() +
+                    self.conf.heat_snapshots.action_timeout)
+        while snapshot is not None:
+            state = (snapshot.action, snapshot.status)
+            if state == (states.DELETE, states.IN_PROGRESS):
+                if self._walk_runs(snapshot):
+                    if time.monotonic() > deadline:
+                        raise exception.OperationTimeout(
+                            operation='Waiting for the delete of snapshot '
+                                      '%s' % snapshot.id,
+                            seconds=self.conf.heat_snapshots.action_timeout)
+                    time.sleep(self.conf.heat_snapshots.check_interval_max)
+                    snapshot = self._reread(task.context, snapshot.id)
+                    continue
+                if snapshot.engine_id == self.engine_id:
+                    # This delete's own claim, made before it was resumed.
+                    return
+            elif state == (states.CREATE, states.IN_PROGRESS):
+                operations.snapshot_failed(
+                    task.context, snapshot.id,
+                    states.ENGINE_DOWN_REASON % 'snapshot')
+                snapshot = self._reread(task.context, snapshot.id)
+                continue
+            if operations.snapshot_claimed(
+                    task.context, snapshot, self.engine_id,
+                    reason='Stack %s is being deleted' % task.stack.name):
+                return
+            snapshot = self._reread(task.context, snapshot.id)
+
+    def _walk_runs(self, snapshot):
+        """Whether a user's delete walk of the snapshot runs, here or on a
+        live engine.
+        """
+        owner = snapshot.engine_id
+        if owner == self.engine_id:
+            return self.is_running(('snapshot', snapshot.id, owner))
+        return self.is_engine_alive(owner)
+
+    @staticmethod
+    def _reread(context, snapshot_id):
+        try:
+            return db_api.snapshot_get(context, snapshot_id)
+        except exception.SnapshotIdNotFound:
+            return None
 
     @messaging.expected_exceptions(*_EXPECTED)
     def get_template(self, context, stack_identity):
@@ -419,41 +477,22 @@ class EngineManager:
         stack = self._get_stack(context, stack_identity)
         self._check_not_busy(stack)
         limit = self.conf.heat_snapshots.max_snapshots_per_stack
-        if (limit >= 0 and not context.is_admin and
-                db_api.snapshot_count_by_stack(context, stack.id) >= limit):
-            raise exception.RequestLimitExceeded(
-                message='You have reached the maximum snapshots per stack, '
-                        '%d. Please delete some snapshots.' % limit)
-        lock = self._lock(context, stack, snapshots.SNAPSHOT)
-        lock.acquire()
-        try:
-            snapshot = db_api.snapshot_create(context, {
-                'name': name,
-                'stack_id': stack.id,
-                'stack_name': stack.name,
-                'project_id': stack.project_id,
-                'action': snapshots.CREATE,
-                'status': IN_PROGRESS,
-                'engine_id': self.engine_id,
-                'data': snapshots.stack_data(stack),
-            })
-        except Exception:
-            lock.release()
-            raise
-        walker = snapshots.SnapshotWalk(self.conf, self.driver, context)
+        if limit < 0 or context.is_admin:
+            limit = None
+        snapshot = self._start(
+            context, stack, states.SNAPSHOT, self._run_snapshot,
+            prepare=lambda task: operations.snapshot_created(
+                task, name, snapshots.stack_data(stack), limit=limit))
         notifications.notify_start(context, notifications.CREATE, snapshot)
-        self._start(context, stack, snapshots.SNAPSHOT,
-                    lambda: walker.run(stack.id, snapshot.id), lock=lock,
-                    finish=lambda: self._snapshot_finished(
-                        context, walker, snapshot))
         return formatters.format_snapshot(snapshot)
 
-    def _snapshot_finished(self, context, walker, snapshot):
-        walker.finish(snapshot.id)
-        final = getattr(walker, 'final', {})
-        notifications.notify_end(context, notifications.CREATE, snapshot,
-                                 final.get('status', FAILED),
-                                 final.get('status_reason'))
+    def _run_snapshot(self, task, snapshot):
+        walker = snapshots.SnapshotWalk(self.conf, self.driver, task.context)
+        outcome = self._run(task, lambda: walker.run(task.stack.id,
+                                                     snapshot.id),
+                            snapshot_id=snapshot.id)
+        notifications.notify_end(task.context, notifications.CREATE,
+                                 snapshot, outcome.status, outcome.reason)
 
     @messaging.expected_exceptions(*_EXPECTED)
     def stack_list_snapshots(self, context, stack_identity):
@@ -472,75 +511,95 @@ class EngineManager:
     def delete_snapshot(self, context, stack_identity, snapshot_id):
         """Start removing the snapshot's artifacts, then the snapshot.
 
-        :raises: NotSupported while the snapshot is being created.
+        A delete that stopped (failed, or its engine is gone) is resumed;
+        a snapshot whose stack is being deleted is deleted with it.
+
+        :raises: NotSupported while the snapshot is being created or
+            deleted; SnapshotInUse while a restore reads it.
         """
         stack = self._get_stack(context, stack_identity)
         snapshot = self._get_snapshot(context, stack, snapshot_id)
-        if (snapshot.action, snapshot.status) == (snapshots.CREATE,
-                                                  IN_PROGRESS):
+        if snapshot.status == states.IN_PROGRESS:
+            if snapshot.action == states.DELETE and \
+                    self._stack_delete_runs(stack):
+                # Claimed by its stack's delete: it goes with the stack.
+                return
+            if self._delete_runs(snapshot, stack):
+                # Heat refuses a delete while the snapshot is in progress,
+                # being made or being deleted.
+                raise exception.NotSupported(
+                    feature='Deleting in-progress snapshot')
+        if not operations.snapshot_claimed(context, snapshot,
+                                           self.engine_id):
             raise exception.NotSupported(
                 feature='Deleting in-progress snapshot')
-        if (snapshot.action, snapshot.status) == (snapshots.DELETE,
-                                                  IN_PROGRESS):
-            return
-        # Conditional, so two deletes racing start one walk between them.
-        if not db_api.snapshot_update(
-                context, snapshot_id,
-                {'action': snapshots.DELETE, 'status': IN_PROGRESS,
-                 'status_reason': snapshots.DELETE_STARTED_REASON,
-                 'engine_id': self.engine_id},
-                expected={'action': snapshot.action,
-                          'status': snapshot.status}):
-            return
         notifications.notify_start(context, notifications.DELETE, snapshot,
-                                   snapshots.DELETE_STARTED_REASON)
-        self.pool.submit(self._run_snapshot_delete, context, stack.id,
-                         snapshot_id)
+                                   states.DELETE_STARTED_REASON)
+        self.spawn_snapshot_delete(context, snapshot)
 
-    def _run_snapshot_delete(self, context, stack_id, snapshot_id):
+    def _delete_runs(self, snapshot, stack):
+        """Whether the snapshot is being made, or a live walk deletes it."""
+        if snapshot.action == states.CREATE:
+            return True
+        return self._walk_runs(snapshot) or self._stack_delete_runs(stack)
+
+    def _stack_delete_runs(self, stack):
+        lock = db_api.stack_lock_get(hs_context.get_admin_context(),
+                                     stack.id)
+        return (lock is not None and lock.action == states.DELETE and
+                lock.engine_id is not None and
+                self.is_engine_alive(lock.engine_id))
+
+    def spawn_snapshot_delete(self, context, snapshot):
+        fence = locks.Fence(self.engine_id, None, None, snapshot.id)
+        fenced = locks.fenced_context(context, fence)
+        self.submit(('snapshot', snapshot.id, self.engine_id),
+                    self._run_snapshot_delete, fenced, snapshot)
+
+    def _run_snapshot_delete(self, context, snapshot):
         try:
-            snapshot = db_api.snapshot_get(context, snapshot_id)
-        except exception.SnapshotIdNotFound:
-            return
-        try:
-            self._delete_snapshot_now(context, stack_id, snapshot_id)
-        except Exception as error:
-            if not isinstance(error, _EXPECTED):
-                LOG.exception('Deleting snapshot %s failed', snapshot_id)
-            notifications.notify_end(
-                context, notifications.DELETE, snapshot, FAILED,
-                snapshots.failure_reason('DELETE_SNAPSHOT', error))
-        else:
-            notifications.notify_end(context, notifications.DELETE,
-                                     snapshot, COMPLETE)
+            stack = self.driver.get_stack(context, snapshot.stack_id)
+        except exception.StackNotFound:
+            stack = None
+        outcome = snapshots.DeleteWalk(self.conf, self.driver,
+                                       context).run(snapshot.id, stack)
+        notifications.notify_end(context, notifications.DELETE, snapshot,
+                                 outcome.status, outcome.reason)
 
     @messaging.expected_exceptions(*_EXPECTED)
     def stack_restore(self, context, stack_identity, snapshot_id):
         """Start restoring the stack to the snapshot.
+
+        The snapshot cannot be deleted while the restore reads it.
 
         :raises: NotSupported unless the snapshot is COMPLETE;
             ActionInProgress when the stack is busy.
         """
         stack = self._get_stack(context, stack_identity)
         snapshot = self._get_snapshot(context, stack, snapshot_id)
-        if snapshot.status != COMPLETE:
+        self._check_restorable(snapshot)
+        self._check_not_busy(stack)
+
+        def prepare(task):
+            # Read again under the lock: a delete may have claimed it.
+            current = db_api.snapshot_get(task.context, snapshot_id)
+            self._check_restorable(current)
+            return current
+
+        self._start(context, stack, states.RESTORE, self._run_restore,
+                    snapshot_id=snapshot.id, prepare=prepare)
+        notifications.notify_start(context, notifications.RESTORE, snapshot)
+
+    @staticmethod
+    def _check_restorable(snapshot):
+        if (snapshot.action, snapshot.status) != (states.CREATE,
+                                                  states.COMPLETE):
             raise exception.NotSupported(
                 feature='Restoring incomplete snapshot')
-        self._check_not_busy(stack)
-        lock = self._lock(context, stack, snapshots.RESTORE)
-        lock.acquire()
-        notifications.notify_start(context, notifications.RESTORE, snapshot)
-        self._start(
-            context, stack, snapshots.RESTORE,
-            lambda: snapshots.RestoreWalk(self.conf, self.driver,
-                                          context).run(stack.id,
-                                                       snapshot_id),
-            lock=lock,
-            finish=lambda: self._restore_finished(context, stack, snapshot))
 
-    def _restore_finished(self, context, stack, snapshot):
-        """Notify the outcome the stack shows once the restore ended."""
-        stack = self.driver.get_stack(context, stack.id,
-                                      with_resources=False)
-        notifications.notify_end(context, notifications.RESTORE, snapshot,
-                                 stack.status, stack.status_reason)
+    def _run_restore(self, task, snapshot):
+        walker = snapshots.RestoreWalk(self.conf, self.driver, task.context)
+        outcome = self._run(task, lambda: walker.run(task.stack.id,
+                                                     snapshot.id))
+        notifications.notify_end(task.context, notifications.RESTORE,
+                                 snapshot, outcome.status, outcome.reason)

@@ -5,6 +5,7 @@ returned. Every resource's result is written the moment it exists, so that
 a walk cut short leaves rows naming everything it made.
 """
 
+import collections
 import copy
 import time
 
@@ -13,38 +14,25 @@ from oslo_serialization import jsonutils
 import yaml
 
 from heat_snapshots.common import exception
+from heat_snapshots.common import states
 from heat_snapshots.db import api as db_api
+from heat_snapshots.engine import operations
 from heat_snapshots.engine.resources import registry
 from heat_snapshots.engine.stacks import base as stacks_base
 from heat_snapshots.engine import walk
 
 LOG = logging.getLogger(__name__)
 
-SNAPSHOT = 'SNAPSHOT'
-RESTORE = 'RESTORE'
-CREATE = 'CREATE'
-DELETE = 'DELETE'
-IN_PROGRESS = stacks_base.IN_PROGRESS
-COMPLETE = stacks_base.COMPLETE
-FAILED = stacks_base.FAILED
-
-SNAPSHOT_COMPLETE_REASON = 'Stack SNAPSHOT completed successfully'
-DELETE_STARTED_REASON = 'Snapshot delete started'
+# What a walk ended with: ``status`` COMPLETE or FAILED, the stack's
+# ``reason`` (Heat's text), and for a snapshot its final ``data``.
+Outcome = collections.namedtuple('Outcome', ('status', 'reason', 'data'))
 
 
-def failure_reason(action, error):
-    """Heat's wording: the failing resource first, then what it said."""
-    if isinstance(error, walk.WalkFailed):
-        return 'Resource %s failed: Error: resources.%s: %s' % (
-            action, error.node, _describe(error.cause))
-    return 'Stack %s failed: %s' % (action, _describe(error))
-
-
-def _describe(error):
-    if isinstance(error, exception.HeatSnapshotsException):
-        return error.message
-    # Unexpected errors are logged in full; users get the class and text.
-    return '%s: %s' % (type(error).__name__, error)
+def _raise_if_fenced(error):
+    """A walk that lost its stack stops: that is not its outcome."""
+    cause = getattr(error, 'cause', error)
+    if isinstance(cause, exception.OperationFenced):
+        raise cause
 
 
 def stack_data(stack, action=None, status=None, resources=None):
@@ -130,12 +118,12 @@ class SnapshotWalk(Walker):
     """Snapshot every resource of a stack, dependencies first."""
 
     def run(self, stack_id, snapshot_id):
-        """Snapshot every resource; ``finish()`` then records the outcome.
+        """Snapshot every resource; the resources' rows keep what they
+        recorded whatever the outcome.
 
-        :raises: WalkFailed or another error; the resources' rows keep
-            what they recorded either way.
+        :returns: an Outcome whose ``data`` is the snapshot's final data.
+        :raises: OperationFenced when the stack was taken over.
         """
-        self.final = {'status': FAILED}
         stack = None
         try:
             stack = self.driver.get_stack(self.context, stack_id)
@@ -145,42 +133,25 @@ class SnapshotWalk(Walker):
                            stack, resources[name], snapshot_id),
                        name='snapshot')
         except Exception as error:
-            self.final['status_reason'] = failure_reason(SNAPSHOT, error)
+            _raise_if_fenced(error)
+            if not operations.is_expected(error):
+                LOG.error('Snapshot %s failed: %s', snapshot_id, error,
+                          exc_info=error)
+            data = None
             if stack is not None:
-                self.final['data'] = self._data(stack, snapshot_id, FAILED)
-            raise
-        self.final = {'status': COMPLETE,
-                      'status_reason': SNAPSHOT_COMPLETE_REASON,
-                      'data': self._data(stack, snapshot_id, COMPLETE)}
-
-    def finish(self, snapshot_id):
-        """Show the snapshot's outcome.
-
-        Called once the stack is free again, so a client that sees the
-        snapshot COMPLETE can take the next one at once.
-        """
-        db_api.snapshot_update(self.context, snapshot_id, self.final)
+                data = self._data(stack, snapshot_id, states.FAILED)
+            return Outcome(states.FAILED, operations.failure_reason(
+                states.SNAPSHOT, error, self.context), data)
+        return Outcome(states.COMPLETE, states.SNAPSHOT_COMPLETE_REASON,
+                       self._data(stack, snapshot_id, states.COMPLETE))
 
     def _data(self, stack, snapshot_id, status):
         rows = db_api.resource_snapshot_list(self.context, snapshot_id)
-        metadata = {r.name: r.metadata for r in stack.resources}
-        return stack_data(stack, SNAPSHOT, status, nest_resources({
+        metadata = {r.name: r.metadata for r in stack.resources or ()}
+        return stack_data(stack, states.SNAPSHOT, status, nest_resources({
             row.resource_name: resource_data(
                 row, metadata.get(row.resource_name))
             for row in rows}))
-
-    def _record(self, snapshot_id, resource, new=False, **values):
-        """Write the resource's row: ``new``, the first write of it."""
-        values.setdefault('resource_type', resource.type)
-        values.setdefault('physical_resource_id',
-                          resource.physical_resource_id)
-        if new:
-            db_api.resource_snapshot_add(self.context, snapshot_id,
-                                         resource.name, values)
-        elif not db_api.resource_snapshot_update(
-                self.context, snapshot_id, resource.name, values):
-            db_api.resource_snapshot_set(self.context, snapshot_id,
-                                         resource.name, values)
 
     def _snapshot_resource(self, stack, resource, snapshot_id):
         LOG.info('Snapshot %(snapshot)s: resource %(resource)s started on '
@@ -188,31 +159,29 @@ class SnapshotWalk(Walker):
                                    'resource': resource.name,
                                    'host': self.conf.heat_snapshots.host})
         plugin = self._plugin(stack, resource, snapshot_id)
-        self.driver.set_resource_state(self.context, stack.id,
-                                       resource.name, SNAPSHOT, IN_PROGRESS,
-                                       'state changed')
-        self._record(snapshot_id, resource, new=True, action=SNAPSHOT,
-                     status=IN_PROGRESS, status_reason=None)
+        # Fenced: a walk whose stack was taken over stops here, before it
+        # makes anything.
+        operations.resource_started(self.context, self.driver, stack.id,
+                                    snapshot_id, resource)
         try:
             data = plugin.handle_snapshot()
             # Written before waiting: from here on the artifact is known.
-            self._record(snapshot_id, resource, data=data)
+            operations.resource_recorded(self.context, snapshot_id,
+                                         resource, data)
             self._poll(lambda: plugin.check_snapshot_complete(data),
                        'Resource %s SNAPSHOT' % resource.name)
+        except exception.OperationFenced:
+            raise
         except Exception as error:
             LOG.info('Snapshot %s of resource %s failed: %s',
                      snapshot_id, resource.name, error)
-            self._record(snapshot_id, resource, status=FAILED,
-                         status_reason=_describe(error))
-            self.driver.set_resource_state(
-                self.context, stack.id, resource.name, SNAPSHOT, FAILED,
-                _describe(error))
+            operations.resource_ended(
+                self.context, self.driver, stack.id, snapshot_id, resource,
+                states.FAILED, operations.describe(error, self.context))
             raise
-        self._record(snapshot_id, resource, status=COMPLETE,
-                     status_reason='state changed')
-        self.driver.set_resource_state(self.context, stack.id,
-                                       resource.name, SNAPSHOT, COMPLETE,
-                                       'state changed')
+        operations.resource_ended(self.context, self.driver, stack.id,
+                                  snapshot_id, resource, states.COMPLETE,
+                                  states.RESOURCE_STATE_CHANGED)
 
 
 class RestoreWalk(Walker):
@@ -229,6 +198,22 @@ class RestoreWalk(Walker):
     """
 
     def run(self, stack_id, snapshot_id):
+        """:returns: an Outcome.
+        :raises: OperationFenced when the stack was taken over.
+        """
+        try:
+            self._restore(stack_id, snapshot_id)
+        except Exception as error:
+            _raise_if_fenced(error)
+            if not operations.is_expected(error):
+                LOG.error('Restore of stack %s failed: %s', stack_id, error,
+                          exc_info=error)
+            return Outcome(states.FAILED, operations.failure_reason(
+                states.RESTORE, error, self.context), None)
+        return Outcome(states.COMPLETE, 'Stack %s completed successfully'
+                       % states.RESTORE, None)
+
+    def _restore(self, stack_id, snapshot_id):
         stack = self.driver.get_stack(self.context, stack_id)
         snapshot = db_api.snapshot_get(self.context, snapshot_id)
         data = snapshot.data
@@ -320,8 +305,27 @@ class DeleteWalk(Walker):
     """Remove what a snapshot made, then the snapshot."""
 
     def run(self, snapshot_id, stack=None):
-        """:raises: WalkFailed; the rows of what is still there are kept.
+        """Delete every artifact, then the snapshot.
+
+        :returns: an Outcome; a failed delete leaves the snapshot DELETE
+            FAILED with the rows of what is still there.
+        :raises: OperationFenced when the delete was taken over.
         """
+        try:
+            self._delete(snapshot_id, stack)
+        except Exception as error:
+            _raise_if_fenced(error)
+            if not operations.is_expected(error):
+                LOG.error('Deleting snapshot %s failed: %s', snapshot_id,
+                          error, exc_info=error)
+            reason = operations.failure_reason(states.DELETE_SNAPSHOT,
+                                               error, self.context)
+            operations.snapshot_delete_failed(self.context, snapshot_id,
+                                              reason)
+            return Outcome(states.FAILED, reason, None)
+        return Outcome(states.COMPLETE, None, None)
+
+    def _delete(self, snapshot_id, stack):
         snapshot = db_api.snapshot_get(self.context, snapshot_id)
         rows = {row.resource_name: row for row in
                 db_api.resource_snapshot_list(self.context, snapshot_id)}
@@ -329,19 +333,12 @@ class DeleteWalk(Walker):
             if stack is not None else {}
         template = (snapshot.data or {}).get('template') or {}
         definitions = template.get('resources') or {}
-        try:
-            self._walk({name: set() for name in rows},
-                       lambda name: self._delete_resource(
-                           stack, snapshot_id, rows[name],
-                           current.get(name), definitions.get(name)),
-                       name='snapshot-delete')
-        except Exception as error:
-            db_api.snapshot_update(
-                self.context, snapshot_id,
-                {'status': FAILED,
-                 'status_reason': failure_reason('DELETE_SNAPSHOT', error)})
-            raise
-        db_api.snapshot_delete(self.context, snapshot_id)
+        self._walk({name: set() for name in rows},
+                   lambda name: self._delete_resource(
+                       stack, snapshot_id, rows[name],
+                       current.get(name), definitions.get(name)),
+                   name='snapshot-delete')
+        operations.snapshot_deleted(self.context, snapshot_id)
 
     def _delete_resource(self, stack, snapshot_id, row, current,
                          definition):
@@ -359,6 +356,5 @@ class DeleteWalk(Walker):
         plugin.handle_delete_snapshot(data)
         self._poll(lambda: plugin.check_delete_snapshot_complete(data),
                    'Resource %s DELETE_SNAPSHOT' % row.resource_name)
-        # The row goes with its artifact, never before it.
-        db_api.resource_snapshot_delete(self.context, snapshot_id,
-                                        row.resource_name)
+        operations.resource_artifact_deleted(self.context, snapshot_id,
+                                             row.resource_name)

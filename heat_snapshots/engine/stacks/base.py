@@ -12,11 +12,9 @@ import typing
 
 import stevedore
 
-NAMESPACE = 'heat_snapshots.stack_drivers'
+from heat_snapshots.common import states
 
-IN_PROGRESS = 'IN_PROGRESS'
-COMPLETE = 'COMPLETE'
-FAILED = 'FAILED'
+NAMESPACE = 'heat_snapshots.stack_drivers'
 
 
 @dataclasses.dataclass
@@ -24,8 +22,8 @@ class Resource:
     name: str
     type: str
     physical_resource_id: typing.Optional[str] = None
-    action: str = 'INIT'
-    status: str = COMPLETE
+    action: str = states.INIT
+    status: str = states.COMPLETE
     status_reason: typing.Optional[str] = None
     # Names of the resources this one needs: depends_on and every
     # get_resource / get_attr reference.
@@ -65,7 +63,7 @@ class Stack:
 
     @property
     def in_progress(self):
-        return self.status == IN_PROGRESS
+        return self.status == states.IN_PROGRESS
 
     def dependency_graph(self):
         """{resource name: set of names it requires}."""

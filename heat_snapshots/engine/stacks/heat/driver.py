@@ -20,6 +20,7 @@ from oslo_log import log as logging
 
 from heat_snapshots.common import clients
 from heat_snapshots.common import exception
+from heat_snapshots.common import states
 from heat_snapshots.engine.stacks import base
 from heat_snapshots.engine import walk
 
@@ -29,15 +30,9 @@ GROUP = 'heat_snapshots_heat'
 SERVICE_TYPE = 'orchestration'
 NOAUTH = 'none'
 
-UPDATE = 'UPDATE'
-ROLLBACK = 'ROLLBACK'
-DELETE_COMPLETE = 'DELETE_COMPLETE'
-
-
-def split_status(stack_status):
-    """'CREATE_IN_PROGRESS' -> ('CREATE', 'IN_PROGRESS')."""
-    action, _, status = (stack_status or 'INIT_COMPLETE').partition('_')
-    return action, status
+UPDATE = states.UPDATE
+ROLLBACK = states.ROLLBACK
+DELETE_COMPLETE = states.stack_status(states.DELETE, states.COMPLETE)
 
 
 def heat_error(response):
@@ -163,7 +158,7 @@ class HeatStackDriver(base.StackDriver):
     # --- reading stacks ---------------------------------------------------
 
     def _stack(self, context, body):
-        action, status = split_status(body.get('stack_status'))
+        action, status = states.split_stack_status(body.get('stack_status'))
         return base.Stack(
             id=body['id'],
             name=body['stack_name'],
@@ -312,7 +307,8 @@ class HeatStackDriver(base.StackDriver):
             properties = (definition.get('properties') or
                           definition.get('Properties') or {})
             attributes = item.get('attributes')
-            action, status = split_status(item.get('resource_status'))
+            action, status = states.split_stack_status(
+                item.get('resource_status'))
             resources.append(base.Resource(
                 name=base_path + name,
                 type=item.get('resource_type'),
@@ -365,7 +361,7 @@ class HeatStackDriver(base.StackDriver):
 
         def updated():
             current = self._show(context, client, stack.id)
-            if current.status == base.IN_PROGRESS:
+            if current.status == states.IN_PROGRESS:
                 state['seen_in_progress'] = True
                 return False
             if current.action not in (UPDATE, ROLLBACK):
@@ -376,7 +372,7 @@ class HeatStackDriver(base.StackDriver):
                                                          before.status):
                 # Heat has not started our update yet.
                 return False
-            if (current.action, current.status) == (UPDATE, base.COMPLETE):
+            if (current.action, current.status) == (UPDATE, states.COMPLETE):
                 return True
             raise exception.ResourceFailure(
                 reason='Stack %s of %s: %s' % (

@@ -19,6 +19,7 @@ from oslo_utils import timeutils
 from oslo_utils import uuidutils
 
 from heat_snapshots.common import exception
+from heat_snapshots.common import states
 from heat_snapshots.db import api as db_api
 from heat_snapshots.engine.stacks import base
 from heat_snapshots.engine.stacks.local import functions
@@ -28,13 +29,13 @@ from heat_snapshots.engine import walk
 
 LOG = logging.getLogger(__name__)
 
-INIT = 'INIT'
-CREATE = 'CREATE'
-UPDATE = 'UPDATE'
-DELETE = 'DELETE'
-RESTORE = 'RESTORE'
+INIT = states.INIT
+CREATE = states.CREATE
+UPDATE = states.UPDATE
+DELETE = states.DELETE
+RESTORE = states.RESTORE
 
-STATE_CHANGED = 'state changed'
+STATE_CHANGED = states.RESOURCE_STATE_CHANGED
 NO_OUTPUT_DESCRIPTION = 'No description given'
 
 FILTERS = ('id', 'name', 'action', 'status', 'project_id', 'user_id')
@@ -198,7 +199,7 @@ class LocalStackDriver(base.StackDriver):
         """Show ``action``_``status``; DELETE_COMPLETE deletes the stack."""
         values = {'action': action, 'status': status,
                   'status_reason': reason}
-        if action == DELETE and status == base.COMPLETE:
+        if action == DELETE and status == states.COMPLETE:
             values['deleted_at'] = timeutils.utcnow()
         if not db_api.local_stack_update(context, stack_id, values):
             raise exception.StackNotFound(stack_id)
@@ -238,7 +239,7 @@ class LocalStackDriver(base.StackDriver):
         db_api.local_stack_create(context, {
             'id': stack_id, 'name': stack_name,
             'project_id': context.project_id, 'user_id': context.user_id,
-            'action': CREATE, 'status': base.IN_PROGRESS,
+            'action': CREATE, 'status': states.IN_PROGRESS,
             'status_reason': 'Stack CREATE started',
             'template': template, 'environment': environment,
             'files': files, 'tags': _tags(tags),
@@ -259,7 +260,7 @@ class LocalStackDriver(base.StackDriver):
             properties = copy.deepcopy(definition.properties)
         db_api.local_resource_set(context, stack_id, definition.name, {
             'type': definition.type, 'action': INIT,
-            'status': base.COMPLETE, 'status_reason': None,
+            'status': states.COMPLETE, 'status_reason': None,
             'properties': properties, 'depends_on': definition.requires,
             'data': {}, 'attributes': {},
             'rsrc_metadata': definition.metadata})
@@ -449,17 +450,17 @@ class _Run:
     def _step(self, name, action, work, **values):
         """Show ``action`` IN_PROGRESS, do ``work``, show the outcome."""
         self._set(name, dict(values, action=action,
-                             status=base.IN_PROGRESS,
+                             status=states.IN_PROGRESS,
                              status_reason=STATE_CHANGED))
         try:
             work()
         except Exception as error:
             LOG.info('Resource %s of stack %s: %s failed: %s', name,
                      self.stack_id, action, error)
-            self._set(name, {'action': action, 'status': base.FAILED,
+            self._set(name, {'action': action, 'status': states.FAILED,
                              'status_reason': str(error)})
             raise
-        self._set(name, {'action': action, 'status': base.COMPLETE,
+        self._set(name, {'action': action, 'status': states.COMPLETE,
                          'status_reason': STATE_CHANGED})
 
     def _operation(self, action, default):
@@ -508,7 +509,7 @@ class _Run:
                                else CREATE)
         created = not (old.action == INIT or
                        (old.action == CREATE and
-                        old.status != base.COMPLETE) or
+                        old.status != states.COMPLETE) or
                        old.physical_resource_id is None)
         if not created or old.type != definition.type:
             return self.create(name, self.action)
@@ -516,13 +517,13 @@ class _Run:
         try:
             properties = self._properties(definition, definition.type_class)
         except Exception as error:
-            self._set(name, {'action': self.action, 'status': base.FAILED,
+            self._set(name, {'action': self.action, 'status': states.FAILED,
                              'status_reason': str(error)})
             raise
         old_properties = old.properties or {}
         changed = (properties != old_properties or
                    definition.metadata != (old.rsrc_metadata or {}) or
-                   old.status == base.FAILED)
+                   old.status == states.FAILED)
         if list(old.depends_on or []) != definition.requires:
             self._set(name, {'depends_on': definition.requires})
         if not changed and self.action != RESTORE:

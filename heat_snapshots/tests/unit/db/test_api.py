@@ -47,14 +47,13 @@ class SnapshotRowsTest(base.TestCase):
         snap = self._snapshot()
         values = {'resource_type': 'T', 'action': 'SNAPSHOT',
                   'status': 'IN_PROGRESS'}
-        self.assertFalse(db_api.resource_snapshot_update(
-            self.ctx, snap.id, 'vol', {'status': 'COMPLETE'}))
-        db_api.resource_snapshot_add(self.ctx, snap.id, 'vol', values)
-        # Added twice: the second write updates the row.
-        db_api.resource_snapshot_add(self.ctx, snap.id, 'vol',
-                                     dict(values, data={'a': 1}))
-        self.assertTrue(db_api.resource_snapshot_update(
-            self.ctx, snap.id, 'vol', {'status': 'COMPLETE'}))
+        db_api.resource_snapshot_set(self.ctx, snap.id, 'vol', values,
+                                     new=True)
+        # Written as new twice: the second write updates the row.
+        db_api.resource_snapshot_set(self.ctx, snap.id, 'vol',
+                                     dict(values, data={'a': 1}), new=True)
+        db_api.resource_snapshot_set(self.ctx, snap.id, 'vol',
+                                     {'status': 'COMPLETE'})
         db_api.resource_snapshot_set(self.ctx, snap.id, 'vol',
                                      {'status_reason': 'done'})
         rows = db_api.resource_snapshot_list(self.ctx, snap.id)
@@ -77,14 +76,3 @@ class SnapshotRowsTest(base.TestCase):
 
 class StackLockTest(base.TestCase):
     use_db = True
-
-    def test_second_engine_is_told_the_holder(self):
-        ctx = self.make_context()
-        self.assertIsNone(db_api.stack_lock_create(ctx, 's1', 'e1',
-                                                   'SNAPSHOT'))
-        self.assertEqual('e1', db_api.stack_lock_create(ctx, 's1', 'e2',
-                                                        'SNAPSHOT'))
-        self.assertFalse(db_api.stack_lock_release(ctx, 's1', 'e2'))
-        self.assertTrue(db_api.stack_lock_release(ctx, 's1', 'e1'))
-        self.assertIsNone(db_api.stack_lock_create(ctx, 's1', 'e2',
-                                                   'SNAPSHOT'))

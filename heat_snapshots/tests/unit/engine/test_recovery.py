@@ -24,12 +24,15 @@ class DeadEngineTest(tm.EngineTestCase):
         with db_api.writer.using(self.ctx) as session:
             session.get(models.Engine, DEAD).heartbeat_at = long_ago
 
+    def _holder(self):
+        lock = db_api.stack_lock_get(self.ctx, self.stack_id)
+        return lock.engine_id if lock is not None else None
+
     def _lock_for_dead_engine(self, action):
-        # The create's lock goes just after the stack shows COMPLETE.
-        ef.wait_for(lambda: db_api.stack_lock_holder(
-            self.ctx, self.stack_id) is None, what='stack unlocked')
-        self.assertIsNone(db_api.stack_lock_create(self.ctx, self.stack_id,
-                                                   DEAD, action))
+        # The create lets go of the stack as it shows COMPLETE.
+        self.assertIsNone(self._holder())
+        self.assertIsNotNone(db_api.stack_lock_acquire(
+            self.ctx, self.stack_id, DEAD, action))
 
     def _left_in_progress(self, action):
         return db_api.snapshot_create(self.ctx, {
@@ -43,13 +46,13 @@ class DeadEngineTest(tm.EngineTestCase):
         self.engine.driver.set_stack_state(self.ctx, self.stack_id,
                                            'SNAPSHOT', 'IN_PROGRESS',
                                            'Stack SNAPSHOT started')
-        self.engine._recover()
+        self.engine.recover()
         snap = self.engine.show_snapshot(self.ctx, self.identity, snap.id)
         self.assertEqual(('FAILED', 'Engine went down during snapshot'),
                          (snap['status'], snap['status_reason']))
         stack = self.engine.show_stack(self.ctx, self.identity)
         self.assertEqual('SNAPSHOT_FAILED', stack['stack_status'])
-        self.assertIsNone(db_api.stack_lock_holder(self.ctx, self.stack_id))
+        self.assertIsNone(self._holder())
         # The stack is usable again and the failed snapshot deletable.
         self.snapshot(self.identity)
         self.engine.delete_snapshot(self.ctx, self.identity, snap['id'])
@@ -70,7 +73,7 @@ class DeadEngineTest(tm.EngineTestCase):
                                'IN_PROGRESS', 'Stack SNAPSHOT started')
         driver.set_resource_state(self.ctx, self.stack_id, 'test',
                                   'SNAPSHOT', 'IN_PROGRESS', 'state changed')
-        self.engine._recover()
+        self.engine.recover()
         rows = {row.resource_name: row for row in
                 db_api.resource_snapshot_list(self.ctx, snap.id)}
         self.assertEqual(('FAILED', 'Engine went down during snapshot'),
@@ -90,23 +93,28 @@ class DeadEngineTest(tm.EngineTestCase):
                                {'action': 'DELETE', 'engine_id': DEAD,
                                 'status': 'IN_PROGRESS'})
         self.assertEqual(1, len(db_api.artifact_list(self.ctx)))
-        self.engine._recover()
+        self.engine.recover()
         ef.wait_for_snapshot_gone(self.engine, self.ctx, self.identity,
                                   snap['id'])
         self.assertEqual([], db_api.artifact_list(self.ctx))
 
     def test_lock_of_dead_engine_is_taken_over(self):
         self._lock_for_dead_engine('SNAPSHOT')
+        before = db_api.stack_lock_get(self.ctx, self.stack_id).generation
+        self.engine.recover()
+        self.assertIsNone(self._holder())
+        # Taken over at a new generation: the dead engine is fenced.
+        self.assertGreater(
+            db_api.stack_lock_get(self.ctx, self.stack_id).generation,
+            before)
         self.snapshot(self.identity)
-        self.assertIsNone(db_api.stack_lock_holder(self.ctx, self.stack_id))
 
     def test_live_engines_lock_is_respected(self):
         db_api.engine_heartbeat(self.ctx, 'alive', 'elsewhere', 2)
-        ef.wait_for(lambda: db_api.stack_lock_holder(
-            self.ctx, self.stack_id) is None, what='stack unlocked')
-        db_api.stack_lock_create(self.ctx, self.stack_id, 'alive',
-                                 'RESTORE')
-        self.engine._recover()
+        self.assertIsNone(self._holder())
+        db_api.stack_lock_acquire(self.ctx, self.stack_id, 'alive',
+                                  'RESTORE')
+        self.engine.recover()
         error = self.assertRaises(tm.exception.ActionInProgress,
                                   self.engine.stack_snapshot, self.ctx,
                                   self.identity, 'x')
@@ -156,7 +164,7 @@ class HeartbeatLoopTest(tm.base.TestCase):
         self.useFixture(fixtures.MockPatchObject(
             self.engine, '_beat', side_effect=beat))
         self.useFixture(fixtures.MockPatchObject(
-            self.engine, '_recover',
+            self.engine, 'recover',
             side_effect=lambda: recovered.append(state['turn'])))
         self.useFixture(fixtures.MockPatch(
             'heat_snapshots.engine.manager.time.monotonic',

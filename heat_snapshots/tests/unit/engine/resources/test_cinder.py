@@ -245,13 +245,14 @@ class CinderWalkTest(fakes.CloudTestCase):
             'data': snapshots.stack_data(the_stack)})
         conf = self.conf_fixture.conf
 
-        walker = snapshots.SnapshotWalk(conf, driver, self.ctx)
-        walker.run(the_stack.id, snapshot.id)
-        walker.finish(snapshot.id)
+        outcome = snapshots.SnapshotWalk(conf, driver, self.ctx).run(
+            the_stack.id, snapshot.id)
 
-        snap = db_api.snapshot_get(self.ctx, snapshot.id)
-        self.assertEqual('COMPLETE', snap.status)
-        saved = snap.data['resources']['vol']
+        self.assertEqual('COMPLETE', outcome.status)
+        db_api.snapshot_update(self.ctx, snapshot.id,
+                               {'status': outcome.status,
+                                'data': outcome.data})
+        saved = outcome.data['resources']['vol']
         self.assertEqual({'backup_id': 'backup-1'}, saved['resource_data'])
         self.assertEqual('vol-1', saved['resource_id'])
 
@@ -262,6 +263,8 @@ class CinderWalkTest(fakes.CloudTestCase):
             {'size': 1, 'backup_id': 'backup-1'},
             restored_template['resources']['vol']['properties'])
 
+        db_api.snapshot_update(self.ctx, snapshot.id,
+                               {'action': 'DELETE', 'status': 'IN_PROGRESS'})
         snapshots.DeleteWalk(conf, driver, self.ctx).run(snapshot.id,
                                                          the_stack)
         self.assertRaises(exception.SnapshotIdNotFound, db_api.snapshot_get,

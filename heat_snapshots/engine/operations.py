@@ -1,0 +1,255 @@
+"""Every change of a snapshot's or a stack operation's state.
+
+The RPC endpoints, the walks, recovery and the heat driver's stack follower
+change states only through these functions. Each checks its change against
+the state machines of ``common/states.py`` and writes it conditionally on
+the state it changes from, with the caller's (fenced) context, so that a
+change made by work that lost its hold on the stack is never written.
+"""
+
+from oslo_log import log as logging
+
+from heat_snapshots.common import exception
+from heat_snapshots.common import states
+from heat_snapshots.db import api as db_api
+from heat_snapshots.engine import walk
+
+LOG = logging.getLogger(__name__)
+
+_CREATING = (states.CREATE, states.IN_PROGRESS)
+_DELETING = (states.DELETE, states.IN_PROGRESS)
+
+
+def _expected(state, **more):
+    return dict({'action': state[0], 'status': state[1]}, **more)
+
+
+# --- reasons ---------------------------------------------------------------
+
+def describe(error, context=None):
+    """What a user is told of an error.
+
+    Our own errors carry a message meant for users. Anything else (a
+    database error, a bug) may hold internal URLs or SQL: it is logged in
+    full by the caller and the user gets a generic text with the request
+    id to quote to the operator.
+    """
+    if isinstance(error, walk.WalkFailed):
+        error = error.cause
+    if isinstance(error, exception.HeatSnapshotsException) and error.safe:
+        return error.message
+    request_id = getattr(context, 'request_id', None)
+    return 'Internal error (request %s); see the engine log' % request_id
+
+
+def failure_reason(action, error, context=None):
+    """Heat's wording: the failing resource first, then what it said."""
+    if isinstance(error, walk.WalkFailed):
+        return 'Resource %s failed: Error: resources.%s: %s' % (
+            action, error.node, describe(error.cause, context))
+    return 'Stack %s failed: %s' % (action, describe(error, context))
+
+
+def is_expected(error):
+    """Whether an error needs no traceback in the log."""
+    if isinstance(error, walk.WalkFailed):
+        error = error.cause
+    return isinstance(error, exception.HeatSnapshotsException)
+
+
+# --- stack operations ------------------------------------------------------
+
+def stack_started(task, driver):
+    """Show the task's action IN_PROGRESS on its stack."""
+    action = task.action
+    states.check_stack_start((task.stack.action, task.stack.status),
+                             action)
+    driver.set_stack_state(task.context, task.stack.id, action,
+                           states.IN_PROGRESS, 'Stack %s started' % action)
+
+
+def stack_ended(task, driver, status, reason, snapshot=None):
+    """Show the operation's end and let go of the stack, in one
+    transaction.
+
+    :param snapshot: (snapshot id, {column: value}) of the snapshot the
+        operation made, written with the end.
+    :returns: the generation of a stack delete that waited and now holds
+        the stack, or None.
+    :raises: OperationFenced when the stack was taken over meanwhile.
+    """
+    states.check_stack_end(task.action, status)
+
+    def final():
+        if snapshot is not None:
+            snapshot_ended(task.context, snapshot[0], snapshot[1])
+        driver.set_stack_state(task.context, task.stack.id, task.action,
+                               status, reason)
+
+    return task.release(final)
+
+
+def stack_failed_for_dead_engine(task, driver, stack):
+    """Fail the operation a dead engine left on ``stack`` (already taken
+    over by ``task``), with its snapshot and resources, and let go.
+    """
+    reason = states.ENGINE_DOWN_REASON % task.action.lower()
+
+    def final():
+        for snapshot in db_api.snapshot_list_by_stack(task.context,
+                                                      stack.id):
+            if (snapshot.action, snapshot.status) == _CREATING:
+                snapshot_failed(task.context, snapshot.id,
+                                states.ENGINE_DOWN_REASON % 'snapshot')
+        if stack.status != states.IN_PROGRESS:
+            return
+        driver.set_stack_state(task.context, stack.id, stack.action,
+                               states.FAILED, reason)
+        # As Heat's reset of a stack: its resources stop showing the
+        # dead engine's step IN_PROGRESS too.
+        for resource in stack.resources or ():
+            if resource.status == states.IN_PROGRESS:
+                driver.set_resource_state(task.context, stack.id,
+                                          resource.name, resource.action,
+                                          states.FAILED, reason)
+
+    return task.release(final)
+
+
+# --- snapshots -------------------------------------------------------------
+
+def snapshot_created(task, name, data, limit=None):
+    """Record a new snapshot of the task's stack, CREATE IN_PROGRESS.
+
+    :param limit: most snapshots the stack may have, or None.
+    :raises: RequestLimitExceeded.
+    """
+    states.SNAPSHOT_MACHINE.check(None, _CREATING)
+    stack = task.stack
+    return db_api.snapshot_create(task.context, {
+        'name': name,
+        'stack_id': stack.id,
+        'stack_name': stack.name,
+        'project_id': stack.project_id,
+        'action': states.CREATE,
+        'status': states.IN_PROGRESS,
+        'engine_id': task.engine_id,
+        'data': data,
+    }, limit=limit)
+
+
+def snapshot_ended(context, snapshot_id, values):
+    """Show a snapshot's outcome: COMPLETE or FAILED, with its data."""
+    states.SNAPSHOT_MACHINE.check(_CREATING,
+                                  (states.CREATE, values['status']))
+    return db_api.snapshot_update(context, snapshot_id, values,
+                                  expected=_expected(_CREATING))
+
+
+def snapshot_failed(context, snapshot_id, reason, engine_id=None):
+    """Fail a snapshot being created, and its resources' rows.
+
+    :param engine_id: only if this engine was making it.
+    """
+    states.SNAPSHOT_MACHINE.check(_CREATING, (states.CREATE, states.FAILED))
+    expected = _expected(_CREATING)
+    if engine_id is not None:
+        expected['engine_id'] = engine_id
+    if not db_api.snapshot_update(
+            context, snapshot_id,
+            {'status': states.FAILED, 'status_reason': reason},
+            expected=expected):
+        return False
+    db_api.resource_snapshot_fail_in_progress(context, snapshot_id, reason)
+    return True
+
+
+def snapshot_claimed(context, snapshot, engine_id,
+                     reason=states.DELETE_STARTED_REASON):
+    """Take a snapshot for its delete by ``engine_id``.
+
+    Conditional on the state and owner read in ``snapshot``, so two
+    claims racing make one delete between them.
+
+    :returns: whether this claim won.
+    :raises: SnapshotInUse while a restore reads the snapshot.
+    """
+    source = (snapshot.action, snapshot.status)
+    states.SNAPSHOT_MACHINE.check(source, _DELETING)
+    return db_api.snapshot_claim(
+        context, snapshot.id,
+        {'action': states.DELETE, 'status': states.IN_PROGRESS,
+         'status_reason': reason, 'engine_id': engine_id},
+        expected=_expected(source, engine_id=snapshot.engine_id))
+
+
+def snapshot_delete_failed(context, snapshot_id, reason):
+    states.SNAPSHOT_MACHINE.check(_DELETING, (states.DELETE, states.FAILED))
+    return db_api.snapshot_update(
+        context, snapshot_id,
+        {'status': states.FAILED, 'status_reason': reason},
+        expected=_expected(_DELETING))
+
+
+def snapshot_deleted(context, snapshot_id):
+    """Remove a snapshot whose artifacts are all gone."""
+    states.SNAPSHOT_MACHINE.check(_DELETING, None)
+    return db_api.snapshot_delete(context, snapshot_id,
+                                  expected=_expected(_DELETING))
+
+
+# --- a resource of a snapshot ----------------------------------------------
+
+def _resource_values(resource, **values):
+    values.setdefault('resource_type', resource.type)
+    values.setdefault('physical_resource_id', resource.physical_resource_id)
+    return values
+
+
+def resource_started(context, driver, stack_id, snapshot_id, resource):
+    """The resource's snapshot begins: its row and its state, at once."""
+    states.RESOURCE_SNAPSHOT_MACHINE.check(
+        None, (states.SNAPSHOT, states.IN_PROGRESS))
+
+    def write():
+        db_api.resource_snapshot_set(
+            context, snapshot_id, resource.name,
+            _resource_values(resource, action=states.SNAPSHOT,
+                             status=states.IN_PROGRESS,
+                             status_reason=None),
+            new=True)
+        driver.set_resource_state(context, stack_id, resource.name,
+                                  states.SNAPSHOT, states.IN_PROGRESS,
+                                  states.RESOURCE_STATE_CHANGED)
+
+    db_api.run_in_transaction(context, write)
+
+
+def resource_recorded(context, snapshot_id, resource, data):
+    """The artifact's id, written before anything waits on it."""
+    states.RESOURCE_SNAPSHOT_MACHINE.check(
+        (states.SNAPSHOT, states.IN_PROGRESS),
+        (states.SNAPSHOT, states.IN_PROGRESS))
+    db_api.resource_snapshot_set(context, snapshot_id, resource.name,
+                                 _resource_values(resource, data=data))
+
+
+def resource_ended(context, driver, stack_id, snapshot_id, resource, status,
+                   reason):
+    states.RESOURCE_SNAPSHOT_MACHINE.check(
+        (states.SNAPSHOT, states.IN_PROGRESS), (states.SNAPSHOT, status))
+
+    def write():
+        db_api.resource_snapshot_set(
+            context, snapshot_id, resource.name,
+            _resource_values(resource, status=status,
+                             status_reason=reason))
+        driver.set_resource_state(context, stack_id, resource.name,
+                                  states.SNAPSHOT, status, reason)
+
+    db_api.run_in_transaction(context, write)
+
+
+def resource_artifact_deleted(context, snapshot_id, resource_name):
+    """The row goes with its artifact, never before it."""
+    db_api.resource_snapshot_delete(context, snapshot_id, resource_name)

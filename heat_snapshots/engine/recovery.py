@@ -1,0 +1,154 @@
+"""Ends or resumes work that nothing runs any more.
+
+Run periodically by every engine. Work is taken over when the engine that
+holds it is dead (judged on the database's clock, see base_manager), when
+this very engine holds it but no worker of its runs it (the worker raised
+or vanished: seen so on two passes in a row, since a hold is recorded a
+moment before its worker starts), or when it ran past ``action_timeout``.
+Taking over raises the stack lock's generation, so the former holder, if
+it ever wakes, writes nothing more.
+
+* A stack operation is failed (its snapshot too), as Heat's reset of a
+  stack; a stack delete, or an operation with a stack delete waiting, goes
+  on with that delete, since a delete can always run again.
+* A snapshot delete is resumed, in the snapshot's project.
+* A snapshot being created outside any held operation is failed.
+"""
+
+import time
+
+from oslo_log import log as logging
+
+from heat_snapshots.common import context as hs_context
+from heat_snapshots.common import exception
+from heat_snapshots.common import states
+from heat_snapshots.db import api as db_api
+from heat_snapshots.engine import locks
+from heat_snapshots.engine import operations
+from heat_snapshots.engine.stacks import base as stacks_base
+
+LOG = logging.getLogger(__name__)
+
+
+def project_context(project_id, request_id=None):
+    """The engine's own context, acting in ``project_id``."""
+    return hs_context.RequestContext(is_admin=True, project_id=project_id,
+                                     request_id=request_id, overwrite=False)
+
+
+class Recovery:
+    """What one engine remembers between passes."""
+
+    def __init__(self, manager):
+        self.manager = manager
+        # Holds of this engine seen without a worker on the last pass.
+        self._unrun = set()
+        # When this engine first saw each of its operations run.
+        self._seen_running = {}
+
+    def run(self, can_judge_others=True):
+        """One pass: take over and end or resume what needs it."""
+        manager = self.manager
+        context = hs_context.get_admin_context()
+        alive = manager.alive_engine_ids() if can_judge_others else None
+        unrun = set()
+        overdue = self._overdue()
+        for lock in db_api.stack_lock_list(context):
+            key = ('stack', lock.stack_id, lock.generation)
+            if not self._abandoned(lock.engine_id, key, alive, unrun,
+                                   overdue):
+                continue
+            try:
+                self._take_over_stack(context, lock)
+            except Exception:
+                LOG.exception('Could not take over the %s of stack %s',
+                              lock.action, lock.stack_id)
+        held = {lock.stack_id: lock.action
+                for lock in db_api.stack_lock_list(context)}
+        for snapshot in db_api.snapshot_list_by_status(context,
+                                                       states.IN_PROGRESS):
+            lock_action = held.get(snapshot.stack_id)
+            if lock_action == states.DELETE or (
+                    lock_action is not None and
+                    snapshot.action == states.CREATE):
+                # Part of a held stack operation: ended with it.
+                continue
+            key = ('snapshot', snapshot.id, snapshot.engine_id)
+            if not self._abandoned(snapshot.engine_id, key, alive, unrun,
+                                   overdue):
+                continue
+            try:
+                self._take_over_snapshot(context, snapshot)
+            except Exception:
+                LOG.exception('Could not take over snapshot %s',
+                              snapshot.id)
+        self._unrun = unrun
+
+    def _overdue(self):
+        """Keys of this engine's operations running past action_timeout."""
+        now = time.monotonic()
+        limit = (self.manager.conf.heat_snapshots.action_timeout +
+                 2 * self.manager.conf.heat_snapshots.heartbeat_interval)
+        with self.manager.running_lock:
+            running = set(self.manager.running)
+        self._seen_running = {key: self._seen_running.get(key, now)
+                              for key in running}
+        return {key for key, since in self._seen_running.items()
+                if now - since > limit}
+
+    def _abandoned(self, engine_id, key, alive, unrun, overdue):
+        manager = self.manager
+        if engine_id == manager.engine_id:
+            if key in overdue:
+                LOG.error('%s ran past action_timeout; failing it', key)
+                return True
+            if manager.is_running(key):
+                return False
+            unrun.add(key)
+            # Seen without a worker twice: its worker is gone.
+            return key in self._unrun
+        if alive is None or engine_id in alive:
+            return False
+        return True
+
+    def _take_over_stack(self, admin, lock):
+        manager = self.manager
+        try:
+            stack = manager.driver.get_stack(admin, lock.stack_id,
+                                             with_resources=True,
+                                             show_deleted=True)
+        except exception.StackNotFound:
+            stack = stacks_base.Stack(id=lock.stack_id, name=lock.stack_id,
+                                      project_id=None, action=lock.action,
+                                      status=states.IN_PROGRESS)
+        context = project_context(stack.project_id)
+        task = locks.take_over(context, stack, lock, manager.engine_id)
+        if task is None:
+            return
+        LOG.warning('Engine %s left the %s of stack %s; engine %s takes it '
+                    'over (generation %s)', lock.engine_id, lock.action,
+                    lock.stack_id, manager.engine_id, task.generation)
+        if lock.action == states.DELETE:
+            manager.submit(task.key, manager.run_stack_delete, task)
+            return
+        handover = operations.stack_failed_for_dead_engine(
+            task, manager.driver, stack)
+        if handover is not None:
+            manager.delete_after(task, handover)
+
+    def _take_over_snapshot(self, admin, snapshot):
+        manager = self.manager
+        context = project_context(snapshot.project_id)
+        if snapshot.action == states.CREATE:
+            if operations.snapshot_failed(
+                    context, snapshot.id,
+                    states.ENGINE_DOWN_REASON % 'snapshot',
+                    engine_id=snapshot.engine_id):
+                LOG.warning('Failed snapshot %s, left being created by '
+                            'engine %s', snapshot.id, snapshot.engine_id)
+            return
+        if operations.snapshot_claimed(context, snapshot, manager.engine_id,
+                                       reason=snapshot.status_reason):
+            LOG.warning('Resuming the delete of snapshot %s left by engine '
+                        '%s', snapshot.id, snapshot.engine_id)
+            manager.spawn_snapshot_delete(context, snapshot)
