@@ -13,6 +13,28 @@ STACK_ID = '7a2c7e3c-5b65-4a1e-9a3a-2d8c4c1d0e11'
 SNAPSHOT_ID = '0b5d4c1e-6f1f-4f5b-8c0e-0a4bb6c3e2f1'
 
 
+# "Not found" as each service answers it (Content-Type: application/json):
+# Cinder's fault body, and Glance's (webob's JSON error).
+CINDER_NOT_FOUND = {
+    'status_code': 404,
+    'headers': {'Content-Type': 'application/json'},
+    'json': {'itemNotFound': {
+        'code': 404, 'message': 'Backup backup-1 could not be found.'}}}
+GLANCE_NOT_FOUND = {
+    'status_code': 404,
+    'headers': {'Content-Type': 'application/json'},
+    'json': {'code': '404 Not Found', 'title': 'Not Found',
+             'message': 'No image found with ID image-1<br /><br />\n\n\n'}}
+# What a proxy or load balancer in front of the service answers for a
+# path it has no backend for: no proof that anything is gone.
+PROXY_NOT_FOUND = {
+    'status_code': 404,
+    'headers': {'Content-Type': 'text/html'},
+    'text': '<html>\r\n<head><title>404 Not Found</title></head>\r\n'
+            '<body>\r\n<center><h1>404 Not Found</h1></center>\r\n'
+            '<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n'}
+
+
 def version(url, current, minimum):
     return {'id': 'v%s' % current.split('.')[0] + '.0',
             'status': 'CURRENT', 'version': current,

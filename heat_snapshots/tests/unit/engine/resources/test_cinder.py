@@ -86,9 +86,7 @@ class CinderPluginTest(fakes.CloudTestCase):
         self.assertIn('Volume backend full', error.message)
 
     def test_backup_gone_while_made_fails(self):
-        self.http.get(BACKUPS + '/backup-1', status_code=404,
-                      json={'itemNotFound': {'code': 404,
-                                             'message': 'not found'}})
+        self.http.get(BACKUPS + '/backup-1', **fakes.CINDER_NOT_FOUND)
         self.assertRaises(exception.ResourceFailure,
                           self.plugin().check_snapshot_complete,
                           {'backup_id': 'backup-1'})
@@ -120,7 +118,7 @@ class CinderPluginTest(fakes.CloudTestCase):
         self.http.delete(BACKUPS + '/backup-1', status_code=202)
         self.http.get(BACKUPS + '/backup-1', [
             backup('deleting'),
-            {'status_code': 404, 'json': {'itemNotFound': {'code': 404}}}])
+            fakes.CINDER_NOT_FOUND])
         plugin = self.plugin()
         data = {'backup_id': 'backup-1'}
 
@@ -130,10 +128,8 @@ class CinderPluginTest(fakes.CloudTestCase):
         self.assertEqual(1, len(self.requests('DELETE', '/backup-1')))
 
     def test_delete_of_missing_backup_is_fine(self):
-        self.http.delete(BACKUPS + '/backup-1', status_code=404,
-                         json={'itemNotFound': {'code': 404}})
-        self.http.get(BACKUPS + '/backup-1', status_code=404,
-                      json={'itemNotFound': {'code': 404}})
+        self.http.delete(BACKUPS + '/backup-1', **fakes.CINDER_NOT_FOUND)
+        self.http.get(BACKUPS + '/backup-1', **fakes.CINDER_NOT_FOUND)
         plugin = self.plugin()
         data = {'backup_id': 'backup-1'}
         plugin.handle_delete_snapshot(data)
@@ -230,7 +226,7 @@ class CinderWalkTest(fakes.CloudTestCase):
                        json={'backup': {'id': 'backup-1'}})
         self.http.get(BACKUPS + '/backup-1', [
             backup('creating'), backup('available'),
-            {'status_code': 404, 'json': {'itemNotFound': {'code': 404}}}])
+            fakes.CINDER_NOT_FOUND])
         self.http.delete(BACKUPS + '/backup-1', status_code=202)
         template = {'heat_template_version': '2018-08-31',
                     'resources': {'vol': {'type': 'OS::Cinder::Volume',

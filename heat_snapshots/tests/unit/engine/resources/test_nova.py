@@ -9,8 +9,7 @@ from heat_snapshots.tests.unit.engine.resources import fakes
 
 SERVER = fakes.NOVA + '/servers/server-1'
 IMAGE = fakes.GLANCE + '/v2/images/image-1'
-NOT_FOUND = {'status_code': 404,
-             'json': {'itemNotFound': {'code': 404, 'message': 'gone'}}}
+NOT_FOUND = fakes.GLANCE_NOT_FOUND
 
 
 def server_resource(server_id='server-1'):
@@ -148,7 +147,8 @@ class NovaPluginTest(fakes.CloudTestCase):
             {'id': 'i3', 'name': 'renamed', 'status': 'active',
              'heat_snapshots_snapshot_id': 'snap-3'}]})
         self.assertEqual(
-            [('i1', fakes.SNAPSHOT_ID), ('i3', 'snap-3')],
+            [('i1', fakes.SNAPSHOT_ID, fakes.PROJECT),
+             ('i3', 'snap-3', fakes.PROJECT)],
             nova.NovaServerPlugin.list_artifacts(self.ctx))
         self.assertIn('owner=project-a',
                       self.requests('GET', '/v2/images')[0].url)
