@@ -73,6 +73,8 @@ def timeouts_as_errors(service, seconds):
     try:
         yield
     except ks_exc.ConnectTimeout as error:
+        if isinstance(seconds, (int, float)):
+            seconds = '%g' % seconds
         raise CloudTimeout(service=service, seconds=seconds,
                            detail=error) from error
 
