@@ -452,3 +452,42 @@ class ReconcileCinderTest(fakes.CloudTestCase):
         self.http.delete(BACKUPS + '/b1', **fakes.CINDER_NOT_FOUND)
         cinder.CinderVolumePlugin.delete_artifact(
             context.service_context(fakes.PROJECT), 'b1')
+
+
+class AmbiguousDeleteWalkTest(fakes.CloudTestCase):
+    """A delete that cannot prove its backup gone fails and is retried."""
+
+    use_db = True
+
+    def test_html_404_then_retry(self):
+        the_stack = fakes.stack([volume()])
+        driver = fakes.FakeDriver(self.conf_fixture.conf, the_stack)
+        snapshot = db_api.snapshot_create(self.ctx, {
+            'name': 'snap', 'stack_id': the_stack.id,
+            'stack_name': the_stack.name, 'project_id': fakes.PROJECT,
+            'action': 'DELETE', 'status': 'IN_PROGRESS',
+            'data': snapshots.stack_data(the_stack)})
+        db_api.resource_snapshot_add(self.ctx, snapshot.id, 'vol', {
+            'resource_type': 'OS::Cinder::Volume',
+            'physical_resource_id': 'vol-1', 'action': 'SNAPSHOT',
+            'status': 'COMPLETE', 'data': {'backup_id': 'backup-1'}})
+        self.http.delete(BACKUPS + '/backup-1', [fakes.PROXY_NOT_FOUND,
+                                                 fakes.CINDER_NOT_FOUND])
+        self.http.get(BACKUPS + '/backup-1', **fakes.CINDER_NOT_FOUND)
+        walker = snapshots.DeleteWalk(self.conf_fixture.conf, driver,
+                                      context.service_context(fakes.PROJECT))
+        self.use_service_user()
+
+        error = self.assertRaises(walk.WalkFailed, walker.run, snapshot.id)
+        self.assertIn('does not prove it is gone', str(error))
+
+        failed = db_api.snapshot_get(self.ctx, snapshot.id)
+        self.assertEqual(('DELETE', 'FAILED'),
+                         (failed.action, failed.status))
+        self.assertEqual(['vol'], [r.resource_name for r in
+                                   db_api.resource_snapshot_list(
+                                       self.ctx, snapshot.id)])
+
+        walker.run(snapshot.id)
+        self.assertRaises(exception.SnapshotIdNotFound, db_api.snapshot_get,
+                          self.ctx, snapshot.id)
