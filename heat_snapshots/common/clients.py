@@ -3,9 +3,19 @@
 A request's work runs with the caller's token while the request carries
 one ([heat_snapshots_clients] use_caller_token); the engine's own work (the
 reconciler, Heat's notifications, recovery) runs with the service user of
-[heat_snapshots_service_auth], scoped to the project concerned.
+[heat_snapshots_service_auth], scoped to the project concerned: never
+project-less (a context without a project id and without a token is an
+error, NoProjectScope), except for the explicit all-projects listing of
+the reconciler (all_projects_connection).
+
+Every session gets a timeout ([heat_snapshots_clients] timeout, or the
+group's own keystoneauth ``timeout``), so that a service that hangs fails
+the call instead of blocking a walk or a periodic task for ever.
 """
 
+import contextlib
+
+from keystoneauth1 import exceptions as ks_exc
 from keystoneauth1 import identity
 from keystoneauth1 import loading as ks_loading
 from keystoneauth1 import token_endpoint
@@ -25,6 +35,48 @@ APP_NAME = 'heat-snapshots'
 _SCOPE_OPTIONS = ('project_name', 'project_domain_id',
                   'project_domain_name', 'domain_id', 'domain_name',
                   'system_scope', 'trust_id')
+
+
+class NoProjectScope(exception.ServiceUnavailable):
+    """Service credentials were asked for without a project to act in."""
+
+    msg_fmt = 'No project to act in: %(reason)s'
+
+
+class CloudTimeout(exception.ServiceUnavailable):
+    """A cloud service did not answer in time."""
+
+    msg_fmt = ('%(service)s did not answer within %(seconds)s seconds '
+               '(%(detail)s)')
+
+
+def session_timeout(conf=CONF, group=SERVICE_AUTH_GROUP):
+    """Seconds a request of a session of ``group`` may take.
+
+    The group's own keystoneauth ``timeout`` when it is set, else
+    ``[heat_snapshots_clients] timeout``.
+    """
+    try:
+        own = conf[group].timeout
+    except (cfg.NoSuchOptError, cfg.NoSuchGroupError):
+        own = None
+    return own or conf[clients_conf.GROUP].timeout
+
+
+@contextlib.contextmanager
+def timeouts_as_errors(service, seconds):
+    """Turn keystoneauth's timeout (connect or read) into CloudTimeout.
+
+    :param service: the service's name for the message (``Cinder``).
+    :param seconds: the timeout the session had.
+    """
+    try:
+        yield
+    except ks_exc.ConnectTimeout as error:
+        if isinstance(seconds, (int, float)):
+            seconds = '%g' % seconds
+        raise CloudTimeout(service=service, seconds=seconds,
+                           detail=error) from error
 
 
 class CallerToken(token_endpoint.Token):
@@ -70,13 +122,24 @@ def _plugin_option_names(conf, group):
 def service_auth(conf=CONF, project_id=None, group=SERVICE_AUTH_GROUP):
     """The service user's auth plugin, scoped to ``project_id`` if given.
 
+    Without ``project_id`` the plugin has the scope configured in the
+    group (the service's own project): only for all_projects_connection
+    and the heat driver's own credentials.
+
     :returns: None when the group has no auth_type.
+    :raises: NoProjectScope when ``project_id`` is given but the
+        configured auth plugin cannot be scoped to a project.
     """
     if not conf[group].auth_type:
         return None
     overrides = {}
     names = _plugin_option_names(conf, group)
-    if project_id and 'project_id' in names:
+    if project_id:
+        if 'project_id' not in names:
+            raise NoProjectScope(
+                reason='the auth_type %s of [%s] cannot be scoped to '
+                       'project %s' % (conf[group].auth_type, group,
+                                       project_id))
         overrides['project_id'] = project_id
         for name in _SCOPE_OPTIONS:
             if name in names:
@@ -109,31 +172,54 @@ def can_act_for(context, conf=CONF):
         conf.heat_snapshots_clients.use_caller_token))
 
 
-def get_session(context, conf=CONF, group=SERVICE_AUTH_GROUP, auth=None):
-    """A keystoneauth session for ``context``'s project.
+def _no_credentials():
+    return exception.ServiceUnavailable(
+        reason='no token to act with and no service credentials in '
+               '[%s]' % SERVICE_AUTH_GROUP)
 
-    :raises: ServiceUnavailable when there is no way to authenticate.
-    """
-    if auth is None:
-        auth = caller_auth(context, conf)
-    if auth is None:
-        auth = service_auth(conf, getattr(context, 'project_id', None))
-    if auth is None:
-        raise exception.ServiceUnavailable(
-            reason='no token to act with and no service credentials in '
-                   '[%s]' % SERVICE_AUTH_GROUP)
-    session = ks_loading.load_session_from_conf_options(conf, group,
-                                                        auth=auth)
+
+def _load_session(conf, group, auth):
+    session = ks_loading.load_session_from_conf_options(
+        conf, group, auth=auth, timeout=session_timeout(conf, group))
     session.app_name = APP_NAME
     return session
 
 
-def connection(context, conf=CONF, session=None):
-    """An openstacksdk Connection acting for ``context``'s project."""
+def get_session(context, conf=CONF, group=SERVICE_AUTH_GROUP, auth=None):
+    """A keystoneauth session for ``context``'s project.
+
+    The caller's token when the context has one (and use_caller_token),
+    else the service user of [heat_snapshots_service_auth] scoped to the
+    context's project (a context from common.context.service_context).
+
+    :raises: ServiceUnavailable when there is no way to authenticate;
+        NoProjectScope when the context has neither a token nor a project.
+    """
+    if auth is None:
+        auth = caller_auth(context, conf)
+    if auth is None:
+        if not conf[SERVICE_AUTH_GROUP].auth_type:
+            raise _no_credentials()
+        project_id = getattr(context, 'project_id', None)
+        if not project_id:
+            raise NoProjectScope(
+                reason='the request %s has no token and no project id; '
+                       'service credentials are only used scoped to the '
+                       'project concerned' % getattr(context, 'request_id',
+                                                     None))
+        auth = service_auth(conf, project_id)
+    return _load_session(conf, group, auth)
+
+
+def connection(context, conf=CONF, session=None, project_id=None):
+    """An openstacksdk Connection acting for ``context``'s project.
+
+    ``project_id`` (default: the context's) fills the endpoint overrides.
+    """
     if session is None:
         session = get_session(context, conf)
     options = conf.heat_snapshots_clients
-    project_id = getattr(context, 'project_id', None)
+    project_id = project_id or getattr(context, 'project_id', None)
     kwargs = {}
     for service in ('block_storage', 'compute', 'image'):
         override = getattr(options, '%s_endpoint_override' % service)
@@ -145,3 +231,27 @@ def connection(context, conf=CONF, session=None):
         interface=options.interface,
         global_request_id=getattr(context, 'global_id', None),
         **kwargs)
+
+
+def all_projects_connection(conf=CONF, context=None):
+    """The service user in its own configured project, for the listing of
+    every project's artifacts by the reconciler (needs an admin service
+    user). Deletes never use it: they act in the artifact's project.
+
+    :raises: ServiceUnavailable when no service credentials are configured.
+    """
+    auth = service_auth(conf)
+    if auth is None:
+        raise _no_credentials()
+    session = _load_session(conf, SERVICE_AUTH_GROUP, auth)
+    return connection(context, conf, session=session,
+                      project_id=session.get_project_id())
+
+
+def scoped_project_id(conn):
+    """The project the connection's token is scoped to, or None."""
+    try:
+        return conn.session.get_project_id()
+    except Exception:
+        LOG.exception('Could not tell the project of a connection')
+        return None

@@ -39,3 +39,23 @@ class RequestContext(context.RequestContext):
 def get_admin_context():
     """A context for the engine's own work (recovery, reconciling)."""
     return RequestContext(is_admin=True, overwrite=False)
+
+
+def service_context(project_id, request_id=None):
+    """The engine's own context acting in ``project_id``.
+
+    For work no caller waits on (a delete resumed by another engine, the
+    stack follower, the reconciler): it carries no token, so the clients
+    of common.clients act with the service user of
+    [heat_snapshots_service_auth] scoped to ``project_id``. A context
+    without a project makes them fail (NoProjectScope) rather than act
+    project-less.
+
+    :param request_id: the request id to log under (``req-<uuid>``);
+        a new one by default.
+    """
+    kwargs = {}
+    if request_id:
+        kwargs['request_id'] = request_id
+    return RequestContext(is_admin=True, project_id=project_id,
+                          overwrite=False, **kwargs)

@@ -26,6 +26,18 @@ opts = [
                      'one. Otherwise, and for the engine\'s own work, the '
                      'service credentials of [%s] are used, scoped to the '
                      'stack\'s project.' % SERVICE_AUTH_GROUP),
+    cfg.IntOpt('timeout',
+               default=60,
+               min=1,
+               help='Seconds to wait for an answer from Keystone, Cinder, '
+                    'Nova, Glance and Heat before a request fails (per '
+                    'connection attempt and per read). A service that '
+                    'hangs then fails the snapshot, restore or delete '
+                    'with a clear error instead of blocking it, or the '
+                    'engine\'s periodic work, for ever. The keystoneauth '
+                    'option timeout of [%s] or [heat_snapshots_heat], when '
+                    'set, takes precedence for the sessions of that '
+                    'group.' % SERVICE_AUTH_GROUP),
     cfg.URIOpt('block_storage_endpoint_override',
                help='Cinder endpoint to use instead of the catalog\'s, '
                     'e.g. http://cinder:8776/v3/%(project_id)s.'),

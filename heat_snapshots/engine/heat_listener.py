@@ -34,12 +34,6 @@ DELETE_COMPLETE = states.stack_status(states.DELETE, states.COMPLETE)
 STACK_GONE_REASON = 'Stack %s was deleted in Heat'
 
 
-def project_context(project_id):
-    """The engine's own context, acting in ``project_id``."""
-    return hs_context.RequestContext(is_admin=True, project_id=project_id,
-                                     overwrite=False)
-
-
 def stack_id_from_payload(payload):
     """The stack id of a Heat notification (an id, or an old ARN)."""
     stack_id = (payload or {}).get('stack_identity') or \
@@ -75,7 +69,8 @@ class StackFollower:
                          'left for later', snapshot.id, stack_id,
                          snapshot.action)
                 continue
-            context = project_context(snapshot.project_id or project_id)
+            context = hs_context.service_context(
+                snapshot.project_id or project_id)
             try:
                 if not operations.snapshot_claimed(
                         context, snapshot, self.engine_id,
@@ -98,7 +93,7 @@ class StackFollower:
         return deleted
 
     def stack_exists(self, stack_id, project_id):
-        context = project_context(project_id)
+        context = hs_context.service_context(project_id)
         exists = getattr(self.driver, 'stack_exists', None)
         if exists is not None:
             return exists(context, stack_id, project_id=project_id)

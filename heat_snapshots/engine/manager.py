@@ -257,9 +257,8 @@ class EngineManager:
         """Run the stack delete that waited for ``task``'s stack."""
         stack = self.driver.get_stack(task.context, task.stack.id,
                                       with_resources=False)
-        context = hs_context.RequestContext(
-            is_admin=True, project_id=stack.project_id, overwrite=False,
-            request_id=task.context.request_id)
+        context = hs_context.service_context(
+            stack.project_id, request_id=task.context.request_id)
         delete = locks.StackTask(context, stack, self.engine_id,
                                  states.DELETE, generation)
         LOG.info('Stack %s is free: deleting it as requested', stack.id)

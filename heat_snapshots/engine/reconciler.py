@@ -4,10 +4,16 @@ A snapshot records each artifact the moment a plugin makes it, so this only
 finds what slipped through: an engine killed between making an artifact and
 writing its id, or a delete that failed half way and whose snapshot was
 then removed with its stack.
+
+Cloud plugins list every project's artifacts with their owner; each orphan
+is deleted in its own project (the service user scoped to it, through
+common.context.service_context), never project-less. An orphan whose owner
+the service does not tell is left alone.
 """
 
 from oslo_log import log as logging
 
+from heat_snapshots.common import context as hs_context
 from heat_snapshots.common import exception
 from heat_snapshots.db import api as db_api
 from heat_snapshots.engine.resources import registry
@@ -30,7 +36,10 @@ def reconcile(context):
         if not artifacts:
             continue
         known = {}
-        for artifact_id, snapshot_id in artifacts:
+        for entry in artifacts:
+            # (artifact id, snapshot id) or, for the artifacts of a cloud
+            # service, (artifact id, snapshot id, owning project id).
+            artifact_id, snapshot_id = entry[0], entry[1]
             if snapshot_id not in known:
                 try:
                     db_api.snapshot_get(context, snapshot_id)
@@ -39,10 +48,21 @@ def reconcile(context):
                     known[snapshot_id] = False
             if known[snapshot_id]:
                 continue
+            delete_context = context
+            if len(entry) > 2:
+                if not entry[2]:
+                    LOG.warning('Artifact %s of snapshot %s, which no '
+                                'longer exists, is left alone: its '
+                                'project is not known', artifact_id,
+                                snapshot_id)
+                    continue
+                delete_context = hs_context.service_context(
+                    entry[2], request_id=getattr(context, 'request_id',
+                                                 None))
             LOG.warning('Deleting artifact %s of snapshot %s, which no '
                         'longer exists', artifact_id, snapshot_id)
             try:
-                plugin.delete_artifact(context, artifact_id)
+                plugin.delete_artifact(delete_context, artifact_id)
                 deleted += 1
             except Exception:
                 LOG.exception('Could not delete orphaned artifact %s',

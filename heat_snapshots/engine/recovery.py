@@ -30,12 +30,6 @@ from heat_snapshots.engine.stacks import base as stacks_base
 LOG = logging.getLogger(__name__)
 
 
-def project_context(project_id, request_id=None):
-    """The engine's own context, acting in ``project_id``."""
-    return hs_context.RequestContext(is_admin=True, project_id=project_id,
-                                     request_id=request_id, overwrite=False)
-
-
 class Recovery:
     """What one engine remembers between passes."""
 
@@ -121,7 +115,7 @@ class Recovery:
             stack = stacks_base.Stack(id=lock.stack_id, name=lock.stack_id,
                                       project_id=None, action=lock.action,
                                       status=states.IN_PROGRESS)
-        context = project_context(stack.project_id)
+        context = hs_context.service_context(stack.project_id)
         task = locks.take_over(context, stack, lock, manager.engine_id)
         if task is None:
             return
@@ -138,7 +132,7 @@ class Recovery:
 
     def _take_over_snapshot(self, admin, snapshot):
         manager = self.manager
-        context = project_context(snapshot.project_id)
+        context = hs_context.service_context(snapshot.project_id)
         if snapshot.action == states.CREATE:
             if operations.snapshot_failed(
                     context, snapshot.id,

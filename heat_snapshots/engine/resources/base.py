@@ -54,8 +54,10 @@ class ResourcePlugin:
     def list_artifacts(cls, context):
         """Artifacts of this type made by heat-snapshots.
 
-        :returns: a list of (artifact id, snapshot id) pairs, or None when
-            the type cannot list its artifacts.
+        :returns: a list of (artifact id, snapshot id) pairs, or of
+            (artifact id, snapshot id, owning project id) for artifacts
+            that live in a project of the cloud (deleted in that project),
+            or None when the type cannot list its artifacts.
         """
         return None
 

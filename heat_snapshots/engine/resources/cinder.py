@@ -32,18 +32,29 @@ def backup_name(snapshot_id, resource_name):
     return '%s%s-%s' % (NAME_PREFIX, snapshot_id, resource_name)
 
 
+def is_not_found_fault(body):
+    """Cinder's own 404: ``{"itemNotFound": {"code": 404, ...}}``."""
+    fault = body.get('itemNotFound') if isinstance(body, dict) else None
+    return isinstance(fault, dict) and fault.get('code') == 404
+
+
 def list_artifacts(context, conf=base.CONF, connection=None):
     """Our backups: those whose name starts with our prefix.
 
     In the context's project, or in every project for a context with no
-    project (the engine's own, which needs an admin service user).
+    project (the engine's own, with the service user in its own project,
+    which then needs to be an admin).
 
-    :returns: dicts with ``id``, ``name``, ``status`` and the
-        ``snapshot_id`` the backup's metadata or name names.
+    :returns: dicts with ``id``, ``name``, ``status``, the
+        ``snapshot_id`` the backup's metadata or name names and the
+        owning ``project_id`` (None when Cinder does not tell it).
     """
-    conn = connection or clients.connection(context, conf)
+    project_id = getattr(context, 'project_id', None)
     query = {}
-    if not getattr(context, 'project_id', None):
+    if project_id:
+        conn = connection or clients.connection(context, conf)
+    else:
+        conn = connection or clients.all_projects_connection(conf, context)
         query['all_tenants'] = True
     artifacts = []
     for backup in conn.block_storage.backups(details=True, **query):
@@ -56,7 +67,8 @@ def list_artifacts(context, conf=base.CONF, connection=None):
             snapshot_id = name[len(NAME_PREFIX):len(NAME_PREFIX) + 36]
         artifacts.append({'id': backup.id, 'name': name,
                           'status': backup.status,
-                          'snapshot_id': snapshot_id})
+                          'snapshot_id': snapshot_id,
+                          'project_id': backup.project_id or project_id})
     return artifacts
 
 
@@ -64,20 +76,27 @@ class CinderVolumePlugin(cloud.CloudResourcePlugin):
     """A volume backup per snapshot."""
 
     artifact_kind = 'backups'
+    service_name = 'Cinder'
+    is_own_not_found = staticmethod(is_not_found_fault)
 
     @classmethod
     def _list_artifacts(cls, context):
         return list_artifacts(context)
 
     @classmethod
-    def _delete_artifact(cls, connection, artifact_id):
-        connection.block_storage.delete_backup(artifact_id,
-                                               ignore_missing=True)
+    def _delete_artifact(cls, connection, artifact_id, owner_project_id):
+        try:
+            connection.block_storage.delete_backup(artifact_id,
+                                                   ignore_missing=False)
+        except sdk_exc.NotFoundException as error:
+            cls.confirm_gone(connection, error, owner_project_id,
+                             'backup %s' % artifact_id)
 
     @property
     def _cinder(self):
         return self.connection.block_storage
 
+    @cloud.cloud_call
     def handle_snapshot(self):
         volume_id = self.resource.physical_resource_id
         if not volume_id:
@@ -97,6 +116,7 @@ class CinderVolumePlugin(cloud.CloudResourcePlugin):
         # Returned at once: the engine writes it before anything else.
         return {'backup_id': backup.id}
 
+    @cloud.cloud_call
     def check_snapshot_complete(self, data):
         backup_id = (data or {}).get('backup_id')
         if not backup_id:
@@ -126,22 +146,25 @@ class CinderVolumePlugin(cloud.CloudResourcePlugin):
             definition['properties'] = properties
         return definition
 
+    @cloud.cloud_call
     def handle_delete_snapshot(self, data):
         backup_id = (data or {}).get('backup_id')
         if not backup_id:
             return
         try:
             self._cinder.delete_backup(backup_id, ignore_missing=False)
-        except sdk_exc.NotFoundException:
-            LOG.debug('Backup %s was already gone', backup_id)
+        except sdk_exc.NotFoundException as error:
+            self._confirm_gone(error, 'backup %s' % backup_id)
 
+    @cloud.cloud_call
     def check_delete_snapshot_complete(self, data):
         backup_id = (data or {}).get('backup_id')
         if not backup_id:
             return True
         try:
             backup = self._cinder.get_backup(backup_id)
-        except sdk_exc.NotFoundException:
+        except sdk_exc.NotFoundException as error:
+            self._confirm_gone(error, 'backup %s' % backup_id)
             return True
         if backup.status == DELETE_ERROR:
             raise exception.ResourceFailure(

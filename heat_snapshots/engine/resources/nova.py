@@ -31,15 +31,30 @@ def image_name(snapshot_id, resource_name):
     return '%s%s-%s' % (NAME_PREFIX, snapshot_id, resource_name)
 
 
-def list_artifacts(context, conf=base.CONF, connection=None):
-    """Our images: in the context's project, or all an admin sees.
+def is_not_found_fault(body):
+    """Glance's own 404 (webob's JSON error).
 
-    :returns: dicts with ``id``, ``name``, ``status``, ``snapshot_id``.
+    ``{"code": "404 Not Found", "title": "Not Found", "message": ...}``
     """
-    conn = connection or clients.connection(context, conf)
+    return (isinstance(body, dict) and
+            str(body.get('code', '')).startswith('404') and
+            body.get('title') == 'Not Found')
+
+
+def list_artifacts(context, conf=base.CONF, connection=None):
+    """Our images: in the context's project, or all an admin sees (the
+    service user in its own project, for a context with no project).
+
+    :returns: dicts with ``id``, ``name``, ``status``, ``snapshot_id``
+        and the owning ``project_id``.
+    """
+    project_id = getattr(context, 'project_id', None)
     query = {}
-    if getattr(context, 'project_id', None):
-        query['owner'] = context.project_id
+    if project_id:
+        conn = connection or clients.connection(context, conf)
+        query['owner'] = project_id
+    else:
+        conn = connection or clients.all_projects_connection(conf, context)
     artifacts = []
     for image in conn.image.images(**query):
         name = image.name or ''
@@ -50,7 +65,8 @@ def list_artifacts(context, conf=base.CONF, connection=None):
             snapshot_id = name[len(NAME_PREFIX):len(NAME_PREFIX) + 36]
         artifacts.append({'id': image.id, 'name': name,
                           'status': image.status,
-                          'snapshot_id': snapshot_id})
+                          'snapshot_id': snapshot_id,
+                          'project_id': image.owner or project_id})
     return artifacts
 
 
@@ -58,15 +74,23 @@ class NovaServerPlugin(cloud.CloudResourcePlugin):
     """An image of the server per snapshot."""
 
     artifact_kind = 'images'
+    service_name = 'Nova/Glance'
+    artifact_service = 'Glance'
+    is_own_not_found = staticmethod(is_not_found_fault)
 
     @classmethod
     def _list_artifacts(cls, context):
         return list_artifacts(context)
 
     @classmethod
-    def _delete_artifact(cls, connection, artifact_id):
-        connection.image.delete_image(artifact_id, ignore_missing=True)
+    def _delete_artifact(cls, connection, artifact_id, owner_project_id):
+        try:
+            connection.image.delete_image(artifact_id, ignore_missing=False)
+        except sdk_exc.NotFoundException as error:
+            cls.confirm_gone(connection, error, owner_project_id,
+                             'image %s' % artifact_id)
 
+    @cloud.cloud_call
     def handle_snapshot(self):
         server_id = self.resource.physical_resource_id
         if not server_id:
@@ -80,6 +104,7 @@ class NovaServerPlugin(cloud.CloudResourcePlugin):
                  image_id, server_id, self.snapshot_id)
         return {'image_id': image_id}
 
+    @cloud.cloud_call
     def check_snapshot_complete(self, data):
         image_id = (data or {}).get('image_id')
         if not image_id:
@@ -115,6 +140,7 @@ class NovaServerPlugin(cloud.CloudResourcePlugin):
             definition['properties'] = properties
         return definition
 
+    @cloud.cloud_call
     def handle_delete_snapshot(self, data):
         image_id = (data or {}).get('image_id')
         if not image_id:
@@ -122,15 +148,17 @@ class NovaServerPlugin(cloud.CloudResourcePlugin):
         try:
             self.connection.image.delete_image(image_id,
                                                ignore_missing=False)
-        except sdk_exc.NotFoundException:
-            LOG.debug('Image %s was already gone', image_id)
+        except sdk_exc.NotFoundException as error:
+            self._confirm_gone(error, 'image %s' % image_id)
 
+    @cloud.cloud_call
     def check_delete_snapshot_complete(self, data):
         image_id = (data or {}).get('image_id')
         if not image_id:
             return True
         try:
             image = self.connection.image.get_image(image_id)
-        except sdk_exc.NotFoundException:
+        except sdk_exc.NotFoundException as error:
+            self._confirm_gone(error, 'image %s' % image_id)
             return True
         return (image.status or '').lower() == 'deleted'

@@ -119,7 +119,8 @@ class HeatStackDriver(base.StackDriver):
                     reason='[%s] auth_type = none needs endpoint_override'
                            % GROUP)
             session = ks_loading.load_session_from_conf_options(
-                self.conf, GROUP)
+                self.conf, GROUP,
+                timeout=clients.session_timeout(self.conf, GROUP))
             headers['X-Auth-User'] = (self._options.noauth_user or
                                       getattr(context, 'user_id', None) or
                                       'admin')
@@ -142,8 +143,14 @@ class HeatStackDriver(base.StackDriver):
             global_request_id=getattr(context, 'global_id', None),
             additional_headers=headers)
 
+    def _send(self, client, method, path, **kwargs):
+        """One request to Heat; a timeout raises CloudTimeout."""
+        with clients.timeouts_as_errors(
+                'Heat', clients.session_timeout(self.conf, GROUP)):
+            return client.request(path, method, raise_exc=False, **kwargs)
+
     def _request(self, client, method, path, not_found=None, **kwargs):
-        response = client.request(path, method, raise_exc=False, **kwargs)
+        response = self._send(client, method, path, **kwargs)
         if response.status_code == 404 and not_found is not None:
             raise exception.StackNotFound(not_found)
         if response.status_code >= 400:
@@ -349,7 +356,7 @@ class HeatStackDriver(base.StackDriver):
                 'files': files or {}}
         if stack.timeout_mins:
             body['timeout_mins'] = stack.timeout_mins
-        response = client.request(path, 'PUT', json=body, raise_exc=False)
+        response = self._send(client, 'PUT', path, json=body)
         if response.status_code == 404:
             raise exception.StackNotFound(stack.name)
         if response.status_code >= 400:

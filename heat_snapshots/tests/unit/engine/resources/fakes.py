@@ -1,5 +1,7 @@
 """Cinder, Nova and Glance at the HTTP level (requests-mock)."""
 
+from keystoneauth1 import fixture as ks_fixture
+from keystoneauth1 import loading as ks_loading
 from requests_mock.contrib import fixture as rm_fixture
 
 from heat_snapshots.engine.stacks import base as stacks_base
@@ -9,8 +11,32 @@ PROJECT = 'project-a'
 CINDER = 'http://cinder.test/v3'
 NOVA = 'http://nova.test/v2.1'
 GLANCE = 'http://glance.test'
+KEYSTONE = 'http://keystone.test/v3'
+SERVICE_PROJECT = 'service-project-id'
 STACK_ID = '7a2c7e3c-5b65-4a1e-9a3a-2d8c4c1d0e11'
 SNAPSHOT_ID = '0b5d4c1e-6f1f-4f5b-8c0e-0a4bb6c3e2f1'
+
+
+# "Not found" as each service answers it (Content-Type: application/json):
+# Cinder's fault body, and Glance's (webob's JSON error).
+CINDER_NOT_FOUND = {
+    'status_code': 404,
+    'headers': {'Content-Type': 'application/json'},
+    'json': {'itemNotFound': {
+        'code': 404, 'message': 'Backup backup-1 could not be found.'}}}
+GLANCE_NOT_FOUND = {
+    'status_code': 404,
+    'headers': {'Content-Type': 'application/json'},
+    'json': {'code': '404 Not Found', 'title': 'Not Found',
+             'message': 'No image found with ID image-1<br /><br />\n\n\n'}}
+# What a proxy or load balancer in front of the service answers for a
+# path it has no backend for: no proof that anything is gone.
+PROXY_NOT_FOUND = {
+    'status_code': 404,
+    'headers': {'Content-Type': 'text/html'},
+    'text': '<html>\r\n<head><title>404 Not Found</title></head>\r\n'
+            '<body>\r\n<center><h1>404 Not Found</h1></center>\r\n'
+            '<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n'}
 
 
 def version(url, current, minimum):
@@ -79,3 +105,32 @@ class CloudTestCase(base.TestCase):
     def requests(self, method, url_part):
         return [r for r in self.http.request_history
                 if r.method == method and url_part in r.url]
+
+    def use_service_user(self):
+        """No caller token: the service user, whose token Keystone scopes
+        as asked (its own project 'service' when no project is asked).
+        """
+        group = 'heat_snapshots_service_auth'
+        self.conf_fixture.register_opts(
+            ks_loading.get_auth_plugin_conf_options('password'),
+            group=group)
+        self.flags(group=group, auth_type='password', auth_url=KEYSTONE,
+                   username='heat-snapshots', password='secret',
+                   user_domain_id='default', project_name='service',
+                   project_domain_id='default')
+        self.http.get(KEYSTONE, json={
+            'version': ks_fixture.V3Discovery(KEYSTONE)})
+
+        def token(request, context):
+            project = request.json()['auth']['scope']['project']
+            context.headers['X-Subject-Token'] = 'token-of-%s' % (
+                project.get('id') or SERVICE_PROJECT)
+            return ks_fixture.V3Token(
+                project_id=project.get('id') or SERVICE_PROJECT,
+                project_name=project.get('name'))
+
+        self.http.post(KEYSTONE + '/auth/tokens', json=token)
+
+    def token_scopes(self):
+        return [r.json()['auth']['scope'] for r in self.http.request_history
+                if r.method == 'POST' and r.url.endswith('/auth/tokens')]

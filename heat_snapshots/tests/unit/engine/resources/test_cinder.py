@@ -2,9 +2,14 @@ import time
 
 from keystoneauth1 import fixture as ks_fixture
 from keystoneauth1 import loading as ks_loading
+from openstack import exceptions as sdk_exc
+import requests
 
+from heat_snapshots.common import clients
+from heat_snapshots.common import context
 from heat_snapshots.common import exception
 from heat_snapshots.db import api as db_api
+from heat_snapshots.engine import reconciler
 from heat_snapshots.engine.resources import cinder
 from heat_snapshots.engine.resources import registry
 from heat_snapshots.engine import snapshots
@@ -86,9 +91,7 @@ class CinderPluginTest(fakes.CloudTestCase):
         self.assertIn('Volume backend full', error.message)
 
     def test_backup_gone_while_made_fails(self):
-        self.http.get(BACKUPS + '/backup-1', status_code=404,
-                      json={'itemNotFound': {'code': 404,
-                                             'message': 'not found'}})
+        self.http.get(BACKUPS + '/backup-1', **fakes.CINDER_NOT_FOUND)
         self.assertRaises(exception.ResourceFailure,
                           self.plugin().check_snapshot_complete,
                           {'backup_id': 'backup-1'})
@@ -120,7 +123,7 @@ class CinderPluginTest(fakes.CloudTestCase):
         self.http.delete(BACKUPS + '/backup-1', status_code=202)
         self.http.get(BACKUPS + '/backup-1', [
             backup('deleting'),
-            {'status_code': 404, 'json': {'itemNotFound': {'code': 404}}}])
+            fakes.CINDER_NOT_FOUND])
         plugin = self.plugin()
         data = {'backup_id': 'backup-1'}
 
@@ -130,10 +133,8 @@ class CinderPluginTest(fakes.CloudTestCase):
         self.assertEqual(1, len(self.requests('DELETE', '/backup-1')))
 
     def test_delete_of_missing_backup_is_fine(self):
-        self.http.delete(BACKUPS + '/backup-1', status_code=404,
-                         json={'itemNotFound': {'code': 404}})
-        self.http.get(BACKUPS + '/backup-1', status_code=404,
-                      json={'itemNotFound': {'code': 404}})
+        self.http.delete(BACKUPS + '/backup-1', **fakes.CINDER_NOT_FOUND)
+        self.http.get(BACKUPS + '/backup-1', **fakes.CINDER_NOT_FOUND)
         plugin = self.plugin()
         data = {'backup_id': 'backup-1'}
         plugin.handle_delete_snapshot(data)
@@ -230,7 +231,7 @@ class CinderWalkTest(fakes.CloudTestCase):
                        json={'backup': {'id': 'backup-1'}})
         self.http.get(BACKUPS + '/backup-1', [
             backup('creating'), backup('available'),
-            {'status_code': 404, 'json': {'itemNotFound': {'code': 404}}}])
+            fakes.CINDER_NOT_FOUND])
         self.http.delete(BACKUPS + '/backup-1', status_code=202)
         template = {'heat_template_version': '2018-08-31',
                     'resources': {'vol': {'type': 'OS::Cinder::Volume',
@@ -270,3 +271,230 @@ class CinderWalkTest(fakes.CloudTestCase):
         self.assertRaises(exception.SnapshotIdNotFound, db_api.snapshot_get,
                           self.ctx, snapshot.id)
         self.assertEqual(1, len(self.requests('DELETE', '/backup-1')))
+
+
+class DeleteProofTest(fakes.CloudTestCase):
+    """Only Cinder's own 404, in the backup's project, means "gone"."""
+
+    data = {'backup_id': 'backup-1'}
+
+    def plugin(self, ctx=None, the_stack=None):
+        resource = volume()
+        return cinder.CinderVolumePlugin(
+            ctx or self.ctx, the_stack or fakes.stack([resource]), resource,
+            fakes.SNAPSHOT_ID)
+
+    def test_cinder_not_found_in_owning_project_is_gone(self):
+        self.http.delete(BACKUPS + '/backup-1', **fakes.CINDER_NOT_FOUND)
+        self.http.get(BACKUPS + '/backup-1', **fakes.CINDER_NOT_FOUND)
+        plugin = self.plugin()
+        plugin.handle_delete_snapshot(self.data)
+        self.assertTrue(plugin.check_delete_snapshot_complete(self.data))
+
+    def test_html_404_from_a_proxy_fails_the_delete(self):
+        self.http.delete(BACKUPS + '/backup-1', **fakes.PROXY_NOT_FOUND)
+        self.http.get(BACKUPS + '/backup-1', **fakes.PROXY_NOT_FOUND)
+        plugin = self.plugin()
+
+        error = self.assertRaises(exception.ResourceFailure,
+                                  plugin.handle_delete_snapshot, self.data)
+        self.assertIn('does not prove it is gone', error.message)
+        self.assertIn('text/html', error.message)
+        self.assertRaises(exception.ResourceFailure,
+                          plugin.check_delete_snapshot_complete, self.data)
+
+    def test_404_seen_from_another_project_fails_the_delete(self):
+        # An admin of project-b deletes a snapshot of project-a with its
+        # own token: Cinder cannot see project-a's backup from there.
+        other = fakes.CINDER + '/project-b/backups/backup-1'
+        self.http.delete(other, **fakes.CINDER_NOT_FOUND)
+        self.http.get(other, **fakes.CINDER_NOT_FOUND)
+        ctx = self.make_context(project_id='project-b',
+                                auth_token='admin-token')
+        plugin = self.plugin(ctx)
+
+        error = self.assertRaises(exception.ResourceFailure,
+                                  plugin.handle_delete_snapshot, self.data)
+        self.assertIn('ran in project project-b, not in its project '
+                      'project-a', error.message)
+        self.assertRaises(exception.ResourceFailure,
+                          plugin.check_delete_snapshot_complete, self.data)
+
+    def test_server_error_fails_the_delete(self):
+        self.http.delete(BACKUPS + '/backup-1', status_code=503,
+                         headers={'Content-Type': 'application/json'},
+                         json={'computeFault': {
+                             'code': 503, 'message': 'backup service'}})
+        self.assertRaises(sdk_exc.HttpException,
+                          self.plugin().handle_delete_snapshot, self.data)
+
+    def test_resumed_delete_with_the_service_user_in_the_project(self):
+        self.use_service_user()
+        self.http.delete(BACKUPS + '/backup-1', **fakes.CINDER_NOT_FOUND)
+        plugin = self.plugin(context.service_context(fakes.PROJECT))
+
+        plugin.handle_delete_snapshot(self.data)
+
+        self.assertEqual([{'project': {'id': fakes.PROJECT}}],
+                         self.token_scopes())
+        self.assertEqual(
+            'token-of-%s' % fakes.PROJECT,
+            self.requests('DELETE', '/backup-1')[0].headers['X-Auth-Token'])
+
+    def test_no_project_no_token_makes_no_call(self):
+        self.use_service_user()
+        plugin = self.plugin(context.get_admin_context())
+        self.assertRaises(clients.NoProjectScope,
+                          plugin.handle_delete_snapshot, self.data)
+        self.assertEqual([], self.requests('DELETE', '/backup-1'))
+        self.assertEqual([], self.token_scopes())
+
+
+class SnapshotProjectTest(fakes.CloudTestCase):
+    """A snapshot whose stack is gone: its recorded project owns it."""
+
+    use_db = True
+
+    def setUp(self):
+        super().setUp()
+        self.snapshot = db_api.snapshot_create(self.ctx, {
+            'name': 'snap', 'stack_id': fakes.STACK_ID,
+            'stack_name': 'stack', 'project_id': fakes.PROJECT,
+            'action': 'DELETE', 'status': 'IN_PROGRESS', 'data': {}})
+
+    def plugin(self, ctx):
+        return cinder.CinderVolumePlugin(ctx, None, volume(),
+                                         self.snapshot.id)
+
+    def test_owner_from_the_snapshot(self):
+        self.http.delete(BACKUPS + '/backup-1', **fakes.CINDER_NOT_FOUND)
+        self.plugin(self.ctx).handle_delete_snapshot(
+            {'backup_id': 'backup-1'})
+
+    def test_other_project(self):
+        self.http.delete(fakes.CINDER + '/project-b/backups/backup-1',
+                         **fakes.CINDER_NOT_FOUND)
+        ctx = self.make_context(project_id='project-b', auth_token='t')
+        self.assertRaises(exception.ResourceFailure,
+                          self.plugin(ctx).handle_delete_snapshot,
+                          {'backup_id': 'backup-1'})
+
+
+class CinderTimeoutTest(fakes.CloudTestCase):
+    """A Cinder that hangs fails the call; it never blocks for ever."""
+
+    def test_requests_carry_the_configured_timeout(self):
+        self.flags(group='heat_snapshots_clients', timeout=17)
+        self.http.get(BACKUPS + '/backup-1', **backup('available'))
+        cinder.CinderVolumePlugin(
+            self.ctx, fakes.stack([volume()]), volume(),
+            fakes.SNAPSHOT_ID).check_snapshot_complete(
+                {'backup_id': 'backup-1'})
+        self.assertEqual([17], list({r.timeout for r in
+                                     self.http.request_history}))
+
+    def test_timeout_is_a_clear_error(self):
+        for exc in (requests.exceptions.ConnectTimeout,
+                    requests.exceptions.ReadTimeout):
+            self.http.post(BACKUPS, exc=exc)
+            self.http.delete(BACKUPS + '/backup-1', exc=exc)
+            plugin = cinder.CinderVolumePlugin(
+                self.ctx, fakes.stack([volume()]), volume(),
+                fakes.SNAPSHOT_ID)
+            for call in (plugin.handle_snapshot,
+                         lambda: plugin.handle_delete_snapshot(
+                             {'backup_id': 'backup-1'})):
+                error = self.assertRaises(clients.CloudTimeout, call)
+                self.assertIn('Cinder did not answer within 60 seconds',
+                              error.message)
+                self.assertIsInstance(error, exception.ServiceUnavailable)
+
+
+class ReconcileCinderTest(fakes.CloudTestCase):
+    """Orphaned backups are listed across projects, deleted in their own.
+    """
+
+    use_db = True
+
+    def setUp(self):
+        super().setUp()
+        self.use_service_user()
+
+    def orphan(self, project, backup_id):
+        return {'id': backup_id, 'status': 'available',
+                'name': 'heat-snapshots-%s-vol' % fakes.SNAPSHOT_ID,
+                'os-backup-project-attr:project_id': project}
+
+    def test_orphan_deleted_in_its_project(self):
+        self.http.get(fakes.CINDER + '/' + fakes.SERVICE_PROJECT +
+                      '/backups/detail', json={'backups': [
+                          self.orphan(fakes.PROJECT, 'b1'),
+                          self.orphan(None, 'b2')]})
+        self.http.delete(BACKUPS + '/b1', status_code=202)
+
+        self.assertEqual(1, reconciler.reconcile(
+            context.get_admin_context()))
+
+        listing = self.requests('GET', '/backups/detail')[0]
+        self.assertIn('all_tenants', listing.url)
+        self.assertEqual('token-of-%s' % fakes.SERVICE_PROJECT,
+                         listing.headers['X-Auth-Token'])
+        delete = self.requests('DELETE', '/b1')[0]
+        self.assertEqual('token-of-%s' % fakes.PROJECT,
+                         delete.headers['X-Auth-Token'])
+        # The one whose project Cinder did not tell is left alone.
+        self.assertEqual(1, len(self.requests('DELETE', '/backups/')))
+
+    def test_html_404_is_not_gone(self):
+        self.http.delete(BACKUPS + '/b1', **fakes.PROXY_NOT_FOUND)
+        self.assertRaises(exception.ResourceFailure,
+                          cinder.CinderVolumePlugin.delete_artifact,
+                          context.service_context(fakes.PROJECT), 'b1')
+
+    def test_cinder_404_in_its_project_is_gone(self):
+        self.http.delete(BACKUPS + '/b1', **fakes.CINDER_NOT_FOUND)
+        cinder.CinderVolumePlugin.delete_artifact(
+            context.service_context(fakes.PROJECT), 'b1')
+
+
+class AmbiguousDeleteWalkTest(fakes.CloudTestCase):
+    """A delete that cannot prove its backup gone fails and is retried."""
+
+    use_db = True
+
+    def test_html_404_then_retry(self):
+        the_stack = fakes.stack([volume()])
+        driver = fakes.FakeDriver(self.conf_fixture.conf, the_stack)
+        snapshot = db_api.snapshot_create(self.ctx, {
+            'name': 'snap', 'stack_id': the_stack.id,
+            'stack_name': the_stack.name, 'project_id': fakes.PROJECT,
+            'action': 'DELETE', 'status': 'IN_PROGRESS',
+            'data': snapshots.stack_data(the_stack)})
+        db_api.resource_snapshot_set(self.ctx, snapshot.id, 'vol', {
+            'resource_type': 'OS::Cinder::Volume',
+            'physical_resource_id': 'vol-1', 'action': 'SNAPSHOT',
+            'status': 'COMPLETE', 'data': {'backup_id': 'backup-1'}})
+        self.http.delete(BACKUPS + '/backup-1', [fakes.PROXY_NOT_FOUND,
+                                                 fakes.CINDER_NOT_FOUND])
+        self.http.get(BACKUPS + '/backup-1', **fakes.CINDER_NOT_FOUND)
+        walker = snapshots.DeleteWalk(self.conf_fixture.conf, driver,
+                                      context.service_context(fakes.PROJECT))
+        self.use_service_user()
+
+        outcome = walker.run(snapshot.id)
+        self.assertEqual('FAILED', outcome.status)
+        self.assertIn('does not prove it is gone', outcome.reason)
+
+        failed = db_api.snapshot_get(self.ctx, snapshot.id)
+        self.assertEqual(('DELETE', 'FAILED'),
+                         (failed.action, failed.status))
+        self.assertEqual(['vol'], [r.resource_name for r in
+                                   db_api.resource_snapshot_list(
+                                       self.ctx, snapshot.id)])
+
+        # Resumed by the next DELETE: claimed again, and it finishes.
+        db_api.snapshot_update(self.ctx, snapshot.id,
+                               {'status': 'IN_PROGRESS'})
+        self.assertEqual('COMPLETE', walker.run(snapshot.id).status)
+        self.assertRaises(exception.SnapshotIdNotFound, db_api.snapshot_get,
+                          self.ctx, snapshot.id)

@@ -1,5 +1,9 @@
 import time
 
+import requests
+
+from heat_snapshots.common import clients
+from heat_snapshots.common import context
 from heat_snapshots.common import exception
 from heat_snapshots.engine.resources import nova
 from heat_snapshots.engine.resources import registry
@@ -9,8 +13,7 @@ from heat_snapshots.tests.unit.engine.resources import fakes
 
 SERVER = fakes.NOVA + '/servers/server-1'
 IMAGE = fakes.GLANCE + '/v2/images/image-1'
-NOT_FOUND = {'status_code': 404,
-             'json': {'itemNotFound': {'code': 404, 'message': 'gone'}}}
+NOT_FOUND = fakes.GLANCE_NOT_FOUND
 
 
 def server_resource(server_id='server-1'):
@@ -148,7 +151,92 @@ class NovaPluginTest(fakes.CloudTestCase):
             {'id': 'i3', 'name': 'renamed', 'status': 'active',
              'heat_snapshots_snapshot_id': 'snap-3'}]})
         self.assertEqual(
-            [('i1', fakes.SNAPSHOT_ID), ('i3', 'snap-3')],
+            [('i1', fakes.SNAPSHOT_ID, fakes.PROJECT),
+             ('i3', 'snap-3', fakes.PROJECT)],
             nova.NovaServerPlugin.list_artifacts(self.ctx))
         self.assertIn('owner=project-a',
                       self.requests('GET', '/v2/images')[0].url)
+
+
+class ImageDeleteProofTest(fakes.CloudTestCase):
+    """Only Glance's own 404, in the image's project, means "gone"."""
+
+    data = {'image_id': 'image-1'}
+
+    def plugin(self, ctx=None):
+        resource = server_resource()
+        return nova.NovaServerPlugin(ctx or self.ctx,
+                                     fakes.stack([resource]), resource,
+                                     fakes.SNAPSHOT_ID)
+
+    def test_html_404_from_a_proxy_fails_the_delete(self):
+        self.http.delete(IMAGE, **fakes.PROXY_NOT_FOUND)
+        self.http.get(IMAGE, **fakes.PROXY_NOT_FOUND)
+        plugin = self.plugin()
+        error = self.assertRaises(exception.ResourceFailure,
+                                  plugin.handle_delete_snapshot, self.data)
+        self.assertIn('Glance answered "not found" for image image-1',
+                      error.message)
+        self.assertRaises(exception.ResourceFailure,
+                          plugin.check_delete_snapshot_complete, self.data)
+
+    def test_cinder_shaped_404_is_not_glance_s(self):
+        self.http.delete(IMAGE, **fakes.CINDER_NOT_FOUND)
+        self.assertRaises(exception.ResourceFailure,
+                          self.plugin().handle_delete_snapshot, self.data)
+
+    def test_404_seen_from_another_project_fails_the_delete(self):
+        self.http.delete(IMAGE, **NOT_FOUND)
+        self.http.get(IMAGE, **NOT_FOUND)
+        plugin = self.plugin(self.make_context(project_id='project-b',
+                                               auth_token='admin-token'))
+        error = self.assertRaises(exception.ResourceFailure,
+                                  plugin.handle_delete_snapshot, self.data)
+        self.assertIn('project-b', error.message)
+        self.assertRaises(exception.ResourceFailure,
+                          plugin.check_delete_snapshot_complete, self.data)
+
+    def test_resumed_delete_with_the_service_user_in_the_project(self):
+        self.use_service_user()
+        self.http.delete(IMAGE, **NOT_FOUND)
+        plugin = self.plugin(context.service_context(fakes.PROJECT))
+        plugin.handle_delete_snapshot(self.data)
+        self.assertEqual([{'project': {'id': fakes.PROJECT}}],
+                         self.token_scopes())
+
+    def test_timeout_is_a_clear_error(self):
+        for exc in (requests.exceptions.ConnectTimeout,
+                    requests.exceptions.ReadTimeout):
+            self.http.delete(IMAGE, exc=exc)
+            self.http.post(SERVER + '/action', exc=exc)
+            plugin = self.plugin()
+            for call in (plugin.handle_snapshot,
+                         lambda: plugin.handle_delete_snapshot(self.data)):
+                error = self.assertRaises(clients.CloudTimeout, call)
+                self.assertIn('did not answer within 60 seconds',
+                              error.message)
+
+    def test_requests_carry_the_configured_timeout(self):
+        self.flags(group='heat_snapshots_clients', timeout=9)
+        self.http.delete(IMAGE, status_code=204)
+        self.plugin().handle_delete_snapshot(self.data)
+        self.assertEqual({9}, {r.timeout for r in self.http.request_history})
+
+    def test_orphan_deleted_in_its_owner_s_project(self):
+        self.use_service_user()
+        self.http.get(fakes.GLANCE + '/v2/images', json={'images': [
+            {'id': 'image-1', 'name': 'heat-snapshots-%s-server' %
+             fakes.SNAPSHOT_ID, 'status': 'active',
+             'owner': fakes.PROJECT}]})
+        self.assertEqual(
+            [('image-1', fakes.SNAPSHOT_ID, fakes.PROJECT)],
+            nova.NovaServerPlugin.list_artifacts(
+                context.get_admin_context()))
+        self.assertNotIn('owner=', self.requests('GET', '/v2/images')[0].url)
+        self.http.delete(IMAGE, **NOT_FOUND)
+        nova.NovaServerPlugin.delete_artifact(
+            context.service_context(fakes.PROJECT), 'image-1')
+        self.assertEqual(
+            [{'project': {'name': 'service',
+                          'domain': {'id': 'default'}}},
+             {'project': {'id': fakes.PROJECT}}], self.token_scopes())

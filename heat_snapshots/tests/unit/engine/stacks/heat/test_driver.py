@@ -1,7 +1,9 @@
 """The heat stack driver against Heat's REST API (requests-mock)."""
 
+import requests
 from requests_mock.contrib import fixture as rm_fixture
 
+from heat_snapshots.common import clients
 from heat_snapshots.common import exception
 from heat_snapshots.engine.stacks import base as stacks_base
 from heat_snapshots.engine.stacks.heat import driver as heat_driver
@@ -173,6 +175,43 @@ class KeystoneTest(HeatDriverTestCase):
         request = self.http.request_history[0]
         self.assertEqual('caller-token', request.headers['X-Auth-Token'])
         self.assertNotIn('X-Auth-Project', request.headers)
+
+
+class TimeoutTest(HeatDriverTestCase):
+    """A Heat that hangs fails the call instead of blocking it."""
+
+    def test_default_timeout(self):
+        self.register_stack()
+        self.driver.find_stack(self.ctx, 'web')
+        self.assertEqual({60}, {r.timeout for r in
+                                self.http.request_history})
+
+    def test_clients_timeout_then_the_group_s_own(self):
+        self.register_stack()
+        self.flags(group='heat_snapshots_clients', timeout=17)
+        self.driver.find_stack(self.ctx, 'web')
+        self.assertEqual(17, self.http.request_history[-1].timeout)
+        self.flags(group='heat_snapshots_heat', timeout=7)
+        self.driver.find_stack(self.ctx, 'web')
+        self.assertEqual(7, self.http.request_history[-1].timeout)
+
+    def test_caller_token_session_has_the_timeout(self):
+        self.flags(group='heat_snapshots_heat', auth_type=None)
+        self.flags(group='heat_snapshots_clients', timeout=17)
+        self.register_stack()
+        self.driver.find_stack(self.make_context(auth_token='t'), 'web')
+        self.assertEqual(17, self.http.request_history[-1].timeout)
+
+    def test_timeout_is_a_clear_error(self):
+        for exc in (requests.exceptions.ConnectTimeout,
+                    requests.exceptions.ReadTimeout):
+            self.http.get(STACK + '/web', exc=exc)
+            error = self.assertRaises(clients.CloudTimeout,
+                                      self.driver.find_stack, self.ctx,
+                                      'web')
+            self.assertIn('Heat did not answer within 60 seconds',
+                          error.message)
+            self.assertIsInstance(error, exception.ServiceUnavailable)
 
 
 class RestoreTest(HeatDriverTestCase):
