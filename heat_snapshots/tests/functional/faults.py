@@ -18,6 +18,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import time
 
 import sqlalchemy as sa
@@ -33,8 +34,9 @@ RPC_TIMEOUT = 5
 # Dead engine noticed, plus a few heartbeats of slack.
 RECOVERY_TIME = ENGINE_DOWN_TIME + 6 * HEARTBEAT_INTERVAL + 10
 
-FIGURES_PATH = os.path.join(hs_deployment.TEMP_DIR,
-                            'heat-snapshots-fault-figures.jsonl')
+# HS_FUNCTIONAL_FIGURES: where .ci/run wants the figures of its own run.
+FIGURES_PATH = os.environ.get('HS_FUNCTIONAL_FIGURES') or os.path.join(
+    hs_deployment.TEMP_DIR, 'heat-snapshots-fault-figures.jsonl')
 
 MARIADB = '/usr/sbin/mariadbd'
 SERVER_TIMEOUT = 60
@@ -138,6 +140,101 @@ class FaultDeployment(hs_deployment.MySQLDeployment):
 
 # deployment.get(NAME) starts it once per process, as the others.
 hs_deployment.CLASSES.setdefault(NAME, FaultDeployment)
+
+
+SUITE_NAME = 'mysql-fault-suite'
+SUITE_MAX_SNAPSHOTS = 32
+FAULT_ENGINE_MODULE = 'heat_snapshots.tests.functional.fault_engine'
+
+
+class FaultSuiteDeployment(FaultDeployment):
+    """Three engines run by fault_engine.py, the DB fault hook in each.
+
+    The engines share one control file (``control_path``) whose rules
+    inject database errors or waits, and each logs the writes it commits
+    (``writes_path(name)``). ``restart_engine(name, prefix)`` runs an
+    engine again under a command prefix (faketime).
+    """
+
+    name = SUITE_NAME
+    engines = 3
+
+    def __init__(self):
+        super().__init__()
+        self.prefixes = {}
+
+    def _conf(self):
+        conf = super()._conf()
+        conf['heat_snapshots']['max_snapshots_per_stack'] = (
+            SUITE_MAX_SNAPSHOTS)
+        return conf
+
+    @property
+    def control_path(self):
+        return os.path.join(self.dir, 'fault-control.json')
+
+    def writes_path(self, name):
+        return os.path.join(self.dir, '%s.writes.jsonl' % name)
+
+    def engine_command(self, name, args):
+        argv = [sys.executable, '-m', FAULT_ENGINE_MODULE] + args
+        env = {'HS_FAULT_CONTROL': self.control_path,
+               'HS_FAULT_WRITES': self.writes_path(name),
+               'HS_FAULT_ENGINE': name}
+        return argv, env
+
+    def restart_engine(self, name, prefix=()):
+        """Stop engine ``name``; start it under ``prefix`` (may be ())."""
+        process = self.engine(name)
+        self.stop_engine(name)
+        base = process.argv[process.argv.index(sys.executable):]
+        process.argv = list(prefix) + base
+        if prefix:
+            process.env['FAKETIME_NO_CACHE'] = '1'
+        else:
+            process.env.pop('FAKETIME_NO_CACHE', None)
+        self.start_engine(name)
+
+    # --- faults -------------------------------------------------------------
+
+    def set_rules(self, rules):
+        """Replace the hook's rules (see fault_engine.py)."""
+        with open(self.control_path + '.tmp', 'w') as f:
+            json.dump({'rules': rules}, f)
+        os.rename(self.control_path + '.tmp', self.control_path)
+
+    def rules(self):
+        try:
+            with open(self.control_path) as f:
+                fcntl.flock(f, fcntl.LOCK_SH)
+                return json.load(f).get('rules', [])
+        except (OSError, ValueError):
+            return []
+
+    def clear_rules(self):
+        try:
+            os.unlink(self.control_path)
+        except FileNotFoundError:
+            pass
+
+    def writes(self, name, since=None):
+        """Writes engine ``name`` committed (after ``since``, time())."""
+        found = []
+        try:
+            with open(self.writes_path(name)) as f:
+                for line in f:
+                    try:
+                        write = json.loads(line)
+                    except ValueError:
+                        continue
+                    if since is None or write['committed'] > since:
+                        found.append(write)
+        except FileNotFoundError:
+            pass
+        return found
+
+
+hs_deployment.CLASSES.setdefault(SUITE_NAME, FaultSuiteDeployment)
 
 
 class Database:
