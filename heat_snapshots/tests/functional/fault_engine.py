@@ -26,6 +26,13 @@ HS_FAULT_WRITES names a JSON lines file to which the hook appends, at each
 commit, the INSERT/UPDATE/DELETE statements on hs_* tables other than
 hs_engines that the transaction made: {engine, time, table, statement}.
 The fencing scenario counts those an engine made after it was fenced.
+Writes that changed no row (a condition not met) are not logged.
+
+HS_FAULT_CALLS names a JSON lines file of OS::Heat::TestResource's
+``handle_snapshot`` and ``handle_delete_snapshot`` calls: {engine, time,
+call, snapshot, resource}. Rules matching ``HOOK <call>`` hold or fail
+those calls and the plugin's ``list_artifacts`` (the reconciler's
+listing).
 """
 
 import fcntl
@@ -41,6 +48,7 @@ import sqlalchemy as sa
 CONTROL_ENV = 'HS_FAULT_CONTROL'
 WRITES_ENV = 'HS_FAULT_WRITES'
 NAME_ENV = 'HS_FAULT_ENGINE'
+CALLS_ENV = 'HS_FAULT_CALLS'
 
 ERRORS = {
     'deadlock': (1213, 'Deadlock found when trying to get lock; try '
@@ -114,13 +122,22 @@ def before_cursor_execute(conn, cursor, statement, parameters, context,
                 time.sleep(sleep)
             if error:
                 raise _error(error)
-    if os.environ.get(WRITES_ENV):
-        match = WRITE.match(statement)
-        if match and match.group(2).lower() != 'hs_engines':
-            conn.info.setdefault('hs_fault_writes', []).append(
-                {'engine': _name(), 'time': time.time(),
-                 'table': match.group(2).lower(),
-                 'statement': statement[:STATEMENT_CHARS]})
+
+
+def after_cursor_execute(conn, cursor, statement, parameters, context,
+                         executemany):
+    if not os.environ.get(WRITES_ENV):
+        return
+    match = WRITE.match(statement)
+    # Only writes that changed something: a write its condition (a
+    # fencing token, an expected status) turned into a no-op is none.
+    if match and match.group(2).lower() != 'hs_engines' and \
+            getattr(cursor, 'rowcount', 1) != 0:
+        conn.info.setdefault('hs_fault_writes', []).append(
+            {'engine': _name(), 'time': time.time(),
+             'table': match.group(2).lower(),
+             'rows': getattr(cursor, 'rowcount', None),
+             'statement': statement[:STATEMENT_CHARS]})
 
 
 def _committed(conn):
@@ -139,15 +156,68 @@ def _rolled_back(conn):
     conn.info.pop('hs_fault_writes', None)
 
 
+def _record_call(call, snapshot_id, resource):
+    path = os.environ.get(CALLS_ENV)
+    if not path:
+        return
+    with _LOCK, open(path, 'a') as f:
+        f.write(json.dumps({'engine': _name(), 'time': time.time(),
+                            'call': call, 'snapshot': snapshot_id,
+                            'resource': resource}) + '\n')
+
+
+def _hook(call):
+    """Rules may hold (sleep) or fail a plugin call: 'HOOK <call>'."""
+    path = os.environ.get(CONTROL_ENV)
+    if path and os.path.exists(path):
+        action = _apply_rules(path, 'HOOK %s' % call)
+        if action is not None:
+            sleep, error = action
+            if sleep:
+                time.sleep(sleep)
+            if error:
+                raise RuntimeError('injected by the fault suite')
+
+
+def _instrument_test_resource():
+    """Log TestResource's artifact calls; let rules hold its listing."""
+    from heat_snapshots.engine.resources import heat_native
+    plugin = heat_native.TestResourcePlugin
+
+    def wrap(name):
+        original = getattr(plugin, name)
+
+        def instrumented(self, *args, **kwargs):
+            _record_call(name, getattr(self, 'snapshot_id', None),
+                         getattr(getattr(self, 'resource', None), 'name',
+                                 None))
+            _hook(name)
+            return original(self, *args, **kwargs)
+        setattr(plugin, name, instrumented)
+
+    for name in ('handle_snapshot', 'handle_delete_snapshot'):
+        wrap(name)
+    listing = getattr(plugin, 'list_artifacts', None)
+    if listing is not None:
+        def list_artifacts(cls, *args, **kwargs):
+            # The reconciler's listing: a hung cloud API.
+            _hook('list_artifacts')
+            return listing(*args, **kwargs)
+        plugin.list_artifacts = classmethod(list_artifacts)
+
+
 def install():
     sa.event.listen(sa.engine.Engine, 'before_cursor_execute',
                     before_cursor_execute, retval=False)
+    sa.event.listen(sa.engine.Engine, 'after_cursor_execute',
+                    after_cursor_execute)
     sa.event.listen(sa.engine.Engine, 'commit', _committed)
     sa.event.listen(sa.engine.Engine, 'rollback', _rolled_back)
 
 
 def main():
     install()
+    _instrument_test_resource()
     from heat_snapshots.cmd import engine
     engine.main()
 

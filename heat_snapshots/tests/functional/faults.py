@@ -173,6 +173,26 @@ class FaultSuiteDeployment(FaultDeployment):
     def control_path(self):
         return os.path.join(self.dir, 'fault-control.json')
 
+    @property
+    def calls_path(self):
+        return os.path.join(self.dir, 'fault-calls.jsonl')
+
+    def calls(self, since=None):
+        """TestResource's artifact calls (fault_engine.py), after since."""
+        found = []
+        try:
+            with open(self.calls_path) as f:
+                for line in f:
+                    try:
+                        call = json.loads(line)
+                    except ValueError:
+                        continue
+                    if since is None or call['time'] > since:
+                        found.append(call)
+        except FileNotFoundError:
+            pass
+        return found
+
     def writes_path(self, name):
         return os.path.join(self.dir, '%s.writes.jsonl' % name)
 
@@ -180,6 +200,7 @@ class FaultSuiteDeployment(FaultDeployment):
         argv = [sys.executable, '-m', FAULT_ENGINE_MODULE] + args
         env = {'HS_FAULT_CONTROL': self.control_path,
                'HS_FAULT_WRITES': self.writes_path(name),
+               'HS_FAULT_CALLS': self.calls_path,
                'HS_FAULT_ENGINE': name}
         return argv, env
 

@@ -352,7 +352,12 @@ class FaultSuiteTest(test_faults.FaultTestBase):
                          match.group('resource'))] += 1
         per_resource = collections.Counter(
             (a['snapshot_id'], a['resource_name']) for a in artifacts)
+        calls = collections.Counter(
+            (c['snapshot'], c['resource'])
+            for c in self.deployment.calls(since=self.started_at)
+            if c['call'] == 'handle_snapshot')
         twice = {key for key, n in started.items() if n > 1}
+        twice |= {key for key, n in calls.items() if n > 1}
         twice |= {key for key, n in per_resource.items() if n > 1}
         figures['resources_snapshotted_twice'] = len(twice)
 
