@@ -488,5 +488,61 @@ def summarise(path=FIGURES_PATH):
     return totals
 
 
+SUITE_FIGURES = ('in_progress_after_recovery', 'fenced_writes',
+                 'resources_snapshotted_twice', 'snapshots_over_limit',
+                 'artifacts_unrecorded', 'artifacts_missing_from_complete')
+SUITE_ITEMS = tuple(range(1, 9))
+
+
+def suite_figures(path=FIGURES_PATH):
+    """The fault suite's totals (faults_suite.py), from its records."""
+    totals = dict.fromkeys(SUITE_FIGURES, 0)
+    scenarios = 0
+    items = set()
+    with open(path) as f:
+        for line in f:
+            figures = json.loads(line)
+            if not figures.get('suite_item'):
+                continue
+            scenarios += 1
+            items.add(figures['suite_item'])
+            for key in SUITE_FIGURES:
+                totals[key] += figures.get(key) or 0
+    return scenarios, sorted(items), totals
+
+
+def suite_line(path=FIGURES_PATH):
+    scenarios, items, totals = suite_figures(path)
+    return 'fault-suite: scenarios=%d %s items=%s' % (
+        scenarios, ' '.join('%s=%d' % (key, totals[key])
+                            for key in SUITE_FIGURES),
+        ','.join(str(item) for item in items) or '-')
+
+
+def check_suite(path=FIGURES_PATH):
+    """Print the figures line; problems (empty when all is well)."""
+    try:
+        scenarios, items, totals = suite_figures(path)
+    except FileNotFoundError:
+        return ['no figures recorded at %s: the fault suite did not run'
+                % path]
+    print(suite_line(path))
+    problems = ['%s=%d (must be 0)' % (key, value)
+                for key, value in totals.items() if value]
+    if not scenarios:
+        problems.append('no fault-suite scenario ran')
+    missing = sorted(set(SUITE_ITEMS) - set(items))
+    if missing:
+        problems.append('no scenario of item(s) %s ran'
+                        % ', '.join(map(str, missing)))
+    return problems
+
+
 if __name__ == '__main__':
+    import sys as _sys
+    if '--suite' in _sys.argv:
+        found = check_suite()
+        for problem in found:
+            print('fault-suite: %s' % problem, file=_sys.stderr)
+        _sys.exit(1 if found else 0)
     print(json.dumps(summarise(), indent=2, sort_keys=True))
