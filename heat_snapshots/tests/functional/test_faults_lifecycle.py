@@ -79,8 +79,14 @@ class LifecycleFaultTest(faults_suite.FaultSuiteTest):
             return locks[0] if gone and locks else None
         lock = self.wait_db(some_artifacts_gone,
                             'the stack delete deleting artifacts')
-        name = self.kill_engine_of(lock['engine_id'],
-                                   'stack delete: snapshot artifacts going')
+        process = faults.wait_for(
+            lambda: self.deployment.engine_by_id(lock['engine_id']),
+            'the engine process running as %s' % lock['engine_id'], 5,
+            interval=0.1)
+        self.deployment.kill_engine(process.name)
+        self._killed('stack delete: snapshot artifacts going',
+                     [process.name])
+        name = process.name
         # At once, and after the recovery: no COMPLETE snapshot without
         # its artifacts, and no restore from one.
         seen = self._complete_but_gone(snapshots)
