@@ -343,7 +343,8 @@ class FaultSuiteTest(test_faults.FaultTestBase):
         figures['artifacts_unrecorded'] = len(unrecorded)
         if unrecorded:
             figures['unrecorded'] = [str(a) for a in unrecorded][:10]
-        figures['artifacts_missing_from_complete'] = missing
+        figures['artifacts_missing_from_complete'] = max(
+            missing, figures.get('artifacts_missing_from_complete', 0))
 
         started = collections.Counter()
         for text in self.engine_logs().values():
