@@ -124,17 +124,19 @@ def run_logged(argv, log, unavailable, timeout, env=None, what=None):
 class Process:
     """One service process; stdout, stderr and its log in one file."""
 
-    def __init__(self, name, argv, log_path, cwd):
+    def __init__(self, name, argv, log_path, cwd, env=None):
         self.name = name
         self.argv = argv
         self.log_path = log_path
         self.cwd = cwd
+        #: Set in the process's environment besides the tests' own.
+        self.env = dict(env or {})
         self.popen = None
         self._output = None
 
     def start(self):
         self._output = open(self.log_path, 'ab')
-        env = dict(os.environ, HOME=self.cwd)
+        env = dict(os.environ, HOME=self.cwd, **self.env)
         self.popen = subprocess.Popen(
             self.argv + ['--log-file', self.log_path],
             stdin=subprocess.DEVNULL, stdout=self._output,
@@ -231,9 +233,9 @@ class _Started(Deployment):
             },
         }
 
-    def _process(self, name, argv):
+    def _process(self, name, argv, env=None):
         process = Process(name, argv, os.path.join(self.dir, name + '.log'),
-                          self.dir)
+                          self.dir, env=env)
         self.processes.append(process)
         process.start()
         return process
@@ -421,10 +423,9 @@ class _BrokerDeployment(_Started):
             # Its own host name, so that logs tell the engines apart.
             host = self._write('%s.conf' % name, {
                 'heat_snapshots': {'host': '%s-%s' % (self.name, name)}})
-            engines.append(self._process(
-                name,
-                command('heat-snapshots-engine', 'heat_snapshots.cmd.engine')
-                + ['--config-file', conf, '--config-file', host]))
+            argv, env = self.engine_command(name, [
+                '--config-file', conf, '--config-file', host])
+            engines.append(self._process(name, argv, env=env))
         self._process(
             'heat-snapshots-api',
             command('heat-snapshots-api', 'heat_snapshots.cmd.api')
@@ -436,6 +437,11 @@ class _BrokerDeployment(_Started):
                        lambda: self.engine_id(engine.name) is not None)
         self._wait_for_api()
         self._wait_for_engine()
+
+    def engine_command(self, name, args):
+        """(argv, extra environment) of engine process ``name``."""
+        return (command('heat-snapshots-engine', 'heat_snapshots.cmd.engine')
+                + args, None)
 
     def engine_id(self, process_name):
         """The engine id a started engine logged, or None."""

@@ -18,6 +18,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import time
 
 import sqlalchemy as sa
@@ -33,8 +34,9 @@ RPC_TIMEOUT = 5
 # Dead engine noticed, plus a few heartbeats of slack.
 RECOVERY_TIME = ENGINE_DOWN_TIME + 6 * HEARTBEAT_INTERVAL + 10
 
-FIGURES_PATH = os.path.join(hs_deployment.TEMP_DIR,
-                            'heat-snapshots-fault-figures.jsonl')
+# HS_FUNCTIONAL_FIGURES: where .ci/run wants the figures of its own run.
+FIGURES_PATH = os.environ.get('HS_FUNCTIONAL_FIGURES') or os.path.join(
+    hs_deployment.TEMP_DIR, 'heat-snapshots-fault-figures.jsonl')
 
 MARIADB = '/usr/sbin/mariadbd'
 SERVER_TIMEOUT = 60
@@ -138,6 +140,122 @@ class FaultDeployment(hs_deployment.MySQLDeployment):
 
 # deployment.get(NAME) starts it once per process, as the others.
 hs_deployment.CLASSES.setdefault(NAME, FaultDeployment)
+
+
+SUITE_NAME = 'mysql-fault-suite'
+SUITE_MAX_SNAPSHOTS = 32
+FAULT_ENGINE_MODULE = 'heat_snapshots.tests.functional.fault_engine'
+
+
+class FaultSuiteDeployment(FaultDeployment):
+    """Three engines run by fault_engine.py, the DB fault hook in each.
+
+    The engines share one control file (``control_path``) whose rules
+    inject database errors or waits, and each logs the writes it commits
+    (``writes_path(name)``). ``restart_engine(name, prefix)`` runs an
+    engine again under a command prefix (faketime).
+    """
+
+    name = SUITE_NAME
+    engines = 3
+
+    def __init__(self):
+        super().__init__()
+        self.prefixes = {}
+
+    def _conf(self):
+        conf = super()._conf()
+        conf['heat_snapshots']['max_snapshots_per_stack'] = (
+            SUITE_MAX_SNAPSHOTS)
+        return conf
+
+    @property
+    def control_path(self):
+        return os.path.join(self.dir, 'fault-control.json')
+
+    @property
+    def calls_path(self):
+        return os.path.join(self.dir, 'fault-calls.jsonl')
+
+    def calls(self, since=None):
+        """TestResource's artifact calls (fault_engine.py), after since."""
+        found = []
+        try:
+            with open(self.calls_path) as f:
+                for line in f:
+                    try:
+                        call = json.loads(line)
+                    except ValueError:
+                        continue
+                    if since is None or call['time'] > since:
+                        found.append(call)
+        except FileNotFoundError:
+            pass
+        return found
+
+    def writes_path(self, name):
+        return os.path.join(self.dir, '%s.writes.jsonl' % name)
+
+    def engine_command(self, name, args):
+        argv = [sys.executable, '-m', FAULT_ENGINE_MODULE] + args
+        env = {'HS_FAULT_CONTROL': self.control_path,
+               'HS_FAULT_WRITES': self.writes_path(name),
+               'HS_FAULT_CALLS': self.calls_path,
+               'HS_FAULT_ENGINE': name}
+        return argv, env
+
+    def restart_engine(self, name, prefix=()):
+        """Stop engine ``name``; start it under ``prefix`` (may be ())."""
+        process = self.engine(name)
+        self.stop_engine(name)
+        base = process.argv[process.argv.index(sys.executable):]
+        process.argv = list(prefix) + base
+        if prefix:
+            process.env['FAKETIME_NO_CACHE'] = '1'
+        else:
+            process.env.pop('FAKETIME_NO_CACHE', None)
+        self.start_engine(name)
+
+    # --- faults -------------------------------------------------------------
+
+    def set_rules(self, rules):
+        """Replace the hook's rules (see fault_engine.py)."""
+        with open(self.control_path + '.tmp', 'w') as f:
+            json.dump({'rules': rules}, f)
+        os.rename(self.control_path + '.tmp', self.control_path)
+
+    def rules(self):
+        try:
+            with open(self.control_path) as f:
+                fcntl.flock(f, fcntl.LOCK_SH)
+                return json.load(f).get('rules', [])
+        except (OSError, ValueError):
+            return []
+
+    def clear_rules(self):
+        try:
+            os.unlink(self.control_path)
+        except FileNotFoundError:
+            pass
+
+    def writes(self, name, since=None):
+        """Writes engine ``name`` committed (after ``since``, time())."""
+        found = []
+        try:
+            with open(self.writes_path(name)) as f:
+                for line in f:
+                    try:
+                        write = json.loads(line)
+                    except ValueError:
+                        continue
+                    if since is None or write['committed'] > since:
+                        found.append(write)
+        except FileNotFoundError:
+            pass
+        return found
+
+
+hs_deployment.CLASSES.setdefault(SUITE_NAME, FaultSuiteDeployment)
 
 
 class Database:
@@ -370,5 +488,61 @@ def summarise(path=FIGURES_PATH):
     return totals
 
 
+SUITE_FIGURES = ('in_progress_after_recovery', 'fenced_writes',
+                 'resources_snapshotted_twice', 'snapshots_over_limit',
+                 'artifacts_unrecorded', 'artifacts_missing_from_complete')
+SUITE_ITEMS = tuple(range(1, 9))
+
+
+def suite_figures(path=FIGURES_PATH):
+    """The fault suite's totals (faults_suite.py), from its records."""
+    totals = dict.fromkeys(SUITE_FIGURES, 0)
+    scenarios = 0
+    items = set()
+    with open(path) as f:
+        for line in f:
+            figures = json.loads(line)
+            if not figures.get('suite_item'):
+                continue
+            scenarios += 1
+            items.add(figures['suite_item'])
+            for key in SUITE_FIGURES:
+                totals[key] += figures.get(key) or 0
+    return scenarios, sorted(items), totals
+
+
+def suite_line(path=FIGURES_PATH):
+    scenarios, items, totals = suite_figures(path)
+    return 'fault-suite: scenarios=%d %s items=%s' % (
+        scenarios, ' '.join('%s=%d' % (key, totals[key])
+                            for key in SUITE_FIGURES),
+        ','.join(str(item) for item in items) or '-')
+
+
+def check_suite(path=FIGURES_PATH):
+    """Print the figures line; problems (empty when all is well)."""
+    try:
+        scenarios, items, totals = suite_figures(path)
+    except FileNotFoundError:
+        return ['no figures recorded at %s: the fault suite did not run'
+                % path]
+    print(suite_line(path))
+    problems = ['%s=%d (must be 0)' % (key, value)
+                for key, value in totals.items() if value]
+    if not scenarios:
+        problems.append('no fault-suite scenario ran')
+    missing = sorted(set(SUITE_ITEMS) - set(items))
+    if missing:
+        problems.append('no scenario of item(s) %s ran'
+                        % ', '.join(map(str, missing)))
+    return problems
+
+
 if __name__ == '__main__':
+    import sys as _sys
+    if '--suite' in _sys.argv:
+        found = check_suite()
+        for problem in found:
+            print('fault-suite: %s' % problem, file=_sys.stderr)
+        _sys.exit(1 if found else 0)
     print(json.dumps(summarise(), indent=2, sort_keys=True))
