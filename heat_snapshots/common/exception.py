@@ -34,6 +34,19 @@ class HeatSnapshotsException(Exception):
         return self.error_type or type(self).__name__
 
 
+def user_message(error, request_id=None):
+    """What a user may be told of ``error``.
+
+    Our own errors carry a message meant for users. Anything else (a
+    database error, a bug) may hold internal URLs or SQL: the caller logs
+    it in full, and the user gets a generic text with the request id to
+    quote to the operator.
+    """
+    if isinstance(error, HeatSnapshotsException) and error.safe:
+        return error.message
+    return 'Internal error (request %s); see the engine log' % request_id
+
+
 class Invalid(HeatSnapshotsException):
     msg_fmt = 'Invalid input: %(reason)s'
     code = http_client.BAD_REQUEST

@@ -43,6 +43,9 @@ SNAPSHOT_COMPLETE_REASON = 'Stack SNAPSHOT completed successfully'
 DELETE_STARTED_REASON = 'Snapshot delete started'
 RESOURCE_STATE_CHANGED = 'state changed'
 ENGINE_DOWN_REASON = 'Engine went down during %s'
+WORKER_LOST_REASON = ('Stack %s failed: the engine lost its worker; see the '
+                      'engine log')
+OVERDUE_REASON = 'Stack %s failed: timed out after %s seconds'
 
 
 def stack_status(action, status):

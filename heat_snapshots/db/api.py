@@ -399,14 +399,15 @@ def _lock_generation(context, stack_id):
 @retry_on_db_error
 @writer
 def stack_lock_acquire(context, stack_id, engine_id, action,
-                       snapshot_id=None):
+                       snapshot_id=None, project_id=None):
     """Take the stack's lock if it is free.
 
     :returns: the new generation, or None when another operation holds it.
     """
     table = models.StackLock.__table__
     values = {'engine_id': engine_id, 'action': action,
-              'snapshot_id': snapshot_id, 'delete_pending': False}
+              'snapshot_id': snapshot_id, 'delete_pending': False,
+              'project_id': project_id}
     if _lock_update(context, stack_id, [table.c.engine_id.is_(None)],
                     values):
         return _lock_generation(context, stack_id)
@@ -443,9 +444,11 @@ def stack_lock_steal(context, stack_id, engine_id, generation,
 
 @retry_on_db_error
 @writer
-def stack_lock_release(context, stack_id, engine_id, generation):
+def stack_lock_release(context, stack_id, engine_id, generation,
+                       forget=False):
     """Let go of the stack, or hand it to a stack delete that waits.
 
+    :param forget: the stack is gone: remove its lock row.
     :returns: None when the lock was no longer held at ``generation``;
         False when the stack is free; the new generation when a waiting
         stack delete now holds the stack (for the same engine).
@@ -453,6 +456,10 @@ def stack_lock_release(context, stack_id, engine_id, generation):
     table = models.StackLock.__table__
     held = [table.c.engine_id == engine_id,
             table.c.generation == generation]
+    if forget:
+        result = context.session.execute(
+            sa.delete(table).where(table.c.stack_id == stack_id, *held))
+        return False if result.rowcount else None
     if _lock_update(context, stack_id, held + [table.c.delete_pending],
                     {'action': states.DELETE, 'snapshot_id': None,
                      'delete_pending': False}):
@@ -497,13 +504,6 @@ def stack_lock_list(context, engine_ids=None):
     if engine_ids is not None:
         query = query.where(models.StackLock.engine_id.in_(engine_ids))
     return list(context.session.scalars(query))
-
-
-@fenced_writer
-def stack_lock_purge(context, stack_id):
-    """Forget a deleted stack's lock (by its holder, while it holds)."""
-    context.session.execute(sa.delete(models.StackLock).where(
-        models.StackLock.stack_id == stack_id))
 
 
 # --- engines ------------------------------------------------------------

@@ -97,6 +97,8 @@ class StackLock(HasTimestamps, Base):
     action = sa.Column(sa.String(32))
     generation = sa.Column(sa.BigInteger, nullable=False, default=0,
                            server_default='0')
+    # The stack's project, in which recovery takes the work over.
+    project_id = sa.Column(sa.String(64))
     # The snapshot the operation reads or writes (a restore's source).
     snapshot_id = sa.Column(sa.String(36))
     # A stack DELETE came while the stack was busy: run it on release.

@@ -67,8 +67,10 @@ class StackTask:
         """
         self._spawn = (submit, function, args, kwargs)
 
-    def release(self, final=None):
+    def release(self, final=None, forget=False):
         """Write ``final()`` and let go of the stack, in one transaction.
+
+        :param forget: the stack is gone: its lock row goes too.
 
         :returns: the new generation when a stack delete that waited for
             the stack now holds it (for this engine), else None.
@@ -79,7 +81,8 @@ class StackTask:
             if final is not None:
                 final()
             return db_api.stack_lock_release(self.context, self.stack.id,
-                                             self.engine_id, self.generation)
+                                             self.engine_id, self.generation,
+                                             forget=forget)
 
         result = db_api.run_in_transaction(self.context, write)
         self.released = True
@@ -124,7 +127,8 @@ def acquire(context, stack, engine_id, action, snapshot_id=None):
     :raises: ActionInProgress naming the operation holding the stack.
     """
     generation = db_api.stack_lock_acquire(context, stack.id, engine_id,
-                                           action, snapshot_id=snapshot_id)
+                                           action, snapshot_id=snapshot_id,
+                                           project_id=stack.project_id)
     if generation is None:
         holder = db_api.stack_lock_get(context, stack.id)
         raise exception.ActionInProgress(

@@ -138,17 +138,19 @@ class EngineManager:
             self.running[key] = function.__name__
 
         def run():
+            failed = False
             try:
                 function(*args, **kwargs)
             except exception.OperationFenced as error:
                 LOG.warning('Stopped: %s', error)
             except Exception:
-                # Its state is left as it was: recovery fails or resumes
-                # it once it sees that nothing runs it any more.
                 LOG.exception('Operation %s ended with an error', key)
+                failed = True
             finally:
                 with self.running_lock:
                     self.running.pop(key, None)
+            if failed:
+                self._abandoned(key)
 
         try:
             self.pool.submit(run)
@@ -156,6 +158,31 @@ class EngineManager:
             with self.running_lock:
                 self.running.pop(key, None)
             raise
+
+    def _abandoned(self, key):
+        """End at once the work whose worker raised: it is not left
+        IN_PROGRESS until the next recovery pass (which retries this if
+        the database refuses it now).
+        """
+        admin = hs_context.get_admin_context()
+        try:
+            if key[0] == 'stack':
+                lock = db_api.stack_lock_get(admin, key[1])
+                if lock is not None and (lock.engine_id, lock.generation) \
+                        == (self.engine_id, key[2]):
+                    self._recovery.take_over_stack(
+                        lock, states.WORKER_LOST_REASON % lock.action)
+            else:
+                snapshot = db_api.snapshot_get(admin, key[1])
+                if (snapshot.action, snapshot.status, snapshot.engine_id) \
+                        == (states.DELETE, states.IN_PROGRESS,
+                            self.engine_id):
+                    operations.snapshot_delete_failed(
+                        hs_context.service_context(snapshot.project_id),
+                        snapshot.id,
+                        states.WORKER_LOST_REASON % states.DELETE_SNAPSHOT)
+        except Exception:
+            LOG.exception('Could not end %s; recovery will', key)
 
     def is_running(self, key):
         with self.running_lock:
@@ -254,7 +281,8 @@ class EngineManager:
         return outcome
 
     def delete_after(self, task, generation):
-        """Run the stack delete that waited for ``task``'s stack."""
+        """Run the stack delete that waited for ``task``'s stack.
+        """
         stack = self.driver.get_stack(task.context, task.stack.id,
                                       with_resources=False)
         context = hs_context.service_context(
@@ -278,7 +306,8 @@ class EngineManager:
 
     @messaging.expected_exceptions(*_EXPECTED)
     def identify_stack(self, context, stack_name_or_id):
-        """:raises: StackNotFound."""
+        """:raises: StackNotFound.
+        """
         stack = self.driver.find_stack(context, stack_name_or_id)
         return formatters.stack_identity(stack)
 

@@ -27,19 +27,11 @@ def _expected(state, **more):
 # --- reasons ---------------------------------------------------------------
 
 def describe(error, context=None):
-    """What a user is told of an error.
-
-    Our own errors carry a message meant for users. Anything else (a
-    database error, a bug) may hold internal URLs or SQL: it is logged in
-    full by the caller and the user gets a generic text with the request
-    id to quote to the operator.
-    """
+    """What a user is told of an error (see exception.user_message)."""
     if isinstance(error, walk.WalkFailed):
         error = error.cause
-    if isinstance(error, exception.HeatSnapshotsException) and error.safe:
-        return error.message
-    request_id = getattr(context, 'request_id', None)
-    return 'Internal error (request %s); see the engine log' % request_id
+    return exception.user_message(error,
+                                  getattr(context, 'request_id', None))
 
 
 def failure_reason(action, error, context=None):
@@ -86,21 +78,24 @@ def stack_ended(task, driver, status, reason, snapshot=None):
         driver.set_stack_state(task.context, task.stack.id, task.action,
                                status, reason)
 
-    return task.release(final)
+    gone = (task.action, status) == (states.DELETE, states.COMPLETE)
+    return task.release(final, forget=gone)
 
 
-def stack_failed_for_dead_engine(task, driver, stack):
-    """Fail the operation a dead engine left on ``stack`` (already taken
-    over by ``task``), with its snapshot and resources, and let go.
+def stack_operation_abandoned(task, driver, stack, reason=None):
+    """Fail the operation nothing runs any more on ``stack`` (already
+    taken over by ``task``), with its snapshot and resources, and let go.
+
+    :param reason: why; by default, its engine went down.
     """
-    reason = states.ENGINE_DOWN_REASON % task.action.lower()
+    snapshot_reason = reason or states.ENGINE_DOWN_REASON % 'snapshot'
+    reason = reason or states.ENGINE_DOWN_REASON % task.action.lower()
 
     def final():
         for snapshot in db_api.snapshot_list_by_stack(task.context,
                                                       stack.id):
             if (snapshot.action, snapshot.status) == _CREATING:
-                snapshot_failed(task.context, snapshot.id,
-                                states.ENGINE_DOWN_REASON % 'snapshot')
+                snapshot_failed(task.context, snapshot.id, snapshot_reason)
         if stack.status != states.IN_PROGRESS:
             return
         driver.set_stack_state(task.context, stack.id, stack.action,

@@ -49,11 +49,12 @@ class Recovery:
         overdue = self._overdue()
         for lock in db_api.stack_lock_list(context):
             key = ('stack', lock.stack_id, lock.generation)
-            if not self._abandoned(lock.engine_id, key, alive, unrun,
-                                   overdue):
+            reason = self._abandoned(lock.engine_id, key, alive, unrun,
+                                     overdue, lock.action)
+            if reason is False:
                 continue
             try:
-                self._take_over_stack(context, lock)
+                self.take_over_stack(lock, reason)
             except Exception:
                 LOG.exception('Could not take over the %s of stack %s',
                               lock.action, lock.stack_id)
@@ -68,11 +69,12 @@ class Recovery:
                 # Part of a held stack operation: ended with it.
                 continue
             key = ('snapshot', snapshot.id, snapshot.engine_id)
-            if not self._abandoned(snapshot.engine_id, key, alive, unrun,
-                                   overdue):
+            reason = self._abandoned(snapshot.engine_id, key, alive, unrun,
+                                     overdue, states.SNAPSHOT)
+            if reason is False:
                 continue
             try:
-                self._take_over_snapshot(context, snapshot)
+                self.take_over_snapshot(snapshot, reason)
             except Exception:
                 LOG.exception('Could not take over snapshot %s',
                               snapshot.id)
@@ -90,53 +92,70 @@ class Recovery:
         return {key for key, since in self._seen_running.items()
                 if now - since > limit}
 
-    def _abandoned(self, engine_id, key, alive, unrun, overdue):
+    def _abandoned(self, engine_id, key, alive, unrun, overdue, action):
+        """False when the work is run; else the reason to end it (None:
+        its engine went down).
+        """
         manager = self.manager
         if engine_id == manager.engine_id:
             if key in overdue:
                 LOG.error('%s ran past action_timeout; failing it', key)
-                return True
+                return states.OVERDUE_REASON % (
+                    action, manager.conf.heat_snapshots.action_timeout)
             if manager.is_running(key):
                 return False
             unrun.add(key)
             # Seen without a worker twice: its worker is gone.
-            return key in self._unrun
+            if key in self._unrun:
+                return states.WORKER_LOST_REASON % action
+            return False
         if alive is None or engine_id in alive:
             return False
-        return True
+        return None
 
-    def _take_over_stack(self, admin, lock):
+    def take_over_stack(self, lock, reason=None):
+        """Take the stack's lock over and end or resume its operation.
+
+        :param reason: why the operation is failed; None: its engine went
+            down.
+        """
         manager = self.manager
+        context = hs_context.service_context(lock.project_id)
         try:
-            stack = manager.driver.get_stack(admin, lock.stack_id,
+            stack = manager.driver.get_stack(context, lock.stack_id,
                                              with_resources=True,
                                              show_deleted=True)
         except exception.StackNotFound:
-            stack = stacks_base.Stack(id=lock.stack_id, name=lock.stack_id,
-                                      project_id=None, action=lock.action,
-                                      status=states.IN_PROGRESS)
-        context = hs_context.service_context(stack.project_id)
-        task = locks.take_over(context, stack, lock, manager.engine_id)
+            stack = None
+        known = stack or stacks_base.Stack(
+            id=lock.stack_id, name=lock.stack_id,
+            project_id=lock.project_id, action=lock.action,
+            status=states.IN_PROGRESS)
+        task = locks.take_over(context, known, lock, manager.engine_id)
         if task is None:
             return
         LOG.warning('Engine %s left the %s of stack %s; engine %s takes it '
                     'over (generation %s)', lock.engine_id, lock.action,
                     lock.stack_id, manager.engine_id, task.generation)
+        if stack is None or stack.deleted_at is not None:
+            # Nothing left to end: the stack is gone.
+            task.release(forget=True)
+            return
         if lock.action == states.DELETE:
             manager.submit(task.key, manager.run_stack_delete, task)
             return
-        handover = operations.stack_failed_for_dead_engine(
-            task, manager.driver, stack)
+        handover = operations.stack_operation_abandoned(
+            task, manager.driver, stack, reason)
         if handover is not None:
             manager.delete_after(task, handover)
 
-    def _take_over_snapshot(self, admin, snapshot):
+    def take_over_snapshot(self, snapshot, reason=None):
         manager = self.manager
         context = hs_context.service_context(snapshot.project_id)
         if snapshot.action == states.CREATE:
             if operations.snapshot_failed(
                     context, snapshot.id,
-                    states.ENGINE_DOWN_REASON % 'snapshot',
+                    reason or states.ENGINE_DOWN_REASON % 'snapshot',
                     engine_id=snapshot.engine_id):
                 LOG.warning('Failed snapshot %s, left being created by '
                             'engine %s', snapshot.id, snapshot.engine_id)

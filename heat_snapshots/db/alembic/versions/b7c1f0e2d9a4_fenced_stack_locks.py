@@ -3,8 +3,9 @@
 A lock row now outlives the operation that held it: release empties its
 holder, and the next acquisition raises its generation, the fencing token
 every write of an operation is checked against. The row also names the
-snapshot the operation works on (a restore's source cannot be deleted) and
-whether a stack delete waits for the stack to be free.
+stack's project (recovery works in it), the snapshot the operation works
+on (a restore's source cannot be deleted) and whether a stack delete waits
+for the stack to be free.
 
 Revision ID: b7c1f0e2d9a4
 Revises: a1b2c3d4e5f6
@@ -29,6 +30,7 @@ def upgrade():
         batch.add_column(sa.Column('generation', sa.BigInteger,
                                    nullable=False, server_default='0'))
         batch.add_column(sa.Column('snapshot_id', sa.String(36)))
+        batch.add_column(sa.Column('project_id', sa.String(64)))
         batch.add_column(sa.Column('delete_pending', sa.Boolean,
                                    nullable=False,
                                    server_default=sa.false()))

@@ -458,7 +458,8 @@ class _Run:
             LOG.info('Resource %s of stack %s: %s failed: %s', name,
                      self.stack_id, action, error)
             self._set(name, {'action': action, 'status': states.FAILED,
-                             'status_reason': str(error)})
+                             'status_reason': exception.user_message(
+                                 error, self.context.request_id)})
             raise
         self._set(name, {'action': action, 'status': states.COMPLETE,
                          'status_reason': STATE_CHANGED})
@@ -518,7 +519,8 @@ class _Run:
             properties = self._properties(definition, definition.type_class)
         except Exception as error:
             self._set(name, {'action': self.action, 'status': states.FAILED,
-                             'status_reason': str(error)})
+                             'status_reason': exception.user_message(
+                                 error, self.context.request_id)})
             raise
         old_properties = old.properties or {}
         changed = (properties != old_properties or
