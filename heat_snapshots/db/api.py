@@ -315,6 +315,7 @@ def _resource_snapshots():
     return models.ResourceSnapshot.__table__
 
 
+@fenced_writer
 def _resource_snapshot_update(context, snapshot_id, resource_name, values):
     table = _resource_snapshots()
     result = context.session.execute(
@@ -325,26 +326,26 @@ def _resource_snapshot_update(context, snapshot_id, resource_name, values):
     return result.rowcount > 0
 
 
+@fenced_writer
 def _resource_snapshot_insert(context, snapshot_id, resource_name, values):
     context.session.execute(sa.insert(_resource_snapshots()).values(
         dict(values, snapshot_id=snapshot_id, resource_name=resource_name,
              created_at=timeutils.utcnow())))
 
 
-@fenced_writer
 def resource_snapshot_set(context, snapshot_id, resource_name, values,
                           new=False):
     """Write one resource's row of a snapshot, creating it if needed.
 
-    :param new: the row is most likely not there yet (its first write).
+    :param new: the row is most likely not there yet (its first write);
+        it is then inserted in a transaction of its own.
     """
     if not new and _resource_snapshot_update(context, snapshot_id,
                                              resource_name, values):
         return
     try:
-        with context.session.begin_nested():
-            _resource_snapshot_insert(context, snapshot_id, resource_name,
-                                      values)
+        _resource_snapshot_insert(context, snapshot_id, resource_name,
+                                  values)
     except db_exc.DBDuplicateEntry:
         _resource_snapshot_update(context, snapshot_id, resource_name,
                                   values)
@@ -398,29 +399,47 @@ def _lock_generation(context, stack_id):
 
 @retry_on_db_error
 @writer
+def _stack_lock_take(context, stack_id, values):
+    table = models.StackLock.__table__
+    if _lock_update(context, stack_id, [table.c.engine_id.is_(None)],
+                    values):
+        return _lock_generation(context, stack_id)
+    return None
+
+
+@retry_on_db_error
+@writer
+def _stack_lock_create(context, stack_id, values):
+    context.session.execute(sa.insert(models.StackLock.__table__).values(
+        stack_id=stack_id, generation=1, created_at=timeutils.utcnow(),
+        **values))
+    return 1
+
+
+@reader
+def _stack_lock_exists(context, stack_id):
+    return _lock_generation(context, stack_id) is not None
+
+
 def stack_lock_acquire(context, stack_id, engine_id, action,
                        snapshot_id=None, project_id=None):
     """Take the stack's lock if it is free.
 
+    The row is looked for first without a lock: an UPDATE that finds no
+    row takes a gap lock on MySQL, and two first operations of different
+    stacks would then deadlock on their inserts.
+
     :returns: the new generation, or None when another operation holds it.
     """
-    table = models.StackLock.__table__
     values = {'engine_id': engine_id, 'action': action,
               'snapshot_id': snapshot_id, 'delete_pending': False,
               'project_id': project_id}
-    if _lock_update(context, stack_id, [table.c.engine_id.is_(None)],
-                    values):
-        return _lock_generation(context, stack_id)
-    if _lock_generation(context, stack_id) is not None:
-        return None
-    try:
-        with context.session.begin_nested():
-            context.session.execute(sa.insert(table).values(
-                stack_id=stack_id, generation=1,
-                created_at=timeutils.utcnow(), **values))
-    except db_exc.DBDuplicateEntry:
-        return None
-    return 1
+    if not _stack_lock_exists(context, stack_id):
+        try:
+            return _stack_lock_create(context, stack_id, values)
+        except db_exc.DBDuplicateEntry:
+            pass
+    return _stack_lock_take(context, stack_id, values)
 
 
 @retry_on_db_error

@@ -202,22 +202,17 @@ def _resource_values(resource, **values):
 
 
 def resource_started(context, driver, stack_id, snapshot_id, resource):
-    """The resource's snapshot begins: its row and its state, at once."""
+    """The resource's snapshot begins: its row, then its state."""
     states.RESOURCE_SNAPSHOT_MACHINE.check(
         None, (states.SNAPSHOT, states.IN_PROGRESS))
-
-    def write():
-        db_api.resource_snapshot_set(
-            context, snapshot_id, resource.name,
-            _resource_values(resource, action=states.SNAPSHOT,
-                             status=states.IN_PROGRESS,
-                             status_reason=None),
-            new=True)
-        driver.set_resource_state(context, stack_id, resource.name,
-                                  states.SNAPSHOT, states.IN_PROGRESS,
-                                  states.RESOURCE_STATE_CHANGED)
-
-    db_api.run_in_transaction(context, write)
+    db_api.resource_snapshot_set(
+        context, snapshot_id, resource.name,
+        _resource_values(resource, action=states.SNAPSHOT,
+                         status=states.IN_PROGRESS, status_reason=None),
+        new=True)
+    driver.set_resource_state(context, stack_id, resource.name,
+                              states.SNAPSHOT, states.IN_PROGRESS,
+                              states.RESOURCE_STATE_CHANGED)
 
 
 def resource_recorded(context, snapshot_id, resource, data):
