@@ -81,8 +81,8 @@ class BaseEngineManager:
 
         :raises: the database's error when the first heartbeat fails.
         """
-        self._beat()
         tasks = self._collect_periodic_tasks()
+        self._beat()
         # One thread per task: none waits for another.
         self._periodic_executor = futurist.ThreadPoolExecutor(
             max_workers=len(tasks))
@@ -107,9 +107,10 @@ class BaseEngineManager:
         self.pool.shutdown(wait=True)
         if self._periodic_worker is not None:
             self._periodic_worker.stop()
-            self._periodic_worker.wait()
             # A task that hangs (a cloud that does not answer) is not
-            # waited for; its thread ends with the process.
+            # waited for long; its thread ends with the process.
+            self._periodic_worker.wait(
+                self.conf.heat_snapshots.heartbeat_interval)
             self._periodic_executor.shutdown(wait=False)
         with self._beat_lock:
             self._deregistered = True

@@ -53,8 +53,12 @@ class EngineService(service.ServiceBase):
             self.server.start()
         if self.heat_listener is not None:
             self.heat_listener.start()
-        LOG.info('Engine %s listening on topic %s',
-                 self.manager.engine_id, self.conf.heat_snapshots.topic)
+        if self.server is not None:
+            LOG.info('Engine %s listening on topic %s',
+                     self.manager.engine_id, self.conf.heat_snapshots.topic)
+        else:
+            LOG.info('Engine %s serving the API of this process',
+                     self.manager.engine_id)
 
     def stop(self, graceful=True):
         with self._stop_lock:
