@@ -49,10 +49,14 @@ class JudgingTest(ManagerTestCase):
         self.useFixture(fixtures.MockPatch(
             'heat_snapshots.engine.base_manager.time.monotonic',
             side_effect=lambda: self.clock[0]))
+        # When recovery was told it may take other engines' work.
         self.recovered = []
+
+        def run(can_judge_others):
+            if can_judge_others:
+                self.recovered.append(self.clock[0])
         self.useFixture(fixtures.MockPatchObject(
-            self.engine, 'recover',
-            side_effect=lambda: self.recovered.append(self.clock[0])))
+            self.engine._recovery, 'run', side_effect=run))
         self.add_dead_engine()
         self.database_up = True
         real_heartbeat = db_api.engine_heartbeat
@@ -136,13 +140,15 @@ class LivenessTest(ManagerTestCase):
         self.assertGreater(written, timeutils.utcnow() + ahead / 2)
 
     def test_start_does_not_recover_and_stop_deregisters(self):
-        recover = self.useFixture(fixtures.MockPatchObject(
-            self.engine, 'recover')).mock
+        run = self.useFixture(fixtures.MockPatchObject(
+            self.engine._recovery, 'run')).mock
         self.engine.start()
         self.assertEqual(1, len(self.heartbeats()))
+        # Not at start; at the first periodic, without judging others.
+        run.assert_not_called()
         self.engine._periodic_recover()
+        run.assert_called_once_with(can_judge_others=False)
         self.engine.stop()
-        recover.assert_not_called()
         self.assertEqual([], self.heartbeats())
         # A late heartbeat does not bring the row back.
         self.engine._periodic_heartbeat()
