@@ -15,6 +15,7 @@ from cheroot import errors as cheroot_errors
 from cheroot import server as cheroot_server
 from cheroot import wsgi
 from oslo_log import log as logging
+from oslo_service import service
 from webob import exc as webob_exc
 
 LOG = logging.getLogger(__name__)
@@ -137,8 +138,8 @@ class _CherootServer(wsgi.Server):
         self.socket = self._listening_socket
 
 
-class WSGIService:
-    """One process's WSGI server, for common.launcher.
+class WSGIService(service.ServiceBase):
+    """One process's WSGI server, an oslo.service service.
 
     ``make_app`` is called in the process that serves, after any fork, so
     that the app's connections (the RPC transport) are its own.
@@ -151,6 +152,8 @@ class WSGIService:
         self.name = name
         self.server = None
         self._thread = None
+        self._stopped = threading.Event()
+        self._stop_lock = threading.Lock()
 
     def start(self):
         self.server = _CherootServer(
@@ -163,9 +166,19 @@ class WSGIService:
         self._thread.start()
         LOG.info('%s serving with %d threads', self.name, self.threads)
 
-    def stop(self):
-        if self.server is not None:
-            self.server.stop()
-        if self._thread is not None:
-            self._thread.join(SHUTDOWN_TIMEOUT)
-        LOG.info('%s stopped', self.name)
+    def stop(self, graceful=True):
+        with self._stop_lock:
+            if self._stopped.is_set():
+                return
+            if self.server is not None:
+                self.server.stop()
+            if self._thread is not None:
+                self._thread.join(SHUTDOWN_TIMEOUT)
+            LOG.info('%s stopped', self.name)
+            self._stopped.set()
+
+    def wait(self):
+        self._stopped.wait()
+
+    def reset(self):
+        pass

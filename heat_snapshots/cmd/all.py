@@ -6,13 +6,14 @@ otherwise.
 """
 
 import sys
+import threading
 
 from oslo_log import log as logging
+from oslo_service import service as os_service
 
 from heat_snapshots.api import app
 from heat_snapshots.api import server
 from heat_snapshots.cmd import api as api_cmd
-from heat_snapshots.common import launcher
 from heat_snapshots.common import service
 from heat_snapshots import conf
 from heat_snapshots.db import api as db_api
@@ -22,31 +23,43 @@ CONF = conf.CONF
 LOG = logging.getLogger(__name__)
 
 
-class AllInOne:
-    """The engine and the API server, started and stopped together."""
+class AllInOne(os_service.ServiceBase):
+    """The engine and the API server, started and stopped together.
+
+    The API calls the engine directly (EngineAPI's local calls), not
+    through a transport.
+    """
 
     def __init__(self, conf, sock):
         self.conf = conf
         self.sock = sock
         self.engine = None
         self.api = None
+        self._stopped = threading.Event()
 
     def start(self):
         # Imported here: the engine loads its stack driver and plugins.
         from heat_snapshots.engine import service as engine_service
-        self.engine = engine_service.EngineService(self.conf)
+        self.engine = engine_service.EngineService(self.conf, local=True)
         self.engine.start()
         self.api = server.WSGIService(
             lambda: app.setup_app(self.conf), self.sock,
             self.conf.heat_snapshots_api.threads, name='heat-snapshots-all')
         self.api.start()
 
-    def stop(self):
+    def stop(self, graceful=True):
         # Requests first, so none reaches an engine that has gone.
         if self.api is not None:
             self.api.stop()
         if self.engine is not None:
             self.engine.stop()
+        self._stopped.set()
+
+    def wait(self):
+        self._stopped.wait()
+
+    def reset(self):
+        pass
 
 
 def upgrade_sqlite(conf):
@@ -73,8 +86,8 @@ def main(argv=None):
     sock = server.listen(CONF.heat_snapshots_api.bind_host,
                          CONF.heat_snapshots_api.bind_port)
     try:
-        # One process: the in-process transport does not cross a fork.
-        launcher.run(lambda: AllInOne(CONF, sock), workers=1)
+        # One process: the engine is called in it.
+        service.serve(AllInOne(CONF, sock), workers=1)
     finally:
         sock.close()
 

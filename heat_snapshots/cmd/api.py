@@ -6,7 +6,6 @@ from oslo_log import log as logging
 
 from heat_snapshots.api import app
 from heat_snapshots.api import server
-from heat_snapshots.common import launcher
 from heat_snapshots.common import rpc
 from heat_snapshots.common import service
 from heat_snapshots import conf
@@ -46,9 +45,9 @@ def serve(conf, make_app, workers, name):
     api = conf.heat_snapshots_api
     sock = server.listen(api.bind_host, api.bind_port)
     try:
-        launcher.run(lambda: server.WSGIService(make_app, sock, api.threads,
-                                                name=name),
-                     workers=workers)
+        service.serve(server.WSGIService(make_app, sock, api.threads,
+                                         name=name),
+                      workers=workers)
     finally:
         sock.close()
 

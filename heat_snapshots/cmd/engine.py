@@ -4,7 +4,6 @@ import sys
 
 from oslo_log import log as logging
 
-from heat_snapshots.common import launcher
 from heat_snapshots.common import rpc
 from heat_snapshots.common import service
 from heat_snapshots import conf
@@ -26,7 +25,8 @@ def main(argv=None):
         from heat_snapshots.engine import service as engine_service
         return engine_service.EngineService(CONF)
 
-    launcher.run(make_service, workers=CONF.heat_snapshots.workers)
+    service.serve(service.PerProcess(make_service),
+                  workers=CONF.heat_snapshots.workers)
 
 
 if __name__ == '__main__':

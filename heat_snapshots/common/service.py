@@ -3,6 +3,7 @@
 import sys
 
 from oslo_log import log as logging
+from oslo_service import service
 
 from heat_snapshots import conf
 from heat_snapshots.db import api as db_api
@@ -32,3 +33,53 @@ def prepare_service(argv=None, conf=CONF):
     logging.setup(conf, 'heat-snapshots')
     db_api.configure(conf)
     conf.log_opt_values(LOG, logging.DEBUG)
+
+
+class PerProcess(service.ServiceBase):
+    """A service built by ``make_service()`` in the process that runs it.
+
+    Each forked worker gets its own (an engine its own id, connections and
+    threads).
+    """
+
+    def __init__(self, make_service):
+        self.make_service = make_service
+        self.service = None
+
+    def start(self):
+        self.service = self.make_service()
+        self.service.start()
+
+    def stop(self, graceful=True):
+        if self.service is not None:
+            self.service.stop()
+
+    def wait(self):
+        if self.service is not None:
+            self.service.wait()
+
+    def reset(self):
+        pass
+
+
+def serve(svc, workers=1, conf=CONF):
+    """Run ``svc`` (a ServiceBase) until SIGTERM, in ``workers`` processes.
+
+    With one worker the service runs in this very process (oslo.service's
+    ProcessLauncher without fork): SIGTERM stops it gracefully within
+    ``graceful_shutdown_timeout``, and a signal sent to the process's id
+    reaches the service itself. With more, oslo.service forks the workers
+    and restarts any that dies.
+    """
+    if workers == 1:
+        launcher = service.ProcessLauncher(conf, no_fork=True)
+    else:
+        # Forked, not spawned: the workers share the listening socket.
+        launcher = service.ProcessLauncher(conf, start_method='fork')
+    try:
+        launcher.launch_service(svc, workers=workers)
+        launcher.wait()
+    finally:
+        if workers == 1:
+            # Left without SIGTERM (SIGHUP, an error): stop all the same.
+            svc.stop()

@@ -527,9 +527,32 @@ def stack_lock_list(context, engine_ids=None):
 
 # --- engines ------------------------------------------------------------
 
+def _db_utcnow(session):
+    """The database server's current UTC time, naive."""
+    dialect = session.get_bind().dialect.name
+    if dialect == 'mysql':
+        query = sa.text('SELECT UTC_TIMESTAMP(6)')
+    elif dialect == 'postgresql':
+        query = sa.text("SELECT now() AT TIME ZONE 'utc'")
+    else:
+        # An SQLite file is local: its clock is this host's.
+        return timeutils.utcnow()
+    return session.execute(query).scalar_one().replace(tzinfo=None)
+
+
+@reader
+def db_utcnow(context):
+    """The database server's current UTC time, as a naive datetime.
+
+    Liveness is judged on this one clock, never on an engine host's.
+    """
+    return _db_utcnow(context.session)
+
+
 @writer
 def engine_heartbeat(context, engine_id, host, pid):
-    now = timeutils.utcnow()
+    """Record that the engine is alive, at the database's time."""
+    now = _db_utcnow(context.session)
     engine = context.session.get(models.Engine, engine_id)
     if engine is None:
         context.session.add(models.Engine(id=engine_id, host=host, pid=pid,
@@ -541,6 +564,19 @@ def engine_heartbeat(context, engine_id, host, pid):
 @reader
 def engine_list(context):
     return list(context.session.scalars(sa.select(models.Engine)))
+
+
+@reader
+def engine_list_alive(context, down_time):
+    """Ids of the engines that beat less than ``down_time`` s ago.
+
+    Both sides of the comparison are the database's clock.
+    """
+    now = _db_utcnow(context.session)
+    query = sa.select(models.Engine.id, models.Engine.heartbeat_at)
+    return {engine_id for engine_id, heartbeat_at in
+            context.session.execute(query)
+            if timeutils.delta_seconds(heartbeat_at, now) < down_time}
 
 
 @writer

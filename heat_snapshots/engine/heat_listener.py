@@ -13,8 +13,7 @@ Both reuse the engine's snapshot delete walk; a snapshot being created or
 deleted by a live engine is left alone (the next check sees it again).
 """
 
-import threading
-
+from futurist import periodics
 from oslo_log import log as logging
 import oslo_messaging as messaging
 
@@ -167,7 +166,12 @@ class NotificationEndpoint:
 
 
 class HeatListener:
-    """The notification listener and the periodic stack check."""
+    """The notification listener and the periodic stack check.
+
+    The check is one of the engine's periodic tasks (``periodic_tasks()``,
+    given to the manager with ``add_periodic_source``), so that a Heat
+    that does not answer delays nothing else.
+    """
 
     def __init__(self, conf, manager, transport=None):
         self.conf = conf
@@ -179,8 +183,6 @@ class HeatListener:
                                              manager.pool.submit)
         self._transport = transport
         self.listener = None
-        self._stopping = threading.Event()
-        self._thread = None
 
     def start(self):
         if self.options.listen_notifications:
@@ -195,23 +197,22 @@ class HeatListener:
             self.listener.start()
             LOG.info('Listening to Heat\'s notifications on %s',
                      ', '.join(self.options.notification_topics))
-        if self.options.stack_check_interval:
-            self._thread = threading.Thread(target=self._check_loop,
-                                            name='hs-stack-check',
-                                            daemon=True)
-            self._thread.start()
 
-    def _check_loop(self):
-        while not self._stopping.wait(self.options.stack_check_interval):
+    def periodic_tasks(self):
+        """The stack check, unless stack_check_interval is 0."""
+        if not self.options.stack_check_interval:
+            return []
+
+        @periodics.periodic(spacing=self.options.stack_check_interval)
+        def check_heat_stacks():
             try:
                 self.follower.check_stacks()
             except Exception:
                 LOG.exception('Could not check the stacks with snapshots')
 
+        return [check_heat_stacks]
+
     def stop(self):
-        self._stopping.set()
         if self.listener is not None:
             self.listener.stop()
             self.listener.wait()
-        if self._thread is not None:
-            self._thread.join()

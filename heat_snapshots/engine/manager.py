@@ -6,28 +6,23 @@ at once. Locks and stack states are set here; the walks live in
 snapshots.py, where stacks live is the stack driver's business.
 """
 
-import concurrent.futures
-import os
 import threading
 import time
 
 from oslo_log import log as logging
 import oslo_messaging as messaging
-from oslo_utils import timeutils
-from oslo_utils import uuidutils
 
 from heat_snapshots.common import context as hs_context
 from heat_snapshots.common import exception
 from heat_snapshots.common import notifications
 from heat_snapshots.common import states
 from heat_snapshots.db import api as db_api
+from heat_snapshots.engine import base_manager
 from heat_snapshots.engine import formatters
 from heat_snapshots.engine import locks
 from heat_snapshots.engine import operations
-from heat_snapshots.engine import reconciler
 from heat_snapshots.engine import recovery
 from heat_snapshots.engine import snapshots
-from heat_snapshots.engine.stacks import base as stacks_base
 
 LOG = logging.getLogger(__name__)
 
@@ -36,95 +31,26 @@ RPC_API_VERSION = '1.0'
 _EXPECTED = (exception.HeatSnapshotsException,)
 
 
-class EngineManager:
+class EngineManager(base_manager.BaseEngineManager):
     """The endpoint of topic heat-snapshots-engine, API version 1.x."""
 
     RPC_API_VERSION = RPC_API_VERSION
     target = messaging.Target(version=RPC_API_VERSION)
 
     def __init__(self, conf, driver=None):
-        self.conf = conf
-        self.engine_id = uuidutils.generate_uuid()
-        self.driver = driver or stacks_base.load(conf)
-        self.pool = concurrent.futures.ThreadPoolExecutor(
-            max_workers=conf.heat_snapshots.operation_workers,
-            thread_name_prefix='hs-operation')
-        self._stopping = threading.Event()
-        self._heartbeat = None
+        super().__init__(conf, driver)
         # The operations this engine runs: {key: what it is}; recovery
         # fails or resumes what this engine holds but does not run.
         self.running = {}
         self.running_lock = threading.Lock()
         self._recovery = recovery.Recovery(self)
 
-    # --- life cycle -------------------------------------------------------
-
-    def start(self):
-        self._beat()
-        self.recover()
-        self._heartbeat = threading.Thread(target=self._heartbeat_loop,
-                                           name='hs-heartbeat', daemon=True)
-        self._heartbeat.start()
-
-    def stop(self):
-        self._stopping.set()
-        self.pool.shutdown(wait=True)
-        if self._heartbeat is not None:
-            self._heartbeat.join()
-        db_api.engine_delete(hs_context.get_admin_context(), self.engine_id)
-
-    def _beat(self):
-        db_api.engine_heartbeat(hs_context.get_admin_context(),
-                                self.engine_id, self.conf.heat_snapshots.host,
-                                os.getpid())
-
-    def _heartbeat_loop(self):
-        next_reconcile = time.monotonic()
-        down_time = self.conf.heat_snapshots.engine_down_time
-        # Since when this engine's heartbeats have been going through.
-        beating_since = time.monotonic() - down_time
-        while not self._stopping.wait(
-                self.conf.heat_snapshots.heartbeat_interval):
-            try:
-                self._beat()
-                if beating_since is None:
-                    beating_since = time.monotonic()
-                # After an outage of the database every engine's heartbeat
-                # is late: give the others engine_down_time to beat again
-                # before calling them dead and failing their work.
-                if time.monotonic() - beating_since >= down_time:
-                    self.recover()
-                if time.monotonic() >= next_reconcile:
-                    next_reconcile = (
-                        time.monotonic() +
-                        self.conf.heat_snapshots.reconcile_interval)
-                    reconciler.reconcile(hs_context.get_admin_context())
-            except Exception:
-                # A database that is down must not kill the engine.
-                LOG.exception('Engine %s could not write its heartbeat or '
-                              'look for work of dead engines',
-                              self.engine_id)
-                beating_since = None
-
     def recover(self):
         """Fail or resume what dead engines, or this engine's own lost
         workers, left IN_PROGRESS (see engine/recovery.py).
         """
         if not self._stopping.is_set():
-            self._recovery.run()
-
-    def alive_engine_ids(self):
-        now = timeutils.utcnow()
-        down_time = self.conf.heat_snapshots.engine_down_time
-        alive = {engine.id for engine in
-                 db_api.engine_list(hs_context.get_admin_context())
-                 if timeutils.delta_seconds(engine.heartbeat_at,
-                                            now) < down_time}
-        alive.add(self.engine_id)
-        return alive
-
-    def is_engine_alive(self, engine_id):
-        return engine_id in self.alive_engine_ids()
+            self._recovery.run(can_judge_others=self.can_judge_others())
 
     # --- running operations ----------------------------------------------
 
@@ -304,6 +230,7 @@ class EngineManager:
 
     # --- stacks -----------------------------------------------------------
 
+    @messaging.expose
     @messaging.expected_exceptions(*_EXPECTED)
     def identify_stack(self, context, stack_name_or_id):
         """:raises: StackNotFound.
@@ -311,12 +238,14 @@ class EngineManager:
         stack = self.driver.find_stack(context, stack_name_or_id)
         return formatters.stack_identity(stack)
 
+    @messaging.expose
     @messaging.expected_exceptions(*_EXPECTED)
     def list_stacks(self, context, filters=None, limit=None):
         stacks = self.driver.list_stacks(context, limit=limit,
                                          **(filters or {}))
         return [formatters.format_stack(s, detail=False) for s in stacks]
 
+    @messaging.expose
     @messaging.expected_exceptions(*_EXPECTED)
     def create_stack(self, context, stack_name, template, params, files,
                      environment, args):
@@ -345,11 +274,13 @@ class EngineManager:
             states.COMPLETE,
             'Stack %s completed successfully' % task.action, None)
 
+    @messaging.expose
     @messaging.expected_exceptions(*_EXPECTED)
     def show_stack(self, context, stack_identity):
         stack = self._get_stack(context, stack_identity, show_deleted=True)
         return formatters.format_stack(stack)
 
+    @messaging.expose
     @messaging.expected_exceptions(*_EXPECTED)
     def update_stack(self, context, stack_identity, template, params, files,
                      environment, args, existing=False):
@@ -370,6 +301,7 @@ class EngineManager:
                                 definition))))
         return formatters.stack_identity(stack)
 
+    @messaging.expose
     @messaging.expected_exceptions(*_EXPECTED)
     def delete_stack(self, context, stack_identity):
         """Delete the stack and every snapshot of it, with their artifacts.
@@ -478,10 +410,12 @@ class EngineManager:
         except exception.SnapshotIdNotFound:
             return None
 
+    @messaging.expose
     @messaging.expected_exceptions(*_EXPECTED)
     def get_template(self, context, stack_identity):
         return self._get_stack(context, stack_identity).template
 
+    @messaging.expose
     @messaging.expected_exceptions(*_EXPECTED)
     def list_stack_resources(self, context, stack_identity):
         stack = self._get_stack(context, stack_identity, with_resources=True)
@@ -494,6 +428,7 @@ class EngineManager:
 
     # --- snapshots --------------------------------------------------------
 
+    @messaging.expose
     @messaging.expected_exceptions(*_EXPECTED)
     def stack_snapshot(self, context, stack_identity, name):
         """Start a snapshot of every resource of the stack.
@@ -522,12 +457,14 @@ class EngineManager:
         notifications.notify_end(task.context, notifications.CREATE,
                                  snapshot, outcome.status, outcome.reason)
 
+    @messaging.expose
     @messaging.expected_exceptions(*_EXPECTED)
     def stack_list_snapshots(self, context, stack_identity):
         stack = self._get_stack(context, stack_identity)
         return [formatters.format_snapshot(s)
                 for s in db_api.snapshot_list_by_stack(context, stack.id)]
 
+    @messaging.expose
     @messaging.expected_exceptions(*_EXPECTED)
     def show_snapshot(self, context, stack_identity, snapshot_id):
         """:raises: StackNotFound, SnapshotIdNotFound, SnapshotNotFound."""
@@ -535,6 +472,7 @@ class EngineManager:
         return formatters.format_snapshot(
             self._get_snapshot(context, stack, snapshot_id))
 
+    @messaging.expose
     @messaging.expected_exceptions(*_EXPECTED)
     def delete_snapshot(self, context, stack_identity, snapshot_id):
         """Start removing the snapshot's artifacts, then the snapshot.
@@ -594,6 +532,7 @@ class EngineManager:
         notifications.notify_end(context, notifications.DELETE, snapshot,
                                  outcome.status, outcome.reason)
 
+    @messaging.expose
     @messaging.expected_exceptions(*_EXPECTED)
     def stack_restore(self, context, stack_identity, snapshot_id):
         """Start restoring the stack to the snapshot.

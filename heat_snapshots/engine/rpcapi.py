@@ -6,6 +6,8 @@ API version history:
   manage stacks, snapshot create, list, show, delete and restore.
 """
 
+import copy
+
 from oslo_config import cfg
 from oslo_log import log as logging
 import oslo_messaging as messaging
@@ -19,8 +21,39 @@ LOG = logging.getLogger(__name__)
 RPC_API_VERSION = '1.0'
 
 
+class LocalContext:
+    """Calls an engine manager of this process as its RPC server would.
+
+    The manager gets a copy of the context, rebuilt from its wire form as
+    over RPC, and copies of the arguments; an expected exception reaches
+    the caller as itself, as oslo.messaging re-raises it; only methods the
+    RPC server would dispatch (``@messaging.expose``) can be called.
+    """
+
+    _serializer = rpc.RequestContextSerializer()
+
+    def __init__(self, manager):
+        self.manager = manager
+
+    def call(self, context, method, **kwargs):
+        function = getattr(self.manager, method, None)
+        if not getattr(function, 'exposed', False):
+            raise messaging.NoSuchMethod(method)
+        context = self._serializer.deserialize_context(
+            self._serializer.serialize_context(context))
+        try:
+            return function(context, **copy.deepcopy(kwargs))
+        except messaging.ExpectedException as e:
+            error, traceback = e.exc_info[1:]
+            raise error.with_traceback(traceback) from None
+
+
 class EngineAPI:
-    """Every call the API makes to the engine."""
+    """Every call the API makes to the engine.
+
+    When an engine runs in this process (heat-snapshots-all registers it
+    with ``rpc.set_local_manager``), calls go to it directly.
+    """
 
     def __init__(self, timeout=None):
         target = messaging.Target(topic=CONF.heat_snapshots.topic,
@@ -28,8 +61,15 @@ class EngineAPI:
         self.client = rpc.get_client(
             target, version_cap=CONF.upgrade_levels.engine, timeout=timeout)
 
+    def _prepare(self, version):
+        """A direct call to this process's engine, if it has one, or RPC."""
+        manager = rpc.get_local_manager()
+        if manager is not None:
+            return LocalContext(manager)
+        return self.client.prepare(version=version)
+
     def _call(self, context, method, version='1.0', **kwargs):
-        cctxt = self.client.prepare(version=version)
+        cctxt = self._prepare(version)
         try:
             return cctxt.call(context, method, **kwargs)
         except messaging.MessagingTimeout:

@@ -1,8 +1,11 @@
 """The engine service: the RPC server around EngineManager."""
 
+import threading
+
 from oslo_config import cfg
 from oslo_log import log as logging
 import oslo_messaging as messaging
+from oslo_service import service
 
 from heat_snapshots.common import rpc
 from heat_snapshots.engine import heat_listener
@@ -12,39 +15,69 @@ CONF = cfg.CONF
 LOG = logging.getLogger(__name__)
 
 
-class EngineService:
+class EngineService(service.ServiceBase):
     """One engine: the RPC server, the manager and its background work.
 
     ``start()`` returns at once; ``stop()`` stops taking requests, lets the
     operations in progress finish or hand them over, and returns.
+
+    :param local: the API of this process calls the manager directly
+        (heat-snapshots-all); with the in-process transport no RPC server
+        is started, since nothing outside the process could reach it.
     """
 
-    def __init__(self, conf=CONF):
+    def __init__(self, conf=CONF, local=False):
         self.conf = conf
+        self.local = local
         self.manager = engine_manager.EngineManager(conf)
-        target = messaging.Target(topic=conf.heat_snapshots.topic,
-                                  server=self.manager.engine_id,
-                                  version=engine_manager.RPC_API_VERSION)
-        self.server = rpc.get_server(target, [self.manager])
+        self.server = None
+        if not (local and rpc.is_in_process(conf)):
+            target = messaging.Target(topic=conf.heat_snapshots.topic,
+                                      server=self.manager.engine_id,
+                                      version=engine_manager.RPC_API_VERSION)
+            self.server = rpc.get_server(target, [self.manager])
         # With stacks in Heat, their snapshots follow Heat's deletes.
         self.heat_listener = None
         if conf.heat_snapshots.stack_driver == 'heat':
             self.heat_listener = heat_listener.HeatListener(conf,
                                                             self.manager)
+            self.manager.add_periodic_source(self.heat_listener)
+        self._stopped = threading.Event()
+        self._stop_lock = threading.Lock()
 
     def start(self):
         self.manager.start()
-        self.server.start()
+        if self.local:
+            rpc.set_local_manager(self.manager)
+        if self.server is not None:
+            self.server.start()
         if self.heat_listener is not None:
             self.heat_listener.start()
-        LOG.info('Engine %s listening on topic %s',
-                 self.manager.engine_id, self.conf.heat_snapshots.topic)
+        if self.server is not None:
+            LOG.info('Engine %s listening on topic %s',
+                     self.manager.engine_id, self.conf.heat_snapshots.topic)
+        else:
+            LOG.info('Engine %s serving the API of this process',
+                     self.manager.engine_id)
 
     def stop(self, graceful=True):
-        if self.heat_listener is not None:
-            self.heat_listener.stop()
-        self.server.stop()
-        if graceful:
-            self.server.wait()
-        self.manager.stop()
-        LOG.info('Engine %s stopped', self.manager.engine_id)
+        with self._stop_lock:
+            if self._stopped.is_set():
+                return
+            if self.heat_listener is not None:
+                self.heat_listener.stop()
+            if self.server is not None:
+                self.server.stop()
+                if graceful:
+                    self.server.wait()
+            if self.local and rpc.get_local_manager() is self.manager:
+                rpc.set_local_manager(None)
+            self.manager.stop()
+            LOG.info('Engine %s stopped', self.manager.engine_id)
+            self._stopped.set()
+
+    def wait(self):
+        self._stopped.wait()
+
+    def reset(self):
+        pass

@@ -1,8 +1,9 @@
-"""The whole API over WSGI, with a real engine on the in-process transport.
+"""The whole API over WSGI, with a real engine in the test's process.
 
-Requests go through every middleware, pecan, EngineAPI, oslo.messaging's
-fake driver and EngineManager to the test's SQLite database, as in
-heat-snapshots-all.
+Requests go through every middleware, pecan, EngineAPI (calling the
+engine directly, as over RPC) and EngineManager to the test's SQLite
+database, as in heat-snapshots-all. Without an engine, EngineAPI's calls
+go to oslo.messaging's fake transport, where nobody answers.
 """
 
 import fixtures
@@ -42,7 +43,8 @@ class API(fixtures.Fixture):
                             group='heat_snapshots_api')
         self.addCleanup(rpc.cleanup)
         if self.start_engine:
-            self.engine = service.EngineService(CONF)
+            # As in heat-snapshots-all: the API calls the engine directly.
+            self.engine = service.EngineService(CONF, local=True)
             self.engine.start()
             self.addCleanup(self.engine.stop)
         self.app = webtest.TestApp(app.setup_app(CONF))

@@ -5,9 +5,8 @@ is; RabbitMQ serializes it and oslo.messaging rebuilds a subclass named
 <Name>_Remote. Both must give Heat's error type, status and message.
 """
 
-import sys
 
-from oslo_messaging._drivers import common as driver_common
+import oslo_messaging as messaging
 
 from heat_snapshots.api import fault
 from heat_snapshots.common import exception
@@ -51,13 +50,23 @@ class DBError(Exception):
 
 
 def through_broker(error):
-    """``error`` as oslo.messaging re-raises it from a remote engine."""
-    try:
-        raise error
-    except Exception:
-        data = driver_common.serialize_remote_exception(sys.exc_info())
-    return driver_common.deserialize_remote_exception(data,
-                                                      rpc.ALLOWED_EXMODS)
+    """``error`` as oslo.messaging re-raises it from a remote engine.
+
+    As its deserialisation does: an exception of a module the caller
+    allows comes back as a subclass named <Name>_Remote built from the
+    exception's kwargs, whose str() is the remote message; any other as
+    RemoteError naming its type.
+    """
+    cls = type(error)
+    if cls.__module__ not in rpc.ALLOWED_EXMODS:
+        return messaging.RemoteError(cls.__name__, str(error), 'Traceback')
+    message = str(error)
+    remote_cls = type(cls.__name__ + '_Remote', (cls,),
+                      {'__str__': lambda self: message,
+                       '__module__': cls.__module__})
+    remote = remote_cls(**getattr(error, 'kwargs', {}))
+    remote.args = (message,) + remote.args[1:]
+    return remote
 
 
 class FaultBodyTest(base.TestCase):

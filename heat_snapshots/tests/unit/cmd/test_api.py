@@ -133,6 +133,13 @@ class ProcessTest(base.TestCase):
         self.assertTrue(os.path.exists(
             os.path.join(self.tmp, 'heat-snapshots.sqlite')))
         self.assertEqual(0, self.stop(process))
+        output = process.stdout.read().decode()
+        # Native threads: nothing about eventlet, nor any other warning
+        # of Python's; both halves say they stopped.
+        self.assertNotIn('ventlet', output)
+        self.assertNotIn('Warning:', output)
+        self.assertIn('heat-snapshots-all stopped', output)
+        self.assertRegex(output, r'Engine [-0-9a-f]+ stopped')
 
     def test_api_workers_share_the_port_and_stop_on_sigterm(self):
         process = self.start('heat_snapshots.cmd.api', (

@@ -4,9 +4,12 @@ from unittest import mock
 import oslo_messaging as messaging
 
 from heat_snapshots.common import exception
+from heat_snapshots.common import rpc
 from heat_snapshots.engine import manager
 from heat_snapshots.engine import rpcapi
 from heat_snapshots.tests import base
+from heat_snapshots.tests import engine_fixture as ef
+from heat_snapshots.tests.unit.engine import test_manager as tm
 
 
 def _undecorated(function):
@@ -49,3 +52,45 @@ class DeliveryFailureTest(base.TestCase):
                                       {}, 'snap')
         self.assertEqual(503, error.code)
         self.assertNotIn('10.0.0.5', error.message)
+
+
+class LocalCallTest(tm.EngineTestCase):
+    """heat-snapshots-all: EngineAPI calls the engine of its process."""
+
+    def setUp(self):
+        super().setUp()
+        self.manager = self.engine._target
+        rpc.set_local_manager(self.manager)
+        self.addCleanup(rpc.set_local_manager, None)
+        self.api = rpcapi.EngineAPI()
+
+    def test_calls_reach_the_manager_as_over_rpc(self):
+        identity = self.api.create_stack(self.ctx, 'local', tm.FIVE, {}, {},
+                                         {}, {})
+        ef.wait_for_stack(self.api, self.ctx, identity, 'CREATE_COMPLETE')
+        seen = []
+        real = self.manager.show_stack
+
+        @messaging.expose
+        def show_stack(context, **kwargs):
+            seen.append(context)
+            return real(context, **kwargs)
+        self.manager.show_stack = show_stack
+        self.assertEqual('local',
+                         self.api.show_stack(self.ctx, identity)['stack_name'])
+        # A copy of the caller's context, as rebuilt from the wire.
+        self.assertIsNot(self.ctx, seen[0])
+        self.assertEqual(self.ctx.to_dict(), seen[0].to_dict())
+
+    def test_expected_errors_arrive_as_themselves(self):
+        identity = {'stack_name': 'nope', 'stack_id': 'nope'}
+        error = self.assertRaises(exception.StackNotFound,
+                                  self.api.show_stack, self.ctx, identity)
+        self.assertEqual(404, error.code)
+
+    def test_only_rpc_methods_can_be_called(self):
+        local = rpcapi.LocalContext(self.manager)
+        for method in ('stop', 'recover', 'nonexistent'):
+            self.assertRaises(messaging.NoSuchMethod, local.call, self.ctx,
+                              method)
+        self.assertFalse(self.manager._stopping.is_set())
