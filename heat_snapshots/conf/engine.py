@@ -18,7 +18,7 @@ opts = [
                help='Where stacks live: "local" (our own stack store, the '
                     'embedded default) or "heat" (a Heat service reached '
                     'through its REST API). Loaded from the '
-                    'heat_snapshots.stack_drivers entry point group.'),
+                    'heat_snapshots.stacks entry point group.'),
     cfg.IntOpt('max_snapshots_per_stack',
                default=32,
                min=-1,

@@ -14,7 +14,7 @@ import stevedore
 
 from heat_snapshots.common import states
 
-NAMESPACE = 'heat_snapshots.stack_drivers'
+NAMESPACE = 'heat_snapshots.stacks'
 
 
 @dataclasses.dataclass
