@@ -1,6 +1,8 @@
 import threading
 import time
 
+import fixtures
+
 from heat_snapshots.common import exception
 from heat_snapshots.db import api as db_api
 from heat_snapshots.engine.resources import base as plugin_base
@@ -392,3 +394,110 @@ class BackToBackTest(EngineTestCase):
             identity = self.create_stack(template(
                 {'none': {'type': 'OS::Heat::None'}}), name='s%d' % i)
             self.snapshot(identity, wait=None)
+
+
+def slow(action, secs):
+    return template({'slow': {
+        'type': 'OS::Heat::TestResource',
+        'properties': {'action_wait_secs': {action: secs}}}})
+
+
+class GuardsTest(EngineTestCase):
+    """Operations that would lose a backup or run twice are refused."""
+
+    def test_a_snapshot_a_restore_reads_cannot_be_deleted(self):
+        identity = self.create_stack(slow('restore', 0.5))
+        snap = self.snapshot(identity)
+        self.engine.stack_restore(self.ctx, identity, snap['id'])
+        error = self.assertRaises(exception.SnapshotInUse,
+                                  self.engine.delete_snapshot, self.ctx,
+                                  identity, snap['id'])
+        self.assertEqual(409, error.code)
+        self.assertEqual('ActionInProgress', error.type_name)
+        self.assertIn('in use by the RESTORE of stack stack', error.message)
+        ef.wait_for_stack(self.engine, self.ctx, identity,
+                          'RESTORE_COMPLETE')
+        # Once the restore is over, the snapshot goes with its artifact.
+        self.engine.delete_snapshot(self.ctx, identity, snap['id'])
+        ef.wait_for_snapshot_gone(self.engine, self.ctx, identity,
+                                  snap['id'])
+        self.assertEqual([], db_api.artifact_list(self.ctx))
+
+    def test_a_second_delete_while_one_runs_is_heats_400(self):
+        identity = self.create_stack(slow('delete_snapshot', 0.5))
+        snap = self.snapshot(identity)
+        self.engine.delete_snapshot(self.ctx, identity, snap['id'])
+        error = self.assertRaises(exception.NotSupported,
+                                  self.engine.delete_snapshot, self.ctx,
+                                  identity, snap['id'])
+        self.assertEqual('Deleting in-progress snapshot is not supported.',
+                         error.message)
+        ef.wait_for_snapshot_gone(self.engine, self.ctx, identity,
+                                  snap['id'])
+
+    def test_a_delete_that_stopped_is_resumed_by_the_next(self):
+        identity = self.create_stack(FIVE)
+        snap = self.snapshot(identity)
+        # As a delete whose walk ended with the engine that ran it.
+        db_api.snapshot_update(self.ctx, snap['id'], {
+            'action': 'DELETE', 'status': 'IN_PROGRESS',
+            'engine_id': self.engine.engine_id})
+        self.engine.delete_snapshot(self.ctx, identity, snap['id'])
+        ef.wait_for_snapshot_gone(self.engine, self.ctx, identity,
+                                  snap['id'])
+        self.assertEqual([], db_api.artifact_list(self.ctx))
+
+    def test_deletes_of_a_busy_stack_wait_without_a_worker(self):
+        self.flags(operation_workers=2, group='heat_snapshots')
+        identity = self.create_stack(slow('snapshot', 1))
+        snap = self.snapshot(identity, wait=None)
+        for _ in range(16):
+            self.engine.delete_stack(self.ctx, identity)
+        # No worker waits for the stack: another stack is served at once.
+        other = self.create_stack(FIVE, name='other')
+        self.snapshot(other)
+        ef.wait_for_stack(self.engine, self.ctx, identity,
+                          'DELETE_COMPLETE')
+        self.assertRaises(exception.SnapshotIdNotFound, db_api.snapshot_get,
+                          self.ctx, snap['id'])
+
+    def test_a_stack_delete_claims_every_snapshot_first(self):
+        identity = self.create_stack(slow('delete_snapshot', 0.3))
+        snaps = [self.snapshot(identity, name='s%d' % i) for i in range(2)]
+        self.engine.delete_stack(self.ctx, identity)
+        ef.wait_for(lambda: all(
+            db_api.snapshot_get(self.ctx, s['id']).action == 'DELETE'
+            for s in snaps if self._exists(s['id'])), what='claims')
+        # A user's DELETE of a claimed snapshot joins the stack's delete.
+        for snap in snaps:
+            if self._exists(snap['id']):
+                self.engine.delete_snapshot(self.ctx, identity, snap['id'])
+        ef.wait_for_stack(self.engine, self.ctx, identity,
+                          'DELETE_COMPLETE')
+        self.assertEqual([], db_api.artifact_list(self.ctx))
+
+    def _exists(self, snapshot_id):
+        try:
+            db_api.snapshot_get(self.ctx, snapshot_id)
+        except exception.SnapshotIdNotFound:
+            return False
+        return True
+
+    def test_an_internal_error_is_a_generic_reason_with_the_request(self):
+        identity = self.create_stack(FIVE)
+        ctx = self.make_context(request_id='req-4242')
+        original = self.engine.driver.get_stack
+
+        def broken(context, stack_id, **kwargs):
+            if getattr(context, 'fence', None) is not None:
+                raise RuntimeError('mysql://secret@db/heat: SELECT 1')
+            return original(context, stack_id, **kwargs)
+
+        self.useFixture(fixtures.MockPatchObject(
+            self.engine.driver, 'get_stack', side_effect=broken))
+        snap = self.engine.stack_snapshot(ctx, identity, 'x')
+        snap = ef.wait_for_snapshot(self.engine, self.ctx, identity,
+                                    snap['id'], 'FAILED')
+        self.assertEqual('Stack SNAPSHOT failed: Internal error (request '
+                         'req-4242); see the engine log',
+                         snap['status_reason'])
