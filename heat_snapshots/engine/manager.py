@@ -1,9 +1,10 @@
 """The engine's RPC endpoint.
 
-Checks a request against Heat's rules, records it, and hands the long work
-(the walks) to a bounded pool of worker threads, so that every call returns
-at once. Locks and stack states are set here; the walks live in
-snapshots.py, where stacks live is the stack driver's business.
+Checks a request against Heat's rules, takes the stack (engine/locks.py),
+records the request and hands the lock and the long work (the walks) to a
+bounded pool of worker threads, so that every call returns at once. States
+change only through engine/operations.py; the walks live in snapshots.py;
+where stacks live is the stack driver's business.
 """
 
 import threading
