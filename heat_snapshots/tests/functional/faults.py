@@ -313,10 +313,15 @@ class Database:
         return found[0] if found else None
 
     def locks(self, stack_id=None):
-        statement = 'SELECT stack_id, engine_id, action FROM hs_stack_locks'
+        """The stack locks held (a lock row stays, with no engine, once its
+        stack is free: its generation only grows).
+        """
+        statement = ('SELECT stack_id, engine_id, action, generation, '
+                     'delete_pending FROM hs_stack_locks '
+                     'WHERE engine_id IS NOT NULL')
         if stack_id is None:
             return self.rows_retrying(statement)
-        return self.rows_retrying(statement + ' WHERE stack_id = :id',
+        return self.rows_retrying(statement + ' AND stack_id = :id',
                                   id=stack_id)
 
     def unreferenced_artifacts(self):
