@@ -15,9 +15,24 @@ from heat_snapshots.tests.functional import faults_suite
 
 ERRORS = ('deadlock', 'disconnect', 'lost', 'generic')
 
-LOCK_TAKEN = r'^INSERT INTO hs_stack_locks'
-LOCK_RELEASED = r'^DELETE FROM hs_stack_locks'
+# A stack's lock row is made by its first operation (the stack's create)
+# and kept: later operations take it with an UPDATE that raises its
+# generation where no engine holds it, and let it go, in the transaction
+# of their final state, with an UPDATE that empties its engine (db/api.py
+# stack_lock_acquire, stack_lock_release).
+LOCK_TAKEN = (r'^UPDATE hs_stack_locks SET engine_id=[^,]*, action=[^,]*, '
+              r'generation=')
+LOCK_RELEASED = (r'^UPDATE hs_stack_locks SET engine_id=[^,]*, '
+                 r'action=[^,]*, snapshot_id=')
 STACK_STATE = r'^UPDATE hs_local_stacks SET action='
+# Each write of an operation first reads its lock's generation with a
+# shared lock (db/api.py check_fence): a deadlock or a lost connection
+# there is as likely as on the write itself.
+FENCE_CHECK = (r'(?s)^SELECT hs_stack_locks\.generation .*'
+               r'(FOR SHARE|LOCK IN SHARE MODE)')
+# A snapshot delete holds no stack: its fence is the snapshot's claim.
+DELETE_FENCE_CHECK = (r'(?s)^SELECT hs_snapshots\.id .*engine_id.*'
+                      r'(FOR SHARE|LOCK IN SHARE MODE)')
 
 # (operation, name, statement, matches let through first)
 CASES = [
@@ -49,6 +64,12 @@ CASES = [
     ('stack_delete', 'resource', r'^DELETE FROM hs_local_resources', 0),
     ('stack_delete', 'stack_end', STACK_STATE, 1),
     ('stack_delete', 'unlock', LOCK_RELEASED, 0),
+    # The fence checks (last, so that the cases above keep their errors
+    # and names). Mid-walk: before the first resource's outcome.
+    ('snapshot', 'fence_check', FENCE_CHECK, 8),
+    # Before the first artifact's delete.
+    ('snapshot_delete', 'fence_check', DELETE_FENCE_CHECK, 0),
+    ('stack_delete', 'fence_check', FENCE_CHECK, 5),
 ]
 
 TEMPLATE = base.template({
