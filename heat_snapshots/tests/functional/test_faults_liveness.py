@@ -23,8 +23,14 @@ from heat_snapshots.tests.functional import faults
 from heat_snapshots.tests.functional import faults_suite
 from heat_snapshots.tests.functional import waiters
 
+# What an engine logs when it takes another's work for abandoned
+# (engine/recovery.py: "Engine X left the SNAPSHOT of stack S; engine Y
+# takes it over (generation N)", "Failed snapshot S, left being created by
+# engine X", "Resuming the delete of snapshot S left by engine X"), and
+# older wordings.
 TAKEOVER = re.compile(r'(?i)(went down|died during|dead engine|taking over|'
-                      r'took over|resuming the delete)')
+                      r'took over|takes it over|take over|'
+                      r'left being created by|resuming the delete)')
 SKEW = {'heat-snapshots-engine-1': '+5m', 'heat-snapshots-engine-2': '-5m'}
 
 
