@@ -13,6 +13,7 @@
 """
 
 import fcntl
+import glob
 import json
 import os
 import shutil
@@ -152,8 +153,8 @@ class FaultSuiteDeployment(FaultDeployment):
 
     The engines share one control file (``control_path``) whose rules
     inject database errors or waits, and each logs the writes it commits
-    (``writes_path(name)``). ``restart_engine(name, prefix)`` runs an
-    engine again under a command prefix (faketime).
+    (``writes_path(name)``). ``restart_engine(name, clock_offset)`` runs
+    an engine again with its clock off (libfaketime).
     """
 
     name = SUITE_NAME
@@ -204,17 +205,29 @@ class FaultSuiteDeployment(FaultDeployment):
                'HS_FAULT_ENGINE': name}
         return argv, env
 
-    def restart_engine(self, name, prefix=()):
-        """Stop engine ``name``; start it under ``prefix`` (may be ())."""
+    def restart_engine(self, name, clock_offset=None):
+        """Stop engine ``name``; start it again, its clock ``clock_offset``
+        ('+5m', '-5m': libfaketime's FAKETIME) off, or right (None).
+
+        libfaketime is preloaded into the engine itself: the ``faketime``
+        wrapper forks and waits, so stopping it left the skewed engine
+        running on, taking RPC calls and locks through later tests.
+        """
         process = self.engine(name)
         self.stop_engine(name)
-        base = process.argv[process.argv.index(sys.executable):]
-        process.argv = list(prefix) + base
-        if prefix:
-            process.env['FAKETIME_NO_CACHE'] = '1'
-        else:
-            process.env.pop('FAKETIME_NO_CACHE', None)
+        for key in FAKETIME_ENV:
+            process.env.pop(key, None)
+        if clock_offset is not None:
+            process.env.update({'LD_PRELOAD': libfaketime(),
+                                'FAKETIME': clock_offset,
+                                'FAKETIME_NO_CACHE': '1'})
         self.start_engine(name)
+
+    @staticmethod
+    def clock_offset(process):
+        """The clock offset an engine runs with (restart_engine), or None.
+        """
+        return process.env.get('FAKETIME')
 
     # --- faults -------------------------------------------------------------
 
@@ -238,11 +251,25 @@ class FaultSuiteDeployment(FaultDeployment):
         except FileNotFoundError:
             pass
 
-    def writes(self, name, since=None):
-        """Writes engine ``name`` committed (after ``since``, time())."""
+    def writes_offset(self, name):
+        """Where engine ``name``'s write log ends now (see writes())."""
+        try:
+            return os.path.getsize(self.writes_path(name))
+        except FileNotFoundError:
+            return 0
+
+    def writes(self, name, since=None, offset=0):
+        """Writes engine ``name`` committed: logged after ``offset`` (from
+        writes_offset()), and after ``since`` (time()) by the engine's
+        clock.
+
+        An engine's clock may have been set off by an earlier test: its
+        times are no guide to what it wrote since; the offset is.
+        """
         found = []
         try:
             with open(self.writes_path(name)) as f:
+                f.seek(offset)
                 for line in f:
                     try:
                         write = json.loads(line)
@@ -256,6 +283,22 @@ class FaultSuiteDeployment(FaultDeployment):
 
 
 hs_deployment.CLASSES.setdefault(SUITE_NAME, FaultSuiteDeployment)
+
+FAKETIME_ENV = ('LD_PRELOAD', 'FAKETIME', 'FAKETIME_NO_CACHE')
+# Where Debian's faketime package puts the library (multi-threaded build:
+# an engine runs threads).
+LIBFAKETIME = ('/usr/lib/*/faketime/libfaketimeMT.so.1',
+               '/usr/lib/faketime/libfaketimeMT.so.1',
+               '/usr/local/lib/faketime/libfaketimeMT.so.1')
+
+
+def libfaketime():
+    """The path of libfaketimeMT.so.1, or None when it is not installed."""
+    for pattern in LIBFAKETIME:
+        found = sorted(glob.glob(pattern))
+        if found:
+            return found[0]
+    return None
 
 
 class Database:

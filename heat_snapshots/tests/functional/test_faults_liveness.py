@@ -82,7 +82,7 @@ class LivenessTest(faults_suite.FaultSuiteTest):
         faults_suite.skip_unless_faketime(self)
         for name, offset in SKEW.items():
             self.addCleanup(self.deployment.restart_engine, name)
-            self.deployment.restart_engine(name, ['faketime', '-f', offset])
+            self.deployment.restart_engine(name, clock_offset=offset)
         self.figures['phase'] = 'engines at %s' % SKEW
         samples = []
         stop = threading.Event()
@@ -162,6 +162,8 @@ class LivenessTest(faults_suite.FaultSuiteTest):
         row = self.wait_db(first_waiting, 'resource first waiting')
         process = self.deployment.engine_by_id(row['engine_id'])
         self.assertIsNotNone(process)
+        # The writes it logs from here on, it makes once woken.
+        offset = self.deployment.writes_offset(process.name)
         process.popen.send_signal(signal.SIGSTOP)
         stopped_at = time.time()
         self.addCleanup(process.popen.send_signal, signal.SIGCONT)
@@ -195,7 +197,9 @@ class LivenessTest(faults_suite.FaultSuiteTest):
                                       timeout=faults.RECOVERY_TIME)
         time.sleep(2)
 
-        writes = self.deployment.writes(process.name, since=takeover_at)
+        # (A write committed before the SIGSTOP may be logged after it.)
+        writes = self.deployment.writes(process.name, since=stopped_at,
+                                        offset=offset)
         self.figures['fenced_writes'] = len(writes)
         self.figures['fenced_write_statements'] = [
             w['statement'][:60] for w in writes][:10]
