@@ -140,8 +140,24 @@ def after_cursor_execute(conn, cursor, statement, parameters, context,
              'statement': statement[:STATEMENT_CHARS]})
 
 
+def _pending_writes(conn):
+    """Take the writes logged on ``conn``'s transaction, if any.
+
+    Never raises: on a connection the error invalidated (a disconnect),
+    reading ``conn.info`` would revalidate it and raise
+    PendingRollbackError from inside the rollback, masking the error that
+    the service's retry is waiting for. Its writes went with it anyway.
+    """
+    try:
+        if conn.invalidated:
+            return None
+        return conn.info.pop('hs_fault_writes', None)
+    except Exception:  # nosec: the hook must not change what fails
+        return None
+
+
 def _committed(conn):
-    writes = conn.info.pop('hs_fault_writes', None)
+    writes = _pending_writes(conn)
     path = os.environ.get(WRITES_ENV)
     if not writes or not path:
         return
@@ -153,7 +169,7 @@ def _committed(conn):
 
 
 def _rolled_back(conn):
-    conn.info.pop('hs_fault_writes', None)
+    _pending_writes(conn)
 
 
 def _record_call(call, snapshot_id, resource):
