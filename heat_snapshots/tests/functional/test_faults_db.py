@@ -24,6 +24,9 @@ LOCK_TAKEN = (r'^UPDATE hs_stack_locks SET engine_id=[^,]*, action=[^,]*, '
               r'generation=')
 LOCK_RELEASED = (r'^UPDATE hs_stack_locks SET engine_id=[^,]*, '
                  r'action=[^,]*, snapshot_id=')
+# A stack deleted lets go of its lock by removing the row (with the same
+# condition on the holder and generation).
+LOCK_FORGOTTEN = r'^DELETE FROM hs_stack_locks'
 STACK_STATE = r'^UPDATE hs_local_stacks SET action='
 # Each write of an operation first reads its lock's generation with a
 # shared lock (db/api.py check_fence): a deadlock or a lost connection
@@ -63,7 +66,7 @@ CASES = [
     ('stack_delete', 'snapshot_row', r'^DELETE FROM hs_snapshots', 0),
     ('stack_delete', 'resource', r'^DELETE FROM hs_local_resources', 0),
     ('stack_delete', 'stack_end', STACK_STATE, 1),
-    ('stack_delete', 'unlock', LOCK_RELEASED, 0),
+    ('stack_delete', 'unlock', LOCK_FORGOTTEN, 0),
     # The fence checks (last, so that the cases above keep their errors
     # and names). Mid-walk: before the first resource's outcome.
     ('snapshot', 'fence_check', FENCE_CHECK, 8),
