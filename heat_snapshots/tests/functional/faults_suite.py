@@ -216,8 +216,19 @@ class FaultSuiteTest(test_faults.FaultTestBase):
             faults.wait_for(settled, 'nothing IN_PROGRESS, no lock left',
                             timeout, interval=0.3)
         except AssertionError:
+            left = self.in_progress_rows()
+            # Counted now: the test's cleanups delete its stacks before
+            # the figures are observed.
+            self._count_in_progress(left)
             self.fail('left IN_PROGRESS or locked after %s s: %s'
-                      % (timeout, self.in_progress_rows()))
+                      % (timeout, left))
+
+    def _count_in_progress(self, left):
+        if len(left) >= self.figures.get('in_progress_after_recovery', 0):
+            self.figures['in_progress_after_recovery'] = len(left)
+            if left:
+                self.figures['left_in_progress'] = [
+                    str(row) for row in left][:10]
 
     def in_progress_rows(self):
         """This test's stacks, snapshots and rows IN_PROGRESS; locks held.
@@ -305,10 +316,7 @@ class FaultSuiteTest(test_faults.FaultTestBase):
 
     def _observe_figures(self):
         figures = self.figures
-        left = self.in_progress_rows()
-        figures['in_progress_after_recovery'] = len(left)
-        if left:
-            figures['left_in_progress'] = [str(row) for row in left][:10]
+        self._count_in_progress(self.in_progress_rows())
         if not self.stacks:
             return
         ids = ', '.join("'%s'" % stack_id for stack_id in self.stacks)
