@@ -218,9 +218,15 @@ class FaultSuiteDeployment(FaultDeployment):
         for key in FAKETIME_ENV:
             process.env.pop(key, None)
         if clock_offset is not None:
+            # Only the wall clock, as on a host whose clock is off: with
+            # CLOCK_MONOTONIC shifted too, every timed wait (a lock's, an
+            # Event's: the heartbeat's) computes its deadline on the
+            # shifted clock and the kernel waits on the real one, so a
+            # 1 s wait lasts 5 minutes at +5m.
             process.env.update({'LD_PRELOAD': libfaketime(),
                                 'FAKETIME': clock_offset,
-                                'FAKETIME_NO_CACHE': '1'})
+                                'FAKETIME_NO_CACHE': '1',
+                                'DONT_FAKE_MONOTONIC': '1'})
         self.start_engine(name)
 
     @staticmethod
@@ -284,7 +290,8 @@ class FaultSuiteDeployment(FaultDeployment):
 
 hs_deployment.CLASSES.setdefault(SUITE_NAME, FaultSuiteDeployment)
 
-FAKETIME_ENV = ('LD_PRELOAD', 'FAKETIME', 'FAKETIME_NO_CACHE')
+FAKETIME_ENV = ('LD_PRELOAD', 'FAKETIME', 'FAKETIME_NO_CACHE',
+                'DONT_FAKE_MONOTONIC')
 # Where Debian's faketime package puts the library (multi-threaded build:
 # an engine runs threads).
 LIBFAKETIME = ('/usr/lib/*/faketime/libfaketimeMT.so.1',
