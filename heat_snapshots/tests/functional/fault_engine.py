@@ -222,6 +222,29 @@ def _instrument_test_resource():
         plugin.list_artifacts = classmethod(list_artifacts)
 
 
+def _sleep(seconds):
+    """time.sleep() on a timed wait of a lock instead of clock_nanosleep.
+    """
+    if seconds < 0:
+        raise ValueError('sleep length must be non-negative')
+    threading.Event().wait(seconds)
+
+
+def skew_safely():
+    """Let an engine run under libfaketime (the clock-skew scenario).
+
+    faults.FaultSuiteDeployment skews only the wall clock
+    (DONT_FAKE_MONOTONIC: a host's clock being off never stretches its
+    timed waits). libfaketime 0.9.10 (Debian's) then turns Python 3.11's
+    time.sleep(), a clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME), into
+    EINVAL (wolfcw/libfaketime#426); timed waits of locks and selects are
+    not touched and stay right, so sleeps use one. Nothing changes
+    without libfaketime.
+    """
+    if os.environ.get('FAKETIME') and os.environ.get('DONT_FAKE_MONOTONIC'):
+        time.sleep = _sleep
+
+
 def install():
     sa.event.listen(sa.engine.Engine, 'before_cursor_execute',
                     before_cursor_execute, retval=False)
@@ -232,6 +255,7 @@ def install():
 
 
 def main():
+    skew_safely()
     install()
     _instrument_test_resource()
     from heat_snapshots.cmd import engine

@@ -13,6 +13,7 @@ and an engine that was taken over must write nothing more.
   shows no write after the takeover (``fenced_writes``).
 """
 
+import datetime
 import re
 import signal
 import threading
@@ -32,6 +33,10 @@ TAKEOVER = re.compile(r'(?i)(went down|died during|dead engine|taking over|'
                       r'took over|takes it over|take over|'
                       r'left being created by|resuming the delete)')
 SKEW = {'heat-snapshots-engine-1': '+5m', 'heat-snapshots-engine-2': '-5m'}
+SKEW_SECS = {'+5m': 300, '-5m': -300}
+LISTENING_AT = re.compile(
+    r'^(?P<at>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+) .*Engine \S+ '
+    r'listening on topic', re.MULTILINE)
 
 
 class LivenessTest(faults_suite.FaultSuiteTest):
@@ -76,13 +81,31 @@ class LivenessTest(faults_suite.FaultSuiteTest):
             self.assertEqual('COMPLETE', snapshot['status'])
             self.assertEqual(1, len(self.db.artifacts(snapshot_id)))
 
+    def _clock_offset(self, name):
+        """Seconds engine ``name``'s clock is ahead, from the time it
+        logged (its own) when it started listening, just now.
+        """
+        with open(self.deployment.engine(name).log_path,
+                  errors='replace') as f:
+            found = LISTENING_AT.findall(f.read())
+        logged = datetime.datetime.strptime(found[-1],
+                                            '%Y-%m-%d %H:%M:%S.%f')
+        return round((logged - datetime.datetime.now()).total_seconds())
+
     def test_clock_skew(self):
         # Item 2.
         self.item = self.figures['suite_item'] = 2
         faults_suite.skip_unless_faketime(self)
+        offsets = {}
         for name, offset in SKEW.items():
             self.addCleanup(self.deployment.restart_engine, name)
             self.deployment.restart_engine(name, clock_offset=offset)
+            offsets[name] = self._clock_offset(name)
+        self.figures['clock_offsets'] = offsets
+        # The engines run with their clocks off indeed.
+        for name, offset in SKEW.items():
+            self.assertLess(abs(offsets[name] - SKEW_SECS[offset]), 60,
+                            offsets)
         self.figures['phase'] = 'engines at %s' % SKEW
         samples = []
         stop = threading.Event()
