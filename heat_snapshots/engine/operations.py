@@ -72,9 +72,30 @@ def stack_ended(task, driver, status, reason, snapshot=None):
     """
     states.check_stack_end(task.action, status)
 
+    stuck = []
+    if status == states.FAILED:
+        # A step whose own outcome could not be written (the database
+        # refused it) ends with the operation.
+        try:
+            stack = driver.get_stack(task.context, task.stack.id,
+                                     with_resources=True, show_deleted=True)
+            stuck = [r for r in stack.resources or ()
+                     if r.status == states.IN_PROGRESS]
+        except Exception as error:
+            # Their state is shown, not owned: the operation ends anyway.
+            LOG.warning('Could not read the resources of stack %s to end '
+                        'their steps: %s', task.stack.id, error)
+
     def final():
         if snapshot is not None:
             snapshot_ended(task.context, snapshot[0], snapshot[1])
+            if status == states.FAILED:
+                db_api.resource_snapshot_fail_in_progress(
+                    task.context, snapshot[0], reason)
+        for resource in stuck:
+            driver.set_resource_state(task.context, task.stack.id,
+                                      resource.name, resource.action,
+                                      states.FAILED, reason)
         driver.set_stack_state(task.context, task.stack.id, task.action,
                                status, reason)
 

@@ -148,10 +148,16 @@ class SnapshotWalk(Walker):
     def _data(self, stack, snapshot_id, status):
         rows = db_api.resource_snapshot_list(self.context, snapshot_id)
         metadata = {r.name: r.metadata for r in stack.resources or ()}
-        return stack_data(stack, states.SNAPSHOT, status, nest_resources({
-            row.resource_name: resource_data(
-                row, metadata.get(row.resource_name))
-            for row in rows}))
+        resources = {}
+        for row in rows:
+            entry = resource_data(row, metadata.get(row.resource_name))
+            if status == states.FAILED and \
+                    entry['status'] == states.IN_PROGRESS:
+                # Ended with the snapshot (see operations.stack_ended).
+                entry['status'] = states.FAILED
+            resources[row.resource_name] = entry
+        return stack_data(stack, states.SNAPSHOT, status,
+                          nest_resources(resources))
 
     def _snapshot_resource(self, stack, resource, snapshot_id):
         LOG.info('Snapshot %(snapshot)s: resource %(resource)s started on '

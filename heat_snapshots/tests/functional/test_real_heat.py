@@ -302,9 +302,15 @@ class RealHeatTest(oslotest_base.BaseTestCase):
         self.assertIn('Stack %s: update to snapshot template sent to Heat'
                       % stack_id, self.service.engine_log())
 
-        # Delete the snapshot through heat-snapshots.
-        response = self.ours.delete('/stacks/%s/snapshots/%s'
-                                    % (stack, snapshot['id']))
+        # Delete the snapshot through heat-snapshots. Our engine ends the
+        # restore a moment after Heat shows UPDATE_COMPLETE; until then
+        # the snapshot the restore reads is in use (409).
+        def deleted():
+            response = self.ours.delete('/stacks/%s/snapshots/%s'
+                                        % (stack, snapshot['id']))
+            return response.status_code != 409, response
+        response = waiters.wait_for(deleted, 'restore ended on our side',
+                                    timeout=TIMEOUT)
         self.assertStatus(204, response)
         waiters.wait_for_snapshot_deleted(self.ours, stack, snapshot['id'],
                                           timeout=TIMEOUT)

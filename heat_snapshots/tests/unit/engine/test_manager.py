@@ -5,6 +5,7 @@ import fixtures
 
 from heat_snapshots.common import exception
 from heat_snapshots.db import api as db_api
+from heat_snapshots.engine import operations
 from heat_snapshots.engine.resources import base as plugin_base
 from heat_snapshots.engine.resources import registry
 from heat_snapshots.tests import base
@@ -501,3 +502,27 @@ class GuardsTest(EngineTestCase):
         self.assertEqual('Stack SNAPSHOT failed: Internal error (request '
                          'req-4242); see the engine log',
                          snap['status_reason'])
+
+    def test_a_step_whose_outcome_was_not_written_ends_with_it(self):
+        identity = self.create_stack(FIVE)
+        original = operations.resource_ended
+
+        def refused(context, driver, stack_id, snapshot_id, resource,
+                    status, reason):
+            if resource.name == 'test':
+                raise exception.HeatSnapshotsException('database refused')
+            return original(context, driver, stack_id, snapshot_id,
+                            resource, status, reason)
+
+        self.useFixture(fixtures.MockPatchObject(
+            operations, 'resource_ended', side_effect=refused))
+        snap = self.snapshot(identity, wait='FAILED')
+        rows = {r.resource_name: r.status for r in
+                db_api.resource_snapshot_list(self.ctx, snap['id'])}
+        self.assertEqual('FAILED', rows['test'])
+        self.assertEqual('FAILED',
+                         snap['data']['resources']['test']['status'])
+        self.assertEqual('SNAPSHOT_FAILED',
+                         self.resources(identity)['test']['resource_status'])
+        # Nothing is left IN_PROGRESS: the stack takes the next snapshot.
+        self.snapshot(identity, name='next', wait=None)
