@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 
 import fixtures
@@ -62,18 +63,27 @@ class ProcessTest(base.TestCase):
     def start(self, module, conf_text):
         path = self.write_conf(conf_text)
         env = dict(os.environ, HOME=self.tmp)
+        # A file, not a pipe: a process that logs more than a pipe holds
+        # would block on its log while nobody reads it.
+        log = tempfile.NamedTemporaryFile(dir=self.tmp, suffix='.log',
+                                          delete=False)
         process = subprocess.Popen(
             [sys.executable, '-m', module, '--config-file', path],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env,
-            cwd=self.tmp)
+            stdout=log, stderr=subprocess.STDOUT, env=env, cwd=self.tmp)
+        log.close()
+        process.log_path = log.name
         self.addCleanup(self._kill, process)
         return process
+
+    @staticmethod
+    def output(process):
+        with open(process.log_path, 'rb') as log:
+            return log.read()
 
     def _kill(self, process):
         if process.poll() is None:
             process.kill()
             process.wait()
-        process.stdout.close()
 
     def call(self, method, path, body=None, headers=None):
         connection = http.client.HTTPConnection('127.0.0.1', self.port,
@@ -92,7 +102,7 @@ class ProcessTest(base.TestCase):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if process.poll() is not None:
-                self.fail('exited early: %s' % process.stdout.read())
+                self.fail('exited early: %s' % self.output(process))
             try:
                 return self.call('GET', '/')
             except OSError:
@@ -133,7 +143,7 @@ class ProcessTest(base.TestCase):
         self.assertTrue(os.path.exists(
             os.path.join(self.tmp, 'heat-snapshots.sqlite')))
         self.assertEqual(0, self.stop(process))
-        output = process.stdout.read().decode()
+        output = self.output(process).decode()
         # Native threads: nothing about eventlet, nor any other warning
         # of Python's; both halves say they stopped.
         self.assertNotIn('ventlet', output)
@@ -160,7 +170,7 @@ class ProcessTest(base.TestCase):
         process = self.start('heat_snapshots.cmd.api', (
             '[heat_snapshots]\nstate_path = %s\n') % self.tmp)
         self.assertNotEqual(0, process.wait(30))
-        self.assertIn(b'or run heat-snapshots-all', process.stdout.read())
+        self.assertIn(b'or run heat-snapshots-all', self.output(process))
 
     def test_api_refuses_noauth_on_any_address(self):
         process = self.start('heat_snapshots.cmd.api', (
@@ -169,4 +179,4 @@ class ProcessTest(base.TestCase):
             '[heat_snapshots_api]\nauth_strategy = noauth\n'
             'bind_host = 0.0.0.0\n') % self.tmp)
         self.assertNotEqual(0, process.wait(30))
-        self.assertIn(b'allow_noauth_on_any_address', process.stdout.read())
+        self.assertIn(b'allow_noauth_on_any_address', self.output(process))

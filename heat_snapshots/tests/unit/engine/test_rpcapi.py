@@ -44,14 +44,14 @@ class DeliveryFailureTest(base.TestCase):
     def test_broker_failure_is_503_without_the_brokers_address(self):
         api = rpcapi.EngineAPI()
         failure = messaging.MessageDeliveryFailure(
-            'Unable to connect to AMQP server on 10.0.0.5:5672')
+            'Unable to connect to AMQP server on rabbit.internal.example:5672')
         with mock.patch.object(api.client, 'prepare') as prepare:
             prepare.return_value.call.side_effect = failure
             error = self.assertRaises(exception.ServiceUnavailable,
                                       api.show_snapshot, mock.sentinel.ctx,
                                       {}, 'snap')
         self.assertEqual(503, error.code)
-        self.assertNotIn('10.0.0.5', error.message)
+        self.assertNotIn('rabbit.internal.example', error.message)
 
 
 class LocalCallTest(tm.EngineTestCase):
