@@ -28,11 +28,14 @@ class RequestContext(context.RequestContext):
     def to_dict(self):
         values = super().to_dict()
         values['is_admin'] = self.is_admin
+        # The engine records the user's name as a stack's owner.
+        values['user_name'] = self.user_name
         return values
 
     @classmethod
     def from_dict(cls, values, **kwargs):
         kwargs.setdefault('is_admin', values.get('is_admin'))
+        kwargs.setdefault('user_name', values.get('user_name'))
         return super().from_dict(values, **kwargs)
 
 

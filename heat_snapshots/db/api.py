@@ -11,6 +11,7 @@ import os
 from oslo_db import api as oslo_db_api
 from oslo_db import exception as db_exc
 from oslo_db.sqlalchemy import enginefacade
+from oslo_db.sqlalchemy import utils as db_utils
 from oslo_log import log as logging
 from oslo_utils import timeutils
 from oslo_utils import uuidutils
@@ -686,6 +687,96 @@ def local_resource_delete(context, stack_id, name):
     context.session.execute(sa.delete(models.LocalResource).where(
         models.LocalResource.stack_id == stack_id,
         models.LocalResource.name == name))
+
+
+# --- the local stack driver's events ------------------------------------
+
+STACK_EVENT_TYPE = 'OS::Heat::Stack'
+
+# Heat's event sort keys, by the names its API takes.
+_EVENT_SORT_KEYS = {'event_time': 'created_at',
+                    'resource_type': 'resource_type'}
+_EVENT_FILTERS = ('resource_name', 'resource_action', 'resource_status',
+                  'resource_type', 'uuid')
+
+
+@fenced_writer
+def local_event_record(context, stack_id, resource_name=None):
+    """Record the state the stack (or its resource) is in now.
+
+    :returns: the event, or None when there is no such stack or resource.
+    """
+    if resource_name is None:
+        stack = context.session.get(models.LocalStack, stack_id)
+        if stack is None:
+            return None
+        values = {'resource_name': stack.name,
+                  'physical_resource_id': stack.id,
+                  'resource_type': STACK_EVENT_TYPE,
+                  'resource_action': stack.action,
+                  'resource_status': stack.status,
+                  'resource_status_reason': stack.status_reason}
+    else:
+        resource = context.session.scalars(sa.select(
+            models.LocalResource).where(
+            models.LocalResource.stack_id == stack_id,
+            models.LocalResource.name == resource_name)).first()
+        if resource is None:
+            return None
+        values = {'resource_name': resource.name,
+                  'physical_resource_id': resource.physical_resource_id,
+                  'resource_type': resource.type,
+                  'resource_action': resource.action,
+                  'resource_status': resource.status,
+                  'resource_status_reason': resource.status_reason,
+                  'resource_properties': resource.properties}
+    event = models.LocalEvent(uuid=uuidutils.generate_uuid(),
+                              stack_id=stack_id, **values)
+    context.session.add(event)
+    context.session.flush()
+    return event
+
+
+@reader
+def local_event_list(context, stack_id, filters=None, limit=None,
+                     marker=None, sort_keys=None, sort_dir=None):
+    """A stack's events, paged as Heat pages them.
+
+    :param filters: {column: value or list of values}; unknown keys are
+        ignored.
+    :param marker: the uuid of the event the page starts after; an
+        unknown one is ignored.
+    :param sort_keys: Heat's names (event_time, resource_type); others are
+        ignored. By default the newest first, unless ``sort_dir`` says.
+    :raises: ValueError for a sort direction other than asc or desc.
+    """
+    query = context.session.query(models.LocalEvent).filter(
+        models.LocalEvent.stack_id == stack_id)
+    for key, value in (filters or {}).items():
+        if key not in _EVENT_FILTERS or value is None:
+            continue
+        column = getattr(models.LocalEvent, key)
+        if isinstance(value, (list, tuple, set)):
+            query = query.filter(column.in_(list(value)))
+        else:
+            query = query.filter(column == value)
+    keys = [_EVENT_SORT_KEYS[k] for k in sort_keys or ()
+            if k in _EVENT_SORT_KEYS]
+    if not keys:
+        keys = ['created_at']
+        sort_dir = sort_dir or 'desc'
+    keys.append('id')
+    if sort_dir not in (None, 'asc', 'desc'):
+        raise ValueError(sort_dir)
+    marker_row = None
+    if marker is not None and _storable(marker):
+        marker_row = context.session.query(models.LocalEvent).filter(
+            models.LocalEvent.stack_id == stack_id,
+            models.LocalEvent.uuid == marker).first()
+    query = db_utils.paginate_query(query, models.LocalEvent, limit, keys,
+                                    marker=marker_row,
+                                    sort_dir=sort_dir or 'asc')
+    return query.all()
 
 
 # --- the local artifact store -------------------------------------------

@@ -129,6 +129,8 @@ class LocalStack(HasTimestamps, Base):
     name = sa.Column(sa.String(255), nullable=False)
     project_id = sa.Column(sa.String(64), nullable=False)
     user_id = sa.Column(sa.String(64))
+    # The owner's user name: Heat's stack_owner.
+    username = sa.Column(sa.String(255))
     action = sa.Column(sa.String(32), nullable=False)
     status = sa.Column(sa.String(32), nullable=False)
     status_reason = sa.Column(sa.Text)
@@ -177,6 +179,37 @@ class LocalResource(HasTimestamps, Base):
     rsrc_metadata = sa.Column('metadata', types.Json)
 
     stack = orm.relationship('LocalStack', back_populates='resources')
+
+
+class LocalEvent(HasTimestamps, Base):
+    """A state a ``local`` stack or one of its resources reached.
+
+    The stack's own events name the stack (``resource_name``) and its id
+    (``physical_resource_id``), as Heat's do. ``uuid`` is the event id the
+    API shows; ``id`` orders events written in the same instant.
+    """
+
+    __tablename__ = TABLE_PREFIX + 'local_events'
+    __table_args__ = (
+        sa.UniqueConstraint('uuid', name='hs_local_events_uniq_uuid'),
+        sa.Index('hs_local_events_stack_id_created_at_idx',
+                 'stack_id', 'created_at'),
+    )
+
+    id = sa.Column(sa.Integer, primary_key=True, autoincrement=True)
+    uuid = sa.Column(sa.String(36), nullable=False)
+    stack_id = sa.Column(
+        sa.String(36),
+        sa.ForeignKey(TABLE_PREFIX + 'local_stacks.id', ondelete='CASCADE',
+                      name='hs_local_events_stack_id_fkey'),
+        nullable=False)
+    resource_name = sa.Column(sa.String(255), nullable=False)
+    physical_resource_id = sa.Column(sa.String(255))
+    resource_type = sa.Column(sa.String(255))
+    resource_action = sa.Column(sa.String(32), nullable=False)
+    resource_status = sa.Column(sa.String(32), nullable=False)
+    resource_status_reason = sa.Column(sa.Text)
+    resource_properties = sa.Column(types.Json)
 
 
 class Artifact(HasTimestamps, Base):

@@ -31,10 +31,10 @@ def format_stack(stack, detail=True):
         'deletion_time': format_time(stack.deleted_at),
         'stack_status': '%s_%s' % (stack.action, stack.status),
         'stack_status_reason': stack.status_reason,
-        'stack_owner': None,
+        'stack_owner': stack.username,
         'parent': None,
         'stack_user_project_id': stack.stack_user_project_id,
-        'tags': stack.tags or None,
+        'tags': list(stack.tags or []),
         'project': stack.project_id,
         'stack_identity': stack_identity(stack),
     }
@@ -51,8 +51,8 @@ def format_stack(stack, detail=True):
     return info
 
 
-def format_resource(stack, resource, required_by=()):
-    return {
+def format_resource(stack, resource, required_by=(), detail=False):
+    info = {
         'resource_name': resource.name,
         'logical_resource_id': resource.name,
         'physical_resource_id': resource.physical_resource_id or '',
@@ -65,6 +65,36 @@ def format_resource(stack, resource, required_by=()):
         'required_by': sorted(required_by),
         'stack_identity': stack_identity(stack),
     }
+    if detail:
+        # Heat's resource show adds these; metadata has its own call.
+        info['description'] = ''
+        attributes = dict(resource.attributes or {})
+        show = attributes.get('show')
+        info['attributes'] = (show if isinstance(show, dict)
+                              else attributes)
+    return info
+
+
+def format_event(stack, event, detail=False):
+    """An event as Heat's API shows it, but for the links.
+
+    The summary (event list) has Heat's summary keys; ``detail`` (event
+    show) adds the type and the resource's properties.
+    """
+    info = {
+        'id': event.id,
+        'event_time': format_time(event.created_at),
+        'resource_name': event.resource_name,
+        'logical_resource_id': event.resource_name,
+        'physical_resource_id': event.physical_resource_id,
+        'resource_status': '%s_%s' % (event.action, event.status),
+        'resource_status_reason': event.status_reason,
+        'stack_identity': stack_identity(stack),
+    }
+    if detail:
+        info['resource_type'] = event.resource_type
+        info['resource_properties'] = event.properties or {}
+    return info
 
 
 def format_snapshot(snapshot):

@@ -27,7 +27,7 @@ from heat_snapshots.engine import snapshots
 
 LOG = logging.getLogger(__name__)
 
-RPC_API_VERSION = '1.0'
+RPC_API_VERSION = '1.1'
 
 _EXPECTED = (exception.HeatSnapshotsException,)
 
@@ -426,6 +426,65 @@ class EngineManager(base_manager.BaseEngineManager):
                 required_by.setdefault(required, set()).add(resource.name)
         return [formatters.format_resource(stack, r, required_by[r.name])
                 for r in stack.resources]
+
+    @messaging.expose
+    @messaging.expected_exceptions(*_EXPECTED)
+    def show_resource(self, context, stack_identity, resource_name):
+        """:raises: StackNotFound, ResourceNotFound."""
+        stack = self._get_stack(context, stack_identity, with_resources=True)
+        for resource in stack.resources:
+            if resource.name == resource_name:
+                required_by = [r.name for r in stack.resources
+                               if resource_name in r.requires]
+                return formatters.format_resource(stack, resource,
+                                                  required_by, detail=True)
+        raise exception.ResourceNotFound(resource_name)
+
+    @messaging.expose
+    @messaging.expected_exceptions(*_EXPECTED)
+    def list_events(self, context, stack_identity, filters=None, limit=None,
+                    marker=None, sort_keys=None, sort_dir=None,
+                    detail=False):
+        """The stack's events, also once it is deleted, as Heat.
+
+        :raises: StackNotFound, Invalid (a sort direction), NotSupported.
+        """
+        stack = self._get_stack(context, stack_identity, show_deleted=True)
+        events = self.driver.list_events(
+            context, stack, filters=filters, limit=limit, marker=marker,
+            sort_keys=sort_keys, sort_dir=sort_dir)
+        return [formatters.format_event(stack, e, detail=detail)
+                for e in events]
+
+    @messaging.expose
+    @messaging.expected_exceptions(*_EXPECTED)
+    def get_environment(self, context, stack_identity):
+        return self._get_stack(context, stack_identity).environment
+
+    @messaging.expose
+    @messaging.expected_exceptions(*_EXPECTED)
+    def get_files(self, context, stack_identity):
+        return self._get_stack(context, stack_identity).files
+
+    @messaging.expose
+    @messaging.expected_exceptions(*_EXPECTED)
+    def list_outputs(self, context, stack_identity):
+        """Each output's key and description, as Heat lists them."""
+        stack = self._get_stack(context, stack_identity)
+        return [{'output_key': o['output_key'],
+                 'description': o.get('description')}
+                for o in stack.outputs or ()]
+
+    @messaging.expose
+    @messaging.expected_exceptions(*_EXPECTED)
+    def show_output(self, context, stack_identity, output_key):
+        """:raises: NotFound with Heat's message for an unknown key."""
+        stack = self._get_stack(context, stack_identity)
+        for output in stack.outputs or ():
+            if output['output_key'] == output_key:
+                return output
+        raise exception.NotFound('Specified output key %s not found.'
+                                 % output_key)
 
     # --- snapshots --------------------------------------------------------
 

@@ -4,6 +4,8 @@ API version history:
 
 * 1.0 - Initial version: stack lookup and CRUD for stack drivers that
   manage stacks, snapshot create, list, show, delete and restore.
+* 1.1 - show_resource, list_events, get_environment, get_files,
+  list_outputs, show_output (the rest of the ``openstack stack`` workflow).
 """
 
 import copy
@@ -18,7 +20,7 @@ from heat_snapshots.common import rpc
 CONF = cfg.CONF
 LOG = logging.getLogger(__name__)
 
-RPC_API_VERSION = '1.0'
+RPC_API_VERSION = '1.1'
 
 
 class LocalContext:
@@ -121,6 +123,36 @@ class EngineAPI:
     def list_stack_resources(self, context, stack_identity):
         return self._call(context, 'list_stack_resources',
                           stack_identity=stack_identity)
+
+    def show_resource(self, context, stack_identity, resource_name):
+        return self._call(context, 'show_resource', version='1.1',
+                          stack_identity=stack_identity,
+                          resource_name=resource_name)
+
+    def list_events(self, context, stack_identity, filters=None, limit=None,
+                    marker=None, sort_keys=None, sort_dir=None,
+                    detail=False):
+        return self._call(context, 'list_events', version='1.1',
+                          stack_identity=stack_identity, filters=filters,
+                          limit=limit, marker=marker, sort_keys=sort_keys,
+                          sort_dir=sort_dir, detail=detail)
+
+    def get_environment(self, context, stack_identity):
+        return self._call(context, 'get_environment', version='1.1',
+                          stack_identity=stack_identity)
+
+    def get_files(self, context, stack_identity):
+        return self._call(context, 'get_files', version='1.1',
+                          stack_identity=stack_identity)
+
+    def list_outputs(self, context, stack_identity):
+        return self._call(context, 'list_outputs', version='1.1',
+                          stack_identity=stack_identity)
+
+    def show_output(self, context, stack_identity, output_key):
+        return self._call(context, 'show_output', version='1.1',
+                          stack_identity=stack_identity,
+                          output_key=output_key)
 
     # --- snapshots --------------------------------------------------------
 

@@ -13,7 +13,14 @@ UPDATE = POLICY_ROOT % 'update'
 UPDATE_PATCH = POLICY_ROOT % 'update_patch'
 DELETE = POLICY_ROOT % 'delete'
 TEMPLATE = POLICY_ROOT % 'template'
+ENVIRONMENT = POLICY_ROOT % 'environment'
+FILES = POLICY_ROOT % 'files'
+LIST_OUTPUTS = POLICY_ROOT % 'list_outputs'
+SHOW_OUTPUT = POLICY_ROOT % 'show_output'
 LIST_RESOURCES = 'resource:index'
+SHOW_RESOURCE = 'resource:show'
+LIST_EVENTS = 'events:index'
+SHOW_EVENT = 'events:show'
 
 _STACKS = '/v1/{tenant_id}/stacks'
 _STACK = _STACKS + '/{stack_name}/{stack_id}'
@@ -45,6 +52,20 @@ rules = [
           _STACK + '/template', 'GET'),
     _rule(LIST_RESOURCES, base.PROJECT_READER, 'List resources.',
           _STACK + '/resources', 'GET'),
+    _rule(SHOW_RESOURCE, base.PROJECT_READER, 'Show resource.',
+          _STACK + '/resources/{resource_name}', 'GET'),
+    _rule(LIST_EVENTS, base.PROJECT_READER, 'List events.',
+          _STACK + '/events', 'GET'),
+    _rule(SHOW_EVENT, base.PROJECT_READER, 'Show event.',
+          _STACK + '/resources/{resource_name}/events/{event_id}', 'GET'),
+    _rule(ENVIRONMENT, base.PROJECT_READER, 'Get stack environment.',
+          _STACK + '/environment', 'GET'),
+    _rule(FILES, base.PROJECT_READER, 'Get stack files.',
+          _STACK + '/files', 'GET'),
+    _rule(LIST_OUTPUTS, base.PROJECT_READER, 'List outputs.',
+          _STACK + '/outputs', 'GET'),
+    _rule(SHOW_OUTPUT, base.PROJECT_READER, 'Show outputs.',
+          _STACK + '/outputs/{output_key}', 'GET'),
 ]
 
 

@@ -12,6 +12,7 @@ import typing
 
 import stevedore
 
+from heat_snapshots.common import exception
 from heat_snapshots.common import states
 
 NAMESPACE = 'heat_snapshots.stacks'
@@ -50,6 +51,8 @@ class Stack:
     tags: typing.List[str] = dataclasses.field(default_factory=list)
     stack_user_project_id: typing.Optional[str] = None
     user_id: typing.Optional[str] = None
+    # The owner's user name (Heat's stack_owner).
+    username: typing.Optional[str] = None
     timeout_mins: typing.Optional[int] = None
     disable_rollback: bool = True
     outputs: typing.List[dict] = dataclasses.field(default_factory=list)
@@ -68,6 +71,22 @@ class Stack:
     def dependency_graph(self):
         """{resource name: set of names it requires}."""
         return {r.name: set(r.requires) for r in self.resources or ()}
+
+
+@dataclasses.dataclass
+class Event:
+    """A state a stack (``resource_name`` is the stack's name) or one of
+    its resources reached.
+    """
+    id: str
+    resource_name: str
+    action: str
+    status: str
+    status_reason: typing.Optional[str] = None
+    physical_resource_id: typing.Optional[str] = None
+    resource_type: typing.Optional[str] = None
+    properties: typing.Optional[dict] = None
+    created_at: typing.Any = None
 
 
 class StackDriver(metaclass=abc.ABCMeta):
@@ -111,6 +130,18 @@ class StackDriver(metaclass=abc.ABCMeta):
 
     def list_stacks(self, context, **filters):
         raise NotImplementedError()
+
+    def list_events(self, context, stack, filters=None, limit=None,
+                    marker=None, sort_keys=None, sort_dir=None):
+        """The stack's events (a list of Event), paged as Heat pages them.
+
+        :param filters: {resource_name, resource_action, resource_status,
+            resource_type or uuid: a value or a list of values}.
+        :raises: Invalid for a bad sort direction; NotSupported by drivers
+            that keep no events.
+        """
+        raise exception.NotSupported(
+            feature='Listing the events of stacks with this stack driver')
 
 
 def load(conf):

@@ -1,7 +1,9 @@
 """/v1/{tenant_id}/stacks/{stack_name}/{stack_id}/resources"""
 
+import pecan
 
 from heat_snapshots.api.controllers import base
+from heat_snapshots.api.controllers.v1 import events
 from heat_snapshots.api.controllers.v1 import utils
 from heat_snapshots.api import fault
 from heat_snapshots.policies import stacks as policies
@@ -18,3 +20,30 @@ class ResourcesController(base.RestController):
         found = utils.engine().list_stack_resources(utils.context(),
                                                     self.identity)
         return {'resources': [utils.format_resource(r) for r in found]}
+
+    @pecan.expose()
+    def _lookup(self, resource_name, *remainder):
+        return ResourceController(self.identity, resource_name), remainder
+
+
+class ResourceController(base.RestController):
+    """/resources/{resource_name}: Heat's resource show, and its events."""
+
+    _children = ('events',)
+
+    def __init__(self, identity, resource_name):
+        self.identity = identity
+        self.resource_name = resource_name
+        self.events = events.ResourceEventsController(identity,
+                                                      resource_name)
+
+    @fault.expose()
+    def get_all(self):
+        utils.authorize(policies.SHOW_RESOURCE)
+        found = utils.engine().show_resource(utils.context(), self.identity,
+                                             self.resource_name)
+        return {'resource': utils.format_resource(found)}
+
+    @pecan.expose()
+    def _lookup(self, *remainder):
+        return self._route_to_child(remainder)

@@ -18,6 +18,8 @@ import webob.exc
 import yaml
 
 from heat_snapshots.api.controllers import base
+from heat_snapshots.api.controllers.v1 import events
+from heat_snapshots.api.controllers.v1 import outputs
 from heat_snapshots.api.controllers.v1 import resources
 from heat_snapshots.api.controllers.v1 import snapshots
 from heat_snapshots.api.controllers.v1 import utils
@@ -27,7 +29,8 @@ from heat_snapshots.api import validation
 from heat_snapshots.common import exception
 from heat_snapshots.policies import stacks as policies
 
-_STACK_CHILDREN = ('snapshots', 'resources', 'template')
+_STACK_CHILDREN = ('snapshots', 'resources', 'template', 'events',
+                   'environment', 'files', 'outputs')
 
 LOOKUP_PATHS = ('resources', 'events', 'template', 'environment', 'files')
 
@@ -58,32 +61,8 @@ def _parse_mapping(value, what):
     return parsed
 
 
-# The largest integer the database's INTEGER columns (and LIMIT) take.
-_MAX_INT = 2 ** 31 - 1
-
-
 def _int_arg(name, value, clamp=False):
-    """A non-negative integer argument, at most _MAX_INT.
-
-    :param clamp: answer _MAX_INT for larger values instead of a 400.
-    """
-    if isinstance(value, str):
-        try:
-            value = int(value)
-        except ValueError:
-            raise exception.BadRequest(
-                'Only integer is acceptable by \'%s\'.' % name)
-    if value < 0:
-        raise exception.BadRequest(
-            'Value \'%s\' is invalid for \'%s\' which only accepts '
-            'non-negative integer.' % (value, name))
-    if value > _MAX_INT and clamp:
-        return _MAX_INT
-    if value > _MAX_INT:
-        raise exception.BadRequest(
-            'Value \'%s\' is invalid for \'%s\': larger than %d.'
-            % (value, name, _MAX_INT))
-    return value
+    return utils.int_arg(name, value, clamp=clamp)
 
 
 def _bool_arg(name, value):
@@ -165,8 +144,11 @@ class StacksController(base.RestController):
         identity = utils.engine().create_stack(
             utils.context(), body['stack_name'], template, params, files,
             environment, args)
+        location = utils.stack_url(identity)
+        # As Heat: the new stack's URL in Location, too.
+        pecan.response.headers['Location'] = location
         return {'stack': {'id': identity[utils.STACK_ID],
-                          'links': [utils.link(utils.stack_url(identity))]}}
+                          'links': [utils.link(location)]}}
 
     @pecan.expose()
     def _lookup(self, stack_name, *remainder):
@@ -194,6 +176,31 @@ class StackLookupController(base.RestController):
 
     @fault.expose()
     def get_all(self):
+        return self._redirect()
+
+    # Heat's lookup of /stacks/{name_or_id} answers every method (python-
+    # heatclient follows the 302 with the same method: PUT, PATCH and
+    # DELETE by name); its sub-paths answer GET and POST.
+
+    @fault.expose()
+    def post(self):
+        return self._redirect()
+
+    @fault.expose()
+    def put(self):
+        return self._redirect(sub_paths=False)
+
+    @fault.expose()
+    def patch(self):
+        return self._redirect(sub_paths=False)
+
+    @fault.expose()
+    def delete(self):
+        return self._redirect(sub_paths=False)
+
+    def _redirect(self, sub_paths=True):
+        if self.path and not sub_paths:
+            raise webob.exc.HTTPMethodNotAllowed()
         utils.authorize(policies.LOOKUP)
         identity = utils.engine().identify_stack(utils.context(),
                                                  self.stack_name_or_id)
@@ -217,6 +224,31 @@ class TemplateController(base.RestController):
         return utils.engine().get_template(utils.context(), self.identity)
 
 
+class EnvironmentController(base.RestController):
+    """/stacks/{name}/{id}/environment"""
+
+    def __init__(self, identity):
+        self.identity = identity
+
+    @fault.expose()
+    def get_all(self):
+        utils.authorize(policies.ENVIRONMENT)
+        return utils.engine().get_environment(utils.context(),
+                                              self.identity)
+
+
+class FilesController(base.RestController):
+    """/stacks/{name}/{id}/files"""
+
+    def __init__(self, identity):
+        self.identity = identity
+
+    @fault.expose()
+    def get_all(self):
+        utils.authorize(policies.FILES)
+        return utils.engine().get_files(utils.context(), self.identity)
+
+
 class StackController(base.RestController):
     """/stacks/{name}/{id}: the engine checks that name and id match."""
 
@@ -227,6 +259,10 @@ class StackController(base.RestController):
         self.snapshots = snapshots.SnapshotsController(identity)
         self.resources = resources.ResourcesController(identity)
         self.template = TemplateController(identity)
+        self.events = events.EventsController(identity)
+        self.environment = EnvironmentController(identity)
+        self.files = FilesController(identity)
+        self.outputs = outputs.OutputsController(identity)
 
     @fault.expose()
     def get_all(self):

@@ -4,6 +4,8 @@ from urllib import parse
 
 import pecan
 
+from heat_snapshots.common import exception
+
 STACK_NAME = 'stack_name'
 STACK_ID = 'stack_id'
 TENANT = 'tenant'
@@ -74,3 +76,31 @@ def engine():
 
 def context():
     return pecan.request.context
+
+
+# The largest integer the database's INTEGER columns (and LIMIT) take.
+_MAX_INT = 2 ** 31 - 1
+
+
+def int_arg(name, value, clamp=False):
+    """A non-negative integer argument, at most _MAX_INT.
+
+    :param clamp: answer _MAX_INT for larger values instead of a 400.
+    """
+    if isinstance(value, str):
+        try:
+            value = int(value)
+        except ValueError:
+            raise exception.BadRequest(
+                'Only integer is acceptable by \'%s\'.' % name)
+    if value < 0:
+        raise exception.BadRequest(
+            'Value \'%s\' is invalid for \'%s\' which only accepts '
+            'non-negative integer.' % (value, name))
+    if value > _MAX_INT and clamp:
+        return _MAX_INT
+    if value > _MAX_INT:
+        raise exception.BadRequest(
+            'Value \'%s\' is invalid for \'%s\': larger than %d.'
+            % (value, name, _MAX_INT))
+    return value

@@ -167,6 +167,7 @@ class LocalStackDriver(base.StackDriver):
             template=row.template, environment=row.environment,
             files=row.files or {}, tags=list(row.tags or []),
             stack_user_project_id=row.project_id, user_id=row.user_id,
+            username=row.username,
             timeout_mins=row.timeout_mins,
             disable_rollback=bool(row.disable_rollback),
             outputs=list(row.outputs or []), parameters=parameters,
@@ -201,16 +202,39 @@ class LocalStackDriver(base.StackDriver):
                   'status_reason': reason}
         if action == DELETE and status == states.COMPLETE:
             values['deleted_at'] = timeutils.utcnow()
-        if not db_api.local_stack_update(context, stack_id, values):
+        if not _changed(context, stack_id, None, lambda: (
+                db_api.local_stack_update(context, stack_id, values))):
             raise exception.StackNotFound(stack_id)
 
     def set_resource_state(self, context, stack_id, resource_name, action,
                            status, reason=None):
-        if not db_api.local_resource_update(
-                context, stack_id, resource_name,
-                {'action': action, 'status': status,
-                 'status_reason': reason}):
+        if not _changed(context, stack_id, resource_name, lambda: (
+                db_api.local_resource_update(
+                    context, stack_id, resource_name,
+                    {'action': action, 'status': status,
+                     'status_reason': reason}))):
             raise exception.ResourceNotFound(resource_name)
+
+    # --- events ----------------------------------------------------------
+
+    def list_events(self, context, stack, filters=None, limit=None,
+                    marker=None, sort_keys=None, sort_dir=None):
+        try:
+            rows = db_api.local_event_list(
+                context, stack.id, filters=filters, limit=limit,
+                marker=marker, sort_keys=sort_keys, sort_dir=sort_dir)
+        except ValueError:
+            raise exception.Invalid(
+                reason='Unknown sort direction \'%s\', must be one of: '
+                       'asc, desc' % sort_dir)
+        return [base.Event(
+            id=row.uuid, resource_name=row.resource_name,
+            action=row.resource_action, status=row.resource_status,
+            status_reason=row.resource_status_reason,
+            physical_resource_id=row.physical_resource_id,
+            resource_type=row.resource_type,
+            properties=row.resource_properties,
+            created_at=row.created_at) for row in rows]
 
     # --- create ----------------------------------------------------------
 
@@ -239,6 +263,7 @@ class LocalStackDriver(base.StackDriver):
         db_api.local_stack_create(context, {
             'id': stack_id, 'name': stack_name,
             'project_id': context.project_id, 'user_id': context.user_id,
+            'username': context.user_name,
             'action': CREATE, 'status': states.IN_PROGRESS,
             'status_reason': 'Stack CREATE started',
             'template': template, 'environment': environment,
@@ -395,6 +420,18 @@ class LocalStackDriver(base.StackDriver):
                   name='local-delete')
 
 
+def _changed(context, stack_id, resource_name, update):
+    """``update()`` and, when it changed something, the event recording
+    the state it left the stack (or its resource) in: one transaction.
+    """
+    def write():
+        changed = update()
+        if changed:
+            db_api.local_event_record(context, stack_id, resource_name)
+        return changed
+    return db_api.run_in_transaction(context, write)
+
+
 def _tags(tags):
     if tags is None:
         return []
@@ -436,9 +473,16 @@ class _Run:
         self.resolver = _Resolver(parameters, files, self.live)
 
     def _set(self, name, values):
-        # One UPDATE: walk threads write at the same time.
-        if not db_api.local_resource_update(self.context, self.stack_id,
-                                            name, values):
+        # One UPDATE: walk threads write at the same time. A new state is
+        # an event.
+        def update():
+            return db_api.local_resource_update(self.context, self.stack_id,
+                                                name, values)
+        if 'status' in values:
+            found = _changed(self.context, self.stack_id, name, update)
+        else:
+            found = update()
+        if not found:
             raise exception.ResourceNotFound(name)
 
     def _properties(self, definition, type_class):

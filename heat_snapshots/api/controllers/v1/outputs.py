@@ -1,0 +1,37 @@
+"""/v1/{tenant_id}/stacks/{stack_name}/{stack_id}/outputs[/{output_key}]"""
+
+import pecan
+
+from heat_snapshots.api.controllers import base
+from heat_snapshots.api.controllers.v1 import utils
+from heat_snapshots.api import fault
+from heat_snapshots.policies import stacks as policies
+
+
+class OutputsController(base.RestController):
+
+    def __init__(self, identity):
+        self.identity = identity
+
+    @fault.expose()
+    def get_all(self):
+        utils.authorize(policies.LIST_OUTPUTS)
+        return {'outputs': utils.engine().list_outputs(utils.context(),
+                                                       self.identity)}
+
+    @pecan.expose()
+    def _lookup(self, output_key, *remainder):
+        return OutputController(self.identity, output_key), remainder
+
+
+class OutputController(base.RestController):
+
+    def __init__(self, identity, output_key):
+        self.identity = identity
+        self.output_key = output_key
+
+    @fault.expose()
+    def get_all(self):
+        utils.authorize(policies.SHOW_OUTPUT)
+        return {'output': utils.engine().show_output(
+            utils.context(), self.identity, self.output_key)}
