@@ -14,6 +14,7 @@ from heat_snapshots.conf import engine
 from heat_snapshots.conf import heat
 from heat_snapshots.conf import messaging
 from heat_snapshots.conf import paths
+from heat_snapshots.conf import templates
 from heat_snapshots.conf import upgrade_levels
 
 CONF = cfg.CONF
@@ -26,3 +27,4 @@ upgrade_levels.register_opts(CONF)
 messaging.register_opts(CONF)
 clients.register_opts(CONF)
 heat.register_opts(CONF)
+templates.register_opts(CONF)

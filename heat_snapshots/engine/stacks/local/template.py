@@ -11,10 +11,10 @@ import re
 
 from oslo_serialization import jsonutils
 from oslo_utils import strutils
-import yaml
 
 from heat_snapshots.common import exception
 from heat_snapshots.engine.stacks.local import functions
+from heat_snapshots.engine.stacks.local import limits
 from heat_snapshots.engine.stacks.local import resource_types
 from heat_snapshots.engine import walk
 
@@ -48,37 +48,40 @@ PSEUDO_PARAMETERS = (STACK_ID, STACK_NAME, PROJECT_ID)
 
 NO_DESCRIPTION = 'No description'
 
-STACK_NAME_RE = re.compile(r'^[a-zA-Z][a-zA-Z0-9_.-]{0,254}$')
+STACK_NAME_RE = re.compile(r'[a-zA-Z][a-zA-Z0-9_.-]{0,254}')
 
 
 def _invalid(reason):
     return exception.InvalidTemplate(reason=reason)
 
 
-class _Loader(yaml.SafeLoader):
-    """YAML as Heat reads it: dates stay strings (2013-05-23)."""
-
-
-_Loader.add_constructor(
-    'tag:yaml.org,2002:timestamp',
-    lambda loader, node: loader.construct_scalar(node))
+def _environment_error(message):
+    return exception.Invalid(
+        message='The environment is not valid: %s' % message)
 
 
 def parse(template):
-    """A template given as text (YAML or JSON) as a dict; dicts as is."""
-    if isinstance(template, (bytes, str)):
-        try:
-            template = yaml.load(template, Loader=_Loader)  # nosec B506
-        except yaml.YAMLError as error:
-            raise _invalid('Error parsing template: %s' % error)
+    """A template given as text (YAML or JSON) as a dict; dicts as is.
+
+    :raises: InvalidTemplate for a syntax error, YAML anchors or aliases,
+        or a template over the limits of [heat_snapshots_templates].
+    """
+    if isinstance(template, bytes):
+        template = template.decode('utf-8', 'replace')
+    if isinstance(template, str):
+        template = limits.load_yaml(template)
     if not isinstance(template, dict):
         raise _invalid('The template is not a JSON object or YAML mapping.')
+    limits.check_document(template)
     return template
 
 
 def check_stack_name(name):
-    """:raises: Invalid unless ``name`` is a valid Heat stack name."""
-    if not isinstance(name, str) or not STACK_NAME_RE.match(name):
+    """:raises: Invalid unless ``name`` is a valid Heat stack name.
+
+    The whole name must match: a trailing newline is not allowed.
+    """
+    if not isinstance(name, str) or not STACK_NAME_RE.fullmatch(name):
         raise exception.Invalid(
             message='Invalid stack name %s must contain only alphanumeric '
                     'or "_-." characters, must start with alpha and must '
@@ -92,13 +95,11 @@ def normalise_environment(environment, params=None):
         unknown section.
     """
     environment = environment or {}
-    if isinstance(environment, (bytes, str)):
-        try:
-            environment = yaml.load(environment,  # nosec B506
-                                    Loader=_Loader) or {}
-        except yaml.YAMLError as error:
-            raise exception.Invalid(
-                message='The environment is not valid: %s' % error)
+    if isinstance(environment, bytes):
+        environment = environment.decode('utf-8', 'replace')
+    if isinstance(environment, str):
+        environment = limits.load_yaml(environment, 'environment',
+                                       _environment_error) or {}
     if not isinstance(environment, dict):
         raise exception.Invalid(
             message='The environment is not valid: it must be a map')
@@ -114,6 +115,9 @@ def normalise_environment(environment, params=None):
                         % section)
     if params is not None and not isinstance(params, dict):
         raise exception.Invalid(message='The parameters must be a map')
+    # Before any copy: a shared value is counted each time it appears.
+    limits.check_document({'environment': environment, 'params': params},
+                          'environment', _environment_error)
     result = copy.deepcopy(environment)
     result['parameters'] = dict(environment.get('parameters') or {},
                                 **copy.deepcopy(params or {}))
@@ -180,6 +184,7 @@ class Template:
         """
         self.t = parse(template)
         self.files = files or {}
+        limits.check_files(self.files)
         self.environment = environment or normalise_environment({})
         self._check_version()
         for section in self.t:
@@ -242,6 +247,13 @@ class Template:
                     isinstance(c, dict) for c in constraints):
                 raise _invalid('Invalid parameter constraints for '
                                'parameter %s, expected a list' % name)
+            for constraint in constraints:
+                if 'allowed_pattern' in constraint:
+                    try:
+                        limits.compile_pattern(constraint['allowed_pattern'])
+                    except limits.PatternError as error:
+                        raise _invalid('Invalid allowed_pattern for '
+                                       'parameter %s: %s' % (name, error))
             if schema.get('default') is not None:
                 # A default must fit the type, as in Heat.
                 try:
@@ -413,7 +425,8 @@ def _convert_parameter(name, schema, value):
         elif kind == 'json':
             converted = value
             if isinstance(value, str):
-                converted = jsonutils.loads(value) if value else {}
+                converted = (limits.load_json_parameter(name, value)
+                             if value else {})
             if not isinstance(converted, (dict, list)):
                 raise ValueError('Value must be valid JSON')
         else:
@@ -457,6 +470,25 @@ def _check_constraint(name, constraint, value):
             fail('%s is out of range (min: %s, max: %s)'
                  % (value, limits.get('min'), limits.get('max')))
     if 'allowed_pattern' in constraint:
-        if not re.match('^%s$' % constraint['allowed_pattern'], str(value)):
+        # RE2: linear in the value's length, never Python's backtracking
+        # re on what a caller sent.
+        try:
+            matches = limits.pattern_matches(constraint['allowed_pattern'],
+                                             _pattern_subject(value))
+        except limits.PatternError as error:
+            raise exception.InvalidParameter(name=name, reason=str(error))
+        if not matches:
             fail('"%s" does not match pattern "%s"'
-                 % (value, constraint['allowed_pattern']))
+                 % (_shown(value), constraint['allowed_pattern']))
+
+
+def _pattern_subject(value):
+    return str(value)
+
+
+def _shown(value, limit=256):
+    """A value in a message: long ones cut."""
+    text = str(value)
+    if len(text) > limit:
+        return text[:limit] + '...'
+    return text

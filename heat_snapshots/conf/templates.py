@@ -1,0 +1,75 @@
+"""Limits on what a template, environment or parameter may cost.
+
+A request body is small (oslo.middleware's max_request_body_size), but
+what it describes need not be: YAML aliases, nested functions and
+constraint patterns turn a few hundred bytes into gigabytes or minutes of
+CPU. Every refusal is a 400 naming the option that set the limit.
+"""
+
+from oslo_config import cfg
+
+GROUP = 'heat_snapshots_templates'
+
+opts = [
+    cfg.IntOpt('max_template_size',
+               default=524288,
+               min=1,
+               help='Largest template, environment or parameter value '
+                    'given as text, in bytes; also the largest parsed '
+                    'template or environment, measured as the length of '
+                    'its strings and keys. Heat\'s own default.'),
+    cfg.IntOpt('max_document_nodes',
+               default=50000,
+               min=1,
+               help='Most values (maps, lists, strings, numbers; a map\'s '
+                    'keys included) a parsed template, environment, '
+                    'files section or JSON parameter may hold, every '
+                    'repetition counted.'),
+    cfg.IntOpt('max_document_depth',
+               default=100,
+               min=1,
+               help='Deepest nesting of maps and lists in a parsed '
+                    'template, environment or JSON parameter.'),
+    cfg.IntOpt('max_files_size',
+               default=1048576,
+               min=0,
+               help='Largest total size of a stack\'s "files" (names and '
+                    'contents), in bytes.'),
+    cfg.IntOpt('max_pattern_length',
+               default=1024,
+               min=1,
+               help='Longest "allowed_pattern" of a parameter constraint, '
+                    'in characters.'),
+    cfg.IntOpt('max_pattern_value_length',
+               default=65536,
+               min=0,
+               help='Longest parameter value an "allowed_pattern" '
+                    'constraint is matched against, in characters; longer '
+                    'values are refused.'),
+    cfg.IntOpt('max_pattern_memory',
+               default=8388608,
+               min=65536,
+               help='Memory, in bytes, the regular expression engine (RE2) '
+                    'may use for one "allowed_pattern"; a pattern that '
+                    'needs more is refused.'),
+    cfg.IntOpt('max_function_output_size',
+               default=262144,
+               min=1,
+               help='Largest value one intrinsic function (str_replace, '
+                    'list_join, get_attr, get_param, get_file) may '
+                    'produce, in bytes of its JSON form.'),
+    cfg.IntOpt('max_stack_function_output_size',
+               default=4194304,
+               min=1,
+               help='Largest total output of the intrinsic functions '
+                    'computed for one stack in one create, update, restore '
+                    'or delete, in bytes of their JSON form.'),
+]
+
+
+def register_opts(conf):
+    conf.register_opts(opts, group=GROUP)
+
+
+def list_opts():
+    return {GROUP: opts}
