@@ -53,13 +53,13 @@ opts = [
                     'may use for one "allowed_pattern"; a pattern that '
                     'needs more is refused.'),
     cfg.IntOpt('max_function_output_size',
-               default=262144,
+               default=1048576,
                min=1,
                help='Largest value one intrinsic function (str_replace, '
                     'list_join, get_attr, get_param, get_file) may '
                     'produce, in bytes of its JSON form.'),
     cfg.IntOpt('max_stack_function_output_size',
-               default=4194304,
+               default=8388608,
                min=1,
                help='Largest total output of the intrinsic functions '
                     'computed for one stack in one create, update, restore '

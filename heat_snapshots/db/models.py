@@ -123,6 +123,10 @@ class LocalStack(HasTimestamps, Base):
     __tablename__ = TABLE_PREFIX + 'local_stacks'
     __table_args__ = (
         sa.Index('hs_local_stacks_project_id_name_idx', 'project_id', 'name'),
+        # A name is unique per project among live stacks: "live" is true
+        # while the stack exists, NULL once deleted (NULLs never collide).
+        sa.UniqueConstraint('project_id', 'name', 'live',
+                            name='hs_local_stacks_uniq_live_name'),
     )
 
     id = sa.Column(sa.String(36), primary_key=True)
@@ -142,6 +146,7 @@ class LocalStack(HasTimestamps, Base):
     disable_rollback = sa.Column(sa.Boolean, nullable=False, default=True)
     outputs = sa.Column(types.Json)
     deleted_at = sa.Column(sa.DateTime)
+    live = sa.Column(sa.Boolean, default=True)
 
     resources = orm.relationship(
         'LocalResource', back_populates='stack',

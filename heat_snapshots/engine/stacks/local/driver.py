@@ -14,6 +14,7 @@ import copy
 import threading
 import time
 
+from oslo_db import exception as db_exc
 from oslo_log import log as logging
 from oslo_utils import timeutils
 from oslo_utils import uuidutils
@@ -201,7 +202,10 @@ class LocalStackDriver(base.StackDriver):
         values = {'action': action, 'status': status,
                   'status_reason': reason}
         if action == DELETE and status == states.COMPLETE:
+            # Its name is free again: "live" takes part in the unique
+            # (project, name, live) constraint, and NULLs never collide.
             values['deleted_at'] = timeutils.utcnow()
+            values['live'] = None
         if not _changed(context, stack_id, None, lambda: (
                 db_api.local_stack_update(context, stack_id, values))):
             raise exception.StackNotFound(stack_id)
@@ -243,10 +247,15 @@ class LocalStackDriver(base.StackDriver):
                      disable_rollback=True):
         """Check and store a new stack, CREATE_IN_PROGRESS.
 
-        Nothing is stored unless everything is valid.
+        Nothing is stored unless everything is valid; the stack and its
+        resources are stored in one transaction, so a database error
+        leaves nothing behind. Names are unique per project among live
+        stacks, also for two creates at the same time (a unique
+        constraint decides).
 
-        :raises: Invalid for a bad name, InvalidTemplate, InvalidParameter,
-            StackExists.
+        :raises: Invalid for a bad name, InvalidTemplate (also for a
+            template over a limit of [heat_snapshots_templates]),
+            InvalidParameter, StackExists.
         :returns: the Stack with its resources INIT_COMPLETE.
         """
         tmpl.check_stack_name(stack_name)
@@ -260,7 +269,11 @@ class LocalStackDriver(base.StackDriver):
         if db_api.local_stack_get_by_name(context, context.project_id,
                                           stack_name) is not None:
             raise exception.StackExists(stack_name=stack_name)
-        db_api.local_stack_create(context, {
+        resolver = _Resolver(parameters, files, {})
+        resources = [self._resource_values(definition, resolver)
+                     for definition in parsed.resources.values()]
+        _check_outputs(parsed, resolver)
+        values = {
             'id': stack_id, 'name': stack_name,
             'project_id': context.project_id, 'user_id': context.user_id,
             'username': context.user_name,
@@ -269,26 +282,43 @@ class LocalStackDriver(base.StackDriver):
             'template': template, 'environment': environment,
             'files': files, 'tags': _tags(tags),
             'timeout_mins': timeout_mins,
-            'disable_rollback': bool(disable_rollback), 'outputs': []})
-        resolver = _Resolver(parameters, files, {})
-        for name, definition in parsed.resources.items():
-            self._add_resource(context, stack_id, definition, resolver)
+            'disable_rollback': bool(disable_rollback), 'outputs': [],
+            'live': True}
+
+        def store():
+            db_api.local_stack_create(context, values)
+            for name, resource in resources:
+                db_api.local_resource_set(context, stack_id, name, resource)
+
+        try:
+            db_api.run_in_transaction(context, store)
+        except db_exc.DBDuplicateEntry:
+            raise exception.StackExists(stack_name=stack_name)
         LOG.info('Stack %s (%s) stored, creating', stack_name, stack_id)
         return self.get_stack(context, stack_id)
 
     @staticmethod
-    def _add_resource(context, stack_id, definition, resolver):
-        """A resource row, INIT_COMPLETE, before any walk writes to it."""
+    def _resource_values(definition, resolver):
+        """(name, values) of a resource row, INIT_COMPLETE.
+
+        :raises: InvalidTemplate when a function's output is over a limit.
+        """
         try:
             properties = functions.resolve(definition.properties, resolver)
         except (ValueError, TypeError):
             properties = copy.deepcopy(definition.properties)
-        db_api.local_resource_set(context, stack_id, definition.name, {
+        return definition.name, {
             'type': definition.type, 'action': INIT,
             'status': states.COMPLETE, 'status_reason': None,
             'properties': properties, 'depends_on': definition.requires,
             'data': {}, 'attributes': {},
-            'rsrc_metadata': definition.metadata})
+            'rsrc_metadata': definition.metadata}
+
+    @classmethod
+    def _add_resource(cls, context, stack_id, definition, resolver):
+        """A resource row, INIT_COMPLETE, before any walk writes to it."""
+        name, values = cls._resource_values(definition, resolver)
+        db_api.local_resource_set(context, stack_id, name, values)
 
     def run_create(self, context, stack_id):
         """Create every resource; blocks until done.
@@ -334,7 +364,12 @@ class LocalStackDriver(base.StackDriver):
             environment = tmpl.normalise_environment(environment, params)
             files = dict(files or {})
         parsed = tmpl.Template(template, files, environment)
-        parsed.parameters(row.id, row.name, row.project_id)
+        parameters = parsed.parameters(row.id, row.name, row.project_id)
+        # What the functions compute, within the limits, before a 202.
+        resolver = _Resolver(parameters, files, {})
+        for definition in parsed.resources.values():
+            self._resource_values(definition, resolver)
+        _check_outputs(parsed, resolver)
         return {
             'template': template, 'environment': environment,
             'files': files,
@@ -430,6 +465,17 @@ def _changed(context, stack_id, resource_name, update):
             db_api.local_event_record(context, stack_id, resource_name)
         return changed
     return db_api.run_in_transaction(context, write)
+
+
+def _check_outputs(parsed, resolver):
+    """:raises: InvalidTemplate when an output's functions are over a
+    limit (other errors show on the output once the stack is created).
+    """
+    for snippet in parsed.outputs.values():
+        try:
+            functions.resolve(snippet.get('value'), resolver)
+        except (ValueError, TypeError):
+            pass
 
 
 def _tags(tags):
@@ -619,7 +665,8 @@ class _Run:
             try:
                 output['output_value'] = functions.resolve(
                     snippet.get('value'), self.resolver)
-            except (ValueError, TypeError) as error:
+            except (ValueError, TypeError,
+                    exception.InvalidTemplate) as error:
                 output['output_value'] = None
                 output['output_error'] = str(error)
             outputs.append(output)

@@ -4,13 +4,17 @@ A function is a mapping with exactly one key naming it, as in Heat:
 ``{"get_param": "name"}``. ``validate`` checks the functions of a snippet
 against the template before anything is stored; ``dependencies`` lists the
 resources a snippet refers to; ``resolve`` computes a snippet's value.
-"""
 
-import re
+What functions produce is capped (limits.Budget): a result over
+max_function_output_size, or a stack's results adding up to more than
+max_stack_function_output_size, is an InvalidTemplate naming the option,
+found before the oversized value is built.
+"""
 
 from oslo_serialization import jsonutils
 
 from heat_snapshots.common import exception
+from heat_snapshots.engine.stacks.local import limits
 
 GET_PARAM = 'get_param'
 GET_RESOURCE = 'get_resource'
@@ -146,7 +150,19 @@ def dependencies(snippet):
 
 
 class Resolver:
-    """What functions read; the driver gives its stack's values."""
+    """What functions read; the driver gives its stack's values.
+
+    One resolver serves one stack's create, update or delete: its budget
+    caps what the functions compute for the stack in all.
+    """
+
+    _budget = None
+
+    @property
+    def budget(self):
+        if self._budget is None:
+            self._budget = limits.Budget()
+        return self._budget
 
     def get_param(self, name):
         raise NotImplementedError()
@@ -191,7 +207,8 @@ def _as_text(value, what):
 def resolve(snippet, resolver):
     """The value of ``snippet`` with every function call computed.
 
-    :raises: ValueError when an argument resolves to a wrong type.
+    :raises: ValueError when an argument resolves to a wrong type;
+        InvalidTemplate when an output is over its limit.
     """
     name = function_name(snippet)
     if name is None:
@@ -202,26 +219,31 @@ def resolve(snippet, resolver):
             return [resolve(value, resolver) for value in snippet]
         return snippet
     args = snippet[name]
+    budget = resolver.budget
     if name == GET_PARAM:
         args = resolve(args if isinstance(args, list) else [args],
                        resolver)
-        return _follow(resolver.get_param(args[0]), args[1:])
+        return budget.charge(name, _follow(resolver.get_param(args[0]),
+                                           args[1:]))
     if name == GET_RESOURCE:
         return resolver.get_resource(args)
     if name == GET_ATTR:
         rest = resolve(args[1:], resolver)
-        return _follow(resolver.get_attr(args[0], rest[0]), rest[1:])
+        return budget.charge(name, _follow(
+            resolver.get_attr(args[0], rest[0]), rest[1:]))
     if name == GET_FILE:
-        return resolver.get_file(args)
+        return budget.charge(name, resolver.get_file(args))
     if name == STR_REPLACE:
-        return _str_replace(resolve(args['template'], resolver),
-                            resolve(args['params'], resolver))
+        return budget.charge(name, _str_replace(
+            resolve(args['template'], resolver),
+            resolve(args['params'], resolver), budget))
     if name == LIST_JOIN:
-        return _list_join(resolve(args, resolver))
+        return budget.charge(name, _list_join(resolve(args, resolver),
+                                              budget))
     raise ValueError('Unknown function %s' % name)
 
 
-def _str_replace(text, params):
+def _str_replace(text, params, budget):
     if not isinstance(text, str):
         raise ValueError('"str_replace" template must be a string')
     if not isinstance(params, dict):
@@ -230,23 +252,49 @@ def _str_replace(text, params):
         return text
     values = {str(key): _as_text(value, 'str_replace')
               for key, value in params.items()}
+    values.pop('', None)
+    if not values:
+        return text
+    if len(values) == 1:
+        ((key, value),) = values.items()
+        budget.check_size(STR_REPLACE, len(text) + text.count(key) *
+                          (len(value) - len(key)))
+        return text.replace(key, value)
     # Longest keys first, one pass: a replaced value is never replaced
-    # again, as in Heat.
+    # again, as in Heat. RE2 (linear) on the caller's keys, and the size
+    # known before the result is built.
     keys = sorted(values, key=lambda k: (-len(k), k))
-    pattern = re.compile('|'.join(re.escape(key) for key in keys if key))
-    return pattern.sub(lambda match: values[match.group(0)], text)
+    pattern = limits.literal_alternation(keys)
+    pieces = []
+    size = position = 0
+    for match in pattern.finditer(text):
+        start, end = match.span()
+        value = values[match.group(0)]
+        pieces.append(text[position:start])
+        pieces.append(value)
+        size += start - position + len(value)
+        position = end
+        if size + len(text) - position > budget.per_value:
+            budget.check_size(STR_REPLACE, size + len(text) - position)
+    pieces.append(text[position:])
+    return ''.join(pieces)
 
 
-def _list_join(args):
+def _list_join(args, budget):
     delimiter = args[0]
     if not isinstance(delimiter, str):
         raise ValueError('"list_join" delimiter must be a string')
     items = []
+    size = 0
     for value in args[1:]:
         if value is None:
             continue
         if not isinstance(value, list):
             raise ValueError('"list_join" must join lists, not %r'
                              % (value,))
-        items.extend(_as_text(item, 'list_join') for item in value)
+        for item in value:
+            items.append(_as_text(item, 'list_join'))
+            size += len(items[-1]) + len(delimiter)
+            if size > budget.per_value:
+                budget.check_size(LIST_JOIN, size)
     return delimiter.join(items)
