@@ -8,8 +8,10 @@ Heat fails with a 500 we answer a 400 that says what is wrong.
 import json
 
 import jsonschema
+import yaml
 
 from heat_snapshots.common import exception
+from heat_snapshots import conf as hs_conf
 
 _PECAN_JSON_TYPES = ('application/json', 'application/javascript')
 
@@ -81,15 +83,39 @@ def _check_text(text, what):
             % what)
 
 
+def _templates_options():
+    return hs_conf.CONF.heat_snapshots_templates
+
+
+def _too_many(what, limit):
+    message = ('The %s has more than %d values '
+               '(heat_snapshots_templates.max_document_nodes).'
+               % (what, limit))
+    if what == 'template':
+        return exception.InvalidTemplate(reason=message)
+    return exception.Invalid(message=message)
+
+
 def check_document(document, what='request body'):
     """Check a parsed body or template before anything recurses into it.
 
+    Values are counted as they are met, a value shared by several parents
+    (what YAML aliases make) each time: the check stops after
+    [heat_snapshots_templates] max_document_nodes steps whatever the
+    document would expand to.
+
     :raises: BadRequest when it nests deeper than MAX_DEPTH or holds a
-        string that is not valid Unicode.
+        string that is not valid Unicode; InvalidTemplate (a template) or
+        Invalid with more than max_document_nodes values.
     """
+    max_nodes = _templates_options().max_document_nodes
+    nodes = 0
     pending = [(document, 1)]
     while pending:
         value, depth = pending.pop()
+        nodes += 1
+        if nodes > max_nodes:
+            raise _too_many(what, max_nodes)
         if isinstance(value, str):
             _check_text(value, what)
         elif isinstance(value, (dict, list)):
@@ -102,6 +128,63 @@ def check_document(document, what='request body'):
                     pending.append((item, depth + 1))
             else:
                 pending.extend((item, depth + 1) for item in value)
+
+
+class _SafeLoader(yaml.SafeLoader):
+    """PyYAML's safe loader without anchors and aliases.
+
+    An alias is refused when the parser meets it, before anything is
+    composed from it: a few hundred bytes of aliases expand to gigabytes
+    once a template is serialised.
+    """
+
+    def compose_node(self, parent, index):
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent) or \
+                getattr(event, 'anchor', None) is not None:
+            raise _AliasRefused(event.anchor, event.start_mark)
+        return super().compose_node(parent, index)
+
+
+class _AliasRefused(yaml.YAMLError):
+    def __init__(self, anchor, mark):
+        super().__init__(anchor)
+        self.anchor = anchor
+        self.line = mark.line + 1
+
+
+def load_yaml(text, what):
+    """A template or environment sent as YAML (or JSON) text, parsed.
+
+    :param what: 'Template' or 'Environment', for messages.
+    :raises: InvalidTemplate (a template) or Invalid: text over
+        max_template_size, YAML anchors or aliases; BadRequest with Heat's
+        message for a syntax error.
+    """
+    def refuse(reason):
+        if what == 'Template':
+            return exception.InvalidTemplate(reason=reason)
+        return exception.Invalid(message='The %s is not valid: %s'
+                                 % (what.lower(), reason))
+
+    limit = _templates_options().max_template_size
+    if len(text) > limit:
+        raise refuse('%s is %d bytes, more than %d '
+                     '(heat_snapshots_templates.max_template_size).'
+                     % (what, len(text), limit))
+    try:
+        return yaml.load(text, Loader=_SafeLoader)  # nosec B506
+    except _AliasRefused as error:
+        raise refuse('YAML anchors and aliases ("&%s", "*%s") are not '
+                     'allowed (line %d).'
+                     % (error.anchor, error.anchor, error.line))
+    except yaml.YAMLError as error:
+        raise exception.BadRequest('%s not in valid format: %s'
+                                   % (what, error))
+    except RecursionError:
+        raise exception.BadRequest(
+            '%s not in valid format: nested deeper than %d levels.'
+            % (what, MAX_DEPTH))
 
 
 def check_parsable(request):

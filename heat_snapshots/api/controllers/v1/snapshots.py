@@ -24,7 +24,10 @@ def _snapshot_name(body):
     name = body.get('name')
     if name is None or isinstance(name, str):
         return name
-    return json.dumps(name)
+    name = json.dumps(name)
+    # The limits apply to what is stored: 10**300 is 301 characters.
+    validation.validate({'name': name}, schema.create)
+    return name
 
 
 class SnapshotsController(base.RestController):

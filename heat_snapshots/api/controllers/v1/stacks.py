@@ -15,7 +15,6 @@ from http import client as http_client
 
 import pecan
 import webob.exc
-import yaml
 
 from heat_snapshots.api.controllers import base
 from heat_snapshots.api.controllers.v1 import events
@@ -45,14 +44,8 @@ def _parse_mapping(value, what):
     """A template or environment given as a JSON or YAML string."""
     if isinstance(value, dict):
         return value
-    try:
-        parsed = yaml.safe_load(value)
-    except yaml.YAMLError as e:
-        raise exception.BadRequest('%s not in valid format: %s' % (what, e))
-    except RecursionError:
-        raise exception.BadRequest(
-            '%s not in valid format: nested deeper than %d levels.'
-            % (what, validation.MAX_DEPTH))
+    # No YAML anchors or aliases, the size capped.
+    parsed = validation.load_yaml(value, what)
     if not isinstance(parsed, dict):
         raise exception.BadRequest(
             '%s not in valid format: The %s is not a JSON object or YAML '

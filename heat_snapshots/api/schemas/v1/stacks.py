@@ -38,7 +38,9 @@ _properties = {
     },
 }
 
-STACK_NAME_PATTERN = '^[a-zA-Z][a-zA-Z0-9_.-]*$'
+# jsonschema searches with Python's re, where "$" also matches before a
+# final newline: "(?!\n)" keeps "name\n" out.
+STACK_NAME_PATTERN = '^[a-zA-Z][a-zA-Z0-9_.-]*$(?!\n)'
 
 create = {
     'type': 'object',
