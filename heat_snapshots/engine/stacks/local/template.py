@@ -456,19 +456,19 @@ def _check_constraint(name, constraint, value):
             fail('"%s" is not an allowed value %s'
                  % (value, constraint['allowed_values']))
     if 'length' in constraint:
-        limits = constraint['length'] or {}
-        if 'min' in limits and len(value) < limits['min']:
-            fail('length must be at least %s' % limits['min'])
-        if 'max' in limits and len(value) > limits['max']:
-            fail('length must be no greater than %s' % limits['max'])
+        bounds = constraint['length'] or {}
+        if 'min' in bounds and len(value) < bounds['min']:
+            fail('length must be at least %s' % bounds['min'])
+        if 'max' in bounds and len(value) > bounds['max']:
+            fail('length must be no greater than %s' % bounds['max'])
     if 'range' in constraint:
-        limits = constraint['range'] or {}
-        if 'min' in limits and value < limits['min']:
+        bounds = constraint['range'] or {}
+        if 'min' in bounds and value < bounds['min']:
             fail('%s is out of range (min: %s, max: %s)'
-                 % (value, limits.get('min'), limits.get('max')))
-        if 'max' in limits and value > limits['max']:
+                 % (value, bounds.get('min'), bounds.get('max')))
+        if 'max' in bounds and value > bounds['max']:
             fail('%s is out of range (min: %s, max: %s)'
-                 % (value, limits.get('min'), limits.get('max')))
+                 % (value, bounds.get('min'), bounds.get('max')))
     if 'allowed_pattern' in constraint:
         # RE2: linear in the value's length, never Python's backtracking
         # re on what a caller sent.
