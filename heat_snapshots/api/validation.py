@@ -110,9 +110,14 @@ def check_document(document, what='request body'):
     """
     max_nodes = _templates_options().max_document_nodes
     nodes = 0
-    pending = [(document, 1)]
+    # Values and their depths in two lists: no object made per value, so
+    # a large document does not feed the garbage collector (a full
+    # collection stops every thread of the process).
+    pending = [document]
+    depths = [1]
     while pending:
-        value, depth = pending.pop()
+        value = pending.pop()
+        depth = depths.pop()
         nodes += 1
         if nodes > max_nodes:
             raise _too_many(what, max_nodes)
@@ -125,9 +130,11 @@ def check_document(document, what='request body'):
                 for key, item in value.items():
                     if isinstance(key, str):
                         _check_text(key, what)
-                    pending.append((item, depth + 1))
+                    pending.append(item)
+                    depths.append(depth + 1)
             else:
-                pending.extend((item, depth + 1) for item in value)
+                pending.extend(value)
+                depths.extend([depth + 1] * len(value))
 
 
 class _SafeLoader(yaml.SafeLoader):

@@ -168,32 +168,35 @@ def check_document(document, what='template',
     else:
         size_option = _option('max_files_size')
     nodes = size = 0
-    pending = [(document, 1)]
+    # Values and their depths in two lists: no object made per value,
+    # so a large document does not feed the garbage collector (a full
+    # collection stops every thread of the process).
+    pending = [document]
+    depths = [1]
     while pending:
-        value, depth = pending.pop()
+        value = pending.pop()
+        depth = depths.pop()
         nodes += 1
         if nodes > max_nodes:
             raise _refuse(error, 'The %s has more than %d values (%s).'
                           % (what, max_nodes,
                              _option('max_document_nodes')))
-        if isinstance(value, dict):
+        if isinstance(value, (dict, list, tuple)):
             if depth > max_depth:
                 raise _refuse(error, 'The %s is nested deeper than %d '
                                      'levels (%s).'
                               % (what, max_depth,
                                  _option('max_document_depth')))
             size += 2
-            for key, item in value.items():
-                size += _scalar_size(key) + 1
-                pending.append((item, depth + 1))
-        elif isinstance(value, (list, tuple)):
-            if depth > max_depth:
-                raise _refuse(error, 'The %s is nested deeper than %d '
-                                     'levels (%s).'
-                              % (what, max_depth,
-                                 _option('max_document_depth')))
-            size += 2 + len(value)
-            pending.extend((item, depth + 1) for item in value)
+            if isinstance(value, dict):
+                for key, item in value.items():
+                    size += _scalar_size(key) + 1
+                    pending.append(item)
+                    depths.append(depth + 1)
+            else:
+                size += len(value)
+                pending.extend(value)
+                depths.extend([depth + 1] * len(value))
         else:
             size += _scalar_size(value)
         if size > max_size:
