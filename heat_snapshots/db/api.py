@@ -34,8 +34,9 @@ def _sqlite_on_connect(dbapi_conn, connection_record):
     # WAL lets readers carry on during a write; busy_timeout makes a writer
     # wait for another instead of failing.
     cursor = dbapi_conn.cursor()
-    cursor.execute('PRAGMA journal_mode=WAL')
+    # The wait first: the journal mode itself waits for a writer.
     cursor.execute('PRAGMA busy_timeout=30000')
+    cursor.execute('PRAGMA journal_mode=WAL')
     cursor.close()
 
 

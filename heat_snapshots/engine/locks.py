@@ -67,24 +67,36 @@ class StackTask:
         """
         self._spawn = (submit, function, args, kwargs)
 
-    def release(self, final=None, forget=False):
+    def release(self, final=None, forget=False, handover=None):
         """Write ``final()`` and let go of the stack, in one transaction.
 
         :param forget: the stack is gone: its lock row goes too.
-
+        :param handover: ``handover()``, in the same transaction, when a
+            stack delete that waited takes the stack: this context then
+            writes for the delete (at its generation).
         :returns: the new generation when a stack delete that waited for
             the stack now holds it (for this engine), else None.
         :raises: OperationFenced when this hold was taken over; nothing is
             written then.
         """
         def write():
+            # Again on a retry: the transaction that moved it rolled back.
+            self.context.fence = self.fence
             if final is not None:
                 final()
-            return db_api.stack_lock_release(self.context, self.stack.id,
-                                             self.engine_id, self.generation,
-                                             forget=forget)
+            result = db_api.stack_lock_release(self.context, self.stack.id,
+                                               self.engine_id,
+                                               self.generation,
+                                               forget=forget)
+            if result and handover is not None:
+                self.context.fence = self.fence._replace(generation=result)
+                handover()
+            return result
 
-        result = db_api.run_in_transaction(self.context, write)
+        try:
+            result = db_api.run_in_transaction(self.context, write)
+        finally:
+            self.context.fence = self.fence
         self.released = True
         if result is None:
             raise exception.OperationFenced(stack_id=self.stack.id,

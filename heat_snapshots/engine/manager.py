@@ -61,6 +61,12 @@ class EngineManager(base_manager.BaseEngineManager):
         :param key: what the operation holds: ('stack', id, generation) or
             ('snapshot', id, engine).
         """
+        if self._stopping.is_set():
+            # The pool drains for the stop and takes nothing new; the hold
+            # stays recorded and is taken over once this engine is gone.
+            LOG.info('Engine %s is stopping: %s is left to recovery',
+                     self.engine_id, key)
+            return
         with self.running_lock:
             self.running[key] = function.__name__
 
@@ -208,26 +214,16 @@ class EngineManager(base_manager.BaseEngineManager):
         return outcome
 
     def delete_after(self, task, generation):
-        """Run the stack delete that waited for ``task``'s stack.
+        """Run the stack delete that waited for ``task``'s stack; it holds
+        the stack at ``generation`` and shows DELETE_IN_PROGRESS already.
         """
-        stack = self.driver.get_stack(task.context, task.stack.id,
-                                      with_resources=False)
         context = hs_context.service_context(
-            stack.project_id, request_id=task.context.request_id)
-        delete = locks.StackTask(context, stack, self.engine_id,
+            task.stack.project_id, request_id=task.context.request_id)
+        delete = locks.StackTask(context, task.stack, self.engine_id,
                                  states.DELETE, generation)
-        LOG.info('Stack %s is free: deleting it as requested', stack.id)
-        try:
-            db_api.run_in_transaction(
-                delete.context,
-                lambda: operations.stack_started(delete, self.driver))
-            self.submit(delete.key, self.run_stack_delete, delete)
-        except exception.OperationFenced:
-            raise
-        except Exception:
-            # Held and not running: recovery resumes it.
-            LOG.exception('Could not start the delete of stack %s',
-                          stack.id)
+        LOG.info('Stack %s is free: deleting it as requested',
+                 task.stack.id)
+        self.submit(delete.key, self.run_stack_delete, delete)
 
     # --- stacks -----------------------------------------------------------
 

@@ -100,7 +100,21 @@ def stack_ended(task, driver, status, reason, snapshot=None):
                                status, reason)
 
     gone = (task.action, status) == (states.DELETE, states.COMPLETE)
-    return task.release(final, forget=gone)
+    return task.release(final, forget=gone,
+                        handover=_delete_started(task, driver))
+
+
+def _delete_started(task, driver):
+    """A stack delete that waited takes the stack as the operation ends.
+
+    The stack shows DELETE_IN_PROGRESS in the same transaction, never the
+    operation's end alone.
+    """
+    def show():
+        driver.set_stack_state(task.context, task.stack.id, states.DELETE,
+                               states.IN_PROGRESS,
+                               'Stack %s started' % states.DELETE)
+    return show
 
 
 def stack_operation_abandoned(task, driver, stack, reason=None):
@@ -129,7 +143,7 @@ def stack_operation_abandoned(task, driver, stack, reason=None):
                                           resource.name, resource.action,
                                           states.FAILED, reason)
 
-    return task.release(final)
+    return task.release(final, handover=_delete_started(task, driver))
 
 
 # --- snapshots -------------------------------------------------------------
