@@ -5,6 +5,7 @@ import sys
 from oslo_log import log as logging
 
 from heat_snapshots.api import app
+from heat_snapshots.api import auth_check
 from heat_snapshots.api import server
 from heat_snapshots.common import rpc
 from heat_snapshots.common import service
@@ -37,7 +38,8 @@ def check_auth(conf, prog):
     if api.auth_strategy == app.NOAUTH:
         LOG.warning('auth_strategy = noauth: callers are trusted to name '
                     'their own user, project and roles.')
-    return None
+        return None
+    return auth_check.keystone_problem(conf, prog)
 
 
 def serve(conf, make_app, workers, name):
@@ -55,11 +57,11 @@ def serve(conf, make_app, workers, name):
 def main(argv=None):
     argv = argv or sys.argv
     service.prepare_service(argv)
+    if rpc.is_in_process(CONF):
+        sys.exit(IN_PROCESS_TRANSPORT)
     problem = check_auth(CONF, 'heat-snapshots-api')
     if problem:
         sys.exit(problem)
-    if rpc.is_in_process(CONF):
-        sys.exit(IN_PROCESS_TRANSPORT)
     serve(CONF, lambda: app.setup_app(CONF),
           CONF.heat_snapshots_api.workers, 'heat-snapshots-api')
 

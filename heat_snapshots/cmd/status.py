@@ -14,6 +14,7 @@ from oslo_upgradecheck import common_checks
 from oslo_upgradecheck import upgradecheck
 import stevedore
 
+from heat_snapshots.api import auth_check
 from heat_snapshots.api import server
 from heat_snapshots.common import rpc
 from heat_snapshots import conf
@@ -23,8 +24,8 @@ from heat_snapshots.engine.stacks import base as stacks_base
 
 CONF = conf.CONF
 
-# heat_snapshots.api.app's value, not imported: the application's imports
-# (keystonemiddleware and its libraries) are slow and noisy for a CLI.
+# heat_snapshots.api.app's value, not imported: the whole application (pecan,
+# the controllers, the middleware) is slow to import for a CLI.
 NOAUTH = 'noauth'
 
 Code = upgradecheck.Code
@@ -73,9 +74,15 @@ class Checks(upgradecheck.UpgradeCommands):
         return Result(Code.SUCCESS, 'Database schema is at head, %s.' % head)
 
     def _check_auth(self):
-        """noauth is for loopback addresses only."""
+        """keystone needs [keystone_authtoken]; noauth is for loopback only.
+        """
         api = self.conf.heat_snapshots_api
         if api.auth_strategy != NOAUTH:
+            problem = auth_check.keystone_problem(self.conf,
+                                                  'heat-snapshots-api')
+            if problem:
+                return Result(Code.FAILURE, problem + ' It will refuse to '
+                              'start.')
             return Result(Code.SUCCESS)
         if (not api.allow_noauth_on_any_address
                 and not server.is_loopback(api.bind_host)):

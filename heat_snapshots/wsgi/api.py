@@ -12,6 +12,7 @@ command line is not ours to parse.
 from oslo_log import log as logging
 
 from heat_snapshots.api import app
+from heat_snapshots.api import auth_check
 from heat_snapshots.cmd import api as api_cmd
 from heat_snapshots.common import rpc
 from heat_snapshots.common import service
@@ -31,6 +32,10 @@ def init_application():
         # The web server, not bind_host, decides who can connect.
         LOG.warning('auth_strategy = noauth: make sure only trusted '
                     'callers can reach this web server.')
+    else:
+        problem = auth_check.keystone_problem(CONF, PROG)
+        if problem:
+            raise RuntimeError(problem)
     return app.setup_app(CONF)
 
 

@@ -14,6 +14,7 @@ import fixtures
 
 from heat_snapshots.cmd import api as api_cmd
 from heat_snapshots.tests import base
+from heat_snapshots.tests.unit.api import auth_fixture
 
 
 def free_port():
@@ -41,9 +42,23 @@ class CheckAuthTest(base.TestCase):
         self.assertIsNone(api_cmd.check_auth(base.CONF, 'prog'))
 
     def test_keystone_on_any_address_is_fine(self):
+        self.useFixture(auth_fixture.KeystoneAuthtoken(self.conf_fixture))
         self.flags(auth_strategy='keystone', bind_host='0.0.0.0',
                    group='heat_snapshots_api')
         self.assertIsNone(api_cmd.check_auth(base.CONF, 'prog'))
+
+    def test_keystone_without_authtoken_is_refused(self):
+        # The production default, and no [keystone_authtoken] at all.
+        problem = api_cmd.check_auth(base.CONF, 'heat-snapshots-api')
+        self.assertNotIn('\n', problem)
+        self.assertIn('heat-snapshots-api: auth_strategy = keystone, but '
+                      '[keystone_authtoken] lacks www_authenticate_uri, '
+                      'auth_type,', problem)
+
+    def test_all_in_one_with_keystone_is_checked_too(self):
+        self.flags(auth_strategy='keystone', group='heat_snapshots_api')
+        self.assertIn('heat-snapshots-all: auth_strategy = keystone',
+                      api_cmd.check_auth(base.CONF, 'heat-snapshots-all'))
 
 
 class ProcessTest(base.TestCase):
@@ -155,10 +170,12 @@ class ProcessTest(base.TestCase):
         process = self.start('heat_snapshots.cmd.api', (
             '[DEFAULT]\ntransport_url = rabbit://guest:guest@127.0.0.1:1/\n'
             '[heat_snapshots]\nstate_path = %s\n'
-            '[keystone_authtoken]\n'
-            'www_authenticate_uri = http://127.0.0.1:9/identity\n'
+            '[keystone_authtoken]\n%s\n'
             '[heat_snapshots_api]\nbind_port = %d\nworkers = 2\n'
-            'threads = 4\n') % (self.tmp, self.port))
+            'threads = 4\n') % (
+                self.tmp, '\n'.join('%s = %s' % item for item in
+                                    auth_fixture.COMPLETE.items()),
+                self.port))
         self.assertEqual(300, self.wait_until_serving(process)[0])
         for _ in range(10):
             self.assertEqual(300, self.call('GET', '/')[0])
@@ -180,3 +197,14 @@ class ProcessTest(base.TestCase):
             'bind_host = 0.0.0.0\n') % self.tmp)
         self.assertNotEqual(0, process.wait(30))
         self.assertIn(b'allow_noauth_on_any_address', self.output(process))
+
+    def test_api_refuses_keystone_without_authtoken(self):
+        process = self.start('heat_snapshots.cmd.api', (
+            '[DEFAULT]\ntransport_url = rabbit://guest:guest@127.0.0.1:1/\n'
+            '[heat_snapshots]\nstate_path = %s\n') % self.tmp)
+        self.assertNotEqual(0, process.wait(30))
+        output = self.output(process).decode()
+        # One line, naming the options; nothing else.
+        self.assertEqual(1, len(output.splitlines()), output)
+        self.assertIn('[keystone_authtoken] lacks www_authenticate_uri, '
+                      'auth_type,', output)

@@ -7,6 +7,7 @@ import sys
 import fixtures
 
 from heat_snapshots.tests import base
+from heat_snapshots.tests.unit.api import auth_fixture
 
 SCRIPT = '''
 import webtest
@@ -29,10 +30,20 @@ class ApplicationTest(base.TestCase):
             cwd=home, timeout=60)
 
     def test_application_serves(self):
+        keystone = {'OS_KEYSTONE_AUTHTOKEN__%s' % name.upper(): value
+                    for name, value in auth_fixture.COMPLETE.items()}
         result = self.run_script(
-            OS_DEFAULT__TRANSPORT_URL='rabbit://guest:guest@127.0.0.1:1/')
+            OS_DEFAULT__TRANSPORT_URL='rabbit://guest:guest@127.0.0.1:1/',
+            **keystone)
         self.assertEqual(0, result.returncode, result.stderr)
         self.assertEqual(b'v1.0', result.stdout.splitlines()[-1])
+
+    def test_keystone_without_authtoken_is_refused(self):
+        result = self.run_script(
+            OS_DEFAULT__TRANSPORT_URL='rabbit://guest:guest@127.0.0.1:1/')
+        self.assertNotEqual(0, result.returncode)
+        self.assertIn(b'[keystone_authtoken] lacks www_authenticate_uri, '
+                      b'auth_type,', result.stdout + result.stderr)
 
     def test_in_process_transport_is_refused(self):
         result = self.run_script()
