@@ -31,6 +31,9 @@ exclude_patterns = []
 pygments_style = 'native'
 
 html_theme = 'openstackdocs'
+# The OpenAPI document of the same calls, published beside the pages
+# (the functional tests check the service against it).
+html_extra_path = ['openapi.yaml']
 html_theme_options = {
     'sidebar_mode': 'toc',
 }

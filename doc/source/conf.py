@@ -12,6 +12,10 @@
 
 """Sphinx configuration of the heat-snapshots documentation."""
 
+import shutil
+
+from sphinx import errors
+
 extensions = [
     'sphinx.ext.graphviz',
     'openstackdocstheme',
@@ -47,8 +51,17 @@ pygments_style = 'native'
 html_theme = 'openstackdocs'
 html_static_path = ['_static']
 
-# Diagrams are drawn with Graphviz's dot (Debian: apt-get install graphviz).
+# Diagrams are drawn with Graphviz's dot, a system package that bindep.txt
+# lists in the doc profile. Without it every diagram would be a warning
+# (an error with -W) late in the build: say so at once.
+graphviz_dot = 'dot'
 graphviz_output_format = 'svg'
+if shutil.which(graphviz_dot) is None:
+    raise errors.ConfigError(
+        "Graphviz's %r is not installed; the diagrams need it. Install the "
+        "doc profile's system packages: `bindep -b doc` lists the missing "
+        "ones (graphviz; Debian/Ubuntu: apt-get install graphviz)."
+        % graphviz_dot)
 
 man_pages = [
     ('cli/heat-snapshots-manage', 'heat-snapshots-manage',

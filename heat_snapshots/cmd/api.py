@@ -1,3 +1,15 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """heat-snapshots-api: the REST API, talking to engines over RPC."""
 
 import sys
@@ -5,6 +17,7 @@ import sys
 from oslo_log import log as logging
 
 from heat_snapshots.api import app
+from heat_snapshots.api import auth_check
 from heat_snapshots.api import server
 from heat_snapshots.common import rpc
 from heat_snapshots.common import service
@@ -37,7 +50,8 @@ def check_auth(conf, prog):
     if api.auth_strategy == app.NOAUTH:
         LOG.warning('auth_strategy = noauth: callers are trusted to name '
                     'their own user, project and roles.')
-    return None
+        return None
+    return auth_check.keystone_problem(conf, prog)
 
 
 def serve(conf, make_app, workers, name):
@@ -55,11 +69,11 @@ def serve(conf, make_app, workers, name):
 def main(argv=None):
     argv = argv or sys.argv
     service.prepare_service(argv)
+    if rpc.is_in_process(CONF):
+        sys.exit(IN_PROCESS_TRANSPORT)
     problem = check_auth(CONF, 'heat-snapshots-api')
     if problem:
         sys.exit(problem)
-    if rpc.is_in_process(CONF):
-        sys.exit(IN_PROCESS_TRANSPORT)
     serve(CONF, lambda: app.setup_app(CONF),
           CONF.heat_snapshots_api.workers, 'heat-snapshots-api')
 

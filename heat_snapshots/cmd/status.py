@@ -1,3 +1,15 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """heat-snapshots-status: is this deployment ready for the new code?
 
 ``heat-snapshots-status upgrade check`` reads heat.conf as the services do
@@ -14,6 +26,7 @@ from oslo_upgradecheck import common_checks
 from oslo_upgradecheck import upgradecheck
 import stevedore
 
+from heat_snapshots.api import auth_check
 from heat_snapshots.api import server
 from heat_snapshots.common import rpc
 from heat_snapshots import conf
@@ -23,8 +36,8 @@ from heat_snapshots.engine.stacks import base as stacks_base
 
 CONF = conf.CONF
 
-# heat_snapshots.api.app's value, not imported: the application's imports
-# (keystonemiddleware and its libraries) are slow and noisy for a CLI.
+# heat_snapshots.api.app's value, not imported: the whole application (pecan,
+# the controllers, the middleware) is slow to import for a CLI.
 NOAUTH = 'noauth'
 
 Code = upgradecheck.Code
@@ -73,9 +86,15 @@ class Checks(upgradecheck.UpgradeCommands):
         return Result(Code.SUCCESS, 'Database schema is at head, %s.' % head)
 
     def _check_auth(self):
-        """noauth is for loopback addresses only."""
+        """keystone needs [keystone_authtoken]; noauth is for loopback only.
+        """
         api = self.conf.heat_snapshots_api
         if api.auth_strategy != NOAUTH:
+            problem = auth_check.keystone_problem(self.conf,
+                                                  'heat-snapshots-api')
+            if problem:
+                return Result(Code.FAILURE, problem + ' It will refuse to '
+                              'start.')
             return Result(Code.SUCCESS)
         if (not api.allow_noauth_on_any_address
                 and not server.is_loopback(api.bind_host)):

@@ -1,5 +1,18 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """Process start-up shared by every command."""
 
+import logging as logging_std
 import sys
 
 from oslo_log import log as logging
@@ -62,6 +75,22 @@ class PerProcess(service.ServiceBase):
         pass
 
 
+class _NoForkNotice(logging_std.Filter):
+    """Drops oslo.service's warning that no_fork runs in this process.
+
+    Running in this process is our choice with one worker (see serve()), not
+    something an operator should act on; the launcher's other messages pass.
+    """
+
+    MESSAGE = 'no_fork=True: running service in main process'
+
+    def filter(self, record):
+        return record.getMessage() != self.MESSAGE
+
+
+_NO_FORK_NOTICE = _NoForkNotice()
+
+
 def serve(svc, workers=1, conf=CONF):
     """Run ``svc`` (a ServiceBase) until SIGTERM, in ``workers`` processes.
 
@@ -72,6 +101,8 @@ def serve(svc, workers=1, conf=CONF):
     and restarts any that dies.
     """
     if workers == 1:
+        logging_std.getLogger(service.ProcessLauncher.__module__).addFilter(
+            _NO_FORK_NOTICE)
         launcher = service.ProcessLauncher(conf, no_fork=True)
     else:
         # Forked, not spawned: the workers share the listening socket.

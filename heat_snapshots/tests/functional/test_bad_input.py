@@ -1,10 +1,22 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """Bad input against a running service: never a 5xx, always Heat's body.
 
 Three parts, all against a heat-snapshots-all of their own
 (live_service.py):
 
 * ``OpenAPIConformanceTest``: every operation of
-  heat_snapshots/api/openapi.yaml, called with good and bad input, answers
+  api-ref/source/openapi.yaml, called with good and bad input, answers
   a status the document lists, with the headers and body it documents.
 * ``PropertyBasedTest``: schemathesis generates valid and invalid requests
   for every operation of the document (and hypothesis picks the seeded
@@ -35,7 +47,7 @@ import requests
 from testtools import content
 import yaml
 
-import heat_snapshots.api
+import heat_snapshots
 from heat_snapshots.tests.functional import config
 from heat_snapshots.tests.functional import live_service
 
@@ -49,8 +61,10 @@ except ImportError as error:  # pragma: no cover
     schemathesis = None
     SCHEMATHESIS_MISSING = str(error)
 
-OPENAPI_PATH = os.path.join(os.path.dirname(heat_snapshots.api.__file__),
-                            'openapi.yaml')
+# With the API reference, in the source tree: not part of the package.
+OPENAPI_PATH = os.path.join(
+    os.path.dirname(os.path.dirname(os.path.abspath(heat_snapshots.__file__))),
+    'api-ref', 'source', 'openapi.yaml')
 PROJECT = live_service.PROJECT
 HEADERS = live_service.HEADERS
 JSON_HEADERS = live_service.JSON_HEADERS

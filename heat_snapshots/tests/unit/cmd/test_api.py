@@ -1,3 +1,15 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """heat-snapshots-api and heat-snapshots-all as an operator runs them."""
 
 import http.client
@@ -14,6 +26,7 @@ import fixtures
 
 from heat_snapshots.cmd import api as api_cmd
 from heat_snapshots.tests import base
+from heat_snapshots.tests.unit.api import auth_fixture
 
 
 def free_port():
@@ -41,9 +54,23 @@ class CheckAuthTest(base.TestCase):
         self.assertIsNone(api_cmd.check_auth(base.CONF, 'prog'))
 
     def test_keystone_on_any_address_is_fine(self):
+        self.useFixture(auth_fixture.KeystoneAuthtoken(self.conf_fixture))
         self.flags(auth_strategy='keystone', bind_host='0.0.0.0',
                    group='heat_snapshots_api')
         self.assertIsNone(api_cmd.check_auth(base.CONF, 'prog'))
+
+    def test_keystone_without_authtoken_is_refused(self):
+        # The production default, and no [keystone_authtoken] at all.
+        problem = api_cmd.check_auth(base.CONF, 'heat-snapshots-api')
+        self.assertNotIn('\n', problem)
+        self.assertIn('heat-snapshots-api: auth_strategy = keystone, but '
+                      '[keystone_authtoken] lacks www_authenticate_uri, '
+                      'auth_type,', problem)
+
+    def test_all_in_one_with_keystone_is_checked_too(self):
+        self.flags(auth_strategy='keystone', group='heat_snapshots_api')
+        self.assertIn('heat-snapshots-all: auth_strategy = keystone',
+                      api_cmd.check_auth(base.CONF, 'heat-snapshots-all'))
 
 
 class ProcessTest(base.TestCase):
@@ -155,10 +182,12 @@ class ProcessTest(base.TestCase):
         process = self.start('heat_snapshots.cmd.api', (
             '[DEFAULT]\ntransport_url = rabbit://guest:guest@127.0.0.1:1/\n'
             '[heat_snapshots]\nstate_path = %s\n'
-            '[keystone_authtoken]\n'
-            'www_authenticate_uri = http://127.0.0.1:9/identity\n'
+            '[keystone_authtoken]\n%s\n'
             '[heat_snapshots_api]\nbind_port = %d\nworkers = 2\n'
-            'threads = 4\n') % (self.tmp, self.port))
+            'threads = 4\n') % (
+                self.tmp, '\n'.join('%s = %s' % item for item in
+                                    auth_fixture.COMPLETE.items()),
+                self.port))
         self.assertEqual(300, self.wait_until_serving(process)[0])
         for _ in range(10):
             self.assertEqual(300, self.call('GET', '/')[0])
@@ -180,3 +209,14 @@ class ProcessTest(base.TestCase):
             'bind_host = 0.0.0.0\n') % self.tmp)
         self.assertNotEqual(0, process.wait(30))
         self.assertIn(b'allow_noauth_on_any_address', self.output(process))
+
+    def test_api_refuses_keystone_without_authtoken(self):
+        process = self.start('heat_snapshots.cmd.api', (
+            '[DEFAULT]\ntransport_url = rabbit://guest:guest@127.0.0.1:1/\n'
+            '[heat_snapshots]\nstate_path = %s\n') % self.tmp)
+        self.assertNotEqual(0, process.wait(30))
+        output = self.output(process).decode()
+        # One line, naming the options; nothing else.
+        self.assertEqual(1, len(output.splitlines()), output)
+        self.assertIn('[keystone_authtoken] lacks www_authenticate_uri, '
+                      'auth_type,', output)

@@ -1,3 +1,15 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """heat-snapshots-status upgrade check."""
 
 import json
@@ -13,6 +25,7 @@ from heat_snapshots.cmd import status
 from heat_snapshots.db import api as db_api
 from heat_snapshots.db import migration
 from heat_snapshots.tests import base
+from heat_snapshots.tests.unit.api import auth_fixture
 from heat_snapshots.tests.unit.cmd import test_manage
 
 Code = upgradecheck.Code
@@ -60,7 +73,22 @@ class TestDatabaseCheck(base.TestCase):
 class TestConfigurationChecks(base.TestCase):
 
     def test_keystone_passes(self):
+        self.useFixture(auth_fixture.KeystoneAuthtoken(self.conf_fixture))
         self.assertEqual(Code.SUCCESS, status.Checks()._check_auth().code)
+
+    def test_keystone_without_authtoken_fails(self):
+        result = status.Checks()._check_auth()
+        self.assertEqual(Code.FAILURE, result.code)
+        self.assertIn('[keystone_authtoken] lacks www_authenticate_uri, '
+                      'auth_type,', result.details)
+        self.assertIn('refuse to start', result.details)
+
+    def test_keystone_without_credentials_fails(self):
+        self.useFixture(auth_fixture.KeystoneAuthtoken(
+            self.conf_fixture, dict(auth_fixture.COMPLETE, password=None)))
+        result = status.Checks()._check_auth()
+        self.assertEqual(Code.FAILURE, result.code)
+        self.assertIn('[keystone_authtoken] lacks password,', result.details)
 
     def test_noauth_on_loopback_warns(self):
         self.flags(auth_strategy='noauth', group='heat_snapshots_api')
@@ -139,7 +167,10 @@ class TestStatusCommand(base.TestCase):
         self.assertEqual(0, self.manage('db', 'sync').returncode)
         self._write_config('[DEFAULT]\ntransport_url = rabbit://mq/\n'
                            '[database]\nconnection = sqlite:///%s\n'
-                           % self.db_path)
+                           '[keystone_authtoken]\n%s\n'
+                           % (self.db_path, '\n'.join(
+                               '%s = %s' % item for item in
+                               auth_fixture.COMPLETE.items())))
         result = self.status('upgrade', 'check')
         self.assertEqual(0, result.returncode, result.stdout + result.stderr)
         self.assertIn('Database schema is at head', result.stdout)
