@@ -5,9 +5,11 @@ from requests_mock.contrib import fixture as rm_fixture
 
 from heat_snapshots.common import clients
 from heat_snapshots.common import exception
+from heat_snapshots.db import api as db_api
 from heat_snapshots.engine.stacks import base as stacks_base
 from heat_snapshots.engine.stacks.heat import driver as heat_driver
 from heat_snapshots.tests import base
+from heat_snapshots.tests import engine_fixture as ef
 
 HEAT = 'http://heat.test:8004/v1'
 PROJECT = 'project-a'
@@ -289,6 +291,56 @@ class OwnershipTest(HeatDriverTestCase):
                                   self.driver.get_stack, self.ctx, STACK_ID)
         self.assertNotIsInstance(error, exception.StackNotFound)
         self.assertEqual(503, error.code)
+
+
+class EngineOwnershipTest(HeatDriverTestCase):
+    """Through the engine: project B cannot snapshot or restore project A's
+    stack even when Heat would show it to B.
+    """
+
+    use_db = True
+
+    def setUp(self):
+        super().setUp()
+        self.flags(stack_driver='heat', group='heat_snapshots')
+        self.engine = self.useFixture(ef.Engine()).manager
+
+    def test_project_b_cannot_snapshot_or_restore_a_s_stack(self):
+        OwnershipTest.heat_answers_with_project_a_stack(self, 'project-b')
+        self.http.put(STACK_PATH, status_code=202)
+        caller_b = self.make_context(project_id='project-b',
+                                     user_id='user-b')
+        identity = {'stack_name': 'web', 'stack_id': STACK_ID,
+                    'tenant': 'project-b', 'path': ''}
+        for call in (
+                lambda: self.engine.stack_snapshot(caller_b, identity, 's'),
+                lambda: self.engine.stack_list_snapshots(caller_b,
+                                                         identity),
+                lambda: self.engine.stack_restore(
+                    caller_b, identity,
+                    '5a5a5a5a-0000-4000-8000-000000000000')):
+            error = self.assertRaises(exception.StackNotFound, call)
+            self.assertEqual(404, error.code)
+            self.assertIn('The Stack (web) could not be found',
+                          error.message)
+        # Nothing recorded, nothing sent to Heat but lookups.
+        admin = self.make_context(is_admin=True)
+        self.assertEqual([], db_api.snapshot_list_by_stack(admin,
+                                                           STACK_ID))
+        self.assertEqual({'GET'}, {r.method for r in
+                                   self.http.request_history})
+
+    def test_project_a_snapshots_its_own_stack(self):
+        self.register_stack()
+        identity = {'stack_name': 'web', 'stack_id': STACK_ID,
+                    'tenant': PROJECT, 'path': ''}
+        snapshot = self.engine.stack_snapshot(self.ctx, identity, 's')
+        ef.wait_for(lambda: db_api.snapshot_get(
+            self.ctx, snapshot['id']).status != 'IN_PROGRESS',
+            what='snapshot ended')
+        self.assertEqual(PROJECT,
+                         db_api.snapshot_get(self.ctx,
+                                             snapshot['id']).project_id)
 
 
 class PresenceTest(HeatDriverTestCase):
