@@ -61,6 +61,8 @@ FOUND = heat_driver.FOUND
 DELETED = heat_driver.DELETED
 NOT_FOUND = heat_driver.NOT_FOUND
 UNKNOWN = heat_driver.UNKNOWN
+# Stacks named by the circuit breaker's alarm, at most.
+ALARM_STACKS = 20
 
 
 def stack_id_from_payload(payload):
@@ -213,10 +215,13 @@ class StackFollower:
                       'Heat, not deletes: no snapshot is deleted. Check '
                       'Heat and the engine\'s Heat endpoint; if these '
                       'stacks were really deleted, delete their snapshots '
-                      'or raise max_deleted_share. Stacks: %s',
+                      'or raise max_deleted_share. Stacks: %s%s',
                       len(gone), len(stacks), GROUP,
                       options.max_deleted_share,
-                      ', '.join(stack_id for stack_id, _ in gone))
+                      ', '.join(stack_id for stack_id, _ in
+                                gone[:ALARM_STACKS]),
+                      ' and %d more' % (len(gone) - ALARM_STACKS)
+                      if len(gone) > ALARM_STACKS else '')
             return 0
         deleted = 0
         for stack_id, project_id in proven:

@@ -421,14 +421,15 @@ class FakeHeatCheckTest(ListenerTestCase):
 
         self.assertEqual(0, self.check())
         self.wait(GRACE)
-        self.assertEqual(0, self.check(HOUR // TICK))
+        self.assertEqual(0, self.check(GRACE // TICK))
 
         self.assertEqual(0, self.artifact_delete.call_count)
         for snapshot in snapshots:
             self.assert_kept(snapshot)
+        # Every check says so.
         alarms = [line for line in self.log.output.splitlines()
                   if line.startswith('ALARM')]
-        self.assertEqual(HOUR // TICK + 1, len(alarms))
+        self.assertEqual(GRACE // TICK + 1, len(alarms))
         self.assertIn('Heat says 8 of the 10 stacks with snapshots are '
                       'gone at once', alarms[0])
         self.assertIn('no snapshot is deleted', alarms[0])
