@@ -283,13 +283,19 @@ class FakeHeatCheckTest(ListenerTestCase):
         self.assertIn(snapshot.id, self.artifact_snapshot_ids())
 
     def an_hour_of(self, answer):
+        """:param answer: requests-mock's answer to the lookup of GONE,
+            or None: already registered.
+        """
         snapshot = self.make_snapshot(GONE)
-        self.heat_answers(GONE, answer)
+        if answer is not None:
+            self.heat_answers(GONE, answer)
 
         deleted = self.check(HOUR // TICK)
 
         # An hour of checks: nothing deleted, no backup touched.
-        self.assertEqual(HOUR // TICK, len(self.http.request_history))
+        lookup = '/v1/%s/stacks/%s' % (PROJECT, GONE)
+        self.assertEqual(HOUR // TICK, len(
+            [r for r in self.http.request_history if r.path == lookup]))
         self.assertEqual(0, deleted)
         self.assertEqual(0, self.artifact_delete.call_count)
         self.assert_kept(snapshot)
@@ -312,10 +318,11 @@ class FakeHeatCheckTest(ListenerTestCase):
     del _name, _answer
 
     def test_an_hour_of_a_stack_of_another_project_deletes_nothing(self):
-        # Heat (or an admin endpoint) answers with someone else's stack.
-        self.heat_has(GONE, link_project='project-b')
-        self.an_hour_of({'status_code': 404, 'text': HTML_404,
-                         'headers': {'Content-Type': 'text/html'}})
+        # Heat (or an admin endpoint) answers with someone else's stack,
+        # even DELETE_COMPLETE.
+        self.heat_has(GONE, link_project='project-b',
+                      status='DELETE_COMPLETE')
+        self.an_hour_of(None)
 
     def test_an_hour_of_another_stack_deletes_nothing(self):
         snapshot = self.make_snapshot(GONE)
