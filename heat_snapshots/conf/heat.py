@@ -72,7 +72,43 @@ opts = [
                help='Seconds between two checks that the stacks with '
                     'snapshots still exist in Heat; the snapshots of a '
                     'stack that is gone are deleted with their backups. '
-                    '0 disables the check.'),
+                    '0 disables the check. A stack counts as gone only '
+                    'when Heat shows it DELETE_COMPLETE, or answers its '
+                    'own "stack not found" fault twice, '
+                    'deleted_stack_grace seconds apart; any other answer '
+                    '(an HTML 404 of a proxy, 401, 403, 5xx, a timeout) '
+                    'keeps the snapshots.'),
+    cfg.IntOpt('deleted_stack_grace',
+               default=300,
+               min=0,
+               help='Seconds between the first time Heat answers that a '
+                    'stack with snapshots does not exist (its own '
+                    'EntityNotFound fault body for a lookup by id in the '
+                    'stack\'s project) and the later stack check that must '
+                    'find it missing again before its snapshots and their '
+                    'backups are deleted. A second look is always needed, '
+                    'even with 0. The first sighting is kept in memory by '
+                    'each engine: restarting an engine restarts the '
+                    'grace. A stack Heat shows DELETE_COMPLETE, or a '
+                    'notification of its delete, needs no grace.'),
+    cfg.FloatOpt('max_deleted_share',
+                 default=0.5,
+                 min=0.0,
+                 max=1.0,
+                 help='Circuit breaker of the stack check: when one check '
+                      'finds more than this share of the stacks with '
+                      'snapshots gone from Heat at once (and at least '
+                      'max_deleted_share_min_count of them), it deletes '
+                      'nothing and logs an ERROR starting with "ALARM": '
+                      'a wrong endpoint or a broken Heat looks like every '
+                      'stack deleted. 1 disables the breaker.'),
+    cfg.IntOpt('max_deleted_share_min_count',
+               default=3,
+               min=1,
+               help='The circuit breaker (max_deleted_share) only stops a '
+                    'check that finds at least this many stacks gone, so '
+                    'that a cloud with few stacks can lose one (one stack '
+                    'of one is fine).'),
 ]
 
 

@@ -23,7 +23,31 @@ delete the snapshots (and their backups) of a stack Heat has deleted:
 
 Both reuse the engine's snapshot delete walk; a snapshot being created or
 deleted by a live engine is left alone (the next check sees it again).
+
+Proof before purge: snapshots hold the only copy of a project's backups,
+so they are deleted only on positive proof that Heat deleted their stack:
+
+* the notification ``orchestration.stack.delete.end`` (DELETE_COMPLETE);
+* the stack seen ``DELETE_COMPLETE`` (Heat looks ids up among its deleted
+  stacks until they are purged);
+* Heat's own fault body (JSON, ``EntityNotFound`` "The Stack (<id>) could
+  not be found.") for a lookup by id in the owning project (the service
+  user scoped to the snapshot's project), seen again by a later check at
+  least ``[heat_snapshots_heat] deleted_stack_grace`` seconds after the
+  first.
+
+Any other answer (an HTML 404 of a proxy, another service's 404 from a
+wrong catalog entry, 401, 403, 5xx, a timeout, a stack of another project)
+is "unknown" and deletes nothing. The first sighting of a missing stack is
+kept in memory, per engine: a restart only restarts the grace.
+
+A circuit breaker guards against a Heat (or an endpoint) that suddenly
+answers "no such stack" for everything: a check that finds more than
+``max_deleted_share`` of the stacks gone (and at least
+``max_deleted_share_min_count`` of them) deletes nothing and logs an ERROR.
 """
+
+import time
 
 from futurist import periodics
 from oslo_log import log as logging
@@ -36,6 +60,7 @@ from heat_snapshots.db import api as db_api
 from heat_snapshots.engine import locks
 from heat_snapshots.engine import operations
 from heat_snapshots.engine import snapshots
+from heat_snapshots.engine.stacks.heat import driver as heat_driver
 
 LOG = logging.getLogger(__name__)
 
@@ -43,6 +68,13 @@ GROUP = 'heat_snapshots_heat'
 STACK_DELETE_END = 'orchestration.stack.delete.end'
 DELETE_COMPLETE = states.stack_status(states.DELETE, states.COMPLETE)
 STACK_GONE_REASON = 'Stack %s was deleted in Heat'
+
+FOUND = heat_driver.FOUND
+DELETED = heat_driver.DELETED
+NOT_FOUND = heat_driver.NOT_FOUND
+UNKNOWN = heat_driver.UNKNOWN
+# Stacks named by the circuit breaker's alarm, at most.
+ALARM_STACKS = 20
 
 
 def stack_id_from_payload(payload):
@@ -59,20 +91,36 @@ def stack_id_from_payload(payload):
 class StackFollower:
     """Deletes the snapshots of stacks that Heat no longer has."""
 
-    def __init__(self, conf, driver, engine_id, is_engine_alive=None):
+    def __init__(self, conf, driver, engine_id, is_engine_alive=None,
+                 clock=time.monotonic):
         self.conf = conf
         self.driver = driver
         self.engine_id = engine_id
         self.is_engine_alive = is_engine_alive or (lambda engine_id: True)
+        self.clock = clock
+        # {(stack id, project id): (clock, pass)} of Heat's first "no such
+        # stack"; only stacks that still have snapshots and were not seen
+        # again since.
+        self.missing_since = {}
+        self._passes = 0
 
     def delete_stack_snapshots(self, stack_id, project_id=None):
         """Delete every snapshot of the stack with what it made.
 
+        :param project_id: the project that Heat said deleted the stack:
+            only its snapshots of the stack are deleted. None: all.
         :returns: the number of snapshots deleted.
         """
         admin = hs_context.get_admin_context()
         deleted = 0
         for snapshot in db_api.snapshot_list_by_stack(admin, stack_id):
+            if project_id is not None and snapshot.project_id is not None \
+                    and snapshot.project_id != project_id:
+                LOG.warning('Snapshot %s of stack %s is in project %s, not '
+                            'in %s where the stack was deleted; kept',
+                            snapshot.id, stack_id, snapshot.project_id,
+                            project_id)
+                continue
             if snapshot.status == states.IN_PROGRESS and \
                     self.is_engine_alive(snapshot.engine_id):
                 # Being made or deleted: looked at again by the next check.
@@ -103,45 +151,95 @@ class StackFollower:
             deleted += 1
         return deleted
 
-    def stack_exists(self, stack_id, project_id):
+    def stack_presence(self, stack_id, project_id):
+        """FOUND, DELETED, NOT_FOUND or UNKNOWN (see the heat driver)."""
+        presence = getattr(self.driver, 'stack_presence', None)
+        if presence is None or not project_id:
+            return UNKNOWN
         context = hs_context.service_context(project_id)
-        exists = getattr(self.driver, 'stack_exists', None)
-        if exists is not None:
-            return exists(context, stack_id, project_id=project_id)
         try:
-            self.driver.get_stack(context, stack_id, with_resources=False)
-        except exception.StackNotFound:
-            return False
-        return True
+            return presence(context, stack_id, project_id)
+        except Exception as error:
+            LOG.warning('Could not ask Heat about stack %s of project %s: '
+                        '%s', stack_id, project_id, error)
+            return UNKNOWN
 
     def stacks_with_snapshots(self):
-        """{stack id: project id} of every stack that has snapshots."""
+        """{(stack id, project id)} of every stack that has snapshots."""
         admin = hs_context.get_admin_context()
-        stacks = {}
+        stacks = set()
         for status in states.STATUSES:
             for snapshot in db_api.snapshot_list_by_status(admin, status):
-                stacks.setdefault(snapshot.stack_id, snapshot.project_id)
+                stacks.add((snapshot.stack_id, snapshot.project_id))
         return stacks
 
-    def check_stacks(self):
-        """Delete the snapshots of every stack Heat no longer has.
+    def breaker_trips(self, gone, total):
+        """Whether ``gone`` of ``total`` stacks at once is too many."""
+        options = self.conf[GROUP]
+        return (gone >= options.max_deleted_share_min_count and
+                gone > options.max_deleted_share * total)
 
-        A stack Heat could not be asked about is kept.
+    def check_stacks(self):
+        """Delete the snapshots of the stacks Heat proves it deleted.
 
         :returns: the number of snapshots deleted.
         """
+        options = self.conf[GROUP]
+        now = self.clock()
+        self._passes += 1
+        stacks = self.stacks_with_snapshots()
+        for key in set(self.missing_since) - stacks:
+            del self.missing_since[key]
+        gone = []
+        proven = []
+        unknown = 0
+        for key in sorted(stacks, key=lambda k: (k[0], k[1] or '')):
+            stack_id, project_id = key
+            presence = self.stack_presence(stack_id, project_id)
+            if presence == FOUND:
+                self.missing_since.pop(key, None)
+            elif presence == DELETED:
+                gone.append(key)
+                proven.append(key)
+            elif presence == NOT_FOUND:
+                gone.append(key)
+                since, seen_pass = self.missing_since.setdefault(
+                    key, (now, self._passes))
+                if seen_pass < self._passes and \
+                        now - since >= options.deleted_stack_grace:
+                    proven.append(key)
+                elif seen_pass == self._passes:
+                    LOG.info('Heat has no stack %s (project %s); its '
+                             'snapshots are deleted if Heat still says so '
+                             'in %d s', stack_id, project_id,
+                             options.deleted_stack_grace)
+            else:
+                # Kept, and so is the first sighting of a missing stack.
+                unknown += 1
+        if unknown:
+            LOG.warning('Stack check: Heat gave no usable answer about %d '
+                        'of %d stacks with snapshots; their snapshots are '
+                        'kept', unknown, len(stacks))
+        if gone and self.breaker_trips(len(gone), len(stacks)):
+            LOG.error('ALARM: Heat says %d of the %d stacks with snapshots '
+                      'are gone at once (more than [%s] max_deleted_share '
+                      '= %s); this looks like a wrong endpoint or a broken '
+                      'Heat, not deletes: no snapshot is deleted. Check '
+                      'Heat and the engine\'s Heat endpoint; if these '
+                      'stacks were really deleted, delete their snapshots '
+                      'or raise max_deleted_share. Stacks: %s%s',
+                      len(gone), len(stacks), GROUP,
+                      options.max_deleted_share,
+                      ', '.join(stack_id for stack_id, _ in
+                                gone[:ALARM_STACKS]),
+                      ' and %d more' % (len(gone) - ALARM_STACKS)
+                      if len(gone) > ALARM_STACKS else '')
+            return 0
         deleted = 0
-        for stack_id, project_id in sorted(
-                self.stacks_with_snapshots().items()):
-            try:
-                if self.stack_exists(stack_id, project_id):
-                    continue
-            except Exception as error:
-                LOG.warning('Could not check that stack %s exists: %s',
-                            stack_id, error)
-                continue
-            LOG.info('Stack %s is gone from Heat; deleting its snapshots',
-                     stack_id)
+        for stack_id, project_id in proven:
+            self.missing_since.pop((stack_id, project_id), None)
+            LOG.info('Heat deleted stack %s (project %s); deleting its '
+                     'snapshots', stack_id, project_id)
             deleted += self.delete_stack_snapshots(stack_id, project_id)
         return deleted
 

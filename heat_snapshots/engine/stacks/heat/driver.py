@@ -21,6 +21,17 @@ already rewritten by its plugin, waited for until UPDATE_COMPLETE.
 With ``[heat_snapshots_heat] auth_type = none`` and an endpoint the driver
 talks to a Heat running its noauth pipeline, naming the caller with
 ``X-Auth-User`` / ``X-Auth-Project``.
+
+Isolation does not rest on Heat alone (a noauth Heat, or admin credentials,
+would answer for any project): a stack is the caller's only when Heat's
+answer says it is owned by the caller's project (admins aside), and only
+when it is the stack asked for (a lookup by id must return that id; a name
+is not an id). Anything else is "not found", with Heat's 404. Ids and names
+are quoted in every URL.
+
+``stack_presence`` answers the stack follower, which deletes snapshots
+only on positive proof that Heat deleted the stack: see
+``engine/heat_listener.py``.
 """
 
 import time
@@ -45,6 +56,17 @@ NOAUTH = 'none'
 UPDATE = states.UPDATE
 ROLLBACK = states.ROLLBACK
 DELETE_COMPLETE = states.stack_status(states.DELETE, states.COMPLETE)
+
+# What Heat says of a stack, for the stack follower (stack_presence).
+FOUND = 'found'            # Heat has the stack, alive
+DELETED = 'deleted'        # Heat shows it DELETE_COMPLETE: proof
+NOT_FOUND = 'not_found'    # Heat's own fault body: no such stack (by id)
+UNKNOWN = 'unknown'        # anything else: proves nothing
+
+
+def quote(value):
+    """One URL path segment: ``/``, ``?``, ``#``, ``%`` are escaped."""
+    return parse.quote(str(value), safe='')
 
 
 def heat_error(response):
@@ -88,6 +110,59 @@ def link_stack_id(item, rel):
     """The stack id of a resource item's ``stack`` or ``nested`` link."""
     path = stack_path(link_href(item, rel))
     return path.rsplit('/', 1)[1] if path else None
+
+
+def stack_owner(body):
+    """The project owning a stack, from Heat's stack body, or None.
+
+    Heat gives ``project`` to admins listing every project; otherwise its
+    ``self`` link names it: ``.../v1/{tenant}/stacks/{name}/{id}``.
+    """
+    if body.get('project'):
+        return body['project']
+    href = link_href(body, 'self')
+    if not href:
+        return None
+    parts = parse.urlparse(href).path.rstrip('/').split('/')
+    if len(parts) < 4 or parts[-3] != 'stacks':
+        return None
+    return parse.unquote(parts[-4]) or None
+
+
+def heat_not_found(response):
+    """Heat's own EntityNotFound fault (a dict), or None.
+
+    Heat's fault body is JSON: ``{"code": 404, "title": "Not Found",
+    "explanation": ..., "error": {"type": "EntityNotFound", "message":
+    ..., "traceback": null}}``. A proxy's HTML 404, a 404 of another
+    service (a wrong catalog entry) or any other body is not one.
+    """
+    if response.status_code != 404:
+        return None
+    content_type = response.headers.get('Content-Type') or ''
+    if content_type.split(';')[0].strip() != 'application/json':
+        return None
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    if not isinstance(body, dict) or body.get('code') != 404:
+        return None
+    error = body.get('error')
+    if not isinstance(error, dict) or error.get('type') != 'EntityNotFound':
+        return None
+    return error
+
+
+def is_stack_not_found(response, stack_id):
+    """Whether ``response`` is Heat's own "no stack ``stack_id``": its
+    EntityNotFound fault "The Stack (<the id asked for>) could not be
+    found.".
+    """
+    error = heat_not_found(response)
+    message = (error or {}).get('message')
+    return isinstance(message, str) and message.rstrip('.') == (
+        'The Stack (%s) could not be found' % stack_id)
 
 
 def template_resources(template):
@@ -163,7 +238,9 @@ class HeatStackDriver(base.StackDriver):
 
     def _request(self, client, method, path, not_found=None, **kwargs):
         response = self._send(client, method, path, **kwargs)
-        if response.status_code == 404 and not_found is not None:
+        if not_found is not None and heat_not_found(response) is not None:
+            # Heat's own answer; any other 404 (a proxy's page) is an
+            # error of the service, not a missing stack.
             raise exception.StackNotFound(not_found)
         if response.status_code >= 400:
             raise exception.ServiceUnavailable(
@@ -181,8 +258,7 @@ class HeatStackDriver(base.StackDriver):
         return base.Stack(
             id=body['id'],
             name=body['stack_name'],
-            project_id=(body.get('project') or
-                        getattr(context, 'project_id', None)),
+            project_id=stack_owner(body),
             action=action,
             status=status,
             status_reason=body.get('stack_status_reason'),
@@ -198,24 +274,60 @@ class HeatStackDriver(base.StackDriver):
             updated_at=body.get('updated_time'),
             deleted_at=body.get('deletion_time'))
 
-    def _show(self, context, client, name_or_id, show_deleted=False):
-        body = self._get(client, '/stacks/%s' % name_or_id,
+    def _show(self, context, client, name_or_id, show_deleted=False,
+              by_id=True, project_id=None):
+        """The stack Heat names ``name_or_id``, if it is the caller's.
+
+        Heat answers a lookup (``GET /stacks/{name_or_id}``) with a redirect
+        to ``/stacks/{name}/{id}``, by name too; the stack must be the one
+        asked for: the id asked for (``by_id``), or its id or name, and
+        owned by the caller's project (``project_id``, default the
+        context's) unless the caller is an admin.
+
+        :raises: StackNotFound naming ``name_or_id`` otherwise.
+        """
+        body = self._get(client, '/stacks/%s' % quote(name_or_id),
                          not_found=name_or_id)
-        stack = body.get('stack') or {}
+        stack = body.get('stack') if isinstance(body, dict) else None
+        if not isinstance(stack, dict) or not stack.get('id'):
+            raise exception.ServiceUnavailable(
+                reason='Heat answered the lookup of stack %s without a '
+                       'stack' % name_or_id)
+        names = (stack['id'],) if by_id else (stack['id'],
+                                              stack.get('stack_name'))
+        if name_or_id not in names:
+            # A name where an id is required, or another stack.
+            LOG.info('Heat answered the lookup of stack %s with stack %s; '
+                     'not the one asked for', name_or_id, stack['id'])
+            raise exception.StackNotFound(name_or_id)
         if stack.get('stack_status') == DELETE_COMPLETE and \
                 not show_deleted:
             raise exception.StackNotFound(name_or_id)
-        return self._stack(context, stack)
+        result = self._stack(context, stack)
+        caller = project_id or getattr(context, 'project_id', None)
+        if result.project_id is None or (
+                result.project_id != caller and
+                not getattr(context, 'is_admin', False)):
+            LOG.warning('Heat answered the lookup of stack %s in project %s '
+                        'with a stack of project %s; refused', name_or_id,
+                        caller, result.project_id)
+            raise exception.StackNotFound(name_or_id)
+        return result
+
+    @staticmethod
+    def _path(stack):
+        return '/stacks/%s/%s' % (quote(stack.name), quote(stack.id))
 
     def find_stack(self, context, stack_name_or_id):
         client = self._client(context)
-        return self._show(context, client, stack_name_or_id)
+        return self._show(context, client, stack_name_or_id, by_id=False)
 
     def get_stack(self, context, stack_id, with_resources=True,
                   show_deleted=False, project_id=None):
         client = self._client(context, project_id)
-        stack = self._show(context, client, stack_id, show_deleted)
-        path = '/stacks/%s/%s' % (stack.name, stack.id)
+        stack = self._show(context, client, stack_id, show_deleted,
+                           project_id=project_id)
+        path = self._path(stack)
         stack.template = self._get(client, path + '/template',
                                    not_found=stack_id)
         stack.environment = self._get(client, path + '/environment',
@@ -225,14 +337,45 @@ class HeatStackDriver(base.StackDriver):
             stack.resources = self._resources(client, path, stack)
         return stack
 
-    def stack_exists(self, context, stack_id, project_id=None):
-        """Whether Heat still has the stack (for the reconciler)."""
+    def stack_presence(self, context, stack_id, project_id):
+        """What Heat says of stack ``stack_id`` of project ``project_id``.
+
+        One lookup by id, in the owning project (``context`` is the service
+        user scoped to it). Heat looks ids up among deleted stacks too, so
+        a stack Heat deleted (and has not purged yet) shows as
+        ``DELETE_COMPLETE``.
+
+        :returns: FOUND (Heat has it), DELETED (seen DELETE_COMPLETE: proof
+            that Heat deleted it), NOT_FOUND (Heat's own EntityNotFound
+            fault body for this id: to be confirmed later) or UNKNOWN
+            (anything else: an HTML 404, another service's 404, 401, 403,
+            5xx, a stack of another project or with another id).
+        :raises: ServiceUnavailable (CloudTimeout) when Heat does not
+            answer: unknown too.
+        """
         client = self._client(context, project_id)
+        response = self._send(client, 'GET', '/stacks/%s' % quote(stack_id))
+        if is_stack_not_found(response, stack_id):
+            return NOT_FOUND
+        if response.status_code != 200:
+            LOG.warning('Heat\'s answer about stack %s of project %s proves '
+                        'nothing: %s', stack_id, project_id,
+                        heat_error(response))
+            return UNKNOWN
         try:
-            self._show(context, client, stack_id)
-        except exception.StackNotFound:
-            return False
-        return True
+            body = response.json()
+        except ValueError:
+            body = None
+        stack = body.get('stack') if isinstance(body, dict) else None
+        if not isinstance(stack, dict) or stack.get('id') != stack_id or \
+                stack_owner(stack) != project_id:
+            LOG.warning('Heat answered the lookup of stack %s of project %s '
+                        'with something else; proves nothing', stack_id,
+                        project_id)
+            return UNKNOWN
+        if stack.get('stack_status') == DELETE_COMPLETE:
+            return DELETED
+        return FOUND
 
     def _resources(self, client, path, stack):
         """The stack's resources, and those of its nested stacks.
@@ -362,14 +505,15 @@ class HeatStackDriver(base.StackDriver):
             OperationTimeout after [heat_snapshots] action_timeout.
         """
         client = self._client(context, stack.project_id)
-        path = '/stacks/%s/%s' % (stack.name, stack.id)
-        before = self._show(context, client, stack.id)
+        path = self._path(stack)
+        before = self._show(context, client, stack.id,
+                            project_id=stack.project_id)
         body = {'template': template, 'environment': environment or {},
                 'files': files or {}}
         if stack.timeout_mins:
             body['timeout_mins'] = stack.timeout_mins
         response = self._send(client, 'PUT', path, json=body)
-        if response.status_code == 404:
+        if heat_not_found(response) is not None:
             raise exception.StackNotFound(stack.name)
         if response.status_code >= 400:
             raise exception.ResourceFailure(
@@ -379,7 +523,8 @@ class HeatStackDriver(base.StackDriver):
         state = {'seen_in_progress': False}
 
         def updated():
-            current = self._show(context, client, stack.id)
+            current = self._show(context, client, stack.id,
+                                 project_id=stack.project_id)
             if current.status == states.IN_PROGRESS:
                 state['seen_in_progress'] = True
                 return False

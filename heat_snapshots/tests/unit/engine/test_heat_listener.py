@@ -10,11 +10,15 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""Snapshots follow their stack's delete in Heat."""
+"""Snapshots follow their stack's delete in Heat, on proof only."""
 
 import concurrent.futures
+import logging
+from unittest import mock
 
+import fixtures
 import oslo_messaging as messaging
+import requests
 from requests_mock.contrib import fixture as rm_fixture
 
 from heat_snapshots.common import exception
@@ -31,17 +35,19 @@ PROJECT = 'project-a'
 
 
 class FakeDriver:
-    """Knows which stacks exist; cannot be asked about UNKNOWN."""
+    """Heat shows KEPT, shows GONE DELETE_COMPLETE, fails on UNKNOWN."""
 
     def __init__(self, existing=(KEPT,)):
         self.existing = set(existing)
         self.asked = []
 
-    def stack_exists(self, context, stack_id, project_id=None):
+    def stack_presence(self, context, stack_id, project_id):
         self.asked.append((stack_id, context.project_id))
         if stack_id == UNKNOWN:
             raise exception.ServiceUnavailable(reason='Heat is down')
-        return stack_id in self.existing
+        if stack_id in self.existing:
+            return heat_driver.FOUND
+        return heat_driver.DELETED
 
 
 class FakeManager:
@@ -116,7 +122,7 @@ class StackFollowerTest(ListenerTestCase):
         self.assertEqual(1, self.follower.delete_stack_snapshots(GONE))
         self.assertEqual(set(), self.snapshot_ids(GONE))
 
-    def test_check_stacks_deletes_only_vanished_stacks(self):
+    def test_check_stacks_deletes_only_stacks_shown_deleted(self):
         self.make_snapshot(GONE)
         kept = self.make_snapshot(KEPT)
         unknown = self.make_snapshot(UNKNOWN)
@@ -130,6 +136,24 @@ class StackFollowerTest(ListenerTestCase):
         # Asked in the snapshot's project.
         self.assertIn((GONE, PROJECT), self.driver.asked)
 
+    def test_only_the_owning_project_s_snapshots_go(self):
+        # A snapshot of the same stack id recorded under another project
+        # is not covered by the proof obtained in the owner's project.
+        self.make_snapshot(GONE)
+        other = db_api.snapshot_create(self.admin, {
+            'name': 'snap', 'stack_id': GONE, 'stack_name': 's',
+            'project_id': 'project-b', 'action': 'CREATE',
+            'status': 'COMPLETE', 'engine_id': 'engine-old', 'data': {}})
+        self.assertEqual(1, self.follower.delete_stack_snapshots(
+            GONE, PROJECT))
+        self.assertEqual({other.id}, self.snapshot_ids(GONE))
+
+    def test_a_driver_that_cannot_tell_deletes_nothing(self):
+        self.make_snapshot(GONE)
+        self.follower.driver = object()
+        self.assertEqual(0, self.follower.check_stacks())
+        self.assertEqual(1, len(self.snapshot_ids(GONE)))
+
     def test_payload_stack_id(self):
         self.assertEqual(GONE, heat_listener.stack_id_from_payload(
             {'stack_identity': GONE}))
@@ -138,30 +162,338 @@ class StackFollowerTest(ListenerTestCase):
         self.assertIsNone(heat_listener.stack_id_from_payload({}))
 
 
-class HeatDriverCheckTest(ListenerTestCase):
-    """The periodic check asks a (noauth) Heat through the heat driver."""
+HEAT = 'http://heat.test:8004/v1'
+HOUR = 3600
+TICK = 5
+GRACE = 300
 
-    def test_not_found_in_heat(self):
-        http = self.useFixture(rm_fixture.Fixture())
-        heat = 'http://heat.test:8004/v1'
+
+def stacks_url(project=PROJECT):
+    return '%s/%s/stacks' % (HEAT, project)
+
+
+def heat_fault(message, type_name='EntityNotFound', code=404,
+               title='Not Found',
+               explanation='The resource could not be found.'):
+    """Heat's faultwrap body."""
+    return {'explanation': explanation, 'code': code,
+            'error': {'message': message, 'traceback': None,
+                      'type': type_name},
+            'title': title}
+
+
+JSON = {'Content-Type': 'application/json'}
+
+
+def stack_not_found(stack_id):
+    """Heat's real answer to a lookup of a stack it does not have."""
+    return {'status_code': 404, 'headers': JSON,
+            'json': heat_fault('The Stack (%s) could not be found.'
+                               % stack_id)}
+
+
+HTML_404 = ('<html><body><h1>404 Not Found</h1>The requested URL was not '
+            'found on this server.</body></html>')
+
+# Answers that prove nothing about a stack: each, for an hour, must delete
+# nothing.
+AMBIGUOUS = {
+    'html_404_of_a_proxy': {
+        'status_code': 404, 'text': HTML_404,
+        'headers': {'Content-Type': 'text/html'}},
+    'plain_404_of_an_unrouted_path': {
+        'status_code': 404,
+        'text': '404 Not Found\n\nThe resource could not be found.\n\n   ',
+        'headers': {'Content-Type': 'text/plain; charset=UTF-8'}},
+    'json_404_of_another_service': {
+        # A wrong catalog entry: Nova's 404.
+        'status_code': 404, 'headers': JSON, 'json': {'itemNotFound': {
+            'code': 404, 'message': 'Instance could not be found.'}}},
+    'heat_404_naming_another_stack': {
+        'status_code': 404, 'headers': JSON,
+        'json': heat_fault('The Stack (s) could not be found.')},
+    'heat_404_fault_served_as_html': {
+        'status_code': 404, 'text': '{"code": 404, "error": {"type": '
+        '"EntityNotFound", "message": "The Stack (%s) could not be found."'
+        '}}' % GONE, 'headers': {'Content-Type': 'text/html'}},
+    'heat_500': {
+        'status_code': 500, 'headers': JSON, 'json': heat_fault(
+            None, 'RemoteError', 500, 'Internal Server Error',
+            'The server has either erred or is incapable of performing '
+            'the requested operation.')},
+    'proxy_503': {
+        'status_code': 503, 'text': '<html><body><h1>503 Service '
+        'Unavailable</h1>No server is available to handle this '
+        'request.</body></html>', 'headers': {'Content-Type': 'text/html'}},
+    'connect_timeout': {'exc': requests.exceptions.ConnectTimeout},
+    'read_timeout': {'exc': requests.exceptions.ReadTimeout},
+    'connection_refused': {'exc': requests.exceptions.ConnectionError},
+    'unauthorized_401': {
+        'status_code': 401, 'headers': JSON, 'json': {'error': {
+            'code': 401, 'title': 'Unauthorized',
+            'message': 'The request you have made requires '
+                       'authentication.'}}},
+    'forbidden_403': {
+        'status_code': 403, 'headers': JSON, 'json': heat_fault(
+            'Access was denied to this resource.', 'HTTPForbidden', 403,
+            'Forbidden', 'Access was denied to this resource.')},
+}
+
+
+class FakeHeatCheckTest(ListenerTestCase):
+    """The periodic check against a fake Heat at the HTTP level (noauth).
+
+    Each check is run as the periodic task would, on a clock moved
+    ``TICK`` seconds per pass.
+    """
+
+    def setUp(self):
+        super().setUp()
+        self.http = self.useFixture(rm_fixture.Fixture())
         self.flags(group='heat_snapshots_heat', auth_type='none',
-                   endpoint_override=heat)
-        stacks = heat + '/' + PROJECT + '/stacks/'
-        http.get(stacks + GONE, status_code=404,
-                 json={'code': 404, 'error': {'type': 'EntityNotFound'}})
-        http.get(stacks + KEPT, json={'stack': {
-            'id': KEPT, 'stack_name': 's',
-            'stack_status': 'UPDATE_COMPLETE'}})
-        self.follower.driver = heat_driver.HeatStackDriver(
-            self.conf_fixture.conf)
+                   endpoint_override=HEAT, deleted_stack_grace=GRACE)
+        self.now = 1000.0
+        self.follower = heat_listener.StackFollower(
+            self.conf_fixture.conf,
+            heat_driver.HeatStackDriver(self.conf_fixture.conf),
+            'engine-1', lambda engine_id: engine_id == 'engine-1',
+            clock=lambda: self.now)
+        self.artifact_delete = self.useFixture(fixtures.MockPatchObject(
+            db_api, 'artifact_delete', wraps=db_api.artifact_delete)).mock
+        self.log = self.useFixture(fixtures.FakeLogger(
+            name='heat_snapshots.engine.heat_listener', level=logging.INFO))
+
+    def heat_has(self, stack_id, project=PROJECT, status='CREATE_COMPLETE',
+                 name='s', link_project=None, body_id=None):
+        """Heat's lookup by id: a redirect to name/id, then the stack."""
+        path = '%s/%s/%s' % (stacks_url(link_project or project), name,
+                             body_id or stack_id)
+        self.http.get(stacks_url(project) + '/' + stack_id, status_code=302,
+                      headers={'Location': path})
+        self.http.get(path, headers=JSON, json={'stack': {
+            'id': body_id or stack_id, 'stack_name': name,
+            'stack_status': status, 'stack_status_reason': '',
+            'links': [{'href': path, 'rel': 'self'}]}})
+
+    def heat_answers(self, stack_id, answer, project=PROJECT):
+        self.http.get(stacks_url(project) + '/' + stack_id, **answer)
+
+    def check(self, passes=1):
+        """Run ``passes`` checks, TICK seconds apart: snapshots deleted."""
+        deleted = 0
+        for _ in range(passes):
+            deleted += self.follower.check_stacks()
+            self.now += TICK
+        return deleted
+
+    def wait(self, seconds):
+        self.now += seconds
+
+    def assert_kept(self, snapshot):
+        self.assertEqual('COMPLETE',
+                         db_api.snapshot_get(self.admin, snapshot.id).status)
+        self.assertIn(snapshot.id, self.artifact_snapshot_ids())
+
+    def an_hour_of(self, answer):
+        """:param answer: requests-mock's answer to the lookup of GONE,
+            or None: already registered.
+        """
+        snapshot = self.make_snapshot(GONE)
+        if answer is not None:
+            self.heat_answers(GONE, answer)
+
+        deleted = self.check(HOUR // TICK)
+
+        # An hour of checks: nothing deleted, no backup touched.
+        lookup = '/v1/%s/stacks/%s' % (PROJECT, GONE)
+        self.assertEqual(HOUR // TICK, len(
+            [r for r in self.http.request_history if r.path == lookup]))
+        self.assertEqual(0, deleted)
+        self.assertEqual(0, self.artifact_delete.call_count)
+        self.assert_kept(snapshot)
+        self.assertEqual({}, self.follower.missing_since)
+
+        # Then Heat's own "not found", twice across the grace: deleted.
+        self.heat_answers(GONE, stack_not_found(GONE))
+        self.assertEqual(0, self.check())
+        self.assert_kept(snapshot)
+        self.wait(GRACE)
+        self.assertEqual(1, self.check())
+        self.assertEqual(set(), self.snapshot_ids(GONE))
+        self.assertEqual(1, self.artifact_delete.call_count)
+        self.assertNotIn(snapshot.id, self.artifact_snapshot_ids())
+        self.assertEqual({}, self.follower.missing_since)
+
+    for _name, _answer in AMBIGUOUS.items():
+        locals()['test_an_hour_of_%s_deletes_nothing' % _name] = (
+            lambda self, answer=_answer: self.an_hour_of(answer))
+    del _name, _answer
+
+    def test_an_hour_of_a_stack_of_another_project_deletes_nothing(self):
+        # Heat (or an admin endpoint) answers with someone else's stack,
+        # even DELETE_COMPLETE.
+        self.heat_has(GONE, link_project='project-b',
+                      status='DELETE_COMPLETE')
+        self.an_hour_of(None)
+
+    def test_an_hour_of_another_stack_deletes_nothing(self):
+        snapshot = self.make_snapshot(GONE)
+        self.heat_has(GONE, body_id=KEPT, status='DELETE_COMPLETE')
+        self.assertEqual(0, self.check(HOUR // TICK))
+        self.assertEqual(0, self.artifact_delete.call_count)
+        self.assert_kept(snapshot)
+
+    def test_heat_s_not_found_is_confirmed_after_the_grace(self):
+        snapshot = self.make_snapshot(GONE)
+        self.make_snapshot(KEPT)
+        self.heat_has(KEPT)
+        self.heat_answers(GONE, stack_not_found(GONE))
+
+        # Seen missing, for less than the grace: kept.
+        self.assertEqual(0, self.check(GRACE // TICK))
+        self.assert_kept(snapshot)
+        self.assertIn('its snapshots are deleted if Heat still says so',
+                      self.log.output)
+        self.assertEqual(0, self.artifact_delete.call_count)
+
+        self.assertEqual(1, self.check())
+        self.assertEqual(set(), self.snapshot_ids(GONE))
+        self.assertEqual(1, len(self.snapshot_ids(KEPT)))
+        self.assertEqual(1, self.artifact_delete.call_count)
+        # Asked by id, in the snapshot's project.
+        lookup = [r for r in self.http.request_history
+                  if r.path.endswith(GONE)][0]
+        self.assertEqual(PROJECT, lookup.headers['X-Auth-Project'])
+        self.assertEqual('/v1/%s/stacks/%s' % (PROJECT, GONE), lookup.path)
+
+    def test_a_single_look_is_never_enough(self):
+        self.flags(group='heat_snapshots_heat', deleted_stack_grace=0)
+        snapshot = self.make_snapshot(GONE)
+        self.heat_answers(GONE, stack_not_found(GONE))
+        self.assertEqual(0, self.check())
+        self.assert_kept(snapshot)
+        self.assertEqual(1, self.check())
+
+    def test_ambiguous_answers_between_two_not_founds(self):
+        # A proxy's 404 page between Heat's two answers neither confirms
+        # nor resets the first sighting.
         self.make_snapshot(GONE)
-        kept = self.make_snapshot(KEPT)
+        self.heat_answers(GONE, stack_not_found(GONE))
+        self.check()
+        self.heat_answers(GONE, AMBIGUOUS['html_404_of_a_proxy'])
+        self.assertEqual(0, self.check(GRACE // TICK))
+        self.heat_answers(GONE, stack_not_found(GONE))
+        self.assertEqual(1, self.check())
 
-        self.assertEqual(1, self.follower.check_stacks())
+    def test_a_stack_seen_again_restarts_the_grace(self):
+        snapshot = self.make_snapshot(GONE)
+        self.heat_answers(GONE, stack_not_found(GONE))
+        self.check()
+        self.wait(GRACE)
+        self.heat_has(GONE)
+        self.check()
+        self.assertEqual({}, self.follower.missing_since)
+        self.heat_answers(GONE, stack_not_found(GONE))
+        self.assertEqual(0, self.check())
+        self.assert_kept(snapshot)
+        self.wait(GRACE)
+        self.assertEqual(1, self.check())
 
-        self.assertEqual({kept.id}, self.snapshot_ids(KEPT))
-        self.assertEqual(PROJECT,
-                         http.request_history[0].headers['X-Auth-Project'])
+    def test_restart_restarts_the_grace(self):
+        snapshot = self.make_snapshot(GONE)
+        self.heat_answers(GONE, stack_not_found(GONE))
+        self.check()
+        self.wait(GRACE)
+        # A new engine process: a new follower, nothing remembered.
+        self.follower = heat_listener.StackFollower(
+            self.conf_fixture.conf, self.follower.driver, 'engine-1',
+            clock=lambda: self.now)
+        self.assertEqual(0, self.check())
+        self.assert_kept(snapshot)
+        self.wait(GRACE)
+        self.assertEqual(1, self.check())
+
+    def test_delete_complete_is_proof_at_once(self):
+        # Heat looks ids up among its deleted stacks until it purges them.
+        snapshot = self.make_snapshot(GONE)
+        self.heat_has(GONE, status='DELETE_COMPLETE')
+        self.assertEqual(1, self.check())
+        self.assertNotIn(snapshot.id, self.artifact_snapshot_ids())
+        self.assertEqual(1, self.artifact_delete.call_count)
+
+    def test_a_stack_heat_still_has_is_kept(self):
+        snapshot = self.make_snapshot(KEPT)
+        self.heat_has(KEPT, status='UPDATE_COMPLETE')
+        self.assertEqual(0, self.check(HOUR // TICK))
+        self.assert_kept(snapshot)
+
+    def test_breaker_stops_a_check_finding_most_stacks_gone(self):
+        # 10 stacks; Heat says 8 are gone at once: a wrong endpoint, a
+        # Heat whose database was swapped... nothing is deleted.
+        stack_ids = ['%08d-0000-4000-8000-000000000000' % i
+                     for i in range(10)]
+        snapshots = [self.make_snapshot(stack_id) for stack_id in stack_ids]
+        for stack_id in stack_ids[:8]:
+            self.heat_answers(stack_id, stack_not_found(stack_id))
+        for stack_id in stack_ids[8:]:
+            self.heat_has(stack_id)
+
+        self.assertEqual(0, self.check())
+        self.wait(GRACE)
+        self.assertEqual(0, self.check(GRACE // TICK))
+
+        self.assertEqual(0, self.artifact_delete.call_count)
+        for snapshot in snapshots:
+            self.assert_kept(snapshot)
+        # Every check says so.
+        alarms = [line for line in self.log.output.splitlines()
+                  if line.startswith('ALARM')]
+        self.assertEqual(GRACE // TICK + 1, len(alarms))
+        self.assertIn('Heat says 8 of the 10 stacks with snapshots are '
+                      'gone at once', alarms[0])
+        self.assertIn('no snapshot is deleted', alarms[0])
+        error = mock.Mock()
+        with mock.patch.object(heat_listener.LOG, 'error', error):
+            self.check()
+        error.assert_called_once()
+
+        # Once the operator lets them through, they go.
+        self.flags(group='heat_snapshots_heat', max_deleted_share=1)
+        self.assertEqual(8, self.check())
+        self.assertEqual(8, self.artifact_delete.call_count)
+
+    def test_breaker_counts_stacks_shown_deleted(self):
+        stack_ids = ['%08d-0000-4000-8000-000000000000' % i
+                     for i in range(4)]
+        snapshots = [self.make_snapshot(stack_id) for stack_id in stack_ids]
+        for stack_id in stack_ids:
+            self.heat_has(stack_id, status='DELETE_COMPLETE')
+        self.assertEqual(0, self.check())
+        for snapshot in snapshots:
+            self.assert_kept(snapshot)
+        self.assertIn('ALARM', self.log.output)
+
+    def test_one_stack_of_one_can_go(self):
+        self.make_snapshot(GONE)
+        self.heat_answers(GONE, stack_not_found(GONE))
+        self.check()
+        self.wait(GRACE)
+        self.assertEqual(1, self.check())
+        self.assertNotIn('ALARM', self.log.output)
+
+    def test_a_few_of_many_can_go(self):
+        stack_ids = ['%08d-0000-4000-8000-000000000000' % i
+                     for i in range(10)]
+        for stack_id in stack_ids:
+            self.make_snapshot(stack_id)
+        for stack_id in stack_ids[:3]:
+            self.heat_answers(stack_id, stack_not_found(stack_id))
+        for stack_id in stack_ids[3:]:
+            self.heat_has(stack_id)
+        self.check()
+        self.wait(GRACE)
+        self.assertEqual(3, self.check())
+        self.assertNotIn('ALARM', self.log.output)
 
 
 class NotificationTest(ListenerTestCase):

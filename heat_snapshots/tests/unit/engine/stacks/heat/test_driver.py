@@ -17,9 +17,11 @@ from requests_mock.contrib import fixture as rm_fixture
 
 from heat_snapshots.common import clients
 from heat_snapshots.common import exception
+from heat_snapshots.db import api as db_api
 from heat_snapshots.engine.stacks import base as stacks_base
 from heat_snapshots.engine.stacks.heat import driver as heat_driver
 from heat_snapshots.tests import base
+from heat_snapshots.tests import engine_fixture as ef
 
 HEAT = 'http://heat.test:8004/v1'
 PROJECT = 'project-a'
@@ -52,6 +54,20 @@ def stack_body(status='CREATE_COMPLETE', reason='Stack CREATE completed '
         'timeout_mins': None, 'disable_rollback': True, 'parameters': {},
         'outputs': [], 'description': 'd',
         'links': [{'href': STACK_PATH, 'rel': 'self'}]}}
+
+
+JSON = {'Content-Type': 'application/json'}
+HTML_404 = ('<html><body><h1>404 Not Found</h1>The requested URL was not '
+            'found on this server.</body></html>')
+
+
+def heat_fault(message, type_name='EntityNotFound', code=404,
+               title='Not Found'):
+    """Heat's faultwrap body."""
+    return {'explanation': 'The resource could not be found.', 'code': code,
+            'error': {'message': message, 'traceback': None,
+                      'type': type_name},
+            'title': title}
 
 
 def resource(name, type_name, physical_id, required_by=()):
@@ -121,10 +137,9 @@ class ReadTest(HeatDriverTestCase):
         self.assertEqual('web', self.driver.find_stack(self.ctx, 'web').name)
 
     def test_not_found(self):
-        self.http.get(STACK + '/nope', status_code=404, json={
-            'code': 404, 'title': 'Not Found',
-            'error': {'type': 'EntityNotFound',
-                      'message': 'The Stack (nope) could not be found.'}})
+        self.http.get(STACK + '/nope', status_code=404, headers=JSON,
+                      json=heat_fault('The Stack (nope) could not be '
+                                      'found.'))
         error = self.assertRaises(exception.StackNotFound,
                                   self.driver.find_stack, self.ctx, 'nope')
         self.assertIn('nope', error.message)
@@ -137,7 +152,6 @@ class ReadTest(HeatDriverTestCase):
                           self.ctx, STACK_ID)
         stack = self.driver.get_stack(self.ctx, STACK_ID, show_deleted=True)
         self.assertEqual(('DELETE', 'COMPLETE'), (stack.action, stack.status))
-        self.assertFalse(self.driver.stack_exists(self.ctx, STACK_ID))
 
     def test_get_stack_with_resources(self):
         self.register_stack()
@@ -174,6 +188,232 @@ class ReadTest(HeatDriverTestCase):
         self.driver.set_stack_state(self.ctx, STACK_ID, 'SNAPSHOT',
                                     'IN_PROGRESS', 'started')
         self.assertEqual([], self.http.request_history)
+
+
+class OwnershipTest(HeatDriverTestCase):
+    """Isolation does not rest on Heat.
+
+    A noauth Heat, or one called with admin credentials, answers for any
+    project.
+    """
+
+    def heat_answers_with_project_a_stack(self, project_url, body=None):
+        # Whatever the caller's project, this Heat shows project A's stack.
+        base_url = HEAT + '/' + project_url + '/stacks'
+        self.http.get(base_url + '/' + STACK_ID, status_code=302,
+                      headers={'Location': STACK_PATH})
+        self.http.get(base_url + '/web', status_code=302,
+                      headers={'Location': STACK_PATH})
+        self.http.get(STACK_PATH, json=body or stack_body())
+        self.http.get(STACK_PATH + '/template', json=TEMPLATE)
+        self.http.get(STACK_PATH + '/environment', json=ENVIRONMENT)
+        self.http.get(STACK_PATH + '/files', json={})
+        self.http.get(STACK_PATH + '/resources', json={'resources': []})
+
+    def test_project_b_gets_404_for_project_a_s_stack(self):
+        self.heat_answers_with_project_a_stack('project-b')
+        caller_b = self.make_context(project_id='project-b',
+                                     user_id='user-b')
+        for lookup in (lambda: self.driver.get_stack(caller_b, STACK_ID),
+                       lambda: self.driver.find_stack(caller_b, 'web'),
+                       lambda: self.driver.find_stack(caller_b, STACK_ID)):
+            error = self.assertRaises(exception.StackNotFound, lookup)
+            self.assertEqual(404, error.code)
+        # Nothing past the lookup was read.
+        self.assertFalse([r for r in self.http.request_history
+                          if r.path.endswith('/template')])
+
+    def test_owner_from_heat_s_project_field(self):
+        body = stack_body()
+        body['stack']['project'] = 'project-c'
+        self.heat_answers_with_project_a_stack(PROJECT, body)
+        self.assertRaises(exception.StackNotFound, self.driver.get_stack,
+                          self.ctx, STACK_ID)
+
+    def test_owner_unknown_is_not_found(self):
+        body = stack_body()
+        del body['stack']['links']
+        self.heat_answers_with_project_a_stack(PROJECT, body)
+        self.assertRaises(exception.StackNotFound, self.driver.get_stack,
+                          self.ctx, STACK_ID)
+
+    def test_the_owner_s_caller_gets_the_stack_recorded_under_a(self):
+        self.heat_answers_with_project_a_stack(PROJECT)
+        stack = self.driver.get_stack(self.ctx, STACK_ID)
+        self.assertEqual(PROJECT, stack.project_id)
+
+    def test_admin_sees_any_project_s_stack_under_its_owner(self):
+        self.heat_answers_with_project_a_stack('project-b')
+        admin_b = self.make_context(project_id='project-b', is_admin=True,
+                                    roles=['admin'])
+        # Heat serves an admin any stack at the admin's project URL.
+        path_b = HEAT + '/project-b/stacks/web/' + STACK_ID
+        for part, body in (('/template', TEMPLATE),
+                           ('/environment', ENVIRONMENT), ('/files', {}),
+                           ('/resources', {'resources': []})):
+            self.http.get(path_b + part, json=body)
+        stack = self.driver.get_stack(admin_b, STACK_ID)
+        # Recorded under the stack's project, not the admin's.
+        self.assertEqual(PROJECT, stack.project_id)
+
+    def test_a_name_is_not_an_id(self):
+        # Heat redirects a name lookup; where an id is required, the
+        # stack's name is refused.
+        self.register_stack()
+        error = self.assertRaises(exception.StackNotFound,
+                                  self.driver.get_stack, self.ctx, 'web')
+        self.assertIn('web', error.message)
+        self.assertEqual('web', self.driver.find_stack(self.ctx, 'web').name)
+
+    def test_the_id_returned_must_be_the_id_asked_for(self):
+        # MariaDB finds an upper-cased id; another stack named like a
+        # uuid is found by name: neither is the stack asked for.
+        self.register_stack()
+        self.http.get(STACK + '/' + STACK_ID.upper(), status_code=302,
+                      headers={'Location': STACK_PATH})
+        self.assertRaises(exception.StackNotFound, self.driver.get_stack,
+                          self.ctx, STACK_ID.upper())
+        self.assertRaises(exception.StackNotFound, self.driver.find_stack,
+                          self.ctx, STACK_ID.upper())
+
+    def test_ids_are_quoted(self):
+        for stack_id, quoted in (('a?b', 'a%3Fb'), ('x/y', 'x%2Fy'),
+                                 ('p%3Fq', 'p%253Fq'), ('c#d', 'c%23d')):
+            self.http.get(STACK + '/' + quoted, status_code=404,
+                          headers=JSON, json=heat_fault(
+                              'The Stack (%s) could not be found.'
+                              % stack_id))
+            self.assertRaises(exception.StackNotFound,
+                              self.driver.get_stack, self.ctx, stack_id)
+            request = self.http.request_history[-1]
+            # (requests-mock lower-cases the path it records.)
+            self.assertEqual('/v1/%s/stacks/%s' % (PROJECT, quoted.lower()),
+                             request.path)
+            self.assertEqual('', request.query)
+            self.assertEqual(heat_driver.NOT_FOUND,
+                             self.driver.stack_presence(
+                                 self.ctx, stack_id, PROJECT))
+
+    def test_a_proxy_s_404_is_no_stack_not_found(self):
+        # Only Heat's own fault says a stack is missing; a proxy's page is
+        # Heat being unavailable.
+        self.http.get(STACK + '/' + STACK_ID, status_code=404,
+                      text=HTML_404, headers={'Content-Type': 'text/html'})
+        error = self.assertRaises(exception.ServiceUnavailable,
+                                  self.driver.get_stack, self.ctx, STACK_ID)
+        self.assertNotIsInstance(error, exception.StackNotFound)
+        self.assertEqual(503, error.code)
+
+
+class EngineOwnershipTest(HeatDriverTestCase):
+    """Through the engine: project B cannot snapshot or restore project A's
+    stack even when Heat would show it to B.
+    """
+
+    use_db = True
+
+    def setUp(self):
+        super().setUp()
+        self.flags(stack_driver='heat', group='heat_snapshots')
+        self.engine = self.useFixture(ef.Engine()).manager
+
+    def test_project_b_cannot_snapshot_or_restore_a_s_stack(self):
+        OwnershipTest.heat_answers_with_project_a_stack(self, 'project-b')
+        self.http.put(STACK_PATH, status_code=202)
+        caller_b = self.make_context(project_id='project-b',
+                                     user_id='user-b')
+        identity = {'stack_name': 'web', 'stack_id': STACK_ID,
+                    'tenant': 'project-b', 'path': ''}
+        for call in (
+                lambda: self.engine.stack_snapshot(caller_b, identity, 's'),
+                lambda: self.engine.stack_list_snapshots(caller_b,
+                                                         identity),
+                lambda: self.engine.stack_restore(
+                    caller_b, identity,
+                    '5a5a5a5a-0000-4000-8000-000000000000')):
+            error = self.assertRaises(exception.StackNotFound, call)
+            self.assertEqual(404, error.code)
+            self.assertIn('The Stack (web) could not be found',
+                          error.message)
+        # Nothing recorded, nothing sent to Heat but lookups.
+        admin = self.make_context(is_admin=True)
+        self.assertEqual([], db_api.snapshot_list_by_stack(admin,
+                                                           STACK_ID))
+        self.assertEqual({'GET'}, {r.method for r in
+                                   self.http.request_history})
+
+    def test_project_a_snapshots_its_own_stack(self):
+        self.register_stack()
+        identity = {'stack_name': 'web', 'stack_id': STACK_ID,
+                    'tenant': PROJECT, 'path': ''}
+        snapshot = self.engine.stack_snapshot(self.ctx, identity, 's')
+        ef.wait_for(lambda: db_api.snapshot_get(
+            self.ctx, snapshot['id']).status != 'IN_PROGRESS',
+            what='snapshot ended')
+        self.assertEqual(PROJECT,
+                         db_api.snapshot_get(self.ctx,
+                                             snapshot['id']).project_id)
+
+
+class PresenceTest(HeatDriverTestCase):
+    """What the stack follower is told, per answer of Heat."""
+
+    def presence(self, **answer):
+        self.http.get(STACK + '/' + STACK_ID, **answer)
+        return self.driver.stack_presence(self.ctx, STACK_ID, PROJECT)
+
+    def test_alive(self):
+        self.register_stack()
+        self.assertEqual(heat_driver.FOUND, self.driver.stack_presence(
+            self.ctx, STACK_ID, PROJECT))
+
+    def test_delete_complete(self):
+        self.register_stack(stack_body('DELETE_COMPLETE'))
+        self.assertEqual(heat_driver.DELETED, self.driver.stack_presence(
+            self.ctx, STACK_ID, PROJECT))
+
+    def test_delete_complete_of_another_project_proves_nothing(self):
+        # Asked in project B, an (admin or noauth) Heat shows project A's
+        # deleted stack of that id.
+        self.register_stack(stack_body('DELETE_COMPLETE'))
+        self.http.get(HEAT + '/project-b/stacks/' + STACK_ID,
+                      status_code=302, headers={'Location': STACK_PATH})
+        self.assertEqual(heat_driver.UNKNOWN, self.driver.stack_presence(
+            self.ctx, STACK_ID, 'project-b'))
+
+    def test_heat_s_fault_body(self):
+        self.assertEqual(heat_driver.NOT_FOUND, self.presence(
+            status_code=404, headers=JSON, json=heat_fault(
+                'The Stack (%s) could not be found.' % STACK_ID)))
+
+    def test_other_answers_prove_nothing(self):
+        for answer in (
+                dict(status_code=404, text=HTML_404,
+                     headers={'Content-Type': 'text/html'}),
+                dict(status_code=404, headers=JSON,
+                     json=heat_fault('The Stack (web) could not be found.')),
+                dict(status_code=404, headers=JSON,
+                     json=heat_fault('Snapshot with id x not found',
+                                     'NotFound')),
+                dict(status_code=404, json=heat_fault(
+                    'The Stack (%s) could not be found.' % STACK_ID)),
+                dict(status_code=500, headers=JSON,
+                     json=heat_fault(None, 'RemoteError', 500)),
+                dict(status_code=503, text='<html>busy</html>'),
+                dict(status_code=401, headers=JSON,
+                     json={'error': {'code': 401}}),
+                dict(status_code=403, headers=JSON, json=heat_fault(
+                    'Access was denied to this resource.', 'HTTPForbidden',
+                    403)),
+                dict(status_code=200, text='<html>portal</html>')):
+            self.assertEqual(heat_driver.UNKNOWN, self.presence(**answer),
+                             answer)
+
+    def test_timeouts_raise(self):
+        for exc in (requests.exceptions.ConnectTimeout,
+                    requests.exceptions.ReadTimeout):
+            self.assertRaises(exception.ServiceUnavailable, self.presence,
+                              exc=exc)
 
 
 class KeystoneTest(HeatDriverTestCase):
