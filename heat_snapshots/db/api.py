@@ -260,17 +260,21 @@ def _where_expected(query, model, expected):
     return query
 
 
+def _snapshot_update(context, snapshot_id, values, expected):
+    query = _where_expected(
+        sa.update(models.Snapshot).where(models.Snapshot.id == snapshot_id),
+        models.Snapshot, expected)
+    values = dict(values, updated_at=timeutils.utcnow())
+    return context.session.execute(query.values(**values)).rowcount > 0
+
+
 @fenced_writer
 def snapshot_update(context, snapshot_id, values, expected=None):
     """Update a snapshot; with ``expected`` only if its columns still match.
 
     :returns: whether a row was updated.
     """
-    query = _where_expected(
-        sa.update(models.Snapshot).where(models.Snapshot.id == snapshot_id),
-        models.Snapshot, expected)
-    values = dict(values, updated_at=timeutils.utcnow())
-    return context.session.execute(query.values(**values)).rowcount > 0
+    return _snapshot_update(context, snapshot_id, values, expected)
 
 
 @fenced_writer
@@ -290,11 +294,7 @@ def snapshot_claim(context, snapshot_id, values, expected):
         raise exception.SnapshotInUse(
             snapshot_id=snapshot_id, action=user.action,
             stack_name=snapshot.stack_name if snapshot else user.stack_id)
-    query = _where_expected(
-        sa.update(models.Snapshot).where(models.Snapshot.id == snapshot_id),
-        models.Snapshot, expected)
-    values = dict(values, updated_at=timeutils.utcnow())
-    return context.session.execute(query.values(**values)).rowcount > 0
+    return _snapshot_update(context, snapshot_id, values, expected)
 
 
 @fenced_writer

@@ -121,6 +121,18 @@ class Walker:
     def _poll(self, check, what):
         walk.poll(check, self.deadline, self.conf, what)
 
+    def _failed(self, action, error, what):
+        """The reason a walk failed with; unexpected errors are logged.
+
+        :raises: OperationFenced: a walk that lost its stack stops, that
+            is not its outcome.
+        """
+        _raise_if_fenced(error)
+        if not operations.is_expected(error):
+            LOG.error('%s of %s failed: %s', action, what, error,
+                      exc_info=error)
+        return operations.failure_reason(action, error, self.context)
+
     def _walk(self, graph, action, name):
         walk.walk(graph, action, self.conf.heat_snapshots.walk_concurrency,
                   deadline=self.deadline, name=name)
@@ -145,15 +157,12 @@ class SnapshotWalk(Walker):
                            stack, resources[name], snapshot_id),
                        name='snapshot')
         except Exception as error:
-            _raise_if_fenced(error)
-            if not operations.is_expected(error):
-                LOG.error('Snapshot %s failed: %s', snapshot_id, error,
-                          exc_info=error)
+            reason = self._failed(states.SNAPSHOT, error,
+                                  'snapshot %s' % snapshot_id)
             data = None
             if stack is not None:
                 data = self._data(stack, snapshot_id, states.FAILED)
-            return Outcome(states.FAILED, operations.failure_reason(
-                states.SNAPSHOT, error, self.context), data)
+            return Outcome(states.FAILED, reason, data)
         return Outcome(states.COMPLETE, states.SNAPSHOT_COMPLETE_REASON,
                        self._data(stack, snapshot_id, states.COMPLETE))
 
@@ -222,12 +231,8 @@ class RestoreWalk(Walker):
         try:
             self._restore(stack_id, snapshot_id)
         except Exception as error:
-            _raise_if_fenced(error)
-            if not operations.is_expected(error):
-                LOG.error('Restore of stack %s failed: %s', stack_id, error,
-                          exc_info=error)
-            return Outcome(states.FAILED, operations.failure_reason(
-                states.RESTORE, error, self.context), None)
+            return Outcome(states.FAILED, self._failed(
+                states.RESTORE, error, 'stack %s' % stack_id), None)
         return Outcome(states.COMPLETE, 'Stack %s completed successfully'
                        % states.RESTORE, None)
 
@@ -332,12 +337,8 @@ class DeleteWalk(Walker):
         try:
             self._delete(snapshot_id, stack)
         except Exception as error:
-            _raise_if_fenced(error)
-            if not operations.is_expected(error):
-                LOG.error('Deleting snapshot %s failed: %s', snapshot_id,
-                          error, exc_info=error)
-            reason = operations.failure_reason(states.DELETE_SNAPSHOT,
-                                               error, self.context)
+            reason = self._failed(states.DELETE_SNAPSHOT, error,
+                                  'snapshot %s' % snapshot_id)
             operations.snapshot_delete_failed(self.context, snapshot_id,
                                               reason)
             return Outcome(states.FAILED, reason, None)
