@@ -21,6 +21,7 @@ from testtools import content
 
 from heat_snapshots.tests.functional import config
 from heat_snapshots.tests.functional import deployment
+from heat_snapshots.tests.functional import service_lock
 from heat_snapshots.tests.functional import tempest_fixture
 
 # The first build of the virtualenvs (tempest's, Keystone's) included.
@@ -49,6 +50,9 @@ class TempestRunTest(testtools.TestCase):
             venv = tempest_fixture.Virtualenv().ensure()
         except tempest_fixture.TempestUnavailable as error:
             self._unavailable(error)
+        # MariaDB and RabbitMQ are shared: no fault test restarts them
+        # while this deployment uses them (service_lock.py).
+        self.useFixture(service_lock.ServerLock())
         cloud = tempest_fixture.Cloud()
         self.addCleanup(cloud.stop)
         try:
