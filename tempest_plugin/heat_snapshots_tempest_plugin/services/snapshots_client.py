@@ -19,6 +19,7 @@ want them.
 """
 
 import time
+from urllib import parse
 
 from oslo_serialization import jsonutils as json
 from tempest.lib.common import rest_client
@@ -102,6 +103,20 @@ class SnapshotsClient(rest_client.RestClient):
             self._stack(stack_name, stack_id), snapshot_id))
         self.expected_success(204, resp.status)
         return rest_client.ResponseBody(resp, body)
+
+    def project_request(self, method, project_id, path, body=None):
+        """``method`` on ``path`` under ``/v1/{project_id}`` of another
+        project: the catalog gives the caller's own project's URL.
+        """
+        catalog_path = parse.urlparse(self.base_url).path.rstrip('/')
+        prefix = catalog_path.rsplit('/', 1)[0]
+        self.skip_path()
+        try:
+            resp, body = self.request(
+                method, '%s/%s/%s' % (prefix, project_id, path), body=body)
+        finally:
+            self.reset_path()
+        return self._body(resp, body)
 
     # --- waiters --------------------------------------------------------
 

@@ -51,6 +51,29 @@ class TenantIsolationTest(base.BaseSnapshotsTest):
         self.assertEqual('SNAPSHOT_COMPLETE', self.client.show_stack(
             *stack.ident)['stack']['stack_status'])
 
+    @decorators.attr(type=['negative'])
+    @decorators.idempotent_id('c7e2b0d4-1a2f-4b8e-9d5c-3e4f5a6b7c03')
+    def test_other_projects_id_in_the_url_is_403(self):
+        # The URL's tenant is not the token's: refused before any look-up,
+        # as Heat does.
+        stack = self.create_stack()
+        snapshot = self.snapshot(stack)
+        project = self.os_project_member.credentials.project_id
+        collection = 'stacks/%s/%s/snapshots' % stack.ident
+        item = '%s/%s' % (collection, snapshot['id'])
+        for method, path in (('GET', 'stacks/%s/%s' % stack.ident),
+                             ('GET', collection),
+                             ('GET', item),
+                             ('POST', collection),
+                             ('POST', item + '/restore'),
+                             ('DELETE', item)):
+            self.assertHeatError(
+                lib_exc.Forbidden, 403, 'HTTPForbidden',
+                'Access was denied to this resource.',
+                self.alt_client.project_request, method, project, path)
+        self.assertEqual([snapshot['id']], [s['id'] for s in (
+            self.client.list_snapshots(*stack.ident)['snapshots'])])
+
     @decorators.idempotent_id('c7e2b0d4-1a2f-4b8e-9d5c-3e4f5a6b7c02')
     def test_each_project_sees_its_own_snapshots(self):
         mine = self.create_stack()
