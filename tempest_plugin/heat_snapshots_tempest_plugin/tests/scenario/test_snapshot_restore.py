@@ -15,6 +15,7 @@ check what came back, delete.
 """
 
 from tempest.lib import decorators
+from tempest.lib import exceptions as lib_exc
 
 from heat_snapshots_tempest_plugin.tests import base
 
@@ -30,6 +31,7 @@ RESOURCES = {
     'placeholder': {'type': 'OS::Heat::None'},
 }
 OUTPUTS = {'greeting': {'value': {'get_attr': ['greeting', 'value']}},
+           'secret': {'value': {'get_attr': ['secret', 'value']}},
            'secret_length': {'value': {'get_param': 'length'}}}
 
 
@@ -48,6 +50,7 @@ class SnapshotRestoreScenarioTest(base.BaseSnapshotsTest):
         stack = self.create_stack(original, parameters={'greeting': 'hi'})
         created = self.client.show_stack(*stack.ident)['stack']
         self.assertEqual('hi', _outputs(created)['greeting'])
+        self.assertEqual(16, len(_outputs(created)['secret']))
 
         snapshot = self.snapshot(stack, name='before-update')
         self.assertEqual({'greeting', 'secret', 'marker', 'placeholder'},
@@ -65,6 +68,7 @@ class SnapshotRestoreScenarioTest(base.BaseSnapshotsTest):
         after_update = self.client.wait_for_stack_status(*stack.ident,
                                                          'UPDATE_COMPLETE')
         self.assertEqual('bye', _outputs(after_update)['greeting'])
+        self.assertEqual(20, len(_outputs(after_update)['secret']))
         self.assertEqual(
             set(resources),
             set(self.client.show_template(*stack.ident)['resources']))
@@ -76,6 +80,9 @@ class SnapshotRestoreScenarioTest(base.BaseSnapshotsTest):
         outputs = _outputs(restored)
         self.assertEqual('hi', outputs['greeting'])
         self.assertEqual(16, int(outputs['secret_length']))
+        # As in Heat: the RandomString whose length changed is replaced
+        # again, with the snapshot's length.
+        self.assertEqual(16, len(outputs['secret']))
         template = self.client.show_template(*stack.ident)
         self.assertEqual(set(RESOURCES), set(template['resources']))
         self.assertEqual(original['resources'], dict(template['resources']))
@@ -92,3 +99,7 @@ class SnapshotRestoreScenarioTest(base.BaseSnapshotsTest):
         # Deleting the stack takes its snapshots along.
         self.client.delete_stack(*stack.ident)
         self.client.wait_for_stack_deleted(*stack.ident)
+        self.assertHeatError(
+            lib_exc.NotFound, 404, 'EntityNotFound',
+            'The Stack (%s) could not be found.' % stack.name,
+            self.client.list_snapshots, *stack.ident)
