@@ -12,6 +12,7 @@
 
 """Heat's five snapshot calls, on their success paths."""
 
+from tempest.lib.common.utils import test_utils
 from tempest.lib import decorators
 from tempest.lib import exceptions as lib_exc
 
@@ -42,7 +43,8 @@ class SnapshotsTest(base.BaseSnapshotsTest):
         self.assertIn(body['status'], ('IN_PROGRESS', 'COMPLETE'))
         self.assertEqual(stack.name, body['data']['name'])
         self.assertEqual(stack.id, body['data']['id'])
-        self.addCleanup(self.client.delete_snapshot, *stack.ident,
+        self.addCleanup(test_utils.call_and_ignore_notfound_exc,
+                        self._delete_snapshot, self.client, stack,
                         body['id'])
 
         done = self.client.wait_for_snapshot_status(
