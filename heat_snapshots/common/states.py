@@ -47,8 +47,6 @@ DELETE_SNAPSHOT = 'DELETE_SNAPSHOT'
 
 # What a stack operation of ours may be (the action on the stack lock).
 STACK_OPERATIONS = (CREATE, UPDATE, DELETE, SNAPSHOT, RESTORE)
-# A snapshot row's own actions.
-SNAPSHOT_ACTIONS = (CREATE, DELETE)
 
 # Reasons that are part of Heat's answers.
 SNAPSHOT_COMPLETE_REASON = 'Stack SNAPSHOT completed successfully'
@@ -70,10 +68,6 @@ def split_stack_status(stack_status):
     action, _, status = (stack_status or
                          '%s_%s' % (INIT, COMPLETE)).partition('_')
     return action, status
-
-
-def is_terminal(status):
-    return status in TERMINAL
 
 
 class Machine:

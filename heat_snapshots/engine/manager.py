@@ -195,23 +195,21 @@ class EngineManager(base_manager.BaseEngineManager):
         return result
 
     def _run(self, task, work, snapshot_id=None):
-        """Run ``work()`` (it returns an Outcome) and end the operation.
+        """Run ``work()`` and end the operation.
 
-        The end, the snapshot's outcome and the release of the stack are
-        one transaction; a stack delete that waited for the stack then
-        starts on it.
+        ``work()`` returns an Outcome, or None for a plain success. The
+        end, the snapshot's outcome and the release of the stack are one
+        transaction; a stack delete that waited for the stack then starts
+        on it.
         """
         try:
-            outcome = work()
-        except exception.OperationFenced:
-            raise
+            outcome = work() or snapshots.Outcome(
+                states.COMPLETE,
+                'Stack %s completed successfully' % task.action, None)
         except Exception as error:
-            if not operations.is_expected(error):
-                LOG.exception('%s of stack %s failed', task.action,
-                              task.stack.id)
-            outcome = snapshots.Outcome(
-                states.FAILED, operations.failure_reason(
-                    task.action, error, task.context), None)
+            outcome = snapshots.Outcome(states.FAILED, operations.failed(
+                task.action, error, task.context,
+                'stack %s' % task.stack.id), None)
         snapshot = None
         if snapshot_id is not None:
             values = {'status': outcome.status,
@@ -269,19 +267,11 @@ class EngineManager(base_manager.BaseEngineManager):
             environment or {}, tags=args.get('tags'),
             timeout_mins=args.get('timeout_mins'),
             disable_rollback=args.get('disable_rollback', True))
-        self._start(context, stack, states.CREATE, self._run_stack_create)
+        self._start(context, stack, states.CREATE,
+                    lambda task, _prepared: self._run(
+                        task, lambda: self.driver.run_create(
+                            task.context, task.stack.id)))
         return formatters.stack_identity(stack)
-
-    def _run_stack_create(self, task, _prepared):
-        self._run(task, lambda: self._stack_outcome(
-            task, lambda: self.driver.run_create(task.context,
-                                                 task.stack.id)))
-
-    def _stack_outcome(self, task, work):
-        work()
-        return snapshots.Outcome(
-            states.COMPLETE,
-            'Stack %s completed successfully' % task.action, None)
 
     @messaging.expose
     @messaging.expected_exceptions(*_EXPECTED)
@@ -304,10 +294,8 @@ class EngineManager(base_manager.BaseEngineManager):
             timeout_mins=args.get('timeout_mins'))
         self._start(context, stack, states.UPDATE,
                     lambda task, _prepared: self._run(
-                        task, lambda: self._stack_outcome(
-                            task, lambda: self.driver.run_update(
-                                task.context, task.stack.id,
-                                definition))))
+                        task, lambda: self.driver.run_update(
+                            task.context, task.stack.id, definition)))
         return formatters.stack_identity(stack)
 
     @messaging.expose
@@ -331,7 +319,7 @@ class EngineManager(base_manager.BaseEngineManager):
         for _attempt in range(3):
             try:
                 self._start(context, stack, states.DELETE,
-                            self._run_stack_delete_spawned)
+                            self.run_stack_delete)
                 return
             except exception.ActionInProgress:
                 if db_api.stack_lock_request_delete(context,
@@ -342,12 +330,8 @@ class EngineManager(base_manager.BaseEngineManager):
         raise exception.ActionInProgress(stack_name=stack.name,
                                          action=states.DELETE)
 
-    def _run_stack_delete_spawned(self, task, _prepared):
-        self.run_stack_delete(task)
-
-    def run_stack_delete(self, task):
-        self._run(task, lambda: self._stack_outcome(
-            task, lambda: self._delete_stack(task)))
+    def run_stack_delete(self, task, _prepared=None):
+        self._run(task, lambda: self._delete_stack(task))
 
     def _delete_stack(self, task):
         """Claim every snapshot, delete each with its artifacts, then the

@@ -54,6 +54,22 @@ def failure_reason(action, error, context=None):
     return 'Stack %s failed: %s' % (action, describe(error, context))
 
 
+def failed(action, error, context, what):
+    """The reason an operation failed with; unexpected errors are logged
+    in full.
+
+    :raises: OperationFenced: work that lost its stack stops, that is not
+        its outcome.
+    """
+    cause = getattr(error, 'cause', error)
+    if isinstance(cause, exception.OperationFenced):
+        raise cause
+    if not is_expected(error):
+        LOG.error('%s of %s failed: %s', action, what, error,
+                  exc_info=error)
+    return failure_reason(action, error, context)
+
+
 def is_expected(error):
     """Whether an error needs no traceback in the log."""
     if isinstance(error, walk.WalkFailed):

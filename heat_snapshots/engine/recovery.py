@@ -59,7 +59,8 @@ class Recovery:
         alive = manager.alive_engine_ids() if can_judge_others else None
         unrun = set()
         overdue = self._overdue()
-        for lock in db_api.stack_lock_list(context):
+        held = db_api.stack_lock_list(context)
+        for lock in held:
             key = ('stack', lock.stack_id, lock.generation)
             reason = self._abandoned(lock.engine_id, key, alive, unrun,
                                      overdue, lock.action)
@@ -70,8 +71,9 @@ class Recovery:
             except Exception:
                 LOG.exception('Could not take over the %s of stack %s',
                               lock.action, lock.stack_id)
-        held = {lock.stack_id: lock.action
-                for lock in db_api.stack_lock_list(context)}
+        # A lock taken over stays held (or hands over to a delete); one
+        # released has ended its snapshot in the same transaction.
+        held = {lock.stack_id: lock.action for lock in held}
         for snapshot in db_api.snapshot_list_by_status(context,
                                                        states.IN_PROGRESS):
             lock_action = held.get(snapshot.stack_id)

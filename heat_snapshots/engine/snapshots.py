@@ -40,13 +40,6 @@ LOG = logging.getLogger(__name__)
 Outcome = collections.namedtuple('Outcome', ('status', 'reason', 'data'))
 
 
-def _raise_if_fenced(error):
-    """A walk that lost its stack stops: that is not its outcome."""
-    cause = getattr(error, 'cause', error)
-    if isinstance(cause, exception.OperationFenced):
-        raise cause
-
-
 def stack_data(stack, action=None, status=None, resources=None):
     """The stack in Heat's abandon format."""
     data = {
@@ -121,18 +114,6 @@ class Walker:
     def _poll(self, check, what):
         walk.poll(check, self.deadline, self.conf, what)
 
-    def _failed(self, action, error, what):
-        """The reason a walk failed with; unexpected errors are logged.
-
-        :raises: OperationFenced: a walk that lost its stack stops, that
-            is not its outcome.
-        """
-        _raise_if_fenced(error)
-        if not operations.is_expected(error):
-            LOG.error('%s of %s failed: %s', action, what, error,
-                      exc_info=error)
-        return operations.failure_reason(action, error, self.context)
-
     def _walk(self, graph, action, name):
         walk.walk(graph, action, self.conf.heat_snapshots.walk_concurrency,
                   deadline=self.deadline, name=name)
@@ -157,8 +138,8 @@ class SnapshotWalk(Walker):
                            stack, resources[name], snapshot_id),
                        name='snapshot')
         except Exception as error:
-            reason = self._failed(states.SNAPSHOT, error,
-                                  'snapshot %s' % snapshot_id)
+            reason = operations.failed(states.SNAPSHOT, error, self.context,
+                                       'snapshot %s' % snapshot_id)
             data = None
             if stack is not None:
                 data = self._data(stack, snapshot_id, states.FAILED)
@@ -231,8 +212,9 @@ class RestoreWalk(Walker):
         try:
             self._restore(stack_id, snapshot_id)
         except Exception as error:
-            return Outcome(states.FAILED, self._failed(
-                states.RESTORE, error, 'stack %s' % stack_id), None)
+            return Outcome(states.FAILED, operations.failed(
+                states.RESTORE, error, self.context, 'stack %s' % stack_id),
+                None)
         return Outcome(states.COMPLETE, 'Stack %s completed successfully'
                        % states.RESTORE, None)
 
@@ -337,8 +319,9 @@ class DeleteWalk(Walker):
         try:
             self._delete(snapshot_id, stack)
         except Exception as error:
-            reason = self._failed(states.DELETE_SNAPSHOT, error,
-                                  'snapshot %s' % snapshot_id)
+            reason = operations.failed(states.DELETE_SNAPSHOT, error,
+                                       self.context,
+                                       'snapshot %s' % snapshot_id)
             operations.snapshot_delete_failed(self.context, snapshot_id,
                                               reason)
             return Outcome(states.FAILED, reason, None)
