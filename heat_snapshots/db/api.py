@@ -17,6 +17,7 @@ transaction of the one enginefacade context manager. Rows are returned as
 detached model objects; callers never hold a session.
 """
 
+import datetime
 import functools
 import os
 
@@ -591,6 +592,20 @@ def engine_list_alive(context, down_time):
     return {engine_id for engine_id, heartbeat_at in
             context.session.execute(query)
             if timeutils.delta_seconds(heartbeat_at, now) < down_time}
+
+
+@retry_on_db_error
+@writer
+def engine_purge_dead(context, down_time):
+    """Forget the engines that beat ``down_time`` s ago or more.
+
+    Conditional on the heartbeat, by the database's clock, so an engine
+    that beats meanwhile is kept.
+    """
+    cutoff = _db_utcnow(context.session) - datetime.timedelta(
+        seconds=down_time)
+    context.session.execute(sa.delete(models.Engine).where(
+        models.Engine.heartbeat_at <= cutoff))
 
 
 @writer

@@ -93,6 +93,10 @@ class Recovery:
                 LOG.exception('Could not take over snapshot %s',
                               snapshot.id)
         self._unrun = unrun
+        if alive is not None:
+            # What they held is taken over above; their rows go too.
+            db_api.engine_purge_dead(
+                context, manager.conf.heat_snapshots.engine_down_time)
 
     def _overdue(self):
         """Keys of this engine's operations running past action_timeout."""

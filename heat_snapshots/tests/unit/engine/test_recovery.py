@@ -138,6 +138,14 @@ class DeadEngineTest(tm.EngineTestCase):
                                   self.identity, 'x')
         self.assertIn('(SNAPSHOT)', error.message)
 
+    def test_dead_engines_are_forgotten_live_ones_kept(self):
+        db_api.engine_heartbeat(self.ctx, 'alive', 'elsewhere', 2)
+        self.engine.recover()
+        ids = {engine.id for engine in db_api.engine_list(self.ctx)}
+        self.assertNotIn(DEAD, ids)
+        self.assertIn('alive', ids)
+        self.assertIn(self.engine.engine_id, ids)
+
     def test_live_engines_lock_is_respected(self):
         db_api.engine_heartbeat(self.ctx, 'alive', 'elsewhere', 2)
         self.assertIsNone(self._holder())
