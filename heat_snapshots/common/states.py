@@ -30,7 +30,6 @@ IN_PROGRESS = 'IN_PROGRESS'
 COMPLETE = 'COMPLETE'
 FAILED = 'FAILED'
 
-STATUSES = (IN_PROGRESS, COMPLETE, FAILED)
 TERMINAL = frozenset((COMPLETE, FAILED))
 
 # --- actions ----------------------------------------------------------------

@@ -247,6 +247,14 @@ def snapshot_list_by_stack(context, stack_id):
 
 
 @reader
+def snapshot_stacks(context):
+    """{(stack id, project id)} of every stack that has snapshots."""
+    query = sa.select(models.Snapshot.stack_id,
+                      models.Snapshot.project_id).distinct()
+    return {tuple(row) for row in context.session.execute(query)}
+
+
+@reader
 def snapshot_list_by_status(context, status, engine_ids=None):
     query = sa.select(models.Snapshot).where(
         models.Snapshot.status == status)

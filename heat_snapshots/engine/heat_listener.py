@@ -166,12 +166,7 @@ class StackFollower:
 
     def stacks_with_snapshots(self):
         """{(stack id, project id)} of every stack that has snapshots."""
-        admin = hs_context.get_admin_context()
-        stacks = set()
-        for status in states.STATUSES:
-            for snapshot in db_api.snapshot_list_by_status(admin, status):
-                stacks.add((snapshot.stack_id, snapshot.project_id))
-        return stacks
+        return db_api.snapshot_stacks(hs_context.get_admin_context())
 
     def breaker_trips(self, gone, total):
         """Whether ``gone`` of ``total`` stacks at once is too many."""
