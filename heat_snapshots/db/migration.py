@@ -25,6 +25,8 @@ from alembic import script as alembic_script
 
 from heat_snapshots.db import api as db_api
 from heat_snapshots.db import models
+# The store's tables are in the one schema, made by the one chain.
+from heat_snapshots.localstack import models as localstack_models  # noqa
 
 VERSION_TABLE = 'hs_alembic_version'
 

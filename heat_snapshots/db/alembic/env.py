@@ -15,6 +15,8 @@ from alembic import context
 from heat_snapshots.db import api as db_api
 from heat_snapshots.db import migration
 from heat_snapshots.db import models
+# The store's tables are in the one schema, made by the one chain.
+from heat_snapshots.localstack import models as localstack_models  # noqa
 
 target_metadata = models.Base.metadata
 

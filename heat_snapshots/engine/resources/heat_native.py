@@ -23,16 +23,16 @@ import time
 from oslo_log import log as logging
 
 from heat_snapshots.common import exception
-from heat_snapshots.db import api as db_api
 from heat_snapshots.engine.resources import base
-from heat_snapshots.engine.stacks.local import resource_types
+from heat_snapshots.localstack import db_api as store_db
+from heat_snapshots.localstack import resource_types
 
 LOG = logging.getLogger(__name__)
 
 
 def list_artifacts(context, snapshot_id=None):
     """The local artifact store's artifacts (for the reconciler)."""
-    return db_api.artifact_list(context, snapshot_id=snapshot_id)
+    return store_db.artifact_list(context, snapshot_id=snapshot_id)
 
 
 class NonePlugin(base.ResourcePlugin):
@@ -88,9 +88,9 @@ class TestResourcePlugin(base.ResourcePlugin):
     def _find_artifact(self):
         # Only this resource's: reading the snapshot's every artifact for
         # each resource made a snapshot O(N^2).
-        for artifact in db_api.artifact_list(self.context,
-                                             snapshot_id=self.snapshot_id,
-                                             resource_name=self._name):
+        for artifact in store_db.artifact_list(self.context,
+                                               snapshot_id=self.snapshot_id,
+                                               resource_name=self._name):
             return artifact
         return None
 
@@ -100,7 +100,7 @@ class TestResourcePlugin(base.ResourcePlugin):
         value = data.get('value', self._properties.get('value'))
         artifact = self._find_artifact()
         if artifact is None:
-            artifact = db_api.artifact_create(self.context, {
+            artifact = store_db.artifact_create(self.context, {
                 'snapshot_id': self.snapshot_id,
                 'resource_name': self._name,
                 'content': {
@@ -128,7 +128,7 @@ class TestResourcePlugin(base.ResourcePlugin):
             artifact = self._find_artifact()
             artifact_id = artifact.id if artifact else None
         if artifact_id is not None and \
-                not db_api.artifact_delete(self.context, artifact_id):
+                not store_db.artifact_delete(self.context, artifact_id):
             LOG.debug('Artifact %s of %s was already gone', artifact_id,
                       self._name)
         self._delete_ready_at = (
@@ -142,7 +142,7 @@ class TestResourcePlugin(base.ResourcePlugin):
 
     @classmethod
     def delete_artifact(cls, context, artifact_id):
-        db_api.artifact_delete(context, artifact_id)
+        store_db.artifact_delete(context, artifact_id)
 
     def check_delete_snapshot_complete(self, data):
         if self._delete_ready_at is None:

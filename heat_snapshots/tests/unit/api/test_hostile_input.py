@@ -15,7 +15,7 @@
 import json
 
 from heat_snapshots.tests.unit.api import base
-from heat_snapshots.tests.unit.engine.stacks.local import test_limits
+from heat_snapshots.tests.unit.localstack import test_limits
 
 
 class HostileTemplateTest(base.APITestCase):

@@ -25,6 +25,7 @@ from heat_snapshots.common import exception
 from heat_snapshots.db import api as db_api
 from heat_snapshots.engine import heat_listener
 from heat_snapshots.engine.stacks.heat import driver as heat_driver
+from heat_snapshots.localstack import db_api as store_db
 from heat_snapshots.tests import base
 from heat_snapshots.tests import engine_fixture as ef
 
@@ -78,7 +79,7 @@ class ListenerTestCase(base.TestCase):
             'name': 'snap', 'stack_id': stack_id, 'stack_name': 's',
             'project_id': PROJECT, 'action': action, 'status': status,
             'engine_id': engine_id, 'data': {}})
-        artifact = db_api.artifact_create(self.admin, {
+        artifact = store_db.artifact_create(self.admin, {
             'snapshot_id': snapshot.id, 'resource_name': 'test',
             'content': {}})
         db_api.resource_snapshot_set(self.admin, snapshot.id, 'test', {
@@ -92,7 +93,7 @@ class ListenerTestCase(base.TestCase):
                                                             stack_id)}
 
     def artifact_snapshot_ids(self):
-        return {a.snapshot_id for a in db_api.artifact_list(self.admin)}
+        return {a.snapshot_id for a in store_db.artifact_list(self.admin)}
 
 
 class StackFollowerTest(ListenerTestCase):
@@ -259,7 +260,7 @@ class FakeHeatCheckTest(ListenerTestCase):
             'engine-1', lambda engine_id: engine_id == 'engine-1',
             clock=lambda: self.now)
         self.artifact_delete = self.useFixture(fixtures.MockPatchObject(
-            db_api, 'artifact_delete', wraps=db_api.artifact_delete)).mock
+            store_db, 'artifact_delete', wraps=store_db.artifact_delete)).mock
         self.log = self.useFixture(fixtures.FakeLogger(
             name='heat_snapshots.engine.heat_listener', level=logging.INFO))
 

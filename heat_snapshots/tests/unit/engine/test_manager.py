@@ -20,6 +20,7 @@ from heat_snapshots.db import api as db_api
 from heat_snapshots.engine import operations
 from heat_snapshots.engine.resources import base as plugin_base
 from heat_snapshots.engine.resources import registry
+from heat_snapshots.localstack import db_api as store_db
 from heat_snapshots.tests import base
 from heat_snapshots.tests import engine_fixture as ef
 
@@ -140,21 +141,21 @@ class LifecycleTest(EngineTestCase):
         identity = self.create_stack(FIVE)
         first = self.snapshot(identity, 'one')
         self.snapshot(identity, 'two')
-        self.assertEqual(2, len(db_api.artifact_list(self.ctx)))
+        self.assertEqual(2, len(store_db.artifact_list(self.ctx)))
         self.engine.delete_stack(self.ctx, identity)
         ef.wait_for_stack(self.engine, self.ctx, identity, 'DELETE_COMPLETE')
         self.assertRaises(exception.SnapshotIdNotFound, db_api.snapshot_get,
                           self.ctx, first['id'])
         self.assertEqual([], db_api.snapshot_list_by_stack(
             self.ctx, identity['stack_id']))
-        self.assertEqual([], db_api.artifact_list(self.ctx))
+        self.assertEqual([], store_db.artifact_list(self.ctx))
         self.assertRaises(exception.StackNotFound, self.engine.identify_stack,
                           self.ctx, 'stack')
 
     def test_delete_removes_the_artifacts_first(self):
         identity = self.create_stack(FIVE)
         snap = self.snapshot(identity)
-        artifacts = db_api.artifact_list(self.ctx, snap['id'])
+        artifacts = store_db.artifact_list(self.ctx, snap['id'])
         self.assertEqual(1, len(artifacts))
         self.assertEqual(
             artifacts[0].id,
@@ -163,7 +164,7 @@ class LifecycleTest(EngineTestCase):
         self.engine.delete_snapshot(self.ctx, identity, snap['id'])
         ef.wait_for_snapshot_gone(self.engine, self.ctx, identity,
                                   snap['id'])
-        self.assertEqual([], db_api.artifact_list(self.ctx))
+        self.assertEqual([], store_db.artifact_list(self.ctx))
 
     def test_older_snapshot_restores(self):
         identity = self.create_stack(template(
@@ -323,7 +324,7 @@ class FailureTest(EngineTestCase):
         self.engine.delete_snapshot(self.ctx, identity, snap['id'])
         ef.wait_for_snapshot_gone(self.engine, self.ctx, identity,
                                   snap['id'])
-        self.assertEqual([], db_api.artifact_list(self.ctx))
+        self.assertEqual([], store_db.artifact_list(self.ctx))
 
     def test_timeout_fails_the_snapshot(self):
         identity = self.create_stack(template({'slow': {
@@ -434,7 +435,7 @@ class GuardsTest(EngineTestCase):
         self.engine.delete_snapshot(self.ctx, identity, snap['id'])
         ef.wait_for_snapshot_gone(self.engine, self.ctx, identity,
                                   snap['id'])
-        self.assertEqual([], db_api.artifact_list(self.ctx))
+        self.assertEqual([], store_db.artifact_list(self.ctx))
 
     def test_a_second_delete_while_one_runs_is_heats_400(self):
         identity = self.create_stack(slow('delete_snapshot', 0.5))
@@ -458,7 +459,7 @@ class GuardsTest(EngineTestCase):
         self.engine.delete_snapshot(self.ctx, identity, snap['id'])
         ef.wait_for_snapshot_gone(self.engine, self.ctx, identity,
                                   snap['id'])
-        self.assertEqual([], db_api.artifact_list(self.ctx))
+        self.assertEqual([], store_db.artifact_list(self.ctx))
 
     def test_deletes_of_a_busy_stack_wait_without_a_worker(self):
         self.flags(operation_workers=2, group='heat_snapshots')
@@ -487,7 +488,7 @@ class GuardsTest(EngineTestCase):
                 self.engine.delete_snapshot(self.ctx, identity, snap['id'])
         ef.wait_for_stack(self.engine, self.ctx, identity,
                           'DELETE_COMPLETE')
-        self.assertEqual([], db_api.artifact_list(self.ctx))
+        self.assertEqual([], store_db.artifact_list(self.ctx))
 
     def _exists(self, snapshot_id):
         try:

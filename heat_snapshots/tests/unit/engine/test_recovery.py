@@ -18,6 +18,7 @@ from oslo_utils import timeutils
 from heat_snapshots.db import api as db_api
 from heat_snapshots.db import models
 from heat_snapshots.engine import manager
+from heat_snapshots.localstack import db_api as store_db
 from heat_snapshots.tests import engine_fixture as ef
 from heat_snapshots.tests.unit.engine import test_manager as tm
 
@@ -108,11 +109,11 @@ class DeadEngineTest(tm.EngineTestCase):
         db_api.snapshot_update(self.ctx, snap['id'],
                                {'action': 'DELETE', 'engine_id': DEAD,
                                 'status': 'IN_PROGRESS'})
-        self.assertEqual(1, len(db_api.artifact_list(self.ctx)))
+        self.assertEqual(1, len(store_db.artifact_list(self.ctx)))
         self.engine.recover()
         ef.wait_for_snapshot_gone(self.engine, self.ctx, self.identity,
                                   snap['id'])
-        self.assertEqual([], db_api.artifact_list(self.ctx))
+        self.assertEqual([], store_db.artifact_list(self.ctx))
 
     def test_lock_of_dead_engine_is_taken_over(self):
         self._lock_for_dead_engine('SNAPSHOT')

@@ -13,10 +13,10 @@
 import time
 
 from heat_snapshots.common import exception
-from heat_snapshots.db import api as db_api
 from heat_snapshots.engine.resources import heat_native
 from heat_snapshots.engine.resources import registry
 from heat_snapshots.engine.stacks import base as stacks_base
+from heat_snapshots.localstack import db_api as store_db
 from heat_snapshots.tests import base
 
 
@@ -148,8 +148,8 @@ class TestResourcePluginTest(base.TestCase):
         error = self.assertRaises(exception.ResourceFailure,
                                   plugin.handle_delete_snapshot, data)
         self.assertEqual('Test Resource failed t', str(error))
-        self.assertIsNotNone(db_api.artifact_get(self.ctx,
-                                                 data['artifact_id']))
+        self.assertIsNotNone(store_db.artifact_get(self.ctx,
+                                                   data['artifact_id']))
 
     def test_restore_keeps_the_definition(self):
         definition = {'type': 'OS::Heat::TestResource',

@@ -11,8 +11,8 @@
 # under the License.
 
 from heat_snapshots.common import exception
-from heat_snapshots.engine.stacks.local import resource_types
-from heat_snapshots.engine.stacks.local import template as tmpl
+from heat_snapshots.localstack import resource_types
+from heat_snapshots.localstack import template as tmpl
 from heat_snapshots.tests import base
 
 

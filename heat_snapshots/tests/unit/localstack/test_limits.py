@@ -22,12 +22,12 @@ import json
 from oslo_db import exception as db_exc
 
 from heat_snapshots.common import exception
-from heat_snapshots.db import api as db_api
-from heat_snapshots.engine.stacks.local import functions
-from heat_snapshots.engine.stacks.local import limits
-from heat_snapshots.engine.stacks.local import template as tmpl
+from heat_snapshots.localstack import db_api as store_db
+from heat_snapshots.localstack import functions
+from heat_snapshots.localstack import limits
+from heat_snapshots.localstack import template as tmpl
 from heat_snapshots.tests import base
-from heat_snapshots.tests.unit.engine.stacks.local import test_driver
+from heat_snapshots.tests.unit.localstack import test_driver
 
 GROUP = 'heat_snapshots_templates'
 
@@ -382,7 +382,7 @@ class StoreTest(test_driver.DriverTestCase):
 
     def test_stack_and_resources_are_stored_together_or_not_at_all(self):
         calls = []
-        original = db_api.local_resource_set
+        original = store_db.local_resource_set
 
         def failing(context, stack_id, name, values):
             calls.append(name)
@@ -391,21 +391,21 @@ class StoreTest(test_driver.DriverTestCase):
             return original(context, stack_id, name, values)
 
         self.useFixture(test_driver.fixtures.MonkeyPatch(
-            'heat_snapshots.db.api.local_resource_set', failing))
+            'heat_snapshots.localstack.db_api.local_resource_set', failing))
         self.assertRaises(db_exc.DBError, self.driver.create_stack,
                           self.ctx, 'half',
                           hot({'a': {'type': 'OS::Heat::None'},
                                'b': {'type': 'OS::Heat::None'}}),
                           {}, {}, {})
         self.assertEqual([], self.driver.list_stacks(self.ctx))
-        self.assertIsNone(db_api.local_stack_get_by_name(
+        self.assertIsNone(store_db.local_stack_get_by_name(
             self.ctx, self.ctx.project_id, 'half'))
 
     def test_a_racing_create_of_the_same_name_is_refused(self):
         # Both creates passed the look-up by name: the constraint decides.
         self.create(hot(), name='twice')
         self.useFixture(test_driver.fixtures.MonkeyPatch(
-            'heat_snapshots.db.api.local_stack_get_by_name',
+            'heat_snapshots.localstack.db_api.local_stack_get_by_name',
             lambda *args: None))
         error = self.assertRaises(exception.StackExists,
                                   self.driver.create_stack, self.ctx,

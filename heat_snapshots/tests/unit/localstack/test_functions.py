@@ -10,7 +10,7 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-from heat_snapshots.engine.stacks.local import functions
+from heat_snapshots.localstack import functions
 from heat_snapshots.tests import base
 
 

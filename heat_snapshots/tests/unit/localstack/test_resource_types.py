@@ -14,7 +14,7 @@ import string
 import time
 
 from heat_snapshots.common import exception
-from heat_snapshots.engine.stacks.local import resource_types
+from heat_snapshots.localstack import resource_types
 from heat_snapshots.tests import base
 
 

@@ -26,7 +26,7 @@ from oslo_serialization import jsonutils
 from oslo_utils import strutils
 
 from heat_snapshots.common import exception
-from heat_snapshots.engine.stacks.local import functions
+from heat_snapshots.localstack import functions
 
 # What a resource does in a step; TestResource waits and fails by it.
 CREATE = 'create'

@@ -25,10 +25,10 @@ from oslo_serialization import jsonutils
 from oslo_utils import strutils
 
 from heat_snapshots.common import exception
-from heat_snapshots.engine.stacks.local import functions
-from heat_snapshots.engine.stacks.local import limits
-from heat_snapshots.engine.stacks.local import resource_types
 from heat_snapshots.engine import walk
+from heat_snapshots.localstack import functions
+from heat_snapshots.localstack import limits
+from heat_snapshots.localstack import resource_types
 
 VERSIONS = (
     '2013-05-23', '2014-10-16', '2015-04-30', '2015-10-15', '2016-04-08',

@@ -26,7 +26,7 @@ found before the oversized value is built.
 from oslo_serialization import jsonutils
 
 from heat_snapshots.common import exception
-from heat_snapshots.engine.stacks.local import limits
+from heat_snapshots.localstack import limits
 
 GET_PARAM = 'get_param'
 GET_RESOURCE = 'get_resource'

@@ -35,10 +35,11 @@ from heat_snapshots.common import exception
 from heat_snapshots.common import states
 from heat_snapshots.db import api as db_api
 from heat_snapshots.engine.stacks import base
-from heat_snapshots.engine.stacks.local import functions
-from heat_snapshots.engine.stacks.local import resource_types
-from heat_snapshots.engine.stacks.local import template as tmpl
 from heat_snapshots.engine import walk
+from heat_snapshots.localstack import db_api as store_db
+from heat_snapshots.localstack import functions
+from heat_snapshots.localstack import resource_types
+from heat_snapshots.localstack import template as tmpl
 
 LOG = logging.getLogger(__name__)
 
@@ -108,9 +109,9 @@ class LocalStackDriver(base.StackDriver):
 
         :raises: StackNotFound naming ``stack_name_or_id``.
         """
-        row = db_api.local_stack_get(context, stack_name_or_id)
+        row = store_db.local_stack_get(context, stack_name_or_id)
         if not self._visible(context, row):
-            row = db_api.local_stack_get_by_name(
+            row = store_db.local_stack_get_by_name(
                 context, context.project_id, stack_name_or_id)
         if row is None:
             raise exception.StackNotFound(stack_name_or_id)
@@ -122,13 +123,13 @@ class LocalStackDriver(base.StackDriver):
 
         :raises: StackNotFound naming ``stack_id``.
         """
-        row = db_api.local_stack_get(context, stack_id,
-                                     show_deleted=show_deleted)
+        row = store_db.local_stack_get(context, stack_id,
+                                       show_deleted=show_deleted)
         if not self._visible(context, row):
             raise exception.StackNotFound(stack_id)
         resources = None
         if with_resources:
-            resources = db_api.local_resource_list(context, stack_id)
+            resources = store_db.local_resource_list(context, stack_id)
         return self._stack(row, resources)
 
     def list_stacks(self, context, limit=None, **filters):
@@ -136,8 +137,8 @@ class LocalStackDriver(base.StackDriver):
 
         :param filters: column values to match (a list matches any).
         """
-        rows = db_api.local_stack_list(context,
-                                       project_id=context.project_id)
+        rows = store_db.local_stack_list(context,
+                                         project_id=context.project_id)
         stacks = []
         for row in rows:
             if not all(self._matches(getattr(row, key, None), value)
@@ -202,7 +203,7 @@ class LocalStackDriver(base.StackDriver):
             created_at=row.created_at, updated_at=row.updated_at)
 
     def _row(self, context, stack_id):
-        row = db_api.local_stack_get(context, stack_id)
+        row = store_db.local_stack_get(context, stack_id)
         if row is None:
             raise exception.StackNotFound(stack_id)
         return row
@@ -219,13 +220,13 @@ class LocalStackDriver(base.StackDriver):
             values['deleted_at'] = timeutils.utcnow()
             values['live'] = None
         if not _changed(context, stack_id, None, lambda: (
-                db_api.local_stack_update(context, stack_id, values))):
+                store_db.local_stack_update(context, stack_id, values))):
             raise exception.StackNotFound(stack_id)
 
     def set_resource_state(self, context, stack_id, resource_name, action,
                            status, reason=None):
         if not _changed(context, stack_id, resource_name, lambda: (
-                db_api.local_resource_update(
+                store_db.local_resource_update(
                     context, stack_id, resource_name,
                     {'action': action, 'status': status,
                      'status_reason': reason}))):
@@ -236,7 +237,7 @@ class LocalStackDriver(base.StackDriver):
     def list_events(self, context, stack, filters=None, limit=None,
                     marker=None, sort_keys=None, sort_dir=None):
         try:
-            rows = db_api.local_event_list(
+            rows = store_db.local_event_list(
                 context, stack.id, filters=filters, limit=limit,
                 marker=marker, sort_keys=sort_keys, sort_dir=sort_dir)
         except ValueError:
@@ -278,8 +279,8 @@ class LocalStackDriver(base.StackDriver):
         stack_id = uuidutils.generate_uuid()
         parameters = parsed.parameters(stack_id, stack_name,
                                        context.project_id)
-        if db_api.local_stack_get_by_name(context, context.project_id,
-                                          stack_name) is not None:
+        if store_db.local_stack_get_by_name(context, context.project_id,
+                                            stack_name) is not None:
             raise exception.StackExists(stack_name=stack_name)
         resolver = _Resolver(parameters, files, {})
         resources = [self._resource_values(definition, resolver)
@@ -298,9 +299,9 @@ class LocalStackDriver(base.StackDriver):
             'live': True}
 
         def store():
-            db_api.local_stack_create(context, values)
+            store_db.local_stack_create(context, values)
             for name, resource in resources:
-                db_api.local_resource_set(context, stack_id, name, resource)
+                store_db.local_resource_set(context, stack_id, name, resource)
 
         try:
             db_api.run_in_transaction(context, store)
@@ -330,7 +331,7 @@ class LocalStackDriver(base.StackDriver):
     def _add_resource(cls, context, stack_id, definition, resolver):
         """A resource row, INIT_COMPLETE, before any walk writes to it."""
         name, values = cls._resource_values(definition, resolver)
-        db_api.local_resource_set(context, stack_id, name, values)
+        store_db.local_resource_set(context, stack_id, name, values)
 
     def run_create(self, context, stack_id):
         """Create every resource; blocks until done.
@@ -416,10 +417,10 @@ class LocalStackDriver(base.StackDriver):
             values['timeout_mins'] = definition['timeout_mins']
         run = _Run(self, context, row, template, files, environment,
                    {r.name: r for r in
-                    db_api.local_resource_list(context, stack_id)},
+                    store_db.local_resource_list(context, stack_id)},
                    resource_data=resource_data or {}, action=action,
                    timeout_mins=values.get('timeout_mins'))
-        db_api.local_stack_update(context, stack_id, values)
+        store_db.local_stack_update(context, stack_id, values)
         for name, resource in run.parsed.resources.items():
             if name not in run.old:
                 self._add_resource(context, stack_id, resource, run.resolver)
@@ -456,7 +457,7 @@ class LocalStackDriver(base.StackDriver):
         :raises: WalkFailed naming the first resource that failed.
         """
         row = self._row(context, stack_id)
-        rows = db_api.local_resource_list(context, stack_id)
+        rows = store_db.local_resource_list(context, stack_id)
         old = {r.name: r for r in rows}
         run = _Run(self, context, row, None, row.files, row.environment,
                    old, action=DELETE)
@@ -474,7 +475,7 @@ def _changed(context, stack_id, resource_name, update):
     def write():
         changed = update()
         if changed:
-            db_api.local_event_record(context, stack_id, resource_name)
+            store_db.local_event_record(context, stack_id, resource_name)
         return changed
     return db_api.run_in_transaction(context, write)
 
@@ -534,8 +535,8 @@ class _Run:
         # One UPDATE: walk threads write at the same time. A new state is
         # an event.
         def update():
-            return db_api.local_resource_update(self.context, self.stack_id,
-                                                name, values)
+            return store_db.local_resource_update(self.context, self.stack_id,
+                                                  name, values)
         if 'status' in values:
             found = _changed(self.context, self.stack_id, name, update)
         else:
@@ -666,7 +667,7 @@ class _Run:
                 rtype.handle_delete(properties, old.data or {})
 
         self._step(name, DELETE, work)
-        db_api.local_resource_delete(self.context, self.stack_id, name)
+        store_db.local_resource_delete(self.context, self.stack_id, name)
 
     def store_outputs(self):
         outputs = []
@@ -682,5 +683,5 @@ class _Run:
                 output['output_value'] = None
                 output['output_error'] = str(error)
             outputs.append(output)
-        db_api.local_stack_update(self.context, self.stack_id,
-                                  {'outputs': outputs})
+        store_db.local_stack_update(self.context, self.stack_id,
+                                    {'outputs': outputs})

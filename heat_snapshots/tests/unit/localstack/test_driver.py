@@ -17,9 +17,9 @@ import fixtures
 
 from heat_snapshots.common import exception
 from heat_snapshots.engine.stacks import base as stacks_base
-from heat_snapshots.engine.stacks.local import driver as local_driver
-from heat_snapshots.engine.stacks.local import resource_types
 from heat_snapshots.engine import walk
+from heat_snapshots.localstack import driver as local_driver
+from heat_snapshots.localstack import resource_types
 from heat_snapshots.tests import base
 
 
@@ -53,7 +53,7 @@ class DriverTestCase(base.TestCase):
                 self._event('end', rtype.name, operation)
 
         self.useFixture(fixtures.MonkeyPatch(
-            'heat_snapshots.engine.stacks.local.resource_types.'
+            'heat_snapshots.localstack.resource_types.'
             'TestResource.run', recording_run))
 
     def _event(self, what, name, operation):

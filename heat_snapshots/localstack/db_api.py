@@ -1,0 +1,253 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""The embedded stack store's database access.
+
+Its stacks, resources, events and test artifacts, in the transactions,
+retries and fencing of ``heat_snapshots.db.api``.
+"""
+
+from oslo_db.sqlalchemy import utils as db_utils
+from oslo_utils import timeutils
+from oslo_utils import uuidutils
+import sqlalchemy as sa
+
+from heat_snapshots.db import api as db_api
+from heat_snapshots.localstack import models
+
+
+# --- the local stack driver's stacks and resources ----------------------
+
+@db_api.writer
+def local_stack_create(context, values):
+    values = dict(values)
+    values.setdefault('id', uuidutils.generate_uuid())
+    stack = models.LocalStack(**values)
+    context.session.add(stack)
+    context.session.flush()
+    return stack
+
+
+@db_api.reader
+def local_stack_get(context, stack_id, show_deleted=False):
+    """:returns: the stack or None."""
+    if not db_api.storable(stack_id):
+        return None
+    stack = context.session.get(models.LocalStack, stack_id)
+    if stack is None or (stack.deleted_at is not None and not show_deleted):
+        return None
+    return stack
+
+
+@db_api.reader
+def local_stack_get_by_name(context, project_id, name):
+    if not db_api.storable(project_id, name):
+        return None
+    query = sa.select(models.LocalStack).where(
+        models.LocalStack.project_id == project_id,
+        models.LocalStack.name == name,
+        models.LocalStack.deleted_at.is_(None))
+    return context.session.scalars(query).first()
+
+
+@db_api.reader
+def local_stack_list(context, project_id=None, limit=None, marker=None):
+    query = sa.select(models.LocalStack).where(
+        models.LocalStack.deleted_at.is_(None)).order_by(
+        models.LocalStack.created_at.desc(), models.LocalStack.id)
+    if project_id is not None:
+        query = query.where(models.LocalStack.project_id == project_id)
+    if limit is not None:
+        query = query.limit(limit)
+    return list(context.session.scalars(query))
+
+
+@db_api.fenced_writer
+def local_stack_update(context, stack_id, values, expected=None):
+    query = sa.update(models.LocalStack).where(
+        models.LocalStack.id == stack_id)
+    for column, value in (expected or {}).items():
+        query = query.where(getattr(models.LocalStack, column) == value)
+    values = dict(values, updated_at=timeutils.utcnow())
+    return context.session.execute(query.values(**values)).rowcount > 0
+
+
+@db_api.reader
+def local_resource_list(context, stack_id):
+    query = sa.select(models.LocalResource).where(
+        models.LocalResource.stack_id == stack_id).order_by(
+        models.LocalResource.id)
+    return list(context.session.scalars(query))
+
+
+@db_api.fenced_writer
+def local_resource_set(context, stack_id, name, values):
+    """Create or update the resource ``name`` of a local stack."""
+    query = sa.select(models.LocalResource).where(
+        models.LocalResource.stack_id == stack_id,
+        models.LocalResource.name == name)
+    row = context.session.scalars(query).first()
+    if row is None:
+        row = models.LocalResource(stack_id=stack_id, name=name)
+        context.session.add(row)
+    for key, value in values.items():
+        setattr(row, key, value)
+    context.session.flush()
+    return row
+
+
+@db_api.fenced_writer
+def local_resource_update(context, stack_id, name, values):
+    """Update an existing resource of a local stack in one statement.
+
+    Writing without reading first lets concurrent writers on SQLite wait
+    for each other instead of failing with "database is locked".
+
+    :returns: whether the resource exists.
+    """
+    query = sa.update(models.LocalResource).where(
+        models.LocalResource.stack_id == stack_id,
+        models.LocalResource.name == name)
+    values = dict(values, updated_at=timeutils.utcnow())
+    return context.session.execute(query.values(**values)).rowcount > 0
+
+
+@db_api.fenced_writer
+def local_resource_delete(context, stack_id, name):
+    context.session.execute(sa.delete(models.LocalResource).where(
+        models.LocalResource.stack_id == stack_id,
+        models.LocalResource.name == name))
+
+
+# --- the local stack driver's events ------------------------------------
+
+STACK_EVENT_TYPE = 'OS::Heat::Stack'
+
+# Heat's event sort keys, by the names its API takes.
+_EVENT_SORT_KEYS = {'event_time': 'created_at',
+                    'resource_type': 'resource_type'}
+_EVENT_FILTERS = ('resource_name', 'resource_action', 'resource_status',
+                  'resource_type', 'uuid')
+
+
+@db_api.fenced_writer
+def local_event_record(context, stack_id, resource_name=None):
+    """Record the state the stack (or its resource) is in now.
+
+    :returns: the event, or None when there is no such stack or resource.
+    """
+    if resource_name is None:
+        stack = context.session.get(models.LocalStack, stack_id)
+        if stack is None:
+            return None
+        values = {'resource_name': stack.name,
+                  'physical_resource_id': stack.id,
+                  'resource_type': STACK_EVENT_TYPE,
+                  'resource_action': stack.action,
+                  'resource_status': stack.status,
+                  'resource_status_reason': stack.status_reason}
+    else:
+        resource = context.session.scalars(sa.select(
+            models.LocalResource).where(
+            models.LocalResource.stack_id == stack_id,
+            models.LocalResource.name == resource_name)).first()
+        if resource is None:
+            return None
+        values = {'resource_name': resource.name,
+                  'physical_resource_id': resource.physical_resource_id,
+                  'resource_type': resource.type,
+                  'resource_action': resource.action,
+                  'resource_status': resource.status,
+                  'resource_status_reason': resource.status_reason,
+                  'resource_properties': resource.properties}
+    event = models.LocalEvent(uuid=uuidutils.generate_uuid(),
+                              stack_id=stack_id, **values)
+    context.session.add(event)
+    context.session.flush()
+    return event
+
+
+@db_api.reader
+def local_event_list(context, stack_id, filters=None, limit=None,
+                     marker=None, sort_keys=None, sort_dir=None):
+    """A stack's events, paged as Heat pages them.
+
+    :param filters: {column: value or list of values}; unknown keys are
+        ignored.
+    :param marker: the uuid of the event the page starts after; an
+        unknown one is ignored.
+    :param sort_keys: Heat's names (event_time, resource_type); others are
+        ignored. By default the newest first, unless ``sort_dir`` says.
+    :raises: ValueError for a sort direction other than asc or desc.
+    """
+    query = context.session.query(models.LocalEvent).filter(
+        models.LocalEvent.stack_id == stack_id)
+    for key, value in (filters or {}).items():
+        if key not in _EVENT_FILTERS or value is None:
+            continue
+        column = getattr(models.LocalEvent, key)
+        if isinstance(value, (list, tuple, set)):
+            query = query.filter(column.in_(list(value)))
+        else:
+            query = query.filter(column == value)
+    keys = [_EVENT_SORT_KEYS[k] for k in sort_keys or ()
+            if k in _EVENT_SORT_KEYS]
+    if not keys:
+        keys = ['created_at']
+        sort_dir = sort_dir or 'desc'
+    keys.append('id')
+    if sort_dir not in (None, 'asc', 'desc'):
+        raise ValueError(sort_dir)
+    marker_row = None
+    if marker is not None and db_api.storable(marker):
+        marker_row = context.session.query(models.LocalEvent).filter(
+            models.LocalEvent.stack_id == stack_id,
+            models.LocalEvent.uuid == marker).first()
+    query = db_utils.paginate_query(query, models.LocalEvent, limit, keys,
+                                    marker=marker_row,
+                                    sort_dir=sort_dir or 'asc')
+    return query.all()
+
+
+# --- the local artifact store -------------------------------------------
+
+@db_api.fenced_writer
+def artifact_create(context, values):
+    values = dict(values)
+    values.setdefault('id', uuidutils.generate_uuid())
+    artifact = models.Artifact(**values)
+    context.session.add(artifact)
+    context.session.flush()
+    return artifact
+
+
+@db_api.reader
+def artifact_get(context, artifact_id):
+    return context.session.get(models.Artifact, artifact_id)
+
+
+@db_api.reader
+def artifact_list(context, snapshot_id=None, resource_name=None):
+    query = sa.select(models.Artifact).order_by(models.Artifact.created_at)
+    if snapshot_id is not None:
+        query = query.where(models.Artifact.snapshot_id == snapshot_id)
+    if resource_name is not None:
+        query = query.where(models.Artifact.resource_name == resource_name)
+    return list(context.session.scalars(query))
+
+
+@db_api.fenced_writer
+def artifact_delete(context, artifact_id):
+    """:returns: whether it existed."""
+    result = context.session.execute(sa.delete(models.Artifact).where(
+        models.Artifact.id == artifact_id))
+    return result.rowcount > 0
