@@ -70,6 +70,19 @@ class Database(fixtures.Fixture):
         self.addCleanup(self.engine.dispose)
 
 
+class EmptyDatabase(fixtures.Fixture):
+    """A SQLite file that db sync has never touched, behind db/api.py."""
+
+    def _setUp(self):
+        directory = self.useFixture(fixtures.TempDir()).path
+        self.path = os.path.join(directory, 'empty.sqlite')
+        manager = enginefacade.transaction_context()
+        manager.configure(connection='sqlite:///' + self.path)
+        self.engine = manager.writer.get_engine()
+        self.addCleanup(db_api.main_context_manager.patch_factory(manager))
+        self.addCleanup(self.engine.dispose)
+
+
 class WarningsFixture(fixtures.Fixture):
     """SQLAlchemy's warnings are errors: they are bugs waiting to happen."""
 

@@ -50,7 +50,6 @@ servers, as for the mysql deployment).
 """
 
 import atexit
-import fcntl
 import os
 import shutil
 import subprocess
@@ -67,9 +66,9 @@ import sqlalchemy as sa
 import heat_snapshots
 from heat_snapshots.tests.functional import config
 from heat_snapshots.tests.functional import deployment
+from heat_snapshots.tests.functional import venvs
 
 MIN_PYTHON = (3, 10)
-INSTALL_TIMEOUT = 1200
 COMMAND_TIMEOUT = 300
 START_TIMEOUT = 180
 
@@ -131,86 +130,29 @@ def cache_dir():
         deployment.TEMP_DIR, 'hs-heat')
 
 
-def _python():
-    wanted = os.environ.get('HS_HEAT_PYTHON')
-    if wanted:
-        return wanted
-    if sys.version_info[:2] >= MIN_PYTHON:
-        return sys.executable
-    for name in ('python3.13', 'python3.12', 'python3.11', 'python3.10'):
-        found = shutil.which(name)
-        if found:
-            return found
-    raise HeatUnavailable('Heat needs Python %d.%d or newer: none found '
-                          '(set HS_HEAT_PYTHON)' % MIN_PYTHON)
-
-
 def _run(argv, log, timeout=COMMAND_TIMEOUT, env=None, what=None):
     """:raises: HeatUnavailable with the output's tail when ``argv`` fails."""
     deployment.run_logged(argv, log, HeatUnavailable, timeout, env=env,
                           what=what)
 
 
-class Virtualenv:
+class Virtualenv(venvs.CachedVirtualenv):
     """Heat and its clients in ``<cache>/venv``, made once and reused."""
 
+    what = 'Heat'
+    packages = PACKAGES
+    commands = ('python', 'heat-manage', 'heat-engine', 'heat-wsgi-api',
+                'openstack')
+    probe = PROBE
+    unavailable = HeatUnavailable
+    pip_args_variable = 'HS_HEAT_PIP_ARGS'
+
     def __init__(self, directory=None):
-        self.dir = directory or cache_dir()
-        self.path = os.path.join(self.dir, 'venv')
-        self.bin = os.path.join(self.path, 'bin')
-        self.log = os.path.join(self.dir, 'install.log')
-        #: Seconds spent installing; 0 when the cached one worked.
-        self.install_seconds = 0.0
+        super().__init__(directory or cache_dir())
 
-    def command(self, name):
-        return os.path.join(self.bin, name)
-
-    def works(self):
-        if not all(os.access(self.command(n), os.X_OK)
-                   for n in ('python', 'heat-manage', 'heat-engine',
-                             'heat-wsgi-api', 'openstack')):
-            return False
-        try:
-            return subprocess.run(
-                [self.command('python'), '-c', PROBE],
-                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL, timeout=120).returncode == 0
-        except (OSError, subprocess.TimeoutExpired):
-            return False
-
-    def ensure(self):
-        """Make the virtualenv unless a working one is there.
-
-        :raises: HeatUnavailable.
-        """
-        os.makedirs(self.dir, exist_ok=True)
-        with open(os.path.join(self.dir, '.lock'), 'w') as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                if self.works():
-                    return self
-                started = time.monotonic()
-                self._install()
-                self.install_seconds = time.monotonic() - started
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
-        return self
-
-    def _install(self):
-        shutil.rmtree(self.path, ignore_errors=True)
-        with open(self.log, 'w'):
-            pass
-        _run([_python(), '-m', 'venv', self.path], self.log,
-             what='creating the Heat virtualenv')
-        extra = os.environ.get('HS_HEAT_PIP_ARGS', '').split()
-        _run([self.command('python'), '-m', 'pip', 'install', '--quiet',
-              '--disable-pip-version-check'] + PACKAGES + extra,
-             self.log, timeout=INSTALL_TIMEOUT,
-             what='pip install %s (Heat from PyPI)'
-                  % ' '.join(PACKAGES + extra))
-        if not self.works():
-            raise HeatUnavailable('Heat installed in %s does not import; '
-                                  'see %s' % (self.path, self.log))
+    def python(self):
+        return venvs.find_python(MIN_PYTHON, 'HS_HEAT_PYTHON',
+                                 HeatUnavailable, 'Heat')
 
     def etc(self, *parts):
         """A file Heat's wheel installs under <venv>/etc/heat."""

@@ -34,12 +34,10 @@ pin ``keystone==30.0.0``), ``HS_KEYSTONE_DB_URL``.
 """
 
 import atexit
-import fcntl
 import grp
 import os
 import pwd
 import shutil
-import subprocess
 import sys
 import tempfile
 import threading
@@ -54,9 +52,9 @@ import sqlalchemy as sa
 from heat_snapshots.tests.functional import clients
 from heat_snapshots.tests.functional import config
 from heat_snapshots.tests.functional import deployment
+from heat_snapshots.tests.functional import venvs
 
 MIN_PYTHON = (3, 11)
-INSTALL_TIMEOUT = 1200
 COMMAND_TIMEOUT = 300
 START_TIMEOUT = 120
 
@@ -94,92 +92,28 @@ def cache_dir():
         deployment.TEMP_DIR, 'hs-keystone')
 
 
-def _python():
-    """An interpreter new enough for Keystone."""
-    wanted = os.environ.get('HS_KEYSTONE_PYTHON')
-    if wanted:
-        return wanted
-    if sys.version_info[:2] >= MIN_PYTHON:
-        return sys.executable
-    for name in ('python3.13', 'python3.12', 'python3.11'):
-        found = shutil.which(name)
-        if found:
-            return found
-    raise KeystoneUnavailable(
-        'Keystone needs Python %d.%d or newer: none found (set '
-        'HS_KEYSTONE_PYTHON)' % MIN_PYTHON)
-
-
 def _run(argv, log, timeout=COMMAND_TIMEOUT, env=None, what=None):
     """:raises: KeystoneUnavailable with the output's tail on failure."""
     deployment.run_logged(argv, log, KeystoneUnavailable, timeout, env=env,
                           what=what)
 
 
-class Virtualenv:
+class Virtualenv(venvs.CachedVirtualenv):
     """Keystone and gunicorn in ``<cache>/venv``, made once and reused."""
 
+    what = 'Keystone'
+    packages = PACKAGES
+    commands = ('python', 'keystone-manage', 'gunicorn')
+    probe = 'import gunicorn, keystone.server.wsgi'
+    unavailable = KeystoneUnavailable
+    pip_args_variable = 'HS_KEYSTONE_PIP_ARGS'
+
     def __init__(self, directory=None):
-        self.dir = directory or cache_dir()
-        self.path = os.path.join(self.dir, 'venv')
-        self.bin = os.path.join(self.path, 'bin')
-        self.log = os.path.join(self.dir, 'install.log')
-        #: Seconds spent installing; 0 when the cached one worked.
-        self.install_seconds = 0.0
+        super().__init__(directory or cache_dir())
 
-    def command(self, name):
-        return os.path.join(self.bin, name)
-
-    def works(self):
-        python = self.command('python')
-        if not all(os.access(self.command(n), os.X_OK)
-                   for n in ('python', 'keystone-manage', 'gunicorn')):
-            return False
-        try:
-            return subprocess.run(
-                [python, '-c', 'import gunicorn, keystone.server.wsgi'],
-                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL, timeout=120).returncode == 0
-        except (OSError, subprocess.TimeoutExpired):
-            return False
-
-    def ensure(self):
-        """Make the virtualenv unless a working one is there.
-
-        :raises: KeystoneUnavailable.
-        """
-        os.makedirs(self.dir, exist_ok=True)
-        # stestr's test processes may all get here at once: one installs.
-        with open(os.path.join(self.dir, '.lock'), 'w') as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                if self.works():
-                    return self
-                started = time.monotonic()
-                self._install()
-                self.install_seconds = time.monotonic() - started
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
-        return self
-
-    def _install(self):
-        shutil.rmtree(self.path, ignore_errors=True)
-        with open(self.log, 'w'):
-            pass
-        _run([_python(), '-m', 'venv', self.path], self.log,
-             what='creating the Keystone virtualenv')
-        extra = os.environ.get('HS_KEYSTONE_PIP_ARGS', '').split()
-        # Only the virtualenv's own packages: the caller's PIP_* settings
-        # (a constraints file made for heat-snapshots) are kept.
-        _run([self.command('python'), '-m', 'pip', 'install', '--quiet',
-              '--disable-pip-version-check'] + PACKAGES + extra,
-             self.log, timeout=INSTALL_TIMEOUT,
-             what='pip install %s (the keystone package from PyPI)'
-                  % ' '.join(PACKAGES + extra))
-        if not self.works():
-            raise KeystoneUnavailable(
-                'keystone and gunicorn installed in %s do not import; see %s'
-                % (self.path, self.log))
+    def python(self):
+        return venvs.find_python(MIN_PYTHON, 'HS_KEYSTONE_PYTHON',
+                                 KeystoneUnavailable, 'Keystone')
 
 
 class User:

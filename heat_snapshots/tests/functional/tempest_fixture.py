@@ -34,16 +34,15 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 
 from heat_snapshots.tests.functional import config
 from heat_snapshots.tests.functional import deployment
 from heat_snapshots.tests.functional import keystone_fixture
+from heat_snapshots.tests.functional import venvs
 
 TEMPEST_VERSION = '47.0.0'
-INSTALL_TIMEOUT = 1200
 PLUGIN_TIMEOUT = 300
 RUN_TIMEOUT = 900
 CATALOG_TYPE = 'stack-snapshots'
@@ -76,48 +75,25 @@ def _run(argv, log, timeout, env=None, what=None):
                           what=what)
 
 
-class Virtualenv(keystone_fixture.Virtualenv):
+class Virtualenv(venvs.CachedVirtualenv):
     """tempest (and stestr, which it brings) in ``<cache>/venv``."""
+
+    what = 'tempest'
+    packages = ('tempest==%s' % TEMPEST_VERSION,)
+    commands = ('python', 'tempest', 'stestr')
+    probe = 'import tempest.lib.common.rest_client, tempest.version'
+    unavailable = TempestUnavailable
+    pip_args_variable = 'HS_TEMPEST_PIP_ARGS'
 
     def __init__(self, directory=None):
         super().__init__(directory or cache_dir())
 
-    def works(self):
-        if not all(os.access(self.command(n), os.X_OK)
-                   for n in ('python', 'tempest', 'stestr')):
-            return False
-        try:
-            return subprocess.run(
-                [self.command('python'), '-c',
-                 'import tempest.lib.common.rest_client, tempest.version'],
-                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL, timeout=120).returncode == 0
-        except (OSError, subprocess.TimeoutExpired):
-            return False
-
-    def _install(self):
-        shutil.rmtree(self.path, ignore_errors=True)
-        with open(self.log, 'w'):
-            pass
-        _run([sys.executable, '-m', 'venv', self.path], self.log,
-             timeout=300, what='creating the tempest virtualenv')
-        extra = os.environ.get('HS_TEMPEST_PIP_ARGS', '').split()
-        packages = ['tempest==%s' % TEMPEST_VERSION] + extra
-        _run([self.command('python'), '-m', 'pip', 'install', '--quiet',
-              '--disable-pip-version-check'] + packages, self.log,
-             timeout=INSTALL_TIMEOUT,
-             what='pip install %s (from PyPI)' % ' '.join(packages))
-        if not self.works():
-            raise TempestUnavailable(
-                'tempest installed in %s does not import; see %s'
-                % (self.path, self.log))
-
     def install_plugin(self, log):
         """The plugin from this tree, anew: what is tested is this code."""
-        _run([self.command('python'), '-m', 'pip', 'install', '--quiet',
-              '--disable-pip-version-check', '--force-reinstall',
-              '--no-deps', PLUGIN_DIR], log, timeout=PLUGIN_TIMEOUT,
-             what='pip install %s (the tempest plugin)' % PLUGIN_DIR)
+        self.pip_install(['--force-reinstall', '--no-deps', PLUGIN_DIR], log,
+                         timeout=PLUGIN_TIMEOUT,
+                         what='pip install %s (the tempest plugin)'
+                              % PLUGIN_DIR)
 
 
 class KeystoneMySQLDeployment(keystone_fixture.KeystoneDeployment,

@@ -36,9 +36,10 @@ from heat_snapshots.tests.functional import config
 from heat_snapshots.tests.functional import deployment
 from heat_snapshots.tests.functional import service_lock
 from heat_snapshots.tests.functional import tempest_fixture
+from heat_snapshots.tests.functional import venvs
 
 # The first build of the virtualenvs (tempest's, Keystone's) included.
-TIMEOUT = (tempest_fixture.INSTALL_TIMEOUT + tempest_fixture.RUN_TIMEOUT
+TIMEOUT = (venvs.INSTALL_TIMEOUT + tempest_fixture.RUN_TIMEOUT
            + 600)
 
 

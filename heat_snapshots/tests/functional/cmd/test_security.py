@@ -18,78 +18,28 @@ allow_noauth_on_any_address says so, and the body size limit holding on a
 real socket for a chunked body that has no Content-Length.
 """
 
-import http.client
-import os
-import signal
-import subprocess
-import sys
-import time
-
-import fixtures
-
-from heat_snapshots.tests import base
-from heat_snapshots.tests.unit.cmd import test_api
+from heat_snapshots.tests.functional.cmd import base
 
 MESSAGE = (b'bind_host 0.0.0.0 is not a loopback address',
            b'allow_noauth_on_any_address')
 RABBIT = 'rabbit://guest:guest@127.0.0.1:1/'
 
 
-class _Process(base.TestCase):
-
-    def setUp(self):
-        super().setUp()
-        self.tmp = self.useFixture(fixtures.TempDir()).path
-        self.port = test_api.free_port()
+class _Process(base.CommandTestCase):
 
     def start(self, module, conf_text):
-        path = os.path.join(self.tmp, 'heat.conf')
-        with open(path, 'w') as f:
-            f.write('[heat_snapshots]\nstate_path = %s\n%s'
-                    % (self.tmp, conf_text))
-        process = subprocess.Popen(
-            [sys.executable, '-m', module, '--config-file', path],
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT, cwd=self.tmp,
-            env=dict(os.environ, HOME=self.tmp))
-        self.addCleanup(self._kill, process)
-        return process
-
-    def _kill(self, process):
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-        process.stdout.close()
-
-    def connect(self, timeout=10):
-        return http.client.HTTPConnection('127.0.0.1', self.port,
-                                          timeout=timeout)
+        return super().start(module, '[heat_snapshots]\nstate_path = %s\n%s'
+                             % (self.tmp, conf_text))
 
     def wait_until_serving(self, process, timeout=30):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                self.fail('exited early: %s' % process.stdout.read())
-            connection = self.connect()
-            try:
-                connection.request('GET', '/')
-                return connection.getresponse().status
-            except OSError:
-                time.sleep(0.1)
-            finally:
-                connection.close()
-        self.fail('not serving after %s s' % timeout)
-
-    def stop(self, process):
-        process.send_signal(signal.SIGTERM)
-        return process.wait(30)
+        return super().wait_until_serving(process, timeout)[0]
 
 
 class NoauthBindTest(_Process):
 
     def assertRefused(self, process):
         self.assertNotEqual(0, process.wait(30))
-        output = process.stdout.read()
+        output = self.output(process)
         for text in MESSAGE:
             self.assertIn(text, output)
         # A clear message, not a traceback.
@@ -117,7 +67,7 @@ class NoauthBindTest(_Process):
             'allow_noauth_on_any_address = true\n' % self.port))
         self.assertEqual(300, self.wait_until_serving(process))
         self.assertEqual(0, self.stop(process))
-        self.assertIn(b'callers are trusted', process.stdout.read())
+        self.assertIn(b'callers are trusted', self.output(process))
 
     def test_api_allowed_on_any_address_when_told(self):
         process = self.start('heat_snapshots.cmd.api', (

@@ -1,0 +1,137 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""Engine objects as Heat's API shows them."""
+
+import datetime
+import types
+
+from heat_snapshots.engine import formatters
+from heat_snapshots.tests import base
+
+CREATED = datetime.datetime(2015, 9, 1, 20, 57, 55, 123456)
+
+
+def stack(**kwargs):
+    values = dict(
+        id='sid', name='web', project_id='p1', description='d',
+        created_at=CREATED, updated_at=None, deleted_at=None,
+        action='CREATE', status='COMPLETE', status_reason='done',
+        username='alice', stack_user_project_id=None, tags=('a', 'b'),
+        disable_rollback=True, timeout_mins=60, parameters={'x': '1'},
+        outputs=[])
+    values.update(kwargs)
+    return types.SimpleNamespace(**values)
+
+
+def resource(**kwargs):
+    values = dict(
+        name='server', physical_resource_id=None, type='OS::Nova::Server',
+        action='CREATE', status='COMPLETE', status_reason=None,
+        created_at=CREATED, updated_at=None, attributes={'ip': '10.0.0.1'})
+    values.update(kwargs)
+    return types.SimpleNamespace(**values)
+
+
+class FormatTimeTest(base.TestCase):
+
+    def test_heats_format_without_microseconds(self):
+        self.assertEqual('2015-09-01T20:57:55Z',
+                         formatters.format_time(CREATED))
+
+    def test_aware_time_is_converted_to_utc(self):
+        aware = datetime.datetime(
+            2015, 9, 1, 22, 57, 55,
+            tzinfo=datetime.timezone(datetime.timedelta(hours=2)))
+        self.assertEqual('2015-09-01T20:57:55Z',
+                         formatters.format_time(aware))
+
+    def test_none(self):
+        self.assertIsNone(formatters.format_time(None))
+
+
+class FormatStackTest(base.TestCase):
+
+    def test_summary_and_detail(self):
+        summary = formatters.format_stack(stack(), detail=False)
+        self.assertEqual('CREATE_COMPLETE', summary['stack_status'])
+        self.assertEqual(['a', 'b'], summary['tags'])
+        self.assertEqual({'tenant': 'p1', 'stack_name': 'web',
+                          'stack_id': 'sid', 'path': ''},
+                         summary['stack_identity'])
+        self.assertNotIn('parameters', summary)
+        detail = formatters.format_stack(stack())
+        self.assertEqual(({'x': '1'}, 60, 'd'),
+                         (detail['parameters'], detail['timeout_mins'],
+                          detail['template_description']))
+        self.assertLessEqual(set(summary), set(detail))
+
+    def test_no_tags_is_an_empty_list(self):
+        self.assertEqual([], formatters.format_stack(stack(tags=None))[
+            'tags'])
+
+
+class FormatResourceTest(base.TestCase):
+
+    def test_heats_empty_strings_and_sorted_required_by(self):
+        info = formatters.format_resource(stack(), resource(),
+                                          required_by={'z', 'a'})
+        self.assertEqual(('', '', ['a', 'z']),
+                         (info['physical_resource_id'],
+                          info['resource_status_reason'],
+                          info['required_by']))
+        # Never updated: the creation time, as Heat shows it.
+        self.assertEqual(info['creation_time'], info['updated_time'])
+        self.assertNotIn('attributes', info)
+
+    def test_detail_shows_the_attributes_or_their_show(self):
+        info = formatters.format_resource(stack(), resource(), detail=True)
+        self.assertEqual({'ip': '10.0.0.1'}, info['attributes'])
+        info = formatters.format_resource(
+            stack(), resource(attributes={'show': {'id': 'x'}, 'ip': 'y'}),
+            detail=True)
+        self.assertEqual({'id': 'x'}, info['attributes'])
+
+
+class FormatEventTest(base.TestCase):
+
+    def event(self, **kwargs):
+        values = dict(id='e1', created_at=CREATED, resource_name='server',
+                      physical_resource_id='pid', action='CREATE',
+                      status='IN_PROGRESS', status_reason='state changed',
+                      resource_type='OS::Nova::Server', properties=None)
+        values.update(kwargs)
+        return types.SimpleNamespace(**values)
+
+    def test_summary_has_no_type_nor_properties(self):
+        info = formatters.format_event(stack(), self.event())
+        self.assertEqual('CREATE_IN_PROGRESS', info['resource_status'])
+        self.assertEqual('server', info['logical_resource_id'])
+        self.assertNotIn('resource_type', info)
+
+    def test_detail_properties_default_to_empty(self):
+        info = formatters.format_event(stack(), self.event(), detail=True)
+        self.assertEqual(('OS::Nova::Server', {}),
+                         (info['resource_type'],
+                          info['resource_properties']))
+
+
+class FormatSnapshotTest(base.TestCase):
+
+    def test_heats_seven_keys_in_order(self):
+        snapshot = types.SimpleNamespace(
+            id='s1', name='n', action='SNAPSHOT', status='COMPLETE',
+            status_reason='', data={'k': 'v'}, created_at=CREATED)
+        info = formatters.format_snapshot(snapshot)
+        self.assertEqual(['id', 'name', 'action', 'status', 'status_reason',
+                          'data', 'creation_time'], list(info))
+        self.assertEqual('2015-09-01T20:57:55Z', info['creation_time'])

@@ -1,0 +1,61 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""The engine service: in the API's process, or on the message bus."""
+
+from oslo_config import fixture as config_fixture
+import oslo_messaging as messaging
+
+from heat_snapshots.common import rpc
+from heat_snapshots.engine import service
+from heat_snapshots.tests import base
+
+
+class EngineServiceTest(base.TestCase):
+    use_db = True
+
+    def setUp(self):
+        super().setUp()
+        self.conf = self.useFixture(config_fixture.Config(base.CONF))
+        # oslo.messaging's in-memory transport: no broker, no socket.
+        self.conf.config(transport_url='fake:/')
+        rpc.cleanup()
+        self.addCleanup(rpc.cleanup)
+        self.addCleanup(rpc.set_local_manager, None)
+        self.ctx = self.make_context()
+
+    def start(self, **kwargs):
+        engine = service.EngineService(base.CONF, **kwargs)
+        engine.start()
+        self.addCleanup(engine.stop)
+        return engine
+
+    def test_local_in_process_engine_serves_this_process_only(self):
+        engine = self.start(local=True)
+        self.assertIsNone(engine.server)
+        self.assertIs(engine.manager, rpc.get_local_manager())
+        self.assertEqual([], engine.manager.list_stacks(self.ctx))
+        engine.stop()
+        self.assertIsNone(rpc.get_local_manager())
+        # Stopping again, and waiting after the stop, return at once.
+        engine.stop()
+        engine.wait()
+
+    def test_engine_on_the_bus_answers_calls_on_its_topic(self):
+        self.conf.config(topic='hs-test-service', group='heat_snapshots')
+        engine = self.start()
+        self.assertIsNotNone(engine.server)
+        self.assertIsNone(rpc.get_local_manager())
+        client = rpc.get_client(
+            messaging.Target(topic='hs-test-service', version='1.0'),
+            timeout=10)
+        self.assertEqual([], client.call(self.ctx, 'list_stacks'))
