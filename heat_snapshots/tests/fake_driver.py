@@ -150,9 +150,10 @@ class FakeStackDriver(base.StackDriver):
     """A read-only stack driver keeping its stacks in memory.
 
     Records what the engine shows on stacks and resources
-    (``stack_states``, ``resource_states``) and every restore
-    (``restores``). ``faults[method]`` or ``faults[(method, stack_id)]`` is
-    raised by that method.
+    (``stack_states``, ``resource_states``), every restore (``restores``)
+    and every ``stack_presence`` question (``presence_asked``).
+    ``faults[method]`` or ``faults[(method, stack_id)]`` is raised by that
+    method.
     """
 
     def __init__(self, conf=None):
@@ -161,6 +162,8 @@ class FakeStackDriver(base.StackDriver):
         self.stack_states = []
         self.resource_states = []
         self.restores = []
+        # (stack id, project of the context) of each stack_presence.
+        self.presence_asked = []
         self.faults = {}
         self.lock = threading.RLock()
 
@@ -168,7 +171,7 @@ class FakeStackDriver(base.StackDriver):
 
     def add_stack(self, name, spec, project_id=PROJECT,
                   action=states.CREATE, status=states.COMPLETE,
-                  environment=None, tags=None):
+                  environment=None, tags=None, stack_id=None):
         """Store a stack built from ``spec``; returns a copy."""
         template, files = template_of(spec)
         data = {}
@@ -181,7 +184,8 @@ class FakeStackDriver(base.StackDriver):
         collect(spec, '')
         now = timeutils.utcnow()
         stack = base.Stack(
-            id=uuidutils.generate_uuid(), name=name, project_id=project_id,
+            id=stack_id or uuidutils.generate_uuid(), name=name,
+            project_id=project_id,
             action=action, status=status,
             status_reason='Stack %s completed successfully' % action,
             template=template, environment=environment or {}, files=files,
@@ -271,6 +275,8 @@ class FakeStackDriver(base.StackDriver):
         return stacks[:limit] if limit else stacks
 
     def stack_presence(self, context, stack_id, project_id):
+        with self.lock:
+            self.presence_asked.append((stack_id, context.project_id))
         self._fault('stack_presence', stack_id)
         with self.lock:
             stack = self.stacks.get(stack_id)
