@@ -24,7 +24,6 @@ import sys
 
 from oslo_upgradecheck import common_checks
 from oslo_upgradecheck import upgradecheck
-import stevedore
 
 from heat_snapshots.api import auth_check
 from heat_snapshots.api import server
@@ -110,11 +109,12 @@ class Checks(upgradecheck.UpgradeCommands):
         return Result(Code.SUCCESS)
 
     def _check_stack_driver(self):
-        """The configured stack driver's entry point must load."""
+        """The configured stack driver's entry point must load and keep
+        the stack driver contract.
+        """
         name = self.conf.heat_snapshots.stack_driver
         try:
-            stevedore.DriverManager(stacks_base.NAMESPACE, name,
-                                    invoke_on_load=False)
+            stacks_base.driver_class(name)
         except Exception as e:
             return Result(Code.FAILURE,
                           '[heat_snapshots] stack_driver = %s cannot be '

@@ -152,9 +152,7 @@ class BaseEngineManager:
 
     def _collect_periodic_tasks(self):
         tasks = list(self.periodic_tasks())
-        sources = list(self._periodic_sources)
-        if hasattr(self.driver, 'periodic_tasks'):
-            sources.insert(0, self.driver)
+        sources = [self.driver] + list(self._periodic_sources)
         for source in sources:
             for task in source.periodic_tasks() or ():
                 if not periodics.is_periodic(task):

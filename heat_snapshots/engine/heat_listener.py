@@ -60,7 +60,7 @@ from heat_snapshots.db import api as db_api
 from heat_snapshots.engine import locks
 from heat_snapshots.engine import operations
 from heat_snapshots.engine import snapshots
-from heat_snapshots.engine.stacks.heat import driver as heat_driver
+from heat_snapshots.engine.stacks import base as stacks_base
 
 LOG = logging.getLogger(__name__)
 
@@ -69,10 +69,10 @@ STACK_DELETE_END = 'orchestration.stack.delete.end'
 DELETE_COMPLETE = states.stack_status(states.DELETE, states.COMPLETE)
 STACK_GONE_REASON = 'Stack %s was deleted in Heat'
 
-FOUND = heat_driver.FOUND
-DELETED = heat_driver.DELETED
-NOT_FOUND = heat_driver.NOT_FOUND
-UNKNOWN = heat_driver.UNKNOWN
+FOUND = stacks_base.FOUND
+DELETED = stacks_base.DELETED
+NOT_FOUND = stacks_base.NOT_FOUND
+UNKNOWN = stacks_base.UNKNOWN
 # Stacks named by the circuit breaker's alarm, at most.
 ALARM_STACKS = 20
 
@@ -152,13 +152,14 @@ class StackFollower:
         return deleted
 
     def stack_presence(self, stack_id, project_id):
-        """FOUND, DELETED, NOT_FOUND or UNKNOWN (see the heat driver)."""
-        presence = getattr(self.driver, 'stack_presence', None)
-        if presence is None or not project_id:
+        """FOUND, DELETED, NOT_FOUND or UNKNOWN (the driver's
+        ``stack_presence``); a driver's error is UNKNOWN.
+        """
+        if not project_id:
             return UNKNOWN
         context = hs_context.service_context(project_id)
         try:
-            return presence(context, stack_id, project_id)
+            return self.driver.stack_presence(context, stack_id, project_id)
         except Exception as error:
             LOG.warning('Could not ask Heat about stack %s of project %s: '
                         '%s', stack_id, project_id, error)

@@ -10,16 +10,28 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""The stack driver interface: where stacks live.
+"""The stack driver contract: where stacks live.
 
-The engine reads stacks and changes their state only through a driver. The
-``local`` driver keeps stacks in our own database; the ``heat`` driver talks
-to a Heat service. Stack CRUD (create, update, delete) is only offered by
-drivers whose ``manages_stacks`` is True.
+The engine reads stacks and shows its progress on them only through a
+driver. Two abstract bases declare the whole contract:
+
+* ``StackDriver``: what the snapshot engine needs of any driver: find and
+  read a stack with its resources in dependency order, show the state of
+  an operation on it, update it to a snapshot's template (restore), and
+  say whether it still exists (the periodic stack check). The ``heat``
+  driver is one: Heat keeps doing stack CRUD.
+* ``ManagingStackDriver``: a ``StackDriver`` that also creates, updates and
+  deletes stacks (the embedded ``local`` store).
+
+Optional capabilities are methods of the base with a documented default,
+so that the engine never asks a driver what it has. ``load()`` refuses a
+driver that does not derive from ``StackDriver`` or leaves a method of the
+contract abstract.
 """
 
 import abc
 import dataclasses
+import inspect
 import typing
 
 import stevedore
@@ -101,11 +113,25 @@ class Event:
     created_at: typing.Any = None
 
 
-class StackDriver(metaclass=abc.ABCMeta):
-    manages_stacks = False
+# What a driver knows of a stack that has snapshots (stack_presence).
+FOUND = 'found'            # the stack exists, alive
+DELETED = 'deleted'        # seen deleted (DELETE_COMPLETE): proof
+NOT_FOUND = 'not_found'    # the store's own "no such stack" (by id)
+UNKNOWN = 'unknown'        # anything else: proves nothing
+
+
+class StackDriver(abc.ABC):
+    """Where stacks live, as the snapshot engine reads them.
+
+    Every method takes the caller's request context; a stack of another
+    project is "not found" unless the caller is an admin. The engine calls
+    these from RPC threads and from its walks' worker threads at once.
+    """
 
     def __init__(self, conf):
         self.conf = conf
+
+    # --- reading stacks ---------------------------------------------------
 
     @abc.abstractmethod
     def find_stack(self, context, stack_name_or_id):
@@ -119,29 +145,28 @@ class StackDriver(metaclass=abc.ABCMeta):
                   show_deleted=False):
         """The caller's stack by id (admins: any project's).
 
+        With ``with_resources`` the Stack's ``resources`` lists every
+        resource, those of nested stacks too: a nested resource is named
+        by its path from the top stack (``group/0``, ``group/0/server``),
+        and ``requires`` names what must be snapshotted before it (its
+        dependencies, and for a resource owning a nested stack, the
+        resources inside it), so that ``Stack.dependency_graph()`` orders
+        the walks.
+
+        :param show_deleted: a deleted stack is returned too (its
+            ``deleted_at`` set), for its events and for recovery.
         :raises: StackNotFound naming ``stack_id``.
         """
 
-    @abc.abstractmethod
-    def set_stack_state(self, context, stack_id, action, status, reason):
-        """Show ``action``_``status`` on the stack (SNAPSHOT, RESTORE)."""
+    def list_stacks(self, context, limit=None, **filters):
+        """The caller's live stacks (Stack without resources).
 
-    def set_resource_state(self, context, stack_id, resource_name, action,
-                           status, reason=None):
-        """Show a resource's progress; drivers that cannot may ignore it."""
-
-    @abc.abstractmethod
-    def restore(self, context, stack, template, environment, files,
-                resource_data):
-        """Update ``stack`` to a snapshot's template; blocks until done.
-
-        :param resource_data: {resource name: data recorded in the snapshot}
-            for drivers that can put a resource's data back directly.
-        :raises: ResourceFailure naming the resource that failed.
+        :param filters: {column: a value or a list of values}.
+        :raises: NotSupported (the default) where another service lists
+            the stacks.
         """
-
-    def list_stacks(self, context, **filters):
-        raise NotImplementedError()
+        raise exception.NotSupported(
+            feature='Listing stacks with this stack driver')
 
     def list_events(self, context, stack, filters=None, limit=None,
                     marker=None, sort_keys=None, sort_dir=None):
@@ -149,15 +174,169 @@ class StackDriver(metaclass=abc.ABCMeta):
 
         :param filters: {resource_name, resource_action, resource_status,
             resource_type or uuid: a value or a list of values}.
-        :raises: Invalid for a bad sort direction; NotSupported by drivers
-            that keep no events.
+        :raises: Invalid for a bad sort direction; NotSupported (the
+            default) by drivers that keep no events.
         """
         raise exception.NotSupported(
             feature='Listing the events of stacks with this stack driver')
 
+    def stack_presence(self, context, stack_id, project_id):
+        """Whether stack ``stack_id`` of ``project_id`` still exists.
+
+        Asked by the periodic stack check for each stack that has
+        snapshots (``engine/heat_listener.py``); ``context`` is the service
+        user scoped to ``project_id``. The snapshots of a stack are deleted
+        only on proof that it is gone, so any doubt is UNKNOWN.
+
+        :returns: FOUND, DELETED (proof), NOT_FOUND (the store's own
+            answer for this id; confirmed by a later check) or UNKNOWN.
+            The default, for drivers whose stacks are deleted through the
+            engine (which deletes their snapshots itself), is UNKNOWN.
+        """
+        return UNKNOWN
+
+    # --- showing an operation's progress ----------------------------------
+
+    @abc.abstractmethod
+    def set_stack_state(self, context, stack_id, action, status, reason):
+        """Show ``action``_``status`` on the stack (SNAPSHOT, RESTORE...).
+
+        Called inside the transaction that releases the stack's lock, with
+        the operation's fenced context; a driver that cannot show it (Heat
+        keeps its stacks' states) logs it and returns.
+        """
+
+    def set_resource_state(self, context, stack_id, resource_name, action,
+                           status, reason=None):
+        """Show a resource's progress (``resource_name`` as get_stack
+        names it).
+
+        The default shows nothing: the snapshot's rows hold the progress.
+        """
+
+    # --- restore ----------------------------------------------------------
+
+    @abc.abstractmethod
+    def restore(self, context, stack, template, environment, files,
+                resource_data):
+        """Update ``stack`` to a snapshot's template; blocks until done.
+
+        ``template`` and ``files`` already hold each resource's definition
+        as its plugin rewrote it (``handle_restore``).
+
+        :param resource_data: {resource name: data recorded in the snapshot}
+            for drivers that can put a resource's data back directly.
+        :raises: ResourceFailure (or walk.WalkFailed) naming the resource
+            that failed; OperationTimeout after ``action_timeout``.
+        """
+
+    # --- background work --------------------------------------------------
+
+    def periodic_tasks(self):
+        """Callables decorated with ``futurist.periodics.periodic`` that the
+        engine runs, each in a thread of its own. The default: none.
+        """
+        return []
+
+
+class ManagingStackDriver(StackDriver):
+    """A stack driver that also creates, updates and deletes stacks.
+
+    The engine takes the stack's lock and shows the stack's own state with
+    ``set_stack_state``; the blocking ``run_*`` methods run in a worker
+    thread and change the resources.
+    """
+
+    @abc.abstractmethod
+    def list_stacks(self, context, limit=None, **filters):
+        """The caller's live stacks, newest first."""
+
+    @abc.abstractmethod
+    def list_events(self, context, stack, filters=None, limit=None,
+                    marker=None, sort_keys=None, sort_dir=None):
+        """See StackDriver.list_events; a managing driver keeps events."""
+
+    @abc.abstractmethod
+    def create_stack(self, context, stack_name, template, params, files,
+                     environment, tags=None, timeout_mins=None,
+                     disable_rollback=True):
+        """Check and store a new stack, CREATE_IN_PROGRESS; nothing is
+        stored unless everything is valid.
+
+        :returns: the Stack.
+        :raises: Invalid, InvalidTemplate, InvalidParameter, StackExists.
+        """
+
+    @abc.abstractmethod
+    def run_create(self, context, stack_id):
+        """Create every resource; blocks until done.
+
+        :raises: WalkFailed naming the first resource that failed.
+        """
+
+    @abc.abstractmethod
+    def prepare_update(self, context, stack, template, params, files,
+                       environment, existing=False, tags=None,
+                       timeout_mins=None):
+        """The checked definition of an update; nothing changes yet.
+
+        :param existing: PATCH: what is not given is kept or merged.
+        :returns: what ``run_update`` takes.
+        :raises: InvalidTemplate, InvalidParameter, Invalid.
+        """
+
+    @abc.abstractmethod
+    def run_update(self, context, stack_id, definition):
+        """Bring the stack to ``definition`` (from prepare_update); blocks.
+
+        :raises: WalkFailed naming the first resource that failed.
+        """
+
+    @abc.abstractmethod
+    def run_delete(self, context, stack_id):
+        """Delete every resource, dependants first; blocks.
+
+        :raises: WalkFailed naming the first resource that failed.
+        """
+
+
+def check_driver_class(name, cls):
+    """``cls``, the class of stack driver ``name``, if it keeps the
+    contract.
+
+    :raises: TypeError naming what is wrong: a class that does not derive
+        from StackDriver, or leaves a method of the contract abstract.
+    """
+    where = '%s.%s' % (getattr(cls, '__module__', '?'),
+                       getattr(cls, '__qualname__', repr(cls)))
+    if not (inspect.isclass(cls) and issubclass(cls, StackDriver)):
+        raise TypeError(
+            'Stack driver %s (%s) does not derive from %s.%s: it cannot '
+            'serve as [heat_snapshots] stack_driver' % (
+                name, where, __name__, StackDriver.__qualname__))
+    if inspect.isabstract(cls):
+        raise TypeError(
+            'Stack driver %s (%s) does not implement the stack driver '
+            'contract: %s missing' % (
+                name, where, ', '.join(sorted(cls.__abstractmethods__))))
+    return cls
+
+
+def driver_class(name):
+    """The class of stack driver ``name`` (the heat_snapshots.stacks entry
+    point), checked against the contract.
+
+    :raises: RuntimeError (stevedore's NoMatches) for an unknown name;
+        TypeError (see check_driver_class).
+    """
+    manager = stevedore.DriverManager(NAMESPACE, name, invoke_on_load=False)
+    return check_driver_class(name, manager.driver)
+
 
 def load(conf):
-    manager = stevedore.DriverManager(
-        NAMESPACE, conf.heat_snapshots.stack_driver,
-        invoke_on_load=True, invoke_args=(conf,))
-    return manager.driver
+    """The configured stack driver ([heat_snapshots] stack_driver).
+
+    :raises: TypeError for a driver that does not keep the contract (see
+        driver_class); the engine does not start.
+    """
+    return driver_class(conf.heat_snapshots.stack_driver)(conf)

@@ -14,7 +14,7 @@
 
 Stacks are read through Heat's REST API (orchestration v1): the stack,
 its template, environment, files and resources. Heat keeps doing stack
-CRUD (``manages_stacks = False``); a restore is a stack update (PUT) to the
+CRUD (a read-only ``StackDriver``); a restore is a stack update (PUT) to the
 snapshot's template, environment and files, each resource definition
 already rewritten by its plugin, waited for until UPDATE_COMPLETE.
 
@@ -58,10 +58,10 @@ ROLLBACK = states.ROLLBACK
 DELETE_COMPLETE = states.stack_status(states.DELETE, states.COMPLETE)
 
 # What Heat says of a stack, for the stack follower (stack_presence).
-FOUND = 'found'            # Heat has the stack, alive
-DELETED = 'deleted'        # Heat shows it DELETE_COMPLETE: proof
-NOT_FOUND = 'not_found'    # Heat's own fault body: no such stack (by id)
-UNKNOWN = 'unknown'        # anything else: proves nothing
+FOUND = base.FOUND            # Heat has the stack, alive
+DELETED = base.DELETED        # Heat shows it DELETE_COMPLETE: proof
+NOT_FOUND = base.NOT_FOUND    # Heat's own fault body: no such stack (by id)
+UNKNOWN = base.UNKNOWN        # anything else: proves nothing
 
 
 def quote(value):
@@ -173,8 +173,6 @@ def template_resources(template):
 
 class HeatStackDriver(base.StackDriver):
     """Reads Heat's stacks; restores by updating them through Heat."""
-
-    manages_stacks = False
 
     @property
     def _options(self):

@@ -24,31 +24,17 @@ from requests_mock.contrib import fixture as rm_fixture
 from heat_snapshots.common import exception
 from heat_snapshots.db import api as db_api
 from heat_snapshots.engine import heat_listener
+from heat_snapshots.engine.stacks import base as stacks_base
 from heat_snapshots.engine.stacks.heat import driver as heat_driver
 from heat_snapshots.localstack import db_api as store_db
 from heat_snapshots.tests import base
 from heat_snapshots.tests import engine_fixture as ef
+from heat_snapshots.tests import fake_driver
 
 GONE = '11111111-1111-4111-8111-111111111111'
 KEPT = '22222222-2222-4222-8222-222222222222'
 UNKNOWN = '33333333-3333-4333-8333-333333333333'
 PROJECT = 'project-a'
-
-
-class FakeDriver:
-    """Heat shows KEPT, shows GONE DELETE_COMPLETE, fails on UNKNOWN."""
-
-    def __init__(self, existing=(KEPT,)):
-        self.existing = set(existing)
-        self.asked = []
-
-    def stack_presence(self, context, stack_id, project_id):
-        self.asked.append((stack_id, context.project_id))
-        if stack_id == UNKNOWN:
-            raise exception.ServiceUnavailable(reason='Heat is down')
-        if stack_id in self.existing:
-            return heat_driver.FOUND
-        return heat_driver.DELETED
 
 
 class FakeManager:
@@ -68,7 +54,13 @@ class ListenerTestCase(base.TestCase):
     def setUp(self):
         super().setUp()
         self.admin = self.make_context(is_admin=True)
-        self.driver = FakeDriver()
+        # Heat has KEPT, shows GONE DELETE_COMPLETE, fails on UNKNOWN.
+        self.driver = fake_driver.FakeStackDriver(self.conf_fixture.conf)
+        self.driver.add_stack('kept', {}, stack_id=KEPT)
+        self.driver.add_stack('gone', {}, stack_id=GONE)
+        self.driver.delete_behind_our_back(GONE)
+        self.driver.faults[('stack_presence', UNKNOWN)] = \
+            exception.ServiceUnavailable(reason='Heat is down')
         self.follower = heat_listener.StackFollower(
             self.conf_fixture.conf, self.driver, 'engine-1',
             lambda engine_id: engine_id == 'engine-1')
@@ -135,7 +127,7 @@ class StackFollowerTest(ListenerTestCase):
         # Heat could not answer: nothing is deleted.
         self.assertEqual({unknown.id}, self.snapshot_ids(UNKNOWN))
         # Asked in the snapshot's project.
-        self.assertIn((GONE, PROJECT), self.driver.asked)
+        self.assertIn((GONE, PROJECT), self.driver.presence_asked)
 
     def test_only_the_owning_project_s_snapshots_go(self):
         # A snapshot of the same stack id recorded under another project
@@ -150,8 +142,12 @@ class StackFollowerTest(ListenerTestCase):
         self.assertEqual({other.id}, self.snapshot_ids(GONE))
 
     def test_a_driver_that_cannot_tell_deletes_nothing(self):
+        class CannotTell(fake_driver.FakeStackDriver):
+            stack_presence = stacks_base.StackDriver.stack_presence
+
         self.make_snapshot(GONE)
-        self.follower.driver = object()
+        self.follower.driver = CannotTell(self.conf_fixture.conf)
+        self.follower.driver.stacks = self.driver.stacks
         self.assertEqual(0, self.follower.check_stacks())
         self.assertEqual(1, len(self.snapshot_ids(GONE)))
 

@@ -14,15 +14,22 @@ import threading
 import time
 
 import fixtures
+import futurist
 
 from heat_snapshots.common import exception
 from heat_snapshots.db import api as db_api
+from heat_snapshots.engine import manager
 from heat_snapshots.engine import operations
 from heat_snapshots.engine.resources import base as plugin_base
 from heat_snapshots.engine.resources import registry
 from heat_snapshots.localstack import db_api as store_db
 from heat_snapshots.tests import base
 from heat_snapshots.tests import engine_fixture as ef
+from heat_snapshots.tests import fake_clock
+from heat_snapshots.tests import fake_driver
+from heat_snapshots.tests import fake_plugins
+
+T = fake_plugins.TYPE
 
 
 def template(resources, parameters=None, outputs=None):
@@ -539,3 +546,199 @@ class GuardsTest(EngineTestCase):
                          self.resources(identity)['test']['resource_status'])
         # Nothing is left IN_PROGRESS: the stack takes the next snapshot.
         self.snapshot(identity, name='next', wait=None)
+
+
+class FakeDriverTestCase(base.TestCase):
+    """The manager on an in-memory stack driver, its walks run inline.
+
+    The operation pool runs each operation within the RPC call that
+    starts it, so every call returns with its operation ended.
+    """
+
+    use_db = True
+
+    def setUp(self):
+        super().setUp()
+        self.clock = self.useFixture(fake_clock.FakeClock())
+        self.plugins = self.useFixture(fake_plugins.Plugins()).recorder
+        self.driver = fake_driver.FakeStackDriver(self.conf_fixture.conf)
+        engine = manager.EngineManager(self.conf_fixture.conf,
+                                       driver=self.driver)
+        engine.pool.shutdown()
+        engine.pool = futurist.SynchronousExecutor()
+        self.engine = ef._Direct(engine)
+        self.ctx = self.make_context()
+
+    def add_stack(self, spec, name='web', **kwargs):
+        stack = self.driver.add_stack(name, spec, **kwargs)
+        return {'stack_name': stack.name, 'stack_id': stack.id}
+
+    def stack_status(self, identity):
+        stack = self.engine.show_stack(self.ctx, identity)
+        return stack['stack_status'], stack['stack_status_reason']
+
+    def snapshot(self, identity, name='snap'):
+        answer = self.engine.stack_snapshot(self.ctx, identity, name)
+        # Heat's answer: the snapshot as it starts.
+        self.assertEqual(('CREATE', 'IN_PROGRESS'),
+                         (answer['action'], answer['status']))
+        return self.engine.show_snapshot(self.ctx, identity, answer['id'])
+
+
+class FakeDriverSnapshotTest(FakeDriverTestCase):
+
+    def test_a_snapshot_shows_on_the_stack_as_in_heat(self):
+        identity = self.add_stack({'vol': {'type': T},
+                                   'server': {'type': T,
+                                              'requires': ['vol']}})
+        snap = self.snapshot(identity)
+        self.assertEqual(('COMPLETE', 'Stack SNAPSHOT completed '
+                                      'successfully'),
+                         (snap['status'], snap['status_reason']))
+        self.assertEqual({'vol', 'server'}, set(snap['data']['resources']))
+        self.assertEqual(('SNAPSHOT_COMPLETE', 'Stack SNAPSHOT completed '
+                                               'successfully'),
+                         self.stack_status(identity))
+        self.assertEqual(
+            [('SNAPSHOT', 'IN_PROGRESS', 'Stack SNAPSHOT started'),
+             ('SNAPSHOT', 'COMPLETE', 'Stack SNAPSHOT completed '
+                                      'successfully')],
+            [state[1:] for state in self.driver.stack_states])
+        self.assertEqual([snap['id']], [
+            s['id'] for s in self.engine.stack_list_snapshots(self.ctx,
+                                                              identity)])
+
+    def test_a_failing_plugin_fails_snapshot_and_stack_with_heats_reason(
+            self):
+        identity = self.add_stack({
+            'first': {'type': T},
+            'broken': {'type': T, 'requires': ['first']}})
+        self.plugins.failures[('check_snapshot_complete', 'broken')] = \
+            'Volume backup error'
+        snap = self.snapshot(identity)
+        reason = ('Resource SNAPSHOT failed: Error: resources.broken: '
+                  'Volume backup error')
+        self.assertEqual(('FAILED', reason),
+                         (snap['status'], snap['status_reason']))
+        self.assertEqual(('SNAPSHOT_FAILED', reason),
+                         self.stack_status(identity))
+        resources = {r['resource_name']: r['resource_status'] for r in
+                     self.engine.list_stack_resources(self.ctx, identity)}
+        self.assertEqual({'first': 'SNAPSHOT_COMPLETE',
+                          'broken': 'SNAPSHOT_FAILED'}, resources)
+        # The stack is free again: the next snapshot is taken.
+        self.plugins.failures.clear()
+        self.assertEqual('COMPLETE',
+                         self.snapshot(identity, 'again')['status'])
+
+    def test_a_busy_stack_refuses_a_snapshot(self):
+        identity = self.add_stack({'vol': {'type': T}},
+                                  action='UPDATE', status='IN_PROGRESS')
+        error = self.assertRaises(exception.ActionInProgress,
+                                  self.engine.stack_snapshot, self.ctx,
+                                  identity, 'snap')
+        self.assertEqual((409, 'Stack web already has an action (UPDATE) '
+                               'in progress.'),
+                         (error.code, error.message))
+        self.assertEqual([], self.plugins.calls)
+
+    def test_another_projects_stack_is_not_found(self):
+        identity = self.add_stack({'vol': {'type': T}},
+                                  project_id='project-b')
+        error = self.assertRaises(exception.StackNotFound,
+                                  self.engine.stack_snapshot, self.ctx,
+                                  identity, 'snap')
+        self.assertEqual('The Stack (web) could not be found.',
+                         error.message)
+
+    def test_nested_resources_are_snapshotted_and_nested_in_the_data(self):
+        identity = self.add_stack({
+            'group': {'type': fake_driver.RESOURCE_GROUP, 'resources': {
+                '0': {'type': 'member.yaml', 'resources': {
+                    'disk': {'type': T}}}}}})
+        snap = self.snapshot(identity)
+        self.assertEqual(['group/0/disk'],
+                         self.plugins.steps('handle_snapshot'))
+        disk = snap['data']['resources']['group']['resources']['0'][
+            'resources']['disk']
+        self.assertEqual({'backup_id': 'backup-%s-group/0/disk'
+                          % snap['id']}, disk['resource_data'])
+
+
+class FakeDriverRestoreTest(FakeDriverTestCase):
+
+    def test_restore_rewrites_each_resource_and_updates_the_stack(self):
+        identity = self.add_stack({'vol': {'type': T, 'properties': {
+            'size': 1}}})
+        snap = self.snapshot(identity)
+        self.engine.stack_restore(self.ctx, identity, snap['id'])
+        self.assertEqual(['vol'], self.plugins.steps('handle_restore'))
+        self.assertEqual(1, len(self.driver.restores))
+        self.assertEqual({'size': 1, 'backup_id': 'backup-%s-vol'
+                          % snap['id']},
+                         self.driver.resource(identity['stack_id'],
+                                              'vol').properties)
+        self.assertEqual(('RESTORE_COMPLETE', 'Stack RESTORE completed '
+                                              'successfully'),
+                         self.stack_status(identity))
+
+    def test_a_failed_update_fails_the_restore_as_heat_shows_it(self):
+        identity = self.add_stack({'vol': {'type': T}})
+        snap = self.snapshot(identity)
+        self.driver.faults['restore'] = exception.ResourceFailure(
+            reason='Stack UPDATE_FAILED of web: quota exceeded')
+        self.engine.stack_restore(self.ctx, identity, snap['id'])
+        self.assertEqual(('RESTORE_FAILED', 'Stack RESTORE failed: Stack '
+                                            'UPDATE_FAILED of web: quota '
+                                            'exceeded'),
+                         self.stack_status(identity))
+        # The snapshot is untouched and can be restored again.
+        self.assertEqual('COMPLETE', self.engine.show_snapshot(
+            self.ctx, identity, snap['id'])['status'])
+
+    def test_only_a_complete_snapshot_restores(self):
+        identity = self.add_stack({'vol': {'type': T}})
+        self.plugins.failures[('handle_snapshot', 'vol')] = 'no space'
+        snap = self.snapshot(identity)
+        error = self.assertRaises(exception.NotSupported,
+                                  self.engine.stack_restore, self.ctx,
+                                  identity, snap['id'])
+        self.assertEqual('Restoring incomplete snapshot is not supported.',
+                         error.message)
+        self.assertEqual([], self.driver.restores)
+
+
+class FakeDriverDeleteTest(FakeDriverTestCase):
+
+    def test_each_artifact_is_deleted_then_the_snapshot(self):
+        identity = self.add_stack({
+            'vol': {'type': T},
+            'child': {'type': fake_driver.NESTED_STACK, 'resources': {
+                'cache': {'type': T}}}})
+        snap = self.snapshot(identity)
+        self.assertEqual(2, len(self.plugins.artifacts))
+        self.engine.delete_snapshot(self.ctx, identity, snap['id'])
+        self.assertEqual(['child/cache', 'vol'], sorted(
+            self.plugins.steps('handle_delete_snapshot')))
+        self.assertEqual({}, self.plugins.artifacts)
+        self.assertRaises(exception.SnapshotIdNotFound,
+                          self.engine.show_snapshot, self.ctx, identity,
+                          snap['id'])
+
+    def test_a_failed_delete_is_resumed_by_the_next(self):
+        identity = self.add_stack({'vol': {'type': T}, 'log': {'type': T}})
+        snap = self.snapshot(identity)
+        self.plugins.failures[('handle_delete_snapshot', 'log')] = 'busy'
+        self.engine.delete_snapshot(self.ctx, identity, snap['id'])
+        failed = self.engine.show_snapshot(self.ctx, identity, snap['id'])
+        self.assertEqual(('DELETE', 'FAILED', 'Resource DELETE_SNAPSHOT '
+                                              'failed: Error: '
+                                              'resources.log: busy'),
+                         (failed['action'], failed['status'],
+                          failed['status_reason']))
+        self.assertEqual(['log'], list(self.plugins.artifacts.values()))
+        self.plugins.failures.clear()
+        self.engine.delete_snapshot(self.ctx, identity, snap['id'])
+        self.assertEqual({}, self.plugins.artifacts)
+        self.assertEqual([], self.engine.stack_list_snapshots(self.ctx,
+                                                              identity))

@@ -115,7 +115,7 @@ class ReadTest(HeatDriverTestCase):
         self.flags(stack_driver='heat', group='heat_snapshots')
         driver = stacks_base.load(self.conf_fixture.conf)
         self.assertIsInstance(driver, heat_driver.HeatStackDriver)
-        self.assertFalse(driver.manages_stacks)
+        self.assertNotIsInstance(driver, stacks_base.ManagingStackDriver)
 
     def test_find_stack_by_name(self):
         self.register_stack()

@@ -1,0 +1,126 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""The stack driver contract and its check on load."""
+
+from heat_snapshots.common import exception
+from heat_snapshots.engine import manager
+from heat_snapshots.engine.stacks import base as stacks_base
+from heat_snapshots.engine.stacks.heat import driver as heat_driver
+from heat_snapshots.tests import base
+from heat_snapshots.tests import fake_driver
+
+
+class Reader(stacks_base.StackDriver):
+    """Only what the contract requires of a read-only driver."""
+
+    def find_stack(self, context, stack_name_or_id):
+        raise exception.StackNotFound(stack_name_or_id)
+
+    def get_stack(self, context, stack_id, with_resources=True,
+                  show_deleted=False):
+        raise exception.StackNotFound(stack_id)
+
+    def set_stack_state(self, context, stack_id, action, status, reason):
+        pass
+
+    def restore(self, context, stack, template, environment, files,
+                resource_data):
+        pass
+
+
+class LoadTest(base.TestCase):
+
+    def test_the_configured_driver_is_loaded(self):
+        self.flags(stack_driver='heat', group='heat_snapshots')
+        driver = stacks_base.load(self.conf_fixture.conf)
+        self.assertIsInstance(driver, heat_driver.HeatStackDriver)
+        self.assertIs(self.conf_fixture.conf, driver.conf)
+
+    def test_an_unknown_driver_stops_the_engine(self):
+        self.flags(stack_driver='no-such-driver', group='heat_snapshots')
+        error = self.assertRaises(RuntimeError, manager.EngineManager,
+                                  self.conf_fixture.conf)
+        self.assertIn('no-such-driver', str(error))
+
+    def test_a_class_that_is_no_stack_driver_is_refused(self):
+        class Duck:
+            def get_stack(self, context, stack_id):
+                pass
+
+        error = self.assertRaises(TypeError, stacks_base.check_driver_class,
+                                  'duck', Duck)
+        self.assertEqual(
+            'Stack driver duck (%s.%s) does not derive from '
+            'heat_snapshots.engine.stacks.base.StackDriver: it cannot '
+            'serve as [heat_snapshots] stack_driver' % (
+                __name__, Duck.__qualname__), str(error))
+
+    def test_a_driver_missing_part_of_the_contract_is_refused(self):
+        class Half(stacks_base.StackDriver):
+            def find_stack(self, context, stack_name_or_id):
+                pass
+
+        error = self.assertRaises(TypeError, stacks_base.check_driver_class,
+                                  'half', Half)
+        self.assertIn('does not implement the stack driver contract: '
+                      'get_stack, restore, set_stack_state missing',
+                      str(error))
+
+    def test_a_managing_driver_must_manage(self):
+        class ReaderOnly(Reader, stacks_base.ManagingStackDriver):
+            pass
+
+        error = self.assertRaises(TypeError, stacks_base.check_driver_class,
+                                  'reader', ReaderOnly)
+        self.assertIn('create_stack, list_events, list_stacks, '
+                      'prepare_update, run_create, run_delete, run_update '
+                      'missing', str(error))
+
+    def test_the_shipped_and_fake_drivers_keep_the_contract(self):
+        for name, cls in (('heat', heat_driver.HeatStackDriver),
+                          ('fake', fake_driver.FakeStackDriver),
+                          ('fake-managing',
+                           fake_driver.FakeManagingStackDriver)):
+            self.assertIs(cls, stacks_base.check_driver_class(name, cls))
+        self.assertIs(heat_driver.HeatStackDriver,
+                      stacks_base.driver_class('heat'))
+
+
+class DefaultsTest(base.TestCase):
+    """What a read-only driver does where it keeps the defaults."""
+
+    def setUp(self):
+        super().setUp()
+        self.driver = Reader(self.conf_fixture.conf)
+        self.ctx = self.make_context()
+
+    def test_listing_stacks_is_heats_not_supported(self):
+        error = self.assertRaises(exception.NotSupported,
+                                  self.driver.list_stacks, self.ctx)
+        self.assertEqual((400, 'Listing stacks with this stack driver is '
+                               'not supported.'),
+                         (error.code, error.message))
+
+    def test_listing_events_is_heats_not_supported(self):
+        error = self.assertRaises(exception.NotSupported,
+                                  self.driver.list_events, self.ctx, None)
+        self.assertEqual(400, error.code)
+
+    def test_presence_proves_nothing(self):
+        self.assertEqual(stacks_base.UNKNOWN, self.driver.stack_presence(
+            self.ctx, 'stack-id', 'project-a'))
+
+    def test_no_periodic_tasks_and_resource_states_are_not_shown(self):
+        self.assertEqual([], self.driver.periodic_tasks())
+        self.assertIsNone(self.driver.set_resource_state(
+            self.ctx, 'stack-id', 'vol', 'SNAPSHOT', 'COMPLETE'))
