@@ -337,13 +337,20 @@ def _resource_snapshots():
     return models.ResourceSnapshot.__table__
 
 
+def _resource_path_is(table, snapshot_id, resource_name):
+    # The key finds the row by the unique index; the path itself rules
+    # out a hash collision.
+    return (table.c.snapshot_id == snapshot_id,
+            table.c.resource_key == models.path_key(resource_name),
+            table.c.resource_name == resource_name)
+
+
 @fenced_writer
 def _resource_snapshot_update(context, snapshot_id, resource_name, values):
     table = _resource_snapshots()
     result = context.session.execute(
         sa.update(table).where(
-            table.c.snapshot_id == snapshot_id,
-            table.c.resource_name == resource_name).values(
+            *_resource_path_is(table, snapshot_id, resource_name)).values(
             dict(values, updated_at=timeutils.utcnow())))
     return result.rowcount > 0
 
@@ -395,8 +402,8 @@ def resource_snapshot_fail_in_progress(context, snapshot_id, reason):
 @fenced_writer
 def resource_snapshot_delete(context, snapshot_id, resource_name):
     context.session.execute(sa.delete(models.ResourceSnapshot).where(
-        models.ResourceSnapshot.snapshot_id == snapshot_id,
-        models.ResourceSnapshot.resource_name == resource_name))
+        *_resource_path_is(_resource_snapshots(), snapshot_id,
+                           resource_name)))
 
 
 # --- stack locks --------------------------------------------------------
@@ -619,3 +626,117 @@ def engine_purge_dead(context, down_time):
 def engine_delete(context, engine_id):
     context.session.execute(sa.delete(models.Engine).where(
         models.Engine.id == engine_id))
+
+
+# --- the installation id -------------------------------------------------
+
+_INSTALLATION_ROW = 1
+
+
+@reader
+def _installation_get(context):
+    row = context.session.get(models.Installation, _INSTALLATION_ROW)
+    return row.installation_id if row is not None else None
+
+
+@retry_on_db_error
+@writer
+def _installation_create(context):
+    context.session.add(models.Installation(
+        id=_INSTALLATION_ROW, installation_id=uuidutils.generate_uuid()))
+
+
+def installation_id(context):
+    """This deployment's id: a random UUID made on first use.
+
+    Two engines asking at once for the first time agree: the one row has
+    a fixed key, so the second insert fails and reads the first's.
+    """
+    found = _installation_get(context)
+    if found is None:
+        try:
+            _installation_create(context)
+        except db_exc.DBDuplicateEntry:
+            pass
+        found = _installation_get(context)
+    return found
+
+
+# --- the artifact ledger --------------------------------------------------
+
+@fenced_writer
+def ledger_create(context, values):
+    """Record an artifact about to be asked of the cloud (PENDING).
+
+    Fenced like every write of the operation: work that lost its stack
+    asks for nothing.
+    """
+    values = dict(values)
+    values.setdefault('id', uuidutils.generate_uuid())
+    values.setdefault('state', models.LEDGER_PENDING)
+    # The database's clock, as the reconciler's minimum age is judged on.
+    values.setdefault('created_at', _db_utcnow(context.session))
+    entry = models.LedgerEntry(**values)
+    context.session.add(entry)
+    context.session.flush()
+    return entry
+
+
+@fenced_writer
+def ledger_set_artifact_id(context, entry_id, artifact_id):
+    """The cloud's id of an entry's artifact, once it answered."""
+    table = models.LedgerEntry.__table__
+    context.session.execute(sa.update(table).where(
+        table.c.id == entry_id,
+        table.c.state == models.LEDGER_PENDING).values(
+        artifact_id=artifact_id, state=models.LEDGER_CREATED,
+        updated_at=timeutils.utcnow()))
+
+
+@fenced_writer
+def ledger_mark_deleted(context, entry_id):
+    """The entry's artifact is proven gone (or was never made)."""
+    table = models.LedgerEntry.__table__
+    now = timeutils.utcnow()
+    context.session.execute(sa.update(table).where(
+        table.c.id == entry_id).values(
+        state=models.LEDGER_DELETED, deleted_at=now, updated_at=now))
+
+
+@reader
+def ledger_get(context, entry_id):
+    if not storable(entry_id):
+        return None
+    return context.session.get(models.LedgerEntry, entry_id)
+
+
+@reader
+def ledger_find_artifact(context, plugin, project_id, artifact_id):
+    """The live entry of a cloud artifact in its project, or None."""
+    if not storable(plugin, project_id, artifact_id):
+        return None
+    query = sa.select(models.LedgerEntry).where(
+        models.LedgerEntry.plugin == plugin,
+        models.LedgerEntry.project_id == project_id,
+        models.LedgerEntry.artifact_id == artifact_id,
+        models.LedgerEntry.state != models.LEDGER_DELETED)
+    return context.session.scalars(query).first()
+
+
+@reader
+def ledger_list_live(context, min_age=None, snapshot_id=None):
+    """Entries whose artifact is not proven gone, oldest first.
+
+    :param min_age: only those recorded at least this many seconds ago,
+        by the database's clock.
+    """
+    query = sa.select(models.LedgerEntry).where(
+        models.LedgerEntry.state != models.LEDGER_DELETED).order_by(
+        models.LedgerEntry.created_at, models.LedgerEntry.id)
+    if min_age is not None:
+        cutoff = _db_utcnow(context.session) - datetime.timedelta(
+            seconds=min_age)
+        query = query.where(models.LedgerEntry.created_at <= cutoff)
+    if snapshot_id is not None:
+        query = query.where(models.LedgerEntry.snapshot_id == snapshot_id)
+    return list(context.session.scalars(query))

@@ -16,6 +16,8 @@ Every table name starts with ``hs_`` so the schema can live in Heat's own
 database next to Heat's tables.
 """
 
+import hashlib
+
 from oslo_db.sqlalchemy import models
 from oslo_utils import timeutils
 import sqlalchemy as sa
@@ -28,6 +30,19 @@ TABLE_PREFIX = 'hs_'
 
 class Base(orm.DeclarativeBase):
     pass
+
+
+def path_key(path):
+    """The fixed-size key of a resource path, for unique indexes.
+
+    A path of nested resources has no length bound in Heat; indexes on
+    MySQL and PostgreSQL have one, so they hold this hash instead.
+    """
+    return hashlib.sha256(path.encode('utf-8')).hexdigest()
+
+
+def _path_key_default(context):
+    return path_key(context.get_current_parameters()['resource_name'])
 
 
 class HasTimestamps(models.ModelBase):
@@ -69,8 +84,8 @@ class ResourceSnapshot(HasTimestamps, Base):
 
     __tablename__ = TABLE_PREFIX + 'resource_snapshots'
     __table_args__ = (
-        sa.UniqueConstraint('snapshot_id', 'resource_name',
-                            name='hs_resource_snapshots_uniq_name'),
+        sa.UniqueConstraint('snapshot_id', 'resource_key',
+                            name='hs_resource_snapshots_uniq_key'),
     )
 
     id = sa.Column(sa.Integer, primary_key=True, autoincrement=True)
@@ -79,7 +94,11 @@ class ResourceSnapshot(HasTimestamps, Base):
         sa.ForeignKey(TABLE_PREFIX + 'snapshots.id', ondelete='CASCADE',
                       name='hs_resource_snapshots_snapshot_id_fkey'),
         nullable=False)
-    resource_name = sa.Column(sa.String(255), nullable=False)
+    # The path from the top stack (``group/0/server``): as long as Heat's
+    # nesting makes it.
+    resource_name = sa.Column(sa.Text, nullable=False)
+    resource_key = sa.Column(sa.String(64), nullable=False,
+                             default=_path_key_default)
     resource_type = sa.Column(sa.String(255), nullable=False)
     physical_resource_id = sa.Column(sa.String(255))
     action = sa.Column(sa.String(32), nullable=False)
@@ -88,6 +107,62 @@ class ResourceSnapshot(HasTimestamps, Base):
     data = sa.Column(types.Json)
 
     snapshot = orm.relationship('Snapshot', back_populates='resources')
+
+
+class Installation(HasTimestamps, Base):
+    """This deployment's id, made by the first engine that needs it.
+
+    Marks every artifact made in the cloud, so that a second deployment
+    on the same cloud (staging beside production) never takes another's
+    artifacts for its own. It lives in the database, not in the
+    configuration, so copying a configuration file never shares it.
+    """
+
+    __tablename__ = TABLE_PREFIX + 'installation'
+
+    # One row: this fixed key.
+    id = sa.Column(sa.Integer, primary_key=True, autoincrement=False)
+    installation_id = sa.Column(sa.String(36), nullable=False)
+
+
+# A ledger entry's states: asked of the cloud (its id not known yet),
+# made (the cloud's id recorded), proven gone.
+LEDGER_PENDING = 'PENDING'
+LEDGER_CREATED = 'CREATED'
+LEDGER_DELETED = 'DELETED'
+
+
+class LedgerEntry(HasTimestamps, Base):
+    """An artifact asked of the cloud, recorded before it is asked for.
+
+    The reconciler and every delete act only on artifacts with an entry,
+    found in the entry's project by the entry's exact name or cloud id and
+    carrying its markers (the installation id and the snapshot id).
+    """
+
+    __tablename__ = TABLE_PREFIX + 'artifact_ledger'
+    __table_args__ = (
+        sa.UniqueConstraint('name', name='hs_artifact_ledger_uniq_name'),
+        sa.Index('hs_artifact_ledger_snapshot_id_idx', 'snapshot_id'),
+        sa.Index('hs_artifact_ledger_state_created_at_idx',
+                 'state', 'created_at'),
+        sa.Index('hs_artifact_ledger_artifact_idx', 'plugin',
+                 'project_id', 'artifact_id'),
+    )
+
+    id = sa.Column(sa.String(36), primary_key=True)
+    # The resource type whose plugin made it.
+    plugin = sa.Column(sa.String(255), nullable=False)
+    project_id = sa.Column(sa.String(64), nullable=False)
+    # The artifact's name in the cloud, unique to the request.
+    name = sa.Column(sa.String(255), nullable=False)
+    snapshot_id = sa.Column(sa.String(36), nullable=False)
+    resource_name = sa.Column(sa.Text, nullable=False)
+    installation_id = sa.Column(sa.String(36), nullable=False)
+    # The cloud's id, once it answered.
+    artifact_id = sa.Column(sa.String(255))
+    state = sa.Column(sa.String(16), nullable=False)
+    deleted_at = sa.Column(sa.DateTime)
 
 
 class StackLock(HasTimestamps, Base):

@@ -23,6 +23,7 @@ tests can run in parallel and leave nothing behind. The servers are found at
 given as URLs of an account that may create and drop databases.
 """
 
+import datetime
 import os
 
 from alembic import script as alembic_script
@@ -193,6 +194,60 @@ class _MigrationsMixin(test_migrations.ModelsMigrationsSync):
         self.assertEqual(['c6214ca60943'], heat)
         self.assertEqual(migration.head(),
                          migration.version(engine=self.engine))
+
+    def test_resource_paths_of_any_length(self):
+        # Issue 13 item 8: a deep ResourceGroup path overflowed the
+        # VARCHAR(255) on MySQL and PostgreSQL.
+        migration.upgrade('c4e8a2f61b37', engine=self.engine)
+        snapshots = sa.table('hs_snapshots', *(
+            sa.column(c) for c in ('id', 'stack_id', 'stack_name',
+                                   'project_id', 'action', 'status',
+                                   'created_at')))
+        rows = sa.table('hs_resource_snapshots', *(
+            sa.column(c) for c in ('snapshot_id', 'resource_name',
+                                   'resource_type', 'action', 'status',
+                                   'created_at')))
+        now = datetime.datetime(2026, 12, 1)
+        snapshot_id = uuidutils.generate_uuid()
+        with self.engine.begin() as connection:
+            connection.execute(snapshots.insert().values(
+                id=snapshot_id, stack_id=uuidutils.generate_uuid(),
+                stack_name='s', project_id='p', action='CREATE',
+                status='COMPLETE', created_at=now))
+            connection.execute(rows.insert().values(
+                snapshot_id=snapshot_id, resource_name='group/0/server',
+                resource_type='OS::Nova::Server', action='SNAPSHOT',
+                status='COMPLETE', created_at=now))
+        migration.upgrade('head', engine=self.engine)
+
+        path = '/'.join(['group', '0'] * 400)[:2000]
+        self.assertEqual(2000, len(path))
+        table = models.ResourceSnapshot.__table__
+        values = dict(snapshot_id=snapshot_id, resource_name=path,
+                      resource_type='OS::Nova::Server', action='SNAPSHOT',
+                      status='COMPLETE', created_at=now)
+        with self.engine.begin() as connection:
+            connection.execute(table.insert().values(values))
+        with self.engine.connect() as connection:
+            stored = dict(connection.execute(sa.select(
+                table.c.resource_name, table.c.resource_key)).all())
+        self.assertEqual({'group/0/server': models.path_key('group/0/server'),
+                          path: models.path_key(path)}, stored)
+        # Still one row per path and snapshot.
+        with self.engine.begin() as connection:
+            self.assertRaises(sa.exc.IntegrityError, connection.execute,
+                              table.insert().values(values))
+        ledger = models.LedgerEntry.__table__
+        with self.engine.begin() as connection:
+            connection.execute(ledger.insert().values(
+                id=uuidutils.generate_uuid(), plugin='OS::Nova::Server',
+                project_id='p', name='heat-snapshots-x',
+                snapshot_id=snapshot_id, resource_name=path,
+                installation_id=uuidutils.generate_uuid(),
+                state='PENDING', created_at=now))
+        with self.engine.connect() as connection:
+            self.assertEqual([path], connection.execute(
+                sa.select(ledger.c.resource_name)).scalars().all())
 
 
 class TestMigrationsSQLite(_MigrationsMixin, base.TestCase):
