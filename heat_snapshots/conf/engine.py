@@ -89,6 +89,19 @@ opts = [
                help='Seconds between two looks for artifacts (backups, '
                     'images) of ours that no snapshot references; those '
                     'found are deleted.'),
+    cfg.IntOpt('reconcile_min_age',
+               default=7200,
+               min=0,
+               help='Seconds an artifact must have been recorded in the '
+                    'artifact ledger before the reconciler considers it: '
+                    'younger ones may belong to work still running (a '
+                    'snapshot being taken or deleted). Keep it above '
+                    'action_timeout.'),
+    cfg.BoolOpt('reconcile_report_only',
+                default=False,
+                help='Only log the orphaned artifacts the reconciler finds '
+                     '(as "heat-snapshots-manage artifacts audit" prints '
+                     'them) and delete nothing.'),
 ]
 
 

@@ -13,9 +13,16 @@
 """What the plugins of cloud resources (Cinder, Nova) share.
 
 They reach the cloud with an openstacksdk connection made for the caller
-(or the service user scoped to the context's project), and list their
-artifacts for the reconciler only when credentials to do so are
-configured.
+(or the service user scoped to the context's project).
+
+Every artifact is recorded in the artifact ledger (``hs_artifact_ledger``)
+before it is asked of the cloud, under a name unique to that request
+(``artifact_name``), and carries two markers (``markers``): this
+installation's id and the snapshot's id, as Cinder backup metadata or
+Glance image properties. An artifact is ours only when a ledger entry of
+its project names it and the artifact has exactly that name, those
+markers and, for an image, that owner (``ownership_problem``); nothing
+else is ever deleted, and no name is ever parsed.
 
 Every call has the sessions' timeout ([heat_snapshots_clients] timeout);
 one that runs out raises CloudTimeout (a ServiceUnavailable) naming the
@@ -29,9 +36,12 @@ wrong endpoint. Both raise ResourceFailure, so the delete fails, can be
 retried, and nothing is recorded as deleted.
 """
 
+import collections
 import functools
 
+from openstack import exceptions as sdk_exc
 from oslo_log import log as logging
+from oslo_utils import uuidutils
 
 from heat_snapshots.common import clients
 from heat_snapshots.common import context as hs_context
@@ -40,6 +50,68 @@ from heat_snapshots.db import api as db_api
 from heat_snapshots.engine.resources import base
 
 LOG = logging.getLogger(__name__)
+
+NAME_PREFIX = 'heat-snapshots-'
+SNAPSHOT_ID_KEY = 'heat_snapshots_snapshot_id'
+INSTALLATION_ID_KEY = 'heat_snapshots_installation_id'
+# The resource's own name is cut to this in an artifact's name, so that
+# the name fits the services' 255 characters whatever the nesting.
+NAME_RESOURCE_LENGTH = 64
+
+# What a service told of one artifact: its id, name, our markers as found
+# on it ({key: value}) and the project owning it (None when not told).
+Artifact = collections.namedtuple('Artifact',
+                                  ('id', 'name', 'markers', 'owner'))
+
+
+def artifact_name(snapshot_id, resource_name, request_id):
+    """``heat-snapshots-<snapshot id>-<resource>-<request id>``.
+
+    Unique to the request (``request_id`` is the ledger entry's id), so a
+    lookup by name finds the one artifact asked for; read by people, never
+    parsed: the ledger holds what it stands for.
+    """
+    leaf = resource_name.rpartition('/')[2][:NAME_RESOURCE_LENGTH]
+    return '%s%s-%s-%s' % (NAME_PREFIX, snapshot_id, leaf, request_id)
+
+
+def markers(entry):
+    """The ownership markers an entry's artifact carries."""
+    return {SNAPSHOT_ID_KEY: entry.snapshot_id,
+            INSTALLATION_ID_KEY: entry.installation_id}
+
+
+def ownership_problem(entry, artifact, owner_required):
+    """Why ``artifact`` is not the one ``entry`` records, or None.
+
+    :param owner_required: the service tells every artifact's owner (an
+        image's), and it must be the entry's project.
+    """
+    if artifact.name != entry.name:
+        return 'its name is %r, not %r' % (artifact.name, entry.name)
+    for key, expected in sorted(markers(entry).items()):
+        found = (artifact.markers or {}).get(key)
+        if found != expected:
+            return 'its %s is %r, not %r' % (key, found, expected)
+    if (artifact.owner is not None or owner_required) and \
+            artifact.owner != entry.project_id:
+        return 'its owner is %s, not %s' % (artifact.owner,
+                                            entry.project_id)
+    return None
+
+
+def unledgered_problem(artifact, snapshot_id, project_id, owner_required):
+    """For an artifact a snapshot recorded before the ledger existed:
+    why it is not provably that snapshot's, or None.
+    """
+    found = (artifact.markers or {}).get(SNAPSHOT_ID_KEY)
+    if found != snapshot_id:
+        return 'it has no ledger entry and its %s is %r, not %r' % (
+            SNAPSHOT_ID_KEY, found, snapshot_id)
+    if (artifact.owner is not None or owner_required) and \
+            artifact.owner != project_id:
+        return 'its owner is %s, not %s' % (artifact.owner, project_id)
+    return None
 
 
 def cloud_call(function):
@@ -94,17 +166,23 @@ def not_gone_reason(conn, error, owner_project_id, is_own_not_found):
 class CloudResourcePlugin(base.ResourcePlugin):
     """A plugin whose artifacts live in an OpenStack service.
 
-    Subclasses set ``artifact_kind`` (for logs), ``service_name`` and
-    ``artifact_service`` (for errors) and implement ``is_own_not_found(body)``,
-    ``_list_artifacts(context)`` (dicts with ``id``, ``snapshot_id`` and
-    ``project_id``, the owner or None) and
-    ``_delete_artifact(connection, artifact_id, owner_project_id)``.
+    Subclasses set ``resource_type``, ``artifact_kind`` (for logs),
+    ``service_name`` and ``artifact_service`` (for errors), ``data_key``
+    (the artifact id's key in the resource's data) and ``owner_required``,
+    and implement ``is_own_not_found(body)``, ``_get(conn, id)``,
+    ``_find_by_name(conn, name, project_id)``, ``_describe(found)`` (an
+    Artifact), ``_delete(conn, id)`` and ``_delete_error(found)``.
     """
 
+    resource_type = None
     artifact_kind = 'artifacts'
+    artifact_noun = 'artifact'
     service_name = 'The cloud'
     # The service that answers the lookups and deletes of artifacts.
     artifact_service = None
+    data_key = None
+    # Whether the service tells every artifact's owner (Glance does).
+    owner_required = False
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -139,62 +217,211 @@ class CloudResourcePlugin(base.ResourcePlugin):
         return False
 
     @classmethod
+    def _service(cls):
+        return cls.artifact_service or cls.service_name
+
+    @classmethod
     def confirm_gone(cls, conn, error, owner_project_id, what):
         """Accept a NotFoundException as "gone" or raise ResourceFailure."""
         reason = not_gone_reason(conn, error, owner_project_id,
                                  cls.is_own_not_found)
-        service = cls.artifact_service or cls.service_name
         if reason is not None:
             LOG.warning('%s answered 404 for %s, which does not prove it '
-                        'is gone: %s', service, what, reason)
+                        'is gone: %s', cls._service(), what, reason)
             raise exception.ResourceFailure(
                 reason='%s answered "not found" for %s, which does not '
-                       'prove it is gone: %s' % (service, what, reason))
+                       'prove it is gone: %s' % (cls._service(), what,
+                                                 reason))
         LOG.debug('%s was already gone', what)
 
-    def _confirm_gone(self, error, what):
-        self.confirm_gone(self.connection, error, self.owner_project_id,
-                          what)
+    # --- the ledger ------------------------------------------------------
 
-    @classmethod
-    def list_artifacts(cls, context):
-        """(artifact id, snapshot id, project id) for the reconciler.
+    def _record_intent(self):
+        """The ledger entry of the artifact about to be asked for.
 
-        The project id is the artifact's owner, None if unknown. None
-        instead of a list when no service credentials are configured, or
-        the listing failed: the reconciler then leaves this type alone.
+        Written (fenced) before the cloud is asked: an artifact made by
+        work that loses its stack right after is still found, by name, in
+        its project.
         """
-        if not clients.can_act_for(context, base.CONF):
-            return None
-        try:
-            with clients.timeouts_as_errors(
-                    cls.service_name, clients.session_timeout(base.CONF)):
-                artifacts = cls._list_artifacts(context)
-        except Exception:
-            LOG.exception('Could not list the %s of heat-snapshots',
-                          cls.artifact_kind)
-            return None
-        return [(artifact['id'], artifact['snapshot_id'],
-                 artifact.get('project_id'))
-                for artifact in artifacts]
+        project_id = self.owner_project_id
+        if not project_id:
+            raise exception.ResourceFailure(
+                reason='the project of snapshot %s is not known' %
+                self.snapshot_id)
+        entry_id = uuidutils.generate_uuid()
+        return db_api.ledger_create(self.context, {
+            'id': entry_id,
+            'plugin': self.resource_type,
+            'project_id': project_id,
+            'name': artifact_name(self.snapshot_id, self.resource.name,
+                                  entry_id),
+            'snapshot_id': self.snapshot_id,
+            'resource_name': self.resource.name,
+            'installation_id': db_api.installation_id(self.context)})
+
+    def _recorded(self, entry, artifact_id):
+        db_api.ledger_set_artifact_id(self.context, entry.id, artifact_id)
+
+    def _entry_of(self, artifact_id):
+        return db_api.ledger_find_artifact(
+            self.context, self.resource_type, self.owner_project_id,
+            artifact_id)
+
+    def _gone(self, artifact_id):
+        entry = self._entry_of(artifact_id)
+        if entry is not None:
+            db_api.ledger_mark_deleted(self.context, entry.id)
+
+    # --- lookups ---------------------------------------------------------
 
     @classmethod
-    def delete_artifact(cls, context, artifact_id):
-        """Delete an artifact of ``context``'s project (its owner).
+    def lookup(cls, conn, project_id, artifact_id=None, name=None):
+        """The artifact with this id (or this exact name) in ``project_id``.
 
-        :raises: ResourceFailure when the service's answer does not prove
-            that the artifact is gone; CloudTimeout.
+        :returns: an Artifact, or None when the service proves that there
+            is none.
+        :raises: ResourceFailure when its answer proves nothing (see
+            confirm_gone), or several artifacts have the name.
+        """
+        if artifact_id is not None:
+            try:
+                found = cls._get(conn, artifact_id)
+            except sdk_exc.NotFoundException as error:
+                cls.confirm_gone(conn, error, project_id,
+                                 '%s %s' % (cls.artifact_noun, artifact_id))
+                return None
+            return cls._describe(found)
+        scoped = clients.scoped_project_id(conn)
+        if scoped != project_id:
+            raise exception.ResourceFailure(
+                reason='%s %s were looked for in project %s, not in their '
+                       'project %s' % (cls.artifact_kind, name,
+                                       scoped or '(none)', project_id))
+        named = [cls._describe(found)
+                 for found in cls._find_by_name(conn, name, project_id)]
+        named = [artifact for artifact in named if artifact.name == name]
+        if len(named) > 1:
+            raise exception.ResourceFailure(
+                reason='%s has %d %s named %s' % (
+                    cls._service(), len(named), cls.artifact_kind, name))
+        return named[0] if named else None
+
+    def _ours_or_fail(self, artifact):
+        """Raise ResourceFailure unless the snapshot's artifact is ours."""
+        entry = self._entry_of(artifact.id)
+        if entry is not None:
+            problem = ownership_problem(entry, artifact,
+                                        self.owner_required)
+        else:
+            problem = unledgered_problem(artifact, self.snapshot_id,
+                                         self.owner_project_id,
+                                         self.owner_required)
+        if problem is not None:
+            LOG.warning('%s %s is left alone, it is not provably ours: %s',
+                        self.artifact_noun, artifact.id, problem)
+            raise exception.ResourceFailure(
+                reason='%s %s is not provably made by this heat-snapshots '
+                       'for snapshot %s, so it is not deleted: %s' % (
+                           self.artifact_noun.capitalize(), artifact.id,
+                           self.snapshot_id, problem))
+
+    # --- the snapshot's delete ------------------------------------------
+
+    @cloud_call
+    def handle_delete_snapshot(self, data):
+        artifact_id = (data or {}).get(self.data_key)
+        if not artifact_id:
+            return
+        artifact = self.lookup(self.connection, self.owner_project_id,
+                               artifact_id=artifact_id)
+        if artifact is None:
+            self._gone(artifact_id)
+            return
+        self._ours_or_fail(artifact)
+        try:
+            self._delete(self.connection, artifact_id)
+        except sdk_exc.NotFoundException as error:
+            self.confirm_gone(self.connection, error, self.owner_project_id,
+                              '%s %s' % (self.artifact_noun, artifact_id))
+            self._gone(artifact_id)
+
+    @cloud_call
+    def check_delete_snapshot_complete(self, data):
+        artifact_id = (data or {}).get(self.data_key)
+        if not artifact_id:
+            return True
+        try:
+            found = self._get(self.connection, artifact_id)
+        except sdk_exc.NotFoundException as error:
+            self.confirm_gone(self.connection, error, self.owner_project_id,
+                              '%s %s' % (self.artifact_noun, artifact_id))
+            self._gone(artifact_id)
+            return True
+        if self._delete_done(found):
+            self._gone(artifact_id)
+            return True
+        return False
+
+    # --- the reconciler's -------------------------------------------------
+
+    @classmethod
+    def find_recorded(cls, context, entry):
+        """The artifact of a ledger entry, looked for in its project.
+
+        :returns: (Artifact or None when proven absent, why it is not ours
+            or None).
+        :raises: ResourceFailure when the service's answer proves nothing;
+            CloudTimeout.
         """
         with clients.timeouts_as_errors(
                 cls.service_name, clients.session_timeout(base.CONF)):
-            cls._delete_artifact(clients.connection(context, base.CONF),
-                                 artifact_id,
-                                 getattr(context, 'project_id', None))
+            conn = clients.connection(context, base.CONF)
+            artifact = cls.lookup(
+                conn, entry.project_id, artifact_id=entry.artifact_id,
+                name=None if entry.artifact_id else entry.name)
+        if artifact is None:
+            return None, None
+        return artifact, ownership_problem(entry, artifact,
+                                           cls.owner_required)
 
     @classmethod
-    def _list_artifacts(cls, context):
+    def delete_recorded(cls, context, entry, artifact_id):
+        """Delete an entry's artifact that find_recorded found ours.
+
+        :raises: ResourceFailure when the service's answer does not prove
+            that it is gone; CloudTimeout.
+        """
+        with clients.timeouts_as_errors(
+                cls.service_name, clients.session_timeout(base.CONF)):
+            conn = clients.connection(context, base.CONF)
+            try:
+                cls._delete(conn, artifact_id)
+            except sdk_exc.NotFoundException as error:
+                cls.confirm_gone(conn, error, entry.project_id,
+                                 '%s %s' % (cls.artifact_noun, artifact_id))
+
+    # --- what each service does -------------------------------------------
+
+    @classmethod
+    def _get(cls, conn, artifact_id):
         raise NotImplementedError()
 
     @classmethod
-    def _delete_artifact(cls, connection, artifact_id, owner_project_id):
+    def _find_by_name(cls, conn, name, project_id):
         raise NotImplementedError()
+
+    @classmethod
+    def _describe(cls, found):
+        raise NotImplementedError()
+
+    @classmethod
+    def _delete(cls, conn, artifact_id):
+        raise NotImplementedError()
+
+    @staticmethod
+    def _delete_done(found):
+        """Whether an artifact still found is deleted.
+
+        :raises: ResourceFailure when its delete failed.
+        """
+        return False

@@ -12,8 +12,12 @@
 
 """Cinder, Nova and Glance at the HTTP level (requests-mock)."""
 
+import re
+import urllib.parse
+
 from keystoneauth1 import fixture as ks_fixture
 from keystoneauth1 import loading as ks_loading
+from oslo_utils import uuidutils
 from requests_mock.contrib import fixture as rm_fixture
 
 from heat_snapshots.engine.stacks import base as stacks_base
@@ -90,6 +94,8 @@ class FakeDriver(stacks_base.StackDriver):
 class CloudTestCase(base.TestCase):
     """Endpoint overrides to the fake services; a caller with a token."""
 
+    # The plugins record their artifacts in the ledger.
+    use_db = True
     cinder_version = '3.70'
     nova_version = '2.96'
 
@@ -146,3 +152,150 @@ class CloudTestCase(base.TestCase):
     def token_scopes(self):
         return [r.json()['auth']['scope'] for r in self.http.request_history
                 if r.method == 'POST' and r.url.endswith('/auth/tokens')]
+
+
+def _query(request):
+    # request.qs lowers the case of values.
+    return urllib.parse.parse_qs(urllib.parse.urlparse(request.url).query)
+
+
+class FakeCinder:
+    """Cinder's backup API with state, per project as a user sees it.
+
+    ``/v3/<project>/backups...``: a project sees and deletes its own
+    backups only, as a non-admin does; ``all_tenants`` is refused so a
+    test notices a listing across projects.
+    """
+
+    _ID = r'/(?P<project>[^/]+)/backups'
+
+    def __init__(self, http):
+        self.backups = {}
+        self.deleted = []
+        http.post(re.compile(re.escape(CINDER) + self._ID + '$'),
+                  json=self._create, status_code=202)
+        http.get(re.compile(re.escape(CINDER) + self._ID + r'/[^/?]+$'),
+                 json=self._get)
+        http.delete(re.compile(re.escape(CINDER) + self._ID + r'/[^/?]+$'),
+                    json=self._delete)
+        http.get(re.compile(re.escape(CINDER) + self._ID + r'/detail'),
+                 json=self._list)
+
+    def add(self, project, name, metadata=None, status='available'):
+        backup_id = uuidutils.generate_uuid()
+        self.backups[backup_id] = {
+            'id': backup_id, 'name': name, 'status': status,
+            'metadata': dict(metadata or {}), 'volume_id': 'vol-1',
+            'project': project}
+        return backup_id
+
+    @staticmethod
+    def _project(request):
+        return request.path.split('/')[2]
+
+    def _shown(self, backup):
+        return {k: v for k, v in backup.items() if k != 'project'}
+
+    def _not_found(self, context):
+        context.status_code = 404
+        context.headers['Content-Type'] = 'application/json'
+        return CINDER_NOT_FOUND['json']
+
+    def _create(self, request, context):
+        body = request.json()['backup']
+        backup_id = self.add(self._project(request), body['name'],
+                             body.get('metadata'))
+        return {'backup': {'id': backup_id, 'name': body['name']}}
+
+    def _find(self, request):
+        backup = self.backups.get(request.path.rsplit('/', 1)[1])
+        if backup is None or backup['project'] != self._project(request):
+            return None
+        return backup
+
+    def _get(self, request, context):
+        backup = self._find(request)
+        if backup is None:
+            return self._not_found(context)
+        return {'backup': self._shown(backup)}
+
+    def _delete(self, request, context):
+        backup = self._find(request)
+        if backup is None:
+            return self._not_found(context)
+        del self.backups[backup['id']]
+        self.deleted.append(backup['id'])
+        context.status_code = 202
+        return {}
+
+    def _list(self, request, context):
+        query = _query(request)
+        if 'all_tenants' in query:
+            context.status_code = 400
+            return {'badRequest': {'code': 400,
+                                   'message': 'all_tenants refused'}}
+        names = query.get('name')
+        return {'backups': [
+            self._shown(b) for b in self.backups.values()
+            if b['project'] == self._project(request) and
+            (names is None or b['name'] in names)]}
+
+
+class FakeGlance:
+    """Glance's image API with state; Nova's createImage adds to it.
+
+    An image is shown by id to anyone (as to an admin, or a shared or
+    public image); deleting needs its owner's project (``owner_of``
+    tells the project a request acts in).
+    """
+
+    def __init__(self, http, owner_of=lambda request: PROJECT):
+        self.images = {}
+        self.deleted = []
+        self.owner_of = owner_of
+        image = re.compile(re.escape(GLANCE) + r'/v2/images/[^/?]+$')
+        http.get(image, json=self._get)
+        http.delete(image, json=self._delete)
+        http.get(re.compile(re.escape(GLANCE) + r'/v2/images(\?.*)?$'),
+                 json=self._list)
+        http.post(re.compile(re.escape(NOVA) + r'/servers/[^/]+/action$'),
+                  json=self._create_image, status_code=202)
+
+    def add(self, owner, name, properties=None, status='active'):
+        image_id = uuidutils.generate_uuid()
+        self.images[image_id] = dict(
+            properties or {}, id=image_id, name=name, status=status,
+            owner=owner, visibility='private')
+        return image_id
+
+    def _not_found(self, context):
+        context.status_code = 404
+        context.headers['Content-Type'] = 'application/json'
+        return GLANCE_NOT_FOUND['json']
+
+    def _create_image(self, request, context):
+        body = request.json()['createImage']
+        return {'image_id': self.add(self.owner_of(request), body['name'],
+                                     body.get('metadata'))}
+
+    def _get(self, request, context):
+        image = self.images.get(request.path.rsplit('/', 1)[1])
+        if image is None:
+            return self._not_found(context)
+        return dict(image)
+
+    def _delete(self, request, context):
+        image = self.images.get(request.path.rsplit('/', 1)[1])
+        if image is None or image['owner'] != self.owner_of(request):
+            return self._not_found(context)
+        del self.images[image['id']]
+        self.deleted.append(image['id'])
+        context.status_code = 204
+        return None
+
+    def _list(self, request, context):
+        query = _query(request)
+        return {'images': [
+            dict(i) for i in self.images.values()
+            if ('name' not in query or i['name'] in query['name']) and
+            ('owner' not in query or i['owner'] in query['owner'])]}

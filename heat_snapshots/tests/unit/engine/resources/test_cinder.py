@@ -21,7 +21,6 @@ from heat_snapshots.common import clients
 from heat_snapshots.common import context
 from heat_snapshots.common import exception
 from heat_snapshots.db import api as db_api
-from heat_snapshots.engine import reconciler
 from heat_snapshots.engine.resources import cinder
 from heat_snapshots.engine.resources import registry
 from heat_snapshots.engine import snapshots
@@ -38,8 +37,11 @@ def volume(name='vol', volume_id='vol-1'):
 
 
 def backup(status, backup_id='backup-1', fail_reason=None, **extra):
+    # Made for fakes.SNAPSHOT_ID before the ledger existed: its snapshot
+    # id marker proves it that snapshot's.
     body = {'id': backup_id, 'status': status, 'fail_reason': fail_reason,
-            'name': 'heat-snapshots-x', 'volume_id': 'vol-1'}
+            'name': 'heat-snapshots-x', 'volume_id': 'vol-1',
+            'metadata': {'heat_snapshots_snapshot_id': fakes.SNAPSHOT_ID}}
     body.update(extra)
     return {'json': {'backup': body}}
 
@@ -72,10 +74,20 @@ class CinderPluginTest(fakes.CloudTestCase):
         body = post.json()['backup']
         self.assertEqual('vol-1', body['volume_id'])
         self.assertIs(True, body['force'])
-        self.assertEqual('heat-snapshots-%s-vol' % fakes.SNAPSHOT_ID,
+        [entry] = db_api.ledger_list_live(self.ctx)
+        self.assertEqual(entry.name, body['name'])
+        self.assertEqual('heat-snapshots-%s-vol-%s' % (fakes.SNAPSHOT_ID,
+                                                       entry.id),
                          body['name'])
-        self.assertEqual({'heat_snapshots_snapshot_id': fakes.SNAPSHOT_ID},
-                         body['metadata'])
+        self.assertEqual(
+            {'heat_snapshots_snapshot_id': fakes.SNAPSHOT_ID,
+             'heat_snapshots_installation_id':
+                 db_api.installation_id(self.ctx)},
+            body['metadata'])
+        self.assertEqual(('OS::Cinder::Volume', fakes.PROJECT, 'backup-1',
+                          'CREATED', 'vol'),
+                         (entry.plugin, entry.project_id, entry.artifact_id,
+                          entry.state, entry.resource_name))
         self.assertEqual('caller-token', post.headers['X-Auth-Token'])
         self.assertTrue(plugin.check_snapshot_complete(data))
 
@@ -134,7 +146,7 @@ class CinderPluginTest(fakes.CloudTestCase):
     def test_delete_waits_until_gone(self):
         self.http.delete(BACKUPS + '/backup-1', status_code=202)
         self.http.get(BACKUPS + '/backup-1', [
-            backup('deleting'),
+            backup('available'), backup('deleting'),
             fakes.CINDER_NOT_FOUND])
         plugin = self.plugin()
         data = {'backup_id': 'backup-1'}
@@ -159,20 +171,6 @@ class CinderPluginTest(fakes.CloudTestCase):
                           self.plugin().check_delete_snapshot_complete,
                           {'backup_id': 'backup-1'})
 
-    def test_list_artifacts_by_name_prefix(self):
-        self.http.get(BACKUPS + '/detail', json={'backups': [
-            {'id': 'b1', 'name': 'heat-snapshots-%s-vol' %
-             fakes.SNAPSHOT_ID, 'status': 'available'},
-            {'id': 'b2', 'name': 'someone-elses', 'status': 'available'},
-            {'id': 'b3', 'name': 'heat-snapshots-other-vol2',
-             'status': 'creating',
-             'metadata': {'heat_snapshots_snapshot_id': 'snap-3'}},
-        ]})
-        artifacts = cinder.list_artifacts(self.ctx)
-        self.assertEqual(
-            [('b1', fakes.SNAPSHOT_ID), ('b3', 'snap-3')],
-            [(a['id'], a['snapshot_id']) for a in artifacts])
-
 
 class OldCinderTest(fakes.CloudTestCase):
     """Before microversion 3.43 a backup has no metadata."""
@@ -189,6 +187,9 @@ class OldCinderTest(fakes.CloudTestCase):
         body = self.requests('POST', '/backups')[0].json()['backup']
         self.assertNotIn('metadata', body)
         self.assertIn(fakes.SNAPSHOT_ID, body['description'])
+        # Recorded all the same; without markers it is never proven ours.
+        self.assertEqual(['backup-1'], [e.artifact_id for e in
+                                        db_api.ledger_list_live(self.ctx)])
 
 
 class ServiceCredentialsTest(fakes.CloudTestCase):
@@ -239,12 +240,7 @@ class CinderWalkTest(fakes.CloudTestCase):
     use_db = True
 
     def test_snapshot_restore_delete(self):
-        self.http.post(BACKUPS, status_code=202,
-                       json={'backup': {'id': 'backup-1'}})
-        self.http.get(BACKUPS + '/backup-1', [
-            backup('creating'), backup('available'),
-            fakes.CINDER_NOT_FOUND])
-        self.http.delete(BACKUPS + '/backup-1', status_code=202)
+        cloud = fakes.FakeCinder(self.http)
         template = {'heat_template_version': '2018-08-31',
                     'resources': {'vol': {'type': 'OS::Cinder::Volume',
                                           'properties': {'size': 1}}}}
@@ -266,14 +262,15 @@ class CinderWalkTest(fakes.CloudTestCase):
                                {'status': outcome.status,
                                 'data': outcome.data})
         saved = outcome.data['resources']['vol']
-        self.assertEqual({'backup_id': 'backup-1'}, saved['resource_data'])
+        [backup_id] = cloud.backups
+        self.assertEqual({'backup_id': backup_id}, saved['resource_data'])
         self.assertEqual('vol-1', saved['resource_id'])
 
         snapshots.RestoreWalk(conf, driver, self.ctx).run(the_stack.id,
                                                           snapshot.id)
         restored_template = driver.restored[0][0]
         self.assertEqual(
-            {'size': 1, 'backup_id': 'backup-1'},
+            {'size': 1, 'backup_id': backup_id},
             restored_template['resources']['vol']['properties'])
 
         db_api.snapshot_update(self.ctx, snapshot.id,
@@ -282,7 +279,9 @@ class CinderWalkTest(fakes.CloudTestCase):
                                                          the_stack)
         self.assertRaises(exception.SnapshotIdNotFound, db_api.snapshot_get,
                           self.ctx, snapshot.id)
-        self.assertEqual(1, len(self.requests('DELETE', '/backup-1')))
+        self.assertEqual([backup_id], cloud.deleted)
+        # The ledger shows it gone.
+        self.assertEqual([], db_api.ledger_list_live(self.ctx))
 
 
 class DeleteProofTest(fakes.CloudTestCase):
@@ -333,6 +332,7 @@ class DeleteProofTest(fakes.CloudTestCase):
                           plugin.check_delete_snapshot_complete, self.data)
 
     def test_server_error_fails_the_delete(self):
+        self.http.get(BACKUPS + '/backup-1', **backup('available'))
         self.http.delete(BACKUPS + '/backup-1', status_code=503,
                          headers={'Content-Type': 'application/json'},
                          json={'computeFault': {
@@ -342,6 +342,7 @@ class DeleteProofTest(fakes.CloudTestCase):
 
     def test_resumed_delete_with_the_service_user_in_the_project(self):
         self.use_service_user()
+        self.http.get(BACKUPS + '/backup-1', **backup('available'))
         self.http.delete(BACKUPS + '/backup-1', **fakes.CINDER_NOT_FOUND)
         plugin = self.plugin(context.service_context(fakes.PROJECT))
 
@@ -379,13 +380,13 @@ class SnapshotProjectTest(fakes.CloudTestCase):
                                          self.snapshot.id)
 
     def test_owner_from_the_snapshot(self):
-        self.http.delete(BACKUPS + '/backup-1', **fakes.CINDER_NOT_FOUND)
+        self.http.get(BACKUPS + '/backup-1', **fakes.CINDER_NOT_FOUND)
         self.plugin(self.ctx).handle_delete_snapshot(
             {'backup_id': 'backup-1'})
 
     def test_other_project(self):
-        self.http.delete(fakes.CINDER + '/project-b/backups/backup-1',
-                         **fakes.CINDER_NOT_FOUND)
+        self.http.get(fakes.CINDER + '/project-b/backups/backup-1',
+                      **fakes.CINDER_NOT_FOUND)
         ctx = self.make_context(project_id='project-b', auth_token='t')
         self.assertRaises(exception.ResourceFailure,
                           self.plugin(ctx).handle_delete_snapshot,
@@ -410,6 +411,7 @@ class CinderTimeoutTest(fakes.CloudTestCase):
                     requests.exceptions.ReadTimeout):
             self.http.post(BACKUPS, exc=exc)
             self.http.delete(BACKUPS + '/backup-1', exc=exc)
+            self.http.get(BACKUPS + '/backup-1', exc=exc)
             plugin = cinder.CinderVolumePlugin(
                 self.ctx, fakes.stack([volume()]), volume(),
                 fakes.SNAPSHOT_ID)
@@ -422,53 +424,6 @@ class CinderTimeoutTest(fakes.CloudTestCase):
                 self.assertIsInstance(error, exception.ServiceUnavailable)
 
 
-class ReconcileCinderTest(fakes.CloudTestCase):
-    """Orphaned backups are listed across projects, deleted in their own.
-    """
-
-    use_db = True
-
-    def setUp(self):
-        super().setUp()
-        self.use_service_user()
-
-    def orphan(self, project, backup_id):
-        return {'id': backup_id, 'status': 'available',
-                'name': 'heat-snapshots-%s-vol' % fakes.SNAPSHOT_ID,
-                'os-backup-project-attr:project_id': project}
-
-    def test_orphan_deleted_in_its_project(self):
-        self.http.get(fakes.CINDER + '/' + fakes.SERVICE_PROJECT +
-                      '/backups/detail', json={'backups': [
-                          self.orphan(fakes.PROJECT, 'b1'),
-                          self.orphan(None, 'b2')]})
-        self.http.delete(BACKUPS + '/b1', status_code=202)
-
-        self.assertEqual(1, reconciler.reconcile(
-            context.get_admin_context()))
-
-        listing = self.requests('GET', '/backups/detail')[0]
-        self.assertIn('all_tenants', listing.url)
-        self.assertEqual('token-of-%s' % fakes.SERVICE_PROJECT,
-                         listing.headers['X-Auth-Token'])
-        delete = self.requests('DELETE', '/b1')[0]
-        self.assertEqual('token-of-%s' % fakes.PROJECT,
-                         delete.headers['X-Auth-Token'])
-        # The one whose project Cinder did not tell is left alone.
-        self.assertEqual(1, len(self.requests('DELETE', '/backups/')))
-
-    def test_html_404_is_not_gone(self):
-        self.http.delete(BACKUPS + '/b1', **fakes.PROXY_NOT_FOUND)
-        self.assertRaises(exception.ResourceFailure,
-                          cinder.CinderVolumePlugin.delete_artifact,
-                          context.service_context(fakes.PROJECT), 'b1')
-
-    def test_cinder_404_in_its_project_is_gone(self):
-        self.http.delete(BACKUPS + '/b1', **fakes.CINDER_NOT_FOUND)
-        cinder.CinderVolumePlugin.delete_artifact(
-            context.service_context(fakes.PROJECT), 'b1')
-
-
 class AmbiguousDeleteWalkTest(fakes.CloudTestCase):
     """A delete that cannot prove its backup gone fails and is retried."""
 
@@ -478,6 +433,7 @@ class AmbiguousDeleteWalkTest(fakes.CloudTestCase):
         the_stack = fakes.stack([volume()])
         driver = fakes.FakeDriver(self.conf_fixture.conf, the_stack)
         snapshot = db_api.snapshot_create(self.ctx, {
+            'id': fakes.SNAPSHOT_ID,
             'name': 'snap', 'stack_id': the_stack.id,
             'stack_name': the_stack.name, 'project_id': fakes.PROJECT,
             'action': 'DELETE', 'status': 'IN_PROGRESS',
@@ -488,7 +444,9 @@ class AmbiguousDeleteWalkTest(fakes.CloudTestCase):
             'status': 'COMPLETE', 'data': {'backup_id': 'backup-1'}})
         self.http.delete(BACKUPS + '/backup-1', [fakes.PROXY_NOT_FOUND,
                                                  fakes.CINDER_NOT_FOUND])
-        self.http.get(BACKUPS + '/backup-1', **fakes.CINDER_NOT_FOUND)
+        self.http.get(BACKUPS + '/backup-1', [
+            backup('available'), backup('available'),
+            fakes.CINDER_NOT_FOUND])
         walker = snapshots.DeleteWalk(self.conf_fixture.conf, driver,
                                       context.service_context(fakes.PROJECT))
         self.use_service_user()

@@ -17,6 +17,7 @@ import requests
 from heat_snapshots.common import clients
 from heat_snapshots.common import context
 from heat_snapshots.common import exception
+from heat_snapshots.db import api as db_api
 from heat_snapshots.engine.resources import nova
 from heat_snapshots.engine.resources import registry
 from heat_snapshots.engine.stacks import base as stacks_base
@@ -36,6 +37,7 @@ def server_resource(server_id='server-1'):
 def image(status):
     return {'json': {'id': 'image-1', 'name': 'heat-snapshots-x',
                      'status': status, 'visibility': 'private',
+                     'owner': fakes.PROJECT,
                      'heat_snapshots_snapshot_id': fakes.SNAPSHOT_ID}}
 
 
@@ -70,12 +72,18 @@ class NovaPluginTest(fakes.CloudTestCase):
 
         self.assertEqual({'image_id': 'image-1'}, data)
         action = self.requests('POST', '/action')[0].json()
+        [entry] = db_api.ledger_list_live(self.ctx)
         self.assertEqual(
             {'createImage': {
-                'name': 'heat-snapshots-%s-server' % fakes.SNAPSHOT_ID,
+                'name': 'heat-snapshots-%s-server-%s' % (fakes.SNAPSHOT_ID,
+                                                         entry.id),
                 'metadata': {
-                    'heat_snapshots_snapshot_id': fakes.SNAPSHOT_ID}}},
+                    'heat_snapshots_snapshot_id': fakes.SNAPSHOT_ID,
+                    'heat_snapshots_installation_id':
+                        db_api.installation_id(self.ctx)}}},
             action)
+        self.assertEqual(('OS::Nova::Server', 'image-1', 'CREATED'),
+                         (entry.plugin, entry.artifact_id, entry.state))
         self.assertTrue(plugin.check_snapshot_complete(data))
 
     def test_old_nova_gives_image_in_location(self):
@@ -140,7 +148,7 @@ class NovaPluginTest(fakes.CloudTestCase):
 
     def test_delete(self):
         self.http.delete(IMAGE, status_code=204)
-        self.http.get(IMAGE, **NOT_FOUND)
+        self.http.get(IMAGE, [image('active'), NOT_FOUND])
         plugin = self.plugin()
         data = {'image_id': 'image-1'}
         plugin.handle_delete_snapshot(data)
@@ -154,20 +162,6 @@ class NovaPluginTest(fakes.CloudTestCase):
         data = {'image_id': 'image-1'}
         plugin.handle_delete_snapshot(data)
         self.assertTrue(plugin.check_delete_snapshot_complete(data))
-
-    def test_list_artifacts(self):
-        self.http.get(fakes.GLANCE + '/v2/images', json={'images': [
-            {'id': 'i1', 'name': 'heat-snapshots-%s-server' %
-             fakes.SNAPSHOT_ID, 'status': 'active'},
-            {'id': 'i2', 'name': 'cirros', 'status': 'active'},
-            {'id': 'i3', 'name': 'renamed', 'status': 'active',
-             'heat_snapshots_snapshot_id': 'snap-3'}]})
-        self.assertEqual(
-            [('i1', fakes.SNAPSHOT_ID, fakes.PROJECT),
-             ('i3', 'snap-3', fakes.PROJECT)],
-            nova.NovaServerPlugin.list_artifacts(self.ctx))
-        self.assertIn('owner=project-a',
-                      self.requests('GET', '/v2/images')[0].url)
 
 
 class ImageDeleteProofTest(fakes.CloudTestCase):
@@ -193,7 +187,7 @@ class ImageDeleteProofTest(fakes.CloudTestCase):
                           plugin.check_delete_snapshot_complete, self.data)
 
     def test_cinder_shaped_404_is_not_glance_s(self):
-        self.http.delete(IMAGE, **fakes.CINDER_NOT_FOUND)
+        self.http.get(IMAGE, **fakes.CINDER_NOT_FOUND)
         self.assertRaises(exception.ResourceFailure,
                           self.plugin().handle_delete_snapshot, self.data)
 
@@ -210,6 +204,7 @@ class ImageDeleteProofTest(fakes.CloudTestCase):
 
     def test_resumed_delete_with_the_service_user_in_the_project(self):
         self.use_service_user()
+        self.http.get(IMAGE, **image('active'))
         self.http.delete(IMAGE, **NOT_FOUND)
         plugin = self.plugin(context.service_context(fakes.PROJECT))
         plugin.handle_delete_snapshot(self.data)
@@ -220,6 +215,7 @@ class ImageDeleteProofTest(fakes.CloudTestCase):
         for exc in (requests.exceptions.ConnectTimeout,
                     requests.exceptions.ReadTimeout):
             self.http.delete(IMAGE, exc=exc)
+            self.http.get(IMAGE, exc=exc)
             self.http.post(SERVER + '/action', exc=exc)
             plugin = self.plugin()
             for call in (plugin.handle_snapshot,
@@ -230,25 +226,7 @@ class ImageDeleteProofTest(fakes.CloudTestCase):
 
     def test_requests_carry_the_configured_timeout(self):
         self.flags(group='heat_snapshots_clients', timeout=9)
+        self.http.get(IMAGE, **image('active'))
         self.http.delete(IMAGE, status_code=204)
         self.plugin().handle_delete_snapshot(self.data)
         self.assertEqual({9}, {r.timeout for r in self.http.request_history})
-
-    def test_orphan_deleted_in_its_owner_s_project(self):
-        self.use_service_user()
-        self.http.get(fakes.GLANCE + '/v2/images', json={'images': [
-            {'id': 'image-1', 'name': 'heat-snapshots-%s-server' %
-             fakes.SNAPSHOT_ID, 'status': 'active',
-             'owner': fakes.PROJECT}]})
-        self.assertEqual(
-            [('image-1', fakes.SNAPSHOT_ID, fakes.PROJECT)],
-            nova.NovaServerPlugin.list_artifacts(
-                context.get_admin_context()))
-        self.assertNotIn('owner=', self.requests('GET', '/v2/images')[0].url)
-        self.http.delete(IMAGE, **NOT_FOUND)
-        nova.NovaServerPlugin.delete_artifact(
-            context.service_context(fakes.PROJECT), 'image-1')
-        self.assertEqual(
-            [{'project': {'name': 'service',
-                          'domain': {'id': 'default'}}},
-             {'project': {'id': fakes.PROJECT}}], self.token_scopes())
