@@ -18,6 +18,12 @@
 ``[database] connection`` of heat.conf, as for the services::
 
     heat-snapshots-manage --config-file /etc/heat/heat.conf db sync
+
+``heat-snapshots-manage artifacts audit`` looks up every artifact of the
+artifact ledger in its project, with the service user of
+``[heat_snapshots_service_auth]``, and prints the orphans (artifacts whose
+snapshot is gone or does not reference them), the artifacts that went
+missing out of band and the snapshots they belong to. It deletes nothing.
 """
 
 import sys
@@ -26,9 +32,13 @@ from oslo_config import cfg
 from oslo_db import exception as db_exc
 from sqlalchemy import exc as sqla_exc
 
+from heat_snapshots.common import context as hs_context
+from heat_snapshots.common import exception
 from heat_snapshots.common import service
 from heat_snapshots import conf
+from heat_snapshots.db import api as db_api
 from heat_snapshots.db import migration
+from heat_snapshots.engine import reconciler
 
 CONF = conf.CONF
 
@@ -42,6 +52,74 @@ class DbCommands:
 
     def version(self):
         print(migration.version())
+        return 0
+
+
+def _line(finding):
+    entry = finding.entry
+    return ('  %s %s name=%s project=%s snapshot=%s resource=%s '
+            'recorded=%s: %s' % (
+                entry.plugin, finding.artifact_id or '(no id)', entry.name,
+                entry.project_id, entry.snapshot_id, entry.resource_name,
+                entry.created_at.isoformat(), finding.reason))
+
+
+# The sections of the audit: (verdict, title), in the order printed.
+_SECTIONS = (
+    (reconciler.ORPHAN, 'Orphaned artifacts (the reconciler deletes '
+                        'them once older than reconcile_min_age)'),
+    (reconciler.MISSING, 'Artifacts missing out of band (recorded, gone '
+                         'from the cloud)'),
+    (reconciler.NOT_OURS, 'Left alone: found under a ledger entry\'s '
+                          'name or id but without its markers'),
+    (reconciler.UNKNOWN, 'Could not be looked up'),
+)
+
+
+def format_audit(context, findings):
+    """The audit's report, as lines."""
+    lines = []
+    by_verdict = {}
+    for finding in findings:
+        by_verdict.setdefault(finding.verdict, []).append(finding)
+    for verdict, title in _SECTIONS:
+        found = by_verdict.get(verdict, [])
+        lines.append('%s: %d' % (title, len(found)))
+        lines.extend(_line(finding) for finding in found)
+    missing = {}
+    for finding in by_verdict.get(reconciler.MISSING, []):
+        missing.setdefault(finding.entry.snapshot_id, []).append(
+            finding.artifact_id)
+    lines.append('Snapshots whose artifacts went missing: %d' % len(missing))
+    for snapshot_id, artifact_ids in sorted(missing.items()):
+        try:
+            snapshot = db_api.snapshot_get(context, snapshot_id)
+            what = 'stack %s (%s), %s %s' % (
+                snapshot.stack_name, snapshot.stack_id, snapshot.action,
+                snapshot.status)
+        except exception.SnapshotIdNotFound:
+            what = 'gone'
+        lines.append('  %s: %s; missing: %s' % (
+            snapshot_id, what, ', '.join(sorted(artifact_ids))))
+    counts = ', '.join('%d %s' % (len(v), k)
+                       for k, v in sorted(by_verdict.items()))
+    lines.append('Ledger entries examined: %d (%s); nothing was deleted' % (
+        len(findings), counts or 'none'))
+    return lines
+
+
+class ArtifactCommands:
+    """The ``artifacts`` sub-commands."""
+
+    def audit(self):
+        context = hs_context.get_admin_context()
+        try:
+            findings = reconciler.audit(context, CONF)
+        except exception.ServiceUnavailable as e:
+            print('ERROR: %s' % e.message, file=sys.stderr)
+            return 1
+        for line in format_audit(context, findings):
+            print(line)
         return 0
 
 
@@ -61,6 +139,16 @@ def add_command_parsers(subparsers):
     version = db_parsers.add_parser(
         'version', help='Print the revision of the schema.')
     version.set_defaults(func=db.version)
+
+    artifacts = ArtifactCommands()
+    parser = subparsers.add_parser(
+        'artifacts', help='Artifacts (backups, images) in the cloud.')
+    parser.set_defaults(func=parser.print_help)
+    artifact_parsers = parser.add_subparsers(title='artifacts commands')
+    audit = artifact_parsers.add_parser(
+        'audit', help='Print orphaned and missing artifacts of the '
+                      'artifact ledger; deletes nothing.')
+    audit.set_defaults(func=artifacts.audit)
 
 
 command_opt = cfg.SubCommandOpt(

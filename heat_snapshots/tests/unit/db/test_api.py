@@ -10,8 +10,15 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
+import datetime
+
+from oslo_db import exception as db_exc
+from oslo_utils import uuidutils
+
 from heat_snapshots.common import exception
 from heat_snapshots.db import api as db_api
+from heat_snapshots.db import models
+from heat_snapshots.engine import locks
 from heat_snapshots.tests import base
 
 
@@ -88,3 +95,94 @@ class SnapshotRowsTest(base.TestCase):
 
 class StackLockTest(base.TestCase):
     use_db = True
+
+
+class LedgerTest(base.TestCase):
+    """The artifact ledger and the installation id (issue 13 item 2)."""
+
+    use_db = True
+
+    def setUp(self):
+        super().setUp()
+        self.ctx = self.make_context()
+
+    def _entry(self, name='heat-snapshots-a', **values):
+        return db_api.ledger_create(self.ctx, dict(dict(
+            plugin='OS::Cinder::Volume', project_id='project-a', name=name,
+            snapshot_id='snap-1', resource_name='group/0/vol',
+            installation_id=db_api.installation_id(self.ctx)), **values))
+
+    def _age(self, entry, seconds):
+        table = models.LedgerEntry.__table__
+        with db_api.get_engine().begin() as connection:
+            connection.execute(table.update().where(
+                table.c.id == entry.id).values(
+                created_at=db_api.db_utcnow(self.ctx) -
+                datetime.timedelta(seconds=seconds)))
+
+    def test_installation_id_is_made_once_and_kept(self):
+        first = db_api.installation_id(self.ctx)
+        self.assertTrue(uuidutils.is_uuid_like(first))
+        self.assertEqual(first, db_api.installation_id(self.make_context(
+            project_id='project-b')))
+
+    def test_entry_from_intent_to_deleted(self):
+        entry = self._entry()
+        self.assertEqual('PENDING', entry.state)
+        self.assertIsNone(db_api.ledger_find_artifact(
+            self.ctx, 'OS::Cinder::Volume', 'project-a', 'backup-1'))
+
+        db_api.ledger_set_artifact_id(self.ctx, entry.id, 'backup-1')
+        found = db_api.ledger_find_artifact(
+            self.ctx, 'OS::Cinder::Volume', 'project-a', 'backup-1')
+        self.assertEqual((entry.id, 'CREATED'), (found.id, found.state))
+        # Another project's or another plugin's artifact of that id is not
+        # this entry's.
+        self.assertIsNone(db_api.ledger_find_artifact(
+            self.ctx, 'OS::Cinder::Volume', 'project-b', 'backup-1'))
+        self.assertIsNone(db_api.ledger_find_artifact(
+            self.ctx, 'OS::Nova::Server', 'project-a', 'backup-1'))
+
+        db_api.ledger_mark_deleted(self.ctx, entry.id)
+        self.assertIsNone(db_api.ledger_find_artifact(
+            self.ctx, 'OS::Cinder::Volume', 'project-a', 'backup-1'))
+        self.assertEqual([], db_api.ledger_list_live(self.ctx))
+        gone = db_api.ledger_get(self.ctx, entry.id)
+        self.assertEqual('DELETED', gone.state)
+        self.assertIsNotNone(gone.deleted_at)
+
+    def test_names_are_unique(self):
+        self._entry()
+        self.assertRaises(db_exc.DBDuplicateEntry, self._entry)
+
+    def test_minimum_age(self):
+        old, young = self._entry('old'), self._entry('young')
+        self._age(old, 7200)
+        self.assertEqual([old.id], [e.id for e in db_api.ledger_list_live(
+            self.ctx, min_age=3600)])
+        self.assertEqual({old.id, young.id}, {
+            e.id for e in db_api.ledger_list_live(self.ctx)})
+        self.assertEqual([], db_api.ledger_list_live(
+            self.ctx, snapshot_id='snap-2'))
+
+    def test_resource_path_of_any_length(self):
+        path = '/'.join(['group', '0'] * 300)
+        entry = self._entry(resource_name=path)
+        self.assertEqual(path, db_api.ledger_get(self.ctx,
+                                                 entry.id).resource_name)
+
+    def test_writes_are_fenced(self):
+        # An operation that lost its stack records no intent and no id.
+        db_api.stack_lock_acquire(self.ctx, 'stack-1', 'engine-1', 'SNAPSHOT')
+        entry = self._entry()
+        lost = locks.fenced_context(self.ctx, locks.Fence(
+            'engine-1', 99, 'stack-1', None))
+        self.assertRaises(exception.OperationFenced, db_api.ledger_create,
+                          lost, {'plugin': 'p', 'project_id': 'project-a',
+                                 'name': 'n', 'snapshot_id': 's',
+                                 'resource_name': 'r',
+                                 'installation_id': 'i'})
+        self.assertRaises(exception.OperationFenced,
+                          db_api.ledger_set_artifact_id, lost, entry.id, 'b')
+        self.assertEqual([(entry.id, None)], [
+            (e.id, e.artifact_id) for e in db_api.ledger_list_live(self.ctx)])
