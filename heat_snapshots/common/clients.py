@@ -17,8 +17,7 @@ one ([heat_snapshots_clients] use_caller_token); the engine's own work (the
 reconciler, Heat's notifications, recovery) runs with the service user of
 [heat_snapshots_service_auth], scoped to the project concerned: never
 project-less (a context without a project id and without a token is an
-error, NoProjectScope), except for the explicit all-projects listing of
-the reconciler (all_projects_connection).
+error, NoProjectScope).
 
 Every session gets a timeout ([heat_snapshots_clients] timeout, or the
 group's own keystoneauth ``timeout``), so that a service that hangs fails
@@ -135,8 +134,8 @@ def service_auth(conf=CONF, project_id=None, group=SERVICE_AUTH_GROUP):
     """The service user's auth plugin, scoped to ``project_id`` if given.
 
     Without ``project_id`` the plugin has the scope configured in the
-    group (the service's own project): only for all_projects_connection
-    and the heat driver's own credentials.
+    group (the service's own project): only for the heat driver's own
+    credentials.
 
     :returns: None when the group has no auth_type.
     :raises: NoProjectScope when ``project_id`` is given but the
@@ -243,21 +242,6 @@ def connection(context, conf=CONF, session=None, project_id=None):
         interface=options.interface,
         global_request_id=getattr(context, 'global_id', None),
         **kwargs)
-
-
-def all_projects_connection(conf=CONF, context=None):
-    """The service user in its own configured project, for the listing of
-    every project's artifacts by the reconciler (needs an admin service
-    user). Deletes never use it: they act in the artifact's project.
-
-    :raises: ServiceUnavailable when no service credentials are configured.
-    """
-    auth = service_auth(conf)
-    if auth is None:
-        raise _no_credentials()
-    session = _load_session(conf, SERVICE_AUTH_GROUP, auth)
-    return connection(context, conf, session=session,
-                      project_id=session.get_project_id())
 
 
 def scoped_project_id(conn):

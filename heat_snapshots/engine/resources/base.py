@@ -26,10 +26,12 @@ of one resource type. The engine calls, for one resource of one snapshot:
 * ``handle_delete_snapshot(data)`` and ``check_delete_snapshot_complete``:
   remove what the snapshot made. Something already gone is not an error.
 
-Types whose artifacts can be listed also offer ``list_artifacts`` and
-``delete_artifact``, so that the engine's reconciler removes artifacts whose
-snapshot no longer exists (made by an engine killed before it could record
-them, or left by a failed delete).
+Types whose artifacts live in heat-snapshots' own database also offer
+``list_artifacts`` and ``delete_artifact``, so that the engine's reconciler
+removes artifacts whose snapshot no longer exists (made by an engine killed
+before it could record them, or left by a failed delete). Artifacts in the
+cloud are found through the artifact ledger instead (engine/resources/
+cloud.py).
 """
 
 from oslo_config import cfg
@@ -66,10 +68,8 @@ class ResourcePlugin:
     def list_artifacts(cls, context):
         """Artifacts of this type made by heat-snapshots.
 
-        :returns: a list of (artifact id, snapshot id) pairs, or of
-            (artifact id, snapshot id, owning project id) for artifacts
-            that live in a project of the cloud (deleted in that project),
-            or None when the type cannot list its artifacts.
+        :returns: a list of (artifact id, snapshot id) pairs, or None
+            when the type cannot list its artifacts.
         """
         return None
 

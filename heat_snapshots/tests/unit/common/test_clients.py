@@ -122,14 +122,6 @@ class ScopeTest(ServiceUserTestCase):
         session = clients.get_session(ctx)
         self.assertEqual('project-a', session.get_project_id())
 
-    def test_all_projects_listing_uses_the_service_project(self):
-        self.keystone_answers('service-project-id')
-        conn = clients.all_projects_connection()
-        self.assertEqual('service-project-id',
-                         clients.scoped_project_id(conn))
-        scope = self.token_requests()[0].json()['auth']['scope']
-        self.assertEqual('service', scope['project']['name'])
-
 
 class TimeoutTest(ServiceUserTestCase):
 
