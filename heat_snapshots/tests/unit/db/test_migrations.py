@@ -28,10 +28,13 @@ import os
 
 from alembic import script as alembic_script
 import fixtures
+from oslo_db.sqlalchemy import enginefacade
 from oslo_db.sqlalchemy import test_migrations
 from oslo_utils import uuidutils
 import sqlalchemy as sa
 
+from heat_snapshots.common import context
+from heat_snapshots.db import api as db_api
 from heat_snapshots.db import migration
 from heat_snapshots.db import models
 from heat_snapshots.tests import base
@@ -248,6 +251,38 @@ class _MigrationsMixin(test_migrations.ModelsMigrationsSync):
         with self.engine.connect() as connection:
             self.assertEqual([path], connection.execute(
                 sa.select(ledger.c.resource_name)).scalars().all())
+
+        # Through db/api.py, as the engine writes them, on this database.
+        self._use_for_db_api()
+        ctx = context.get_admin_context()
+        deeper = path + '/server'
+        db_api.resource_snapshot_set(ctx, snapshot_id, deeper, {
+            'resource_type': 'OS::Nova::Server', 'action': 'SNAPSHOT',
+            'status': 'IN_PROGRESS'}, new=True)
+        db_api.resource_snapshot_set(ctx, snapshot_id, deeper,
+                                     {'status': 'COMPLETE'})
+        self.assertEqual(
+            {'group/0/server': 'COMPLETE', path: 'COMPLETE',
+             deeper: 'COMPLETE'},
+            {r.resource_name: r.status
+             for r in db_api.resource_snapshot_list(ctx, snapshot_id)})
+        entry = db_api.ledger_create(ctx, {
+            'plugin': 'OS::Nova::Server', 'project_id': 'p',
+            'name': 'heat-snapshots-y', 'snapshot_id': snapshot_id,
+            'resource_name': deeper,
+            'installation_id': db_api.installation_id(ctx)})
+        # Recorded on the database's clock: not yet a minute old.
+        self.assertNotIn(entry.id, [e.id for e in db_api.ledger_list_live(
+            ctx, min_age=60)])
+        self.assertIn(entry.id, [e.id for e in db_api.ledger_list_live(
+            ctx, min_age=0)])
+
+    def _use_for_db_api(self):
+        manager = enginefacade.transaction_context()
+        manager.configure(connection=self.engine.url.render_as_string(
+            hide_password=False))
+        self.addCleanup(manager.writer.get_engine().dispose)
+        self.addCleanup(db_api.main_context_manager.patch_factory(manager))
 
 
 class TestMigrationsSQLite(_MigrationsMixin, base.TestCase):
