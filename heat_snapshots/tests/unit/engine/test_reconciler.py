@@ -220,6 +220,32 @@ class LedgerReconcilerTest(fakes.CloudTestCase):
         self.assertEqual([backup_id], self.cinder.deleted)
         self.assertEqual([], db_api.ledger_list_live(self.ctx))
 
+    def test_snapshot_that_moved_on_keeps_only_what_it_references(self):
+        # A walk retried after a takeover asked twice: the snapshot
+        # references the second backup; the first is an orphan once the
+        # snapshot no longer runs, never while it runs.
+        self.use_service_user()
+        snapshot = self._snapshot(status='IN_PROGRESS')
+        vol = stacks_base.Resource(name='vol', type='OS::Cinder::Volume',
+                                   physical_resource_id='vol-1')
+        first = self._make(snapshot.id, vol)
+        second = self._make(snapshot.id, vol)
+        db_api.resource_snapshot_set(self.ctx, snapshot.id, 'vol', {
+            'resource_type': 'OS::Cinder::Volume', 'action': 'SNAPSHOT',
+            'status': 'COMPLETE', 'data': {'backup_id': second}})
+        self._age_all()
+
+        self.assertEqual(0, reconciler.reconcile(self.admin))
+        self.assertEqual([], self.cinder.deleted)
+
+        db_api.snapshot_update(self.ctx, snapshot.id,
+                               {'status': 'COMPLETE'})
+        self.assertEqual(1, reconciler.reconcile(self.admin))
+        self.assertEqual([first], self.cinder.deleted)
+        self.assertIn(second, self.cinder.backups)
+        self.assertEqual([second], [e.artifact_id for e in
+                                    db_api.ledger_list_live(self.ctx)])
+
     def test_report_only_deletes_nothing(self):
         self.use_service_user()
         self.flags(group='heat_snapshots', reconcile_report_only=True)
