@@ -10,7 +10,7 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""heat-snapshots-manage's db commands, in this process.
+"""heat-snapshots-manage's commands, in this process.
 
 The command run as an operator runs it: tests/functional/cmd/test_manage.py.
 """
@@ -21,8 +21,12 @@ import io
 import fixtures
 
 from heat_snapshots.cmd import manage
+from heat_snapshots.db import api as db_api
 from heat_snapshots.db import migration
+from heat_snapshots.engine import reconciler
+from heat_snapshots.engine.stacks import base as stacks_base
 from heat_snapshots.tests import base
+from heat_snapshots.tests.unit.engine.resources import fakes
 
 
 class DbCommandsTest(base.TestCase):
@@ -46,6 +50,62 @@ class DbCommandsTest(base.TestCase):
         self.assertEqual(migration.head() + '\n', self.stdout.getvalue())
 
 
+class ArtifactsAuditTest(fakes.LedgerTestCase):
+    """``artifacts audit``: what it prints; it deletes nothing."""
+
+    def test_prints_orphans_and_missing_and_deletes_nothing(self):
+        self.use_service_user()
+        snapshot_id, backup_id, image_id = self.our_orphans()
+        foreign = self.foreign(snapshot_id)
+        kept = self.snapshot()
+        lost = self.make(kept.id, stacks_base.Resource(
+            name='vol', type='OS::Cinder::Volume',
+            physical_resource_id='vol-1'))
+        db_api.resource_snapshot_set(self.ctx, kept.id, 'vol', {
+            'resource_type': 'OS::Cinder::Volume', 'action': 'SNAPSHOT',
+            'status': 'COMPLETE', 'data': {'backup_id': lost}})
+        # Deleted by someone else, behind our back.
+        del self.cinder.backups[lost]
+
+        lines = manage.format_audit(self.admin, reconciler.audit(self.admin))
+        print('\n'.join(lines))
+
+        text = '\n'.join(lines)
+        self.assertIn('Orphaned artifacts (the reconciler deletes them once '
+                      'older than reconcile_min_age): 2', text)
+        self.assertIn('OS::Cinder::Volume %s name=heat-snapshots-%s-vol-'
+                      % (backup_id, snapshot_id), text)
+        self.assertIn('resource=group/0/vol', text)
+        self.assertIn('OS::Nova::Server %s' % image_id, text)
+        self.assertIn('Artifacts missing out of band (recorded, gone from '
+                      'the cloud): 1', text)
+        self.assertIn('Snapshots whose artifacts went missing: 1\n'
+                      '  %s: stack stack (%s), CREATE COMPLETE; missing: %s'
+                      % (kept.id, fakes.STACK_ID, lost), text)
+        self.assertIn('without its markers: 2', text)
+        self.assertIn('its owner is project-b, not project-a', text)
+        self.assertIn('nothing was deleted', text)
+        self.assertEqual([], self.deleted())
+        self.assertEqual(7, len(foreign))
+
+    def test_command_prints_the_report(self):
+        self.use_service_user()
+        self.our_orphans()
+        stdout = self.useFixture(fixtures.MonkeyPatch(
+            'sys.stdout', io.StringIO())).new_value
+        self.assertEqual(0, manage.ArtifactCommands().audit())
+        self.assertIn('Orphaned artifacts (the reconciler deletes them once '
+                      'older than reconcile_min_age): 2', stdout.getvalue())
+        self.assertEqual([], self.deleted())
+
+    def test_without_service_credentials_it_says_so(self):
+        stderr = self.useFixture(fixtures.MonkeyPatch(
+            'sys.stderr', io.StringIO())).new_value
+        self.assertEqual(1, manage.ArtifactCommands().audit())
+        self.assertIn('no service credentials in '
+                      '[heat_snapshots_service_auth]', stderr.getvalue())
+
+
 class ParserTest(base.TestCase):
 
     def parse(self, *argv):
@@ -57,6 +117,10 @@ class ParserTest(base.TestCase):
         self.assertEqual('sync', self.parse('db', 'sync').func.__name__)
         self.assertEqual('version',
                          self.parse('db', 'version').func.__name__)
+
+    def test_artifacts_audit(self):
+        self.assertEqual('audit',
+                         self.parse('artifacts', 'audit').func.__name__)
 
     def test_bare_db_prints_help_not_an_error(self):
         self.assertEqual('print_help', self.parse('db').func.__name__)

@@ -10,20 +10,11 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-import datetime
-
-from oslo_utils import uuidutils
-
-from heat_snapshots.cmd import manage
-from heat_snapshots.common import context
 from heat_snapshots.common import exception
 from heat_snapshots.db import api as db_api
-from heat_snapshots.db import models
 from heat_snapshots.engine import locks
 from heat_snapshots.engine import reconciler
 from heat_snapshots.engine.resources import cinder
-from heat_snapshots.engine.resources import cloud
-from heat_snapshots.engine.resources import nova
 from heat_snapshots.engine.stacks import base as stacks_base
 from heat_snapshots.localstack import db_api as store_db
 from heat_snapshots.tests.unit.engine.resources import fakes
@@ -49,110 +40,21 @@ class ReconcilerTest(tm.EngineTestCase):
         self.assertEqual(0, reconciler.reconcile(self.ctx))
 
 
-def _token_project(request):
-    token = request.headers.get('X-Auth-Token', '')
-    if token.startswith('token-of-'):
-        return token[len('token-of-'):]
-    return fakes.PROJECT
-
-
-class LedgerReconcilerTest(fakes.CloudTestCase):
+class LedgerReconcilerTest(fakes.LedgerTestCase):
     """Issue 13 item 2: only artifacts the ledger proves ours are deleted.
 
     Cinder, Nova and Glance are faked at the HTTP level with state; the
     reconciler acts with the service user scoped to each entry's project.
     """
 
-    def setUp(self):
-        super().setUp()
-        self.cinder = fakes.FakeCinder(self.http)
-        self.glance = fakes.FakeGlance(self.http, owner_of=_token_project)
-        self.flags(group='heat_snapshots', reconcile_min_age=3600)
-        self.admin = context.get_admin_context()
-        self.installation = db_api.installation_id(self.ctx)
-
-    def _snapshot(self, **values):
-        return db_api.snapshot_create(self.ctx, dict(dict(
-            name='snap', stack_id=fakes.STACK_ID, stack_name='stack',
-            project_id=fakes.PROJECT, action='CREATE',
-            status='COMPLETE', data={}), **values))
-
-    def _make(self, snapshot_id, resource):
-        plugins = {'OS::Cinder::Volume': cinder.CinderVolumePlugin,
-                   'OS::Nova::Server': nova.NovaServerPlugin}
-        plugin = plugins[resource.type](
-            self.ctx, fakes.stack([resource]), resource, snapshot_id)
-        data = plugin.handle_snapshot()
-        return list(data.values())[0]
-
-    def _age_all(self, seconds=7200):
-        table = models.LedgerEntry.__table__
-        with db_api.get_engine().begin() as connection:
-            connection.execute(table.update().values(
-                created_at=db_api.db_utcnow(self.ctx) -
-                datetime.timedelta(seconds=seconds)))
-
-    def _our_orphans(self):
-        """A backup and an image of a snapshot that is gone since."""
-        snapshot = self._snapshot()
-        backup_id = self._make(snapshot.id, stacks_base.Resource(
-            name='group/0/vol', type='OS::Cinder::Volume',
-            physical_resource_id='vol-1'))
-        image_id = self._make(snapshot.id, stacks_base.Resource(
-            name='server', type='OS::Nova::Server',
-            physical_resource_id='server-1'))
-        db_api.snapshot_delete(self.ctx, snapshot.id)
-        return snapshot.id, backup_id, image_id
-
-    def _foreign(self, gone_snapshot_id):
-        """Artifacts that look like ours and are not."""
-        ours = {cloud.SNAPSHOT_ID_KEY: gone_snapshot_id,
-                cloud.INSTALLATION_ID_KEY: self.installation}
-        foreign = [
-            # A project's own backups that happen to use our prefix.
-            self.cinder.add('project-b', 'heat-snapshots-weekly-db'),
-            self.cinder.add(fakes.PROJECT, 'heat-snapshots-weekly-db'),
-            # A user's image of a server rebuilt from our image: Nova
-            # copied our properties into it.
-            self.glance.add(fakes.PROJECT, 'my-server-backup', ours),
-        ]
-        # An image with our properties (and a ledger entry naming it) but
-        # another owner.
-        entry = db_api.ledger_create(self.ctx, {
-            'plugin': 'OS::Nova::Server', 'project_id': fakes.PROJECT,
-            'name': 'heat-snapshots-shared', 'snapshot_id': gone_snapshot_id,
-            'resource_name': 'server', 'installation_id': self.installation})
-        image_id = self.glance.add('project-b', entry.name, ours)
-        db_api.ledger_set_artifact_id(self.ctx, entry.id, image_id)
-        foreign.append(image_id)
-        # A second installation's artifacts in our project, one under a
-        # name our ledger records too.
-        other = {cloud.SNAPSHOT_ID_KEY: gone_snapshot_id,
-                 cloud.INSTALLATION_ID_KEY: uuidutils.generate_uuid()}
-        entry = db_api.ledger_create(self.ctx, {
-            'plugin': 'OS::Cinder::Volume', 'project_id': fakes.PROJECT,
-            'name': 'heat-snapshots-staging-vol',
-            'snapshot_id': gone_snapshot_id, 'resource_name': 'vol',
-            'installation_id': self.installation})
-        foreign.append(self.cinder.add(fakes.PROJECT, entry.name, other))
-        foreign.append(self.cinder.add(
-            fakes.PROJECT, 'heat-snapshots-%s-vol-%s' % (
-                gone_snapshot_id, uuidutils.generate_uuid()), other))
-        foreign.append(self.glance.add(fakes.PROJECT, 'heat-snapshots-x',
-                                       other))
-        return foreign
-
-    def _deleted(self):
-        return self.cinder.deleted + self.glance.deleted
-
     def test_foreign_artifacts_survive_and_our_orphans_go(self):
         self.use_service_user()
-        snapshot_id, backup_id, image_id = self._our_orphans()
-        foreign = self._foreign(snapshot_id)
-        self._age_all()
+        snapshot_id, backup_id, image_id = self.our_orphans()
+        foreign = self.foreign(snapshot_id)
+        self.age_all()
         # Recorded a moment ago: left alone by the minimum age.
-        young = self._snapshot()
-        young_backup = self._make(young.id, stacks_base.Resource(
+        young = self.snapshot()
+        young_backup = self.make(young.id, stacks_base.Resource(
             name='vol', type='OS::Cinder::Volume',
             physical_resource_id='vol-1'))
         db_api.snapshot_delete(self.ctx, young.id)
@@ -160,11 +62,11 @@ class LedgerReconcilerTest(fakes.CloudTestCase):
 
         deleted = reconciler.reconcile(self.admin)
 
-        foreign_deleted = [a for a in self._deleted() if a in foreign]
+        foreign_deleted = [a for a in self.deleted() if a in foreign]
         print('foreign artifacts deleted: %d' % len(foreign_deleted))
         self.assertEqual([], foreign_deleted)
         self.assertEqual(2, deleted)
-        self.assertEqual({backup_id, image_id}, set(self._deleted()))
+        self.assertEqual({backup_id, image_id}, set(self.deleted()))
         self.assertIn(young_backup, self.cinder.backups)
         for artifact_id in foreign:
             self.assertTrue(artifact_id in self.cinder.backups or
@@ -190,7 +92,7 @@ class LedgerReconcilerTest(fakes.CloudTestCase):
         # Cinder makes the backup: the id is never recorded, the intent
         # was, and names the backup.
         self.use_service_user()
-        snapshot = self._snapshot()
+        snapshot = self.snapshot()
         generation = db_api.stack_lock_acquire(self.ctx, fakes.STACK_ID,
                                                'engine-1', 'SNAPSHOT')
         walk_context = locks.fenced_context(self.ctx, locks.Fence(
@@ -214,7 +116,7 @@ class LedgerReconcilerTest(fakes.CloudTestCase):
         self.assertIsNone(entry.artifact_id)
         [backup_id] = self.cinder.backups
         db_api.snapshot_delete(self.ctx, snapshot.id)
-        self._age_all()
+        self.age_all()
 
         self.assertEqual(1, reconciler.reconcile(self.admin))
         self.assertEqual([backup_id], self.cinder.deleted)
@@ -225,15 +127,15 @@ class LedgerReconcilerTest(fakes.CloudTestCase):
         # references the second backup; the first is an orphan once the
         # snapshot no longer runs, never while it runs.
         self.use_service_user()
-        snapshot = self._snapshot(status='IN_PROGRESS')
+        snapshot = self.snapshot(status='IN_PROGRESS')
         vol = stacks_base.Resource(name='vol', type='OS::Cinder::Volume',
                                    physical_resource_id='vol-1')
-        first = self._make(snapshot.id, vol)
-        second = self._make(snapshot.id, vol)
+        first = self.make(snapshot.id, vol)
+        second = self.make(snapshot.id, vol)
         db_api.resource_snapshot_set(self.ctx, snapshot.id, 'vol', {
             'resource_type': 'OS::Cinder::Volume', 'action': 'SNAPSHOT',
             'status': 'COMPLETE', 'data': {'backup_id': second}})
-        self._age_all()
+        self.age_all()
 
         self.assertEqual(0, reconciler.reconcile(self.admin))
         self.assertEqual([], self.cinder.deleted)
@@ -249,50 +151,15 @@ class LedgerReconcilerTest(fakes.CloudTestCase):
     def test_report_only_deletes_nothing(self):
         self.use_service_user()
         self.flags(group='heat_snapshots', reconcile_report_only=True)
-        snapshot_id, backup_id, image_id = self._our_orphans()
-        self._age_all()
+        snapshot_id, backup_id, image_id = self.our_orphans()
+        self.age_all()
         self.assertEqual(0, reconciler.reconcile(self.admin))
-        self.assertEqual([], self._deleted())
+        self.assertEqual([], self.deleted())
         self.assertEqual(2, len(db_api.ledger_list_live(self.ctx)))
 
     def test_no_service_credentials_no_calls(self):
-        self._our_orphans()
-        self._age_all()
+        self.our_orphans()
+        self.age_all()
         before = len(self.http.request_history)
         self.assertEqual(0, reconciler.reconcile(self.admin))
         self.assertEqual(before, len(self.http.request_history))
-
-    def test_audit_prints_orphans_and_missing_and_deletes_nothing(self):
-        self.use_service_user()
-        snapshot_id, backup_id, image_id = self._our_orphans()
-        foreign = self._foreign(snapshot_id)
-        kept = self._snapshot()
-        lost = self._make(kept.id, stacks_base.Resource(
-            name='vol', type='OS::Cinder::Volume',
-            physical_resource_id='vol-1'))
-        db_api.resource_snapshot_set(self.ctx, kept.id, 'vol', {
-            'resource_type': 'OS::Cinder::Volume', 'action': 'SNAPSHOT',
-            'status': 'COMPLETE', 'data': {'backup_id': lost}})
-        # Deleted by someone else, behind our back.
-        del self.cinder.backups[lost]
-
-        lines = manage.format_audit(self.admin, reconciler.audit(self.admin))
-        print('\n'.join(lines))
-
-        text = '\n'.join(lines)
-        self.assertIn('Orphaned artifacts (the reconciler deletes them once '
-                      'older than reconcile_min_age): 2', text)
-        self.assertIn('OS::Cinder::Volume %s name=heat-snapshots-%s-vol-'
-                      % (backup_id, snapshot_id), text)
-        self.assertIn('resource=group/0/vol', text)
-        self.assertIn('OS::Nova::Server %s' % image_id, text)
-        self.assertIn('Artifacts missing out of band (recorded, gone from '
-                      'the cloud): 1', text)
-        self.assertIn('Snapshots whose artifacts went missing: 1\n'
-                      '  %s: stack stack (%s), CREATE COMPLETE; missing: %s'
-                      % (kept.id, fakes.STACK_ID, lost), text)
-        self.assertIn('without its markers: 2', text)
-        self.assertIn('its owner is project-b, not project-a', text)
-        self.assertIn('nothing was deleted', text)
-        self.assertEqual([], self._deleted())
-        self.assertEqual(7, len(foreign))

@@ -12,6 +12,7 @@
 
 """Cinder, Nova and Glance at the HTTP level (requests-mock)."""
 
+import datetime
 import re
 import urllib.parse
 
@@ -20,6 +21,12 @@ from keystoneauth1 import loading as ks_loading
 from oslo_utils import uuidutils
 from requests_mock.contrib import fixture as rm_fixture
 
+from heat_snapshots.common import context
+from heat_snapshots.db import api as db_api
+from heat_snapshots.db import models
+from heat_snapshots.engine.resources import cinder
+from heat_snapshots.engine.resources import cloud
+from heat_snapshots.engine.resources import nova
 from heat_snapshots.engine.stacks import base as stacks_base
 from heat_snapshots.tests import base
 
@@ -299,3 +306,100 @@ class FakeGlance:
             dict(i) for i in self.images.values()
             if ('name' not in query or i['name'] in query['name']) and
             ('owner' not in query or i['owner'] in query['owner'])]}
+
+
+def _token_project(request):
+    # The project of a token of use_service_user.
+    token = request.headers.get('X-Auth-Token', '')
+    if token.startswith('token-of-'):
+        return token[len('token-of-'):]
+    return PROJECT
+
+
+class LedgerTestCase(CloudTestCase):
+    """Cinder and Glance (with Nova's createImage) with state, and the
+    artifacts the reconciler's and the audit's tests start from: ours,
+    made through the plugins, and foreign ones that look like ours.
+    """
+
+    def setUp(self):
+        super().setUp()
+        self.cinder = FakeCinder(self.http)
+        self.glance = FakeGlance(self.http, owner_of=_token_project)
+        self.flags(group='heat_snapshots', reconcile_min_age=3600)
+        self.admin = context.get_admin_context()
+        self.installation = db_api.installation_id(self.ctx)
+
+    def snapshot(self, **values):
+        return db_api.snapshot_create(self.ctx, dict(dict(
+            name='snap', stack_id=STACK_ID, stack_name='stack',
+            project_id=PROJECT, action='CREATE',
+            status='COMPLETE', data={}), **values))
+
+    def make(self, snapshot_id, resource):
+        plugins = {'OS::Cinder::Volume': cinder.CinderVolumePlugin,
+                   'OS::Nova::Server': nova.NovaServerPlugin}
+        plugin = plugins[resource.type](
+            self.ctx, stack([resource]), resource, snapshot_id)
+        data = plugin.handle_snapshot()
+        return list(data.values())[0]
+
+    def age_all(self, seconds=7200):
+        table = models.LedgerEntry.__table__
+        with db_api.get_engine().begin() as connection:
+            connection.execute(table.update().values(
+                created_at=db_api.db_utcnow(self.ctx) -
+                datetime.timedelta(seconds=seconds)))
+
+    def our_orphans(self):
+        """A backup and an image of a snapshot that is gone since."""
+        snapshot = self.snapshot()
+        backup_id = self.make(snapshot.id, stacks_base.Resource(
+            name='group/0/vol', type='OS::Cinder::Volume',
+            physical_resource_id='vol-1'))
+        image_id = self.make(snapshot.id, stacks_base.Resource(
+            name='server', type='OS::Nova::Server',
+            physical_resource_id='server-1'))
+        db_api.snapshot_delete(self.ctx, snapshot.id)
+        return snapshot.id, backup_id, image_id
+
+    def foreign(self, gone_snapshot_id):
+        """Artifacts that look like ours and are not."""
+        ours = {cloud.SNAPSHOT_ID_KEY: gone_snapshot_id,
+                cloud.INSTALLATION_ID_KEY: self.installation}
+        foreign = [
+            # A project's own backups that happen to use our prefix.
+            self.cinder.add('project-b', 'heat-snapshots-weekly-db'),
+            self.cinder.add(PROJECT, 'heat-snapshots-weekly-db'),
+            # A user's image of a server rebuilt from our image: Nova
+            # copied our properties into it.
+            self.glance.add(PROJECT, 'my-server-backup', ours),
+        ]
+        # An image with our properties (and a ledger entry naming it) but
+        # another owner.
+        entry = db_api.ledger_create(self.ctx, {
+            'plugin': 'OS::Nova::Server', 'project_id': PROJECT,
+            'name': 'heat-snapshots-shared', 'snapshot_id': gone_snapshot_id,
+            'resource_name': 'server', 'installation_id': self.installation})
+        image_id = self.glance.add('project-b', entry.name, ours)
+        db_api.ledger_set_artifact_id(self.ctx, entry.id, image_id)
+        foreign.append(image_id)
+        # A second installation's artifacts in our project, one under a
+        # name our ledger records too.
+        other = {cloud.SNAPSHOT_ID_KEY: gone_snapshot_id,
+                 cloud.INSTALLATION_ID_KEY: uuidutils.generate_uuid()}
+        entry = db_api.ledger_create(self.ctx, {
+            'plugin': 'OS::Cinder::Volume', 'project_id': PROJECT,
+            'name': 'heat-snapshots-staging-vol',
+            'snapshot_id': gone_snapshot_id, 'resource_name': 'vol',
+            'installation_id': self.installation})
+        foreign.append(self.cinder.add(PROJECT, entry.name, other))
+        foreign.append(self.cinder.add(
+            PROJECT, 'heat-snapshots-%s-vol-%s' % (
+                gone_snapshot_id, uuidutils.generate_uuid()), other))
+        foreign.append(self.glance.add(PROJECT, 'heat-snapshots-x',
+                                       other))
+        return foreign
+
+    def deleted(self):
+        return self.cinder.deleted + self.glance.deleted
