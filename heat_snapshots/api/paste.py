@@ -28,6 +28,12 @@ then served by our API application (its own authentication, policy and
 RPC to our engines, configured in the same heat.conf); every other request
 goes down Heat's pipeline untouched. The filter also recognises the routes
 after Heat's version negotiation has moved ``/v1`` to SCRIPT_NAME.
+
+``[heat_snapshots_api] auth_strategy``: ``keystone`` (the filter ahead of
+``authtoken``, as above, validates the token itself) or ``heat_api`` (the
+filter after heat-api's authentication and ``context`` middleware takes
+the caller heat-api authenticated). ``noauth`` is refused: heat-api does
+not start with it.
 """
 
 import re

@@ -42,8 +42,11 @@ from heat_snapshots.tests.functional import base
 from heat_snapshots.tests.functional import clients
 from heat_snapshots.tests.functional import config
 from heat_snapshots.tests.functional import deployment as hs_deployment
+from heat_snapshots.tests.functional import heat_fixture
 from heat_snapshots.tests.functional import service_lock
 from heat_snapshots.tests.functional import waiters
+
+REAL_HEAT_TIMEOUT = 240
 
 HIDDEN = base.template(
     {'echo': {'type': 'OS::Heat::Value',
@@ -300,3 +303,115 @@ class NotificationConsumerTest(oslotest_base.BaseTestCase):
                              ctxt['user'])
             self.assertNotIn('auth_token', ctxt)
             self.assertNotIn(token, repr(ctxt))
+
+
+def hidden_in_heat(extra=False):
+    """HIDDEN, and the flavor in an output, for a real Heat."""
+    result = base.template(
+        {'echo': {'type': 'OS::Heat::Value',
+                  'properties': {'value': {'get_param': 'db_password'}}}},
+        parameters={'db_password': {'type': 'string', 'hidden': True},
+                    'flavor': {'type': 'string'}},
+        outputs={'password': {'value': {'get_attr': ['echo', 'value']}},
+                 'flavor': {'value': {'get_param': 'flavor'}}})
+    if extra:
+        result['resources']['extra'] = {'type': 'OS::Heat::None'}
+    return result
+
+
+class HeatDriverHiddenParameterTest(oslotest_base.BaseTestCase):
+    """A real Heat 27 masks hidden parameters.
+
+    The heat driver's restore must not send Heat's ``******`` back to it
+    as the value.
+    """
+
+    def setUp(self):
+        super().setUp()
+        self.useFixture(fixtures.Timeout(900, gentle=True))
+        if 'OS_LOG_CAPTURE' not in os.environ:
+            self.useFixture(fixtures.FakeLogger(level=logging.DEBUG))
+        self.useFixture(service_lock.ServerLock())
+        try:
+            self.env = heat_fixture.get()
+        except heat_fixture.HeatUnavailable as error:
+            if config.in_ci():
+                self.fail('a real Heat is needed in CI (CI=true): %s'
+                          % error)
+            self.skipTest('no real Heat to test with: %s' % error)
+        project = 'hsh-%s' % uuid.uuid4().hex[:12]
+        self.in_heat = clients.noauth_caller(self.env.heat.endpoint,
+                                             project, user='u-' + project)
+        self.ours = clients.noauth_caller(self.env.service.endpoint,
+                                          project, user='u-' + project)
+
+    def heat_stack(self, stack):
+        response = self.in_heat.get('/stacks/%s' % stack)
+        if response.status_code == 404:
+            return None
+        self.assertEqual(200, response.status_code, response.text)
+        return response.json()['stack']
+
+    def wait_in_heat(self, stack, check, what):
+        def settled():
+            body = self.heat_stack(stack)
+            if body is None or body['stack_status'].endswith(
+                    '_IN_PROGRESS'):
+                return False, body and body['stack_status']
+            if body['stack_status'].endswith('_FAILED'):
+                raise waiters.UnexpectedStatus('%s: %s' % (
+                    body['stack_status'], body['stack_status_reason']))
+            outputs = {o['output_key']: o.get('output_value')
+                       for o in body.get('outputs') or ()}
+            return check(body, outputs), (body['stack_status'], outputs)
+        return waiters.wait_for(settled, '%s: %s' % (stack, what),
+                                timeout=REAL_HEAT_TIMEOUT)
+
+    def test_restore_keeps_the_value_heat_never_showed(self):
+        name = 'hsh-%s' % uuid.uuid4().hex[:8]
+        response = self.in_heat.post('/stacks', {
+            'stack_name': name, 'template': hidden_in_heat(),
+            'parameters': {'db_password': 'first-s3cret',
+                           'flavor': 'small'}})
+        self.assertEqual(201, response.status_code, response.text)
+        stack = '%s/%s' % (name, response.json()['stack']['id'])
+        self.addCleanup(self.in_heat.delete, '/stacks/%s' % stack)
+        self.wait_in_heat(stack, lambda body, outputs: outputs.get(
+            'password') == 'first-s3cret', 'created')
+        # Heat masks what it shows: the value never reaches the driver.
+        environment = self.in_heat.get('/stacks/%s/environment'
+                                       % stack).json()
+        self.assertEqual('******', environment['parameters']['db_password'])
+
+        response = self.ours.post('/stacks/%s/snapshots' % stack,
+                                  {'name': 'with-secret'})
+        self.assertEqual(200, response.status_code, response.text)
+        snapshot = waiters.wait_for_snapshot_status(
+            self.ours, stack, response.json()['id'], 'COMPLETE',
+            timeout=REAL_HEAT_TIMEOUT)
+        self.assertEqual({'db_password': '******', 'flavor': 'small'},
+                         snapshot['data']['environment']['parameters'])
+
+        response = self.in_heat.request('PUT', '/stacks/%s' % stack, {
+            'template': hidden_in_heat(extra=True),
+            'parameters': {'db_password': 'second-s3cret',
+                           'flavor': 'large'}})
+        self.assertEqual(202, response.status_code, response.text)
+        self.wait_in_heat(stack, lambda body, outputs: outputs.get(
+            'flavor') == 'large', 'updated')
+
+        response = self.ours.post('/stacks/%s/snapshots/%s/restore'
+                                  % (stack, snapshot['id']))
+        self.assertEqual(202, response.status_code, response.text)
+        _status, outputs = self.wait_in_heat(
+            stack, lambda body, outputs: outputs.get('flavor') == 'small',
+            'restored')
+        # The snapshot's flavor and template; the hidden parameter keeps
+        # the value Heat has, never the mask it showed.
+        self.assertEqual('second-s3cret', outputs['password'])
+        resources = self.in_heat.get('/stacks/%s/resources'
+                                     % stack).json()['resources']
+        self.assertEqual(['echo'],
+                         [r['resource_name'] for r in resources])
+        self.assertIn('hidden parameters db_password are kept at their '
+                      'current values', self.env.service.engine_log())
