@@ -10,7 +10,10 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""noauth's guards against browsers and other hosts, through the API."""
+"""noauth's guards against browsers and other hosts; heat_api's caller."""
+
+from oslo_context import context as oslo_context
+import webob
 
 from heat_snapshots.api import auth
 from heat_snapshots.tests import base as tests_base
@@ -111,3 +114,43 @@ class NoAuthOnAnyAddressTest(base.APITestCase):
                 self.headers, Host='heat-snapshots.test.example:8044'),
             extra_environ={'REMOTE_ADDR': '192.0.2.7'})
         self.assertEqual({'stacks': []}, response.json)
+
+
+class HeatAPIIdentityTest(tests_base.TestCase):
+    """The caller heat-api's context names, whatever the headers say."""
+
+    def call(self, context, headers):
+        seen = {}
+
+        def application(environ, start_response):
+            seen.update(environ)
+            start_response('204 No Content', [])
+            return [b'']
+        request = webob.Request.blank('/v1/p/stacks', headers=headers)
+        if context is not None:
+            request.context = context
+        response = request.get_response(auth.HeatAPIIdentity(application))
+        return response, seen
+
+    def test_identity_and_token_come_from_heats_context(self):
+        context = oslo_context.RequestContext(
+            user_id='user-a', project_id='project-a', roles=['member'],
+            auth_token='heat-validated-token', user_domain_id='default',
+            project_domain_id='default')
+        response, seen = self.call(context, {
+            'X-Project-Id': 'project-b', 'X-Roles': 'admin',
+            'X-Auth-Project': 'project-b'})
+        self.assertEqual(204, response.status_int)
+        self.assertEqual('project-a', seen['HTTP_X_PROJECT_ID'])
+        self.assertEqual('user-a', seen['HTTP_X_USER_ID'])
+        self.assertEqual('member,reader', seen['HTTP_X_ROLES'])
+        self.assertEqual('heat-validated-token', seen['HTTP_X_AUTH_TOKEN'])
+        self.assertEqual('Confirmed', seen['HTTP_X_IDENTITY_STATUS'])
+
+    def test_no_context_is_401(self):
+        response, seen = self.call(None, {
+            'X-Identity-Status': 'Confirmed', 'X-Project-Id': 'project-b',
+            'X-Roles': 'admin'})
+        self.assertEqual(401, response.status_int)
+        self.assertEqual('HTTPUnauthorized', response.json['error']['type'])
+        self.assertEqual({}, seen)
