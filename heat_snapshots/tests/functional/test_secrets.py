@@ -27,8 +27,6 @@ caller sent.
 import atexit
 import logging
 import os
-import subprocess
-import sys
 import threading
 import uuid
 
@@ -133,53 +131,6 @@ class NoAuthGuardTest(_Embedded):
             self.caller.headers, Host='localhost:%d' % self.deployment.port),
             timeout=30)
         self.assertStatus(200, response)
-
-
-WSGI_SCRIPT = '''
-import webtest
-from heat_snapshots.wsgi import api
-app = webtest.TestApp(api.application)
-print('RESULT', app.get('/', status=300).json['versions'][0]['id'])
-print('RESULT', app.get('/v1/p/stacks', status=400, headers={
-    'Host': 'attacker.example.com'}).json['error']['type'])
-print('RESULT', app.post('/v1/admin/stacks', '{}', status=415,
-                         content_type='text/plain').json['error']['type'])
-'''
-
-
-class WSGIEntryPointTest(oslotest_base.BaseTestCase):
-    """heat_snapshots.wsgi.api as uWSGI imports it, with noauth."""
-
-    def run_script(self, **options):
-        home = self.useFixture(fixtures.TempDir()).path
-        env = dict(os.environ, HOME=home,
-                   OS_HEAT_SNAPSHOTS__STATE_PATH=home,
-                   # Nothing listens there: no request reaches an engine.
-                   OS_DEFAULT__TRANSPORT_URL='rabbit://guest:guest@'
-                                             '127.0.0.1:1/',
-                   OS_HEAT_SNAPSHOTS_API__AUTH_STRATEGY='noauth')
-        env.update({'OS_HEAT_SNAPSHOTS_API__%s' % name.upper(): value
-                    for name, value in options.items()})
-        return subprocess.run([sys.executable, '-c', WSGI_SCRIPT],
-                              capture_output=True, env=env, cwd=home,
-                              timeout=120)
-
-    def test_noauth_is_refused_without_its_option(self):
-        # bind_host is loopback by default; it says nothing of the web
-        # server's socket.
-        result = self.run_script()
-        self.assertNotEqual(0, result.returncode)
-        self.assertIn(b'allow_noauth_wsgi = true',
-                      result.stdout + result.stderr)
-
-    def test_noauth_with_its_option_still_guards_the_host(self):
-        result = self.run_script(allow_noauth_wsgi='true')
-        self.assertEqual(0, result.returncode, result.stderr)
-        self.assertEqual(
-            [b'RESULT v1.0', b'RESULT HTTPBadRequest',
-             b'RESULT HTTPUnsupportedMediaType'],
-            [line for line in result.stdout.splitlines()
-             if line.startswith(b'RESULT ')])
 
 
 class NotifyingDeployment(hs_deployment.MySQLDeployment):
