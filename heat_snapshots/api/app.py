@@ -21,6 +21,7 @@ from oslo_middleware import sizelimit
 import pecan
 
 from heat_snapshots.api import auth
+from heat_snapshots.api import auth_check
 from heat_snapshots.api.controllers import root
 from heat_snapshots.api import fault
 from heat_snapshots.api import hooks
@@ -28,8 +29,9 @@ from heat_snapshots import conf as hs_conf
 
 CONF = hs_conf.CONF
 
-KEYSTONE = 'keystone'
-NOAUTH = 'noauth'
+KEYSTONE = auth_check.KEYSTONE
+NOAUTH = auth_check.NOAUTH
+HEAT_API = auth_check.HEAT_API
 HEALTHCHECK_PATH = '/healthcheck'
 
 _CORS_ALLOW_HEADERS = ['X-Auth-Token', 'X-Identity-Status', 'X-Roles',
@@ -84,7 +86,11 @@ class _Mount:
 def _auth(app, conf):
     strategy = conf.heat_snapshots_api.auth_strategy
     if strategy == NOAUTH:
-        authenticated = auth.NoAuthMiddleware(app)
+        authenticated = auth.NoAuthMiddleware(
+            app, loopback_only=not
+            conf.heat_snapshots_api.allow_noauth_on_any_address)
+    elif strategy == HEAT_API:
+        authenticated = auth.HeatAPIIdentity(app)
     else:
         authenticated = auth_token.AuthProtocol(
             app, {'oslo_config_config': conf})

@@ -10,19 +10,71 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""Whether the API's keystone set-up can work, known before it serves.
+"""Whether the API's auth set-up may serve, known before it serves.
 
-keystonemiddleware's auth_token reads ``[keystone_authtoken]`` lazily: with
-no ``auth_type`` (or a plugin without its URL or credentials) the API
-starts, then answers every request with a 500 (``MissingAuthPlugin``).
-heat-snapshots-api, the WSGI entry point and heat-snapshots-status check
-the same options with keystonemiddleware's and keystoneauth's own
-definitions, and name every missing one in a single line.
+One rule for every place the API runs (``startup_problem``), used by
+heat-snapshots-api, heat-snapshots-all, the WSGI entry point, the paste
+filter inside heat-api and heat-snapshots-status:
+
+* noauth trusts the caller to name itself, so it runs only where nobody
+  but the host's own users can call: heat-snapshots-api and
+  heat-snapshots-all bound to loopback (or told otherwise with
+  ``allow_noauth_on_any_address``); the WSGI entry point, which cannot see
+  the web server's socket, only with ``allow_noauth_wsgi``; never inside
+  heat-api, which has an authentication of its own and listens for the
+  whole cloud.
+* heat_api takes the caller heat-api authenticated, which exists only
+  inside heat-api.
+* keystone: keystonemiddleware's auth_token reads ``[keystone_authtoken]``
+  lazily: with no ``auth_type`` (or a plugin without its URL or
+  credentials) the API starts, then answers every request with a 500
+  (``MissingAuthPlugin``). The same options are checked with
+  keystonemiddleware's and keystoneauth's own definitions, and every
+  missing one is named in a single line.
 """
 
 from keystoneauth1 import exceptions as ks_exceptions
 from keystoneauth1 import loading
 from keystonemiddleware import auth_token
+
+from heat_snapshots.api import server
+
+KEYSTONE = 'keystone'
+NOAUTH = 'noauth'
+HEAT_API = 'heat_api'
+
+# Where the API runs.
+SERVER = 'server'  # heat-snapshots-api, heat-snapshots-all: bind_host
+WSGI = 'wsgi'  # heat_snapshots.wsgi.api under a web server
+FILTER = 'filter'  # heat_snapshots.api.paste inside heat-api
+WHERE = (SERVER, WSGI, FILTER)
+
+NOAUTH_ANY_ADDRESS = (
+    '%(prog)s: auth_strategy = noauth lets anyone who reaches the port act '
+    'as any project, and bind_host %(host)s is not a loopback address. Set '
+    '[heat_snapshots_api] bind_host = 127.0.0.1, or auth_strategy = '
+    'keystone, or (isolated test networks only) '
+    'allow_noauth_on_any_address = true.')
+
+NOAUTH_WSGI = (
+    '%(prog)s: auth_strategy = noauth lets anyone who reaches the web '
+    'server act as any project, and the WSGI entry point cannot see where '
+    'the web server listens. Set [heat_snapshots_api] auth_strategy = '
+    'keystone, or, with a web server listening on loopback only, '
+    'allow_noauth_wsgi = true.')
+
+NOAUTH_FILTER = (
+    '%(prog)s: [heat_snapshots_api] auth_strategy = noauth is refused in '
+    'heat-api\'s paste filter: it would let anyone who reaches heat-api act '
+    'as any project on the snapshot routes, around heat-api\'s own '
+    'authentication. Set auth_strategy = keystone (the filter before '
+    'authtoken) or heat_api (the filter after heat-api\'s authentication '
+    'and context middleware).')
+
+HEAT_API_OUTSIDE = (
+    '%(prog)s: [heat_snapshots_api] auth_strategy = heat_api takes the '
+    'caller heat-api authenticated: only the paste filter inside heat-api '
+    'can use it. Set auth_strategy = keystone.')
 
 GROUP = 'keystone_authtoken'
 
@@ -98,3 +150,35 @@ def keystone_problem(conf, prog):
     return ('%s: auth_strategy = keystone, but %s, so keystonemiddleware '
             'cannot validate tokens (set them as in Heat\'s '
             '[keystone_authtoken], e.g. %s).' % (prog, lacks, EXAMPLE))
+
+
+def noauth_problem(conf, prog, where):
+    """One line saying why noauth may not run ``where``, or None.
+
+    :param where: SERVER, WSGI or FILTER.
+    """
+    api = conf.heat_snapshots_api
+    values = {'prog': prog, 'host': api.bind_host}
+    if where == FILTER:
+        return NOAUTH_FILTER % values
+    if where == WSGI:
+        return None if api.allow_noauth_wsgi else NOAUTH_WSGI % values
+    if api.allow_noauth_on_any_address or server.is_loopback(api.bind_host):
+        return None
+    return NOAUTH_ANY_ADDRESS % values
+
+
+def startup_problem(conf, prog, where):
+    """One line saying why the API may not serve ``where``, or None.
+
+    :param where: SERVER, WSGI or FILTER.
+    """
+    if where not in WHERE:
+        raise ValueError('where must be one of %s' % ', '.join(WHERE))
+    strategy = conf.heat_snapshots_api.auth_strategy
+    if strategy == NOAUTH:
+        return noauth_problem(conf, prog, where)
+    if strategy == HEAT_API:
+        return None if where == FILTER else HEAT_API_OUTSIDE % {
+            'prog': prog}
+    return keystone_problem(conf, prog)

@@ -28,16 +28,24 @@ then served by our API application (its own authentication, policy and
 RPC to our engines, configured in the same heat.conf); every other request
 goes down Heat's pipeline untouched. The filter also recognises the routes
 after Heat's version negotiation has moved ``/v1`` to SCRIPT_NAME.
+
+``[heat_snapshots_api] auth_strategy``: ``keystone`` (the filter ahead of
+``authtoken``, as above, validates the token itself) or ``heat_api`` (the
+filter after heat-api's authentication and ``context`` middleware takes
+the caller heat-api authenticated). ``noauth`` is refused: heat-api does
+not start with it.
 """
 
 import re
 import threading
 
 from heat_snapshots.api import app as hs_app
+from heat_snapshots.api import auth_check
 from heat_snapshots import conf as hs_conf
 
 CONF = hs_conf.CONF
 
+PROG = 'heat-api (heat_snapshots.api.paste filter)'
 VERSION = '/v1'
 SNAPSHOT_ROUTE = re.compile(
     r'^(?P<version>/v1)?/[^/]+/stacks/[^/]+/[^/]+/snapshots(?:/.*)?$')
@@ -83,7 +91,14 @@ class SnapshotRoutes:
 
 
 def filter_factory(global_conf, **local_conf):
-    """The paste.deploy filter factory (``paste.filter_factory``)."""
+    """The paste.deploy filter factory (``paste.filter_factory``).
+
+    :raises: RuntimeError, so that heat-api does not start, for an auth
+        set-up the filter must not serve with (noauth above all).
+    """
+    problem = auth_check.startup_problem(CONF, PROG, auth_check.FILTER)
+    if problem:
+        raise RuntimeError(problem)
 
     def snapshots_filter(application):
         return SnapshotRoutes(application, lambda: hs_app.setup_app(CONF))

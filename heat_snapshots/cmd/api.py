@@ -26,13 +26,6 @@ from heat_snapshots import conf
 CONF = conf.CONF
 LOG = logging.getLogger(__name__)
 
-NOAUTH_ANY_ADDRESS = (
-    '%(prog)s: auth_strategy = noauth lets anyone who reaches the port act '
-    'as any project, and bind_host %(host)s is not a loopback address. Set '
-    '[heat_snapshots_api] bind_host = 127.0.0.1, or auth_strategy = '
-    'keystone, or (isolated test networks only) '
-    'allow_noauth_on_any_address = true.')
-
 IN_PROCESS_TRANSPORT = (
     'heat-snapshots-api needs a message broker to reach the engines: set '
     '[DEFAULT] transport_url in heat.conf (Heat\'s own RabbitMQ works), or '
@@ -42,16 +35,12 @@ IN_PROCESS_TRANSPORT = (
 
 def check_auth(conf, prog):
     """The reason not to start with this auth set-up, or None."""
-    api = conf.heat_snapshots_api
-    if (api.auth_strategy == app.NOAUTH
-            and not api.allow_noauth_on_any_address
-            and not server.is_loopback(api.bind_host)):
-        return NOAUTH_ANY_ADDRESS % {'prog': prog, 'host': api.bind_host}
-    if api.auth_strategy == app.NOAUTH:
+    problem = auth_check.startup_problem(conf, prog, auth_check.SERVER)
+    if problem is None and \
+            conf.heat_snapshots_api.auth_strategy == auth_check.NOAUTH:
         LOG.warning('auth_strategy = noauth: callers are trusted to name '
                     'their own user, project and roles.')
-        return None
-    return auth_check.keystone_problem(conf, prog)
+    return problem
 
 
 def serve(conf, make_app, workers, name):

@@ -26,7 +26,6 @@ from oslo_upgradecheck import common_checks
 from oslo_upgradecheck import upgradecheck
 
 from heat_snapshots.api import auth_check
-from heat_snapshots.api import server
 from heat_snapshots.common import rpc
 from heat_snapshots import conf
 from heat_snapshots.db import api as db_api
@@ -35,28 +34,25 @@ from heat_snapshots.engine.stacks import base as stacks_base
 
 CONF = conf.CONF
 
-# heat_snapshots.api.app's value, not imported: the whole application (pecan,
-# the controllers, the middleware) is slow to import for a CLI.
-NOAUTH = 'noauth'
-
 Code = upgradecheck.Code
 Result = upgradecheck.Result
 
 SCHEMA_BEHIND = ('Database schema is at %(current)s, head is %(head)s: run '
                  'heat-snapshots-manage db sync')
 
-NOAUTH_ANY_ADDRESS = (
-    'auth_strategy = noauth lets anyone who reaches the port act as any '
-    'project, and [heat_snapshots_api] bind_host %s is not a loopback '
-    'address: heat-snapshots-api will refuse to start. Set bind_host = '
-    '127.0.0.1, or auth_strategy = keystone, or (isolated test networks '
-    'only) allow_noauth_on_any_address = true.')
-
 IN_PROCESS_TRANSPORT = (
     '[DEFAULT] transport_url is the in-process transport (%s), which only '
     'heat-snapshots-all (API and engine in one process) can use. '
     'heat-snapshots-api and heat-snapshots-engine run as separate services '
     'need a message broker: set transport_url (Heat\'s RabbitMQ works).')
+
+
+# Where the API may run, and the name each start-up refusal gives.
+_ENTRY_POINTS = (
+    (auth_check.SERVER, 'heat-snapshots-api'),
+    (auth_check.WSGI, 'heat_snapshots.wsgi.api'),
+    (auth_check.FILTER, 'heat-api\'s snapshot filter'),
+)
 
 
 class Checks(upgradecheck.UpgradeCommands):
@@ -85,22 +81,26 @@ class Checks(upgradecheck.UpgradeCommands):
         return Result(Code.SUCCESS, 'Database schema is at head, %s.' % head)
 
     def _check_auth(self):
-        """keystone needs [keystone_authtoken]; noauth is for loopback only.
+        """What heat-snapshots-api, the WSGI entry point and the heat-api
+        filter would refuse to start with (auth_check.startup_problem).
+
+        heat-snapshots-api's refusal fails the check; the others warn, as
+        a deployment may not use them.
         """
-        api = self.conf.heat_snapshots_api
-        if api.auth_strategy != NOAUTH:
-            problem = auth_check.keystone_problem(self.conf,
-                                                  'heat-snapshots-api')
-            if problem:
-                return Result(Code.FAILURE, problem + ' It will refuse to '
-                              'start.')
-            return Result(Code.SUCCESS)
-        if (not api.allow_noauth_on_any_address
-                and not server.is_loopback(api.bind_host)):
-            return Result(Code.FAILURE, NOAUTH_ANY_ADDRESS % api.bind_host)
-        return Result(Code.WARNING,
-                      'auth_strategy = noauth: callers name their own '
-                      'project and roles. Use keystone beside a cloud.')
+        strategy = self.conf.heat_snapshots_api.auth_strategy
+        refusals = {where: auth_check.startup_problem(self.conf, prog, where)
+                    for where, prog in _ENTRY_POINTS}
+        if strategy != auth_check.HEAT_API and refusals[auth_check.SERVER]:
+            return Result(Code.FAILURE, refusals[auth_check.SERVER] +
+                          ' It will refuse to start.')
+        refused = [problem for problem in refusals.values() if problem]
+        if strategy == auth_check.NOAUTH:
+            refused.insert(0, 'auth_strategy = noauth: callers name their '
+                           'own project and roles. Use keystone beside a '
+                           'cloud.')
+        if refused:
+            return Result(Code.WARNING, ' '.join(refused))
+        return Result(Code.SUCCESS)
 
     def _check_transport(self):
         if rpc.is_in_process(self.conf):

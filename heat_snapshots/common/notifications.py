@@ -23,7 +23,14 @@ from publisher ``heat-snapshots.<[heat_snapshots] host>``. They are off
 unless ``[oslo_messaging_notifications] driver`` names a driver (usually
 ``messagingv2``); with the default, empty, oslo.messaging drops them.
 Sending a notification never fails an operation.
+
+Whoever can read the notification topic (billing, auditing, a search
+index) is not the caller: the context sent with an event is the caller's
+without its token or any other credential (``consumer_context``). RPC
+between our API and engines, which need the token, keeps it.
 """
+
+import re
 
 from oslo_config import cfg
 from oslo_log import log as logging
@@ -52,6 +59,26 @@ COMPLETE = states.COMPLETE
 TRANSPORT = None
 NOTIFIER = None
 
+# Context keys a consumer must not see: the token and its body, a service
+# catalog, passwords, secrets, credentials. Ids (user, project, trust) stay.
+_SECRET_KEY = re.compile(r'token|password|secret|credential|catalog|'
+                         r'aws_creds', re.IGNORECASE)
+
+
+def consumer_context(context):
+    """The context as a notification consumer receives it: no secrets."""
+    values = context.to_dict() if hasattr(context, 'to_dict') else dict(
+        context or {})
+    return {key: value for key, value in values.items()
+            if not _SECRET_KEY.search(key)}
+
+
+class ConsumerContextSerializer(rpc.RequestContextSerializer):
+    """Serialises the context without the caller's secrets."""
+
+    def serialize_context(self, context):
+        return consumer_context(context)
+
 
 def init(conf=CONF):
     """Make the notifier; its driver comes from [oslo_messaging_notifications].
@@ -65,7 +92,7 @@ def init(conf=CONF):
         NOTIFIER = messaging.Notifier(
             TRANSPORT,
             publisher_id='%s.%s' % (PUBLISHER, conf.heat_snapshots.host),
-            serializer=rpc.RequestContextSerializer())
+            serializer=ConsumerContextSerializer())
     return NOTIFIER
 
 

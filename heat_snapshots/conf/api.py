@@ -38,14 +38,31 @@ opts = [
                         ('noauth', 'Take the identity from the X-Auth-User '
                                    'and X-Auth-Project headers, as Heat\'s '
                                    'noauth pipeline does. For development '
-                                   'and the embedded mode only.')],
-               help='How API callers are authenticated.'),
+                                   'and the embedded mode only.'),
+                        ('heat_api', 'Only for the paste filter inside '
+                                     'heat-api, placed after heat-api\'s '
+                                     'own authentication and context '
+                                     'middleware: the caller is the one '
+                                     'heat-api authenticated.')],
+               help='How API callers are authenticated. The paste filter '
+                    'inside heat-api refuses noauth; heat-snapshots-api and '
+                    'heat-snapshots-all refuse heat_api.'),
     cfg.BoolOpt('allow_noauth_on_any_address',
                 default=False,
                 help='Let the API listen on a non-loopback address with '
                      'auth_strategy = noauth. Anyone who reaches the port '
                      'can then act as any project: only for isolated test '
                      'networks.'),
+    cfg.BoolOpt('allow_noauth_wsgi',
+                default=False,
+                help='Let the WSGI entry point (heat_snapshots.wsgi.api, '
+                     'under uWSGI or mod_wsgi) run with auth_strategy = '
+                     'noauth. The entry point cannot see the address the '
+                     'web server listens on: set this only when that '
+                     'server listens on loopback alone. Anyone who reaches '
+                     'it can act as any project. Even then, noauth answers '
+                     'only requests from a loopback peer with a loopback '
+                     'Host header.'),
 ]
 
 

@@ -18,6 +18,8 @@ request's URL.
 
 from oslo_utils import timeutils
 
+from heat_snapshots.engine import hidden_parameters
+
 
 def format_time(value):
     """ISO 8601 in UTC with a Z, as Heat prints it: 2015-09-01T20:57:55Z."""
@@ -109,14 +111,27 @@ def format_event(stack, event, detail=False):
     return info
 
 
+def format_environment(stack):
+    """The stack's environment as Heat's environment show gives it.
+
+    Hidden parameters' values are ``******``.
+    """
+    return hidden_parameters.mask_environment(
+        stack.environment, stack.template, stack.files)
+
+
 def format_snapshot(snapshot):
-    """The seven keys of Heat's snapshot object, in Heat's wire order."""
+    """The seven keys of Heat's snapshot object, in Heat's wire order.
+
+    ``data`` is shown with hidden parameters masked, as Heat shows the
+    stack; the stored data keeps their values for restore.
+    """
     return {
         'id': snapshot.id,
         'name': snapshot.name,
         'action': snapshot.action,
         'status': snapshot.status,
         'status_reason': snapshot.status_reason,
-        'data': snapshot.data,
+        'data': hidden_parameters.mask_stack_data(snapshot.data),
         'creation_time': format_time(snapshot.created_at),
     }

@@ -451,7 +451,8 @@ class EngineManager(base_manager.BaseEngineManager):
     @messaging.expose
     @messaging.expected_exceptions(*_EXPECTED)
     def get_environment(self, context, stack_identity):
-        return self._get_stack(context, stack_identity).environment
+        return formatters.format_environment(
+            self._get_stack(context, stack_identity))
 
     @messaging.expose
     @messaging.expected_exceptions(*_EXPECTED)

@@ -19,6 +19,11 @@ For example::
 Configuration is read from heat.conf as every heat-snapshots command
 reads it (/etc/heat/heat.conf, /etc/heat/heat.conf.d); the web server's own
 command line is not ours to parse.
+
+The web server, not ``bind_host``, decides where the API listens, and the
+application cannot see its socket: ``auth_strategy = noauth`` is refused
+here unless ``[heat_snapshots_api] allow_noauth_wsgi`` says the web server
+listens on loopback only (auth_check.startup_problem).
 """
 
 from oslo_log import log as logging
@@ -40,14 +45,12 @@ def init_application():
     service.prepare_service([PROG])
     if rpc.is_in_process(CONF):
         raise RuntimeError(api_cmd.IN_PROCESS_TRANSPORT)
-    if CONF.heat_snapshots_api.auth_strategy == app.NOAUTH:
-        # The web server, not bind_host, decides who can connect.
-        LOG.warning('auth_strategy = noauth: make sure only trusted '
-                    'callers can reach this web server.')
-    else:
-        problem = auth_check.keystone_problem(CONF, PROG)
-        if problem:
-            raise RuntimeError(problem)
+    problem = auth_check.startup_problem(CONF, PROG, auth_check.WSGI)
+    if problem:
+        raise RuntimeError(problem)
+    if CONF.heat_snapshots_api.auth_strategy == auth_check.NOAUTH:
+        LOG.warning('auth_strategy = noauth with allow_noauth_wsgi: make '
+                    'sure the web server listens on loopback only.')
     return app.setup_app(CONF)
 
 

@@ -503,7 +503,8 @@ class RealHeatDeployment(deployment.MySQLDeployment):
         """heat-snapshots' options for the paste filter in heat-api."""
         return {
             'heat_snapshots': {'topic': self.topic},
-            'heat_snapshots_api': {'auth_strategy': 'noauth'},
+            # Inside heat-api: the caller heat-api's noauth pipeline made.
+            'heat_snapshots_api': {'auth_strategy': 'heat_api'},
         }
 
     def engine_log(self):

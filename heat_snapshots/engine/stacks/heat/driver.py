@@ -44,6 +44,7 @@ from oslo_log import log as logging
 from heat_snapshots.common import clients
 from heat_snapshots.common import exception
 from heat_snapshots.common import states
+from heat_snapshots.engine import hidden_parameters
 from heat_snapshots.engine.stacks import base
 from heat_snapshots.engine import walk
 
@@ -169,6 +170,39 @@ def template_resources(template):
     """The resource definitions of a HOT or CFN template."""
     template = template or {}
     return template.get('resources') or template.get('Resources') or {}
+
+
+def restore_request(stack, template, environment, files):
+    """(method, body) of the stack update that restores a snapshot.
+
+    A PUT with the snapshot's template, environment and files; but Heat
+    shows hidden parameters as ``******`` and the snapshot holds that, not
+    the value. Sent back, it would become the value. Then the update is a
+    PATCH leaving those parameters out, so that Heat keeps their current
+    values, and clearing the parameters the stack has gained since the
+    snapshot (``clear_parameters``), as the PUT would have.
+    """
+    environment = environment or {}
+    body = {'template': template, 'environment': environment,
+            'files': files or {}}
+    masked = hidden_parameters.masked_names(environment, template, files)
+    if not masked:
+        return 'PUT', body
+    LOG.info('Stack %s: hidden parameters %s are kept at their current '
+             'values (Heat never showed the snapshot\'s)', stack.id,
+             ', '.join(sorted(n for names in masked.values()
+                              for n in names)))
+    environment = dict(environment)
+    for section, names in masked.items():
+        environment[section] = {
+            name: value for name, value in environment[section].items()
+            if name not in names}
+    kept = set(environment.get('parameters') or {}).union(
+        masked.get('parameters', ()))
+    current = (stack.environment or {}).get('parameters') or {}
+    body.update(environment=environment,
+                clear_parameters=sorted(set(current) - kept))
+    return 'PATCH', body
 
 
 class HeatStackDriver(base.StackDriver):
@@ -506,11 +540,10 @@ class HeatStackDriver(base.StackDriver):
         path = self._path(stack)
         before = self._show(context, client, stack.id,
                             project_id=stack.project_id)
-        body = {'template': template, 'environment': environment or {},
-                'files': files or {}}
+        method, body = restore_request(stack, template, environment, files)
         if stack.timeout_mins:
             body['timeout_mins'] = stack.timeout_mins
-        response = self._send(client, 'PUT', path, json=body)
+        response = self._send(client, method, path, json=body)
         if heat_not_found(response) is not None:
             raise exception.StackNotFound(stack.name)
         if response.status_code >= 400:

@@ -84,3 +84,63 @@ class KeystoneProblemTest(base.TestCase):
         self.assertOneLine(problem)
         self.assertIn('[service_user] lacks auth_url,', problem)
         self.assertNotIn('[keystone_authtoken] lacks', problem)
+
+
+class StartupProblemTest(base.TestCase):
+    """One rule for every place the API runs."""
+
+    def problem(self, where, **api):
+        self.flags(group='heat_snapshots_api', **api)
+        return auth_check.startup_problem(base.CONF, 'prog', where)
+
+    def test_noauth_serves_on_loopback_only(self):
+        self.assertIsNone(self.problem(auth_check.SERVER,
+                                       auth_strategy='noauth'))
+        self.assertIsNone(self.problem(auth_check.SERVER,
+                                       auth_strategy='noauth',
+                                       bind_host='::1'))
+        problem = self.problem(auth_check.SERVER, auth_strategy='noauth',
+                               bind_host='0.0.0.0')
+        self.assertIn('bind_host 0.0.0.0 is not a loopback address',
+                      problem)
+        self.assertIsNone(self.problem(auth_check.SERVER,
+                                       auth_strategy='noauth',
+                                       bind_host='0.0.0.0',
+                                       allow_noauth_on_any_address=True))
+
+    def test_noauth_under_a_web_server_needs_its_own_option(self):
+        # The entry point cannot see the web server's socket: loopback
+        # bind_host proves nothing there.
+        problem = self.problem(auth_check.WSGI, auth_strategy='noauth',
+                               bind_host='127.0.0.1',
+                               allow_noauth_on_any_address=True)
+        self.assertTrue(problem.startswith('prog: auth_strategy = noauth'))
+        self.assertIn('allow_noauth_wsgi = true', problem)
+        self.assertIsNone(self.problem(auth_check.WSGI,
+                                       auth_strategy='noauth',
+                                       allow_noauth_wsgi=True))
+
+    def test_noauth_inside_heat_api_is_refused_whatever_the_options(self):
+        problem = self.problem(auth_check.FILTER, auth_strategy='noauth',
+                               allow_noauth_on_any_address=True,
+                               allow_noauth_wsgi=True)
+        self.assertIn('noauth is refused in heat-api', problem)
+
+    def test_heat_api_strategy_only_inside_heat_api(self):
+        self.assertIsNone(self.problem(auth_check.FILTER,
+                                       auth_strategy='heat_api'))
+        for where in (auth_check.SERVER, auth_check.WSGI):
+            self.assertIn('only the paste filter inside heat-api',
+                          self.problem(where, auth_strategy='heat_api'))
+
+    def test_keystone_is_checked_everywhere(self):
+        for where in auth_check.WHERE:
+            self.assertIn('[keystone_authtoken] lacks',
+                          self.problem(where, auth_strategy='keystone'))
+        self.useFixture(auth_fixture.KeystoneAuthtoken(self.conf_fixture))
+        for where in auth_check.WHERE:
+            self.assertIsNone(self.problem(where))
+
+    def test_unknown_place_is_a_programming_error(self):
+        self.assertRaises(ValueError, auth_check.startup_problem,
+                          base.CONF, 'prog', 'elsewhere')

@@ -80,10 +80,48 @@ class RoutingTest(base.TestCase):
         self.assertEqual([('', '/v1' + path, 'GET')], self.ours.calls)
 
     def test_filter_factory(self):
+        self.flags(auth_strategy='heat_api', group='heat_snapshots_api')
         make_filter = paste.filter_factory({'__file__': 'api-paste.ini'})
         routes = make_filter(self.heat)
         self.assertIsInstance(routes, paste.SnapshotRoutes)
         self.assertIs(self.heat, routes.application)
+
+    def test_noauth_is_refused_outright(self):
+        # Whatever heat-api listens on: it has an authentication of its
+        # own, which noauth on the snapshot routes would go around.
+        for host in ('127.0.0.1', '0.0.0.0'):
+            self.flags(auth_strategy='noauth', bind_host=host,
+                       allow_noauth_on_any_address=True,
+                       allow_noauth_wsgi=True, group='heat_snapshots_api')
+            error = self.assertRaises(RuntimeError, paste.filter_factory,
+                                      {'__file__': 'api-paste.ini'})
+            self.assertIn('auth_strategy = noauth is refused in heat-api',
+                          str(error))
+
+
+class HeatContext:
+    """What heat-api's context middleware leaves on the request."""
+
+    def __init__(self, project_id, user_id, roles):
+        self.project_id = project_id
+        self.user_id = user_id
+        self.roles = roles
+        self.user_domain_id = self.project_domain_id = 'default'
+        self.auth_token = None
+
+
+class HeatAuthentication:
+    """heat-api's authentication and context middleware, above the filter.
+    """
+
+    def __init__(self, application, context):
+        self.application = application
+        self.context = context
+
+    def __call__(self, environ, start_response):
+        if self.context is not None:
+            webob.Request(environ).context = self.context
+        return self.application(environ, start_response)
 
 
 class ThroughOurAPITest(base.TestCase):
@@ -93,10 +131,12 @@ class ThroughOurAPITest(base.TestCase):
 
     def setUp(self):
         super().setUp()
-        self.api = self.useFixture(api_fixture.API())
+        self.api = self.useFixture(api_fixture.API(auth_strategy='heat_api'))
         self.heat = DownstreamApp('heat')
-        self.app = webtest.TestApp(
-            paste.filter_factory({})(self.heat))
+        self.context = HeatContext(api_fixture.PROJECT, api_fixture.USER,
+                                   ['member'])
+        self.app = webtest.TestApp(HeatAuthentication(
+            paste.filter_factory({})(self.heat), self.context))
 
     def test_snapshots_listed_by_our_engine(self):
         ctx = self.make_context(project_id=api_fixture.PROJECT,
@@ -115,3 +155,24 @@ class ThroughOurAPITest(base.TestCase):
                                 headers=api_fixture.headers())
         self.assertEqual({'served_by': 'heat'}, response.json)
         self.assertEqual(1, len(self.heat.calls))
+
+    def test_caller_is_the_one_heat_authenticated_not_the_headers(self):
+        # Headers naming another project change nothing: heat-api's
+        # context says who the caller is.
+        path = '/v1/%s/stacks/web/%s/snapshots' % ('project-b', STACK_ID)
+        response = self.app.get(path, headers=api_fixture.headers(
+            project='project-b', roles=['admin']), expect_errors=True)
+        self.assertEqual(403, response.status_int)
+        self.assertEqual('HTTPForbidden', response.json['error']['type'])
+
+    def test_filter_before_heats_authentication_is_401(self):
+        self.context = None
+        app = webtest.TestApp(HeatAuthentication(
+            paste.filter_factory({})(self.heat), None))
+        path = '/v1/%s/stacks/web/%s/snapshots' % (api_fixture.PROJECT,
+                                                   STACK_ID)
+        response = app.get(path, headers=api_fixture.headers(),
+                           expect_errors=True)
+        self.assertEqual(401, response.status_int)
+        self.assertEqual('HTTPUnauthorized', response.json['error']['type'])
+        self.assertEqual([], self.heat.calls)

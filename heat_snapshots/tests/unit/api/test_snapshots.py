@@ -382,3 +382,64 @@ class MethodNotAllowedTest(base.APITestCase):
         # Nothing was changed by the refused calls.
         self.assertEqual('COMPLETE', self.show_snapshot(
             stack, snap['id'])['status'])
+
+
+HIDDEN = base.template({
+    'echo': {'type': 'OS::Heat::Value',
+             'properties': {'value': {'get_param': 'db_password'}}},
+})
+HIDDEN['parameters'] = {'db_password': {'type': 'string', 'hidden': True},
+                        'flavor': {'type': 'string', 'default': 'small'}}
+HIDDEN['outputs'] = {'password': {'value': {'get_param': 'db_password'}}}
+
+
+class HiddenParametersTest(base.APITestCase):
+    """Masked wherever shown, as Heat's stack show; restored for real."""
+
+    def setUp(self):
+        super().setUp()
+        response = self.post_json(self.stacks_url(), {
+            'stack_name': 'secret', 'template': HIDDEN,
+            'parameters': {'db_password': 'first-s3cret'},
+            'environment': {'parameter_defaults': {'flavor': 'big'}}},
+            status=201)
+        self.stack = {'stack_name': 'secret',
+                      'id': response.json['stack']['id']}
+        self.wait_for_stack(self.stack, 'CREATE_COMPLETE')
+
+    def output(self):
+        shown = self.show_stack(self.stack)
+        return {o['output_key']: o['output_value']
+                for o in shown['outputs']}['password']
+
+    def test_stack_show_and_environment_show_mask_it(self):
+        shown = self.show_stack(self.stack)
+        self.assertEqual('******', shown['parameters']['db_password'])
+        environment = self.get(self.stack_url(self.stack) +
+                               '/environment').json
+        self.assertEqual('******', environment['parameters']['db_password'])
+        self.assertEqual('big', environment['parameter_defaults']['flavor'])
+
+    def test_snapshot_show_and_list_mask_it_restore_uses_it(self):
+        snap = self.snapshot(self.stack)
+        self.assertNotIn('first-s3cret', json.dumps(snap))
+        self.assertEqual('******', snap['data']['environment'][
+            'parameters']['db_password'])
+        listed = self.get(self.snapshots_url(self.stack)).json['snapshots']
+        self.assertNotIn('first-s3cret', json.dumps(listed))
+        self.assertEqual('******', listed[0]['data']['environment'][
+            'parameters']['db_password'])
+        self.assertEqual('big', listed[0]['data']['environment'][
+            'parameter_defaults']['flavor'])
+
+        self.post_json(self.stack_url(self.stack), {
+            'parameters': {'db_password': 'second-s3cret'}},
+            method='PATCH', status=202)
+        self.wait_for_stack(self.stack, 'UPDATE_COMPLETE')
+        self.assertEqual('second-s3cret', self.output())
+
+        self.request('POST', '%s/%s/restore' % (
+            self.snapshots_url(self.stack), snap['id']), status=202)
+        self.wait_for_stack(self.stack, 'RESTORE_COMPLETE')
+        # The stored value, not the mask the API showed.
+        self.assertEqual('first-s3cret', self.output())

@@ -86,6 +86,28 @@ class TestConfigurationChecks(base.TestCase):
                    group='heat_snapshots_api')
         self.assertEqual(Code.WARNING, status.Checks()._check_auth().code)
 
+    def test_noauth_warns_of_the_other_entry_points_refusals(self):
+        # The same rule as the entry points (auth_check.startup_problem).
+        self.flags(auth_strategy='noauth', group='heat_snapshots_api')
+        result = status.Checks()._check_auth()
+        self.assertEqual(Code.WARNING, result.code)
+        self.assertIn('heat_snapshots.wsgi.api: auth_strategy = noauth',
+                      result.details)
+        self.assertIn('allow_noauth_wsgi = true', result.details)
+        self.assertIn('noauth is refused in heat-api', result.details)
+        self.flags(allow_noauth_wsgi=True, group='heat_snapshots_api')
+        result = status.Checks()._check_auth()
+        self.assertNotIn('allow_noauth_wsgi = true', result.details)
+        self.assertIn('noauth is refused in heat-api', result.details)
+
+    def test_heat_api_warns_that_only_the_filter_can_use_it(self):
+        self.flags(auth_strategy='heat_api', group='heat_snapshots_api')
+        result = status.Checks()._check_auth()
+        self.assertEqual(Code.WARNING, result.code)
+        self.assertIn('heat-snapshots-api: [heat_snapshots_api] '
+                      'auth_strategy = heat_api', result.details)
+        self.assertNotIn("filter: ", result.details)
+
     def test_in_process_transport_warns(self):
         self.flags(transport_url='fake:/')
         result = status.Checks()._check_transport()

@@ -135,3 +135,35 @@ class FormatSnapshotTest(base.TestCase):
         self.assertEqual(['id', 'name', 'action', 'status', 'status_reason',
                           'data', 'creation_time'], list(info))
         self.assertEqual('2015-09-01T20:57:55Z', info['creation_time'])
+
+
+HIDDEN = {'heat_template_version': '2018-08-31', 'parameters': {
+    'password': {'type': 'string', 'hidden': True},
+    'flavor': {'type': 'string'}}}
+
+
+def environment():
+    return {'parameters': {'password': 's3cret', 'flavor': 'small'},
+            'parameter_defaults': {}}
+
+
+class HiddenParametersTest(base.TestCase):
+    """Masked as Heat shows them; what is stored stays intact."""
+
+    def test_snapshot_data_is_shown_masked_and_stored_intact(self):
+        data = {'template': HIDDEN, 'files': {},
+                'environment': environment()}
+        snapshot = types.SimpleNamespace(
+            id='s', name='n', action='SNAPSHOT', status='COMPLETE',
+            status_reason='', data=data, created_at=CREATED)
+        shown = formatters.format_snapshot(snapshot)
+        self.assertEqual({'password': '******', 'flavor': 'small'},
+                         shown['data']['environment']['parameters'])
+        self.assertEqual(environment(), snapshot.data['environment'])
+
+    def test_environment_is_masked_as_heats_environment_show(self):
+        shown = stack(template=HIDDEN, files={}, environment=environment())
+        self.assertEqual({'password': '******', 'flavor': 'small'},
+                         formatters.format_environment(shown)['parameters'])
+        self.assertEqual('s3cret', shown.environment['parameters'][
+            'password'])

@@ -52,13 +52,29 @@ class ApplicationTest(base.TestCase):
         response = webtest.TestApp(application).get('/', status=300)
         self.assertEqual('v1.0', response.json['versions'][0]['id'])
 
-    def test_noauth_is_left_to_the_web_server(self):
-        # Whatever the web server binds: it, not bind_host, decides.
+    def test_noauth_is_refused_without_its_option(self):
+        # The web server, not bind_host, decides where the API listens:
+        # a loopback bind_host proves nothing here.
         self.flags(transport_url=BROKER)
-        self.flags(auth_strategy='noauth', bind_host='0.0.0.0',
+        self.flags(auth_strategy='noauth', bind_host='127.0.0.1',
+                   allow_noauth_on_any_address=True,
                    group='heat_snapshots_api')
-        application = self.load().application
-        webtest.TestApp(application).get('/', status=300)
+        error = self.assertRaises(RuntimeError, self.load)
+        self.assertIn('allow_noauth_wsgi = true', str(error))
+
+    def test_noauth_with_its_option_serves_loopback_only(self):
+        self.flags(transport_url=BROKER)
+        self.flags(auth_strategy='noauth', allow_noauth_wsgi=True,
+                   group='heat_snapshots_api')
+        app = webtest.TestApp(self.load().application)
+        app.get('/', status=300)
+        response = app.get('/v1/p/stacks', status=400,
+                           headers={'Host': 'attacker.example.com'})
+        self.assertEqual('HTTPBadRequest', response.json['error']['type'])
+        response = app.post('/v1/admin/stacks', '{}', status=415,
+                            content_type='text/plain')
+        self.assertEqual('HTTPUnsupportedMediaType',
+                         response.json['error']['type'])
 
     def test_keystone_without_authtoken_is_refused(self):
         self.flags(transport_url=BROKER)

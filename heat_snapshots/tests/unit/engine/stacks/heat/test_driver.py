@@ -675,3 +675,66 @@ class NestedReadTest(HeatDriverTestCase):
         self.assertIsNone(heat_driver.stack_path(None))
         self.assertIsNone(heat_driver.stack_path(HEAT + '/p/other'))
         self.assertIsNone(heat_driver.stack_path(STACK + '/web'))
+
+
+class HiddenParameterRestoreTest(HeatDriverTestCase):
+    """Heat shows hidden parameters as ******: never sent back as values."""
+
+    TEMPLATE = dict(TEMPLATE, parameters={
+        'db_password': {'type': 'string', 'hidden': True},
+        'flavor': {'type': 'string'}})
+    # What Heat's environment show gave the snapshot.
+    SNAPSHOT_ENV = dict(ENVIRONMENT, parameters={
+        'db_password': '******', 'flavor': 'small'})
+
+    def setUp(self):
+        super().setUp()
+        self.register_stack()
+        # The stack now: a parameter the snapshot did not have.
+        self.http.get(STACK_PATH + '/environment', json=dict(
+            ENVIRONMENT, parameters={'db_password': '******',
+                                     'flavor': 'large', 'added': 'x'}))
+        self.stack = self.driver.get_stack(self.ctx, STACK_ID)
+        self.http.get(STACK_PATH, [
+            {'json': stack_body()},
+            {'json': stack_body('UPDATE_IN_PROGRESS', 'Stack UPDATE started',
+                                updated='2024-01-02T00:00:00Z')},
+            {'json': stack_body('UPDATE_COMPLETE', 'done',
+                                updated='2024-01-02T00:00:00Z')}])
+        self.http.put(STACK_PATH, status_code=202)
+        self.http.patch(STACK_PATH, status_code=202)
+
+    def updates(self):
+        return [r for r in self.http.request_history
+                if r.method in ('PUT', 'PATCH')]
+
+    def test_masked_hidden_parameter_is_left_to_heat(self):
+        self.driver.restore(self.ctx, self.stack, self.TEMPLATE,
+                            self.SNAPSHOT_ENV, {}, {})
+        [update] = self.updates()
+        self.assertEqual('PATCH', update.method)
+        body = update.json()
+        self.assertNotIn('******', update.text)
+        self.assertEqual({'flavor': 'small'},
+                         body['environment']['parameters'])
+        self.assertEqual(['added'], body['clear_parameters'])
+        self.assertEqual(self.TEMPLATE, body['template'])
+
+    def test_real_value_is_sent_as_ever(self):
+        # The local driver's data, or a value Heat did not mask.
+        environment = dict(ENVIRONMENT, parameters={
+            'db_password': 's3cret', 'flavor': 'small'})
+        self.driver.restore(self.ctx, self.stack, self.TEMPLATE,
+                            environment, {}, {})
+        [update] = self.updates()
+        self.assertEqual('PUT', update.method)
+        self.assertEqual(environment, update.json()['environment'])
+
+    def test_six_stars_of_a_parameter_that_is_not_hidden_are_a_value(self):
+        environment = dict(ENVIRONMENT, parameters={'flavor': '******'})
+        self.driver.restore(self.ctx, self.stack, self.TEMPLATE,
+                            environment, {}, {})
+        [update] = self.updates()
+        self.assertEqual('PUT', update.method)
+        self.assertEqual({'flavor': '******'},
+                         update.json()['environment']['parameters'])
