@@ -21,8 +21,6 @@ service user). Heat's deployments set them once in heat.conf for both.
 from keystoneauth1 import loading as ks_loading
 from oslo_config import cfg
 
-from heat_snapshots.conf import clients
-
 TRUSTS = 'trusts'
 TOKEN = 'token'
 TRUSTEE_GROUP = 'trustee'
@@ -58,10 +56,24 @@ opts = [
 
 
 def register_opts(conf):
-    conf.register_opts(opts)
+    for opt in opts:
+        try:
+            conf.register_opt(opt)
+        except cfg.DuplicateOptError:
+            # Inside heat-api (the paste filter), Heat registered its own
+            # options of these names in the same heat.conf: they are read.
+            pass
     ks_loading.register_auth_conf_options(conf, TRUSTEE_GROUP)
 
 
+def trustee_options():
+    """keystoneauth's options of [trustee] (its auth, no session)."""
+    options = ks_loading.get_auth_common_conf_options()
+    options += ks_loading.get_auth_plugin_conf_options('password')
+    seen = set()
+    return [opt for opt in options
+            if not (opt.dest in seen or seen.add(opt.dest))]
+
+
 def list_opts():
-    return {'DEFAULT': opts,
-            TRUSTEE_GROUP: clients.auth_options()}
+    return {'DEFAULT': opts, TRUSTEE_GROUP: trustee_options()}

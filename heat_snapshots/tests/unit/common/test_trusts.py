@@ -18,12 +18,14 @@ Keystone answers at the HTTP level (requests_mock), in its API's shapes.
 import fixtures
 from keystoneauth1 import fixture as ks_fixture
 from keystoneauth1 import loading as ks_loading
+from oslo_config import cfg
 from requests_mock.contrib import fixture as rm_fixture
 
 from heat_snapshots.common import clients
 from heat_snapshots.common import context
 from heat_snapshots.common import exception
 from heat_snapshots.common import trusts
+from heat_snapshots.conf import trusts as trusts_conf
 from heat_snapshots.tests import base
 
 KEYSTONE = 'http://keystone.test/v3'
@@ -78,6 +80,22 @@ class EnabledTest(TrustTestCase):
         with trusts.delegated(self.caller) as ctx:
             self.assertIsNone(ctx.trust_id)
         self.assertEqual([], self.http.request_history)
+
+
+class HeatOptionsTest(base.TestCase):
+
+    def test_heat_api_registered_its_own_options_first(self):
+        # The paste filter runs in heat-api, whose heat.conf options of
+        # the same names are Heat's.
+        conf = cfg.ConfigOpts()
+        conf.register_opt(cfg.StrOpt('deferred_auth_method',
+                                     choices=['password', 'trusts'],
+                                     default='trusts', help='Heat'))
+        trusts_conf.register_opts(conf)
+        conf([], default_config_files=[])
+        self.assertEqual('trusts', conf.deferred_auth_method)
+        self.assertEqual([], conf.trusts_delegated_roles)
+        self.assertIsNone(conf.trustee.auth_type)
 
 
 class CreateTest(TrustTestCase):
