@@ -353,10 +353,11 @@ class TrustTest(_KeystoneBase):
         self.assertFalse(self.token_valid(token))
 
         # The trust goes as the operation ends (just after its status).
-        waiters.wait_for(lambda: not self.trusts_of(self.member),
-                         'the trust of snapshot %s deleted' % snapshot_id,
-                         timeout=60)
-        left = self.trusts_of(self.member)
+        def trusts_gone():
+            left = self.trusts_of(self.member)
+            return not left, left
+        left = waiters.wait_for(trusts_gone, 'the trust of snapshot %s '
+                                'deleted' % snapshot_id, timeout=60)
         self.assertEqual([], left)
         self.assertStatus(404, self.admin.get(
             '%s/OS-TRUST/trusts/%s' % (self.keystone.url, trust['id']),

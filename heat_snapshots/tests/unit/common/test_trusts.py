@@ -34,10 +34,10 @@ TRUSTS = KEYSTONE + '/OS-TRUST/trusts'
 TRUSTEE_ID = 'trustee-user-id'
 
 
-class TrustTestCase(base.TestCase):
+class KeystoneTrusts:
+    """A test case's Keystone (HTTP) and the [trustee] of its config."""
 
-    def setUp(self):
-        super().setUp()
+    def use_keystone(self):
         self.http = self.useFixture(rm_fixture.Fixture())
         self.conf_fixture.register_opts(
             ks_loading.get_auth_plugin_conf_options('password'),
@@ -54,12 +54,23 @@ class TrustTestCase(base.TestCase):
         token = ks_fixture.V3Token(user_id=TRUSTEE_ID)
         self.http.post(KEYSTONE + '/auth/tokens', json=token,
                        headers={'X-Subject-Token': 'trustee-token'})
-        self.caller = self.make_context(auth_token='caller-token',
-                                        request_id='req-1')
 
     def requests(self, method, url):
         return [r for r in self.http.request_history
                 if r.method == method and r.url == url]
+
+    def token_scopes(self):
+        return [r.json()['auth'].get('scope') for r in
+                self.requests('POST', KEYSTONE + '/auth/tokens')]
+
+
+class TrustTestCase(KeystoneTrusts, base.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.use_keystone()
+        self.caller = self.make_context(auth_token='caller-token',
+                                        request_id='req-1')
 
     def trust_created(self, trust_id='trust-1'):
         self.http.post(TRUSTS, status_code=201,
@@ -171,10 +182,6 @@ class WorkOnTrustTest(TrustTestCase):
 
     def trust_context(self):
         return context.service_context('project-a', trust_id='trust-1')
-
-    def token_scopes(self):
-        return [r.json()['auth'].get('scope') for r in
-                self.requests('POST', KEYSTONE + '/auth/tokens')]
 
     def test_walk_has_one_trust_scoped_session(self):
         self.http.get(CINDER + '/project-a/backups/b1',

@@ -15,13 +15,22 @@
 Keystone answers at the HTTP level (requests_mock).
 """
 
+import datetime
+
+import fixtures
+from oslo_utils import timeutils
+
 from heat_snapshots.common import exception
 from heat_snapshots.common import states
 from heat_snapshots.db import api as db_api
+from heat_snapshots.db import models
 from heat_snapshots.engine import locks
+from heat_snapshots.engine import manager
 from heat_snapshots.engine import operations
 from heat_snapshots.engine.stacks import base as stacks_base
+from heat_snapshots.tests import engine_fixture as ef
 from heat_snapshots.tests.unit.common import test_trusts
+from heat_snapshots.tests.unit.engine import test_manager as tm
 
 STACK = stacks_base.Stack(id='stack-1', name='web', project_id='project-a',
                           action=states.CREATE, status=states.COMPLETE)
@@ -76,9 +85,7 @@ class OperationTrustTest(TrustDbTestCase):
         delete, = self.trust_deletes()
         # With a token of the trust itself, as the trustor.
         self.assertEqual([{'OS-TRUST:trust': {'id': 'trust-1'}}],
-                         [r.json()['auth'].get('scope') for r in
-                          self.requests('POST', test_trusts.KEYSTONE +
-                                        '/auth/tokens')])
+                         self.token_scopes())
 
     def test_failed_operation_deletes_its_trust_too(self):
         task = self.start(states.RESTORE)
@@ -143,3 +150,44 @@ class SnapshotDeleteTrustTest(TrustDbTestCase):
         # Still needed by the stack delete.
         self.assertEqual([], self.trust_deletes())
         self.assertEqual('trust-1', self.lock_trust())
+
+
+class EngineTrustTest(test_trusts.KeystoneTrusts, tm.EngineTestCase):
+    """Operations of the engine on the trusts their requests made."""
+
+    def setUp(self):
+        super().setUp()
+        self.use_keystone()
+        self.http.delete(TRUST, status_code=204)
+        self.identity = self.create_stack(tm.FIVE)
+        self.ctx = self.make_context(trust_id='trust-1')
+
+    def test_snapshot_and_restore_delete_their_trust_when_done(self):
+        snap = self.snapshot(self.identity)
+        ef.wait_for(lambda: len(self.requests('DELETE', TRUST)) == 1)
+        self.engine.stack_restore(self.ctx, self.identity, snap['id'])
+        ef.wait_for_stack(self.engine, self.ctx, self.identity,
+                          'RESTORE_COMPLETE')
+        ef.wait_for(lambda: len(self.requests('DELETE', TRUST)) == 2)
+        lock = db_api.stack_lock_get(self.ctx, self.identity['stack_id'])
+        self.assertIsNone(lock.trust_id)
+
+    def test_recovery_ends_a_dead_engines_operation_on_its_trust(self):
+        dead = 'dead-engine'
+        stack_id = self.identity['stack_id']
+        db_api.engine_heartbeat(self.ctx, dead, 'elsewhere', 1)
+        with db_api.writer.using(self.ctx) as session:
+            session.get(models.Engine, dead).heartbeat_at = (
+                timeutils.utcnow() - datetime.timedelta(hours=1))
+        self.useFixture(fixtures.MockPatchObject(
+            manager.EngineManager, 'can_judge_others', return_value=True))
+        generation = db_api.stack_lock_acquire(self.ctx, stack_id, dead,
+                                               states.SNAPSHOT)
+        db_api.stack_lock_set_trust(self.ctx, stack_id, dead, generation,
+                                    'trust-1')
+        self.engine.recover()
+        self.assertEqual(1, len(self.requests('DELETE', TRUST)))
+        self.assertEqual([{'OS-TRUST:trust': {'id': 'trust-1'}}],
+                         self.token_scopes())
+        self.assertIsNone(db_api.stack_lock_get(self.ctx,
+                                                stack_id).engine_id)
