@@ -66,14 +66,11 @@ def register_opts(conf):
     ks_loading.register_auth_conf_options(conf, TRUSTEE_GROUP)
 
 
-def trustee_options():
-    """keystoneauth's options of [trustee] (its auth, no session)."""
-    options = ks_loading.get_auth_common_conf_options()
-    options += ks_loading.get_auth_plugin_conf_options('password')
-    seen = set()
-    return [opt for opt in options
-            if not (opt.dest in seen or seen.add(opt.dest))]
-
-
 def list_opts():
-    return {'DEFAULT': opts, TRUSTEE_GROUP: trustee_options()}
+    # keystoneauth's options of [trustee]: its auth, no session.
+    trustee = ks_loading.get_auth_common_conf_options()
+    names = {opt.dest for opt in trustee}
+    trustee += [opt for opt in
+                ks_loading.get_auth_plugin_conf_options('password')
+                if opt.dest not in names]
+    return {'DEFAULT': opts, TRUSTEE_GROUP: trustee}
