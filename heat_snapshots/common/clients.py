@@ -12,12 +12,18 @@
 
 """Sessions and openstacksdk connections to the cloud's services.
 
-A request's work runs with the caller's token while the request carries
-one ([heat_snapshots_clients] use_caller_token); the engine's own work (the
-reconciler, Heat's notifications, recovery) runs with the service user of
-[heat_snapshots_service_auth], scoped to the project concerned: never
-project-less (a context without a project id and without a token is an
-error, NoProjectScope).
+A request's work runs on the Keystone trust its request created
+(common/trusts.py, ``deferred_auth_method = trusts``), else with the
+caller's token while the request carries one ([heat_snapshots_clients]
+use_caller_token); the engine's own work (the reconciler, Heat's
+notifications, recovery of an operation without a trust) runs with the
+service user of [heat_snapshots_service_auth], scoped to the project
+concerned: never project-less (a context without a project id and without
+a token is an error, NoProjectScope).
+
+A context has one session (get_session): a walk's plugins share its
+token, which keystoneauth renews when it expires, instead of asking
+Keystone for one per resource.
 
 Every session gets a timeout ([heat_snapshots_clients] timeout, or the
 group's own keystoneauth ``timeout``), so that a service that hangs fails
@@ -25,6 +31,7 @@ the call instead of blocking a walk or a periodic task for ever.
 """
 
 import contextlib
+import threading
 
 from keystoneauth1 import exceptions as ks_exc
 from keystoneauth1 import identity
@@ -35,6 +42,7 @@ from oslo_config import cfg
 from oslo_log import log as logging
 
 from heat_snapshots.common import exception
+from heat_snapshots.common import trusts
 from heat_snapshots.conf import clients as clients_conf
 
 CONF = cfg.CONF
@@ -42,6 +50,9 @@ LOG = logging.getLogger(__name__)
 
 SERVICE_AUTH_GROUP = clients_conf.SERVICE_AUTH_GROUP
 APP_NAME = 'heat-snapshots'
+
+# Guards the session each context keeps (get_session).
+_SESSION_LOCK = threading.Lock()
 
 _SCOPE_OPTIONS = ('project_name', 'project_domain_id',
                   'project_domain_name', 'domain_id', 'domain_name',
@@ -173,14 +184,23 @@ def caller_auth(context, conf=CONF):
                        user_id=context.user_id)
 
 
+def trust_auth(context, conf=CONF):
+    """The trustee's plugin scoped to ``context``'s trust, or None."""
+    trust_id = getattr(context, 'trust_id', None)
+    if not trust_id:
+        return None
+    return trusts.trustee_auth(conf, trust_id)
+
+
 def can_act_for(context, conf=CONF):
     """Whether a session can be made for ``context``.
 
-    That is: with its token, or with service credentials.
+    That is: on its trust, with its token, or with service credentials.
     """
-    return bool(conf[SERVICE_AUTH_GROUP].auth_type or (
-        getattr(context, 'auth_token', None) and
-        conf.heat_snapshots_clients.use_caller_token))
+    return bool(conf[SERVICE_AUTH_GROUP].auth_type or
+                getattr(context, 'trust_id', None) or (
+                    getattr(context, 'auth_token', None) and
+                    conf.heat_snapshots_clients.use_caller_token))
 
 
 def _no_credentials():
@@ -197,17 +217,37 @@ def _load_session(conf, group, auth):
 
 
 def get_session(context, conf=CONF, group=SERVICE_AUTH_GROUP, auth=None):
+    """The keystoneauth session of ``context``'s project.
+
+    Made once per context and kept on it, so that the work of one context
+    (a walk) authenticates once and its token is renewed by keystoneauth
+    as it expires.
+
+    See _new_session for the credentials.
+    """
+    if auth is not None or context is None:
+        return _new_session(context, conf, group, auth)
+    key = (id(conf), group)
+    with _SESSION_LOCK:
+        sessions = context.__dict__.setdefault('_cloud_sessions', {})
+        if key not in sessions:
+            sessions[key] = _new_session(context, conf, group, None)
+        return sessions[key]
+
+
+def _new_session(context, conf, group, auth):
     """A keystoneauth session for ``context``'s project.
 
-    The caller's token when the context has one (and use_caller_token),
-    else the service user of [heat_snapshots_service_auth] scoped to the
-    context's project (a context from common.context.service_context).
+    On the context's trust when it has one, else the caller's token when
+    the context has one (and use_caller_token), else the service user of
+    [heat_snapshots_service_auth] scoped to the context's project (a
+    context from common.context.service_context).
 
     :raises: ServiceUnavailable when there is no way to authenticate;
         NoProjectScope when the context has neither a token nor a project.
     """
     if auth is None:
-        auth = caller_auth(context, conf)
+        auth = trust_auth(context, conf) or caller_auth(context, conf)
     if auth is None:
         if not conf[SERVICE_AUTH_GROUP].auth_type:
             raise _no_credentials()
@@ -218,6 +258,11 @@ def get_session(context, conf=CONF, group=SERVICE_AUTH_GROUP, auth=None):
                        'service credentials are only used scoped to the '
                        'project concerned' % getattr(context, 'request_id',
                                                      None))
+        if trusts.enabled(conf):
+            LOG.info('Request %s acts in project %s as the service user of '
+                     '[%s]: it has no trust and no token of a caller',
+                     getattr(context, 'request_id', None), project_id,
+                     SERVICE_AUTH_GROUP)
         auth = service_auth(conf, project_id)
     return _load_session(conf, group, auth)
 

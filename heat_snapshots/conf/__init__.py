@@ -27,6 +27,7 @@ from heat_snapshots.conf import heat
 from heat_snapshots.conf import messaging
 from heat_snapshots.conf import paths
 from heat_snapshots.conf import templates
+from heat_snapshots.conf import trusts
 from heat_snapshots.conf import upgrade_levels
 
 CONF = cfg.CONF
@@ -40,3 +41,4 @@ messaging.register_opts(CONF)
 clients.register_opts(CONF)
 heat.register_opts(CONF)
 templates.register_opts(CONF)
+trusts.register_opts(CONF)

@@ -22,10 +22,11 @@ from heat_snapshots.conf import heat
 from heat_snapshots.conf import messaging
 from heat_snapshots.conf import paths
 from heat_snapshots.conf import templates
+from heat_snapshots.conf import trusts
 from heat_snapshots.conf import upgrade_levels
 
 _MODULES = (paths, engine, api, database, upgrade_levels, clients, heat,
-            templates)
+            templates, trusts)
 
 
 def list_opts():

@@ -510,13 +510,27 @@ def stack_lock_release(context, stack_id, engine_id, generation,
         return False if result.rowcount else None
     if _lock_update(context, stack_id, held + [table.c.delete_pending],
                     {'action': states.DELETE, 'snapshot_id': None,
-                     'delete_pending': False}):
+                     'delete_pending': False, 'trust_id': None}):
         return _lock_generation(context, stack_id)
     query = sa.update(table).where(table.c.stack_id == stack_id, *held)
     freed = context.session.execute(query.values(
-        engine_id=None, action=None, snapshot_id=None,
+        engine_id=None, action=None, snapshot_id=None, trust_id=None,
         updated_at=timeutils.utcnow())).rowcount > 0
     return False if freed else None
+
+
+@fenced_writer
+def stack_lock_set_trust(context, stack_id, engine_id, generation,
+                         trust_id):
+    """Record the trust the operation holding the stack works on.
+
+    :returns: whether the lock is still held at ``generation``.
+    """
+    table = models.StackLock.__table__
+    return context.session.execute(sa.update(table).where(
+        table.c.stack_id == stack_id, table.c.engine_id == engine_id,
+        table.c.generation == generation).values(
+        trust_id=trust_id)).rowcount > 0
 
 
 @retry_on_db_error

@@ -72,6 +72,8 @@ class Snapshot(HasTimestamps, Base):
     status_reason = sa.Column(sa.Text)
     data = sa.Column(types.Json)
     engine_id = sa.Column(sa.String(255))
+    # The Keystone trust of the snapshot's own delete (common/trusts.py).
+    trust_id = sa.Column(sa.String(64))
 
     resources = orm.relationship(
         'ResourceSnapshot', back_populates='snapshot',
@@ -191,6 +193,8 @@ class StackLock(HasTimestamps, Base):
     # A stack DELETE came while the stack was busy: run it on release.
     delete_pending = sa.Column(sa.Boolean, nullable=False, default=False,
                                server_default=sa.false())
+    # The Keystone trust the holding operation works on.
+    trust_id = sa.Column(sa.String(64))
 
 
 class Engine(HasTimestamps, Base):

@@ -17,12 +17,17 @@ change states only through these functions. Each checks its change against
 the state machines of ``common/states.py`` and writes it conditionally on
 the state it changes from, with the caller's (fenced) context, so that a
 change made by work that lost its hold on the stack is never written.
+
+The Keystone trust an operation works on (common/trusts.py) is recorded
+when it starts, and deleted once its end is written: the stack's lock
+holds a stack operation's, the snapshot row its own delete's.
 """
 
 from oslo_log import log as logging
 
 from heat_snapshots.common import exception
 from heat_snapshots.common import states
+from heat_snapshots.common import trusts
 from heat_snapshots.db import api as db_api
 from heat_snapshots.engine import walk
 
@@ -80,10 +85,17 @@ def is_expected(error):
 # --- stack operations ------------------------------------------------------
 
 def stack_started(task, driver):
-    """Show the task's action IN_PROGRESS on its stack."""
+    """Show the task's action IN_PROGRESS on its stack; record its trust
+    on the stack's lock.
+    """
     action = task.action
     states.check_stack_start((task.stack.action, task.stack.status),
                              action)
+    trust_id = getattr(task.context, 'trust_id', None)
+    if trust_id:
+        db_api.stack_lock_set_trust(task.context, task.stack.id,
+                                    task.engine_id, task.generation,
+                                    trust_id)
     driver.set_stack_state(task.context, task.stack.id, action,
                            states.IN_PROGRESS, 'Stack %s started' % action)
 
@@ -128,8 +140,26 @@ def stack_ended(task, driver, status, reason, snapshot=None):
                                status, reason)
 
     gone = (task.action, status) == (states.DELETE, states.COMPLETE)
-    return task.release(final, forget=gone,
-                        handover=_delete_started(task, driver))
+    result = task.release(final, forget=gone,
+                          handover=_delete_started(task, driver))
+    _trust_ended(task)
+    return result
+
+
+def stack_forgotten(task):
+    """Let go of a stack that is gone, and of the operation's trust."""
+    task.release(forget=True)
+    _trust_ended(task)
+
+
+def _trust_ended(task):
+    """Delete the trust of an operation whose end is written (a hold that
+    was taken over raised before: its new holder works on the trust).
+    """
+    trust_id = getattr(task.context, 'trust_id', None)
+    if trust_id:
+        trusts.delete(trust_id, what='the %s of stack %s' % (
+            task.action, task.stack.id))
 
 
 def _delete_started(task, driver):
@@ -171,7 +201,9 @@ def stack_operation_abandoned(task, driver, stack, reason=None):
                                           resource.name, resource.action,
                                           states.FAILED, reason)
 
-    return task.release(final, handover=_delete_started(task, driver))
+    result = task.release(final, handover=_delete_started(task, driver))
+    _trust_ended(task)
+    return result
 
 
 # --- snapshots -------------------------------------------------------------
@@ -234,26 +266,53 @@ def snapshot_claimed(context, snapshot, engine_id,
     """
     source = (snapshot.action, snapshot.status)
     states.SNAPSHOT_MACHINE.check(source, _DELETING)
+    fence = getattr(context, 'fence', None)
+    # A stack delete's trust is on the stack's lock and ends with it.
+    own = fence is None or fence.stack_id is None
     return db_api.snapshot_claim(
         context, snapshot.id,
         {'action': states.DELETE, 'status': states.IN_PROGRESS,
-         'status_reason': reason, 'engine_id': engine_id},
+         'status_reason': reason, 'engine_id': engine_id,
+         'trust_id': getattr(context, 'trust_id', None) if own else None},
         expected=_expected(source, engine_id=snapshot.engine_id))
 
 
+def _snapshot_trust(context, snapshot_id):
+    try:
+        return db_api.snapshot_get(context, snapshot_id).trust_id
+    except exception.SnapshotIdNotFound:
+        return None
+
+
+def _snapshot_trust_ended(trust_id, snapshot_id):
+    if trust_id:
+        trusts.delete(trust_id,
+                      what='the delete of snapshot %s' % snapshot_id)
+
+
 def snapshot_delete_failed(context, snapshot_id, reason):
+    """A failed delete lets go of its trust: a new delete makes its own."""
     states.SNAPSHOT_MACHINE.check(_DELETING, (states.DELETE, states.FAILED))
-    return db_api.snapshot_update(
+    trust_id = _snapshot_trust(context, snapshot_id)
+    ended = db_api.snapshot_update(
         context, snapshot_id,
-        {'status': states.FAILED, 'status_reason': reason},
+        {'status': states.FAILED, 'status_reason': reason,
+         'trust_id': None},
         expected=_expected(_DELETING))
+    if ended:
+        _snapshot_trust_ended(trust_id, snapshot_id)
+    return ended
 
 
 def snapshot_deleted(context, snapshot_id):
     """Remove a snapshot whose artifacts are all gone."""
     states.SNAPSHOT_MACHINE.check(_DELETING, None)
-    return db_api.snapshot_delete(context, snapshot_id,
-                                  expected=_expected(_DELETING))
+    trust_id = _snapshot_trust(context, snapshot_id)
+    deleted = db_api.snapshot_delete(context, snapshot_id,
+                                     expected=_expected(_DELETING))
+    if deleted:
+        _snapshot_trust_ended(trust_id, snapshot_id)
+    return deleted
 
 
 # --- a resource of a snapshot ----------------------------------------------

@@ -138,7 +138,9 @@ class Recovery:
             down.
         """
         manager = self.manager
-        context = hs_context.service_context(lock.project_id)
+        # On the operation's trust, if its request made one.
+        context = hs_context.service_context(lock.project_id,
+                                             trust_id=lock.trust_id)
         try:
             stack = manager.driver.get_stack(context, lock.stack_id,
                                              with_resources=True,
@@ -157,7 +159,7 @@ class Recovery:
                     lock.stack_id, manager.engine_id, task.generation)
         if stack is None or stack.deleted_at is not None:
             # Nothing left to end: the stack is gone.
-            task.release(forget=True)
+            operations.stack_forgotten(task)
             return
         if lock.action == states.DELETE:
             manager.submit(task.key, manager.run_stack_delete, task)
@@ -169,7 +171,8 @@ class Recovery:
 
     def take_over_snapshot(self, snapshot, reason=None):
         manager = self.manager
-        context = hs_context.service_context(snapshot.project_id)
+        context = hs_context.service_context(snapshot.project_id,
+                                             trust_id=snapshot.trust_id)
         if snapshot.action == states.CREATE:
             if operations.snapshot_failed(
                     context, snapshot.id,

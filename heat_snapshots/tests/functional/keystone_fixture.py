@@ -22,10 +22,14 @@ process then runs its own Keystone in a temporary directory: SQLite
 On it: projects A and B, a member and a reader of A, a member of B, and a
 service user that keystonemiddleware uses to validate tokens.
 
+heat-snapshots works on Keystone trusts (``deferred_auth_method =
+trusts``) with that service user as the ``[trustee]``.
+
 ``get()`` starts all that once per process (stopped at exit) and returns
-the ``Environment``. Without CI=true, a Keystone that cannot be installed
-or started raises ``KeystoneUnavailable``, naming what is missing, which
-the tests turn into a skip.
+the ``Environment``; ``get(token_expiration=20)`` another one, whose
+Keystone issues tokens that live 20 seconds. Without CI=true, a Keystone
+that cannot be installed or started raises ``KeystoneUnavailable``,
+naming what is missing, which the tests turn into a skip.
 
 Variables: ``HS_KEYSTONE_DIR`` (the cache), ``HS_KEYSTONE_PYTHON`` (the
 interpreter of the virtualenv, Python 3.11 or newer),
@@ -139,10 +143,15 @@ class User:
 
 
 class Keystone:
-    """keystone-manage set-up and gunicorn, in a temporary directory."""
+    """keystone-manage set-up and gunicorn, in a temporary directory.
 
-    def __init__(self, venv):
+    :param token_expiration: seconds a token lives ([token] expiration);
+        Keystone's default (an hour) when None.
+    """
+
+    def __init__(self, venv, token_expiration=None):
         self.venv = venv
+        self.token_expiration = token_expiration
         self.dir = None
         self.port = None
         self.process = None
@@ -197,12 +206,14 @@ class Keystone:
         with open(path, 'w') as f:
             f.write('[DEFAULT]\nlog_file = %s\n\n'
                     '[database]\nconnection = %s\n\n'
-                    '[token]\nprovider = fernet\n\n'
+                    '[token]\nprovider = fernet\n%s\n'
                     '[fernet_tokens]\nkey_repository = %s\n\n'
                     '[fernet_receipts]\nkey_repository = %s\n\n'
                     '[credential]\nkey_repository = %s\n'
-                    % (self.log_path, self._database(), keys, keys,
-                       credential_keys))
+                    % (self.log_path, self._database(),
+                       'expiration = %d\n' % self.token_expiration
+                       if self.token_expiration else '',
+                       keys, keys, credential_keys))
         return path
 
     def _manage(self, conf, *args):
@@ -339,6 +350,15 @@ class KeystoneDeployment(deployment.EmbeddedDeployment):
             # Every request validated anew: a revoked token fails at once.
             'token_cache_time': -1,
         }
+        # As Heat's own set-up: trusts to the service user, unscoped.
+        sections['DEFAULT']['deferred_auth_method'] = 'trusts'
+        sections['trustee'] = {
+            'auth_type': 'password',
+            'auth_url': self.keystone.url,
+            'username': service.name,
+            'password': service.password,
+            'user_domain_name': 'Default',
+        }
         return sections
 
     def _wait_for_engine(self):
@@ -392,10 +412,10 @@ _LOCK = threading.Lock()
 _STATE = {}
 
 
-def _start():
+def _start(token_expiration=None):
     started = time.monotonic()
     venv = Virtualenv().ensure()
-    keystone = Keystone(venv)
+    keystone = Keystone(venv, token_expiration=token_expiration)
     atexit.register(keystone.stop)
     try:
         keystone.start()
@@ -417,18 +437,20 @@ def _start():
     return environment
 
 
-def get():
+def get(token_expiration=None):
     """The Environment of this process, started on first use.
 
+    :param token_expiration: seconds Keystone's tokens live; each value
+        has an Environment of its own.
     :raises: KeystoneUnavailable, each time, when the first start failed.
     """
     with _LOCK:
-        if 'environment' not in _STATE:
+        if token_expiration not in _STATE:
             try:
-                _STATE['environment'] = _start()
+                _STATE[token_expiration] = _start(token_expiration)
             except KeystoneUnavailable as error:
-                _STATE['environment'] = error
-        found = _STATE['environment']
+                _STATE[token_expiration] = error
+        found = _STATE[token_expiration]
     if isinstance(found, Exception):
         raise KeystoneUnavailable(str(found))
     return found

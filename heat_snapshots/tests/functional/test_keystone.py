@@ -10,18 +10,28 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""Tenant isolation and policies with real Keystone tokens.
+"""Tenant isolation, policies and trusts with real Keystone tokens.
 
 heat-snapshots-all runs with ``auth_strategy = keystone``; keystonemiddleware
 validates every token against a real Keystone (keystone_fixture.py). The
 callers are users of projects A and B holding Keystone's member and reader
 roles, with keystoneauth1 password sessions.
+
+TrustTest runs on a second Keystone whose tokens live TOKEN_LIFETIME
+seconds: a snapshot that takes longer completes on the Keystone trust its
+request created, and the trust is gone afterwards.
 """
 
+import datetime
 import logging
 import os
+import re
+import sys
+import time
 
 import fixtures
+from keystoneauth1.identity import v3
+from keystoneauth1 import session as ks_session
 from oslotest import base as oslotest_base
 import requests
 from testtools import content
@@ -36,14 +46,26 @@ FORBIDDEN_POLICY = (403, 'Forbidden')
 NOT_FOUND = (404, 'EntityNotFound')
 
 
-class KeystoneTest(oslotest_base.BaseTestCase):
+TOKEN_LIFETIME = 20
+SNAPSHOT_SECONDS = 35
+# What the engine logs when it deletes an operation's trust.
+TRUST_DELETED = re.compile(
+    r'Trust (?P<trust>\w+) of (?P<what>.+?) deleted, with a token of the '
+    r'trust \(user (?P<user>\w+), project (?P<project>\w+), token '
+    r'expires (?P<expires>\S+)\)')
+
+
+class _KeystoneBase(oslotest_base.BaseTestCase):
+
+    #: Seconds the tokens of the test's Keystone live; None: an hour.
+    token_expiration = None
 
     def setUp(self):
         super().setUp()
         if 'OS_LOG_CAPTURE' not in os.environ:
             self.useFixture(fixtures.FakeLogger(level=logging.DEBUG))
         try:
-            self.env = keystone_fixture.get()
+            self.env = keystone_fixture.get(self.token_expiration)
         except keystone_fixture.KeystoneUnavailable as error:
             if config.in_ci():
                 self.fail('Keystone is needed in CI (CI=true): %s' % error)
@@ -106,6 +128,9 @@ class KeystoneTest(oslotest_base.BaseTestCase):
         self.assertStatus(status, response)
         self.assertEqual(error_type, response.json()['error']['type'],
                          response.text)
+
+
+class KeystoneTest(_KeystoneBase):
 
     # --- scenarios --------------------------------------------------------
 
@@ -240,3 +265,156 @@ class KeystoneTest(oslotest_base.BaseTestCase):
             for secret in secrets:
                 self.assertNotIn(secret, logged,
                                  'a secret is in %s' % process.log_path)
+
+
+class TrustTest(_KeystoneBase):
+    """Work that outlives its caller's token, on a Keystone trust."""
+
+    token_expiration = TOKEN_LIFETIME
+
+    def setUp(self):
+        super().setUp()
+        self.member = self.env.user('member_a')
+        self.admin = self.env.user('admin').session(self.keystone.url)
+
+    def keystone_get(self, path, **kwargs):
+        response = self.admin.get(self.keystone.url + path, raise_exc=False,
+                                  **kwargs)
+        self.assertIn(response.status_code, (200, 404), response.text)
+        return response
+
+    def trusts_of(self, user):
+        """The trusts ``user`` delegates, as Keystone lists them."""
+        return self.keystone_get('/OS-TRUST/trusts?trustor_user_id=%s'
+                                 % user.id).json()['trusts']
+
+    def token_valid(self, token):
+        return self.keystone_get('/auth/tokens', headers={
+            'X-Subject-Token': token}).status_code == 200
+
+    def slow_stack(self):
+        caller = self.member_a
+        name = 'hst-%s' % self.getUniqueString().replace('_', '-')[-20:]
+        body = caller.heat.stacks.create(
+            stack_name=name, parameters={}, template=base.template({
+                'slow': {'type': 'OS::Heat::TestResource', 'properties': {
+                    'value': 'kept',
+                    'action_wait_secs': {'snapshot': SNAPSHOT_SECONDS}}}}))
+        stack = '%s/%s' % (name, body['stack']['id'])
+        self.addCleanup(self._delete_stack, caller, stack)
+        waiters.wait_for_stack_status(caller, stack, 'CREATE_COMPLETE')
+        return stack
+
+    def engine_log(self):
+        with open(self.env.service.processes[-1].log_path,
+                  errors='replace') as f:
+            return f.read()
+
+    def report(self, line):
+        self.addDetail('trusts', content.text_content(line))
+        # On the test run's output (stestr passes the workers' stderr on).
+        sys.stderr.flush()
+        os.write(sys.stderr.fileno(), ('heat-snapshots trusts: %s\n'
+                                       % line).encode())
+
+    def test_snapshot_outliving_its_token_completes_on_a_trust(self):
+        stack = self.slow_stack()
+        self.assertEqual([], self.trusts_of(self.member))
+        session = self.member.session(self.keystone.url)
+        access = session.auth.get_access(session)
+        token = access.auth_token
+        started = time.monotonic()
+        response = self.member_a.post('/stacks/%s/snapshots' % stack,
+                                      {'name': 'long'},
+                                      headers={'X-Auth-Token': token})
+        self.assertStatus(200, response)
+        snapshot_id = response.json()['id']
+
+        # While it runs: one trust from the caller to heat-snapshots'
+        # service user, in the caller's project, with impersonation.
+        trusts = self.trusts_of(self.member)
+        self.assertEqual(1, len(trusts), trusts)
+        trust = trusts[0]
+        self.assertEqual(
+            (self.keystone.users['service'].id, self.member.project_id,
+             True),
+            (trust['trustee_user_id'], trust['project_id'],
+             trust['impersonation']))
+        roles = self.keystone_get('/OS-TRUST/trusts/%s/roles'
+                                  % trust['id']).json()['roles']
+        self.assertIn('member', {role['name'] for role in roles})
+
+        snapshot = waiters.wait_for_snapshot_status(
+            self.member_a, stack, snapshot_id, 'COMPLETE',
+            timeout=SNAPSHOT_SECONDS + 120)
+        took = time.monotonic() - started
+        self.assertGreater(took, TOKEN_LIFETIME)
+        # The request's token expired long before the snapshot ended.
+        self.assertFalse(self.token_valid(token))
+
+        # The trust goes as the operation ends (just after its status).
+        def trusts_gone():
+            left = self.trusts_of(self.member)
+            return not left, left
+        left = waiters.wait_for(trusts_gone, 'the trust of snapshot %s '
+                                'deleted' % snapshot_id, timeout=60)
+        self.assertEqual([], left)
+        self.assertStatus(404, self.admin.get(
+            '%s/OS-TRUST/trusts/%s' % (self.keystone.url, trust['id']),
+            raise_exc=False))
+
+        # The engine deleted it with a token of the trust, acting as the
+        # caller in the caller's project, that Keystone issued after the
+        # caller's token had expired.
+        deleted = [m for m in TRUST_DELETED.finditer(self.engine_log())
+                   if m.group('trust') == trust['id']]
+        self.assertEqual(1, len(deleted), self.engine_log()[-4000:])
+        deleted = deleted[0]
+        self.assertEqual((self.member.id, self.member.project_id),
+                         (deleted.group('user'), deleted.group('project')))
+        issued = (datetime.datetime.fromisoformat(deleted.group('expires'))
+                  - datetime.timedelta(seconds=TOKEN_LIFETIME))
+        self.assertGreater(issued, access.expires)
+        self.report('token lifetime %d s, snapshot took %.0f s, status %s, '
+                    'trust %s used by %s after the token expired, trusts '
+                    'left %d' % (TOKEN_LIFETIME, took, snapshot['status'],
+                                 trust['id'], deleted.group('what'),
+                                 len(left)))
+
+    def test_token_that_cannot_delegate_starts_nothing(self):
+        # An application credential's token may not manage trusts
+        # (Keystone: "Delegated tokens cannot manage trusts").
+        stack = self.create_stack()
+        session = self.member.session(self.keystone.url)
+        credential = session.post(
+            '%s/users/%s/application_credentials' % (self.keystone.url,
+                                                     self.member.id),
+            json={'application_credential': {
+                'name': self.getUniqueString()}}).json()[
+            'application_credential']
+        self.addCleanup(session.delete, '%s/users/%s/application_'
+                        'credentials/%s' % (self.keystone.url,
+                                            self.member.id,
+                                            credential['id']),
+                        raise_exc=False)
+        app_session = ks_session.Session(auth=v3.ApplicationCredential(
+            auth_url=self.keystone.url,
+            application_credential_id=credential['id'],
+            application_credential_secret=credential['secret']))
+        token = app_session.get_token()
+        path = '/stacks/%s/snapshots' % stack
+        response = self.member_a.post(path, {'name': 'no-trust'},
+                                      headers={'X-Auth-Token': token})
+        self.assertError((400, 'MissingCredentialError'), response)
+        message = response.json()['error']['message']
+        self.assertIn('Missing required credential: roles', message)
+        self.assertIn('Delegated tokens cannot manage trusts', message)
+        # Nothing started: no snapshot, the stack as it was, no trust.
+        self.assertEqual([], self.member_a.get(path).json()['snapshots'])
+        self.assertEqual('CREATE_COMPLETE', self.member_a.get(
+            '/stacks/%s' % stack).json()['stack']['stack_status'])
+        self.assertEqual([], self.trusts_of(self.member))
+        self.report('a token that cannot delegate: %s %s "%s"; snapshots '
+                    '0, trusts 0' % (response.status_code,
+                                     response.json()['error']['type'],
+                                     message))

@@ -10,7 +10,11 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""/v1/{tenant_id}/stacks/{stack_name}/{stack_id}/snapshots"""
+"""/v1/{tenant_id}/stacks/{stack_name}/{stack_id}/snapshots
+
+A snapshot, a restore and a snapshot delete outlive the request: each
+gives the engine a Keystone trust of the caller (common/trusts.py).
+"""
 
 from http import client as http_client
 import json
@@ -23,6 +27,7 @@ from heat_snapshots.api.controllers.v1 import utils
 from heat_snapshots.api import fault
 from heat_snapshots.api.schemas.v1 import snapshots as schema
 from heat_snapshots.api import validation
+from heat_snapshots.common import trusts
 from heat_snapshots.policies import snapshots as policies
 
 
@@ -60,8 +65,9 @@ class SnapshotsController(base.RestController):
         """Heat answers 200 with the bare snapshot, not wrapped."""
         utils.authorize(policies.SNAPSHOT)
         name = _snapshot_name(validation.json_body(pecan.request))
-        return utils.engine().stack_snapshot(utils.context(), self.identity,
-                                             name)
+        with trusts.delegated(utils.context()) as context:
+            return utils.engine().stack_snapshot(context, self.identity,
+                                                 name)
 
     @pecan.expose()
     def _lookup(self, snapshot_id, *remainder):
@@ -88,8 +94,9 @@ class SnapshotController(base.RestController):
     @fault.expose(status_code=http_client.NO_CONTENT)
     def delete(self):
         utils.authorize(policies.DELETE_SNAPSHOT)
-        utils.engine().delete_snapshot(utils.context(), self.identity,
-                                       self.snapshot_id)
+        with trusts.delegated(utils.context()) as context:
+            utils.engine().delete_snapshot(context, self.identity,
+                                           self.snapshot_id)
 
     @pecan.expose()
     def _lookup(self, *remainder):
@@ -106,6 +113,7 @@ class RestoreController(base.RestController):
     @fault.expose()
     def post(self):
         utils.authorize(policies.RESTORE_SNAPSHOT)
-        utils.engine().stack_restore(utils.context(), self.identity,
-                                     self.snapshot_id)
+        with trusts.delegated(utils.context()) as context:
+            utils.engine().stack_restore(context, self.identity,
+                                         self.snapshot_id)
         return fault.status_page(webob.exc.HTTPAccepted, pecan.request)
