@@ -68,6 +68,9 @@ class LogSecretsTest(base.APITestCase):
                    group='keystone_authtoken')
         self.flags(connection='mysql+pymysql://heat:%s@db/heat'
                    % DB_PASSWORD, group='database')
+        # The caller's token goes to the engine as it is: no Keystone here
+        # to create a trust with (the trust path: test_keystone's).
+        self.flags(deferred_auth_method='token')
         self.tokens = self.useFixture(ksm_fixture.AuthTokenFixture())
         self.tokens.add_token_data(
             token_id=TOKEN, user_id='user-a', user_name='alice',
