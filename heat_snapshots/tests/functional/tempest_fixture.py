@@ -237,7 +237,10 @@ def tempest_conf(cloud, workspace):
             'build_timeout': int(config.timeout()),
             'build_interval': '0.5',
             'heat_endpoint': 'false',
-            'snapshot_wait_secs': '8',
+            # The busy-stack tests' requests (each creating a Keystone
+            # trust) must all land while the slow resource still waits:
+            # 8 s was not always enough on a loaded 2-core machine.
+            'snapshot_wait_secs': '30',
         },
     }
     path = os.path.join(workspace, 'etc', 'tempest.conf')
