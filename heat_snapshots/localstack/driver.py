@@ -38,6 +38,7 @@ from heat_snapshots.engine.stacks import base
 from heat_snapshots.engine import walk
 from heat_snapshots.localstack import db_api as store_db
 from heat_snapshots.localstack import functions
+from heat_snapshots.localstack import manager
 from heat_snapshots.localstack import resource_types
 from heat_snapshots.localstack import template as tmpl
 
@@ -96,6 +97,12 @@ class LocalStackDriver(base.StackDriver):
     """Stacks kept in heat-snapshots' own database."""
 
     manages_stacks = True
+
+    def rpc_endpoint(self, engine):
+        """The endpoint of this store's stack CRUD, served next to the
+        snapshot manager ``engine``.
+        """
+        return manager.StackManager(engine)
 
     # --- reading -------------------------------------------------------
 
