@@ -585,7 +585,7 @@ class _Run:
         definition = self.parsed.resources[name]
 
         def work():
-            rtype = definition.type_class(name)
+            rtype = definition.type_class.named(name)
             properties = self._properties(definition,
                                           definition.type_class)
             data = rtype.handle_create(properties)
@@ -601,8 +601,8 @@ class _Run:
                 operation):
         """Store what exists now, then let the type take its time."""
         if name in self.resource_data:
-            data = rtype.handle_restore(properties, data,
-                                        self.resource_data[name])
+            data = rtype.restore_data(properties, data,
+                                      self.resource_data[name])
         attributes = rtype.resolve_attributes(properties, data)
         self._set(name, {'physical_resource_id': physical_id,
                          'properties': properties, 'data': data,
@@ -624,7 +624,7 @@ class _Run:
                        old.physical_resource_id is None)
         if not created or old.type != definition.type:
             return self.create(name, self.action)
-        rtype = definition.type_class(name)
+        rtype = definition.type_class.named(name)
         try:
             properties = self._properties(definition, definition.type_class)
         except Exception as error:
@@ -667,7 +667,7 @@ class _Run:
                       or resource_types.ResourceType)
 
         def work():
-            rtype = type_class(name)
+            rtype = type_class.named(name)
             properties = old.properties or {}
             if old.action != INIT:
                 rtype.run(resource_types.DELETE, properties, self.deadline)
