@@ -36,6 +36,7 @@ from heat_snapshots.engine import locks
 from heat_snapshots.engine import operations
 from heat_snapshots.engine import recovery
 from heat_snapshots.engine import snapshots
+from heat_snapshots.engine.stacks import base as stacks_base
 
 LOG = logging.getLogger(__name__)
 
@@ -51,13 +52,14 @@ def _moved(name):
     """
     @messaging.expose
     @messaging.expected_exceptions(*_EXPECTED)
-    def method(self, context, **kwargs):
+    def method(self, context, *args, **kwargs):
         if self.stack_endpoint is None:
             raise exception.NotSupported(
                 feature='Managing stacks with the %s stack driver' %
                 self.conf.heat_snapshots.stack_driver)
         try:
-            return getattr(self.stack_endpoint, name)(context, **kwargs)
+            return getattr(self.stack_endpoint, name)(context, *args,
+                                                      **kwargs)
         except messaging.ExpectedException as e:
             raise e.exc_info[1]
     method.__name__ = name
@@ -79,8 +81,9 @@ class EngineManager(base_manager.BaseEngineManager):
         self._recovery = recovery.Recovery(self)
         # A driver that manages stacks serves their CRUD on an endpoint of
         # its own, next to this one.
-        self.stack_endpoint = (self.driver.rpc_endpoint(self)
-                               if self.driver.manages_stacks else None)
+        self.stack_endpoint = None
+        if isinstance(self.driver, stacks_base.ManagingStackDriver):
+            self.stack_endpoint = self.driver.rpc_endpoint(self)
 
     def rpc_endpoints(self):
         """The endpoint objects of this engine's RPC server."""

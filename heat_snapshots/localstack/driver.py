@@ -93,10 +93,8 @@ class _Resolver(functions.Resolver):
         return self.files.get(name)
 
 
-class LocalStackDriver(base.StackDriver):
+class LocalStackDriver(base.ManagingStackDriver):
     """Stacks kept in heat-snapshots' own database."""
-
-    manages_stacks = True
 
     def rpc_endpoint(self, engine):
         """The endpoint of this store's stack CRUD, served next to the
