@@ -71,8 +71,9 @@ def main():
     engine = manager.EngineManager(CONF)
     engine.start()
     try:
-        identity = engine.create_stack(ctx, 'walk', tmpl, {}, {}, {}, {})
-        while engine.show_stack(ctx, identity)['stack_status'].endswith(
+        stacks = engine.stack_endpoint
+        identity = stacks.create_stack(ctx, 'walk', tmpl, {}, {}, {}, {})
+        while stacks.show_stack(ctx, identity)['stack_status'].endswith(
                 'IN_PROGRESS'):
             time.sleep(0.05)
         start = time.monotonic()

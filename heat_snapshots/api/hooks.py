@@ -10,12 +10,14 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""Pecan hooks: the caller's context and the engine client per request."""
+"""Pecan hooks: the caller's context and the engine clients per request.
+"""
 
 from pecan import hooks
 
 from heat_snapshots.common import context
 from heat_snapshots.engine import rpcapi
+from heat_snapshots.localstack import rpcapi as stack_rpcapi
 
 
 class ContextHook(hooks.PecanHook):
@@ -31,10 +33,12 @@ class ContextHook(hooks.PecanHook):
 
 
 class RPCHook(hooks.PecanHook):
-    """Gives every request the one EngineAPI of this process."""
+    """Gives every request the one EngineAPI and StackAPI of this process.
+    """
 
     def __init__(self, engine_api=None):
         self._engine_api = engine_api
+        self._stack_api = None
 
     @property
     def engine_api(self):
@@ -44,5 +48,12 @@ class RPCHook(hooks.PecanHook):
             self._engine_api = rpcapi.EngineAPI()
         return self._engine_api
 
+    @property
+    def stack_api(self):
+        if self._stack_api is None:
+            self._stack_api = stack_rpcapi.StackAPI()
+        return self._stack_api
+
     def on_route(self, state):
         state.request.engine_api = self.engine_api
+        state.request.stack_api = self.stack_api

@@ -20,9 +20,9 @@ Heat fails with a 500 we answer a 400 that says what is wrong.
 import json
 
 import jsonschema
-import yaml
 
 from heat_snapshots.common import exception
+from heat_snapshots.common import template_format
 from heat_snapshots import conf as hs_conf
 
 _PECAN_JSON_TYPES = ('application/json', 'application/javascript')
@@ -149,61 +149,25 @@ def check_document(document, what='request body'):
                 depths.extend([depth + 1] * len(value))
 
 
-class _SafeLoader(yaml.SafeLoader):
-    """PyYAML's safe loader without anchors and aliases.
-
-    An alias is refused when the parser meets it, before anything is
-    composed from it: a few hundred bytes of aliases expand to gigabytes
-    once a template is serialised.
-    """
-
-    def compose_node(self, parent, index):
-        event = self.peek_event()
-        if isinstance(event, yaml.AliasEvent) or \
-                getattr(event, 'anchor', None) is not None:
-            raise _AliasRefused(event.anchor, event.start_mark)
-        return super().compose_node(parent, index)
-
-
-class _AliasRefused(yaml.YAMLError):
-    def __init__(self, anchor, mark):
-        super().__init__(anchor)
-        self.anchor = anchor
-        self.line = mark.line + 1
-
-
 def load_yaml(text, what):
-    """A template or environment sent as YAML (or JSON) text, parsed.
+    """A template or environment sent as YAML (or JSON) text, parsed with
+    the one loader (common/template_format).
 
     :param what: 'Template' or 'Environment', for messages.
-    :raises: InvalidTemplate (a template) or Invalid: text over
-        max_template_size, YAML anchors or aliases; BadRequest with Heat's
-        message for a syntax error.
+    :raises: InvalidTemplate (a template) or Invalid: text over a limit,
+        YAML anchors or aliases; BadRequest with Heat's message for a
+        syntax error.
     """
-    def refuse(reason):
-        if what == 'Template':
-            return exception.InvalidTemplate(reason=reason)
-        return exception.Invalid(message='The %s is not valid: %s'
-                                 % (what.lower(), reason))
-
-    limit = _templates_options().max_template_size
-    if len(text) > limit:
-        raise refuse('%s is %d bytes, more than %d '
-                     '(heat_snapshots_templates.max_template_size).'
-                     % (what, len(text), limit))
     try:
-        return yaml.load(text, Loader=_SafeLoader)  # nosec B506
-    except _AliasRefused as error:
-        raise refuse('YAML anchors and aliases ("&%s", "*%s") are not '
-                     'allowed (line %d).'
-                     % (error.anchor, error.anchor, error.line))
-    except yaml.YAMLError as error:
+        return template_format.load(text, what.lower())
+    except template_format.Refused as refused:
+        if what == 'Template':
+            raise exception.InvalidTemplate(reason=refused.message)
+        raise exception.Invalid(message='The %s is not valid: %s.'
+                                % (what.lower(), refused.reason))
+    except template_format.Malformed as error:
         raise exception.BadRequest('%s not in valid format: %s'
                                    % (what, error))
-    except RecursionError:
-        raise exception.BadRequest(
-            '%s not in valid format: nested deeper than %d levels.'
-            % (what, MAX_DEPTH))
 
 
 def check_parsable(request):

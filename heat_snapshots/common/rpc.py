@@ -12,13 +12,17 @@
 
 """oslo.messaging set-up shared by the API and the engine."""
 
+import copy
+
 from oslo_config import cfg
+from oslo_log import log as logging
 import oslo_messaging as messaging
 
 from heat_snapshots.common import context as hs_context
 from heat_snapshots.common import exception
 
 CONF = cfg.CONF
+LOG = logging.getLogger(__name__)
 TRANSPORT = None
 
 # Exceptions from these modules are re-raised as themselves on the caller's
@@ -30,20 +34,24 @@ def is_in_process(conf=CONF):
     return (conf.transport_url or '').startswith('fake:')
 
 
-# The engine manager running in this process, if the API calls it directly
-# (heat-snapshots-all; ironic's LocalContext idea): see engine/rpcapi.py.
-_LOCAL_MANAGER = None
+# The RPC endpoints of the engine running in this process, by namespace,
+# if the API calls them directly (heat-snapshots-all; ironic's LocalContext
+# idea): see Client.
+_LOCAL_ENDPOINTS = {}
 
 
-def set_local_manager(manager):
-    """Make EngineAPI call ``manager`` in this process, or stop (None)."""
-    global _LOCAL_MANAGER
-    _LOCAL_MANAGER = manager
+def set_local_endpoints(endpoints):
+    """Make the clients of this process call ``endpoints`` directly.
+
+    :param endpoints: the engine's endpoint objects, each with its
+        ``target``; empty to call over RPC again.
+    """
+    global _LOCAL_ENDPOINTS
+    _LOCAL_ENDPOINTS = {e.target.namespace: e for e in endpoints}
 
 
-def get_local_manager():
-    """The engine manager EngineAPI calls directly, or None."""
-    return _LOCAL_MANAGER
+def get_local_endpoints():
+    return list(_LOCAL_ENDPOINTS.values())
 
 
 def init(conf=CONF):
@@ -91,3 +99,83 @@ def get_server(target, endpoints):
         init(), target, endpoints,
         serializer=RequestContextSerializer(),
         access_policy=messaging.ExplicitRPCAccessPolicy)
+
+
+class LocalContext:
+    """Calls an endpoint of this process as its RPC server would.
+
+    The endpoint gets a copy of the context, rebuilt from its wire form as
+    over RPC, and copies of the arguments; an expected exception reaches
+    the caller as itself, as oslo.messaging re-raises it; only methods the
+    RPC server would dispatch (``@messaging.expose``) can be called.
+    """
+
+    _serializer = RequestContextSerializer()
+
+    def __init__(self, endpoint):
+        self.endpoint = endpoint
+
+    def call(self, context, method, **kwargs):
+        function = getattr(self.endpoint, method, None)
+        if not getattr(function, 'exposed', False):
+            raise messaging.NoSuchMethod(method)
+        context = self._serializer.deserialize_context(
+            self._serializer.serialize_context(context))
+        try:
+            return function(context, **copy.deepcopy(kwargs))
+        except messaging.ExpectedException as e:
+            error, traceback = e.exc_info[1:]
+            raise error.with_traceback(traceback) from None
+
+
+# What the dispatcher of a server without the endpoint's namespace answers
+# (over a broker as a RemoteError: it is not in ALLOWED_EXMODS).
+_NOT_SERVED = messaging.UnsupportedVersion.__name__
+
+
+class Client:
+    """The calling side of one endpoint of the engine.
+
+    When the engine runs in this process (heat-snapshots-all registers its
+    endpoints with ``set_local_endpoints``), calls go to it directly.
+    """
+
+    def __init__(self, target, version_cap=None, timeout=None):
+        self.namespace = target.namespace
+        self.client = get_client(target, version_cap=version_cap,
+                                 timeout=timeout)
+
+    def _not_served(self, method):
+        """The error for a call no engine serves (a subclass may say why).
+        """
+        return exception.ServiceUnavailable(
+            reason='no engine serves %s' % method)
+
+    def _prepare(self, method, version):
+        """A direct call to this process's engine, if it has one, or RPC."""
+        if _LOCAL_ENDPOINTS:
+            endpoint = _LOCAL_ENDPOINTS.get(self.namespace)
+            if endpoint is None:
+                raise self._not_served(method)
+            return LocalContext(endpoint)
+        return self.client.prepare(version=version)
+
+    def _call(self, context, method, version='1.0', **kwargs):
+        cctxt = self._prepare(method, version)
+        try:
+            return cctxt.call(context, method, **kwargs)
+        except messaging.MessagingTimeout:
+            raise exception.EngineTimeout(
+                seconds=self.client.timeout or CONF.rpc_response_timeout)
+        except messaging.MessageDeliveryFailure as e:
+            # The broker's words name its address: logged, not returned.
+            LOG.warning('RPC %s was not delivered: %s', method, e)
+            raise exception.ServiceUnavailable(
+                reason='no engine could be reached through the message '
+                       'broker')
+        except messaging.UnsupportedVersion:
+            raise self._not_served(method)
+        except messaging.RemoteError as e:
+            if e.exc_type == _NOT_SERVED:
+                raise self._not_served(method)
+            raise

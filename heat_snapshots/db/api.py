@@ -578,7 +578,7 @@ def _db_utcnow(session):
     elif dialect == 'postgresql':
         query = sa.text("SELECT now() AT TIME ZONE 'utc'")
     else:
-        # An SQLite file is local: its clock is this host's.
+        # An SQLite file is on this host: its clock is this host's.
         return timeutils.utcnow()
     return session.execute(query).scalar_one().replace(tzinfo=None)
 

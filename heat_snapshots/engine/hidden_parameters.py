@@ -29,8 +29,7 @@ import copy
 
 from oslo_log import log as logging
 
-from heat_snapshots.common import exception
-from heat_snapshots.localstack import limits
+from heat_snapshots.common import template_format
 
 LOG = logging.getLogger(__name__)
 
@@ -46,8 +45,8 @@ def _as_template(template):
         template = template.decode('utf-8', 'replace')
     if isinstance(template, str):
         try:
-            template = limits.load_yaml(template)
-        except exception.HeatSnapshotsException:
+            template = template_format.load(template)
+        except template_format.Invalid:
             # Not a template (a script, a config file): as Heat, skip it.
             return None
     return template if isinstance(template, dict) else None

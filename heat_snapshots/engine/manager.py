@@ -36,12 +36,34 @@ from heat_snapshots.engine import locks
 from heat_snapshots.engine import operations
 from heat_snapshots.engine import recovery
 from heat_snapshots.engine import snapshots
+from heat_snapshots.engine.stacks import base as stacks_base
 
 LOG = logging.getLogger(__name__)
 
-RPC_API_VERSION = '1.1'
+RPC_API_VERSION = '1.2'
 
 _EXPECTED = (exception.HeatSnapshotsException,)
+
+
+def _moved(name):
+    """A stack CRUD method of version 1.1, now the stack endpoint's.
+
+    Callers of 1.1 (an API not yet upgraded) reach it here until 2.0.
+    """
+    @messaging.expose
+    @messaging.expected_exceptions(*_EXPECTED)
+    def method(self, context, *args, **kwargs):
+        if self.stack_endpoint is None:
+            raise exception.NotSupported(
+                feature='Managing stacks with the %s stack driver' %
+                self.conf.heat_snapshots.stack_driver)
+        try:
+            return getattr(self.stack_endpoint, name)(context, *args,
+                                                      **kwargs)
+        except messaging.ExpectedException as e:
+            raise e.exc_info[1]
+    method.__name__ = name
+    return method
 
 
 class EngineManager(base_manager.BaseEngineManager):
@@ -57,6 +79,18 @@ class EngineManager(base_manager.BaseEngineManager):
         self.running = {}
         self.running_lock = threading.Lock()
         self._recovery = recovery.Recovery(self)
+        # A driver that manages stacks serves their CRUD on an endpoint of
+        # its own, next to this one.
+        self.stack_endpoint = None
+        if isinstance(self.driver, stacks_base.ManagingStackDriver):
+            self.stack_endpoint = self.driver.rpc_endpoint(self)
+
+    def rpc_endpoints(self):
+        """The endpoint objects of this engine's RPC server."""
+        endpoints = [self]
+        if self.stack_endpoint is not None:
+            endpoints.append(self.stack_endpoint)
+        return endpoints
 
     def recover(self):
         """Fail or resume what dead engines, or this engine's own lost
@@ -140,8 +174,8 @@ class EngineManager(base_manager.BaseEngineManager):
 
     # --- helpers ----------------------------------------------------------
 
-    def _get_stack(self, context, stack_identity, with_resources=False,
-                   show_deleted=False):
+    def get_stack(self, context, stack_identity, with_resources=False,
+                  show_deleted=False):
         """The stack the URL names: its id and its name must agree.
 
         :raises: StackNotFound naming the stack as the URL does.
@@ -164,16 +198,11 @@ class EngineManager(base_manager.BaseEngineManager):
                                              stack=stack.name)
         return snapshot
 
-    def _check_not_busy(self, stack):
+    @staticmethod
+    def check_not_busy(stack):
         if stack.status == states.IN_PROGRESS:
             raise exception.ActionInProgress(stack_name=stack.name,
                                              action=stack.action)
-
-    def _require_stack_management(self):
-        if not self.driver.manages_stacks:
-            raise exception.NotSupported(
-                feature='Managing stacks with the %s stack driver' %
-                self.conf.heat_snapshots.stack_driver)
 
     def _start(self, context, stack, action, run, snapshot_id=None,
                prepare=None):
@@ -245,62 +274,18 @@ class EngineManager(base_manager.BaseEngineManager):
         stack = self.driver.find_stack(context, stack_name_or_id)
         return formatters.stack_identity(stack)
 
-    @messaging.expose
-    @messaging.expected_exceptions(*_EXPECTED)
-    def list_stacks(self, context, filters=None, limit=None):
-        stacks = self.driver.list_stacks(context, limit=limit,
-                                         **(filters or {}))
-        return [formatters.format_stack(s, detail=False) for s in stacks]
+    def start_operation(self, context, stack, action, work):
+        """Run ``work(task)`` on the stack as an operation: under its lock,
+        in the pool, ended (and recovered) as every operation is.
 
-    @messaging.expose
-    @messaging.expected_exceptions(*_EXPECTED)
-    def create_stack(self, context, stack_name, template, params, files,
-                     environment, args):
-        """Store and validate the stack, then create it in the background.
-
-        :raises: InvalidTemplate, StackExists, NotSupported.
+        :param work: returns an Outcome, or None for a plain success.
+        :raises: ActionInProgress when another operation holds the stack.
         """
-        self._require_stack_management()
-        args = args or {}
-        stack = self.driver.create_stack(
-            context, stack_name, template, params or {}, files or {},
-            environment or {}, tags=args.get('tags'),
-            timeout_mins=args.get('timeout_mins'),
-            disable_rollback=args.get('disable_rollback', True))
-        self._start(context, stack, states.CREATE,
+        self._start(context, stack, action,
                     lambda task, _prepared: self._run(
-                        task, lambda: self.driver.run_create(
-                            task.context, task.stack.id)))
-        return formatters.stack_identity(stack)
+                        task, lambda: work(task)))
 
-    @messaging.expose
-    @messaging.expected_exceptions(*_EXPECTED)
-    def show_stack(self, context, stack_identity):
-        stack = self._get_stack(context, stack_identity, show_deleted=True)
-        return formatters.format_stack(stack)
-
-    @messaging.expose
-    @messaging.expected_exceptions(*_EXPECTED)
-    def update_stack(self, context, stack_identity, template, params, files,
-                     environment, args, existing=False):
-        """:raises: ActionInProgress, InvalidTemplate, StackNotFound."""
-        self._require_stack_management()
-        stack = self._get_stack(context, stack_identity)
-        self._check_not_busy(stack)
-        args = args or {}
-        definition = self.driver.prepare_update(
-            context, stack, template, params, files, environment,
-            existing=existing, tags=args.get('tags'),
-            timeout_mins=args.get('timeout_mins'))
-        self._start(context, stack, states.UPDATE,
-                    lambda task, _prepared: self._run(
-                        task, lambda: self.driver.run_update(
-                            task.context, task.stack.id, definition)))
-        return formatters.stack_identity(stack)
-
-    @messaging.expose
-    @messaging.expected_exceptions(*_EXPECTED)
-    def delete_stack(self, context, stack_identity):
+    def start_stack_delete(self, context, stack):
         """Delete the stack and every snapshot of it, with their artifacts.
 
         A stack busy with another operation is deleted once that ends, as
@@ -308,8 +293,6 @@ class EngineManager(base_manager.BaseEngineManager):
         recorded on the stack's lock and no worker waits for it. Repeated
         deletes change nothing.
         """
-        self._require_stack_management()
-        stack = self._get_stack(context, stack_identity)
         if (stack.action, stack.status) == (states.DELETE,
                                             states.IN_PROGRESS):
             return
@@ -403,82 +386,6 @@ class EngineManager(base_manager.BaseEngineManager):
         except exception.SnapshotIdNotFound:
             return None
 
-    @messaging.expose
-    @messaging.expected_exceptions(*_EXPECTED)
-    def get_template(self, context, stack_identity):
-        return self._get_stack(context, stack_identity).template
-
-    @messaging.expose
-    @messaging.expected_exceptions(*_EXPECTED)
-    def list_stack_resources(self, context, stack_identity):
-        stack = self._get_stack(context, stack_identity, with_resources=True)
-        required_by = {r.name: set() for r in stack.resources}
-        for resource in stack.resources:
-            for required in resource.requires:
-                required_by.setdefault(required, set()).add(resource.name)
-        return [formatters.format_resource(stack, r, required_by[r.name])
-                for r in stack.resources]
-
-    @messaging.expose
-    @messaging.expected_exceptions(*_EXPECTED)
-    def show_resource(self, context, stack_identity, resource_name):
-        """:raises: StackNotFound, ResourceNotFound."""
-        stack = self._get_stack(context, stack_identity, with_resources=True)
-        for resource in stack.resources:
-            if resource.name == resource_name:
-                required_by = [r.name for r in stack.resources
-                               if resource_name in r.requires]
-                return formatters.format_resource(stack, resource,
-                                                  required_by, detail=True)
-        raise exception.ResourceNotFound(resource_name)
-
-    @messaging.expose
-    @messaging.expected_exceptions(*_EXPECTED)
-    def list_events(self, context, stack_identity, filters=None, limit=None,
-                    marker=None, sort_keys=None, sort_dir=None,
-                    detail=False):
-        """The stack's events, also once it is deleted, as Heat.
-
-        :raises: StackNotFound, Invalid (a sort direction), NotSupported.
-        """
-        stack = self._get_stack(context, stack_identity, show_deleted=True)
-        events = self.driver.list_events(
-            context, stack, filters=filters, limit=limit, marker=marker,
-            sort_keys=sort_keys, sort_dir=sort_dir)
-        return [formatters.format_event(stack, e, detail=detail)
-                for e in events]
-
-    @messaging.expose
-    @messaging.expected_exceptions(*_EXPECTED)
-    def get_environment(self, context, stack_identity):
-        return formatters.format_environment(
-            self._get_stack(context, stack_identity))
-
-    @messaging.expose
-    @messaging.expected_exceptions(*_EXPECTED)
-    def get_files(self, context, stack_identity):
-        return self._get_stack(context, stack_identity).files
-
-    @messaging.expose
-    @messaging.expected_exceptions(*_EXPECTED)
-    def list_outputs(self, context, stack_identity):
-        """Each output's key and description, as Heat lists them."""
-        stack = self._get_stack(context, stack_identity)
-        return [{'output_key': o['output_key'],
-                 'description': o.get('description')}
-                for o in stack.outputs or ()]
-
-    @messaging.expose
-    @messaging.expected_exceptions(*_EXPECTED)
-    def show_output(self, context, stack_identity, output_key):
-        """:raises: NotFound with Heat's message for an unknown key."""
-        stack = self._get_stack(context, stack_identity)
-        for output in stack.outputs or ():
-            if output['output_key'] == output_key:
-                return output
-        raise exception.NotFound('Specified output key %s not found.'
-                                 % output_key)
-
     # --- snapshots --------------------------------------------------------
 
     @messaging.expose
@@ -490,8 +397,8 @@ class EngineManager(base_manager.BaseEngineManager):
         :returns: the snapshot, IN_PROGRESS.
         :raises: StackNotFound, ActionInProgress, RequestLimitExceeded.
         """
-        stack = self._get_stack(context, stack_identity)
-        self._check_not_busy(stack)
+        stack = self.get_stack(context, stack_identity)
+        self.check_not_busy(stack)
         limit = self.conf.heat_snapshots.max_snapshots_per_stack
         if limit < 0 or context.is_admin:
             limit = None
@@ -513,7 +420,7 @@ class EngineManager(base_manager.BaseEngineManager):
     @messaging.expose
     @messaging.expected_exceptions(*_EXPECTED)
     def stack_list_snapshots(self, context, stack_identity):
-        stack = self._get_stack(context, stack_identity)
+        stack = self.get_stack(context, stack_identity)
         return [formatters.format_snapshot(s)
                 for s in db_api.snapshot_list_by_stack(context, stack.id)]
 
@@ -521,7 +428,7 @@ class EngineManager(base_manager.BaseEngineManager):
     @messaging.expected_exceptions(*_EXPECTED)
     def show_snapshot(self, context, stack_identity, snapshot_id):
         """:raises: StackNotFound, SnapshotIdNotFound, SnapshotNotFound."""
-        stack = self._get_stack(context, stack_identity)
+        stack = self.get_stack(context, stack_identity)
         return formatters.format_snapshot(
             self._get_snapshot(context, stack, snapshot_id))
 
@@ -536,7 +443,7 @@ class EngineManager(base_manager.BaseEngineManager):
         :raises: NotSupported while the snapshot is being created or
             deleted; SnapshotInUse while a restore reads it.
         """
-        stack = self._get_stack(context, stack_identity)
+        stack = self.get_stack(context, stack_identity)
         snapshot = self._get_snapshot(context, stack, snapshot_id)
         if snapshot.status == states.IN_PROGRESS:
             if snapshot.action == states.DELETE and \
@@ -595,10 +502,10 @@ class EngineManager(base_manager.BaseEngineManager):
         :raises: NotSupported unless the snapshot is COMPLETE;
             ActionInProgress when the stack is busy.
         """
-        stack = self._get_stack(context, stack_identity)
+        stack = self.get_stack(context, stack_identity)
         snapshot = self._get_snapshot(context, stack, snapshot_id)
         self._check_restorable(snapshot)
-        self._check_not_busy(stack)
+        self.check_not_busy(stack)
 
         def prepare(task):
             # Read again under the lock: a delete may have claimed it.
@@ -623,3 +530,19 @@ class EngineManager(base_manager.BaseEngineManager):
                                                      snapshot.id))
         notifications.notify_end(task.context, notifications.RESTORE,
                                  snapshot, outcome.status, outcome.reason)
+
+    # --- stack CRUD of version 1.1 ----------------------------------------
+
+    create_stack = _moved('create_stack')
+    list_stacks = _moved('list_stacks')
+    show_stack = _moved('show_stack')
+    update_stack = _moved('update_stack')
+    delete_stack = _moved('delete_stack')
+    get_template = _moved('get_template')
+    list_stack_resources = _moved('list_stack_resources')
+    show_resource = _moved('show_resource')
+    list_events = _moved('list_events')
+    get_environment = _moved('get_environment')
+    get_files = _moved('get_files')
+    list_outputs = _moved('list_outputs')
+    show_output = _moved('show_output')

@@ -10,7 +10,8 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""The engine service: the RPC server around EngineManager."""
+"""The engine service: the RPC server around EngineManager and, with a
+stack driver that manages stacks, the driver's stack endpoint."""
 
 import threading
 
@@ -47,7 +48,8 @@ class EngineService(service.ServiceBase):
             target = messaging.Target(topic=conf.heat_snapshots.topic,
                                       server=self.manager.engine_id,
                                       version=engine_manager.RPC_API_VERSION)
-            self.server = rpc.get_server(target, [self.manager])
+            self.server = rpc.get_server(target,
+                                         self.manager.rpc_endpoints())
         # With stacks in Heat, their snapshots follow Heat's deletes.
         self.heat_listener = None
         if conf.heat_snapshots.stack_driver == 'heat':
@@ -60,7 +62,7 @@ class EngineService(service.ServiceBase):
     def start(self):
         self.manager.start()
         if self.local:
-            rpc.set_local_manager(self.manager)
+            rpc.set_local_endpoints(self.manager.rpc_endpoints())
         if self.server is not None:
             self.server.start()
         if self.heat_listener is not None:
@@ -82,8 +84,8 @@ class EngineService(service.ServiceBase):
                 self.server.stop()
                 if graceful:
                     self.server.wait()
-            if self.local and rpc.get_local_manager() is self.manager:
-                rpc.set_local_manager(None)
+            if self.local and self.manager in rpc.get_local_endpoints():
+                rpc.set_local_endpoints([])
             self.manager.stop()
             LOG.info('Engine %s stopped', self.manager.engine_id)
             self._stopped.set()

@@ -23,10 +23,10 @@ import time
 
 from oslo_log import log as logging
 from oslo_serialization import jsonutils
-import yaml
 
 from heat_snapshots.common import exception
 from heat_snapshots.common import states
+from heat_snapshots.common import template_format
 from heat_snapshots.db import api as db_api
 from heat_snapshots.engine import operations
 from heat_snapshots.engine.resources import registry
@@ -290,8 +290,8 @@ def _load_template(text):
     if not isinstance(text, str):
         return None
     try:
-        loaded = yaml.safe_load(text)
-    except yaml.YAMLError:
+        loaded = template_format.load(text)
+    except template_format.Invalid:
         return None
     return loaded if isinstance(loaded, dict) else None
 

@@ -38,6 +38,7 @@ from heat_snapshots.engine.stacks import base
 from heat_snapshots.engine import walk
 from heat_snapshots.localstack import db_api as store_db
 from heat_snapshots.localstack import functions
+from heat_snapshots.localstack import manager
 from heat_snapshots.localstack import resource_types
 from heat_snapshots.localstack import template as tmpl
 
@@ -92,10 +93,14 @@ class _Resolver(functions.Resolver):
         return self.files.get(name)
 
 
-class LocalStackDriver(base.StackDriver):
+class LocalStackDriver(base.ManagingStackDriver):
     """Stacks kept in heat-snapshots' own database."""
 
-    manages_stacks = True
+    def rpc_endpoint(self, engine):
+        """The endpoint of this store's stack CRUD, served next to the
+        snapshot manager ``engine``.
+        """
+        return manager.StackManager(engine)
 
     # --- reading -------------------------------------------------------
 
@@ -578,7 +583,7 @@ class _Run:
         definition = self.parsed.resources[name]
 
         def work():
-            rtype = definition.type_class(name)
+            rtype = definition.type_class.named(name)
             properties = self._properties(definition,
                                           definition.type_class)
             data = rtype.handle_create(properties)
@@ -594,8 +599,8 @@ class _Run:
                 operation):
         """Store what exists now, then let the type take its time."""
         if name in self.resource_data:
-            data = rtype.handle_restore(properties, data,
-                                        self.resource_data[name])
+            data = rtype.restore_data(properties, data,
+                                      self.resource_data[name])
         attributes = rtype.resolve_attributes(properties, data)
         self._set(name, {'physical_resource_id': physical_id,
                          'properties': properties, 'data': data,
@@ -617,7 +622,7 @@ class _Run:
                        old.physical_resource_id is None)
         if not created or old.type != definition.type:
             return self.create(name, self.action)
-        rtype = definition.type_class(name)
+        rtype = definition.type_class.named(name)
         try:
             properties = self._properties(definition, definition.type_class)
         except Exception as error:
@@ -660,7 +665,7 @@ class _Run:
                       or resource_types.ResourceType)
 
         def work():
-            rtype = type_class(name)
+            rtype = type_class.named(name)
             properties = old.properties or {}
             if old.action != INIT:
                 rtype.run(resource_types.DELETE, properties, self.deadline)

@@ -20,9 +20,9 @@ GIL, so the whole process stops). Everything here is bounded by the
 options of ``[heat_snapshots_templates]`` (conf/templates.py), and every
 refusal is a 400 whose message names the option:
 
-* ``load_yaml`` parses text with a loader that refuses anchors and aliases
-  before anything is expanded, and caps size, depth and node count while
-  composing;
+* ``load_yaml`` parses text with the one loader (common/template_format),
+  which refuses anchors and aliases before anything is expanded, and caps
+  size, depth and node count while composing;
 * ``check_document`` caps a parsed document (a dict given as such, a JSON
   parameter, the files) by depth, nodes and size, every repetition of a
   shared value counted;
@@ -36,21 +36,13 @@ import functools
 
 from oslo_serialization import jsonutils
 import re2
-import yaml
 
 from heat_snapshots.common import exception
-from heat_snapshots import conf as hs_conf
+from heat_snapshots.common import template_format
 
-GROUP = 'heat_snapshots_templates'
-
-
-def options():
-    """The ``[heat_snapshots_templates]`` options in force."""
-    return getattr(hs_conf.CONF, GROUP)
-
-
-def _option(name):
-    return '%s.%s' % (GROUP, name)
+GROUP = template_format.GROUP
+options = template_format.options
+_option = template_format.option_name
 
 
 def _limit(reason):
@@ -71,58 +63,6 @@ def _refuse(error, message):
 
 # --- YAML ---------------------------------------------------------------
 
-class _Refused(yaml.YAMLError):
-    def __init__(self, message):
-        super().__init__(message)
-        self.message = message
-
-
-class SafeLoader(yaml.SafeLoader):
-    """YAML as Heat reads it, with nothing that expands.
-
-    Dates stay strings (2013-05-23). Anchors and aliases are refused when
-    the parser meets them, before any node is composed from them; depth
-    and node count are counted while composing, so a document past them
-    is refused without being built.
-    """
-
-    def __init__(self, stream):
-        super().__init__(stream)
-        limits = options()
-        self._max_nodes = limits.max_document_nodes
-        self._max_depth = limits.max_document_depth
-        self._nodes = 0
-        self._depth = 0
-
-    def compose_node(self, parent, index):
-        event = self.peek_event()
-        if isinstance(event, yaml.AliasEvent) or \
-                getattr(event, 'anchor', None) is not None:
-            raise _Refused(
-                'YAML anchors and aliases ("&%s", "*%s") are not allowed '
-                '(line %d)' % (event.anchor, event.anchor,
-                               event.start_mark.line + 1))
-        self._nodes += 1
-        if self._nodes > self._max_nodes:
-            raise _Refused('more than %d values (%s)'
-                           % (self._max_nodes,
-                              _option('max_document_nodes')))
-        self._depth += 1
-        try:
-            if self._depth > self._max_depth:
-                raise _Refused('nested deeper than %d levels (%s)'
-                               % (self._max_depth,
-                                  _option('max_document_depth')))
-            return super().compose_node(parent, index)
-        finally:
-            self._depth -= 1
-
-
-SafeLoader.add_constructor(
-    'tag:yaml.org,2002:timestamp',
-    lambda loader, node: loader.construct_scalar(node))
-
-
 def load_yaml(text, what='template', error=exception.InvalidTemplate):
     """``text`` (YAML or JSON) parsed, within the limits.
 
@@ -131,21 +71,12 @@ def load_yaml(text, what='template', error=exception.InvalidTemplate):
     :raises: ``error`` for text over max_template_size, anchors or
         aliases, too many values or levels, or a syntax error.
     """
-    limits = options()
-    if len(text) > limits.max_template_size:
-        raise _refuse(error, 'The %s is %d bytes, more than %d (%s).'
-                      % (what, len(text), limits.max_template_size,
-                         _option('max_template_size')))
     try:
-        return yaml.load(text, Loader=SafeLoader)  # nosec B506
-    except _Refused as refused:
-        raise _refuse(error, 'The %s is refused: %s.'
-                      % (what, refused.message))
-    except yaml.YAMLError as syntax:
+        return template_format.load(text, what)
+    except template_format.Malformed as syntax:
         raise _refuse(error, 'Error parsing %s: %s' % (what, syntax))
-    except RecursionError:
-        raise _refuse(error, 'The %s is refused: nested too deeply (%s).'
-                      % (what, _option('max_document_depth')))
+    except template_format.Refused as refused:
+        raise _refuse(error, refused.message)
 
 
 # --- parsed documents -----------------------------------------------------

@@ -10,23 +10,42 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""The resource types of the local stack driver and how each behaves.
+"""Heat's own resource types: in the stack store, and as snapshot plugins.
 
-Each type has Heat's properties and attributes. Nothing physical is made:
-a resource is its physical id (a uuid), its data (``resource_data`` in
-Heat's abandon format) and its attributes. ``OS::Heat::TestResource`` can
-wait and fail on demand so that tests can hold or break any step.
+One class per type serves both contracts:
+
+* the store's stack CRUD (``handle_create``, ``handle_update``,
+  ``restore_data``, ``handle_delete``, ``run``, with the resource's
+  properties; an instance from ``named()``): each type has Heat's
+  properties and attributes. Nothing physical is made: a resource is its
+  physical id (a uuid), its data (``resource_data`` in Heat's abandon
+  format) and its attributes;
+* the engine's snapshot plugin contract (engine/resources/base.py: entry
+  points ``heat_snapshots.resources``), for a stack of any driver:
+  ``OS::Heat::None`` and ``OS::Heat::Value`` keep their data, as Heat
+  does; ``OS::Heat::RandomString`` keeps its value;
+  ``OS::Heat::TestResource`` stands in for a resource with a real backup:
+  it writes an artifact into the store's test artifact table.
+
+``OS::Heat::TestResource`` can wait and fail on demand (``Step``, one
+mechanism for both contracts) so that tests can hold or break any step.
 """
 
 import random
 import string
 import time
 
+from oslo_log import log as logging
 from oslo_serialization import jsonutils
 from oslo_utils import strutils
 
 from heat_snapshots.common import exception
+from heat_snapshots.engine.resources import base as plugin_base
+from heat_snapshots.engine.stacks import base as stacks_base
+from heat_snapshots.localstack import db_api as store_db
 from heat_snapshots.localstack import functions
+
+LOG = logging.getLogger(__name__)
 
 # What a resource does in a step; TestResource waits and fails by it.
 CREATE = 'create'
@@ -171,31 +190,61 @@ def convert_properties(schemas, values, path, partial=False):
     return result
 
 
-def wait(seconds, deadline=None):
-    """Sleep ``seconds`` (negative: until the deadline), a real wait."""
-    if seconds is None or seconds == 0:
-        return
-    end = None if seconds < 0 else time.monotonic() + seconds
-    while True:
-        now = time.monotonic()
-        if end is not None and now >= end:
-            return
-        if deadline is not None and now >= deadline:
-            raise exception.OperationTimeout(operation='Resource wait',
-                                             seconds=seconds)
-        limits = [0.05]
-        if end is not None:
-            limits.append(end - now)
-        if deadline is not None:
-            limits.append(deadline - now)
-        time.sleep(max(min(limits), 0))
+class Step:
+    """One operation of a TestResource: its wait, then its failure, as
+    Heat's TestResource has them.
+
+    The wait starts when the step is made; ``complete()`` polls it (the
+    snapshot plugin contract), ``wait()`` blocks on it (stack CRUD, in a
+    worker thread). A negative wait lasts for ever.
+    """
+
+    def __init__(self, name, properties, operation):
+        self.name = name
+        self.properties = properties or {}
+        self.operation = operation
+        secs = wait_secs(self.properties, operation)
+        self.ready_at = (float('inf') if secs < 0
+                         else time.monotonic() + secs)
+
+    def check_fail(self):
+        """:raises: ResourceFailure if the step fails."""
+        if fails(self.properties, self.operation):
+            raise exception.ResourceFailure(
+                reason='Test Resource failed %s' % self.name)
+
+    def complete(self):
+        """Whether the wait is over; then the failure, if any, is raised.
+        """
+        if time.monotonic() < self.ready_at:
+            return False
+        self.check_fail()
+        return True
+
+    def wait(self, deadline=None):
+        """Block until ``complete()``.
+
+        :raises: OperationTimeout at ``deadline`` (a monotonic time).
+        """
+        while not self.complete():
+            now = time.monotonic()
+            if deadline is not None and now >= deadline:
+                raise exception.OperationTimeout(
+                    operation='Resource wait',
+                    seconds=wait_secs(self.properties, self.operation))
+            limits = [0.05, self.ready_at - now]
+            if deadline is not None:
+                limits.append(deadline - now)
+            time.sleep(max(min(limits), 0))
 
 
-class ResourceType:
+class ResourceType(plugin_base.ResourcePlugin):
     """OS::Heat::None's behaviour, the base of all types.
 
-    Methods get the resource's properties as resolved and converted, and
-    return its new data; attributes are computed from properties and data.
+    The stack CRUD methods get the resource's properties as resolved and
+    converted, and return its new data; attributes are computed from
+    properties and data. The snapshot plugin methods are
+    ResourcePlugin's: the snapshot is the resource's own data.
     """
 
     type_name = None
@@ -204,8 +253,18 @@ class ResourceType:
     any_properties = False
     any_attributes = False
 
-    def __init__(self, name):
-        self.name = name
+    @classmethod
+    def named(cls, name):
+        """The type's behaviour for the resource ``name`` of a store's
+        stack (no snapshot).
+        """
+        return cls(None, None, stacks_base.Resource(name=name,
+                                                    type=cls.type_name),
+                   None)
+
+    @property
+    def name(self):
+        return self.resource.name
 
     @classmethod
     def has_attribute(cls, attribute):
@@ -235,7 +294,7 @@ class ResourceType:
         """Update in place; :returns: the new data."""
         return dict(data or {})
 
-    def handle_restore(self, properties, data, snapshot_data):
+    def restore_data(self, properties, data, snapshot_data):
         """Put back what a snapshot recorded; :returns: the new data."""
         return dict(data or {})
 
@@ -364,11 +423,19 @@ class RandomStringResource(ResourceType):
     def handle_create(self, properties):
         return {'value': generate(properties)}
 
-    def handle_restore(self, properties, data, snapshot_data):
+    def restore_data(self, properties, data, snapshot_data):
         data = dict(data or {})
         if snapshot_data and snapshot_data.get('value') is not None:
             data['value'] = snapshot_data['value']
         return data
+
+    def handle_snapshot(self):
+        """The string, put back on restore."""
+        data = self.resource.data or {}
+        value = data.get('value')
+        if value is None:
+            value = (self.resource.attributes or {}).get('value')
+        return {'value': value}
 
 
 def generate(properties):
@@ -427,17 +494,92 @@ class TestResource(ResourceType):
     def handle_update(self, properties, data):
         return dict(data or {}, value=properties['value'])
 
-    def handle_restore(self, properties, data, snapshot_data):
+    def restore_data(self, properties, data, snapshot_data):
         data = dict(data or {})
         if snapshot_data and 'value' in snapshot_data:
             data['value'] = snapshot_data['value']
         return data
 
     def run(self, operation, properties, deadline=None):
-        wait(wait_secs(properties, operation), deadline)
-        if fails(properties, operation):
-            raise exception.ResourceFailure(
-                reason='Test Resource failed %s' % self.name)
+        Step(self.name, properties, operation).wait(deadline)
+
+    # The snapshot plugin: an artifact per snapshot, waits, failures.
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._snapshot_step = None
+        self._delete_step = None
+
+    @property
+    def _properties(self):
+        return self.resource.properties or {}
+
+    def _step(self, operation):
+        return Step(self.name, self._properties, operation)
+
+    def _find_artifact(self):
+        # Only this resource's: reading the snapshot's every artifact for
+        # each resource made a snapshot O(N^2).
+        for artifact in store_db.artifact_list(self.context,
+                                               snapshot_id=self.snapshot_id,
+                                               resource_name=self.name):
+            return artifact
+        return None
+
+    def handle_snapshot(self):
+        step = self._step(SNAPSHOT)
+        # A snapshot that fails makes nothing.
+        step.check_fail()
+        data = self.resource.data or {}
+        value = data.get('value', self._properties.get('value'))
+        artifact = self._find_artifact()
+        if artifact is None:
+            artifact = store_db.artifact_create(self.context, {
+                'snapshot_id': self.snapshot_id,
+                'resource_name': self.name,
+                'content': {
+                    'value': value,
+                    'stack_id': getattr(self.stack, 'id', None),
+                    'physical_resource_id':
+                        self.resource.physical_resource_id}})
+            LOG.debug('Artifact %s made for %s of snapshot %s',
+                      artifact.id, self.name, self.snapshot_id)
+        self._snapshot_step = step
+        return {'value': value, 'artifact_id': artifact.id}
+
+    def check_snapshot_complete(self, data):
+        if self._snapshot_step is None:
+            # A fresh instance (an engine restart): the wait starts now.
+            self._snapshot_step = self._step(SNAPSHOT)
+        return self._snapshot_step.complete()
+
+    def handle_delete_snapshot(self, data):
+        step = self._step(DELETE_SNAPSHOT)
+        # A delete that fails keeps the artifact.
+        step.check_fail()
+        artifact_id = (data or {}).get('artifact_id')
+        if artifact_id is None:
+            artifact = self._find_artifact()
+            artifact_id = artifact.id if artifact else None
+        if artifact_id is not None and \
+                not store_db.artifact_delete(self.context, artifact_id):
+            LOG.debug('Artifact %s of %s was already gone', artifact_id,
+                      self.name)
+        self._delete_step = step
+
+    def check_delete_snapshot_complete(self, data):
+        if self._delete_step is None:
+            self._delete_step = self._step(DELETE_SNAPSHOT)
+        return self._delete_step.complete()
+
+    @classmethod
+    def list_artifacts(cls, context):
+        return [(artifact.id, artifact.snapshot_id)
+                for artifact in store_db.artifact_list(context)]
+
+    @classmethod
+    def delete_artifact(cls, context, artifact_id):
+        store_db.artifact_delete(context, artifact_id)
 
 
 def wait_secs(properties, operation):

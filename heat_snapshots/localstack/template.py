@@ -19,12 +19,12 @@ the driver stores and returns it exactly as given.
 """
 
 import copy
-import re
 
 from oslo_serialization import jsonutils
 from oslo_utils import strutils
 
 from heat_snapshots.common import exception
+from heat_snapshots.common import stack_names
 from heat_snapshots.engine import walk
 from heat_snapshots.localstack import functions
 from heat_snapshots.localstack import limits
@@ -60,8 +60,6 @@ PSEUDO_PARAMETERS = (STACK_ID, STACK_NAME, PROJECT_ID)
 
 NO_DESCRIPTION = 'No description'
 
-STACK_NAME_RE = re.compile(r'[a-zA-Z][a-zA-Z0-9_.-]{0,254}')
-
 
 def _invalid(reason):
     return exception.InvalidTemplate(reason=reason)
@@ -93,7 +91,7 @@ def check_stack_name(name):
 
     The whole name must match: a trailing newline is not allowed.
     """
-    if not isinstance(name, str) or not STACK_NAME_RE.fullmatch(name):
+    if not stack_names.is_valid(name):
         raise exception.Invalid(
             message='Invalid stack name %s must contain only alphanumeric '
                     'or "_-." characters, must start with alpha and must '

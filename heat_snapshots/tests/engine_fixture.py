@@ -26,17 +26,22 @@ CONF = conf.CONF
 
 
 class _Direct:
-    """Calls the manager as the RPC server would, minus the transport.
+    """Calls the engine's endpoints as the RPC server would, minus the
+    transport: a method of the stack endpoint there, any other on the
+    manager (``_target``).
 
     Over RPC an expected exception reaches the caller as itself; called
-    directly, the manager's @expected_exceptions wraps it, so unwrap it.
+    directly, @expected_exceptions wraps it, so unwrap it.
     """
 
     def __init__(self, target):
         self._target = target
+        self._stacks = target.stack_endpoint
 
     def __getattr__(self, name):
-        value = getattr(self._target, name)
+        value = getattr(self._stacks, name, None)
+        if not getattr(value, 'exposed', False):
+            value = getattr(self._target, name)
         if not callable(value):
             return value
 

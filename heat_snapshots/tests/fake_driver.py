@@ -40,6 +40,7 @@ import yaml
 from heat_snapshots.common import exception
 from heat_snapshots.common import states
 from heat_snapshots.engine.stacks import base
+from heat_snapshots.localstack import manager as stack_manager
 
 PROJECT = 'project-a'
 HOT_VERSION = '2018-08-31'
@@ -351,6 +352,10 @@ class FakeManagingStackDriver(FakeStackDriver, base.ManagingStackDriver):
     def __init__(self, conf=None):
         super().__init__(conf)
         self.events = []
+
+    def rpc_endpoint(self, engine):
+        # The stack store's endpoint asks only the driver contract.
+        return stack_manager.StackManager(engine)
 
     def set_stack_state(self, context, stack_id, action, status, reason):
         super().set_stack_state(context, stack_id, action, status, reason)

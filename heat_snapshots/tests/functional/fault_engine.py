@@ -209,8 +209,8 @@ def _hook(call):
 
 def _instrument_test_resource():
     """Log TestResource's artifact calls; let rules hold its listing."""
-    from heat_snapshots.engine.resources import heat_native
-    plugin = heat_native.TestResourcePlugin
+    from heat_snapshots.localstack import resource_types
+    plugin = resource_types.TestResource
 
     def wrap(name):
         original = getattr(plugin, name)

@@ -100,7 +100,7 @@ class EventsController(base.RestController):
     def get_all(self):
         utils.authorize(policies.LIST_EVENTS)
         filters, paging = _list_args()
-        events = utils.engine().list_events(utils.context(), self.identity,
+        events = utils.stacks().list_events(utils.context(), self.identity,
                                             filters=filters, **paging)
         return {'events': [format_event(e) for e in events]}
 
@@ -116,7 +116,7 @@ class ResourceEventsController(base.RestController):
     def get_all(self):
         utils.authorize(policies.LIST_EVENTS)
         filters, paging = _list_args(self.resource_name)
-        events = utils.engine().list_events(utils.context(), self.identity,
+        events = utils.stacks().list_events(utils.context(), self.identity,
                                             filters=filters, **paging)
         if not events:
             raise webob.exc.HTTPNotFound(
@@ -140,7 +140,7 @@ class EventController(base.RestController):
     @fault.expose()
     def get_all(self):
         utils.authorize(policies.SHOW_EVENT)
-        events = utils.engine().list_events(
+        events = utils.stacks().list_events(
             utils.context(), self.identity,
             filters={'resource_name': self.resource_name,
                      'uuid': self.event_id}, detail=True)

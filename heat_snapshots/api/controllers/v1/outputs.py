@@ -28,7 +28,7 @@ class OutputsController(base.RestController):
     @fault.expose()
     def get_all(self):
         utils.authorize(policies.LIST_OUTPUTS)
-        return {'outputs': utils.engine().list_outputs(utils.context(),
+        return {'outputs': utils.stacks().list_outputs(utils.context(),
                                                        self.identity)}
 
     @pecan.expose()
@@ -45,5 +45,5 @@ class OutputController(base.RestController):
     @fault.expose()
     def get_all(self):
         utils.authorize(policies.SHOW_OUTPUT)
-        return {'output': utils.engine().show_output(
+        return {'output': utils.stacks().show_output(
             utils.context(), self.identity, self.output_key)}

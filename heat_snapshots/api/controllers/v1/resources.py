@@ -29,7 +29,7 @@ class ResourcesController(base.RestController):
     @fault.expose()
     def get_all(self):
         utils.authorize(policies.LIST_RESOURCES)
-        found = utils.engine().list_stack_resources(utils.context(),
+        found = utils.stacks().list_stack_resources(utils.context(),
                                                     self.identity)
         return {'resources': [utils.format_resource(r) for r in found]}
 
@@ -52,7 +52,7 @@ class ResourceController(base.RestController):
     @fault.expose()
     def get_all(self):
         utils.authorize(policies.SHOW_RESOURCE)
-        found = utils.engine().show_resource(utils.context(), self.identity,
+        found = utils.stacks().show_resource(utils.context(), self.identity,
                                              self.resource_name)
         return {'resource': utils.format_resource(found)}
 

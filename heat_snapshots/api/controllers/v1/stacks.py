@@ -133,7 +133,7 @@ class StacksController(base.RestController):
         if limit is not None:
             # More than the table can hold means all of them.
             limit = _int_arg('limit', limit, clamp=True)
-        stacks = utils.engine().list_stacks(utils.context(),
+        stacks = utils.stacks().list_stacks(utils.context(),
                                             filters=filters or None,
                                             limit=limit)
         return {'stacks': [utils.format_stack(s) for s in stacks]}
@@ -146,7 +146,7 @@ class StacksController(base.RestController):
             raise exception.BadRequest('No stack name specified')
         validation.validate(body, schema.create)
         template, params, files, environment, args = _definition(body)
-        identity = utils.engine().create_stack(
+        identity = utils.stacks().create_stack(
             utils.context(), body['stack_name'], template, params, files,
             environment, args)
         location = utils.stack_url(identity)
@@ -226,7 +226,7 @@ class TemplateController(base.RestController):
     @fault.expose()
     def get_all(self):
         utils.authorize(policies.TEMPLATE)
-        return utils.engine().get_template(utils.context(), self.identity)
+        return utils.stacks().get_template(utils.context(), self.identity)
 
 
 class EnvironmentController(base.RestController):
@@ -238,7 +238,7 @@ class EnvironmentController(base.RestController):
     @fault.expose()
     def get_all(self):
         utils.authorize(policies.ENVIRONMENT)
-        return utils.engine().get_environment(utils.context(),
+        return utils.stacks().get_environment(utils.context(),
                                               self.identity)
 
 
@@ -251,7 +251,7 @@ class FilesController(base.RestController):
     @fault.expose()
     def get_all(self):
         utils.authorize(policies.FILES)
-        return utils.engine().get_files(utils.context(), self.identity)
+        return utils.stacks().get_files(utils.context(), self.identity)
 
 
 class StackController(base.RestController):
@@ -272,7 +272,7 @@ class StackController(base.RestController):
     @fault.expose()
     def get_all(self):
         utils.authorize(policies.SHOW)
-        stack = utils.engine().show_stack(utils.context(), self.identity)
+        stack = utils.stacks().show_stack(utils.context(), self.identity)
         return {'stack': utils.format_stack(stack)}
 
     def _update(self, patch):
@@ -280,7 +280,7 @@ class StackController(base.RestController):
         validation.validate(body, schema.update)
         template, params, files, environment, args = _definition(
             body, patch=patch)
-        utils.engine().update_stack(utils.context(), self.identity,
+        utils.stacks().update_stack(utils.context(), self.identity,
                                     template, params, files, environment,
                                     args, existing=patch)
         return fault.status_page(webob.exc.HTTPAccepted, pecan.request)
@@ -298,7 +298,7 @@ class StackController(base.RestController):
     @fault.expose(status_code=http_client.NO_CONTENT)
     def delete(self):
         utils.authorize(policies.DELETE)
-        utils.engine().delete_stack(utils.context(), self.identity)
+        utils.stacks().delete_stack(utils.context(), self.identity)
 
     @pecan.expose()
     def _lookup(self, *remainder):

@@ -86,6 +86,11 @@ def engine():
     return pecan.request.engine_api
 
 
+def stacks():
+    """The client of the stack driver's CRUD endpoint."""
+    return pecan.request.stack_api
+
+
 def context():
     return pecan.request.context
 

@@ -17,6 +17,8 @@ Field names and types are Heat's (python-heatclient sends these). Missing
 messages.
 """
 
+from heat_snapshots.common import stack_names
+
 _template = {
     'title': 'template',
     'type': ['object', 'string'],
@@ -50,18 +52,14 @@ _properties = {
     },
 }
 
-# jsonschema searches with Python's re, where "$" also matches before a
-# final newline: "(?!\n)" keeps "name\n" out.
-STACK_NAME_PATTERN = '^[a-zA-Z][a-zA-Z0-9_.-]*$(?!\n)'
-
 create = {
     'type': 'object',
     'properties': dict(_properties, stack_name={
         'title': 'stack name',
         'type': 'string',
         'minLength': 1,
-        'maxLength': 255,
-        'pattern': STACK_NAME_PATTERN,
+        'maxLength': stack_names.MAX_LENGTH,
+        'pattern': stack_names.SCHEMA_PATTERN,
         'x-pattern-message': 'it must start with a letter and contain only '
                              'letters, digits, "_", "-" and ".".',
     }),

@@ -17,7 +17,7 @@ from unittest import mock
 from keystonemiddleware import auth_token
 import oslo_messaging as messaging
 
-from heat_snapshots.engine import rpcapi
+from heat_snapshots.localstack import rpcapi as stack_rpcapi
 from heat_snapshots.tests.unit.api import api_fixture
 from heat_snapshots.tests.unit.api import base
 
@@ -117,7 +117,7 @@ class EngineErrorsTest(base.APITestCase):
         for error in (RuntimeError('password=secret in /etc/x'),
                       messaging.RemoteError('OperationalError',
                                             'password=secret', 'trace')):
-            with mock.patch.object(rpcapi.EngineAPI, 'list_stacks',
+            with mock.patch.object(stack_rpcapi.StackAPI, 'list_stacks',
                                    side_effect=error):
                 response = self.get(self.stacks_url(), status=None)
             body = self.assertFault(response, 500,

@@ -72,12 +72,14 @@ class DeepAndInvalidJSONTest(base.APITestCase):
             400, 'HTTPBadRequest')
 
     def test_deep_yaml_template_is_400(self):
+        # Refused while it is parsed, naming the limit.
         for text in ('[' * DEEP + ']' * DEEP, '{a: ' * DEEP + '1' +
                      '}' * DEEP):
             body = self.assertFault(self.post_json(self.stacks_url(), {
                 'stack_name': 'deep', 'template': text}, status=None),
-                400, 'HTTPBadRequest')
-            self.assertIn('Template not in valid format',
+                400, 'StackValidationFailed')
+            self.assertIn('nested deeper than 100 levels (heat_snapshots_'
+                          'templates.max_document_depth)',
                           body['error']['message'])
 
     def test_lone_surrogate_is_400(self):

@@ -141,7 +141,7 @@ class ThroughOurAPITest(base.TestCase):
     def test_snapshots_listed_by_our_engine(self):
         ctx = self.make_context(project_id=api_fixture.PROJECT,
                                 user_id=api_fixture.USER)
-        identity = self.api.engine.manager.create_stack(
+        identity = self.api.engine.manager.stack_endpoint.create_stack(
             ctx, 'web', {'heat_template_version': '2018-08-31',
                          'resources': {'n': {'type': 'OS::Heat::None'}}},
             {}, {}, {}, {})

@@ -17,6 +17,8 @@ from heat_snapshots.common import exception
 from heat_snapshots.common import rpc
 from heat_snapshots.engine import manager
 from heat_snapshots.engine import rpcapi
+from heat_snapshots.localstack import rpcapi as stack_rpcapi
+from heat_snapshots.tests import engine_fixture as ef
 from heat_snapshots.tests.unit.engine import test_manager as tm
 
 
@@ -27,11 +29,12 @@ class EngineOverTheBusTest(tm.EngineTestCase):
         super().setUp()
         conf = self.useFixture(config_fixture.Config(tm.base.CONF))
         conf.config(transport_url='fake:/')
+        conf.config(topic='hs-test-engine', group='heat_snapshots')
         rpc.cleanup()
         self.addCleanup(rpc.cleanup)
         target = messaging.Target(topic='hs-test-engine', server='here')
         self.endpoint = self.engine._target
-        server = rpc.get_server(target, [self.endpoint])
+        server = rpc.get_server(target, self.endpoint.rpc_endpoints())
         server.start()
         self.addCleanup(server.wait)
         self.addCleanup(server.stop)
@@ -69,3 +72,49 @@ class EngineOverTheBusTest(tm.EngineTestCase):
             self.assertTrue(
                 getattr(getattr(manager.EngineManager, name), 'exposed',
                         False), name)
+
+    def test_stack_crud_is_an_endpoint_of_its_own(self):
+        stacks = stack_rpcapi.StackAPI(timeout=10)
+        identity = stacks.create_stack(self.ctx, 'bus', tm.FIVE, {}, {}, {},
+                                       {})
+        ef.wait_for_stack(stacks, self.ctx, identity, 'CREATE_COMPLETE')
+        self.assertEqual(5, len(stacks.list_stack_resources(self.ctx,
+                                                            identity)))
+        # The lookup by name stays the snapshot manager's, as every
+        # driver's.
+        self.assertEqual(identity['stack_id'], rpcapi.EngineAPI(
+            timeout=10).identify_stack(self.ctx, 'bus')['stack_id'])
+
+
+class StacksNotServedTest(tm.EngineTestCase):
+    """Engines whose driver leaves stacks to Heat serve no stack CRUD."""
+
+    def setUp(self):
+        super().setUp()
+        conf = self.useFixture(config_fixture.Config(tm.base.CONF))
+        conf.config(transport_url='fake:/')
+        conf.config(topic='hs-test-heat-engine', group='heat_snapshots')
+        conf.config(stack_driver='heat', group='heat_snapshots')
+        rpc.cleanup()
+        self.addCleanup(rpc.cleanup)
+        target = messaging.Target(topic='hs-test-heat-engine', server='here')
+        # What the service serves when the driver manages no stacks.
+        server = rpc.get_server(target, [self.engine._target])
+        server.start()
+        self.addCleanup(server.wait)
+        self.addCleanup(server.stop)
+
+    def test_stack_crud_is_refused_as_not_supported(self):
+        error = self.assertRaises(
+            exception.NotSupported, stack_rpcapi.StackAPI(timeout=10).
+            list_stacks, self.ctx)
+        self.assertEqual(
+            'Managing stacks with the heat stack driver is not supported.',
+            str(error))
+
+    def test_in_process_engine_without_stack_crud_refuses_it(self):
+        rpc.set_local_endpoints([self.engine._target])
+        self.addCleanup(rpc.set_local_endpoints, [])
+        self.assertRaises(exception.NotSupported,
+                          stack_rpcapi.StackAPI().show_stack, self.ctx,
+                          {'stack_name': 's', 'stack_id': 'i'})

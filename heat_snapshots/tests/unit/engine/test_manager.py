@@ -18,6 +18,7 @@ import futurist
 
 from heat_snapshots.common import exception
 from heat_snapshots.db import api as db_api
+from heat_snapshots.engine import formatters
 from heat_snapshots.engine import manager
 from heat_snapshots.engine import operations
 from heat_snapshots.engine.resources import base as plugin_base
@@ -574,7 +575,10 @@ class FakeDriverTestCase(base.TestCase):
         return {'stack_name': stack.name, 'stack_id': stack.id}
 
     def stack_status(self, identity):
-        stack = self.engine.show_stack(self.ctx, identity)
+        # As Heat shows it; stack show itself is stack CRUD, which a
+        # read-only driver leaves to Heat.
+        stack = formatters.format_stack(
+            self.driver.get_stack(self.ctx, identity['stack_id']))
         return stack['stack_status'], stack['stack_status_reason']
 
     def snapshot(self, identity, name='snap'):
@@ -622,8 +626,10 @@ class FakeDriverSnapshotTest(FakeDriverTestCase):
                          (snap['status'], snap['status_reason']))
         self.assertEqual(('SNAPSHOT_FAILED', reason),
                          self.stack_status(identity))
-        resources = {r['resource_name']: r['resource_status'] for r in
-                     self.engine.list_stack_resources(self.ctx, identity)}
+        stack = self.driver.get_stack(self.ctx, identity['stack_id'],
+                                      with_resources=True)
+        resources = {r.name: '%s_%s' % (r.action, r.status)
+                     for r in stack.resources}
         self.assertEqual({'first': 'SNAPSHOT_COMPLETE',
                           'broken': 'SNAPSHOT_FAILED'}, resources)
         # The stack is free again: the next snapshot is taken.

@@ -19,6 +19,7 @@ from heat_snapshots.common import exception
 from heat_snapshots.common import rpc
 from heat_snapshots.engine import manager
 from heat_snapshots.engine import rpcapi
+from heat_snapshots.localstack import rpcapi as stack_rpcapi
 from heat_snapshots.tests import base
 from heat_snapshots.tests import engine_fixture as ef
 from heat_snapshots.tests.unit.engine import test_manager as tm
@@ -67,29 +68,31 @@ class DeliveryFailureTest(base.TestCase):
 
 
 class LocalCallTest(tm.EngineTestCase):
-    """heat-snapshots-all: EngineAPI calls the engine of its process."""
+    """heat-snapshots-all: the clients call the engine of its process."""
 
     def setUp(self):
         super().setUp()
         self.manager = self.engine._target
-        rpc.set_local_manager(self.manager)
-        self.addCleanup(rpc.set_local_manager, None)
+        rpc.set_local_endpoints(self.manager.rpc_endpoints())
+        self.addCleanup(rpc.set_local_endpoints, [])
         self.api = rpcapi.EngineAPI()
+        self.stacks = stack_rpcapi.StackAPI()
 
     def test_calls_reach_the_manager_as_over_rpc(self):
-        identity = self.api.create_stack(self.ctx, 'local', tm.FIVE, {}, {},
-                                         {}, {})
-        ef.wait_for_stack(self.api, self.ctx, identity, 'CREATE_COMPLETE')
+        identity = self.stacks.create_stack(self.ctx, 'local', tm.FIVE, {},
+                                            {}, {}, {})
+        ef.wait_for_stack(self.stacks, self.ctx, identity,
+                          'CREATE_COMPLETE')
         seen = []
-        real = self.manager.show_stack
+        real = self.manager.stack_list_snapshots
 
         @messaging.expose
-        def show_stack(context, **kwargs):
+        def stack_list_snapshots(context, **kwargs):
             seen.append(context)
             return real(context, **kwargs)
-        self.manager.show_stack = show_stack
-        self.assertEqual('local',
-                         self.api.show_stack(self.ctx, identity)['stack_name'])
+        self.manager.stack_list_snapshots = stack_list_snapshots
+        self.assertEqual([], self.api.stack_list_snapshots(self.ctx,
+                                                           identity))
         # A copy of the caller's context, as rebuilt from the wire.
         self.assertIsNot(self.ctx, seen[0])
         self.assertEqual(self.ctx.to_dict(), seen[0].to_dict())
@@ -97,12 +100,14 @@ class LocalCallTest(tm.EngineTestCase):
     def test_expected_errors_arrive_as_themselves(self):
         identity = {'stack_name': 'nope', 'stack_id': 'nope'}
         error = self.assertRaises(exception.StackNotFound,
-                                  self.api.show_stack, self.ctx, identity)
+                                  self.api.stack_list_snapshots, self.ctx,
+                                  identity)
         self.assertEqual(404, error.code)
 
     def test_only_rpc_methods_can_be_called(self):
-        local = rpcapi.LocalContext(self.manager)
-        for method in ('stop', 'recover', 'nonexistent'):
+        local = rpc.LocalContext(self.manager)
+        for method in ('stop', 'recover', 'nonexistent', 'get_stack',
+                       'start_operation', 'start_stack_delete'):
             self.assertRaises(messaging.NoSuchMethod, local.call, self.ctx,
                               method)
         self.assertFalse(self.manager._stopping.is_set())

@@ -17,6 +17,8 @@ import oslo_messaging as messaging
 
 from heat_snapshots.common import rpc
 from heat_snapshots.engine import service
+from heat_snapshots.localstack import manager as stack_manager
+from heat_snapshots.localstack import rpcapi as stack_rpcapi
 from heat_snapshots.tests import base
 
 
@@ -30,7 +32,7 @@ class EngineServiceTest(base.TestCase):
         self.conf.config(transport_url='fake:/')
         rpc.cleanup()
         self.addCleanup(rpc.cleanup)
-        self.addCleanup(rpc.set_local_manager, None)
+        self.addCleanup(rpc.set_local_endpoints, [])
         self.ctx = self.make_context()
 
     def start(self, **kwargs):
@@ -42,10 +44,11 @@ class EngineServiceTest(base.TestCase):
     def test_local_in_process_engine_serves_this_process_only(self):
         engine = self.start(local=True)
         self.assertIsNone(engine.server)
-        self.assertIs(engine.manager, rpc.get_local_manager())
-        self.assertEqual([], engine.manager.list_stacks(self.ctx))
+        self.assertEqual([engine.manager, engine.manager.stack_endpoint],
+                         rpc.get_local_endpoints())
+        self.assertEqual([], stack_rpcapi.StackAPI().list_stacks(self.ctx))
         engine.stop()
-        self.assertIsNone(rpc.get_local_manager())
+        self.assertEqual([], rpc.get_local_endpoints())
         # Stopping again, and waiting after the stop, return at once.
         engine.stop()
         engine.wait()
@@ -54,8 +57,10 @@ class EngineServiceTest(base.TestCase):
         self.conf.config(topic='hs-test-service', group='heat_snapshots')
         engine = self.start()
         self.assertIsNotNone(engine.server)
-        self.assertIsNone(rpc.get_local_manager())
+        self.assertEqual([], rpc.get_local_endpoints())
         client = rpc.get_client(
-            messaging.Target(topic='hs-test-service', version='1.0'),
+            messaging.Target(topic='hs-test-service',
+                             namespace=stack_manager.NAMESPACE,
+                             version='1.0'),
             timeout=10)
         self.assertEqual([], client.call(self.ctx, 'list_stacks'))

@@ -26,7 +26,7 @@ class RandomStringTest(base.TestCase):
     rs = resource_types.RandomStringResource
 
     def test_default_is_32_letters_and_digits(self):
-        data = self.rs('r').handle_create(properties(self.rs))
+        data = self.rs.named('r').handle_create(properties(self.rs))
         self.assertEqual(32, len(data['value']))
         self.assertLessEqual(set(data['value']),
                              set(string.ascii_letters + string.digits))
@@ -36,7 +36,7 @@ class RandomStringTest(base.TestCase):
             self.rs, length=12,
             character_classes=[{'class': 'digits', 'min': 4}],
             character_sequences=[{'sequence': '!@', 'min': 3}])
-        value = self.rs('r').handle_create(props)['value']
+        value = self.rs.named('r').handle_create(props)['value']
         self.assertEqual(12, len(value))
         self.assertGreaterEqual(sum(c.isdigit() for c in value), 4)
         self.assertGreaterEqual(sum(c in '!@' for c in value), 3)
@@ -50,7 +50,7 @@ class RandomStringTest(base.TestCase):
 
     def test_any_property_change_replaces(self):
         old = properties(self.rs, length=8)
-        rtype = self.rs('r')
+        rtype = self.rs.named('r')
         self.assertTrue(rtype.needs_replace(old, properties(self.rs,
                                                             length=9)))
         self.assertTrue(rtype.needs_replace(old, properties(
@@ -59,10 +59,10 @@ class RandomStringTest(base.TestCase):
                                                              length=8)))
 
     def test_restore_puts_the_snapshot_value_back(self):
-        rtype = self.rs('r')
+        rtype = self.rs.named('r')
         self.assertEqual({'value': 'old'},
-                         rtype.handle_restore({}, {'value': 'new'},
-                                              {'value': 'old'}))
+                         rtype.restore_data({}, {'value': 'new'},
+                                            {'value': 'old'}))
         self.assertEqual({'value': 'old'},
                          rtype.resolve_attributes({}, {'value': 'old'}))
 
@@ -70,7 +70,7 @@ class RandomStringTest(base.TestCase):
 class ValueTest(base.TestCase):
 
     def test_type_converts_value(self):
-        value = resource_types.ValueResource('v')
+        value = resource_types.ValueResource.named('v')
         for kind, raw, expected in (('number', '3', 3),
                                     ('boolean', 'on', True),
                                     ('json', '{"a": 1}', {'a': 1}),
@@ -96,14 +96,14 @@ class TestResourceTest(base.TestCase):
         props = properties(self.tr)
         self.assertEqual('test_string', props['value'])
         self.assertEqual({'value': 'test_string'},
-                         self.tr('t').handle_create(props))
+                         self.tr.named('t').handle_create(props))
         self.assertEqual({'output': 'v'},
-                         self.tr('t').resolve_attributes(props,
-                                                         {'value': 'v'}))
+                         self.tr.named('t').resolve_attributes(
+                             props, {'value': 'v'}))
 
     def test_fail_on_fails_only_the_named_operations(self):
         props = properties(self.tr, fail_on=['update', 'restore'])
-        rtype = self.tr('broken')
+        rtype = self.tr.named('broken')
         rtype.run('create', props)
         rtype.run('delete', props)
         for operation in ('update', 'restore'):
@@ -113,7 +113,7 @@ class TestResourceTest(base.TestCase):
 
     def test_fail_fails_create_and_update(self):
         props = properties(self.tr, fail=True)
-        rtype = self.tr('t')
+        rtype = self.tr.named('t')
         self.assertRaises(exception.ResourceFailure, rtype.run, 'create',
                           props)
         self.assertRaises(exception.ResourceFailure, rtype.run, 'update',
@@ -123,7 +123,7 @@ class TestResourceTest(base.TestCase):
     def test_waits_are_real(self):
         props = properties(self.tr, wait_secs=0.2,
                            action_wait_secs={'create': 0.05})
-        rtype = self.tr('t')
+        rtype = self.tr.named('t')
         start = time.monotonic()
         rtype.run('create', props)
         self.assertLess(time.monotonic() - start, 0.15)
@@ -136,11 +136,11 @@ class TestResourceTest(base.TestCase):
 
     def test_wait_stops_at_the_deadline(self):
         props = properties(self.tr, wait_secs=-1)
-        self.assertRaises(exception.OperationTimeout, self.tr('t').run,
+        self.assertRaises(exception.OperationTimeout, self.tr.named('t').run,
                           'create', props, time.monotonic() + 0.05)
 
     def test_update_replace(self):
-        rtype = self.tr('t')
+        rtype = self.tr.named('t')
         old = properties(self.tr, value='a')
         self.assertFalse(rtype.needs_replace(old, properties(self.tr,
                                                              value='b')))

@@ -28,9 +28,9 @@ import sys
 import fixtures
 
 from heat_snapshots.engine.resources import base as plugin_base
-from heat_snapshots.engine.resources import heat_native
 from heat_snapshots.engine.resources import registry
 from heat_snapshots.engine.stacks import base as stacks_base
+from heat_snapshots.localstack import resource_types
 from heat_snapshots.tests import base
 
 _TOP_DIR = os.path.dirname(os.path.dirname(os.path.dirname(
@@ -84,7 +84,7 @@ class ExamplePluginTest(base.TestCase):
         self.assertEqual('ObjectPlugin', cls.__name__)
         self.assertTrue(issubclass(cls, plugin_base.ResourcePlugin))
         # The built-in plugins load beside it.
-        self.assertIs(heat_native.NonePlugin,
+        self.assertIs(resource_types.NoneResource,
                       registry.plugin_class('OS::Heat::None'))
         return cls
 

@@ -13,10 +13,10 @@
 import time
 
 from heat_snapshots.common import exception
-from heat_snapshots.engine.resources import heat_native
 from heat_snapshots.engine.resources import registry
 from heat_snapshots.engine.stacks import base as stacks_base
 from heat_snapshots.localstack import db_api as store_db
+from heat_snapshots.localstack import resource_types
 from heat_snapshots.tests import base
 
 
@@ -39,18 +39,19 @@ class SimplePluginsTest(base.TestCase):
 
     def test_registered_for_heat_types(self):
         for type_name, plugin in (
-                ('OS::Heat::None', heat_native.NonePlugin),
-                ('OS::Heat::Value', heat_native.ValuePlugin),
-                ('OS::Heat::RandomString', heat_native.RandomStringPlugin),
-                ('OS::Heat::TestResource', heat_native.TestResourcePlugin)):
+                ('OS::Heat::None', resource_types.NoneResource),
+                ('OS::Heat::Value', resource_types.ValueResource),
+                ('OS::Heat::RandomString',
+                 resource_types.RandomStringResource),
+                ('OS::Heat::TestResource', resource_types.TestResource)):
             self.assertIs(plugin, registry.plugin_class(type_name))
 
     def test_none_and_value_keep_their_data(self):
         ctx = self.make_context()
         resource = stacks_base.Resource(name='n', type='OS::Heat::None',
                                         data={'is_placeholder': 'True'})
-        for plugin_class in (heat_native.NonePlugin,
-                             heat_native.ValuePlugin):
+        for plugin_class in (resource_types.NoneResource,
+                             resource_types.ValueResource):
             plugin = plugin_class(ctx, stack(), resource, 'snap', base.CONF)
             data = plugin.handle_snapshot()
             self.assertEqual({'is_placeholder': 'True'}, data)
@@ -60,7 +61,7 @@ class SimplePluginsTest(base.TestCase):
         resource = stacks_base.Resource(
             name='r', type='OS::Heat::RandomString',
             data={'value': 'secret'}, attributes={'value': 'secret'})
-        plugin = heat_native.RandomStringPlugin(
+        plugin = resource_types.RandomStringResource(
             self.make_context(), stack(), resource, 'snap', base.CONF)
         self.assertEqual({'value': 'secret'}, plugin.handle_snapshot())
         definition = {'type': 'OS::Heat::RandomString',
@@ -77,13 +78,13 @@ class TestResourcePluginTest(base.TestCase):
         self.ctx = self.make_context()
 
     def plugin(self, resource=None, snapshot_id='snap-1'):
-        return heat_native.TestResourcePlugin(
+        return resource_types.TestResource(
             self.ctx, stack(), resource or tres(), snapshot_id,
             base.CONF)
 
     def test_snapshot_writes_an_artifact(self):
         data = self.plugin().handle_snapshot()
-        [artifact] = heat_native.list_artifacts(self.ctx)
+        [artifact] = store_db.artifact_list(self.ctx)
         self.assertEqual({'value': 'v', 'artifact_id': artifact.id}, data)
         self.assertEqual(('snap-1', 't'), (artifact.snapshot_id,
                                            artifact.resource_name))
@@ -93,16 +94,16 @@ class TestResourcePluginTest(base.TestCase):
         first = self.plugin().handle_snapshot()
         again = self.plugin().handle_snapshot()
         self.assertEqual(first, again)
-        self.assertEqual(1, len(heat_native.list_artifacts(self.ctx)))
+        self.assertEqual(1, len(store_db.artifact_list(self.ctx)))
         self.plugin(snapshot_id='snap-2').handle_snapshot()
-        self.assertEqual(2, len(heat_native.list_artifacts(self.ctx)))
+        self.assertEqual(2, len(store_db.artifact_list(self.ctx)))
 
     def test_fail_on_snapshot(self):
         plugin = self.plugin(tres('bad', fail_on=['snapshot']))
         error = self.assertRaises(exception.ResourceFailure,
                                   plugin.handle_snapshot)
         self.assertEqual('Test Resource failed bad', str(error))
-        self.assertEqual([], heat_native.list_artifacts(self.ctx))
+        self.assertEqual([], store_db.artifact_list(self.ctx))
 
     def test_snapshot_wait_starts_at_handle_snapshot(self):
         plugin = self.plugin(tres(action_wait_secs={'snapshot': 0.1}))
@@ -129,7 +130,7 @@ class TestResourcePluginTest(base.TestCase):
             tres(action_wait_secs={'delete_snapshot': 0.05}))
         data = plugin.handle_snapshot()
         plugin.handle_delete_snapshot(data)
-        self.assertEqual([], heat_native.list_artifacts(self.ctx))
+        self.assertEqual([], store_db.artifact_list(self.ctx))
         self.assertFalse(plugin.check_delete_snapshot_complete(data))
         time.sleep(0.07)
         self.assertTrue(plugin.check_delete_snapshot_complete(data))
@@ -140,7 +141,7 @@ class TestResourcePluginTest(base.TestCase):
     def test_delete_without_recorded_data_finds_the_artifact(self):
         self.plugin().handle_snapshot()
         self.plugin().handle_delete_snapshot({})
-        self.assertEqual([], heat_native.list_artifacts(self.ctx))
+        self.assertEqual([], store_db.artifact_list(self.ctx))
 
     def test_fail_on_delete_snapshot_keeps_the_artifact(self):
         plugin = self.plugin(tres('t', fail_on=['delete_snapshot']))
