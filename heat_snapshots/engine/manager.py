@@ -36,6 +36,7 @@ from heat_snapshots.engine import locks
 from heat_snapshots.engine import operations
 from heat_snapshots.engine import recovery
 from heat_snapshots.engine import snapshots
+from heat_snapshots.engine.stacks import base as stacks_base
 
 LOG = logging.getLogger(__name__)
 
@@ -170,7 +171,7 @@ class EngineManager(base_manager.BaseEngineManager):
                                              action=stack.action)
 
     def _require_stack_management(self):
-        if not self.driver.manages_stacks:
+        if not isinstance(self.driver, stacks_base.ManagingStackDriver):
             raise exception.NotSupported(
                 feature='Managing stacks with the %s stack driver' %
                 self.conf.heat_snapshots.stack_driver)

@@ -92,10 +92,8 @@ class _Resolver(functions.Resolver):
         return self.files.get(name)
 
 
-class LocalStackDriver(base.StackDriver):
+class LocalStackDriver(base.ManagingStackDriver):
     """Stacks kept in heat-snapshots' own database."""
-
-    manages_stacks = True
 
     # --- reading -------------------------------------------------------
 

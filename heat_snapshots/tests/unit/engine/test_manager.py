@@ -642,6 +642,23 @@ class FakeDriverSnapshotTest(FakeDriverTestCase):
                          (error.code, error.message))
         self.assertEqual([], self.plugins.calls)
 
+    def test_a_read_only_driver_refuses_to_manage_stacks(self):
+        # As the heat driver, which leaves stack CRUD to Heat.
+        self.flags(stack_driver='heat', group='heat_snapshots')
+        identity = self.add_stack({'vol': {'type': T}})
+        for call, args in (
+                (self.engine.create_stack, ('new', {}, {}, {}, {}, {})),
+                (self.engine.update_stack, (identity, {}, {}, {}, {}, {})),
+                (self.engine.delete_stack, (identity,))):
+            error = self.assertRaises(exception.NotSupported, call,
+                                      self.ctx, *args)
+            self.assertEqual((400, 'Managing stacks with the heat stack '
+                                   'driver is not supported.'),
+                             (error.code, error.message))
+        self.assertEqual(('CREATE_COMPLETE', 'Stack CREATE completed '
+                                             'successfully'),
+                         self.stack_status(identity))
+
     def test_another_projects_stack_is_not_found(self):
         identity = self.add_stack({'vol': {'type': T}},
                                   project_id='project-b')

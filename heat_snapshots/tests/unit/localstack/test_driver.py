@@ -541,4 +541,4 @@ class LookupTest(DriverTestCase):
     def test_loaded_through_the_entry_point(self):
         loaded = stacks_base.load(base.CONF)
         self.assertIsInstance(loaded, local_driver.LocalStackDriver)
-        self.assertTrue(loaded.manages_stacks)
+        self.assertIsInstance(loaded, stacks_base.ManagingStackDriver)
