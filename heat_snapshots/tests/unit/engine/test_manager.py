@@ -557,12 +557,13 @@ class FakeDriverTestCase(base.TestCase):
     """
 
     use_db = True
+    driver_class = fake_driver.FakeStackDriver
 
     def setUp(self):
         super().setUp()
         self.clock = self.useFixture(fake_clock.FakeClock())
         self.plugins = self.useFixture(fake_plugins.Plugins()).recorder
-        self.driver = fake_driver.FakeStackDriver(self.conf_fixture.conf)
+        self.driver = self.driver_class(self.conf_fixture.conf)
         engine = manager.EngineManager(self.conf_fixture.conf,
                                        driver=self.driver)
         engine.pool.shutdown()
@@ -647,6 +648,23 @@ class FakeDriverSnapshotTest(FakeDriverTestCase):
                                'in progress.'),
                          (error.code, error.message))
         self.assertEqual([], self.plugins.calls)
+
+    def test_a_read_only_driver_refuses_to_manage_stacks(self):
+        # As the heat driver, which leaves stack CRUD to Heat.
+        self.flags(stack_driver='heat', group='heat_snapshots')
+        identity = self.add_stack({'vol': {'type': T}})
+        for call, args in (
+                (self.engine.create_stack, ('new', {}, {}, {}, {}, {})),
+                (self.engine.update_stack, (identity, {}, {}, {}, {}, {})),
+                (self.engine.delete_stack, (identity,))):
+            error = self.assertRaises(exception.NotSupported, call,
+                                      self.ctx, *args)
+            self.assertEqual((400, 'Managing stacks with the heat stack '
+                                   'driver is not supported.'),
+                             (error.code, error.message))
+        self.assertEqual(('CREATE_COMPLETE', 'Stack CREATE completed '
+                                             'successfully'),
+                         self.stack_status(identity))
 
     def test_another_projects_stack_is_not_found(self):
         identity = self.add_stack({'vol': {'type': T}},
@@ -748,3 +766,45 @@ class FakeDriverDeleteTest(FakeDriverTestCase):
         self.assertEqual({}, self.plugins.artifacts)
         self.assertEqual([], self.engine.stack_list_snapshots(self.ctx,
                                                               identity))
+
+
+class FakeManagingDriverTest(FakeDriverTestCase):
+    """Stack CRUD on a driver that manages stacks."""
+
+    driver_class = fake_driver.FakeManagingStackDriver
+
+    def test_a_stack_delete_deletes_every_snapshot_first(self):
+        identity = self.engine.create_stack(
+            self.ctx, 'web', {'vol': {'type': T}, 'log': {'type': T}},
+            {}, {}, {}, {})
+        self.assertEqual(('CREATE_COMPLETE', 'Stack CREATE completed '
+                                             'successfully'),
+                         self.stack_status(identity))
+        for name in ('one', 'two'):
+            self.snapshot(identity, name)
+        self.assertEqual(4, len(self.plugins.artifacts))
+        self.engine.delete_stack(self.ctx, identity)
+        self.assertEqual({}, self.plugins.artifacts)
+        self.assertEqual([], db_api.snapshot_list_by_stack(
+            self.ctx, identity['stack_id']))
+        self.assertEqual(('DELETE', 'COMPLETE'), self.driver.stack_states[
+            -1][1:3])
+        self.assertRaises(exception.StackNotFound,
+                          self.engine.identify_stack, self.ctx, 'web')
+
+    def test_a_stack_whose_snapshot_cannot_be_deleted_stays(self):
+        identity = self.engine.create_stack(
+            self.ctx, 'web', {'vol': {'type': T}}, {}, {}, {}, {})
+        snap = self.snapshot(identity)
+        self.plugins.failures[('handle_delete_snapshot', 'vol')] = 'busy'
+        self.engine.delete_stack(self.ctx, identity)
+        status, reason = self.stack_status(identity)
+        self.assertEqual('DELETE_FAILED', status)
+        self.assertIn('resources.vol: busy', reason)
+        # Nothing of the stack was deleted while a backup is left.
+        self.assertEqual(
+            [], [s for s in self.driver.resource_states
+                 if s[2] == 'DELETE'])
+        self.assertEqual(['vol'], list(self.plugins.artifacts.values()))
+        self.assertEqual('FAILED', self.engine.show_snapshot(
+            self.ctx, identity, snap['id'])['status'])

@@ -11,12 +11,11 @@
 # under the License.
 
 import threading
-import time
-from unittest import mock
 
 from heat_snapshots.common import exception
 from heat_snapshots.engine import walk
 from heat_snapshots.tests import base
+from heat_snapshots.tests import fake_clock
 
 
 class CheckGraphTest(base.TestCase):
@@ -67,20 +66,25 @@ class WalkTest(base.TestCase):
         self.assertNotIn('after', started)
 
     def test_concurrency_bounds_the_nodes_in_progress(self):
+        # Each node stays in progress until three ran at once; the nodes
+        # run on three threads, never more.
         running = []
         most = []
-        lock = threading.Lock()
+        threads = set()
+        together = threading.Condition()
 
         def action(node):
-            with lock:
+            with together:
+                threads.add(threading.current_thread().name)
                 running.append(node)
                 most.append(len(running))
-            time.sleep(0.02)
-            with lock:
+                together.notify_all()
+                together.wait_for(lambda: max(most) >= 3, timeout=10)
                 running.remove(node)
 
         walk.walk({str(i): set() for i in range(9)}, action, concurrency=3)
         self.assertEqual(3, max(most))
+        self.assertEqual(3, len(threads))
 
     def test_reverse_turns_every_edge(self):
         self.assertEqual({'a': {'b'}, 'b': set()},
@@ -89,35 +93,36 @@ class WalkTest(base.TestCase):
 
 class PollTest(base.TestCase):
 
+    def setUp(self):
+        super().setUp()
+        self.clock = self.useFixture(fake_clock.FakeClock(start=100.0))
+
     def test_deadline_raises_timeout(self):
         self.flags(action_timeout=7, group='heat_snapshots')
+        checks = []
         error = self.assertRaises(
-            exception.OperationTimeout, walk.poll, lambda: False,
-            time.monotonic() + 0.05, base.CONF, 'Resource x SNAPSHOT')
+            exception.OperationTimeout, walk.poll,
+            lambda: checks.append(self.clock.monotonic()), 107.0,
+            base.CONF, 'Resource x SNAPSHOT')
         self.assertIn('Resource x SNAPSHOT timed out', error.message)
+        self.assertLessEqual(checks[-1], 107.0)
+        self.assertAlmostEqual(107.0, self.clock.monotonic())
 
     def _clocked_poll(self, done_at, check_cost=0.0):
-        """Poll a check true from ``done_at`` on a fake clock.
+        """Poll a check true from ``done_at`` on the fake clock.
 
         :returns: (the times of the checks, the sleeps).
         """
-        clock = [100.0]
-        checks, sleeps = [], []
-
-        def sleep(seconds):
-            sleeps.append(seconds)
-            clock[0] += seconds
+        checks = []
 
         def check():
-            checks.append(clock[0] - 100.0)
-            clock[0] += check_cost
-            return clock[0] - 100.0 - check_cost >= done_at
+            now = self.clock.monotonic() - 100.0
+            checks.append(now)
+            self.clock.advance(check_cost)
+            return now >= done_at
 
-        with mock.patch.object(walk.time, 'monotonic',
-                               lambda: clock[0]), \
-                mock.patch.object(walk.time, 'sleep', sleep):
-            walk.poll(check, 100.0 + 3600, base.CONF, 'x')
-        return checks, sleeps
+        walk.poll(check, 100.0 + 3600, base.CONF, 'x')
+        return checks, self.clock.sleeps
 
     def test_done_at_once_never_sleeps(self):
         checks, sleeps = self._clocked_poll(0.0)
@@ -128,11 +133,13 @@ class PollTest(base.TestCase):
         self.flags(check_interval=0.05, check_backoff=1.5,
                    check_interval_max=2.0, group='heat_snapshots')
         for done_at in (0.5, 0.73, 3.0, 20.0):
+            self.clock.now = 100.0
             checks, _ = self._clocked_poll(done_at)
             self.assertGreaterEqual(checks[-1], done_at)
             self.assertLessEqual(checks[-1],
                                  done_at * (1 + walk.POLL_LATENESS) + 0.05)
         # Long waits still back off to check_interval_max.
+        self.clock.now = 100.0
         checks, _ = self._clocked_poll(100.0)
         self.assertLess(len(checks), 100)
 
