@@ -17,15 +17,16 @@ from heat_snapshots.common import exception
 from heat_snapshots.common import rpc
 from heat_snapshots.engine import manager
 from heat_snapshots.engine import rpcapi
-from heat_snapshots.tests.unit.engine import test_manager as tm
+from heat_snapshots.tests import base
+from heat_snapshots.tests.unit.engine import base as engine_base
 
 
-class EngineOverTheBusTest(tm.EngineTestCase):
+class EngineOverTheBusTest(engine_base.EngineTestCase):
     """The engine's RPC server on oslo.messaging's fake transport."""
 
     def setUp(self):
         super().setUp()
-        conf = self.useFixture(config_fixture.Config(tm.base.CONF))
+        conf = self.useFixture(config_fixture.Config(base.CONF))
         conf.config(transport_url='fake:/')
         rpc.cleanup()
         self.addCleanup(rpc.cleanup)
@@ -40,7 +41,7 @@ class EngineOverTheBusTest(tm.EngineTestCase):
             timeout=10)
 
     def test_rpc_methods_answer_and_life_cycle_is_refused(self):
-        identity = self.create_stack(tm.FIVE)
+        identity = self.create_stack(engine_base.FIVE)
         snap = self.snapshot(identity)
         shown = self.client.call(self.ctx, 'show_snapshot',
                                  stack_identity=identity,

@@ -21,7 +21,7 @@ from heat_snapshots.engine import manager
 from heat_snapshots.engine import rpcapi
 from heat_snapshots.tests import base
 from heat_snapshots.tests import engine_fixture as ef
-from heat_snapshots.tests.unit.engine import test_manager as tm
+from heat_snapshots.tests.unit.engine import base as engine_base
 
 
 def _undecorated(function):
@@ -66,7 +66,7 @@ class DeliveryFailureTest(base.TestCase):
         self.assertNotIn('rabbit.internal.example', error.message)
 
 
-class LocalCallTest(tm.EngineTestCase):
+class LocalCallTest(engine_base.EngineTestCase):
     """heat-snapshots-all: EngineAPI calls the engine of its process."""
 
     def setUp(self):
@@ -77,8 +77,8 @@ class LocalCallTest(tm.EngineTestCase):
         self.api = rpcapi.EngineAPI()
 
     def test_calls_reach_the_manager_as_over_rpc(self):
-        identity = self.api.create_stack(self.ctx, 'local', tm.FIVE, {}, {},
-                                         {}, {})
+        identity = self.api.create_stack(self.ctx, 'local', engine_base.FIVE,
+                                         {}, {}, {}, {})
         ef.wait_for_stack(self.api, self.ctx, identity, 'CREATE_COMPLETE')
         seen = []
         real = self.manager.show_stack
