@@ -13,84 +13,18 @@
 import threading
 import time
 
-import fixtures
-
 from heat_snapshots.common import exception
 from heat_snapshots.engine.stacks import base as stacks_base
 from heat_snapshots.engine import walk
 from heat_snapshots.localstack import driver as local_driver
-from heat_snapshots.localstack import resource_types
 from heat_snapshots.tests import base
+from heat_snapshots.tests.unit.localstack import base as local_base
 
 
-def hot(resources=None, **sections):
-    template = {'heat_template_version': '2021-04-16',
-                'resources': resources or {}}
-    template.update(sections)
-    return template
-
-
-def tres(**properties):
-    return {'type': 'OS::Heat::TestResource', 'properties': properties}
-
-
-class DriverTestCase(base.TestCase):
-    use_db = True
-
-    def setUp(self):
-        super().setUp()
-        self.driver = local_driver.LocalStackDriver(base.CONF)
-        self.ctx = self.make_context()
-        self.events = []
-        self._events_lock = threading.Lock()
-        original = resource_types.TestResource.run
-
-        def recording_run(rtype, operation, properties, deadline=None):
-            self._event('start', rtype.name, operation)
-            try:
-                original(rtype, operation, properties, deadline)
-            finally:
-                self._event('end', rtype.name, operation)
-
-        self.useFixture(fixtures.MonkeyPatch(
-            'heat_snapshots.localstack.resource_types.'
-            'TestResource.run', recording_run))
-
-    def _event(self, what, name, operation):
-        with self._events_lock:
-            self.events.append((what, name, operation, time.monotonic()))
-
-    def event_time(self, what, name, operation='create'):
-        for event in self.events:
-            if event[:3] == (what, name, operation):
-                return event[3]
-        self.fail('no %s of %s %s in %s' % (what, operation, name,
-                                            self.events))
-
-    def create(self, template, name='stack', ctx=None, params=None,
-               environment=None, files=None):
-        ctx = ctx or self.ctx
-        stack = self.driver.create_stack(ctx, name, template, params or {},
-                                         files or {}, environment or {})
-        self.driver.run_create(ctx, stack.id)
-        self.driver.set_stack_state(ctx, stack.id, 'CREATE', 'COMPLETE',
-                                    'Stack CREATE completed successfully')
-        return self.driver.get_stack(ctx, stack.id)
-
-    def update(self, stack, template, params=None, environment=None,
-               existing=False, **kwargs):
-        definition = self.driver.prepare_update(
-            self.ctx, stack, template, params or {}, {}, environment or {},
-            existing=existing)
-        self.driver.run_update(self.ctx, stack.id, definition, **kwargs)
-        return self.driver.get_stack(self.ctx, stack.id)
-
-    def resources(self, stack):
-        stack = self.driver.get_stack(self.ctx, stack.id)
-        return {r.name: r for r in stack.resources}
-
-    def status(self, resource):
-        return '%s_%s' % (resource.action, resource.status)
+# The local stack driver's test base (base.py), under the names used here.
+hot = local_base.hot
+tres = local_base.tres
+DriverTestCase = local_base.DriverTestCase
 
 
 class CreateTest(DriverTestCase):
