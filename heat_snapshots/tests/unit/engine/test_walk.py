@@ -11,12 +11,12 @@
 # under the License.
 
 import threading
-import time
 from unittest import mock
 
 from heat_snapshots.common import exception
 from heat_snapshots.engine import walk
 from heat_snapshots.tests import base
+from heat_snapshots.tests import fake_clock
 
 
 class CheckGraphTest(base.TestCase):
@@ -70,12 +70,15 @@ class WalkTest(base.TestCase):
         running = []
         most = []
         lock = threading.Lock()
+        # Three at a time meet here: with fewer allowed, the barrier
+        # breaks; with more, a fourth starts before three leave.
+        together = threading.Barrier(3, timeout=10)
 
         def action(node):
             with lock:
                 running.append(node)
                 most.append(len(running))
-            time.sleep(0.02)
+            together.wait()
             with lock:
                 running.remove(node)
 
@@ -91,9 +94,10 @@ class PollTest(base.TestCase):
 
     def test_deadline_raises_timeout(self):
         self.flags(action_timeout=7, group='heat_snapshots')
+        clock = self.useFixture(fake_clock.FakeClock())
         error = self.assertRaises(
             exception.OperationTimeout, walk.poll, lambda: False,
-            time.monotonic() + 0.05, base.CONF, 'Resource x SNAPSHOT')
+            clock.monotonic() + 0.05, base.CONF, 'Resource x SNAPSHOT')
         self.assertIn('Resource x SNAPSHOT timed out', error.message)
 
     def _clocked_poll(self, done_at, check_cost=0.0):

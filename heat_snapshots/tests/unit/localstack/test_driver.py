@@ -11,14 +11,35 @@
 # under the License.
 
 import threading
-import time
 
 from heat_snapshots.common import exception
 from heat_snapshots.engine.stacks import base as stacks_base
 from heat_snapshots.engine import walk
 from heat_snapshots.localstack import driver as local_driver
+from heat_snapshots.localstack import resource_types
 from heat_snapshots.tests import base
+from heat_snapshots.tests import fake_clock
 from heat_snapshots.tests.unit.localstack import base as local_base
+
+
+# The module whose waits the fake clocks stand in for.
+CLOCKED = (resource_types.__name__,)
+
+
+class HeldClock(fake_clock.FakeClock):
+    """A resource's wait holds until ``released``; ``waiting`` says it
+    began.
+    """
+
+    def __init__(self):
+        super().__init__(modules=CLOCKED)
+        self.waiting = threading.Event()
+        self.released = threading.Event()
+
+    def sleep(self, seconds):
+        self.waiting.set()
+        self.released.wait(30)
+        super().sleep(seconds)
 
 
 # The local stack driver's test base (base.py), under the names used here.
@@ -128,6 +149,7 @@ class CreateTest(DriverTestCase):
                                 self.event_time('end', first))
 
     def test_a_resource_can_be_held_in_progress(self):
+        clock = self.useFixture(HeldClock())
         stack = self.driver.create_stack(self.ctx, 's', hot({
             'slow': tres(action_wait_secs={'create': 0.3}),
             'after': dict(tres(), depends_on='slow')}),
@@ -136,18 +158,16 @@ class CreateTest(DriverTestCase):
                                   args=(self.ctx, stack.id))
         thread.start()
         self.addCleanup(thread.join)
-        deadline = time.monotonic() + 2
-        while True:
-            resources = self.resources(stack)
-            slow = resources['slow']
-            # Stored as soon as it exists, while still in progress.
-            if slow.physical_resource_id is not None:
-                break
-            self.assertLess(time.monotonic(), deadline)
-            time.sleep(0.01)
+        self.addCleanup(clock.released.set)
+        # Held in its wait: stored as soon as it exists, in progress.
+        self.assertTrue(clock.waiting.wait(10))
+        resources = self.resources(stack)
+        slow = resources['slow']
+        self.assertIsNotNone(slow.physical_resource_id)
         self.assertEqual('CREATE_IN_PROGRESS', self.status(slow))
         self.assertEqual({'value': 'test_string'}, slow.data)
         self.assertEqual('INIT_COMPLETE', self.status(resources['after']))
+        clock.released.set()
         thread.join()
         self.assertEqual({'CREATE_COMPLETE'},
                          {self.status(r) for r in
@@ -356,11 +376,12 @@ class RestoreTest(DriverTestCase):
             action_wait_secs={'restore': 0.1}, fail_on=['restore'])})
         stack = self.create(template)
         self.assertEqual([], [e for e in self.events if e[2] == 'restore'])
-        start = time.monotonic()
+        clock = self.useFixture(fake_clock.FakeClock(modules=CLOCKED))
+        start = clock.monotonic()
         error = self.assertRaises(walk.WalkFailed, self.driver.restore,
                                   self.ctx, stack, template,
                                   stack.environment, stack.files, {})
-        self.assertGreaterEqual(time.monotonic() - start, 0.1)
+        self.assertEqual(0.1, round(clock.monotonic() - start, 6))
         self.assertEqual('Test Resource failed t', str(error.cause))
         self.assertEqual('RESTORE_FAILED',
                          self.status(self.resources(stack)['t']))
