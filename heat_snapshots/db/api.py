@@ -262,18 +262,58 @@ def snapshot_list_by_status(context, status, engine_ids=None):
     return list(context.session.scalars(query))
 
 
-def _where_expected(query, model, expected):
-    for column, value in (expected or {}).items():
-        query = query.where(getattr(model, column) == value)
-    return query
+# --- one conditional update, one upsert ---------------------------------
+
+def _matching(model, key, expected=None):
+    """The WHERE clauses of the rows of ``model`` whose columns hold the
+    values of ``key`` and, when given, of ``expected``.
+    """
+    return [getattr(model, column) == value for column, value in
+            dict(key, **(expected or {})).items()]
 
 
-def _snapshot_update(context, snapshot_id, values, expected):
-    query = _where_expected(
-        sa.update(models.Snapshot).where(models.Snapshot.id == snapshot_id),
-        models.Snapshot, expected)
+def conditional_update(context, model, key, values, expected=None):
+    """One UPDATE of the rows of ``model`` that ``key`` names, stamping
+    ``updated_at``; with ``expected`` ({column: value}), only while those
+    columns still hold those values: an update if unchanged, which another
+    writer's change makes find nothing. Inside the caller's transaction.
+
+    :returns: whether a row was updated.
+    """
+    query = sa.update(model).where(*_matching(model, key, expected))
     values = dict(values, updated_at=timeutils.utcnow())
-    return context.session.execute(query.values(**values)).rowcount > 0
+    return context.session.execute(query.values(values)).rowcount > 0
+
+
+@fenced_writer
+def _update_row(context, model, key, values):
+    return conditional_update(context, model, key, values)
+
+
+@fenced_writer
+def _insert_row(context, model, key, values):
+    context.session.execute(sa.insert(model).values(
+        dict(values, created_at=timeutils.utcnow(), **key)))
+
+
+def upsert(context, model, key, values, new=False):
+    """Write the row of ``model`` that ``key`` names, creating it if needed.
+
+    Core statements, no ORM object: an UPDATE, then an INSERT when it
+    found no row; an INSERT that meets the row a concurrent writer just
+    made (DBDuplicateEntry) is followed by the UPDATE. Each statement in a
+    transaction of its own, unless the caller holds one.
+
+    :param new: the row is most likely not there yet (its first write):
+        insert first. An UPDATE that finds no row takes a gap lock on
+        MySQL, and two writers inserting into the same gap then deadlock.
+    """
+    if not new and _update_row(context, model, key, values):
+        return
+    try:
+        _insert_row(context, model, key, values)
+    except db_exc.DBDuplicateEntry:
+        _update_row(context, model, key, values)
 
 
 @fenced_writer
@@ -282,7 +322,8 @@ def snapshot_update(context, snapshot_id, values, expected=None):
 
     :returns: whether a row was updated.
     """
-    return _snapshot_update(context, snapshot_id, values, expected)
+    return conditional_update(context, models.Snapshot, {'id': snapshot_id},
+                              values, expected)
 
 
 @fenced_writer
@@ -302,7 +343,8 @@ def snapshot_claim(context, snapshot_id, values, expected):
         raise exception.SnapshotInUse(
             snapshot_id=snapshot_id, action=user.action,
             stack_name=snapshot.stack_name if snapshot else user.stack_id)
-    return _snapshot_update(context, snapshot_id, values, expected)
+    return conditional_update(context, models.Snapshot, {'id': snapshot_id},
+                              values, expected)
 
 
 @fenced_writer
@@ -311,10 +353,8 @@ def snapshot_delete(context, snapshot_id, expected=None):
 
     :returns: whether it was there (and, with ``expected``, matched).
     """
-    query = _where_expected(
-        sa.select(models.Snapshot.id).where(
-            models.Snapshot.id == snapshot_id),
-        models.Snapshot, expected)
+    query = sa.select(models.Snapshot.id).where(*_matching(
+        models.Snapshot, {'id': snapshot_id}, expected))
     if context.session.execute(query.with_for_update()).first() is None:
         return False
     context.session.execute(sa.delete(models.ResourceSnapshot).where(
@@ -327,57 +367,26 @@ def snapshot_delete(context, snapshot_id, expected=None):
 # --- resource snapshots -------------------------------------------------
 
 # A walk writes each resource's row several times (started, its data,
-# its outcome): one INSERT, then single UPDATEs of the existing row, with
-# Core statements and no ORM objects (reading the row and flushing an ORM
-# object was a third of a 1000-resource snapshot's time). The first write
-# inserts: an UPDATE that finds no row takes a gap lock on MySQL, and two
-# walk threads inserting into the same gap then deadlock.
+# its outcome): one INSERT, then single UPDATEs of the existing row
+# (upsert), with Core statements and no ORM objects (reading the row and
+# flushing an ORM object was a third of a 1000-resource snapshot's time).
 
-def _resource_snapshots():
-    return models.ResourceSnapshot.__table__
-
-
-def _resource_path_is(table, snapshot_id, resource_name):
+def _resource_path(snapshot_id, resource_name):
     # The key finds the row by the unique index; the path itself rules
     # out a hash collision.
-    return (table.c.snapshot_id == snapshot_id,
-            table.c.resource_key == models.path_key(resource_name),
-            table.c.resource_name == resource_name)
-
-
-@fenced_writer
-def _resource_snapshot_update(context, snapshot_id, resource_name, values):
-    table = _resource_snapshots()
-    result = context.session.execute(
-        sa.update(table).where(
-            *_resource_path_is(table, snapshot_id, resource_name)).values(
-            dict(values, updated_at=timeutils.utcnow())))
-    return result.rowcount > 0
-
-
-@fenced_writer
-def _resource_snapshot_insert(context, snapshot_id, resource_name, values):
-    context.session.execute(sa.insert(_resource_snapshots()).values(
-        dict(values, snapshot_id=snapshot_id, resource_name=resource_name,
-             created_at=timeutils.utcnow())))
+    return {'snapshot_id': snapshot_id,
+            'resource_key': models.path_key(resource_name),
+            'resource_name': resource_name}
 
 
 def resource_snapshot_set(context, snapshot_id, resource_name, values,
                           new=False):
     """Write one resource's row of a snapshot, creating it if needed.
 
-    :param new: the row is most likely not there yet (its first write);
-        it is then inserted in a transaction of its own.
+    :param new: the row is most likely not there yet (its first write).
     """
-    if not new and _resource_snapshot_update(context, snapshot_id,
-                                             resource_name, values):
-        return
-    try:
-        _resource_snapshot_insert(context, snapshot_id, resource_name,
-                                  values)
-    except db_exc.DBDuplicateEntry:
-        _resource_snapshot_update(context, snapshot_id, resource_name,
-                                  values)
+    upsert(context, models.ResourceSnapshot,
+           _resource_path(snapshot_id, resource_name), values, new=new)
 
 
 @reader
@@ -391,19 +400,17 @@ def resource_snapshot_list(context, snapshot_id):
 @fenced_writer
 def resource_snapshot_fail_in_progress(context, snapshot_id, reason):
     """Fail every row of the snapshot still IN_PROGRESS."""
-    table = _resource_snapshots()
-    context.session.execute(sa.update(table).where(
-        table.c.snapshot_id == snapshot_id,
-        table.c.status == states.IN_PROGRESS).values(
-        status=states.FAILED, status_reason=reason,
-        updated_at=timeutils.utcnow()))
+    conditional_update(context, models.ResourceSnapshot,
+                       {'snapshot_id': snapshot_id},
+                       {'status': states.FAILED, 'status_reason': reason},
+                       expected={'status': states.IN_PROGRESS})
 
 
 @fenced_writer
 def resource_snapshot_delete(context, snapshot_id, resource_name):
     context.session.execute(sa.delete(models.ResourceSnapshot).where(
-        *_resource_path_is(_resource_snapshots(), snapshot_id,
-                           resource_name)))
+        *_matching(models.ResourceSnapshot,
+                   _resource_path(snapshot_id, resource_name))))
 
 
 # --- stack locks --------------------------------------------------------

@@ -17,7 +17,6 @@ retries and fencing of ``heat_snapshots.db.api``.
 """
 
 from oslo_db.sqlalchemy import utils as db_utils
-from oslo_utils import timeutils
 from oslo_utils import uuidutils
 import sqlalchemy as sa
 
@@ -73,12 +72,11 @@ def local_stack_list(context, project_id=None, limit=None, marker=None):
 
 @db_api.fenced_writer
 def local_stack_update(context, stack_id, values, expected=None):
-    query = sa.update(models.LocalStack).where(
-        models.LocalStack.id == stack_id)
-    for column, value in (expected or {}).items():
-        query = query.where(getattr(models.LocalStack, column) == value)
-    values = dict(values, updated_at=timeutils.utcnow())
-    return context.session.execute(query.values(**values)).rowcount > 0
+    """:returns: whether the stack was updated (with ``expected``: still
+        matched).
+    """
+    return db_api.conditional_update(context, models.LocalStack,
+                                     {'id': stack_id}, values, expected)
 
 
 @db_api.reader
@@ -89,20 +87,10 @@ def local_resource_list(context, stack_id):
     return list(context.session.scalars(query))
 
 
-@db_api.fenced_writer
 def local_resource_set(context, stack_id, name, values):
     """Create or update the resource ``name`` of a local stack."""
-    query = sa.select(models.LocalResource).where(
-        models.LocalResource.stack_id == stack_id,
-        models.LocalResource.name == name)
-    row = context.session.scalars(query).first()
-    if row is None:
-        row = models.LocalResource(stack_id=stack_id, name=name)
-        context.session.add(row)
-    for key, value in values.items():
-        setattr(row, key, value)
-    context.session.flush()
-    return row
+    db_api.upsert(context, models.LocalResource,
+                  {'stack_id': stack_id, 'name': name}, values)
 
 
 @db_api.fenced_writer
@@ -114,11 +102,9 @@ def local_resource_update(context, stack_id, name, values):
 
     :returns: whether the resource exists.
     """
-    query = sa.update(models.LocalResource).where(
-        models.LocalResource.stack_id == stack_id,
-        models.LocalResource.name == name)
-    values = dict(values, updated_at=timeutils.utcnow())
-    return context.session.execute(query.values(**values)).rowcount > 0
+    return db_api.conditional_update(
+        context, models.LocalResource, {'stack_id': stack_id, 'name': name},
+        values)
 
 
 @db_api.fenced_writer

@@ -27,16 +27,20 @@ class FakeClock(fixtures.Fixture):
     A sleep returns at once and moves the clock on by its length, so a
     poll that waits an hour takes no time and its checks' times can be
     read in ``sleeps``.
+
+    :param modules: the modules whose ``time`` to replace (the walks'
+        by default).
     """
 
-    def __init__(self, start=1000.0):
+    def __init__(self, start=1000.0, modules=MODULES):
         super().__init__()
+        self.modules = modules
         self.now = start
         self.sleeps = []
         self._lock = threading.Lock()
 
     def _setUp(self):
-        for module in MODULES:
+        for module in self.modules:
             self.useFixture(fixtures.MonkeyPatch(module + '.time', self))
 
     def monotonic(self):

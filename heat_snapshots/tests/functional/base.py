@@ -20,6 +20,7 @@ HS_FUNCTIONAL_ENDPOINT), in the module that calls it.
 
 import logging
 import os
+import time
 import uuid
 
 import fixtures
@@ -30,6 +31,7 @@ from testtools import content
 from heat_snapshots.tests.functional import clients
 from heat_snapshots.tests.functional import config
 from heat_snapshots.tests.functional import deployment as hs_deployment
+from heat_snapshots.tests.functional import faults
 from heat_snapshots.tests.functional import service_lock
 from heat_snapshots.tests.functional import waiters
 
@@ -272,3 +274,188 @@ def for_each_deployment(scenarios, namespace):
                                      (scenarios, FunctionalTest),
                                      {'deployment_name': name,
                                       '__module__': namespace['__name__']})
+
+
+# --- fault injection (test_faults.py, faults_suite.py) ---------------
+
+ENGINE_DOWN = 'Engine went down during %s'
+# Long enough never to end by itself during a test.
+HOLD = 120
+# Short holds that a recovered operation then waits through again.
+SHORT_HOLD = 3
+
+
+def test_resource(value='v', depends_on=None, **waits):
+    """An OS::Heat::TestResource waiting ``waits`` {operation: secs}."""
+    properties = {'value': value}
+    if waits:
+        properties['action_wait_secs'] = waits
+    definition = {'type': 'OS::Heat::TestResource',
+                  'properties': properties}
+    if depends_on:
+        definition['depends_on'] = depends_on
+    return definition
+
+
+class FaultTestBase(FunctionalTest):
+    """Kills, waits for the recovery, checks what is left."""
+
+    deployment_name = faults.NAME
+
+    def setUp(self):
+        if config.endpoint() or config.MYSQL not in config.deployments():
+            self.skipTest('the fault tests run on a mysql deployment of '
+                          'their own; HS_FUNCTIONAL_ENDPOINT or '
+                          'HS_FUNCTIONAL_DEPLOYMENTS leaves mysql out')
+        super().setUp()
+        self.db = self.deployment.reader()
+        # A test that failed half way may have left an engine down.
+        self.deployment.start_engines()
+        self.addCleanup(self.deployment.start_engines)
+        self.figures = {'test': self.id().rsplit('.', 1)[-1], 'phase': None,
+                        'kills': 0, 'killed': [], 'server_restarts': 0}
+        self.addCleanup(self._record_figures)
+        self._killed_at = None
+
+    def _record_figures(self):
+        line = faults.record_figures(self.figures)
+        print('heat-snapshots fault figures: %s' % line)
+        self.addDetail('fault-figures', content.text_content(line))
+
+    # --- stacks and snapshots -------------------------------------------
+
+    @staticmethod
+    def stack_id(stack):
+        return stack.split('/')[1]
+
+    def start_snapshot(self, stack):
+        response = self.caller.post('/stacks/%s/snapshots' % stack, {})
+        self.assertStatus(200, response)
+        snapshot_id = response.json()['id']
+        # Goes with the stack otherwise; gone already is fine.
+        self.addCleanup(self.delete_snapshot, stack, snapshot_id)
+        return snapshot_id
+
+    def api(self, method, path, expected, timeout=None):
+        """Send until the answer is not 503 (an engine killed while it
+        answered, a broker reconnecting); assert ``expected``.
+        """
+        def send():
+            try:
+                response = self.caller.request(method, path)
+            except Exception:  # nosec: the API reconnecting
+                return None
+            # (A response of 4xx is false.)
+            return None if response.status_code == 503 else [response]
+        response = faults.wait_for(
+            send, '%s %s answered' % (method, path),
+            timeout or faults.RECOVERY_TIME, interval=0.5)[0]
+        if expected is not None:
+            self.assertStatus(expected, response)
+        return response
+
+    def wait_db(self, check, what, timeout=faults.RECOVERY_TIME):
+        return faults.wait_for(check, what, timeout)
+
+    # --- faults ---------------------------------------------------------
+
+    def kill_engine_of(self, engine_id, phase):
+        """SIGKILL the engine process running as ``engine_id``."""
+        process = self.deployment.engine_by_id(engine_id)
+        self.assertIsNotNone(process, 'no engine process runs as %s'
+                                      % engine_id)
+        self.deployment.kill_engine(process.name)
+        self._killed(phase, [process.name])
+        return process.name
+
+    def kill_all_engines(self, phase):
+        names = [p.name for p in self.deployment.engine_processes()]
+        for name in names:
+            self.deployment.kill_engine(name)
+        self._killed(phase, names)
+
+    def _killed(self, phase, names):
+        self._killed_at = time.monotonic()
+        self.figures['phase'] = phase
+        self.figures['kills'] += len(names)
+        self.figures['killed'].extend(names)
+
+    # --- after the recovery period ------------------------------------------
+
+    def assertRecovered(self, stack, snapshot_ids=()):
+        """Nothing of the stack IN_PROGRESS or locked; artifacts known.
+
+        Waits for the recovery first; records the figures.
+        :returns: the stack's row.
+        """
+        stack_id = self.stack_id(stack)
+
+        def settled():
+            row = self.db.stack(stack_id)
+            if row is None or row['status'] == 'IN_PROGRESS':
+                return None
+            if self.db.locks(stack_id):
+                return None
+            for snapshot_id in snapshot_ids:
+                snapshot = self.db.snapshot(snapshot_id)
+                if snapshot and snapshot['status'] == 'IN_PROGRESS':
+                    return None
+            return row
+        row = self.wait_db(settled, 'stack %s and its snapshots settled'
+                           % stack)
+        if self._killed_at is not None:
+            self.figures['recovery_secs'] = round(
+                time.monotonic() - self._killed_at, 1)
+        left = self.db.in_progress()
+        self.figures['in_progress_after_recovery'] = (
+            len(left['snapshots']) + len(left['stacks']))
+        resources = self.db.resources_in_progress()
+        self.figures['resources_in_progress_after_recovery'] = len(
+            resources)
+        self.assertEqual({'snapshots': [], 'stacks': []}, left)
+        self.assertEqual([], resources)
+        self.assertEqual([], self.db.locks(stack_id))
+        self.assertArtifactsReferenced()
+        # The API shows the same.
+        shown = self.api('GET', '/stacks/%s' % stack, 200).json()['stack']
+        self.assertNotIn('IN_PROGRESS', shown['stack_status'])
+        return row
+
+    def assertArtifactsReferenced(self):
+        unreferenced = self.db.unreferenced_artifacts()
+        self.figures['unreferenced_artifacts'] = len(unreferenced)
+        self.assertEqual([], unreferenced)
+
+    def assertSnapshotFailedByRecovery(self, stack, snapshot_id):
+        snapshot = self.api('GET', '/stacks/%s/snapshots/%s'
+                            % (stack, snapshot_id), 200).json()['snapshot']
+        self.assertEqual(('CREATE', 'FAILED'),
+                         (snapshot['action'], snapshot['status']))
+        self.assertEqual(ENGINE_DOWN % 'snapshot', snapshot['status_reason'])
+
+    def assertSnapshotDeletable(self, stack, snapshot_id):
+        """DELETE (204, or 404 once recovery finished it), then 404."""
+        response = self.api('DELETE', '/stacks/%s/snapshots/%s'
+                            % (stack, snapshot_id), None)
+        self.assertIn(response.status_code, (204, 404), response.text)
+        waiters.wait_for_snapshot_deleted(self.caller, stack, snapshot_id,
+                                          timeout=faults.RECOVERY_TIME)
+        self.api('GET', '/stacks/%s/snapshots/%s' % (stack, snapshot_id),
+                 404)
+        self.assertIsNone(self.db.snapshot(snapshot_id))
+        self.assertEqual([], self.db.artifacts(snapshot_id))
+        self.assertArtifactsReferenced()
+
+    def assertNewSnapshotWorks(self, stack, artifacts=1):
+        snapshot = self.snapshot(stack)
+        self.assertEqual('COMPLETE', snapshot['status'])
+        self.assertEqual(artifacts,
+                         len(self.db.artifacts(snapshot['id'])))
+        self.assertArtifactsReferenced()
+        return snapshot
+
+    def assertStackFailedByRecovery(self, stack, action):
+        shown = self.api('GET', '/stacks/%s' % stack, 200).json()['stack']
+        self.assertEqual('%s_FAILED' % action, shown['stack_status'])
+        self.assertEqual(ENGINE_DOWN % action.lower(),
+                         shown['stack_status_reason'])

@@ -43,9 +43,9 @@ import re
 import shutil
 import time
 
+from heat_snapshots.tests.functional import base
 from heat_snapshots.tests.functional import config
 from heat_snapshots.tests.functional import faults
-from heat_snapshots.tests.functional import test_faults
 from heat_snapshots.tests.functional import waiters
 
 STARTED_ON_HOST = re.compile(
@@ -66,10 +66,10 @@ ENGINES = ('heat-snapshots-engine-1', 'heat-snapshots-engine-2',
 
 
 def test_resource(value='v', depends_on=None, **waits):
-    return test_faults.test_resource(value, depends_on, **waits)
+    return base.test_resource(value, depends_on, **waits)
 
 
-class FaultSuiteTest(test_faults.FaultTestBase):
+class FaultSuiteTest(base.FaultTestBase):
     """One scenario of the fault suite; figures observed at its end."""
 
     deployment_name = faults.SUITE_NAME

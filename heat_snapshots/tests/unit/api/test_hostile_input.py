@@ -15,7 +15,7 @@
 import json
 
 from heat_snapshots.tests.unit.api import base
-from heat_snapshots.tests.unit.localstack import test_limits
+from heat_snapshots.tests.unit.localstack import base as local_base
 
 
 class HostileTemplateTest(base.APITestCase):
@@ -27,7 +27,7 @@ class HostileTemplateTest(base.APITestCase):
 
     def test_alias_bomb_in_a_yaml_template(self):
         body = self.assertFault(
-            self.create(template=test_limits.BILLION_LAUGHS), 400,
+            self.create(template=local_base.BILLION_LAUGHS), 400,
             'StackValidationFailed')
         self.assertIn('YAML anchors and aliases ("&a", "*a") are not '
                       'allowed', body['error']['message'])
@@ -41,7 +41,7 @@ class HostileTemplateTest(base.APITestCase):
                       'aliases', body['error']['message'])
 
     def test_template_with_too_many_values(self):
-        self.flags(max_document_nodes=200, group=test_limits.GROUP)
+        self.flags(max_document_nodes=200, group=local_base.TEMPLATES_GROUP)
         template = dict(base.SIMPLE, description=list(range(300)))
         body = self.assertFault(self.create(template=template), 400,
                                 'Invalid')
@@ -49,7 +49,7 @@ class HostileTemplateTest(base.APITestCase):
                       'max_document_nodes)', body['error']['message'])
 
     def test_template_text_over_its_size(self):
-        self.flags(max_template_size=1000, group=test_limits.GROUP)
+        self.flags(max_template_size=1000, group=local_base.TEMPLATES_GROUP)
         text = 'heat_template_version: 2018-08-31\n#%s\n' % ('x' * 1000)
         body = self.assertFault(self.create(template=text), 400,
                                 'StackValidationFailed')

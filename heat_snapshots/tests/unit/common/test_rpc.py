@@ -18,16 +18,17 @@ from heat_snapshots.common import rpc
 from heat_snapshots.engine import manager
 from heat_snapshots.engine import rpcapi
 from heat_snapshots.localstack import rpcapi as stack_rpcapi
+from heat_snapshots.tests import base
 from heat_snapshots.tests import engine_fixture as ef
-from heat_snapshots.tests.unit.engine import test_manager as tm
+from heat_snapshots.tests.unit.engine import base as engine_base
 
 
-class EngineOverTheBusTest(tm.EngineTestCase):
+class EngineOverTheBusTest(engine_base.EngineTestCase):
     """The engine's RPC server on oslo.messaging's fake transport."""
 
     def setUp(self):
         super().setUp()
-        conf = self.useFixture(config_fixture.Config(tm.base.CONF))
+        conf = self.useFixture(config_fixture.Config(base.CONF))
         conf.config(transport_url='fake:/')
         conf.config(topic='hs-test-engine', group='heat_snapshots')
         rpc.cleanup()
@@ -43,7 +44,7 @@ class EngineOverTheBusTest(tm.EngineTestCase):
             timeout=10)
 
     def test_rpc_methods_answer_and_life_cycle_is_refused(self):
-        identity = self.create_stack(tm.FIVE)
+        identity = self.create_stack(engine_base.FIVE)
         snap = self.snapshot(identity)
         shown = self.client.call(self.ctx, 'show_snapshot',
                                  stack_identity=identity,
@@ -75,8 +76,8 @@ class EngineOverTheBusTest(tm.EngineTestCase):
 
     def test_stack_crud_is_an_endpoint_of_its_own(self):
         stacks = stack_rpcapi.StackAPI(timeout=10)
-        identity = stacks.create_stack(self.ctx, 'bus', tm.FIVE, {}, {}, {},
-                                       {})
+        identity = stacks.create_stack(self.ctx, 'bus', engine_base.FIVE,
+                                       {}, {}, {}, {})
         ef.wait_for_stack(stacks, self.ctx, identity, 'CREATE_COMPLETE')
         self.assertEqual(5, len(stacks.list_stack_resources(self.ctx,
                                                             identity)))
@@ -86,12 +87,12 @@ class EngineOverTheBusTest(tm.EngineTestCase):
             timeout=10).identify_stack(self.ctx, 'bus')['stack_id'])
 
 
-class StacksNotServedTest(tm.EngineTestCase):
+class StacksNotServedTest(engine_base.EngineTestCase):
     """Engines whose driver leaves stacks to Heat serve no stack CRUD."""
 
     def setUp(self):
         super().setUp()
-        conf = self.useFixture(config_fixture.Config(tm.base.CONF))
+        conf = self.useFixture(config_fixture.Config(base.CONF))
         conf.config(transport_url='fake:/')
         conf.config(topic='hs-test-heat-engine', group='heat_snapshots')
         conf.config(stack_driver='heat', group='heat_snapshots')

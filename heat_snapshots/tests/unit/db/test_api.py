@@ -92,6 +92,19 @@ class SnapshotRowsTest(base.TestCase):
         self.assertEqual('COMPLETE',
                          db_api.snapshot_get(self.ctx, snap.id).status)
 
+    def test_only_rows_still_in_progress_are_failed(self):
+        snap = self._snapshot()
+        for name, status in (('a', 'IN_PROGRESS'), ('b', 'COMPLETE')):
+            db_api.resource_snapshot_set(self.ctx, snap.id, name, {
+                'resource_type': 'T', 'action': 'SNAPSHOT',
+                'status': status}, new=True)
+        db_api.resource_snapshot_fail_in_progress(self.ctx, snap.id,
+                                                  'engine went down')
+        self.assertEqual(
+            {'a': ('FAILED', 'engine went down'), 'b': ('COMPLETE', None)},
+            {r.resource_name: (r.status, r.status_reason)
+             for r in db_api.resource_snapshot_list(self.ctx, snap.id)})
+
 
 class StackLockTest(base.TestCase):
     use_db = True

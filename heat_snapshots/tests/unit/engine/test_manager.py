@@ -29,64 +29,13 @@ from heat_snapshots.tests import engine_fixture as ef
 from heat_snapshots.tests import fake_clock
 from heat_snapshots.tests import fake_driver
 from heat_snapshots.tests import fake_plugins
+from heat_snapshots.tests.unit.engine import base as engine_base
 
 T = fake_plugins.TYPE
-
-
-def template(resources, parameters=None, outputs=None):
-    tmpl = {'heat_template_version': '2018-08-31', 'resources': resources}
-    if parameters:
-        tmpl['parameters'] = parameters
-    if outputs:
-        tmpl['outputs'] = outputs
-    return tmpl
-
-
-FIVE = template(
-    parameters={'length': {'type': 'number', 'default': 16}},
-    resources={
-        'none': {'type': 'OS::Heat::None'},
-        'value': {'type': 'OS::Heat::Value',
-                  'properties': {'value': 'one'}},
-        'random': {'type': 'OS::Heat::RandomString',
-                   'properties': {'length': {'get_param': 'length'}}},
-        'test': {'type': 'OS::Heat::TestResource',
-                 'properties': {'value': {'get_attr': ['random', 'value']}}},
-        'last': {'type': 'OS::Heat::None', 'depends_on': ['test', 'value']},
-    })
-
-
-class EngineTestCase(base.TestCase):
-    use_db = True
-
-    def setUp(self):
-        super().setUp()
-        self.engine = self.useFixture(ef.Engine()).manager
-        self.ctx = self.make_context()
-
-    def create_stack(self, tmpl, name='stack', ctx=None, wait=True,
-                     params=None):
-        ctx = ctx or self.ctx
-        identity = self.engine.create_stack(ctx, name, tmpl, params or {},
-                                            {}, {}, {})
-        if wait:
-            ef.wait_for_stack(self.engine, ctx, identity, 'CREATE_COMPLETE')
-        return identity
-
-    def snapshot(self, identity, name='snap', wait='COMPLETE'):
-        snap = self.engine.stack_snapshot(self.ctx, identity, name)
-        if wait:
-            snap = ef.wait_for_snapshot(self.engine, self.ctx, identity,
-                                        snap['id'], wait)
-        return snap
-
-    def resources(self, identity):
-        return {r['resource_name']: r for r in
-                self.engine.list_stack_resources(self.ctx, identity)}
-
-    def random_value(self, identity):
-        stack = self.engine.driver.get_stack(self.ctx, identity['stack_id'])
-        return {r.name: r for r in stack.resources}['random'].data['value']
+# The engine test base (base.py), under the names the tests use.
+EngineTestCase = engine_base.EngineTestCase
+FIVE = engine_base.FIVE
+template = engine_base.template
 
 
 class LifecycleTest(EngineTestCase):

@@ -19,11 +19,11 @@ from oslo_messaging.notify import _impl_test
 from heat_snapshots.common import notifications
 from heat_snapshots import conf
 from heat_snapshots.tests import engine_fixture as ef
-from heat_snapshots.tests.unit.engine import test_manager
+from heat_snapshots.tests.unit.engine import base as engine_base
 
 CONF = conf.CONF
 
-STACK = test_manager.template({
+STACK = engine_base.template({
     'first': {'type': 'OS::Heat::TestResource'},
     'random': {'type': 'OS::Heat::RandomString'},
 })
@@ -41,7 +41,7 @@ def event_types():
     return [event for event, _priority, _publisher, _payload in sent()]
 
 
-class NotificationTestCase(test_manager.EngineTestCase):
+class NotificationTestCase(engine_base.EngineTestCase):
 
     driver = ['test']
 
@@ -108,7 +108,7 @@ class SnapshotNotificationsTest(NotificationTestCase):
         ], statuses)
 
     def test_failing_snapshot_sends_error(self):
-        identity = self.create_stack(test_manager.template({
+        identity = self.create_stack(engine_base.template({
             'broken': {'type': 'OS::Heat::TestResource',
                        'properties': {'fail_on': ['snapshot']}},
         }))

@@ -29,12 +29,12 @@ from heat_snapshots.engine import manager
 from heat_snapshots.engine import operations
 from heat_snapshots.engine.stacks import base as stacks_base
 from heat_snapshots.tests import engine_fixture as ef
-from heat_snapshots.tests.unit.common import test_trusts
-from heat_snapshots.tests.unit.engine import test_manager as tm
+from heat_snapshots.tests.unit.common import base as common_base
+from heat_snapshots.tests.unit.engine import base as engine_base
 
 STACK = stacks_base.Stack(id='stack-1', name='web', project_id='project-a',
                           action=states.CREATE, status=states.COMPLETE)
-TRUST = test_trusts.TRUSTS + '/trust-1'
+TRUST = common_base.TRUSTS + '/trust-1'
 
 
 class StackStates:
@@ -50,7 +50,7 @@ class StackStates:
         return STACK
 
 
-class TrustDbTestCase(test_trusts.TrustTestCase):
+class TrustDbTestCase(common_base.TrustTestCase):
     use_db = True
 
     def setUp(self):
@@ -152,14 +152,14 @@ class SnapshotDeleteTrustTest(TrustDbTestCase):
         self.assertEqual('trust-1', self.lock_trust())
 
 
-class EngineTrustTest(test_trusts.KeystoneTrusts, tm.EngineTestCase):
+class EngineTrustTest(common_base.KeystoneTrusts, engine_base.EngineTestCase):
     """Operations of the engine on the trusts their requests made."""
 
     def setUp(self):
         super().setUp()
         self.use_keystone()
         self.http.delete(TRUST, status_code=204)
-        self.identity = self.create_stack(tm.FIVE)
+        self.identity = self.create_stack(engine_base.FIVE)
         self.ctx = self.make_context(trust_id='trust-1')
 
     def test_snapshot_and_restore_delete_their_trust_when_done(self):

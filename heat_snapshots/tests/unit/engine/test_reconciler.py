@@ -17,14 +17,14 @@ from heat_snapshots.engine import reconciler
 from heat_snapshots.engine.resources import cinder
 from heat_snapshots.engine.stacks import base as stacks_base
 from heat_snapshots.localstack import db_api as store_db
+from heat_snapshots.tests.unit.engine import base as engine_base
 from heat_snapshots.tests.unit.engine.resources import fakes
-from heat_snapshots.tests.unit.engine import test_manager as tm
 
 
-class ReconcilerTest(tm.EngineTestCase):
+class ReconcilerTest(engine_base.EngineTestCase):
 
     def test_only_artifacts_of_vanished_snapshots_are_deleted(self):
-        identity = self.create_stack(tm.FIVE)
+        identity = self.create_stack(engine_base.FIVE)
         snap = self.snapshot(identity)
         kept = store_db.artifact_list(self.ctx, snap['id'])
         # As if an engine died after making it, before recording it, and

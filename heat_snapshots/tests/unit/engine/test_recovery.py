@@ -15,22 +15,23 @@ import datetime
 import fixtures
 from oslo_utils import timeutils
 
+from heat_snapshots.common import exception
 from heat_snapshots.db import api as db_api
 from heat_snapshots.db import models
 from heat_snapshots.engine import manager
 from heat_snapshots.localstack import db_api as store_db
 from heat_snapshots.tests import engine_fixture as ef
-from heat_snapshots.tests.unit.engine import test_manager as tm
+from heat_snapshots.tests.unit.engine import base as engine_base
 
 DEAD = 'dead-engine'
 
 
-class DeadEngineTest(tm.EngineTestCase):
+class DeadEngineTest(engine_base.EngineTestCase):
     """Work a killed engine left behind is failed or finished."""
 
     def setUp(self):
         super().setUp()
-        self.identity = self.create_stack(tm.FIVE)
+        self.identity = self.create_stack(engine_base.FIVE)
         self.stack_id = self.identity['stack_id']
         long_ago = timeutils.utcnow() - datetime.timedelta(hours=1)
         db_api.engine_heartbeat(self.ctx, DEAD, 'elsewhere', 1)
@@ -134,7 +135,7 @@ class DeadEngineTest(tm.EngineTestCase):
         self._lock_for_dead_engine('SNAPSHOT')
         self.engine.recover()
         self.assertEqual(DEAD, self._holder())
-        error = self.assertRaises(tm.exception.ActionInProgress,
+        error = self.assertRaises(exception.ActionInProgress,
                                   self.engine.stack_snapshot, self.ctx,
                                   self.identity, 'x')
         self.assertIn('(SNAPSHOT)', error.message)
@@ -153,7 +154,7 @@ class DeadEngineTest(tm.EngineTestCase):
         db_api.stack_lock_acquire(self.ctx, self.stack_id, 'alive',
                                   'RESTORE')
         self.engine.recover()
-        error = self.assertRaises(tm.exception.ActionInProgress,
+        error = self.assertRaises(exception.ActionInProgress,
                                   self.engine.stack_snapshot, self.ctx,
                                   self.identity, 'x')
         self.assertIn('(RESTORE)', error.message)

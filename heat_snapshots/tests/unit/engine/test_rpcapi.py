@@ -22,7 +22,7 @@ from heat_snapshots.engine import rpcapi
 from heat_snapshots.localstack import rpcapi as stack_rpcapi
 from heat_snapshots.tests import base
 from heat_snapshots.tests import engine_fixture as ef
-from heat_snapshots.tests.unit.engine import test_manager as tm
+from heat_snapshots.tests.unit.engine import base as engine_base
 
 
 def _undecorated(function):
@@ -67,7 +67,7 @@ class DeliveryFailureTest(base.TestCase):
         self.assertNotIn('rabbit.internal.example', error.message)
 
 
-class LocalCallTest(tm.EngineTestCase):
+class LocalCallTest(engine_base.EngineTestCase):
     """heat-snapshots-all: the clients call the engine of its process."""
 
     def setUp(self):
@@ -79,8 +79,8 @@ class LocalCallTest(tm.EngineTestCase):
         self.stacks = stack_rpcapi.StackAPI()
 
     def test_calls_reach_the_manager_as_over_rpc(self):
-        identity = self.stacks.create_stack(self.ctx, 'local', tm.FIVE, {},
-                                            {}, {}, {})
+        identity = self.stacks.create_stack(self.ctx, 'local',
+                                            engine_base.FIVE, {}, {}, {}, {})
         ef.wait_for_stack(self.stacks, self.ctx, identity,
                           'CREATE_COMPLETE')
         seen = []

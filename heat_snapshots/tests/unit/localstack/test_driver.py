@@ -11,9 +11,6 @@
 # under the License.
 
 import threading
-import time
-
-import fixtures
 
 from heat_snapshots.common import exception
 from heat_snapshots.engine.stacks import base as stacks_base
@@ -21,76 +18,34 @@ from heat_snapshots.engine import walk
 from heat_snapshots.localstack import driver as local_driver
 from heat_snapshots.localstack import resource_types
 from heat_snapshots.tests import base
+from heat_snapshots.tests import fake_clock
+from heat_snapshots.tests.unit.localstack import base as local_base
 
 
-def hot(resources=None, **sections):
-    template = {'heat_template_version': '2021-04-16',
-                'resources': resources or {}}
-    template.update(sections)
-    return template
+# The module whose waits the fake clocks stand in for.
+CLOCKED = (resource_types.__name__,)
 
 
-def tres(**properties):
-    return {'type': 'OS::Heat::TestResource', 'properties': properties}
+class HeldClock(fake_clock.FakeClock):
+    """A resource's wait holds until ``released``; ``waiting`` says it
+    began.
+    """
+
+    def __init__(self):
+        super().__init__(modules=CLOCKED)
+        self.waiting = threading.Event()
+        self.released = threading.Event()
+
+    def sleep(self, seconds):
+        self.waiting.set()
+        self.released.wait(30)
+        super().sleep(seconds)
 
 
-class DriverTestCase(base.TestCase):
-    use_db = True
-
-    def setUp(self):
-        super().setUp()
-        self.driver = local_driver.LocalStackDriver(base.CONF)
-        self.ctx = self.make_context()
-        self.events = []
-        self._events_lock = threading.Lock()
-        original = resource_types.TestResource.run
-
-        def recording_run(rtype, operation, properties, deadline=None):
-            self._event('start', rtype.name, operation)
-            try:
-                original(rtype, operation, properties, deadline)
-            finally:
-                self._event('end', rtype.name, operation)
-
-        self.useFixture(fixtures.MonkeyPatch(
-            'heat_snapshots.localstack.resource_types.'
-            'TestResource.run', recording_run))
-
-    def _event(self, what, name, operation):
-        with self._events_lock:
-            self.events.append((what, name, operation, time.monotonic()))
-
-    def event_time(self, what, name, operation='create'):
-        for event in self.events:
-            if event[:3] == (what, name, operation):
-                return event[3]
-        self.fail('no %s of %s %s in %s' % (what, operation, name,
-                                            self.events))
-
-    def create(self, template, name='stack', ctx=None, params=None,
-               environment=None, files=None):
-        ctx = ctx or self.ctx
-        stack = self.driver.create_stack(ctx, name, template, params or {},
-                                         files or {}, environment or {})
-        self.driver.run_create(ctx, stack.id)
-        self.driver.set_stack_state(ctx, stack.id, 'CREATE', 'COMPLETE',
-                                    'Stack CREATE completed successfully')
-        return self.driver.get_stack(ctx, stack.id)
-
-    def update(self, stack, template, params=None, environment=None,
-               existing=False, **kwargs):
-        definition = self.driver.prepare_update(
-            self.ctx, stack, template, params or {}, {}, environment or {},
-            existing=existing)
-        self.driver.run_update(self.ctx, stack.id, definition, **kwargs)
-        return self.driver.get_stack(self.ctx, stack.id)
-
-    def resources(self, stack):
-        stack = self.driver.get_stack(self.ctx, stack.id)
-        return {r.name: r for r in stack.resources}
-
-    def status(self, resource):
-        return '%s_%s' % (resource.action, resource.status)
+# The local stack driver's test base (base.py), under the names used here.
+hot = local_base.hot
+tres = local_base.tres
+DriverTestCase = local_base.DriverTestCase
 
 
 class CreateTest(DriverTestCase):
@@ -194,6 +149,7 @@ class CreateTest(DriverTestCase):
                                 self.event_time('end', first))
 
     def test_a_resource_can_be_held_in_progress(self):
+        clock = self.useFixture(HeldClock())
         stack = self.driver.create_stack(self.ctx, 's', hot({
             'slow': tres(action_wait_secs={'create': 0.3}),
             'after': dict(tres(), depends_on='slow')}),
@@ -202,18 +158,16 @@ class CreateTest(DriverTestCase):
                                   args=(self.ctx, stack.id))
         thread.start()
         self.addCleanup(thread.join)
-        deadline = time.monotonic() + 2
-        while True:
-            resources = self.resources(stack)
-            slow = resources['slow']
-            # Stored as soon as it exists, while still in progress.
-            if slow.physical_resource_id is not None:
-                break
-            self.assertLess(time.monotonic(), deadline)
-            time.sleep(0.01)
+        self.addCleanup(clock.released.set)
+        # Held in its wait: stored as soon as it exists, in progress.
+        self.assertTrue(clock.waiting.wait(10))
+        resources = self.resources(stack)
+        slow = resources['slow']
+        self.assertIsNotNone(slow.physical_resource_id)
         self.assertEqual('CREATE_IN_PROGRESS', self.status(slow))
         self.assertEqual({'value': 'test_string'}, slow.data)
         self.assertEqual('INIT_COMPLETE', self.status(resources['after']))
+        clock.released.set()
         thread.join()
         self.assertEqual({'CREATE_COMPLETE'},
                          {self.status(r) for r in
@@ -422,11 +376,12 @@ class RestoreTest(DriverTestCase):
             action_wait_secs={'restore': 0.1}, fail_on=['restore'])})
         stack = self.create(template)
         self.assertEqual([], [e for e in self.events if e[2] == 'restore'])
-        start = time.monotonic()
+        clock = self.useFixture(fake_clock.FakeClock(modules=CLOCKED))
+        start = clock.monotonic()
         error = self.assertRaises(walk.WalkFailed, self.driver.restore,
                                   self.ctx, stack, template,
                                   stack.environment, stack.files, {})
-        self.assertGreaterEqual(time.monotonic() - start, 0.1)
+        self.assertEqual(0.1, round(clock.monotonic() - start, 6))
         self.assertEqual('Test Resource failed t', str(error.cause))
         self.assertEqual('RESTORE_FAILED',
                          self.status(self.resources(stack)['t']))

@@ -19,6 +19,7 @@ stored; templates within the limits behave as before.
 
 import json
 
+import fixtures
 from oslo_db import exception as db_exc
 
 from heat_snapshots.common import exception
@@ -27,26 +28,14 @@ from heat_snapshots.localstack import functions
 from heat_snapshots.localstack import limits
 from heat_snapshots.localstack import template as tmpl
 from heat_snapshots.tests import base
-from heat_snapshots.tests.unit.localstack import test_driver
+from heat_snapshots.tests.unit.localstack import base as local_base
 
-GROUP = 'heat_snapshots_templates'
-
-BILLION_LAUGHS = '''
-heat_template_version: 2018-08-31
-description: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
-parameters:
-  b: {type: json, default: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]}
-  c: {type: json, default: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]}
-  d: {type: json, default: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]}
-  e: {type: json, default: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]}
-  f: {type: json, default: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]}
-  g: {type: json, default: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]}
-resources: {}
-'''
+GROUP = local_base.TEMPLATES_GROUP
+BILLION_LAUGHS = local_base.BILLION_LAUGHS
 
 
 def hot(resources=None, **sections):
-    return test_driver.hot(resources, **sections)
+    return local_base.hot(resources, **sections)
 
 
 def nested_str_replace(levels, width=8):
@@ -326,7 +315,7 @@ class FunctionOutputTest(base.TestCase):
         self.assertIn('max_stack_function_output_size', str(error))
 
 
-class StoreTest(test_driver.DriverTestCase):
+class StoreTest(local_base.DriverTestCase):
 
     def test_nested_str_replace_is_refused_and_nothing_stored(self):
         template = hot({'v': {'type': 'OS::Heat::Value',
@@ -390,7 +379,7 @@ class StoreTest(test_driver.DriverTestCase):
                 raise db_exc.DBError('disk full')
             return original(context, stack_id, name, values)
 
-        self.useFixture(test_driver.fixtures.MonkeyPatch(
+        self.useFixture(fixtures.MonkeyPatch(
             'heat_snapshots.localstack.db_api.local_resource_set', failing))
         self.assertRaises(db_exc.DBError, self.driver.create_stack,
                           self.ctx, 'half',
@@ -404,7 +393,7 @@ class StoreTest(test_driver.DriverTestCase):
     def test_a_racing_create_of_the_same_name_is_refused(self):
         # Both creates passed the look-up by name: the constraint decides.
         self.create(hot(), name='twice')
-        self.useFixture(test_driver.fixtures.MonkeyPatch(
+        self.useFixture(fixtures.MonkeyPatch(
             'heat_snapshots.localstack.db_api.local_stack_get_by_name',
             lambda *args: None))
         error = self.assertRaises(exception.StackExists,

@@ -11,11 +11,14 @@
 # under the License.
 
 import string
-import time
 
 from heat_snapshots.common import exception
 from heat_snapshots.localstack import resource_types
 from heat_snapshots.tests import base
+from heat_snapshots.tests import fake_clock
+
+# The module whose waits the fake clock stands in for.
+CLOCKED = (resource_types.__name__,)
 
 
 def properties(type_class, **values):
@@ -120,24 +123,30 @@ class TestResourceTest(base.TestCase):
                           props)
         rtype.run('delete', props)
 
-    def test_waits_are_real(self):
+    def test_waits_as_told(self):
+        clock = self.useFixture(fake_clock.FakeClock(modules=CLOCKED))
         props = properties(self.tr, wait_secs=0.2,
                            action_wait_secs={'create': 0.05})
         rtype = self.tr.named('t')
-        start = time.monotonic()
+        start = clock.monotonic()
         rtype.run('create', props)
-        self.assertLess(time.monotonic() - start, 0.15)
-        start = time.monotonic()
+        # The operation's own wait wins over the general one.
+        self.assertEqual(0.05, round(clock.monotonic() - start, 6))
+        start = clock.monotonic()
         rtype.run('delete', props)
-        self.assertGreaterEqual(time.monotonic() - start, 0.2)
-        start = time.monotonic()
+        self.assertEqual(0.2, round(clock.monotonic() - start, 6))
+        start = clock.monotonic()
         rtype.run('snapshot', props)
-        self.assertLess(time.monotonic() - start, 0.1)
+        # Not an operation of the resource's: no wait.
+        self.assertEqual(start, clock.monotonic())
 
     def test_wait_stops_at_the_deadline(self):
+        clock = self.useFixture(fake_clock.FakeClock(modules=CLOCKED))
         props = properties(self.tr, wait_secs=-1)
+        deadline = clock.monotonic() + 0.05
         self.assertRaises(exception.OperationTimeout, self.tr.named('t').run,
-                          'create', props, time.monotonic() + 0.05)
+                          'create', props, deadline)
+        self.assertEqual(deadline, clock.monotonic())
 
     def test_update_replace(self):
         rtype = self.tr.named('t')

@@ -10,7 +10,6 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-import time
 
 from keystoneauth1 import fixture as ks_fixture
 from keystoneauth1 import loading as ks_loading
@@ -26,6 +25,7 @@ from heat_snapshots.engine.resources import registry
 from heat_snapshots.engine import snapshots
 from heat_snapshots.engine.stacks import base as stacks_base
 from heat_snapshots.engine import walk
+from heat_snapshots.tests import fake_clock
 from heat_snapshots.tests.unit.engine.resources import fakes
 
 BACKUPS = fakes.CINDER + '/' + fakes.PROJECT + '/backups'
@@ -54,7 +54,9 @@ class CinderPluginTest(fakes.CloudTestCase):
             self.ctx, fakes.stack([resource]), resource, fakes.SNAPSHOT_ID)
 
     def poll(self, check, seconds=5):
-        walk.poll(check, time.monotonic() + seconds, self.conf_fixture.conf,
+        # The poll's waits take no time.
+        clock = self.useFixture(fake_clock.FakeClock())
+        walk.poll(check, clock.monotonic() + seconds, self.conf_fixture.conf,
                   'Resource vol SNAPSHOT')
 
     def test_registered(self):

@@ -10,8 +10,6 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-import time
-
 import requests
 
 from heat_snapshots.common import clients
@@ -22,6 +20,7 @@ from heat_snapshots.engine.resources import nova
 from heat_snapshots.engine.resources import registry
 from heat_snapshots.engine.stacks import base as stacks_base
 from heat_snapshots.engine import walk
+from heat_snapshots.tests import fake_clock
 from heat_snapshots.tests.unit.engine.resources import fakes
 
 SERVER = fakes.NOVA + '/servers/server-1'
@@ -54,7 +53,9 @@ class NovaPluginTest(fakes.CloudTestCase):
             self.ctx, fakes.stack([resource]), resource, fakes.SNAPSHOT_ID)
 
     def poll(self, check, seconds=5):
-        walk.poll(check, time.monotonic() + seconds, self.conf_fixture.conf,
+        # The poll's waits take no time.
+        clock = self.useFixture(fake_clock.FakeClock())
+        walk.poll(check, clock.monotonic() + seconds, self.conf_fixture.conf,
                   'Resource server SNAPSHOT')
 
     def test_registered(self):
