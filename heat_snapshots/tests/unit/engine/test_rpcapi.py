@@ -25,14 +25,6 @@ from heat_snapshots.tests import engine_fixture as ef
 from heat_snapshots.tests.unit.engine import base as engine_base
 
 
-def _undecorated(function):
-    """The method under oslo.messaging's @expected_exceptions wrapper."""
-    for cell in function.__closure__ or ():
-        if inspect.isfunction(cell.cell_contents):
-            return _undecorated(cell.cell_contents)
-    return function
-
-
 class RPCAPIVersionTest(base.TestCase):
 
     def test_client_and_server_speak_the_same_version(self):
@@ -47,7 +39,7 @@ class RPCAPIVersionTest(base.TestCase):
         for name in calls:
             client = inspect.signature(getattr(rpcapi.EngineAPI, name))
             server = inspect.signature(
-                _undecorated(getattr(manager.EngineManager, name)))
+                engine_base.undecorated(getattr(manager.EngineManager, name)))
             self.assertEqual(list(client.parameters), list(server.parameters),
                              name)
 

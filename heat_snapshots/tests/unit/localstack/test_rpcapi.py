@@ -16,12 +16,12 @@ from heat_snapshots.common import exception
 from heat_snapshots.common import rpc
 from heat_snapshots.localstack import manager
 from heat_snapshots.localstack import rpcapi
+from heat_snapshots.tests import base
 from heat_snapshots.tests import engine_fixture as ef
-from heat_snapshots.tests.unit.engine import test_manager as tm
-from heat_snapshots.tests.unit.engine import test_rpcapi as engine_rpcapi
+from heat_snapshots.tests.unit.engine import base as engine_base
 
 
-class StackAPIVersionTest(tm.base.TestCase):
+class StackAPIVersionTest(base.TestCase):
 
     def test_client_and_server_speak_the_same_version(self):
         self.assertEqual(rpcapi.RPC_API_VERSION, manager.RPC_API_VERSION)
@@ -38,12 +38,12 @@ class StackAPIVersionTest(tm.base.TestCase):
             client = inspect.signature(getattr(rpcapi.StackAPI, name))
             method = getattr(manager.StackManager, name)
             self.assertTrue(getattr(method, 'exposed', False), name)
-            server = inspect.signature(engine_rpcapi._undecorated(method))
+            server = inspect.signature(engine_base.undecorated(method))
             self.assertEqual(list(client.parameters), list(server.parameters),
                              name)
 
 
-class MovedStackCallsTest(tm.EngineTestCase):
+class MovedStackCallsTest(engine_base.EngineTestCase):
     """A caller of version 1.1 (an API not yet upgraded) still reaches
     the stack CRUD that moved to the stack driver's endpoint.
     """
@@ -55,8 +55,9 @@ class MovedStackCallsTest(tm.EngineTestCase):
 
     def test_stack_crud_of_1_1_answers_as_the_stack_endpoint(self):
         identity = self.old_api.call(
-            self.ctx, 'create_stack', stack_name='old', template=tm.FIVE,
-            params={}, files={}, environment={}, args={})
+            self.ctx, 'create_stack', stack_name='old',
+            template=engine_base.FIVE, params={}, files={}, environment={},
+            args={})
         ef.wait_for_stack(self.engine, self.ctx, identity, 'CREATE_COMPLETE')
         shown = self.old_api.call(self.ctx, 'show_stack',
                                   stack_identity=identity)
