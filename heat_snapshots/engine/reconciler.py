@@ -70,8 +70,12 @@ def _snapshot(context, snapshot_id):
 
 def _referenced(context, snapshot, plugin):
     """The artifact ids the snapshot's resource rows name."""
-    return {(row.data or {}).get(plugin.data_key)
-            for row in db_api.resource_snapshot_list(context, snapshot.id)}
+    referenced = {(row.data or {}).get(plugin.data_key)
+                  for row in db_api.resource_snapshot_list(context,
+                                                           snapshot.id)}
+    # Rows of resources that made nothing name no artifact.
+    referenced.discard(None)
+    return referenced
 
 
 def _project_context(context, entry):

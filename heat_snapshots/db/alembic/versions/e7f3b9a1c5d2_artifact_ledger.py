@@ -85,10 +85,20 @@ def upgrade():
                     sa.column('resource_name', sa.String(255)),
                     sa.column('resource_key', sa.String(64)))
     connection = op.get_bind()
-    for row_id, name in connection.execute(
-            sa.select(rows.c.id, rows.c.resource_name)).fetchall():
-        connection.execute(rows.update().where(rows.c.id == row_id).values(
-            resource_key=_path_key(name)))
+    # The servers hash every row in one statement (the column is UTF-8 on
+    # both); SQLite, one row at a time.
+    in_sql = {
+        'mysql': sa.func.sha2(rows.c.resource_name, 256),
+        'postgresql': sa.func.encode(sa.func.sha256(sa.func.convert_to(
+            rows.c.resource_name, 'UTF8')), 'hex'),
+    }.get(connection.dialect.name)
+    if in_sql is not None:
+        connection.execute(rows.update().values(resource_key=in_sql))
+    else:
+        for row_id, name in connection.execute(
+                sa.select(rows.c.id, rows.c.resource_name)).fetchall():
+            connection.execute(rows.update().where(
+                rows.c.id == row_id).values(resource_key=_path_key(name)))
     # The new unique key first: on MySQL the foreign key of snapshot_id
     # needs an index starting with it at every step.
     with op.batch_alter_table('hs_resource_snapshots') as batch:

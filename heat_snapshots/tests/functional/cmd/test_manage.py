@@ -76,6 +76,34 @@ class TestManageDb(base.CommandTestCase):
         self.assertIn('ERROR: ', result.stderr)
         self.assertNotIn('Traceback', result.stderr)
 
+    def test_artifacts_audit_without_service_credentials(self):
+        self.assertEqual(0, self.manage('db', 'sync').returncode)
+        result = self.manage('artifacts', 'audit')
+        self.assertEqual(1, result.returncode, result.stdout)
+        self.assertEqual('', result.stdout)
+        self.assertIn('ERROR: ', result.stderr)
+        self.assertIn('[heat_snapshots_service_auth]', result.stderr)
+        self.assertNotIn('Traceback', result.stderr)
+
+    def test_artifacts_audit_of_an_empty_ledger(self):
+        # Nothing recorded, so nothing to look up: Keystone is never
+        # asked (the address answers nothing).
+        self.write_conf(
+            '[database]\nconnection = sqlite:///%s\n'
+            '[heat_snapshots_service_auth]\nauth_type = password\n'
+            'auth_url = http://127.0.0.1:9/v3\nusername = hs\n'
+            'password = x\nproject_name = service\n'
+            'user_domain_id = default\nproject_domain_id = default\n'
+            % self.db_path)
+        self.assertEqual(0, self.manage('db', 'sync').returncode)
+        result = self.manage('artifacts', 'audit')
+        self.assertEqual(0, result.returncode, result.stderr)
+        self.assertIn('Snapshots whose artifacts went missing: 0\n',
+                      result.stdout)
+        self.assertTrue(result.stdout.endswith(
+            'Ledger entries examined: 0 (none); nothing was deleted\n'),
+            result.stdout)
+
     def test_unknown_command_is_refused(self):
         result = self.manage('db', 'frobnicate')
         self.assertEqual(2, result.returncode)

@@ -131,10 +131,11 @@ class _MigrationsMixin(test_migrations.ModelsMigrationsSync):
                 id=snapshot_id, stack_id=uuidutils.generate_uuid(),
                 stack_name='s', project_id='p', action='CREATE',
                 status='COMPLETE', created_at=now))
-            connection.execute(rows.insert().values(
-                snapshot_id=snapshot_id, resource_name='group/0/server',
-                resource_type='OS::Nova::Server', action='SNAPSHOT',
-                status='COMPLETE', created_at=now))
+            for name in ('group/0/server', 'gr\u00fcppe/0/\u670d\u52a1\u5668'):
+                connection.execute(rows.insert().values(
+                    snapshot_id=snapshot_id, resource_name=name,
+                    resource_type='OS::Nova::Server', action='SNAPSHOT',
+                    status='COMPLETE', created_at=now))
         migration.upgrade('head', engine=self.engine)
 
         path = '/'.join(['group', '0'] * 400)[:2000]
@@ -148,8 +149,10 @@ class _MigrationsMixin(test_migrations.ModelsMigrationsSync):
         with self.engine.connect() as connection:
             stored = dict(connection.execute(sa.select(
                 table.c.resource_name, table.c.resource_key)).all())
-        self.assertEqual({'group/0/server': models.path_key('group/0/server'),
-                          path: models.path_key(path)}, stored)
+        # Rows written before the migration got the key the models give.
+        self.assertEqual({name: models.path_key(name) for name in (
+            'group/0/server', 'gr\u00fcppe/0/\u670d\u52a1\u5668', path)},
+            stored)
         # Still one row per path and snapshot.
         with self.engine.begin() as connection:
             # oslo.db's engine: its duplicate-entry error.
@@ -178,6 +181,7 @@ class _MigrationsMixin(test_migrations.ModelsMigrationsSync):
                                      {'status': 'COMPLETE'})
         self.assertEqual(
             {'group/0/server': 'COMPLETE', path: 'COMPLETE',
+             'gr\u00fcppe/0/\u670d\u52a1\u5668': 'COMPLETE',
              deeper: 'COMPLETE'},
             {r.resource_name: r.status
              for r in db_api.resource_snapshot_list(ctx, snapshot_id)})

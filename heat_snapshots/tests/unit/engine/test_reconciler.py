@@ -12,6 +12,7 @@
 
 from heat_snapshots.common import exception
 from heat_snapshots.db import api as db_api
+from heat_snapshots.db import models
 from heat_snapshots.engine import locks
 from heat_snapshots.engine import reconciler
 from heat_snapshots.engine.resources import cinder
@@ -131,10 +132,20 @@ class LedgerReconcilerTest(fakes.LedgerTestCase):
         vol = stacks_base.Resource(name='vol', type='OS::Cinder::Volume',
                                    physical_resource_id='vol-1')
         first = self.make(snapshot.id, vol)
+        # The first attempt's id was never recorded.
+        table = models.LedgerEntry.__table__
+        with db_api.get_engine().begin() as connection:
+            connection.execute(table.update().where(
+                table.c.artifact_id == first).values(
+                artifact_id=None, state=models.LEDGER_PENDING))
         second = self.make(snapshot.id, vol)
         db_api.resource_snapshot_set(self.ctx, snapshot.id, 'vol', {
             'resource_type': 'OS::Cinder::Volume', 'action': 'SNAPSHOT',
             'status': 'COMPLETE', 'data': {'backup_id': second}})
+        # A volume that was never made: its row names no backup.
+        db_api.resource_snapshot_set(self.ctx, snapshot.id, 'spare', {
+            'resource_type': 'OS::Cinder::Volume', 'action': 'SNAPSHOT',
+            'status': 'COMPLETE', 'data': {}})
         self.age_all()
 
         self.assertEqual(0, reconciler.reconcile(self.admin))
