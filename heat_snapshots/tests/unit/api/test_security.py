@@ -68,6 +68,9 @@ class LogSecretsTest(base.APITestCase):
                    group='keystone_authtoken')
         self.flags(connection='mysql+pymysql://heat:%s@db/heat'
                    % DB_PASSWORD, group='database')
+        # No Keystone to make trusts with: the engine uses the token
+        # (trusts: the real-Keystone functional test_keystone).
+        self.flags(deferred_auth_method='token')
         self.tokens = self.useFixture(ksm_fixture.AuthTokenFixture())
         self.tokens.add_token_data(
             token_id=TOKEN, user_id='user-a', user_name='alice',

@@ -19,6 +19,7 @@ import fixtures
 from keystoneauth1 import fixture as ks_fixture
 from keystoneauth1 import loading as ks_loading
 from oslo_config import cfg
+import requests
 from requests_mock.contrib import fixture as rm_fixture
 
 from heat_snapshots.common import clients
@@ -158,6 +159,16 @@ class CreateTest(TrustTestCase):
                                   trusts.create, self.caller)
         self.assertIsInstance(error, exception.ServiceUnavailable)
         self.assertIn('Keystone answered 500', error.message)
+
+    def test_keystone_unreachable_is_a_503_without_its_address(self):
+        self.http.post(KEYSTONE + '/auth/tokens',
+                       exc=requests.exceptions.ConnectionError(
+                           'cannot reach http://keystone.test/v3'))
+        error = self.assertRaises(trusts.TrustUnavailable,
+                                  trusts.create, self.caller)
+        self.assertIn('Keystone could not be asked', error.message)
+        self.assertIn('req-1', error.message)
+        self.assertNotIn('keystone.test', error.message)
 
     def test_no_trustee_configured_is_named(self):
         self.flags(group='trustee', auth_type=None)
