@@ -151,9 +151,12 @@ def create(context, conf=CONF):
                 'impersonation': True,
                 'roles': [{'name': name} for name in roles]}})
     except ks_exc.ClientException as error:
+        # The details (Keystone's address) are for the operator's log.
         LOG.warning('Could not create a trust for request %s: %s',
                     context.request_id, error)
-        raise TrustUnavailable(reason=str(error))
+        raise TrustUnavailable(
+            reason='Keystone could not be asked (%s; request %s, see the '
+                   'API log)' % (type(error).__name__, context.request_id))
     if response.status_code in (401, 403, 404):
         # The caller lacks a role to delegate, or may not delegate.
         LOG.info('Keystone refused a trust of roles %s in project %s for '
