@@ -248,6 +248,12 @@ class ManagingStackDriver(StackDriver):
     """
 
     @abc.abstractmethod
+    def rpc_endpoint(self, engine):
+        """The RPC endpoint object serving this driver's stack CRUD, next
+        to the snapshot manager ``engine`` on the engine's server.
+        """
+
+    @abc.abstractmethod
     def list_stacks(self, context, limit=None, **filters):
         """The caller's live stacks, newest first."""
 

@@ -83,8 +83,8 @@ class LoadTest(base.TestCase):
         error = self.assertRaises(TypeError, stacks_base.check_driver_class,
                                   'reader', ReaderOnly)
         self.assertIn('create_stack, list_events, list_stacks, '
-                      'prepare_update, run_create, run_delete, run_update '
-                      'missing', str(error))
+                      'prepare_update, rpc_endpoint, run_create, run_delete, '
+                      'run_update missing', str(error))
 
     def test_the_shipped_and_fake_drivers_keep_the_contract(self):
         for name, cls in (('heat', heat_driver.HeatStackDriver),
