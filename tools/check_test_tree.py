@@ -28,8 +28,11 @@ class with at least one method. Not logic, so no test module is asked for:
 * the alembic environment and migrations (``db/alembic/``), which
   ``tests/unit/db/test_migrations.py`` runs up and down on every database.
 
-Prints one line per module missing its test, then a count; exits 1 when
-there is any. Run from anywhere: ``python tools/check_test_tree.py``.
+Prints one line per module missing its test, then a count. Exits 1 when
+a module misses its test and is not a known gap of
+``tools/test_tree_gaps.txt`` (a list that only shrinks), or when a known
+gap has its test now and its line should go. Run from anywhere:
+``python tools/check_test_tree.py``.
 """
 
 import argparse
@@ -40,6 +43,9 @@ import sys
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PACKAGE = 'heat_snapshots'
 UNIT = os.path.join(PACKAGE, 'tests', 'unit')
+
+#: The known gaps: one module path a line; "#" starts a comment.
+GAPS = os.path.join('tools', 'test_tree_gaps.txt')
 
 #: Functions that declare, not compute (see the module's docstring).
 DECLARATION_HOOKS = frozenset(['register_opts', 'list_opts', 'list_rules'])
@@ -103,17 +109,34 @@ def missing(top=TOP):
     return result
 
 
+def known_gaps(top=TOP):
+    path = os.path.join(top, GAPS)
+    if not os.path.exists(path):
+        return set()
+    with open(path, encoding='utf-8') as f:
+        return {line.split('#', 1)[0].strip() for line in f} - {''}
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--top', default=TOP,
                         help='the repository (default: this script\'s)')
     args = parser.parse_args(argv)
     found = missing(args.top)
+    gaps = known_gaps(args.top)
+    new = 0
     for module, test, names in found:
-        print('%s: no %s (logic: %s)' % (module, test, ', '.join(names)))
-    print('%d production module(s) with logic and no mirrored test module'
-          % len(found))
-    return 1 if found else 0
+        known = module in gaps
+        new += not known
+        print('%s: no %s (logic: %s)%s' % (module, test, ', '.join(names),
+                                           ' [known gap]' if known else ''))
+    closed = sorted(gaps - {module for module, _test, _names in found})
+    for module in closed:
+        print('%s: listed in %s but not a gap (any more): remove the line'
+              % (module, GAPS))
+    print('%d production module(s) with logic and no mirrored test module '
+          '(%d known gaps, %d new)' % (len(found), len(found) - new, new))
+    return 1 if new or closed else 0
 
 
 if __name__ == '__main__':

@@ -160,3 +160,37 @@ class APITestCase(base.TestCase):
         snap = api_fixture.wait_for(settled, what='snapshot ' + status)
         self.assertEqual(status, snap['status'], snap['status_reason'])
         return snap
+
+
+# A stack of two resources and an output, created for each test: what
+# python-heatclient reads of a stack beyond its snapshots.
+WORKFLOW_TEMPLATE = {
+    'heat_template_version': '2018-08-31',
+    'parameters': {'length': {'type': 'number', 'default': 8}},
+    'resources': {
+        'random': {'type': 'OS::Heat::RandomString',
+                   'properties': {'length': {'get_param': 'length'}}},
+        'none': {'type': 'OS::Heat::None', 'depends_on': ['random']},
+    },
+    'outputs': {
+        'value': {'description': 'The string.',
+                  'value': {'get_attr': ['random', 'value']}},
+    },
+}
+
+
+class StackWorkflowTestCase(APITestCase):
+    """A CREATE_COMPLETE stack of WORKFLOW_TEMPLATE, with a file."""
+
+    def setUp(self):
+        super().setUp()
+        response = self.post_json(self.stacks_url(), {
+            'stack_name': 'wf', 'template': WORKFLOW_TEMPLATE,
+            'files': {'a.txt': 'A'}}, status=201)
+        self.location = response.headers['Location']
+        self.stack = {'stack_name': 'wf', 'id': response.json['stack']['id']}
+        self.wait_for_stack(self.stack, 'CREATE_COMPLETE')
+        self.url = self.stack_url(self.stack)
+
+    def events(self, path='/events', query=''):
+        return self.get(self.url + path + query).json['events']

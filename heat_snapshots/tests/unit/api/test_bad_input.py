@@ -20,12 +20,10 @@ import json
 import socket
 from unittest import mock
 
-from cheroot import server as cheroot_server
 import webob
 from webob import request as webob_request
 
 from heat_snapshots.api import fault
-from heat_snapshots.api import server
 from heat_snapshots.api import validation
 from heat_snapshots.tests import base as test_base
 from heat_snapshots.tests.unit.api import base
@@ -172,61 +170,6 @@ class BrokenBodyTest(test_base.TestCase):
             webob_request.DisconnectionError('gone'))
         self.assertEqual(400, status)
         self.assertEqual('DisconnectionError', body['error']['type'])
-
-
-class CherootErrorTest(test_base.TestCase):
-    """Requests cheroot refuses before the app get Heat's body."""
-
-    def _request(self):
-        srv = mock.Mock(protocol='HTTP/1.1')
-        conn = mock.Mock()
-        conn.wfile = io.BytesIO()
-        request = server._HTTPRequest(srv, conn)
-        return request, conn.wfile
-
-    def _answer(self, status, msg):
-        request, wfile = self._request()
-        request.simple_response(status, msg)
-        head, _sep, body = wfile.getvalue().partition(b'\r\n\r\n')
-        return head.decode('latin-1'), json.loads(body)
-
-    def test_malformed_request_uri(self):
-        head, body = self._answer('400 Bad Request', 'Malformed Request-URI')
-        self.assertTrue(head.startswith('HTTP/1.1 400 Bad Request'))
-        self.assertIn('Content-Type: application/json', head)
-        self.assertRegex(head, r'X-OpenStack-Request-Id: req-[0-9a-f-]{36}')
-        self.assertEqual(['code', 'title', 'explanation', 'error'],
-                         list(body))
-        self.assertEqual({'type': 'HTTPBadRequest', 'traceback': None,
-                          'message': 'Malformed Request-URI'},
-                         body['error'])
-
-    def test_huge_headers_close_the_connection(self):
-        request, wfile = self._request()
-        request.simple_response('413 Request Entity Too Large',
-                                'The headers sent with the request exceed '
-                                'the maximum allowed bytes.')
-        self.assertTrue(request.close_connection)
-        self.assertIn(b'Connection: close', wfile.getvalue())
-
-    def test_unsupported_version_is_400_not_505(self):
-        head, body = self._answer('505 HTTP Version Not Supported', '')
-        self.assertTrue(head.startswith('HTTP/1.1 400 Bad Request'))
-        self.assertEqual(400, body['code'])
-        self.assertIn('HTTP Version Not Supported',
-                      body['error']['message'])
-
-    def test_server_uses_it_and_bounds_headers(self):
-        self.assertIs(server._HTTPRequest,
-                      server._CherootServer.ConnectionClass
-                      .RequestHandlerClass)
-        self.assertTrue(issubclass(server._HTTPRequest,
-                                   cheroot_server.HTTPRequest))
-        sock = socket.create_server(('127.0.0.1', 0))
-        self.addCleanup(sock.close)
-        srv = server._CherootServer(sock, lambda e, s: [])
-        self.assertEqual(server.MAX_REQUEST_HEADER_SIZE,
-                         srv.max_request_header_size)
 
 
 class NulCharacterTest(base.APITestCase):

@@ -42,6 +42,22 @@ class HeldClock(fake_clock.FakeClock):
         super().sleep(seconds)
 
 
+class MeetingClock(fake_clock.FakeClock):
+    """The first wait of each resource meets the others' at a barrier."""
+
+    def __init__(self, parties):
+        super().__init__(modules=CLOCKED)
+        self.barrier = threading.Barrier(parties, timeout=30)
+        self._met = set()
+
+    def sleep(self, seconds):
+        thread = threading.get_ident()
+        if thread not in self._met:
+            self._met.add(thread)
+            self.barrier.wait()
+        super().sleep(seconds)
+
+
 # The local stack driver's test base (base.py), under the names used here.
 hot = local_base.hot
 tres = local_base.tres
@@ -132,9 +148,12 @@ class CreateTest(DriverTestCase):
                                 self.event_time('end', 'second'))
 
     def test_independent_resources_run_in_parallel(self):
+        # Their waits meet: three at once, or the barrier breaks.
+        clock = self.useFixture(MeetingClock(3))
         self.create(hot({
             name: tres(action_wait_secs={'create': 0.2})
             for name in ('a', 'b', 'c')}))
+        self.assertFalse(clock.barrier.broken)
         # Every one started before any finished.
         self.assertLess(max(self.event_time('start', n) for n in 'abc'),
                         min(self.event_time('end', n) for n in 'abc'))

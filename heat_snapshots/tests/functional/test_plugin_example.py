@@ -34,8 +34,7 @@ from heat_snapshots.localstack import resource_types
 from heat_snapshots.tests import base
 
 _TOP_DIR = os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.dirname(os.path.dirname(os.path.dirname(
-        os.path.abspath(__file__)))))))
+    os.path.dirname(os.path.abspath(__file__)))))
 EXAMPLE_DIR = os.path.join(_TOP_DIR, 'doc', 'source', 'contributor',
                            'example_plugin')
 PACKAGE = 'heat_snapshots_example'

@@ -10,61 +10,18 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""What python-heatclient needs of the stack API beyond the snapshots.
-
-Events (the stack's and each resource's, paged as Heat pages them), a
-resource's show, outputs, the environment, the files, Location on create,
-Heat's stack_owner and tags, and a lookup by name that redirects every
-method.
+"""Events: the stack's and each resource's, paged, filtered and shown as
+Heat pages, filters and shows them.
 """
 
-from heat_snapshots.tests.unit.api import api_fixture
 from heat_snapshots.tests.unit.api import base
-
-TEMPLATE = {
-    'heat_template_version': '2018-08-31',
-    'parameters': {'length': {'type': 'number', 'default': 8}},
-    'resources': {
-        'random': {'type': 'OS::Heat::RandomString',
-                   'properties': {'length': {'get_param': 'length'}}},
-        'none': {'type': 'OS::Heat::None', 'depends_on': ['random']},
-    },
-    'outputs': {
-        'value': {'description': 'The string.',
-                  'value': {'get_attr': ['random', 'value']}},
-    },
-}
 
 SUMMARY_KEYS = {'id', 'event_time', 'resource_name', 'logical_resource_id',
                 'physical_resource_id', 'resource_status',
                 'resource_status_reason', 'links'}
 
 
-class StackWorkflowTest(base.APITestCase):
-
-    def setUp(self):
-        super().setUp()
-        response = self.post_json(self.stacks_url(), {
-            'stack_name': 'wf', 'template': TEMPLATE,
-            'files': {'a.txt': 'A'}}, status=201)
-        self.location = response.headers['Location']
-        self.stack = {'stack_name': 'wf', 'id': response.json['stack']['id']}
-        self.wait_for_stack(self.stack, 'CREATE_COMPLETE')
-        self.url = self.stack_url(self.stack)
-
-    def events(self, path='/events', query=''):
-        return self.get(self.url + path + query).json['events']
-
-    def test_create_answers_location_of_the_stack(self):
-        self.assertEqual('http://localhost' + self.url, self.location)
-
-    def test_owner_is_the_users_name_and_tags_a_list(self):
-        shown = self.show_stack(self.stack)
-        self.assertEqual(api_fixture.headers().get('X-Auth-User', 'admin'),
-                         shown['stack_owner'])
-        self.assertEqual([], shown['tags'])
-        listed = self.get(self.stacks_url()).json['stacks'][0]
-        self.assertEqual([], listed['tags'])
+class EventsTest(base.StackWorkflowTestCase):
 
     def test_stack_events_have_heats_fields_and_links(self):
         events = self.events()
@@ -174,61 +131,3 @@ class StackWorkflowTest(base.APITestCase):
         # As Heat: the events of a deleted stack stay readable by id.
         events = self.events(query='?resource_name=wf&limit=1')
         self.assertEqual('DELETE_COMPLETE', events[0]['resource_status'])
-
-    def test_resource_show(self):
-        resource = self.get(self.url + '/resources/random').json['resource']
-        self.assertEqual(('random', 'random', 'OS::Heat::RandomString',
-                          'CREATE_COMPLETE', ['none']),
-                         (resource['resource_name'],
-                          resource['logical_resource_id'],
-                          resource['resource_type'],
-                          resource['resource_status'],
-                          resource['required_by']))
-        self.assertEqual(8, len(resource['attributes']['value']))
-        self.assertEqual('', resource['description'])
-        response = self.get(self.url + '/resources/nope', status=None)
-        self.assertFault(response, 404, 'EntityNotFound',
-                         'The Resource (nope) could not be found.')
-
-    def test_outputs(self):
-        outputs = self.get(self.url + '/outputs').json['outputs']
-        self.assertEqual([{'output_key': 'value',
-                           'description': 'The string.'}], outputs)
-        output = self.get(self.url + '/outputs/value').json['output']
-        self.assertEqual(8, len(output['output_value']))
-        response = self.get(self.url + '/outputs/nope', status=None)
-        self.assertFault(response, 404, 'NotFound',
-                         'Specified output key nope not found.')
-
-    def test_environment_and_files(self):
-        environment = self.get(self.url + '/environment').json
-        self.assertEqual({}, environment['parameters'])
-        self.assertIn('resource_registry', environment)
-        self.assertEqual({'a.txt': 'A'}, self.get(self.url + '/files').json)
-        # By name, through the lookup, as python-heatclient asks.
-        response = self.get(self.stacks_url() + '/wf/environment',
-                            status=302)
-        self.assertEqual('http://localhost%s/environment' % self.url,
-                         response.headers['Location'])
-
-    def test_lookup_redirects_every_method(self):
-        for method in ('PUT', 'PATCH', 'DELETE', 'POST'):
-            response = self.request(method, self.stacks_url() + '/wf',
-                                    status=302)
-            self.assertEqual('http://localhost' + self.url,
-                             response.headers['Location'], method)
-        # Sub-paths: GET and POST only, as Heat routes them.
-        self.request('PUT', self.stacks_url() + '/wf/events', status=405)
-        response = self.request('PUT', self.stacks_url() + '/nope',
-                                status=None)
-        self.assertFault(response, 404, 'EntityNotFound')
-
-    def test_update_by_name_through_the_redirect(self):
-        location = self.request('PUT', self.stacks_url() + '/wf',
-                                status=302).headers['Location']
-        self.post_json(location[len('http://localhost'):],
-                       {'template': TEMPLATE, 'parameters': {'length': 5}},
-                       method='PUT', status=202)
-        self.wait_for_stack(self.stack, 'UPDATE_COMPLETE')
-        self.assertEqual(5, len(self.get(
-            self.url + '/outputs/value').json['output']['output_value']))

@@ -302,3 +302,54 @@ class UpdateDeleteTest(base.APITestCase):
                                        snap['id']), status=None)
         self.assertFault(response, 404, 'EntityNotFound',
                          'The Stack (changing) could not be found.')
+
+
+class StackWorkflowTest(base.StackWorkflowTestCase):
+    """Location on create, Heat's owner and tags, environment and files,
+    and the lookup by name that redirects every method.
+    """
+
+    def test_create_answers_location_of_the_stack(self):
+        self.assertEqual('http://localhost' + self.url, self.location)
+
+    def test_owner_is_the_users_name_and_tags_a_list(self):
+        shown = self.show_stack(self.stack)
+        self.assertEqual(api_fixture.headers().get('X-Auth-User', 'admin'),
+                         shown['stack_owner'])
+        self.assertEqual([], shown['tags'])
+        listed = self.get(self.stacks_url()).json['stacks'][0]
+        self.assertEqual([], listed['tags'])
+
+    def test_environment_and_files(self):
+        environment = self.get(self.url + '/environment').json
+        self.assertEqual({}, environment['parameters'])
+        self.assertIn('resource_registry', environment)
+        self.assertEqual({'a.txt': 'A'}, self.get(self.url + '/files').json)
+        # By name, through the lookup, as python-heatclient asks.
+        response = self.get(self.stacks_url() + '/wf/environment',
+                            status=302)
+        self.assertEqual('http://localhost%s/environment' % self.url,
+                         response.headers['Location'])
+
+    def test_lookup_redirects_every_method(self):
+        for method in ('PUT', 'PATCH', 'DELETE', 'POST'):
+            response = self.request(method, self.stacks_url() + '/wf',
+                                    status=302)
+            self.assertEqual('http://localhost' + self.url,
+                             response.headers['Location'], method)
+        # Sub-paths: GET and POST only, as Heat routes them.
+        self.request('PUT', self.stacks_url() + '/wf/events', status=405)
+        response = self.request('PUT', self.stacks_url() + '/nope',
+                                status=None)
+        self.assertFault(response, 404, 'EntityNotFound')
+
+    def test_update_by_name_through_the_redirect(self):
+        location = self.request('PUT', self.stacks_url() + '/wf',
+                                status=302).headers['Location']
+        self.post_json(location[len('http://localhost'):],
+                       {'template': base.WORKFLOW_TEMPLATE,
+                        'parameters': {'length': 5}},
+                       method='PUT', status=202)
+        self.wait_for_stack(self.stack, 'UPDATE_COMPLETE')
+        self.assertEqual(5, len(self.get(
+            self.url + '/outputs/value').json['output']['output_value']))
