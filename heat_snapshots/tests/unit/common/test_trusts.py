@@ -16,11 +16,8 @@ Keystone answers at the HTTP level (requests_mock), in its API's shapes.
 """
 
 import fixtures
-from keystoneauth1 import fixture as ks_fixture
-from keystoneauth1 import loading as ks_loading
 from oslo_config import cfg
 import requests
-from requests_mock.contrib import fixture as rm_fixture
 
 from heat_snapshots.common import clients
 from heat_snapshots.common import context
@@ -28,54 +25,15 @@ from heat_snapshots.common import exception
 from heat_snapshots.common import trusts
 from heat_snapshots.conf import trusts as trusts_conf
 from heat_snapshots.tests import base
+from heat_snapshots.tests.unit.common import base as common_base
 
-KEYSTONE = 'http://keystone.test/v3'
-CINDER = 'http://cinder.test/v3'
-TRUSTS = KEYSTONE + '/OS-TRUST/trusts'
-TRUSTEE_ID = 'trustee-user-id'
-
-
-class KeystoneTrusts:
-    """A test case's Keystone (HTTP) and the [trustee] of its config."""
-
-    def use_keystone(self):
-        self.http = self.useFixture(rm_fixture.Fixture())
-        self.conf_fixture.register_opts(
-            ks_loading.get_auth_plugin_conf_options('password'),
-            group='trustee')
-        self.flags(group='heat_snapshots_api', auth_strategy='keystone')
-        self.flags(group='trustee', auth_type='password',
-                   auth_url=KEYSTONE, username='heat-snapshots',
-                   password='secret', user_domain_id='default')
-        self.flags(group='heat_snapshots_clients',
-                   block_storage_endpoint_override=CINDER +
-                   '/%(project_id)s')
-        self.http.get(KEYSTONE, json={
-            'version': ks_fixture.V3Discovery(KEYSTONE)})
-        token = ks_fixture.V3Token(user_id=TRUSTEE_ID)
-        self.http.post(KEYSTONE + '/auth/tokens', json=token,
-                       headers={'X-Subject-Token': 'trustee-token'})
-
-    def requests(self, method, url):
-        return [r for r in self.http.request_history
-                if r.method == method and r.url == url]
-
-    def token_scopes(self):
-        return [r.json()['auth'].get('scope') for r in
-                self.requests('POST', KEYSTONE + '/auth/tokens')]
-
-
-class TrustTestCase(KeystoneTrusts, base.TestCase):
-
-    def setUp(self):
-        super().setUp()
-        self.use_keystone()
-        self.caller = self.make_context(auth_token='caller-token',
-                                        request_id='req-1')
-
-    def trust_created(self, trust_id='trust-1'):
-        self.http.post(TRUSTS, status_code=201,
-                       json={'trust': {'id': trust_id}})
+# The trusts' test base (base.py), under the names used here.
+KEYSTONE = common_base.KEYSTONE
+CINDER = common_base.CINDER
+TRUSTS = common_base.TRUSTS
+TRUSTEE_ID = common_base.TRUSTEE_ID
+KeystoneTrusts = common_base.KeystoneTrusts
+TrustTestCase = common_base.TrustTestCase
 
 
 class EnabledTest(TrustTestCase):
