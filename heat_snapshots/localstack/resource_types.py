@@ -527,9 +527,8 @@ class TestResource(ResourceType):
         return None
 
     def handle_snapshot(self):
-        step = self._step(SNAPSHOT)
         # A snapshot that fails makes nothing.
-        step.check_fail()
+        self._step(SNAPSHOT).check_fail()
         data = self.resource.data or {}
         value = data.get('value', self._properties.get('value'))
         artifact = self._find_artifact()
@@ -544,7 +543,8 @@ class TestResource(ResourceType):
                         self.resource.physical_resource_id}})
             LOG.debug('Artifact %s made for %s of snapshot %s',
                       artifact.id, self.name, self.snapshot_id)
-        self._snapshot_step = step
+        # The wait starts once the artifact exists.
+        self._snapshot_step = self._step(SNAPSHOT)
         return {'value': value, 'artifact_id': artifact.id}
 
     def check_snapshot_complete(self, data):
@@ -554,9 +554,8 @@ class TestResource(ResourceType):
         return self._snapshot_step.complete()
 
     def handle_delete_snapshot(self, data):
-        step = self._step(DELETE_SNAPSHOT)
         # A delete that fails keeps the artifact.
-        step.check_fail()
+        self._step(DELETE_SNAPSHOT).check_fail()
         artifact_id = (data or {}).get('artifact_id')
         if artifact_id is None:
             artifact = self._find_artifact()
@@ -565,7 +564,7 @@ class TestResource(ResourceType):
                 not store_db.artifact_delete(self.context, artifact_id):
             LOG.debug('Artifact %s of %s was already gone', artifact_id,
                       self.name)
-        self._delete_step = step
+        self._delete_step = self._step(DELETE_SNAPSHOT)
 
     def check_delete_snapshot_complete(self, data):
         if self._delete_step is None:
