@@ -44,7 +44,6 @@ from oslo_utils import timeutils
 from heat_snapshots.common import context as hs_context
 from heat_snapshots.common import states
 from heat_snapshots.db import api as db_api
-from heat_snapshots.engine import formatters
 
 LOG = logging.getLogger(__name__)
 
@@ -74,6 +73,15 @@ def record(stack_id):
 def _heat_time(body, prefix=''):
     return body.get(prefix + 'updated_time') or \
         body.get(prefix + 'creation_time')
+
+
+def _format_time(value):
+    """Heat's time format, 2015-09-01T20:57:55Z (stored times are UTC).
+
+    Not engine.formatters': inside heat-api the filter imports no more of
+    the engine than it needs.
+    """
+    return value.replace(microsecond=0).isoformat() + 'Z'
 
 
 def _parse_time(text):
@@ -200,7 +208,7 @@ def _event(event, stack_url):
     resource_url = '%s/resources/%s' % (stack_url, event.resource_name)
     return {
         'id': event.uuid,
-        'event_time': formatters.format_time(event.created_at),
+        'event_time': _format_time(event.created_at),
         'resource_name': event.resource_name,
         'logical_resource_id': event.resource_name,
         'physical_resource_id': event.physical_resource_id,
