@@ -21,9 +21,11 @@ with. Exit status 0 means success, 1 a warning, 2 a failure::
 """
 
 import sys
+from urllib import parse
 
 from oslo_upgradecheck import common_checks
 from oslo_upgradecheck import upgradecheck
+import requests
 
 from heat_snapshots.api import auth_check
 from heat_snapshots.common import rpc
@@ -45,6 +47,24 @@ IN_PROCESS_TRANSPORT = (
     'heat-snapshots-all (API and engine in one process) can use. '
     'heat-snapshots-api and heat-snapshots-engine run as separate services '
     'need a message broker: set transport_url (Heat\'s RabbitMQ works).')
+
+# heat_snapshots.api.paste's header, not imported (see NOAUTH).
+FILTER_HEADER = 'X-Heat-Snapshots-Filter'
+HEAT_ENDPOINT_PROBE_TIMEOUT = 10
+
+HEAT_ENDPOINT_FILTERED = (
+    'The heat stack driver\'s Heat endpoint %s is a heat-api with the '
+    'heat-snapshots filter: the engine would call back into a heat-api '
+    'that waits for it (a deadlock: 503 EngineTimeout) and read the '
+    'filter\'s states instead of Heat\'s; the engine refuses it. Point '
+    '[heat_snapshots_heat] endpoint_override (or interface) at a heat-api '
+    'without the filter, e.g. Heat\'s internal endpoint.')
+
+HEAT_PUBLIC_INTERFACE = (
+    '[heat_snapshots_heat] interface = public: the engine calls the heat-api '
+    'that clients call, where the heat-snapshots filter goes. Use interface '
+    '= internal (or endpoint_override) with a heat-api pipeline without the '
+    'filter.')
 
 
 # Where the API may run, and the name each start-up refusal gives.
@@ -122,11 +142,37 @@ class Checks(upgradecheck.UpgradeCommands):
                               name, stacks_base.NAMESPACE, e))
         return Result(Code.SUCCESS, 'Stack driver %s loads.' % name)
 
+    def _check_heat_endpoint(self):
+        """The heat driver must not call a heat-api with our filter."""
+        if self.conf.heat_snapshots.stack_driver != 'heat':
+            return Result(Code.SUCCESS, 'The heat stack driver is not used.')
+        options = self.conf.heat_snapshots_heat
+        endpoint = options.endpoint_override
+        if not endpoint:
+            if options.interface == 'public':
+                return Result(Code.WARNING, HEAT_PUBLIC_INTERFACE)
+            return Result(Code.SUCCESS, 'Heat from the catalog, interface '
+                          '%s.' % options.interface)
+        url = parse.urlparse(endpoint.replace('%(project_id)s', 'probe'))
+        root = '%s://%s/' % (url.scheme, url.netloc)
+        try:
+            response = requests.get(root,
+                                    timeout=HEAT_ENDPOINT_PROBE_TIMEOUT)
+        except requests.RequestException as e:
+            return Result(Code.WARNING, 'Heat endpoint %s did not answer '
+                          '(%s): could not check that it is a heat-api '
+                          'without the heat-snapshots filter.' % (root, e))
+        if response.headers.get(FILTER_HEADER):
+            return Result(Code.WARNING, HEAT_ENDPOINT_FILTERED % endpoint)
+        return Result(Code.SUCCESS, 'Heat endpoint %s has no heat-snapshots '
+                      'filter.' % endpoint)
+
     _upgrade_checks = (
         ('Database schema', _check_database),
         ('API authentication', _check_auth),
         ('Message transport', _check_transport),
         ('Stack driver', _check_stack_driver),
+        ('Heat endpoint of the heat driver', _check_heat_endpoint),
         ('Policy File JSON to YAML Migration',
          (common_checks.check_policy_json, {'conf': CONF})),
     )

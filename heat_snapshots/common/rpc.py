@@ -127,6 +127,9 @@ class LocalContext:
             error, traceback = e.exc_info[1:]
             raise error.with_traceback(traceback) from None
 
+    def cast(self, context, method, **kwargs):
+        self.call(context, method, **kwargs)
+
 
 # What the dispatcher of a server without the endpoint's namespace answers
 # (over a broker as a RemoteError: it is not in ALLOWED_EXMODS).

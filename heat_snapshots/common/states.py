@@ -131,7 +131,7 @@ RESOURCE_SNAPSHOT_MACHINE = Machine('resource snapshot', {
 })
 
 
-def check_stack_start(current, action):
+def check_stack_start(current, action, supersede=False):
     """Whether an operation ``action`` may start on a stack showing
     ``current`` (action, status).
 
@@ -139,14 +139,15 @@ def check_stack_start(current, action):
     more than ours: CHECK, SUSPEND, ADOPT...), may start one of ours; a
     stack delete supersedes an operation that never ended (its engine died
     before recovery ran), and a resumed operation shows its own
-    IN_PROGRESS again.
+    IN_PROGRESS again. With ``supersede`` (a restore of a stack in
+    convergence Heat, which replaces whatever runs) any state will do.
 
     :raises: InvalidStateTransition.
     """
     target = (action, IN_PROGRESS)
     status = current[1] if current else None
     if (action in STACK_OPERATIONS and
-            (status in TERMINAL or current == target or
+            (status in TERMINAL or current == target or supersede or
              (action == DELETE and status == IN_PROGRESS))):
         return
     raise exception.InvalidStateTransition(

@@ -481,15 +481,18 @@ def stack_lock_acquire(context, stack_id, engine_id, action,
 @retry_on_db_error
 @writer
 def stack_lock_steal(context, stack_id, engine_id, generation,
-                     new_engine_id, action=None):
+                     new_engine_id, action=None, snapshot_id=None):
     """Take over the lock from ``engine_id`` at ``generation``.
 
+    :param action, snapshot_id: of a new operation superseding the one
+        that held it (None: the same operation goes on).
     :returns: the new generation, or None when it changed meanwhile.
     """
     table = models.StackLock.__table__
     values = {'engine_id': new_engine_id}
     if action is not None:
         values['action'] = action
+        values['snapshot_id'] = snapshot_id
     if not _lock_update(context, stack_id,
                         [table.c.engine_id == engine_id,
                          table.c.generation == generation], values):
@@ -647,6 +650,54 @@ def engine_purge_dead(context, down_time):
 def engine_delete(context, engine_id):
     context.session.execute(sa.delete(models.Engine).where(
         models.Engine.id == engine_id))
+
+
+# --- what Heat would show on a stack we operated on -------------------
+
+@fenced_writer
+def stack_state_set(context, stack_id, values):
+    """Record the stack's last snapshot or restore (create or update)."""
+    row = context.session.get(models.StackState, stack_id)
+    if row is None:
+        row = models.StackState(stack_id=stack_id)
+        context.session.add(row)
+    for key, value in values.items():
+        setattr(row, key, value)
+    context.session.flush()
+    return row
+
+
+@reader
+def stack_state_get_all(context, stack_ids):
+    """{stack id: its last snapshot or restore} for those we operated on:
+    one read by primary key, for the heat-api filter.
+    """
+    stack_ids = [s for s in stack_ids if isinstance(s, str) and
+                 storable(s)]
+    if not stack_ids:
+        return {}
+    query = sa.select(models.StackState).where(
+        models.StackState.stack_id.in_(stack_ids))
+    return {row.stack_id: row for row in context.session.scalars(query)}
+
+
+@fenced_writer
+def stack_event_add(context, stack_id, values):
+    """Record an event Heat would have recorded for our operation."""
+    row = models.StackEvent(stack_id=stack_id,
+                            uuid=uuidutils.generate_uuid(), **values)
+    context.session.add(row)
+    context.session.flush()
+    return row
+
+
+@reader
+def stack_event_list(context, stack_id):
+    """Our events of the stack, oldest first."""
+    query = sa.select(models.StackEvent).where(
+        models.StackEvent.stack_id == stack_id).order_by(
+        models.StackEvent.created_at, models.StackEvent.id)
+    return list(context.session.scalars(query))
 
 
 # --- the installation id -------------------------------------------------

@@ -206,3 +206,66 @@ class Engine(HasTimestamps, Base):
     host = sa.Column(sa.String(255), nullable=False)
     pid = sa.Column(sa.Integer)
     heartbeat_at = sa.Column(sa.DateTime, nullable=False)
+
+
+class StackState(HasTimestamps, Base):
+    """The last snapshot or restore of a stack of another service (Heat).
+
+    What Heat itself would show on the stack while and after the
+    operation: the heat-api filter shows it in place of Heat's own status
+    until the stack's next action in Heat (``heat_updated_time`` no longer
+    Heat's ``updated_time``).
+    """
+
+    __tablename__ = TABLE_PREFIX + 'stack_states'
+
+    stack_id = sa.Column(sa.String(36), primary_key=True)
+    stack_name = sa.Column(sa.String(255))
+    project_id = sa.Column(sa.String(64))
+    action = sa.Column(sa.String(32), nullable=False)
+    status = sa.Column(sa.String(32), nullable=False)
+    status_reason = sa.Column(sa.Text)
+    # The snapshot the operation made (SNAPSHOT) or read (RESTORE).
+    snapshot_id = sa.Column(sa.String(36))
+    # The stack's last snapshot: its resources show SNAPSHOT_* until Heat
+    # changes them.
+    last_snapshot_id = sa.Column(sa.String(36))
+    # Heat's updated_time and stack_status the operation belongs to: as
+    # they were when a snapshot started; after Heat accepted a restore's
+    # update (None until then).
+    heat_updated_time = sa.Column(sa.String(64))
+    heat_status = sa.Column(sa.String(64))
+    # The id of Heat's "Stack UPDATE started" event of a restore's update:
+    # Heat's times have whole seconds, this tells two updates apart.
+    heat_event_id = sa.Column(sa.String(36))
+    started_at = sa.Column(sa.DateTime)
+    ended_at = sa.Column(sa.DateTime)
+
+
+class StackEvent(HasTimestamps, Base):
+    """An event Heat would have recorded for our snapshot or restore of a
+    stack of another service (Heat), shown by the heat-api filter among
+    Heat's own.
+
+    A row with ``heat_event_id`` restates that event of Heat's (the stack
+    update of a restore, which Heat records as UPDATE) instead of adding
+    one.
+    """
+
+    __tablename__ = TABLE_PREFIX + 'stack_events'
+    __table_args__ = (
+        sa.UniqueConstraint('uuid', name='hs_stack_events_uniq_uuid'),
+        sa.Index('hs_stack_events_stack_id_created_at_idx',
+                 'stack_id', 'created_at'),
+    )
+
+    id = sa.Column(sa.Integer, primary_key=True, autoincrement=True)
+    uuid = sa.Column(sa.String(36), nullable=False)
+    stack_id = sa.Column(sa.String(36), nullable=False)
+    resource_name = sa.Column(sa.String(255), nullable=False)
+    physical_resource_id = sa.Column(sa.String(255))
+    resource_type = sa.Column(sa.String(255))
+    resource_action = sa.Column(sa.String(32), nullable=False)
+    resource_status = sa.Column(sa.String(32), nullable=False)
+    resource_status_reason = sa.Column(sa.Text)
+    heat_event_id = sa.Column(sa.String(36))

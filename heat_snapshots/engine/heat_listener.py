@@ -61,6 +61,7 @@ from heat_snapshots.engine import locks
 from heat_snapshots.engine import operations
 from heat_snapshots.engine import snapshots
 from heat_snapshots.engine.stacks import base as stacks_base
+from heat_snapshots.engine import walk
 
 LOG = logging.getLogger(__name__)
 
@@ -150,6 +151,52 @@ class StackFollower:
                      snapshot.id, stack_id)
             deleted += 1
         return deleted
+
+    def follow_delete(self, stack_id, project_id):
+        """A stack DELETE Heat accepted (seen by the heat-api filter):
+        delete the stack's snapshots once Heat shows the stack
+        DELETE_COMPLETE, checking with the engine's back-off up to
+        ``[heat_snapshots] action_timeout``.
+
+        Anything short of that proof (the delete failed, Heat does not
+        answer, the stack is already purged) is left to the notification
+        listener and the periodic check.
+
+        :returns: the number of snapshots deleted.
+        """
+        seen = {}
+
+        def gone():
+            seen['presence'] = self.stack_presence(stack_id, project_id)
+            return seen['presence'] in (DELETED, NOT_FOUND) or \
+                self._delete_failed(stack_id, project_id)
+
+        deadline = time.monotonic() + self.conf.heat_snapshots.action_timeout
+        try:
+            walk.poll(gone, deadline, self.conf,
+                      'Waiting for Heat to delete stack %s' % stack_id)
+        except exception.OperationTimeout as error:
+            LOG.info('%s; the stack check will look again', error)
+            return 0
+        if seen['presence'] != DELETED:
+            LOG.info('Stack %s: Heat\'s delete gave no proof (%s); the '
+                     'stack check will look again', stack_id,
+                     seen['presence'])
+            return 0
+        LOG.info('Stack %s (project %s): deleted in Heat after a DELETE '
+                 'through heat-api; deleting its snapshots', stack_id,
+                 project_id)
+        return self.delete_stack_snapshots(stack_id, project_id)
+
+    def _delete_failed(self, stack_id, project_id):
+        try:
+            stack = self.driver.get_stack(
+                hs_context.service_context(project_id), stack_id,
+                with_resources=False, project_id=project_id)
+        except Exception:
+            return False
+        return (stack.action, stack.status) == (states.DELETE,
+                                                states.FAILED)
 
     def stack_presence(self, stack_id, project_id):
         """FOUND, DELETED, NOT_FOUND or UNKNOWN (the driver's

@@ -32,6 +32,7 @@ from heat_snapshots.common import states
 from heat_snapshots.db import api as db_api
 from heat_snapshots.engine import base_manager
 from heat_snapshots.engine import formatters
+from heat_snapshots.engine import heat_listener
 from heat_snapshots.engine import locks
 from heat_snapshots.engine import operations
 from heat_snapshots.engine import recovery
@@ -40,7 +41,7 @@ from heat_snapshots.engine.stacks import base as stacks_base
 
 LOG = logging.getLogger(__name__)
 
-RPC_API_VERSION = '1.2'
+RPC_API_VERSION = '1.3'
 
 _EXPECTED = (exception.HeatSnapshotsException,)
 
@@ -205,22 +206,32 @@ class EngineManager(base_manager.BaseEngineManager):
                                              action=stack.action)
 
     def _start(self, context, stack, action, run, snapshot_id=None,
-               prepare=None):
+               prepare=None, start=None, acquire=locks.acquire,
+               supersede=False):
         """Take the stack, show ACTION_IN_PROGRESS and run ``run(task)``
         in the pool; the stack is let go if anything before fails.
 
         :param prepare: ``prepare(task)`` first, in the same transaction
             as the stack's state; its result is returned.
+        :param start: ``start(task, prepared)`` after that transaction,
+            before this call returns (it must not raise); ``run`` gets its
+            result.
+        :param acquire: how the stack is taken (locks.acquire's
+            signature).
+        :param supersede: the stack may be IN_PROGRESS (see
+            states.check_stack_start).
         :raises: ActionInProgress when another operation holds the stack.
         """
-        with locks.acquire(context, stack, self.engine_id, action,
-                           snapshot_id=snapshot_id) as task:
+        with acquire(context, stack, self.engine_id, action,
+                     snapshot_id=snapshot_id) as task:
             def begin():
                 result = prepare(task) if prepare is not None else None
-                operations.stack_started(task, self.driver)
+                operations.stack_started(task, self.driver,
+                                         supersede=supersede)
                 return result
             result = db_api.run_in_transaction(task.context, begin)
-            self._spawn(task, run, result)
+            started = start(task, result) if start is not None else result
+            self._spawn(task, run, started)
         return result
 
     def _run(self, task, work, snapshot_id=None):
@@ -404,8 +415,9 @@ class EngineManager(base_manager.BaseEngineManager):
             limit = None
         snapshot = self._start(
             context, stack, states.SNAPSHOT, self._run_snapshot,
-            prepare=lambda task: operations.snapshot_created(
-                task, name, snapshots.stack_data(stack), limit=limit))
+            prepare=lambda task: self._begun(
+                task, stack, operations.snapshot_created(
+                    task, name, snapshots.stack_data(stack), limit=limit)))
         notifications.notify_start(context, notifications.CREATE, snapshot)
         return formatters.format_snapshot(snapshot)
 
@@ -492,30 +504,76 @@ class EngineManager(base_manager.BaseEngineManager):
         notifications.notify_end(context, notifications.DELETE, snapshot,
                                  outcome.status, outcome.reason)
 
+    def _begun(self, task, stack, snapshot):
+        self.driver.operation_begun(task.context, stack, task.action,
+                                    snapshot.id)
+        return snapshot
+
     @messaging.expose
     @messaging.expected_exceptions(*_EXPECTED)
     def stack_restore(self, context, stack_identity, snapshot_id):
-        """Start restoring the stack to the snapshot.
+        """Restore the stack to the snapshot; answers once the driver
+        accepted the restore's update (Heat: the stack shows it).
 
-        The snapshot cannot be deleted while the restore reads it.
+        The snapshot cannot be deleted while the restore reads it. With a
+        driver whose stacks live in Heat (convergence), a restore is
+        accepted while the stack is IN_PROGRESS and supersedes what runs,
+        as Heat's own restore does, a restore of ours included.
 
         :raises: NotSupported unless the snapshot is COMPLETE;
-            ActionInProgress when the stack is busy.
+            ActionInProgress when the stack is busy (with a snapshot of
+            ours, for Heat's stacks).
         """
+        # Heat's stacks (convergence): a restore supersedes what runs.
+        supersede = not isinstance(self.driver,
+                                   stacks_base.ManagingStackDriver)
         stack = self.get_stack(context, stack_identity)
         snapshot = self._get_snapshot(context, stack, snapshot_id)
         self._check_restorable(snapshot)
-        self.check_not_busy(stack)
+        if not supersede:
+            self.check_not_busy(stack)
 
         def prepare(task):
             # Read again under the lock: a delete may have claimed it.
             current = db_api.snapshot_get(task.context, snapshot_id)
             self._check_restorable(current)
-            return current
+            return self._begun(task, stack, current)
+
+        def start(task, current):
+            walker = snapshots.RestoreWalk(self.conf, self.driver,
+                                           task.context)
+            return current, walker.start(stack.id, current.id)
 
         self._start(context, stack, states.RESTORE, self._run_restore,
-                    snapshot_id=snapshot.id, prepare=prepare)
+                    snapshot_id=snapshot.id, prepare=prepare, start=start,
+                    acquire=self._superseding if supersede
+                    else locks.acquire, supersede=supersede)
         notifications.notify_start(context, notifications.RESTORE, snapshot)
+
+    def _superseding(self, context, stack, engine_id, action,
+                     snapshot_id=None):
+        """locks.acquire, but a restore of ours still running is taken
+        over: Heat's update supersedes its update, and its worker, fenced
+        out, stops.
+        """
+        try:
+            return locks.acquire(context, stack, engine_id, action,
+                                 snapshot_id=snapshot_id)
+        except exception.ActionInProgress:
+            lock = db_api.stack_lock_get(context, stack.id)
+            if lock is None or lock.action != states.RESTORE or \
+                    lock.delete_pending:
+                raise
+            generation = db_api.stack_lock_steal(
+                context, stack.id, lock.engine_id, lock.generation,
+                engine_id, action=action, snapshot_id=snapshot_id)
+            if generation is None:
+                raise
+            LOG.info('Stack %s: restore to snapshot %s supersedes the '
+                     'restore to snapshot %s', stack.id, snapshot_id,
+                     lock.snapshot_id)
+            return locks.StackTask(context, stack, engine_id, action,
+                                   generation, snapshot_id=snapshot_id)
 
     @staticmethod
     def _check_restorable(snapshot):
@@ -524,10 +582,21 @@ class EngineManager(base_manager.BaseEngineManager):
             raise exception.NotSupported(
                 feature='Restoring incomplete snapshot')
 
-    def _run_restore(self, task, snapshot):
+    @messaging.expose
+    def stack_deleted(self, context, stack_id, project_id):
+        """Heat accepted a DELETE of the stack (the heat-api filter saw
+        it): delete its snapshots as soon as Heat proves it deleted.
+        """
+        follower = heat_listener.StackFollower(
+            self.conf, self.driver, self.engine_id, self.is_engine_alive)
+        self.submit(('stack-deleted', stack_id, project_id),
+                    follower.follow_delete, stack_id, project_id)
+
+    def _run_restore(self, task, prepared):
+        snapshot, started = prepared
         walker = snapshots.RestoreWalk(self.conf, self.driver, task.context)
         outcome = self._run(task, lambda: walker.run(task.stack.id,
-                                                     snapshot.id))
+                                                     snapshot.id, started))
         notifications.notify_end(task.context, notifications.RESTORE,
                                  snapshot, outcome.status, outcome.reason)
 

@@ -84,13 +84,15 @@ def is_expected(error):
 
 # --- stack operations ------------------------------------------------------
 
-def stack_started(task, driver):
+def stack_started(task, driver, supersede=False):
     """Show the task's action IN_PROGRESS on its stack; record its trust
     on the stack's lock.
+
+    :param supersede: the action may replace one in progress.
     """
     action = task.action
     states.check_stack_start((task.stack.action, task.stack.status),
-                             action)
+                             action, supersede=supersede)
     trust_id = getattr(task.context, 'trust_id', None)
     if trust_id:
         db_api.stack_lock_set_trust(task.context, task.stack.id,

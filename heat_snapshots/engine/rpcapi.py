@@ -22,16 +22,21 @@ API version history:
   endpoint of the stack driver that manages stacks (namespace
   ``stacks``, its own client); the manager still serves the moved
   methods for 1.1 callers (an API not yet upgraded) until 2.0.
+* 1.3 - stack_deleted (cast): the heat-api filter saw Heat accept a stack
+  DELETE; the engine deletes the stack's snapshots once Heat shows it
+  deleted.
 """
 
 from oslo_config import cfg
+from oslo_log import log as logging
 import oslo_messaging as messaging
 
 from heat_snapshots.common import rpc
 
 CONF = cfg.CONF
+LOG = logging.getLogger(__name__)
 
-RPC_API_VERSION = '1.2'
+RPC_API_VERSION = '1.3'
 
 
 class EngineAPI(rpc.Client):
@@ -74,3 +79,13 @@ class EngineAPI(rpc.Client):
         return self._call(context, 'stack_restore',
                           stack_identity=stack_identity,
                           snapshot_id=snapshot_id)
+
+    def stack_deleted(self, context, stack_id, project_id):
+        """Heat accepted the stack's DELETE: follow it (no answer)."""
+        cctxt = self._prepare('stack_deleted', '1.3')
+        try:
+            cctxt.cast(context, 'stack_deleted', stack_id=stack_id,
+                       project_id=project_id)
+        except messaging.MessageDeliveryFailure as e:
+            # The notification listener and the stack check remain.
+            LOG.warning('RPC stack_deleted was not delivered: %s', e)

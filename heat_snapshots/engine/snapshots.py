@@ -38,6 +38,11 @@ LOG = logging.getLogger(__name__)
 # What a walk ended with: ``status`` COMPLETE or FAILED, the stack's
 # ``reason`` (Heat's text), and for a snapshot its final ``data``.
 Outcome = collections.namedtuple('Outcome', ('status', 'reason', 'data'))
+# A restore's update, ready for the driver; ``started`` is the driver's
+# start_restore() answer once the update was accepted.
+Restore = collections.namedtuple('Restore', (
+    'stack', 'template', 'environment', 'files', 'resource_data',
+    'started'))
 
 
 def stack_data(stack, action=None, status=None, resources=None):
@@ -137,6 +142,12 @@ class SnapshotWalk(Walker):
                        lambda name: self._snapshot_resource(
                            stack, resources[name], snapshot_id),
                        name='snapshot')
+            # An action that does not pass our stack lock (Heat's own, such
+            # as an autoscaling signal's update) may have changed the
+            # stack under the walk.
+            changed = self.driver.changed_since(self.context, stack)
+            if changed:
+                raise exception.ResourceFailure(reason=changed)
         except Exception as error:
             reason = operations.failed(states.SNAPSHOT, error, self.context,
                                        'snapshot %s' % snapshot_id)
@@ -205,12 +216,39 @@ class RestoreWalk(Walker):
     update as Heat rebuilds them from it.
     """
 
-    def run(self, stack_id, snapshot_id):
-        """:returns: an Outcome.
-        :raises: OperationFenced when the stack was taken over.
+    def start(self, stack_id, snapshot_id):
+        """Rewrite the definitions and have the driver accept the update
+        (Heat answers the restore's stack update) before the API answers,
+        as Heat shows RESTORE_IN_PROGRESS before its 202.
+
+        :returns: what ``run()`` takes as ``started``: a Restore, or the
+            Outcome of a restore that failed already.
         """
         try:
-            self._restore(stack_id, snapshot_id)
+            restore = self._prepare(stack_id, snapshot_id)
+            return restore._replace(started=self.driver.start_restore(
+                self.context, restore.stack, restore.template,
+                restore.environment, restore.files))
+        except Exception as error:
+            return Outcome(states.FAILED, operations.failed(
+                states.RESTORE, error, self.context, 'stack %s' % stack_id),
+                None)
+
+    def run(self, stack_id, snapshot_id, started=None):
+        """:param started: ``start()``'s answer, if it ran.
+        :returns: an Outcome.
+        :raises: OperationFenced when the stack was taken over.
+        """
+        if isinstance(started, Outcome):
+            return started
+        try:
+            restore = started or self._prepare(stack_id, snapshot_id)
+            more = {}
+            if restore.started is not None:
+                more['started'] = restore.started
+            self.driver.restore(self.context, restore.stack,
+                                restore.template, restore.environment,
+                                restore.files, restore.resource_data, **more)
         except Exception as error:
             return Outcome(states.FAILED, operations.failed(
                 states.RESTORE, error, self.context, 'stack %s' % stack_id),
@@ -218,7 +256,7 @@ class RestoreWalk(Walker):
         return Outcome(states.COMPLETE, 'Stack %s completed successfully'
                        % states.RESTORE, None)
 
-    def _restore(self, stack_id, snapshot_id):
+    def _prepare(self, stack_id, snapshot_id):
         stack = self.driver.get_stack(self.context, stack_id)
         snapshot = db_api.snapshot_get(self.context, snapshot_id)
         data = snapshot.data
@@ -228,12 +266,10 @@ class RestoreWalk(Walker):
         self._sources = [jsonutils.dumps(template)] + [
             text for text in files.values() if isinstance(text, str)]
         self._rewrite(stack, snapshot_id, template, saved, files, '')
-        self.driver.restore(
-            self.context, stack, template,
-            copy.deepcopy(data.get('environment') or {}),
-            files,
-            {name: info.get('resource_data') or {}
-             for name, info in saved.items()})
+        return Restore(
+            stack, template, copy.deepcopy(data.get('environment') or {}),
+            files, {name: info.get('resource_data') or {}
+                    for name, info in saved.items()}, None)
 
     def _rewrite(self, stack, snapshot_id, template, saved, files, prefix):
         definitions = template.get('resources') or {}

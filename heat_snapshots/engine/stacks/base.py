@@ -214,7 +214,27 @@ class StackDriver(abc.ABC):
         The default shows nothing: the snapshot's rows hold the progress.
         """
 
+    def operation_begun(self, context, stack, action, snapshot_id):
+        """Our ``action`` (SNAPSHOT, RESTORE) takes ``stack``, as just read,
+        for ``snapshot_id``; in the transaction that shows it started.
+        Drivers of stacks that live elsewhere note what they need to show
+        its state there. The default notes nothing.
+        """
+
+    def changed_since(self, context, before):
+        """Why the stack is no longer in the state ``before`` was read in
+        (changed by someone else than us), or None (the default).
+        """
+        return None
+
     # --- restore ----------------------------------------------------------
+
+    def start_restore(self, context, stack, template, environment, files):
+        """Have the restore's update accepted before the API answers;
+        what it returns is given to ``restore()`` as ``started``. None
+        (the default): ``restore()`` does it all.
+        """
+        return None
 
     @abc.abstractmethod
     def restore(self, context, stack, template, environment, files,

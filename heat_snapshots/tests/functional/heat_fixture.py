@@ -28,15 +28,22 @@ Each test process then runs its own Heat in a temporary directory:
   (``hs-heat-<id>``), so that concurrent runs on one broker do not meet;
   notifications on (``messagingv2``);
 * ``heat-engine`` (ready once it has a row in Heat's ``service`` table)
-  and two ``heat-wsgi-api`` processes: Heat's plain noauth pipeline, and
-  the same with heat-snapshots' paste filter (flavor ``hsnoauth``, our
-  source directory on ``PYTHONPATH``).
+  and Heat's two endpoints, as doc/source/install/heat-driver.rst sets
+  them up: the *internal* endpoint, a ``heat-wsgi-api`` with Heat's plain
+  noauth pipeline (``url``), which the heat driver of our engine calls,
+  and the *public* endpoint, a ``heat-wsgi-api`` with heat-snapshots'
+  paste filter in its pipeline (flavor ``hsnoauth``, our source directory
+  on ``PYTHONPATH``; ``filter_url``), which clients call. The engine never
+  calls the public one: Heat 27's ``heat-wsgi-api`` answers one request
+  at a time, and a snapshot call it is serving waits for our engine. The
+  internal endpoint is also "Heat alone" for the tests that compare.
 
 ``RealHeatDeployment`` is heat-snapshots (heat-snapshots-api and one
 heat-snapshots-engine on the same broker and exchange, a database of its
-own, a topic of its own) with ``stack_driver = heat`` on that Heat, a
-short ``stack_check_interval`` and the notification listener on Heat's
-notification topic.
+own, a topic of its own) with ``stack_driver = heat`` on Heat's internal
+endpoint, a short ``stack_check_interval`` and the notification listener
+on Heat's notification topic. The filter reads heat-snapshots' database
+(``[database]`` in the filter's own configuration file).
 
 ``get()`` starts all that once per process (stopped at exit). Without
 CI=true a Heat that cannot be installed or started raises
@@ -186,12 +193,14 @@ class Heat:
 
     @property
     def url(self):
-        """Heat's own pipeline, ``http://127.0.0.1:<port>/v1``."""
+        """The internal endpoint, Heat's own pipeline,
+        ``http://127.0.0.1:<port>/v1``.
+        """
         return 'http://127.0.0.1:%d/v1' % self.port
 
     @property
     def filter_url(self):
-        """heat-api with heat-snapshots' paste filter."""
+        """The public endpoint: heat-api with heat-snapshots' filter."""
         return 'http://127.0.0.1:%d/v1' % self.filter_port
 
     @property
@@ -505,6 +514,8 @@ class RealHeatDeployment(deployment.MySQLDeployment):
             'heat_snapshots': {'topic': self.topic},
             # Inside heat-api: the caller heat-api's noauth pipeline made.
             'heat_snapshots_api': {'auth_strategy': 'heat_api'},
+            # Our records of the stacks' snapshots and restores.
+            'database': {'connection': self.db_url},
         }
 
     def engine_log(self):

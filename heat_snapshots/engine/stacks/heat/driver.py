@@ -40,10 +40,12 @@ from urllib import parse
 from keystoneauth1 import adapter as ks_adapter
 from keystoneauth1 import loading as ks_loading
 from oslo_log import log as logging
+from oslo_utils import timeutils
 
 from heat_snapshots.common import clients
 from heat_snapshots.common import exception
 from heat_snapshots.common import states
+from heat_snapshots.db import api as db_api
 from heat_snapshots.engine import hidden_parameters
 from heat_snapshots.engine.stacks import base
 from heat_snapshots.engine import walk
@@ -53,6 +55,8 @@ LOG = logging.getLogger(__name__)
 GROUP = 'heat_snapshots_heat'
 SERVICE_TYPE = 'orchestration'
 NOAUTH = 'none'
+# Set by api/paste.py on every answer that passed the heat-api filter.
+FILTER_HEADER = 'X-Heat-Snapshots-Filter'
 
 UPDATE = states.UPDATE
 ROLLBACK = states.ROLLBACK
@@ -166,6 +170,12 @@ def is_stack_not_found(response, stack_id):
         'The Stack (%s) could not be found' % stack_id)
 
 
+def started_event(event):
+    """Whether one of Heat's events says an action started."""
+    return (event.get('resource_status') or '').endswith(
+        '_' + states.IN_PROGRESS)
+
+
 def template_resources(template):
     """The resource definitions of a HOT or CFN template."""
     template = template or {}
@@ -263,10 +273,25 @@ class HeatStackDriver(base.StackDriver):
             additional_headers=headers)
 
     def _send(self, client, method, path, **kwargs):
-        """One request to Heat; a timeout raises CloudTimeout."""
+        """One request to Heat; a timeout raises CloudTimeout.
+
+        :raises: ServiceUnavailable when the endpoint is a heat-api with
+            our filter: its answers are the filter's, not Heat's, and its
+            workers may be waiting for this engine.
+        """
         with clients.timeouts_as_errors(
                 'Heat', clients.session_timeout(self.conf, GROUP)):
-            return client.request(path, method, raise_exc=False, **kwargs)
+            response = client.request(path, method, raise_exc=False,
+                                      **kwargs)
+        if response.headers.get(FILTER_HEADER):
+            LOG.error('Heat endpoint %s is a heat-api with the '
+                      'heat-snapshots filter; the heat driver needs one '
+                      'without it (Heat\'s internal endpoint)',
+                      response.url)
+            raise exception.ServiceUnavailable(
+                reason='the heat driver\'s Heat endpoint is behind the '
+                       'heat-snapshots filter')
+        return response
 
     def _request(self, client, method, path, not_found=None, **kwargs):
         response = self._send(client, method, path, **kwargs)
@@ -519,27 +544,123 @@ class HeatStackDriver(base.StackDriver):
                 updated_at=item.get('updated_time')))
         return resources
 
-    # --- state ------------------------------------------------------------
+    # --- state ----------------------------------------------------------
+
+    def operation_begun(self, context, stack, action, snapshot_id):
+        """Note Heat's stack as our snapshot or restore takes it.
+
+        Heat's own stack state cannot be set from outside: the heat-api
+        filter shows ours (``api/heat_states.py``) while Heat's
+        ``updated_time`` and action stay those noted here, that is until
+        the stack's next action in Heat.
+        """
+        values = {}
+        if action == states.SNAPSHOT:
+            values['last_snapshot_id'] = snapshot_id
+        db_api.stack_state_set(context, stack.id, dict(values, **{
+            'stack_name': stack.name,
+            'project_id': stack.project_id,
+            'action': action,
+            'status': states.IN_PROGRESS,
+            'status_reason': 'Stack %s started' % action,
+            'snapshot_id': snapshot_id,
+            'heat_updated_time': stack.updated_at or stack.created_at,
+            'heat_status': states.stack_status(stack.action, stack.status),
+            'heat_event_id': None,
+            'started_at': timeutils.utcnow(),
+            'ended_at': None,
+        }))
 
     def set_stack_state(self, context, stack_id, action, status, reason):
-        # Heat's stack state cannot be set from outside: the snapshot's own
-        # status shows our progress, and our stack lock guards the stack.
-        LOG.debug('Stack %s: %s_%s (%s), kept to ourselves', stack_id,
-                  action, status, reason)
+        if action not in (states.SNAPSHOT, states.RESTORE):
+            LOG.debug('Stack %s: %s_%s (%s), kept to ourselves', stack_id,
+                      action, status, reason)
+            return
+        values = {'action': action, 'status': status,
+                  'status_reason': reason}
+        if status in states.TERMINAL:
+            values['ended_at'] = timeutils.utcnow()
+        row = db_api.stack_state_set(context, stack_id, values)
+        if action == states.SNAPSHOT:
+            self._event(context, row, row.stack_name, stack_id, action,
+                        status, reason)
+        elif status in states.TERMINAL and not row.heat_event_id:
+            # Ended before Heat took its update: Heat's events of it are
+            # ours to record.
+            self._event(context, row, row.stack_name, stack_id, action,
+                        states.IN_PROGRESS, 'Stack %s started' % action,
+                        created_at=row.started_at)
+            self._event(context, row, row.stack_name, stack_id, action,
+                        status, reason)
+
+    def set_resource_state(self, context, stack_id, resource_name, action,
+                           status, reason=None):
+        if action != states.SNAPSHOT or '/' in resource_name:
+            # Heat snapshots the resources of the top stack only.
+            return
+        row = db_api.stack_state_get_all(context, [stack_id]).get(stack_id)
+        if row is not None:
+            self._event(context, row, resource_name, None, action, status,
+                        reason or states.RESOURCE_STATE_CHANGED)
+
+    @staticmethod
+    def _event(context, row, name, physical_id, action, status, reason,
+               heat_event_id=None, created_at=None):
+        values = {'resource_name': name or row.stack_id,
+                  'physical_resource_id': physical_id,
+                  'resource_action': action, 'resource_status': status,
+                  'resource_status_reason': reason,
+                  'heat_event_id': heat_event_id}
+        if created_at is not None:
+            values['created_at'] = created_at
+        db_api.stack_event_add(context, row.stack_id, values)
+
+    def changed_since(self, context, before):
+        """Why Heat's stack ``before`` (as read) is no longer the same
+        stack state, or None: an action of Heat's own (an update, an
+        autoscaling signal's update, a check, a suspend...) started since.
+        """
+        client = self._client(context, before.project_id)
+        current = self._show(context, client, before.id,
+                             project_id=before.project_id)
+        seen = (before.updated_at or before.created_at, before.action)
+        now = (current.updated_at or current.created_at, current.action)
+        if seen == now:
+            return None
+        return ('Stack %s was changed in Heat meanwhile: %s_%s (updated '
+                '%s, was %s_%s updated %s); the snapshot may not match any '
+                'one state of the stack' % (
+                    before.name, current.action, current.status, now[0],
+                    before.action, before.status, seen[0]))
 
     # --- restore ----------------------------------------------------------
 
-    def restore(self, context, stack, template, environment, files,
-                resource_data):
-        """Update the stack in Heat to the snapshot's template.
+    def _stack_events(self, client, stack):
+        """Heat's events of the stack itself (not its resources), oldest
+        first.
+        """
+        query = parse.urlencode({'resource_name': stack.name,
+                                 'sort_dir': 'asc'})
+        body = self._get(client, self._path(stack) + '/events?' + query,
+                         not_found=stack.id)
+        return [e for e in body.get('events') or ()
+                if e.get('physical_resource_id') == stack.id and
+                e.get('resource_name') == stack.name]
 
-        :raises: ResourceFailure with Heat's reason when the update fails;
-            OperationTimeout after [heat_snapshots] action_timeout.
+    def start_restore(self, context, stack, template, environment, files):
+        """Send Heat the restore's stack update; return once Heat took it.
+
+        Heat shows the stack UPDATE_IN_PROGRESS (the filter: RESTORE) when
+        it answers. The update is told from any other by Heat's event
+        "Stack UPDATE started" that it made (Heat's times have whole
+        seconds only), noted with the stack's new ``updated_time``.
+
+        :returns: (Heat's updated_time, the event's id) of our update.
+        :raises: ResourceFailure when Heat refuses the update.
         """
         client = self._client(context, stack.project_id)
         path = self._path(stack)
-        before = self._show(context, client, stack.id,
-                            project_id=stack.project_id)
+        seen = {e.get('id') for e in self._stack_events(client, stack)}
         method, body = restore_request(stack, template, environment, files)
         if stack.timeout_mins:
             body['timeout_mins'] = stack.timeout_mins
@@ -551,22 +672,94 @@ class HeatStackDriver(base.StackDriver):
                 reason='Heat refused the update: %s' % heat_error(response))
         LOG.info('Stack %s: update to snapshot template sent to Heat',
                  stack.id)
-        state = {'seen_in_progress': False}
+        current = self._show(context, client, stack.id,
+                             project_id=stack.project_id)
+        started = [e for e in self._stack_events(client, stack)
+                   if e.get('id') not in seen and started_event(e)]
+        event_id = started[0].get('id') if started else None
+        marker = (current.updated_at or current.created_at, event_id)
+        row = db_api.stack_state_set(context, stack.id, {
+            'heat_updated_time': marker[0],
+            'heat_status': states.stack_status(states.UPDATE,
+                                               states.IN_PROGRESS),
+            'heat_event_id': event_id})
+        if event_id is not None:
+            self._event(context, row, stack.name, stack.id, states.RESTORE,
+                        states.IN_PROGRESS, 'Stack %s started' %
+                        states.RESTORE, heat_event_id=event_id)
+        return marker
+
+    def _restate_end(self, context, stack, events, event_id):
+        """Heat's end event of our update (if it came before any other
+        action started) is the restore's, as Heat's own restore records.
+        """
+        after = False
+        for event in events:
+            if event.get('id') == event_id:
+                after = True
+                continue
+            if not after:
+                continue
+            if started_event(event):
+                return
+            action, status = states.split_stack_status(
+                event.get('resource_status'))
+            if action != UPDATE:
+                return
+            reason = event.get('resource_status_reason')
+            if status == states.COMPLETE:
+                reason = 'Stack %s completed successfully' % states.RESTORE
+            row = db_api.stack_state_get_all(context, [stack.id])[stack.id]
+            self._event(context, row, stack.name, stack.id, states.RESTORE,
+                        status, reason, heat_event_id=event.get('id'))
+            return
+
+    def restore(self, context, stack, template, environment, files,
+                resource_data, started=None):
+        """Update the stack in Heat to the snapshot's template and wait.
+
+        :param started: start_restore()'s answer when the update was sent
+            already.
+        :raises: ResourceFailure with Heat's reason when the update fails
+            or when another action in Heat superseded it (convergence lets
+            an update or a restore replace a running one);
+            OperationTimeout after [heat_snapshots] action_timeout.
+        """
+        if started is None:
+            started = self.start_restore(context, stack, template,
+                                         environment, files)
+        updated_time, event_id = started
+        client = self._client(context, stack.project_id)
+
+        def superseded(current):
+            return exception.ResourceFailure(
+                reason='Stack %s was superseded by another action in Heat '
+                       '(%s_%s): the snapshot\'s template is not the '
+                       'stack\'s' % (stack.name, current.action,
+                                     current.status))
+
+        def ours(current):
+            """Whether our update is Heat's last; its end event is
+            restated as the restore's.
+            """
+            if (current.updated_at or current.created_at) != updated_time:
+                return False
+            if event_id is None:
+                return True
+            events = self._stack_events(client, stack)
+            self._restate_end(context, stack, events, event_id)
+            started = [e for e in events if started_event(e)]
+            return bool(started) and started[-1].get('id') == event_id
 
         def updated():
             current = self._show(context, client, stack.id,
                                  project_id=stack.project_id)
+            if (current.updated_at or current.created_at) != updated_time:
+                raise superseded(current)
             if current.status == states.IN_PROGRESS:
-                state['seen_in_progress'] = True
                 return False
-            if current.action not in (UPDATE, ROLLBACK):
-                return False
-            if not state['seen_in_progress'] and \
-                    current.updated_at == before.updated_at and \
-                    (current.action, current.status) == (before.action,
-                                                         before.status):
-                # Heat has not started our update yet.
-                return False
+            if not ours(current):
+                raise superseded(current)
             if (current.action, current.status) == (UPDATE, states.COMPLETE):
                 return True
             raise exception.ResourceFailure(

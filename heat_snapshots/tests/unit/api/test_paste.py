@@ -38,6 +38,8 @@ class DownstreamApp:
 
 class RoutingTest(base.TestCase):
 
+    use_db = True
+
     def setUp(self):
         super().setUp()
         self.heat = DownstreamApp('heat')

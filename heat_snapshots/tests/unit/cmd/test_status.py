@@ -14,6 +14,7 @@
 
 import fixtures
 from oslo_upgradecheck import upgradecheck
+from requests_mock.contrib import fixture as rm_fixture
 
 from heat_snapshots.cmd import status
 from heat_snapshots.db import migration
@@ -128,3 +129,46 @@ class TestConfigurationChecks(base.TestCase):
         result = status.Checks()._check_stack_driver()
         self.assertEqual(Code.FAILURE, result.code)
         self.assertIn('no-such-driver', result.details)
+
+
+class TestHeatEndpointCheck(base.TestCase):
+    """The heat driver's Heat must not be the heat-api with our filter."""
+
+    def setUp(self):
+        super().setUp()
+        self.http = self.useFixture(rm_fixture.Fixture())
+        self.flags(stack_driver='heat', group='heat_snapshots')
+
+    def check(self):
+        return status.Checks()._check_heat_endpoint()
+
+    def test_filtered_endpoint_warns(self):
+        self.flags(endpoint_override='http://heat.test:8004/v1',
+                   group='heat_snapshots_heat')
+        self.http.get('http://heat.test:8004/', json={'versions': []},
+                      headers={'X-Heat-Snapshots-Filter': '1'})
+        result = self.check()
+        self.assertEqual(Code.WARNING, result.code)
+        self.assertIn('http://heat.test:8004/v1 is a heat-api with the '
+                      'heat-snapshots filter', result.details)
+
+    def test_endpoint_without_the_filter_passes(self):
+        self.flags(endpoint_override='http://heat-internal.test:8004/v1/'
+                                     '%(project_id)s',
+                   group='heat_snapshots_heat')
+        self.http.get('http://heat-internal.test:8004/',
+                      json={'versions': []})
+        self.assertEqual(Code.SUCCESS, self.check().code)
+
+    def test_public_interface_warns(self):
+        self.flags(interface='public', group='heat_snapshots_heat')
+        result = self.check()
+        self.assertEqual(Code.WARNING, result.code)
+        self.assertIn('interface = internal', result.details)
+        self.flags(interface='internal', group='heat_snapshots_heat')
+        self.assertEqual(Code.SUCCESS, self.check().code)
+
+    def test_other_stack_drivers_pass(self):
+        self.flags(stack_driver='local', group='heat_snapshots')
+        self.assertEqual(Code.SUCCESS, self.check().code)
+        self.assertEqual([], self.http.request_history)

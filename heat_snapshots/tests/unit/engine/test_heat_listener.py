@@ -103,6 +103,30 @@ class StackFollowerTest(ListenerTestCase):
         self.assertNotIn(done.id, self.artifact_snapshot_ids())
         self.assertNotIn(failed.id, self.artifact_snapshot_ids())
 
+    def test_delete_through_the_filter_waits_for_heat_s_proof(self):
+        # Heat shows the stack (DELETE_IN_PROGRESS) twice, then deleted.
+        answers = [heat_driver.FOUND, heat_driver.FOUND,
+                   heat_driver.DELETED]
+        self.driver.stack_presence = lambda context, stack_id, project: \
+            answers.pop(0)
+        snapshot = self.make_snapshot(GONE)
+        self.assertEqual(1, self.follower.follow_delete(GONE, PROJECT))
+        self.assertEqual([], answers)
+        self.assertEqual(set(), self.snapshot_ids(GONE))
+        self.assertNotIn(snapshot.id, self.artifact_snapshot_ids())
+
+    def test_delete_through_the_filter_without_proof_deletes_nothing(self):
+        # A delete that never completes, or Heat's "not found" (to be
+        # confirmed by the stack check after its grace).
+        self.flags(action_timeout=1, check_interval_max=0.05,
+                   group='heat_snapshots')
+        snapshot = self.make_snapshot(KEPT)
+        self.assertEqual(0, self.follower.follow_delete(KEPT, PROJECT))
+        self.driver.stack_presence = lambda context, stack_id, project: \
+            heat_driver.NOT_FOUND
+        self.assertEqual(0, self.follower.follow_delete(KEPT, PROJECT))
+        self.assertEqual({snapshot.id}, self.snapshot_ids(KEPT))
+
     def test_busy_snapshot_of_a_live_engine_is_left(self):
         busy = self.make_snapshot(GONE, status='IN_PROGRESS',
                                   engine_id='engine-1')

@@ -82,6 +82,8 @@ def resource(name, type_name, physical_id, required_by=()):
 
 class HeatDriverTestCase(base.TestCase):
 
+    use_db = True
+
     def setUp(self):
         super().setUp()
         self.http = self.useFixture(rm_fixture.Fixture())
@@ -177,6 +179,17 @@ class ReadTest(HeatDriverTestCase):
         self.assertEqual('web', stack.name)
         self.assertIsNone(stack.resources)
 
+    def test_endpoint_behind_our_filter_is_refused(self):
+        # Its answers are the filter's, and its workers may wait for us.
+        self.http.get(STACK + '/web', status_code=302,
+                      headers={'Location': STACK_PATH,
+                               'X-Heat-Snapshots-Filter': '1'})
+        self.http.get(STACK_PATH, json=stack_body(),
+                      headers={'X-Heat-Snapshots-Filter': '1'})
+        error = self.assertRaises(exception.ServiceUnavailable,
+                                  self.driver.find_stack, self.ctx, 'web')
+        self.assertIn('behind the heat-snapshots filter', error.message)
+
     def test_heat_error_is_service_unavailable(self):
         self.http.get(STACK + '/web', status_code=500, json={
             'code': 500, 'error': {'message': 'db down'}})
@@ -184,10 +197,51 @@ class ReadTest(HeatDriverTestCase):
                                   self.driver.find_stack, self.ctx, 'web')
         self.assertIn('db down', error.message)
 
-    def test_set_stack_state_is_ours_only(self):
+    def test_snapshot_state_is_recorded_for_the_filter(self):
+        # Heat's state cannot be set from outside: it is recorded for the
+        # heat-api filter, with Heat's state it belongs to.
+        self.register_stack(stack_body(updated='2024-01-02T00:00:00Z'))
+        stack = self.driver.get_stack(self.ctx, STACK_ID,
+                                      with_resources=False)
+        calls = len(self.http.request_history)
+        self.driver.operation_begun(self.ctx, stack, 'SNAPSHOT', 'snap-1')
         self.driver.set_stack_state(self.ctx, STACK_ID, 'SNAPSHOT',
+                                    'COMPLETE', 'Stack SNAPSHOT completed '
+                                    'successfully')
+        self.assertEqual(calls, len(self.http.request_history))
+        row = db_api.stack_state_get_all(self.ctx, [STACK_ID])[STACK_ID]
+        self.assertEqual(
+            ('SNAPSHOT', 'COMPLETE', 'Stack SNAPSHOT completed '
+             'successfully', 'snap-1', '2024-01-02T00:00:00Z',
+             'CREATE_COMPLETE', 'web'),
+            (row.action, row.status, row.status_reason, row.snapshot_id,
+             row.heat_updated_time, row.heat_status, row.stack_name))
+        self.assertIsNotNone(row.ended_at)
+        self.assertEqual(
+            [('web', STACK_ID, 'SNAPSHOT', 'COMPLETE')],
+            [(e.resource_name, e.physical_resource_id, e.resource_action,
+              e.resource_status)
+             for e in db_api.stack_event_list(self.ctx, STACK_ID)])
+
+    def test_other_actions_are_not_recorded(self):
+        self.driver.set_stack_state(self.ctx, STACK_ID, 'DELETE',
                                     'IN_PROGRESS', 'started')
+        self.assertEqual(
+            {}, db_api.stack_state_get_all(self.ctx, [STACK_ID]))
         self.assertEqual([], self.http.request_history)
+
+    def test_changed_since(self):
+        self.register_stack()
+        stack = self.driver.get_stack(self.ctx, STACK_ID,
+                                      with_resources=False)
+        self.assertIsNone(self.driver.changed_since(self.ctx, stack))
+        # An autoscaling signal's update, say, bypassing the filter.
+        self.http.get(STACK_PATH, json=stack_body(
+            'UPDATE_IN_PROGRESS', 'Stack UPDATE started',
+            updated='2024-01-02T00:00:00Z'))
+        reason = self.driver.changed_since(self.ctx, stack)
+        self.assertIn('Stack web was changed in Heat meanwhile: '
+                      'UPDATE_IN_PROGRESS', reason)
 
 
 class OwnershipTest(HeatDriverTestCase):
@@ -466,6 +520,21 @@ class TimeoutTest(HeatDriverTestCase):
             self.assertIsInstance(error, exception.ServiceUnavailable)
 
 
+def stack_event(event_id, status, time='2024-01-02T00:00:00Z',
+                reason='Stack UPDATE started'):
+    return {'id': event_id, 'resource_name': 'web',
+            'logical_resource_id': 'web', 'physical_resource_id': STACK_ID,
+            'resource_status': status, 'resource_status_reason': reason,
+            'event_time': time, 'links': []}
+
+
+CREATED = stack_event('ev-created', 'CREATE_COMPLETE',
+                      '2024-01-01T00:00:00Z', 'Stack CREATE completed')
+OURS = stack_event('ev-ours', 'UPDATE_IN_PROGRESS')
+THEIRS = stack_event('ev-theirs', 'UPDATE_IN_PROGRESS')
+UPDATED = '2024-01-02T00:00:00Z'
+
+
 class RestoreTest(HeatDriverTestCase):
 
     def setUp(self):
@@ -477,67 +546,112 @@ class RestoreTest(HeatDriverTestCase):
             TEMPLATE['resources'], vol={
                 'type': 'OS::Cinder::Volume',
                 'properties': {'size': 1, 'backup_id': 'backup-1'}}))
+        self.driver.operation_begun(self.ctx, self.stack, 'RESTORE',
+                                    'snap-1')
 
-    def restore(self):
+    def events(self, *answers):
+        self.http.get(STACK_PATH + '/events?resource_name=web', [
+            {'json': {'events': list(events)}} for events in answers])
+
+    def start(self):
+        return self.driver.start_restore(self.ctx, self.stack,
+                                         self.template, ENVIRONMENT,
+                                         {'f.yaml': 'x'})
+
+    def restore(self, started=None):
         self.driver.restore(self.ctx, self.stack, self.template,
                             ENVIRONMENT, {'f.yaml': 'x'},
-                            {'vol': {'backup_id': 'backup-1'}})
+                            {'vol': {'backup_id': 'backup-1'}},
+                            started=started)
 
-    def test_success(self):
-        self.http.get(STACK_PATH, [
-            {'json': stack_body()},
-            {'json': stack_body()},
-            {'json': stack_body('UPDATE_IN_PROGRESS', 'Stack UPDATE started',
-                                updated='2024-01-02T00:00:00Z')},
-            {'json': stack_body('UPDATE_COMPLETE', 'done',
-                                updated='2024-01-02T00:00:00Z')}])
-        self.restore()
+    def test_start_returns_once_heat_took_the_update(self):
+        self.http.get(STACK_PATH, json=stack_body(
+            'UPDATE_IN_PROGRESS', 'Stack UPDATE started', updated=UPDATED))
+        self.events([CREATED], [CREATED, OURS])
+        self.assertEqual((UPDATED, 'ev-ours'), self.start())
         put = [r for r in self.http.request_history if r.method == 'PUT']
         self.assertEqual(1, len(put))
         self.assertEqual({'template': self.template,
                           'environment': ENVIRONMENT,
                           'files': {'f.yaml': 'x'}}, put[0].json())
+        # What the filter needs to tell our update from any other.
+        row = db_api.stack_state_get_all(self.ctx, [STACK_ID])[STACK_ID]
+        self.assertEqual((UPDATED, 'ev-ours', 'UPDATE_IN_PROGRESS'),
+                         (row.heat_updated_time, row.heat_event_id,
+                          row.heat_status))
+        self.assertEqual(
+            [('ev-ours', 'RESTORE', 'IN_PROGRESS', 'Stack RESTORE started')],
+            [(e.heat_event_id, e.resource_action, e.resource_status,
+              e.resource_status_reason)
+             for e in db_api.stack_event_list(self.ctx, STACK_ID)])
 
-    def test_already_updated_stack_waits_for_the_new_update(self):
-        before = stack_body('UPDATE_COMPLETE', 'old',
-                            updated='2024-01-02T00:00:00Z')
+    def test_success(self):
         self.http.get(STACK_PATH, [
-            {'json': before}, {'json': before},
-            {'json': stack_body('UPDATE_COMPLETE', 'new',
-                                updated='2024-01-03T00:00:00Z')}])
-        self.restore()
-        gets = [r for r in self.http.request_history
-                if r.method == 'GET' and r.url == STACK_PATH]
-        # get_stack in setUp, the state before, two polls.
-        self.assertEqual(4, len(gets))
+            {'json': stack_body('UPDATE_IN_PROGRESS', 'Stack UPDATE started',
+                                updated=UPDATED)},
+            {'json': stack_body('UPDATE_COMPLETE', 'done',
+                                updated=UPDATED)}])
+        self.events([CREATED, OURS, stack_event(
+            'ev-end', 'UPDATE_COMPLETE',
+            reason='Stack UPDATE completed successfully')])
+        self.restore(started=(UPDATED, 'ev-ours'))
+        self.assertEqual([], [r for r in self.http.request_history
+                              if r.method == 'PUT'])
+        # Heat's end event of our update is the restore's end.
+        self.assertEqual(
+            [('ev-end', 'RESTORE', 'COMPLETE',
+              'Stack RESTORE completed successfully')],
+            [(e.heat_event_id, e.resource_action, e.resource_status,
+              e.resource_status_reason)
+             for e in db_api.stack_event_list(self.ctx, STACK_ID)])
+
+    def test_superseded_by_a_later_update_fails(self):
+        # Heat aborted our update for someone else's: not a success.
+        self.http.get(STACK_PATH, json=stack_body(
+            'UPDATE_COMPLETE', 'done', updated='2024-01-03T00:00:00Z'))
+        error = self.assertRaises(exception.ResourceFailure, self.restore,
+                                  started=(UPDATED, 'ev-ours'))
+        self.assertIn('superseded by another action in Heat '
+                      '(UPDATE_COMPLETE)', error.message)
+
+    def test_superseded_in_the_same_second_fails(self):
+        # Heat's times have whole seconds: its events tell them apart.
+        self.http.get(STACK_PATH, json=stack_body(
+            'UPDATE_COMPLETE', 'done', updated=UPDATED))
+        self.events([CREATED, OURS, THEIRS])
+        error = self.assertRaises(exception.ResourceFailure, self.restore,
+                                  started=(UPDATED, 'ev-ours'))
+        self.assertIn('superseded', error.message)
 
     def test_failure_gives_heat_reason(self):
         self.http.get(STACK_PATH, [
-            {'json': stack_body()},
             {'json': stack_body('UPDATE_IN_PROGRESS', 'Stack UPDATE started',
-                                updated='2024-01-02T00:00:00Z')},
+                                updated=UPDATED)},
             {'json': stack_body(
                 'UPDATE_FAILED',
                 'Resource CREATE failed: BadRequest: resources.vol: '
-                'Invalid backup', updated='2024-01-02T00:00:00Z')}])
-        error = self.assertRaises(exception.ResourceFailure, self.restore)
+                'Invalid backup', updated=UPDATED)}])
+        self.events([CREATED, OURS])
+        error = self.assertRaises(exception.ResourceFailure, self.restore,
+                                  started=(UPDATED, 'ev-ours'))
         self.assertIn('Invalid backup', error.message)
         self.assertIn('UPDATE_FAILED', error.message)
 
     def test_update_refused(self):
+        self.events([CREATED])
         self.http.put(STACK_PATH, status_code=400, json={
             'code': 400, 'error': {'type': 'StackValidationFailed',
                                    'message': 'Property error'}})
-        error = self.assertRaises(exception.ResourceFailure, self.restore)
+        error = self.assertRaises(exception.ResourceFailure, self.start)
         self.assertIn('Property error', error.message)
 
     def test_timeout(self):
         self.flags(action_timeout=1, group='heat_snapshots')
         self.http.get(STACK_PATH, json=stack_body(
-            'UPDATE_IN_PROGRESS', 'Stack UPDATE started',
-            updated='2024-01-02T00:00:00Z'))
+            'UPDATE_IN_PROGRESS', 'Stack UPDATE started', updated=UPDATED))
         self.flags(check_interval_max=0.05, group='heat_snapshots')
-        self.assertRaises(exception.OperationTimeout, self.restore)
+        self.assertRaises(exception.OperationTimeout, self.restore,
+                          started=(UPDATED, 'ev-ours'))
 
 
 NESTED_GROUP_ID = '2a2a2a2a-0000-4000-8000-000000000001'
@@ -695,14 +809,17 @@ class HiddenParameterRestoreTest(HeatDriverTestCase):
             ENVIRONMENT, parameters={'db_password': '******',
                                      'flavor': 'large', 'added': 'x'}))
         self.stack = self.driver.get_stack(self.ctx, STACK_ID)
+        # Heat shows the update in progress once it answered it.
         self.http.get(STACK_PATH, [
-            {'json': stack_body()},
             {'json': stack_body('UPDATE_IN_PROGRESS', 'Stack UPDATE started',
                                 updated='2024-01-02T00:00:00Z')},
             {'json': stack_body('UPDATE_COMPLETE', 'done',
                                 updated='2024-01-02T00:00:00Z')}])
+        self.http.get(STACK_PATH + '/events', json={'events': []})
         self.http.put(STACK_PATH, status_code=202)
         self.http.patch(STACK_PATH, status_code=202)
+        self.driver.operation_begun(self.ctx, self.stack, 'RESTORE',
+                                    'snap-1')
 
     def updates(self):
         return [r for r in self.http.request_history
