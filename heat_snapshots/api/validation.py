@@ -23,7 +23,6 @@ import jsonschema
 
 from heat_snapshots.common import exception
 from heat_snapshots.common import template_format
-from heat_snapshots import conf as hs_conf
 
 _PECAN_JSON_TYPES = ('application/json', 'application/javascript')
 
@@ -95,10 +94,6 @@ def _check_text(text, what):
             % what)
 
 
-def _templates_options():
-    return hs_conf.CONF.heat_snapshots_templates
-
-
 def _too_many(what, limit):
     message = ('The %s has more than %d values '
                '(heat_snapshots_templates.max_document_nodes).'
@@ -120,33 +115,17 @@ def check_document(document, what='request body'):
         string that is not valid Unicode; InvalidTemplate (a template) or
         Invalid with more than max_document_nodes values.
     """
-    max_nodes = _templates_options().max_document_nodes
-    nodes = 0
-    # Values and their depths in two lists: no object made per value, so
-    # a large document does not feed the garbage collector (a full
-    # collection stops every thread of the process).
-    pending = [document]
-    depths = [1]
-    while pending:
-        value = pending.pop()
-        depth = depths.pop()
-        nodes += 1
-        if nodes > max_nodes:
-            raise _too_many(what, max_nodes)
+    for value, depth in template_format.walk(
+            document, lambda limit: _too_many(what, limit)):
         if isinstance(value, str):
             _check_text(value, what)
         elif isinstance(value, (dict, list)):
             if depth > MAX_DEPTH:
                 raise exception.BadRequest(_TOO_DEEP % what)
             if isinstance(value, dict):
-                for key, item in value.items():
+                for key in value:
                     if isinstance(key, str):
                         _check_text(key, what)
-                    pending.append(item)
-                    depths.append(depth + 1)
-            else:
-                pending.extend(value)
-                depths.extend([depth + 1] * len(value))
 
 
 def load_yaml(text, what):

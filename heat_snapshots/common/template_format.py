@@ -132,3 +132,41 @@ def load(text, what='template'):
     except RecursionError:
         raise Refused(what, 'nested too deeply (%s)'
                       % option_name('max_document_depth'))
+
+
+def walk(document, too_many):
+    """Each value of a parsed ``document`` with its depth (1 for the
+    document itself), a parent before its children.
+
+    A value shared by several parents (what YAML aliases or repeated
+    references make) is met each time, and the walk stops after
+    max_document_nodes values whatever the document expands to, so a
+    caller checking each value costs at most that many steps. Children
+    are queued once the caller is back, so a caller that raises on a
+    value never walks what is under it.
+
+    :param too_many: called with max_document_nodes when the document has
+        more values; returns the exception to raise.
+    """
+    max_nodes = options().max_document_nodes
+    nodes = 0
+    # Values and their depths in two lists: no object kept per value, so
+    # a large document does not feed the garbage collector (a full
+    # collection stops every thread of the process).
+    pending = [document]
+    depths = [1]
+    while pending:
+        value = pending.pop()
+        depth = depths.pop()
+        nodes += 1
+        if nodes > max_nodes:
+            raise too_many(max_nodes)
+        yield value, depth
+        if isinstance(value, dict):
+            children = value.values()
+        elif isinstance(value, (list, tuple)):
+            children = value
+        else:
+            continue
+        pending.extend(children)
+        depths.extend([depth + 1] * len(children))

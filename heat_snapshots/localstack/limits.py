@@ -103,27 +103,19 @@ def check_document(document, what='template',
     :raises: ``error`` naming the limit.
     """
     limits = options()
-    max_nodes = limits.max_document_nodes
     max_depth = limits.max_document_depth
     if max_size is None:
         max_size = limits.max_template_size
         size_option = _option('max_template_size')
     else:
         size_option = _option('max_files_size')
-    nodes = size = 0
-    # Values and their depths in two lists: no object made per value,
-    # so a large document does not feed the garbage collector (a full
-    # collection stops every thread of the process).
-    pending = [document]
-    depths = [1]
-    while pending:
-        value = pending.pop()
-        depth = depths.pop()
-        nodes += 1
-        if nodes > max_nodes:
-            raise _refuse(error, 'The %s has more than %d values (%s).'
-                          % (what, max_nodes,
-                             _option('max_document_nodes')))
+    size = 0
+
+    def too_many(limit):
+        return _refuse(error, 'The %s has more than %d values (%s).'
+                       % (what, limit, _option('max_document_nodes')))
+
+    for value, depth in template_format.walk(document, too_many):
         if isinstance(value, (dict, list, tuple)):
             if depth > max_depth:
                 raise _refuse(error, 'The %s is nested deeper than %d '
@@ -132,14 +124,10 @@ def check_document(document, what='template',
                                  _option('max_document_depth')))
             size += 2
             if isinstance(value, dict):
-                for key, item in value.items():
+                for key in value:
                     size += _scalar_size(key) + 1
-                    pending.append(item)
-                    depths.append(depth + 1)
             else:
                 size += len(value)
-                pending.extend(value)
-                depths.extend([depth + 1] * len(value))
         else:
             size += _scalar_size(value)
         if size > max_size:
