@@ -1,0 +1,178 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""The stack store's database functions: what one project sees of
+another's, a stack name per project among live stacks, and updates that
+find nothing once another writer changed the row."""
+
+from oslo_db import exception as db_exc
+from oslo_utils import timeutils
+
+from heat_snapshots.localstack import db_api
+from heat_snapshots.tests import base
+
+
+def _stack(project_id='project-a', name='web', **values):
+    return dict({'name': name, 'project_id': project_id,
+                 'action': 'CREATE', 'status': 'IN_PROGRESS',
+                 'template': {'heat_template_version': '2021-04-16'},
+                 'environment': {}, 'files': {}}, **values)
+
+
+class LocalStackTestCase(base.TestCase):
+    use_db = True
+
+    def setUp(self):
+        super().setUp()
+        self.ctx = self.make_context()
+
+    def test_a_name_is_found_in_its_own_project_only(self):
+        mine = db_api.local_stack_create(self.ctx, _stack())
+        db_api.local_stack_create(self.ctx, _stack('project-b'))
+        found = db_api.local_stack_get_by_name(self.ctx, 'project-a', 'web')
+        self.assertEqual(mine.id, found.id)
+        self.assertIsNone(
+            db_api.local_stack_get_by_name(self.ctx, 'project-c', 'web'))
+
+    def test_list_by_project(self):
+        a = db_api.local_stack_create(self.ctx, _stack(name='a'))
+        db_api.local_stack_create(self.ctx, _stack('project-b', 'b'))
+        self.assertEqual(
+            [a.id],
+            [s.id for s in db_api.local_stack_list(self.ctx, 'project-a')])
+        self.assertEqual(2, len(db_api.local_stack_list(self.ctx)))
+
+    def test_a_live_name_is_unique_per_project(self):
+        db_api.local_stack_create(self.ctx, _stack())
+        self.assertRaises(db_exc.DBDuplicateEntry,
+                          db_api.local_stack_create, self.ctx, _stack())
+
+    def test_a_deleted_stack_frees_its_name_and_hides(self):
+        old = db_api.local_stack_create(self.ctx, _stack())
+        self.assertTrue(db_api.local_stack_update(
+            self.ctx, old.id, {'deleted_at': timeutils.utcnow(),
+                               'live': None}))
+        new = db_api.local_stack_create(self.ctx, _stack())
+        self.assertEqual(
+            new.id,
+            db_api.local_stack_get_by_name(self.ctx, 'project-a', 'web').id)
+        self.assertIsNone(db_api.local_stack_get(self.ctx, old.id))
+        self.assertEqual(old.id, db_api.local_stack_get(
+            self.ctx, old.id, show_deleted=True).id)
+        self.assertEqual([new.id],
+                         [s.id for s in db_api.local_stack_list(self.ctx)])
+
+    def test_an_id_no_database_stores_finds_nothing(self):
+        self.assertIsNone(db_api.local_stack_get(self.ctx, 'x' * 300))
+        self.assertIsNone(db_api.local_stack_get(self.ctx, 'a\x00b'))
+        self.assertIsNone(
+            db_api.local_stack_get_by_name(self.ctx, 'project-a', 'x' * 300))
+
+    def test_update_if_unchanged(self):
+        stack = db_api.local_stack_create(self.ctx, _stack())
+        self.assertTrue(db_api.local_stack_update(
+            self.ctx, stack.id, {'status': 'COMPLETE'},
+            expected={'status': 'IN_PROGRESS'}))
+        # A second writer expecting the old state finds nothing.
+        self.assertFalse(db_api.local_stack_update(
+            self.ctx, stack.id, {'status': 'FAILED'},
+            expected={'status': 'IN_PROGRESS'}))
+        self.assertEqual('COMPLETE',
+                         db_api.local_stack_get(self.ctx, stack.id).status)
+        self.assertFalse(db_api.local_stack_update(
+            self.ctx, 'no-such-stack', {'status': 'FAILED'}))
+
+
+class LocalResourceTestCase(base.TestCase):
+    use_db = True
+
+    def setUp(self):
+        super().setUp()
+        self.ctx = self.make_context()
+        self.stack = db_api.local_stack_create(self.ctx, _stack())
+
+    def _set(self, name, **values):
+        db_api.local_resource_set(
+            self.ctx, self.stack.id, name,
+            dict({'type': 'OS::Heat::TestResource', 'action': 'CREATE',
+                  'status': 'COMPLETE'}, **values))
+
+    def test_set_creates_then_updates_one_row(self):
+        self._set('r1', physical_resource_id='p1')
+        self._set('r1', physical_resource_id='p2')
+        self._set('r2')
+        rows = db_api.local_resource_list(self.ctx, self.stack.id)
+        self.assertEqual(['r1', 'r2'], [r.name for r in rows])
+        self.assertEqual('p2', rows[0].physical_resource_id)
+
+    def test_update_and_delete(self):
+        self._set('r1')
+        self.assertTrue(db_api.local_resource_update(
+            self.ctx, self.stack.id, 'r1', {'status': 'FAILED'}))
+        self.assertFalse(db_api.local_resource_update(
+            self.ctx, self.stack.id, 'missing', {'status': 'FAILED'}))
+        self.assertEqual(
+            'FAILED',
+            db_api.local_resource_list(self.ctx, self.stack.id)[0].status)
+        db_api.local_resource_delete(self.ctx, self.stack.id, 'r1')
+        self.assertEqual([],
+                         db_api.local_resource_list(self.ctx, self.stack.id))
+
+    def test_events_record_the_state_and_page(self):
+        self._set('r1', status_reason='done')
+        stack_event = db_api.local_event_record(self.ctx, self.stack.id)
+        resource_event = db_api.local_event_record(self.ctx, self.stack.id,
+                                                   'r1')
+        self.assertEqual(('web', 'OS::Heat::Stack', 'IN_PROGRESS'),
+                         (stack_event.resource_name,
+                          stack_event.resource_type,
+                          stack_event.resource_status))
+        self.assertEqual(('r1', 'done'),
+                         (resource_event.resource_name,
+                          resource_event.resource_status_reason))
+        self.assertIsNone(
+            db_api.local_event_record(self.ctx, self.stack.id, 'missing'))
+        self.assertIsNone(db_api.local_event_record(self.ctx, 'missing'))
+        events = db_api.local_event_list(self.ctx, self.stack.id,
+                                         sort_dir='asc')
+        self.assertEqual([stack_event.uuid, resource_event.uuid],
+                         [e.uuid for e in events])
+        after = db_api.local_event_list(self.ctx, self.stack.id,
+                                        marker=stack_event.uuid,
+                                        sort_dir='asc')
+        self.assertEqual([resource_event.uuid], [e.uuid for e in after])
+        only = db_api.local_event_list(
+            self.ctx, self.stack.id, filters={'resource_name': ['r1'],
+                                              'bogus': 'ignored'})
+        self.assertEqual([resource_event.uuid], [e.uuid for e in only])
+        self.assertRaises(ValueError, db_api.local_event_list, self.ctx,
+                          self.stack.id, sort_dir='sideways')
+
+
+class ArtifactTestCase(base.TestCase):
+    use_db = True
+
+    def test_artifacts_by_snapshot_and_resource(self):
+        ctx = self.make_context()
+        a = db_api.artifact_create(ctx, {'snapshot_id': 's1',
+                                         'resource_name': 'vol',
+                                         'content': {'size': 1}})
+        db_api.artifact_create(ctx, {'snapshot_id': 's2',
+                                     'resource_name': 'vol'})
+        self.assertEqual({'size': 1}, db_api.artifact_get(ctx, a.id).content)
+        self.assertEqual([a.id], [x.id for x in db_api.artifact_list(
+            ctx, snapshot_id='s1', resource_name='vol')])
+        self.assertEqual(2, len(db_api.artifact_list(ctx,
+                                                     resource_name='vol')))
+        self.assertTrue(db_api.artifact_delete(ctx, a.id))
+        self.assertFalse(db_api.artifact_delete(ctx, a.id))
+        self.assertIsNone(db_api.artifact_get(ctx, a.id))
