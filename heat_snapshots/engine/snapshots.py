@@ -102,6 +102,21 @@ def nest_resources(resources):
                 '/' not in path or path.rpartition('/')[0] not in nested)}
 
 
+def flat_resource_data(saved, prefix=''):
+    """{path: resource_data} of a snapshot's resources, those of nested
+    stacks (in their parent's ``resources``) under their path from the
+    top stack, as the stack drivers name them.
+    """
+    found = {}
+    for name, info in (saved or {}).items():
+        if not isinstance(info, dict):
+            continue
+        found[prefix + name] = info.get('resource_data') or {}
+        found.update(flat_resource_data(info.get('resources'),
+                                        prefix + name + '/'))
+    return found
+
+
 class Walker:
     """What every walk needs: config, the stack driver, a deadline."""
 
@@ -268,8 +283,7 @@ class RestoreWalk(Walker):
         self._rewrite(stack, snapshot_id, template, saved, files, '')
         return Restore(
             stack, template, copy.deepcopy(data.get('environment') or {}),
-            files, {name: info.get('resource_data') or {}
-                    for name, info in saved.items()}, None)
+            files, flat_resource_data(saved), None)
 
     def _rewrite(self, stack, snapshot_id, template, saved, files, prefix):
         definitions = template.get('resources') or {}

@@ -245,7 +245,8 @@ class StackDriver(abc.ABC):
         as its plugin rewrote it (``handle_restore``).
 
         :param resource_data: {resource name: data recorded in the snapshot}
-            for drivers that can put a resource's data back directly.
+            for drivers that can put a resource's data back directly; a
+            resource of a nested stack under its path (``group/0/server``).
         :raises: ResourceFailure (or walk.WalkFailed) naming the resource
             that failed; OperationTimeout after ``action_timeout``.
         """

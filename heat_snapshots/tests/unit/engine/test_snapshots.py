@@ -121,6 +121,18 @@ class NestResourcesTest(base.TestCase):
         self.assertEqual({'c'}, set(nested['a/b']['resources']))
 
 
+class FlatResourceDataTest(base.TestCase):
+
+    def test_nested_entries_by_path(self):
+        self.assertEqual(
+            {'g': {}, 'g/0': {'a': 1}, 'g/0/s': {'value': 'x'}, 'n': {}},
+            snapshots.flat_resource_data({
+                'g': {'resource_data': {}, 'resources': {
+                    '0': {'resource_data': {'a': 1}, 'resources': {
+                        's': {'resource_data': {'value': 'x'}}}}}},
+                'n': {}}))
+
+
 class SnapshotWalkTest(WalkTestCase):
 
     def test_dependencies_are_complete_before_their_dependants_start(self):
