@@ -76,6 +76,20 @@ opts = [
                help='Largest total output of the intrinsic functions '
                     'computed for one stack in one create, update, restore '
                     'or delete, in bytes of their JSON form.'),
+    cfg.IntOpt('max_nested_stack_depth',
+               default=5,
+               min=0,
+               help='Deepest nesting of stacks in the local stack store: '
+                    'a ResourceGroup, a template resource or an '
+                    'OS::Heat::Stack owns a nested stack one level down. '
+                    'Heat\'s max_nested_stack_depth and its default.'),
+    cfg.IntOpt('max_resources_per_stack',
+               default=1000,
+               min=1,
+               help='Most resources one stack of the local stack store may '
+                    'have, those of its nested stacks (a ResourceGroup\'s '
+                    'members and what is inside them) included. Heat\'s '
+                    'max_resources_per_stack and its default.'),
 ]
 
 

@@ -15,7 +15,9 @@
 Stacks and their resources live in our own database (hs_local_stacks,
 hs_local_resources). Templates are HOT with the built-in types of
 resource_types; resources are walked in dependency order with
-engine.walk, independent ones in parallel.
+engine.walk, independent ones in parallel. A group, a template resource
+or an OS::Heat::Stack owns a nested stack (nested.py) whose resources are
+rows of the top stack named by their path (``group/0/server``).
 
 The engine manager takes the stack lock, shows the stack's own state with
 set_stack_state and runs the blocking ``run_*`` methods in a worker
@@ -39,6 +41,7 @@ from heat_snapshots.engine import walk
 from heat_snapshots.localstack import db_api as store_db
 from heat_snapshots.localstack import functions
 from heat_snapshots.localstack import manager
+from heat_snapshots.localstack import nested
 from heat_snapshots.localstack import resource_types
 from heat_snapshots.localstack import template as tmpl
 
@@ -57,28 +60,57 @@ FILTERS = ('id', 'name', 'action', 'status', 'project_id', 'user_id')
 
 
 class _Live:
-    """What functions may read of a resource during a walk."""
+    """What functions may read of a resource during a walk.
+
+    :param identity: a resource owning a nested stack: (project id,
+        nested stack name, nested stack id); its type (``type_class``)
+        computes its reference and attributes.
+    """
 
     def __init__(self, physical_resource_id=None, attributes=None,
-                 properties=None):
+                 properties=None, type_class=None, identity=None):
         self.physical_resource_id = physical_resource_id
         self.attributes = attributes or {}
         self.properties = properties or {}
+        self.type_class = type_class
+        self.identity = identity
+
+    @property
+    def _nested(self):
+        return self.identity is not None and \
+            getattr(self.type_class, 'nested', False)
+
+    @property
+    def reference(self):
+        if self._nested and self.physical_resource_id:
+            return self.type_class.reference_id(self.identity,
+                                                self.attributes)
+        return self.physical_resource_id
+
+    def attribute(self, key):
+        if self._nested:
+            return self.type_class.attribute(self.attributes, key)
+        return self.attributes.get(key)
 
 
 class _Resolver(functions.Resolver):
+    """:param budget: a limits.Budget shared with other resolvers (the
+        nested stacks of one stack).
+    """
 
-    def __init__(self, parameters, files, live):
+    def __init__(self, parameters, files, live, budget=None):
         self.parameters = parameters
         self.files = files or {}
         self.live = live
+        if budget is not None:
+            self._budget = budget
 
     def get_param(self, name):
         return self.parameters.get(name)
 
     def get_resource(self, name):
         resource = self.live.get(name)
-        return resource.physical_resource_id if resource else None
+        return resource.reference if resource else None
 
     def get_attr(self, name, attribute):
         resource = self.live.get(name)
@@ -87,7 +119,7 @@ class _Resolver(functions.Resolver):
         if attribute == 'show' and 'show' not in resource.attributes:
             return dict(resource.attributes,
                         id=resource.physical_resource_id)
-        return resource.attributes.get(attribute)
+        return resource.attribute(attribute)
 
     def get_file(self, name):
         return self.files.get(name)
@@ -178,7 +210,8 @@ class LocalStackDriver(base.ManagingStackDriver):
                         row.id, error)
         resources = None
         if resource_rows is not None:
-            resources = [self._resource(r) for r in resource_rows]
+            resources = nested.with_paths(
+                [self._resource(r) for r in resource_rows])
         return base.Stack(
             id=row.id, name=row.name, project_id=row.project_id,
             action=row.action, status=row.status,
@@ -291,6 +324,8 @@ class LocalStackDriver(base.ManagingStackDriver):
         resources = [self._resource_values(definition, resolver)
                      for definition in parsed.resources.values()]
         _check_outputs(parsed, resolver)
+        _check_nested(parsed, resolver, context.project_id, stack_name,
+                      files, environment)
         values = {
             'id': stack_id, 'name': stack_name,
             'project_id': context.project_id, 'user_id': context.user_id,
@@ -332,12 +367,6 @@ class LocalStackDriver(base.ManagingStackDriver):
             'data': {}, 'attributes': {},
             'rsrc_metadata': definition.metadata}
 
-    @classmethod
-    def _add_resource(cls, context, stack_id, definition, resolver):
-        """A resource row, INIT_COMPLETE, before any walk writes to it."""
-        name, values = cls._resource_values(definition, resolver)
-        store_db.local_resource_set(context, stack_id, name, values)
-
     def run_create(self, context, stack_id):
         """Create every resource; blocks until done.
 
@@ -345,7 +374,9 @@ class LocalStackDriver(base.ManagingStackDriver):
         """
         row = self._row(context, stack_id)
         run = _Run(self, context, row, row.template, row.files,
-                   row.environment, {})
+                   row.environment, {},
+                   tree=nested.Tree(len(store_db.local_resource_list(
+                       context, stack_id))))
         try:
             walk.walk(run.parsed.graph(),
                       lambda name: run.create(name, CREATE),
@@ -388,6 +419,8 @@ class LocalStackDriver(base.ManagingStackDriver):
         for definition in parsed.resources.values():
             self._resource_values(definition, resolver)
         _check_outputs(parsed, resolver)
+        _check_nested(parsed, resolver, row.project_id, row.name, files,
+                      environment)
         return {
             'template': template, 'environment': environment,
             'files': files,
@@ -420,26 +453,14 @@ class LocalStackDriver(base.ManagingStackDriver):
             values['tags'] = _tags(definition['tags'])
         if definition.get('timeout_mins') is not None:
             values['timeout_mins'] = definition['timeout_mins']
+        rows = store_db.local_resource_list(context, stack_id)
         run = _Run(self, context, row, template, files, environment,
-                   {r.name: r for r in
-                    store_db.local_resource_list(context, stack_id)},
-                   resource_data=resource_data or {}, action=action,
-                   timeout_mins=values.get('timeout_mins'))
+                   _level(rows, ''), resource_data=resource_data or {},
+                   action=action, timeout_mins=values.get('timeout_mins'),
+                   tree=nested.Tree(len(rows)))
         store_db.local_stack_update(context, stack_id, values)
-        for name, resource in run.parsed.resources.items():
-            if name not in run.old:
-                self._add_resource(context, stack_id, resource, run.resolver)
-        concurrency = self.conf.heat_snapshots.walk_concurrency
         try:
-            walk.walk(run.parsed.graph(), run.update, concurrency,
-                      run.deadline, name='local-update')
-            removed = {name: set(r.depends_on or ())
-                       for name, r in run.old.items()
-                       if name not in run.parsed.resources}
-            removed = {name: requires & set(removed)
-                       for name, requires in removed.items()}
-            walk.walk(walk.reverse(removed), run.delete, concurrency,
-                      run.deadline, name='local-update-delete')
+            run.update_all()
         finally:
             run.store_outputs()
 
@@ -463,14 +484,10 @@ class LocalStackDriver(base.ManagingStackDriver):
         """
         row = self._row(context, stack_id)
         rows = store_db.local_resource_list(context, stack_id)
-        old = {r.name: r for r in rows}
         run = _Run(self, context, row, None, row.files, row.environment,
-                   old, action=DELETE)
-        graph = {name: set(r.depends_on or ()) & set(old)
-                 for name, r in old.items()}
-        walk.walk(walk.reverse(graph), run.delete,
-                  self.conf.heat_snapshots.walk_concurrency, run.deadline,
-                  name='local-delete')
+                   _level(rows, ''), action=DELETE,
+                   tree=nested.Tree(len(rows)))
+        run.delete_all()
 
 
 def _changed(context, stack_id, resource_name, update):
@@ -496,6 +513,66 @@ def _check_outputs(parsed, resolver):
             pass
 
 
+def _level(rows, prefix):
+    """{name in its stack: row} of the rows of the stack at ``prefix``."""
+    by_path = {row.name: row for row in rows}
+    return {name: by_path[path]
+            for name, path in nested.level(by_path, prefix).items()}
+
+
+def _check_nested(parsed, resolver, project_id, stack_name, files,
+                  environment, tree=None, depth=0):
+    """Check the nested stacks of ``parsed`` before anything is stored.
+
+    Each nested stack whose definition is known before the resources
+    exist (its properties need no other resource) is checked as a
+    template, within the limits of the whole tree: depth, resources and
+    size.
+
+    :raises: InvalidTemplate naming the resource and the problem;
+        RequestLimitExceeded past a limit of the tree.
+    """
+    if tree is None:
+        tree = nested.Tree()
+        tree.add_template(parsed.t)
+        tree.budget = resolver.budget
+    tree.add_resources(len(parsed.resources))
+    registry = environment.get('resource_registry')
+    for name, definition in parsed.resources.items():
+        type_class = definition.type_class
+        if not getattr(type_class, 'nested', False) or \
+                functions.dependencies(definition.properties):
+            continue
+        tree.check_depth(depth + 1)
+        path = 'resources.%s.properties' % name
+        try:
+            properties = type_class.check_properties(
+                functions.resolve(definition.properties, resolver), path)
+            child = type_class.named(name).child(properties, files, registry)
+            tree.add_template(child.template)
+            child_environment = tmpl.normalise_environment(
+                child.environment())
+            child_parsed = tmpl.Template(child.template, child.files,
+                                         child_environment)
+            child_resolver = _Resolver(
+                child_parsed.parameters(None, name, project_id),
+                child.files, {}, tree.budget)
+            _check_outputs(child_parsed, child_resolver)
+            _check_nested(child_parsed, child_resolver, project_id, name,
+                          child.files, child_environment, tree, depth + 1)
+        except exception.RequestLimitExceeded:
+            raise
+        except resource_types.PropertyError as error:
+            raise exception.InvalidTemplate(reason='Property error: %s'
+                                            % error)
+        except (exception.Invalid, ValueError, TypeError) as error:
+            raise exception.InvalidTemplate(
+                reason='resources.%s<%s>: %s' % (
+                    name, getattr(type_class, 'template_name', None) or
+                    'nested_stack', getattr(error, 'kwargs', {}).get(
+                        'reason') or error))
+
+
 def _tags(tags):
     if tags is None:
         return []
@@ -505,49 +582,96 @@ def _tags(tags):
 
 
 class _Run:
-    """One create, update or delete of one stack's resources."""
+    """One create, update or delete of one stack's resources.
+
+    The nested stack of a resource (nested.py) has a run of its own,
+    sharing the top stack's deadline, lock and limits (``tree``): its
+    resources are the top stack's rows named ``prefix`` + their name.
+    """
 
     def __init__(self, driver, context, row, template, files, environment,
                  old, resource_data=None, action=CREATE,
-                 timeout_mins=None):
+                 timeout_mins=None, tree=None, parent=None, prefix='',
+                 identity=None):
         self.driver = driver
         self.context = context
+        self.row = row
         self.stack_id = row.id
         self.old = old
         self.resource_data = resource_data or {}
         self.action = action
-        timeout_mins = timeout_mins or row.timeout_mins
-        timeout = (timeout_mins * 60 if timeout_mins else
-                   driver.conf.heat_snapshots.action_timeout)
-        self.deadline = time.monotonic() + timeout
-        self.lock = threading.Lock()
+        self.prefix = prefix
+        self.files = files or {}
+        if parent is None:
+            timeout_mins = timeout_mins or row.timeout_mins
+            timeout = (timeout_mins * 60 if timeout_mins else
+                       driver.conf.heat_snapshots.action_timeout)
+            self.deadline = time.monotonic() + timeout
+            self.lock = threading.Lock()
+            self.tree = tree or nested.Tree()
+            self.depth = 0
+            identity = (row.project_id, row.name, row.id)
+        else:
+            self.deadline = parent.deadline
+            self.lock = parent.lock
+            self.tree = parent.tree
+            self.depth = parent.depth + 1
+        # (project id, stack name, stack id) of the stack of this run.
+        self.identity = identity
         self.live = {}
         self.environment = tmpl.normalise_environment(environment)
         self.parsed = None
         if template is None:
             return
         self.parsed = tmpl.Template(template, files, self.environment)
-        parameters = self.parsed.parameters(row.id, row.name,
-                                            row.project_id)
+        if parent is None:
+            # The top template counts toward the tree's size, as when
+            # the stack was checked.
+            self.tree.add_template(self.parsed.t)
+        parameters = self.parsed.parameters(identity[2], identity[1],
+                                            identity[0])
         for name, resource in old.items():
             if name in self.parsed.resources:
-                self.live[name] = _Live(resource.physical_resource_id,
-                                        resource.attributes,
-                                        resource.properties)
-        self.resolver = _Resolver(parameters, files, self.live)
+                self.live[name] = self._live(
+                    name, self.parsed.resources[name].type_class,
+                    resource.physical_resource_id, resource.attributes,
+                    resource.properties)
+        self.resolver = _Resolver(parameters, files, self.live,
+                                  self.tree.budget)
+
+    @property
+    def _concurrency(self):
+        return self.driver.conf.heat_snapshots.walk_concurrency
+
+    def _path(self, name):
+        return self.prefix + name
+
+    def _live(self, name, type_class, physical_id, attributes, properties):
+        identity = None
+        if getattr(type_class, 'nested', False) and physical_id:
+            identity = self._nested_identity(name, physical_id)
+        return _Live(physical_id, attributes, properties, type_class,
+                     identity)
+
+    def _nested_identity(self, name, physical_id):
+        return (self.identity[0],
+                nested.nested_stack_name(self.identity[1], name,
+                                         physical_id), physical_id)
 
     def _set(self, name, values):
         # One UPDATE: walk threads write at the same time. A new state is
         # an event.
+        path = self._path(name)
+
         def update():
-            return store_db.local_resource_update(self.context, self.stack_id,
-                                                  name, values)
+            return store_db.local_resource_update(
+                self.context, self.stack_id, path, values)
         if 'status' in values:
-            found = _changed(self.context, self.stack_id, name, update)
+            found = _changed(self.context, self.stack_id, path, update)
         else:
             found = update()
         if not found:
-            raise exception.ResourceNotFound(name)
+            raise exception.ResourceNotFound(path)
 
     def _properties(self, definition, type_class):
         properties = functions.resolve(definition.properties,
@@ -563,8 +687,8 @@ class _Run:
         try:
             work()
         except Exception as error:
-            LOG.info('Resource %s of stack %s: %s failed: %s', name,
-                     self.stack_id, action, error)
+            LOG.info('Resource %s of stack %s: %s failed: %s',
+                     self._path(name), self.stack_id, action, error)
             self._set(name, {'action': action, 'status': states.FAILED,
                              'status_reason': exception.user_message(
                                  error, self.context.request_id)})
@@ -578,11 +702,48 @@ class _Run:
             return resource_types.RESTORE
         return default
 
+    # --- the stack's resources, all of them --------------------------------
+
+    def update_all(self):
+        """Bring every resource to the template: removed ones deleted
+        after the others are done, in reverse dependency order.
+        """
+        added = [name for name in self.parsed.resources
+                 if name not in self.old]
+        self.tree.add_resources(len(added))
+        for name in added:
+            name, values = self.driver._resource_values(
+                self.parsed.resources[name], self.resolver)
+            store_db.local_resource_set(self.context, self.stack_id,
+                                        self._path(name), values)
+        walk.walk(self.parsed.graph(), self.update, self._concurrency,
+                  self.deadline, name='local-update')
+        removed = {name: set(r.depends_on or ())
+                   for name, r in self.old.items()
+                   if name not in self.parsed.resources}
+        removed = {name: requires & set(removed)
+                   for name, requires in removed.items()}
+        walk.walk(walk.reverse(removed), self.delete, self._concurrency,
+                  self.deadline, name='local-update-delete')
+
+    def delete_all(self):
+        """Delete every resource, in reverse dependency order."""
+        graph = {name: set(r.depends_on or ()) & set(self.old)
+                 for name, r in self.old.items()}
+        walk.walk(walk.reverse(graph), self.delete, self._concurrency,
+                  self.deadline, name='local-delete')
+
+    # --- one resource ------------------------------------------------------
+
     def create(self, name, action):
         """Create ``name`` anew (a new physical id), shown as ``action``."""
         definition = self.parsed.resources[name]
 
         def work():
+            old = self.old.get(name)
+            if old is not None and old.type != definition.type:
+                # What the old type's nested stack held goes first.
+                self._delete_nested(name)
             rtype = definition.type_class.named(name)
             properties = self._properties(definition,
                                           definition.type_class)
@@ -598,16 +759,23 @@ class _Run:
     def _finish(self, name, rtype, properties, data, physical_id,
                 operation):
         """Store what exists now, then let the type take its time."""
-        if name in self.resource_data:
+        path = self._path(name)
+        if path in self.resource_data:
             data = rtype.restore_data(properties, data,
-                                      self.resource_data[name])
+                                      self.resource_data[path])
         attributes = rtype.resolve_attributes(properties, data)
         self._set(name, {'physical_resource_id': physical_id,
                          'properties': properties, 'data': data,
                          'attributes': attributes})
         rtype.run(operation, properties, self.deadline)
+        if getattr(rtype, 'nested', False):
+            attributes = self._run_nested(name, rtype, properties,
+                                          physical_id)
+            self._set(name, {'attributes': attributes})
+        live = self._live(name, type(rtype), physical_id, attributes,
+                          properties)
         with self.lock:
-            self.live[name] = _Live(physical_id, attributes, properties)
+            self.live[name] = live
 
     def update(self, name):
         """Bring ``name`` to its new definition."""
@@ -631,9 +799,12 @@ class _Run:
                                  error, self.context.request_id)})
             raise
         old_properties = old.properties or {}
+        # A nested stack is always updated, as in Heat: its template (a
+        # file, a member's definition) may have changed.
         changed = (properties != old_properties or
                    definition.metadata != (old.rsrc_metadata or {}) or
-                   old.status == states.FAILED)
+                   old.status == states.FAILED or
+                   getattr(rtype, 'nested', False))
         if list(old.depends_on or []) != definition.requires:
             self._set(name, {'depends_on': definition.requires})
         if not changed and self.action != RESTORE:
@@ -661,10 +832,12 @@ class _Run:
     def delete(self, name):
         """Delete ``name`` (a resource of the old definition)."""
         old = self.old[name]
-        type_class = (tmpl.resource_type(self.environment, name, old.type)
+        type_class = (tmpl.resource_type(self.environment, name, old.type,
+                                         self.files)
                       or resource_types.ResourceType)
 
         def work():
+            self._delete_nested(name)
             rtype = type_class.named(name)
             properties = old.properties or {}
             if old.action != INIT:
@@ -672,9 +845,54 @@ class _Run:
                 rtype.handle_delete(properties, old.data or {})
 
         self._step(name, DELETE, work)
-        store_db.local_resource_delete(self.context, self.stack_id, name)
+        store_db.local_resource_delete(self.context, self.stack_id,
+                                       self._path(name))
+        self.tree.add_resources(-1)
 
-    def store_outputs(self):
+    # --- nested stacks -----------------------------------------------------
+
+    def _children(self, name):
+        prefix = self._path(name) + nested.SEPARATOR
+        return prefix, _level(store_db.local_resource_list(
+            self.context, self.stack_id), prefix)
+
+    def _run_nested(self, name, rtype, properties, physical_id):
+        """Create or update the nested stack of ``name``; the resource's
+        attributes from it.
+
+        :raises: RequestLimitExceeded past a limit of the tree.
+        """
+        self.tree.check_depth(self.depth + 1)
+        child = rtype.child(properties, self.files,
+                            self.environment.get('resource_registry'))
+        self.tree.add_template(child.template)
+        prefix, old = self._children(name)
+        identity = self._nested_identity(name, physical_id)
+        run = _Run(self.driver, self.context, self.row, child.template,
+                   child.files, child.environment(), old,
+                   resource_data=self.resource_data, action=self.action,
+                   parent=self, prefix=prefix, identity=identity)
+        run.update_all()
+        members = {member: (live.reference, live.attributes)
+                   for member, live in run.live.items()}
+        outputs = {output['output_key']: output.get('output_value')
+                   for output in run.outputs()}
+        return rtype.nested_attributes(identity, members, outputs)
+
+    def _delete_nested(self, name):
+        """Delete the resources of the nested stack of ``name``, if any."""
+        prefix, old = self._children(name)
+        if not old:
+            return
+        run = _Run(self.driver, self.context, self.row, None, self.files,
+                   self.environment, old, action=DELETE, parent=self,
+                   prefix=prefix, identity=self.identity)
+        run.delete_all()
+
+    # --- outputs ---------------------------------------------------------
+
+    def outputs(self):
+        """[{output_key, description, output_value or output_error}]."""
         outputs = []
         for key, snippet in self.parsed.outputs.items():
             output = {'output_key': key,
@@ -688,5 +906,8 @@ class _Run:
                 output['output_value'] = None
                 output['output_error'] = str(error)
             outputs.append(output)
+        return outputs
+
+    def store_outputs(self):
         store_db.local_stack_update(self.context, self.stack_id,
-                                    {'outputs': outputs})
+                                    {'outputs': self.outputs()})

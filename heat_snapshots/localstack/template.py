@@ -28,6 +28,7 @@ from heat_snapshots.common import stack_names
 from heat_snapshots.engine import walk
 from heat_snapshots.localstack import functions
 from heat_snapshots.localstack import limits
+from heat_snapshots.localstack import nested
 from heat_snapshots.localstack import resource_types
 
 VERSIONS = (
@@ -340,7 +341,8 @@ class Template:
             if not isinstance(type_name, str) or not type_name:
                 raise _invalid('%s: Resource %s is missing "type"'
                                % (path, name))
-            type_class = resource_type(self.environment, name, type_name)
+            type_class = resource_type(self.environment, name, type_name,
+                                       self.files)
             if type_class is None:
                 raise _invalid('resources.%s: The Resource Type (%s) could '
                                'not be found.' % (name, type_name))
@@ -402,10 +404,14 @@ class Template:
                 for name, definition in self.resources.items()}
 
 
-def resource_type(environment, name, type_name):
+def resource_type(environment, name, type_name, files=None):
     """The class of a resource's type, through the resource_registry.
 
+    :param files: the stack's files: a type naming one is a template
+        resource.
     :returns: None for a type the local driver does not have.
+    :raises: InvalidTemplate for a template resource's file that is not
+        a template.
     """
     registry = (environment or {}).get('resource_registry') or {}
     resolved = type_name
@@ -417,7 +423,8 @@ def resource_type(environment, name, type_name):
            and isinstance(registry.get(resolved), str)):
         seen.add(resolved)
         resolved = registry[resolved]
-    return resource_types.get(resolved)
+    return (resource_types.get(resolved) or
+            nested.resource_type(resolved, files))
 
 
 def _convert_parameter(name, schema, value):
