@@ -19,6 +19,11 @@ opts = [
                help='Highest engine RPC API version the API may use, for '
                     'rolling upgrades: set it to the version of the oldest '
                     'engine still running. Unset means the newest.'),
+    cfg.StrOpt('stacks',
+               help='Highest RPC API version of the stack store\'s endpoint '
+                    '(stack CRUD, namespace "stacks") the API may use, for '
+                    'rolling upgrades: set it to the version of the oldest '
+                    'engine still running. Unset means the newest.'),
 ]
 
 

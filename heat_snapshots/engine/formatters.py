@@ -89,6 +89,71 @@ def format_resource(stack, resource, required_by=(), detail=False):
     return info
 
 
+# A nested resource is named by its path from the top stack (Heat forbids
+# "/" in resource names): how every stack driver names them.
+SEPARATOR = '/'
+
+
+def short_id(physical_id):
+    """The 12-character suffix of a nested stack's name."""
+    return (physical_id or '').replace('-', '')[:12]
+
+
+def nested_stack_name(stack_name, resource_name, physical_id):
+    """A nested stack's name as Heat makes it: parent-resource-suffix; its
+    id is the physical id of the resource owning it.
+    """
+    return '%s-%s-%s' % (stack_name, resource_name, short_id(physical_id))
+
+
+def format_resources(stack, nested_depth=0):
+    """The stack's resources as Heat lists them: the top stack's, and
+    those of nested stacks down to ``nested_depth`` levels.
+
+    A nested resource (named by its path, ``group/0/server``) is listed
+    under its own name, with ``parent_resource`` naming the resource that
+    owns its stack and the ``stack_identity`` of that nested stack; a
+    resource owning a nested stack has its ``nested_identity``;
+    ``required_by`` names siblings only, as in Heat.
+    """
+    resources = stack.resources or []
+    owners = {r.name.rpartition(SEPARATOR)[0] for r in resources}
+    stacks = {'': stack_identity(stack)}
+    for resource in sorted(resources, key=lambda r: r.name.count(SEPARATOR)):
+        parent, _, name = resource.name.rpartition(SEPARATOR)
+        above = stacks.get(parent + SEPARATOR if parent else '')
+        if above is None or resource.name not in owners or \
+                not resource.physical_resource_id:
+            continue
+        stacks[resource.name + SEPARATOR] = dict(
+            above, stack_name=nested_stack_name(
+                above['stack_name'], name, resource.physical_resource_id),
+            stack_id=resource.physical_resource_id)
+    required_by = {r.name: set() for r in resources}
+    for resource in resources:
+        parent, _, name = resource.name.rpartition(SEPARATOR)
+        for required in resource.requires:
+            if required in required_by and \
+                    required.rpartition(SEPARATOR)[0] == parent:
+                required_by[required].add(name)
+    listed = []
+    for resource in resources:
+        parent, _, name = resource.name.rpartition(SEPARATOR)
+        prefix = parent + SEPARATOR if parent else ''
+        if resource.name.count(SEPARATOR) > nested_depth or \
+                prefix not in stacks:
+            continue
+        info = format_resource(stack, resource, required_by[resource.name])
+        info.update(resource_name=name, logical_resource_id=name,
+                    stack_identity=stacks[prefix])
+        if parent:
+            info['parent_resource'] = parent.rpartition(SEPARATOR)[2]
+        if resource.name + SEPARATOR in stacks:
+            info['nested_identity'] = stacks[resource.name + SEPARATOR]
+        listed.append(info)
+    return listed
+
+
 def format_event(stack, event, detail=False):
     """An event as Heat's API shows it, but for the links.
 

@@ -36,6 +36,7 @@ from oslo_utils import uuidutils
 from heat_snapshots.common import exception
 from heat_snapshots.common import states
 from heat_snapshots.db import api as db_api
+from heat_snapshots.engine import formatters
 from heat_snapshots.engine.stacks import base
 from heat_snapshots.engine import walk
 from heat_snapshots.localstack import db_api as store_db
@@ -655,8 +656,8 @@ class _Run:
 
     def _nested_identity(self, name, physical_id):
         return (self.identity[0],
-                nested.nested_stack_name(self.identity[1], name,
-                                         physical_id), physical_id)
+                formatters.nested_stack_name(self.identity[1], name,
+                                             physical_id), physical_id)
 
     def _set(self, name, values):
         # One UPDATE: walk threads write at the same time. A new state is

@@ -34,7 +34,9 @@ NAMESPACE = 'stacks'
 #   events, environment, files and outputs (served by the snapshot manager
 #   up to its version 1.1; the lookup by name stays there, as every
 #   driver's).
-RPC_API_VERSION = '1.0'
+# * 1.1 - list_stack_resources takes nested_depth (the resources of nested
+#   stacks, down to that many levels).
+RPC_API_VERSION = '1.1'
 
 _EXPECTED = (exception.HeatSnapshotsException,)
 
@@ -124,14 +126,9 @@ class StackManager:
 
     @messaging.expose
     @messaging.expected_exceptions(*_EXPECTED)
-    def list_stack_resources(self, context, stack_identity):
+    def list_stack_resources(self, context, stack_identity, nested_depth=0):
         stack = self._get_stack(context, stack_identity, with_resources=True)
-        required_by = {r.name: set() for r in stack.resources}
-        for resource in stack.resources:
-            for required in resource.requires:
-                required_by.setdefault(required, set()).add(resource.name)
-        return [formatters.format_resource(stack, r, required_by[r.name])
-                for r in stack.resources]
+        return formatters.format_resources(stack, nested_depth)
 
     @messaging.expose
     @messaging.expected_exceptions(*_EXPECTED)

@@ -36,6 +36,7 @@ from urllib import parse
 
 from heat_snapshots.common import exception
 from heat_snapshots.common import template_format
+from heat_snapshots.engine import formatters
 from heat_snapshots.localstack import functions
 from heat_snapshots.localstack import limits
 from heat_snapshots.localstack import resource_types
@@ -48,7 +49,7 @@ STACK_TYPE = 'OS::Heat::Stack'
 STACK_ID_OUTPUT = 'OS::stack_id'
 # The nested templates Heat makes for a group.
 GROUP_TEMPLATE_VERSION = '2015-04-30'
-SEPARATOR = '/'
+SEPARATOR = formatters.SEPARATOR
 
 
 def level(names, prefix):
@@ -64,16 +65,6 @@ def level(names, prefix):
             if local and SEPARATOR not in local:
                 found[local] = path
     return found
-
-
-def short_id(physical_id):
-    """Heat's 12-character suffix of a nested stack's name."""
-    return (physical_id or '').replace('-', '')[:12]
-
-
-def nested_stack_name(stack_name, resource_name, physical_id):
-    """A nested stack's name as Heat makes it: parent-resource-suffix."""
-    return '%s-%s-%s' % (stack_name, resource_name, short_id(physical_id))
 
 
 def arn(project_id, stack_name, stack_id):
@@ -494,63 +485,3 @@ def with_paths(resources):
             {prefix + name for name in resource.requires} |
             set(children.get(resource.name, ())))
     return resources
-
-
-def _identity(project_id, stack_name, stack_id):
-    return {'tenant': project_id, 'stack_name': stack_name,
-            'stack_id': stack_id, 'path': ''}
-
-
-def listing(stack, nested_depth=0):
-    """The stack's resources as Heat lists them, nested ones included
-    down to ``nested_depth`` levels.
-
-    :param stack: a base.Stack with its resources (named by path).
-    :returns: a list of (resource, {resource_name, parent_resource,
-        required_by, stack_identity, nested_identity}) in the order of
-        ``stack.resources``; a top-level resource has no
-        ``parent_resource``, one without a nested stack no
-        ``nested_identity``.
-    """
-    resources = stack.resources or []
-    by_path = {r.name: r for r in resources}
-    owners = {path.rpartition(SEPARATOR)[0] for path in by_path}
-    stacks = {'': _identity(stack.project_id, stack.name, stack.id)}
-    for resource in sorted(resources, key=lambda r: r.name.count('/')):
-        parent, _, name = resource.name.rpartition(SEPARATOR)
-        above = stacks.get(parent + SEPARATOR if parent else '')
-        if above is None or not resource.physical_resource_id or not (
-                resource.name in owners or resource.type in TYPES):
-            continue
-        stacks[resource.name + SEPARATOR] = _identity(
-            stack.project_id,
-            nested_stack_name(above['stack_name'], name,
-                              resource.physical_resource_id),
-            resource.physical_resource_id)
-    required_by = {path: set() for path in by_path}
-    for resource in resources:
-        prefix = resource.name.rpartition(SEPARATOR)[0]
-        for required in resource.requires:
-            # Siblings only: a parent requires its members, but is not
-            # what they are required by.
-            if required in required_by and \
-                    required.rpartition(SEPARATOR)[0] == prefix:
-                required_by[required].add(
-                    resource.name.rpartition(SEPARATOR)[2])
-    listed = []
-    for resource in resources:
-        if resource.name.count(SEPARATOR) > nested_depth:
-            continue
-        parent, _, name = resource.name.rpartition(SEPARATOR)
-        prefix = parent + SEPARATOR if parent else ''
-        if prefix not in stacks:
-            continue
-        entry = {'resource_name': name,
-                 'required_by': sorted(required_by[resource.name]),
-                 'stack_identity': stacks[prefix]}
-        if parent:
-            entry['parent_resource'] = parent.rpartition(SEPARATOR)[2]
-        if resource.name + SEPARATOR in stacks:
-            entry['nested_identity'] = stacks[resource.name + SEPARATOR]
-        listed.append((resource, entry))
-    return listed

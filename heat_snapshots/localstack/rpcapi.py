@@ -34,7 +34,8 @@ class StackAPI(rpc.Client):
         target = messaging.Target(topic=CONF.heat_snapshots.topic,
                                   namespace=manager.NAMESPACE,
                                   version=RPC_API_VERSION)
-        super().__init__(target, timeout=timeout)
+        super().__init__(target, version_cap=CONF.upgrade_levels.stacks,
+                         timeout=timeout)
 
     def _not_served(self, method):
         # The engines run a stack driver that leaves stacks to another
@@ -73,9 +74,17 @@ class StackAPI(rpc.Client):
         return self._call(context, 'get_template',
                           stack_identity=stack_identity)
 
-    def list_stack_resources(self, context, stack_identity):
-        return self._call(context, 'list_stack_resources',
-                          stack_identity=stack_identity)
+    def list_stack_resources(self, context, stack_identity,
+                             nested_depth=0):
+        if not nested_depth or (not rpc.get_local_endpoints() and
+                                not self.client.can_send_version('1.1')):
+            # What an endpoint older than 1.1 answers: the top stack's
+            # resources.
+            return self._call(context, 'list_stack_resources',
+                              stack_identity=stack_identity)
+        return self._call(context, 'list_stack_resources', version='1.1',
+                          stack_identity=stack_identity,
+                          nested_depth=nested_depth)
 
     def show_resource(self, context, stack_identity, resource_name):
         return self._call(context, 'show_resource',

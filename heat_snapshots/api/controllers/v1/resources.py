@@ -29,8 +29,11 @@ class ResourcesController(base.RestController):
     @fault.expose()
     def get_all(self):
         utils.authorize(policies.LIST_RESOURCES)
-        found = utils.stacks().list_stack_resources(utils.context(),
-                                                    self.identity)
+        depth = pecan.request.GET.getall('nested_depth')
+        depth = utils.int_arg('nested_depth', depth[-1],
+                              clamp=True) if depth else 0
+        found = utils.stacks().list_stack_resources(
+            utils.context(), self.identity, nested_depth=depth)
         return {'resources': [utils.format_resource(r) for r in found]}
 
     @pecan.expose()

@@ -24,7 +24,7 @@ TENANT = 'tenant'
 PATH = 'path'
 
 # Keys the engine sends for the API's use only.
-_INTERNAL_KEYS = ('stack_identity',)
+_INTERNAL_KEYS = ('stack_identity', 'nested_identity')
 
 
 def stack_identity(tenant_id, stack_name, stack_id):
@@ -67,6 +67,9 @@ def format_resource(resource):
         link(stack_url(identity, 'resources', resource['resource_name'])),
         link(stack_url(identity), rel='stack'),
     ]
+    if resource.get('nested_identity'):
+        result['links'].append(link(stack_url(resource['nested_identity']),
+                                    rel='nested'))
     return result
 
 

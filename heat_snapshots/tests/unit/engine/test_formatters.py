@@ -102,6 +102,59 @@ class FormatResourceTest(base.TestCase):
         self.assertEqual({'id': 'x'}, info['attributes'])
 
 
+class FormatResourcesTest(base.TestCase):
+    """Nested resources, named by path as every stack driver names them,
+    listed as Heat lists them with nested_depth.
+    """
+
+    def resources(self):
+        def res(name, physical, requires=()):
+            return resource(name=name, physical_resource_id=physical,
+                            type='T', requires=list(requires))
+        return stack(resources=[
+            res('lb', 'lb-id', ['group']),
+            res('group', 'aaaa-bbbb-cccc-dddd', ['group/0', 'group/1']),
+            res('group/0', '0000-1111-2222-3333', ['group/0/vol']),
+            res('group/1', '1111'),
+            res('group/0/vol', 'vol-id'),
+            res('group/0/port', 'port-id', ['group/0/vol']),
+        ])
+
+    def test_top_stack_only_by_default(self):
+        listed = formatters.format_resources(self.resources())
+        self.assertEqual(['lb', 'group'],
+                         [r['resource_name'] for r in listed])
+        group = listed[1]
+        self.assertEqual(['lb'], group['required_by'])
+        self.assertNotIn('parent_resource', group)
+        self.assertEqual('sid', group['stack_identity']['stack_id'])
+        self.assertEqual(
+            {'tenant': 'p1', 'stack_name': 'web-group-aaaabbbbcccc',
+             'stack_id': 'aaaa-bbbb-cccc-dddd', 'path': ''},
+            group['nested_identity'])
+        self.assertNotIn('nested_identity', listed[0])
+
+    def test_nested_depth_levels(self):
+        self.assertEqual(4, len(formatters.format_resources(
+            self.resources(), nested_depth=1)))
+        listed = {(r['stack_identity']['stack_name'], r['resource_name']): r
+                  for r in formatters.format_resources(self.resources(),
+                                                       nested_depth=2)}
+        self.assertEqual(6, len(listed))
+        member_stack = 'web-group-aaaabbbbcccc-0-000011112222'
+        vol = listed[(member_stack, 'vol')]
+        self.assertEqual('0', vol['parent_resource'])
+        self.assertEqual('vol', vol['logical_resource_id'])
+        self.assertEqual('0000-1111-2222-3333',
+                         vol['stack_identity']['stack_id'])
+        # Siblings only: the member requiring it is not listed.
+        self.assertEqual(['port'], vol['required_by'])
+        member = listed[('web-group-aaaabbbbcccc', '0')]
+        self.assertEqual('group', member['parent_resource'])
+        self.assertEqual(member_stack,
+                         member['nested_identity']['stack_name'])
+
+
 class FormatEventTest(base.TestCase):
 
     def event(self, **kwargs):

@@ -21,6 +21,7 @@ import yaml
 
 from heat_snapshots.common import exception
 from heat_snapshots.db import api as db_api
+from heat_snapshots.engine import formatters
 from heat_snapshots.engine import snapshots
 from heat_snapshots.engine import walk
 from heat_snapshots.localstack import nested
@@ -425,6 +426,7 @@ class WalksTest(NestedTestCase):
 
 
 class ListingTest(NestedTestCase):
+    """The store's nested resources as the resource list shows them."""
 
     def test_depth_names_parents_and_nested_stacks(self):
         stack = self.create(hot({
@@ -435,15 +437,15 @@ class ListingTest(NestedTestCase):
                     for r in stack.resources}
 
         def listed(depth):
-            return {entry['stack_identity']['stack_name'] + ':' +
-                    entry['resource_name']: entry
-                    for _, entry in nested.listing(stack, depth)}
+            return {item['stack_identity']['stack_name'] + ':' +
+                    item['resource_name']: item
+                    for item in formatters.format_resources(stack, depth)}
 
         top = listed(0)
         self.assertEqual({'web:group', 'web:after'}, set(top))
         self.assertEqual(['after'], top['web:group']['required_by'])
         self.assertNotIn('parent_resource', top['web:group'])
-        group_stack = 'web-group-%s' % nested.short_id(physical['group'])
+        group_stack = 'web-group-%s' % formatters.short_id(physical['group'])
         self.assertEqual(
             {'tenant': 'project-a', 'stack_name': group_stack,
              'stack_id': physical['group'], 'path': ''},
@@ -454,19 +456,36 @@ class ListingTest(NestedTestCase):
         self.assertEqual(4, len(one))
         member = one[group_stack + ':1']
         self.assertEqual('group', member['parent_resource'])
+        self.assertEqual('member.yaml', member['resource_type'])
         self.assertEqual(physical['group'],
                          member['stack_identity']['stack_id'])
         self.assertEqual([], member['required_by'])
 
         two = listed(2)
-        member_stack = '%s-1-%s' % (group_stack,
-                                    nested.short_id(physical['group/1']))
-        self.assertEqual('1', two[member_stack + ':secret'][
-            'parent_resource'])
-        self.assertEqual(physical['group/1'],
-                         two[member_stack + ':note']['stack_identity'][
-                             'stack_id'])
         self.assertEqual(8, len(two))
+        member_stack = '%s-1-%s' % (group_stack,
+                                    formatters.short_id(physical['group/1']))
+        secret = two[member_stack + ':secret']
+        self.assertEqual('1', secret['parent_resource'])
+        self.assertEqual(physical['group/1'],
+                         secret['stack_identity']['stack_id'])
+
+    def test_nested_stack_knows_the_name_and_id_it_is_listed_with(self):
+        files = {'who.yaml': json.dumps(hot({'n': {
+            'type': 'OS::Heat::None'}}, outputs={
+            'name': {'value': {'get_param': 'OS::stack_name'}},
+            'id': {'value': {'get_param': 'OS::stack_id'}}}))}
+        stack = self.create(
+            hot({'who': {'type': 'who.yaml'}}, outputs={
+                'name': {'value': {'get_attr': ['who', 'name']}},
+                'id': {'value': {'get_attr': ['who', 'id']}}}),
+            files=files, name='web')
+        listed = formatters.format_resources(stack)
+        self.assertEqual(['who'], [r['resource_name'] for r in listed])
+        nested_stack = listed[0]['nested_identity']
+        self.assertEqual({'name': nested_stack['stack_name'],
+                          'id': nested_stack['stack_id']},
+                         self.outputs(stack))
 
 
 class GroupAttributesTest(base.TestCase):
