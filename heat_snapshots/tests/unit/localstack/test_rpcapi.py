@@ -11,6 +11,7 @@
 # under the License.
 
 import inspect
+from unittest import mock
 
 from heat_snapshots.common import exception
 from heat_snapshots.common import rpc
@@ -41,6 +42,30 @@ class StackAPIVersionTest(base.TestCase):
             server = inspect.signature(engine_base.undecorated(method))
             self.assertEqual(list(client.parameters), list(server.parameters),
                              name)
+
+
+class NestedDepthVersionTest(base.TestCase):
+    """nested_depth needs 1.1; an endpoint capped lower lists the top."""
+
+    def listed(self, cap=None):
+        if cap:
+            self.flags(group='upgrade_levels', stacks=cap)
+        api = rpcapi.StackAPI()
+        # The call itself, not the client's prepare: can_send_version
+        # asks prepare too.
+        with mock.patch.object(api, '_call') as call:
+            api.list_stack_resources(mock.sentinel.ctx, {'stack_id': 's'},
+                                     nested_depth=2)
+        kwargs = dict(call.call_args[1])
+        return kwargs.pop('version', '1.0'), kwargs
+
+    def test_nested_depth_sent_as_1_1(self):
+        self.assertEqual(('1.1', {'stack_identity': {'stack_id': 's'},
+                                  'nested_depth': 2}), self.listed())
+
+    def test_endpoint_capped_at_1_0_lists_the_top_stack(self):
+        self.assertEqual(('1.0', {'stack_identity': {'stack_id': 's'}}),
+                         self.listed('1.0'))
 
 
 class MovedStackCallsTest(engine_base.EngineTestCase):
