@@ -419,14 +419,23 @@ class GuardsTest(EngineTestCase):
         self.assertEqual([], store_db.artifact_list(self.ctx))
 
     def test_deletes_of_a_busy_stack_wait_without_a_worker(self):
+        # The resource's wait is on a fake clock: the snapshot runs until
+        # the test moves the clock on, however slow the machine is.
+        clock = self.useFixture(fake_clock.FakeClock(
+            modules=('heat_snapshots.localstack.resource_types',)))
         self.flags(operation_workers=2, group='heat_snapshots')
         identity = self.create_stack(slow('snapshot', 1))
         snap = self.snapshot(identity, wait=None)
         for _ in range(16):
             self.engine.delete_stack(self.ctx, identity)
-        # No worker waits for the stack: another stack is served at once.
+        # No worker waits for the stack: another stack is served while
+        # the snapshot still holds it (one worker runs the snapshot; a
+        # delete waiting in the other would leave none for these).
         other = self.create_stack(FIVE, name='other')
         self.snapshot(other)
+        self.assertEqual('IN_PROGRESS', self.engine.show_snapshot(
+            self.ctx, identity, snap['id'])['status'])
+        clock.advance(1)
         ef.wait_for_stack(self.engine, self.ctx, identity,
                           'DELETE_COMPLETE')
         self.assertRaises(exception.SnapshotIdNotFound, db_api.snapshot_get,
