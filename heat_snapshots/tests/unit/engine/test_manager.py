@@ -423,7 +423,10 @@ class GuardsTest(EngineTestCase):
         # the test moves the clock on, however slow the machine is.
         clock = self.useFixture(fake_clock.FakeClock(
             modules=('heat_snapshots.localstack.resource_types',)))
+        # The pool is sized when an engine is made: this test's engine has
+        # two workers, one for the snapshot and one to spare.
         self.flags(operation_workers=2, group='heat_snapshots')
+        self.engine = self.useFixture(ef.Engine()).manager
         identity = self.create_stack(slow('snapshot', 1))
         snap = self.snapshot(identity, wait=None)
         for _ in range(16):
