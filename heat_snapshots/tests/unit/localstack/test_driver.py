@@ -26,22 +26,6 @@ from heat_snapshots.tests.unit.localstack import base as local_base
 CLOCKED = (resource_types.__name__,)
 
 
-class HeldClock(fake_clock.FakeClock):
-    """A resource's wait holds until ``released``; ``waiting`` says it
-    began.
-    """
-
-    def __init__(self):
-        super().__init__(modules=CLOCKED)
-        self.waiting = threading.Event()
-        self.released = threading.Event()
-
-    def sleep(self, seconds):
-        self.waiting.set()
-        self.released.wait(30)
-        super().sleep(seconds)
-
-
 class MeetingClock(fake_clock.FakeClock):
     """The first wait of each resource meets the others' at a barrier."""
 
@@ -171,7 +155,7 @@ class CreateTest(DriverTestCase):
                                 self.event_time('end', first))
 
     def test_a_resource_can_be_held_in_progress(self):
-        clock = self.useFixture(HeldClock())
+        clock = self.useFixture(fake_clock.HeldClock(modules=CLOCKED))
         stack = self.driver.create_stack(self.ctx, 's', hot({
             'slow': tres(action_wait_secs={'create': 0.3}),
             'after': dict(tres(), depends_on='slow')}),
