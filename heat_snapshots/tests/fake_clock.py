@@ -55,3 +55,24 @@ class FakeClock(fixtures.Fixture):
     def advance(self, seconds):
         with self._lock:
             self.now += seconds
+
+
+class HeldClock(FakeClock):
+    """A FakeClock whose sleeps hold until ``released`` is set; ``waiting``
+    says that one began. An operation that waits by sleeping (a stack
+    CRUD step) stays in progress for as long as the test needs.
+
+    :param hold: how long a sleep holds at most, a guard against a test
+        that never releases it.
+    """
+
+    def __init__(self, modules=MODULES, hold=30):
+        super().__init__(modules=modules)
+        self.hold = hold
+        self.waiting = threading.Event()
+        self.released = threading.Event()
+
+    def sleep(self, seconds):
+        self.waiting.set()
+        self.released.wait(self.hold)
+        super().sleep(seconds)

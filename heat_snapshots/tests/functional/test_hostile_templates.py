@@ -21,7 +21,12 @@ deep or wide JSON parameters, file and parameter fan-out. For each:
 * the answer is a 400 with Heat's body, whose message names the limit,
   within ``HOSTILE_BOUND`` seconds;
 * meanwhile another project's user keeps reading their own stack in a
-  thread: the 99th percentile of those GETs stays under ``GET_P99_BOUND``.
+  thread: the 99th percentile of those GETs stays under ``GET_P99_BOUND``
+  -- or, on a machine so loaded that the same GETs with nothing hostile
+  going on (the baseline, measured first in the same run) are already
+  slower, under ``GET_P99_BOUND_FACTOR`` times the baseline p99 plus
+  ``GET_P99_BOUND_SLACK``. A hostile request that holds the service for
+  seconds fails either way; the load of the rest of the machine does not.
 
 The suite prints a table (case, status, time, concurrent GET p99) to
 stdout and to a file in the temporary directory, attaches it to the test,
@@ -44,6 +49,8 @@ from heat_snapshots.tests.functional import config
 
 HOSTILE_BOUND = 1.0
 GET_P99_BOUND = 0.1
+GET_P99_BOUND_FACTOR = 1.5
+GET_P99_BOUND_SLACK = 0.02
 # A case whose concurrent GETs were slow is measured again, up to this many
 # times: a hostile request that holds the service stalls every attempt,
 # while a stall caused by the rest of the machine (other test workers
@@ -168,6 +175,12 @@ def _cases():
     ]
 
 
+def _get_p99_bound(baseline_p99):
+    """The bound of the concurrent GETs' p99, given their baseline."""
+    return max(GET_P99_BOUND,
+               baseline_p99 * GET_P99_BOUND_FACTOR + GET_P99_BOUND_SLACK)
+
+
 def _p99(samples):
     if not samples:
         return float('inf')
@@ -252,7 +265,7 @@ class HostileTemplateTest(base.FunctionalTest):
                 'get_statuses': sorted(reader.statuses),
                 'response': answers[-1][0]}
 
-    def _table(self, rows):
+    def _table(self, rows, baseline_p99, get_bound):
         lines = ['%-30s %-7s %9s %15s %6s %9s' % (
             'case', 'status', 'time (s)', 'GET p99 (ms)', 'GETs',
             'attempts')]
@@ -263,7 +276,11 @@ class HostileTemplateTest(base.FunctionalTest):
                 row['time'], row['p99'] * 1000, row['gets'],
                 row['attempts']))
         lines.append('bounds: status 400, time < %.1f s, concurrent GET '
-                     'p99 < %d ms' % (HOSTILE_BOUND, GET_P99_BOUND * 1000))
+                     'p99 < %.1f ms = max(%d ms, baseline p99 %.1f ms x '
+                     '%.1f + %d ms)' % (
+                         HOSTILE_BOUND, get_bound * 1000,
+                         GET_P99_BOUND * 1000, baseline_p99 * 1000,
+                         GET_P99_BOUND_FACTOR, GET_P99_BOUND_SLACK * 1000))
         return '\n'.join(lines)
 
     def test_hostile_templates_cost_nothing(self):
@@ -276,8 +293,10 @@ class HostileTemplateTest(base.FunctionalTest):
         baseline.start()
         time.sleep(MIN_WINDOW)
         baseline.stop()
+        baseline_p99 = _p99(baseline.latencies)
+        get_bound = _get_p99_bound(baseline_p99)
         rows = [{'case': '(baseline: no request)', 'statuses': [],
-                 'time': 0.0, 'p99': _p99(baseline.latencies),
+                 'time': 0.0, 'p99': baseline_p99,
                  'gets': len(baseline.latencies),
                  'get_statuses': sorted(baseline.statuses),
                  'response': None, 'attempts': 1}]
@@ -285,20 +304,23 @@ class HostileTemplateTest(base.FunctionalTest):
         for name, body, message in _cases():
             for attempt in range(1, ATTEMPTS + 1):
                 row = self._run_case(name, body, reader_path, victim)
-                if row['p99'] < GET_P99_BOUND:
+                if row['p99'] < get_bound:
                     break
             row['attempts'] = attempt
             rows.append(row)
             expected[name] = message
 
         path = os.path.join(REPORT_DIR, 'hs-hostile-templates.txt')
-        table = self._table(rows) + '\n(written to %s)' % path
+        table = (self._table(rows, baseline_p99, get_bound) +
+                 '\n(written to %s)' % path)
         print('\n' + table)
         with open(path, 'w') as f:
             f.write(table + '\n')
         self.addDetail('hostile-templates', content.text_content(table))
 
-        self.assertEqual([200], rows[0]['get_statuses'])
+        # A baseline of too few GETs would make a meaningless bound.
+        self.assertEqual([200], rows[0]['get_statuses'], table)
+        self.assertGreaterEqual(rows[0]['gets'], 5, table)
         for row in rows[1:]:
             what = '%s\n%s' % (row['case'], table)
             self.assertEqual([400], row['statuses'], what)
@@ -309,7 +331,7 @@ class HostileTemplateTest(base.FunctionalTest):
             self.assertLess(row['time'], HOSTILE_BOUND, what)
             self.assertEqual([200], row['get_statuses'], what)
             self.assertGreaterEqual(row['gets'], 5, what)
-            self.assertLess(row['p99'], GET_P99_BOUND, what)
+            self.assertLess(row['p99'], get_bound, what)
         # Nothing of the refused stacks was stored.
         names = [s.stack_name for s in self.heat.stacks.list()]
         self.assertEqual([], [n for n in names if n.startswith('hostile')])

@@ -367,6 +367,10 @@ class BackToBackTest(EngineTestCase):
             self.snapshot(identity, wait=None)
 
 
+# The module whose clock times the TestResource's waits.
+RESOURCES = ('heat_snapshots.localstack.resource_types',)
+
+
 def slow(action, secs):
     return template({'slow': {
         'type': 'OS::Heat::TestResource',
@@ -377,6 +381,10 @@ class GuardsTest(EngineTestCase):
     """Operations that would lose a backup or run twice are refused."""
 
     def test_a_snapshot_a_restore_reads_cannot_be_deleted(self):
+        # The restore's wait holds until released: the delete below comes
+        # while it runs, however slow the machine is.
+        clock = self.useFixture(fake_clock.HeldClock(modules=RESOURCES))
+        self.addCleanup(clock.released.set)
         identity = self.create_stack(slow('restore', 0.5))
         snap = self.snapshot(identity)
         self.engine.stack_restore(self.ctx, identity, snap['id'])
@@ -386,6 +394,7 @@ class GuardsTest(EngineTestCase):
         self.assertEqual(409, error.code)
         self.assertEqual('ActionInProgress', error.type_name)
         self.assertIn('in use by the RESTORE of stack stack', error.message)
+        clock.released.set()
         ef.wait_for_stack(self.engine, self.ctx, identity,
                           'RESTORE_COMPLETE')
         # Once the restore is over, the snapshot goes with its artifact.
@@ -395,6 +404,9 @@ class GuardsTest(EngineTestCase):
         self.assertEqual([], store_db.artifact_list(self.ctx))
 
     def test_a_second_delete_while_one_runs_is_heats_400(self):
+        # The first delete's wait ends when the test moves the clock on.
+        clock = self.useFixture(fake_clock.FakeClock(modules=RESOURCES))
+        self.addCleanup(clock.advance, 3600)
         identity = self.create_stack(slow('delete_snapshot', 0.5))
         snap = self.snapshot(identity)
         self.engine.delete_snapshot(self.ctx, identity, snap['id'])
@@ -403,8 +415,7 @@ class GuardsTest(EngineTestCase):
                                   identity, snap['id'])
         self.assertEqual('Deleting in-progress snapshot is not supported.',
                          error.message)
-        ef.wait_for_snapshot_gone(self.engine, self.ctx, identity,
-                                  snap['id'])
+        self._wait_gone_moving(clock, snap['id'])
 
     def test_a_delete_that_stopped_is_resumed_by_the_next(self):
         identity = self.create_stack(FIVE)
@@ -419,14 +430,26 @@ class GuardsTest(EngineTestCase):
         self.assertEqual([], store_db.artifact_list(self.ctx))
 
     def test_deletes_of_a_busy_stack_wait_without_a_worker(self):
+        # The resource's wait is on a fake clock: the snapshot runs until
+        # the test moves the clock on, however slow the machine is.
+        clock = self.useFixture(fake_clock.FakeClock(modules=RESOURCES))
+        self.addCleanup(clock.advance, 3600)
+        # The pool is sized when an engine is made: this test's engine has
+        # two workers, one for the snapshot and one to spare.
         self.flags(operation_workers=2, group='heat_snapshots')
+        self.engine = self.useFixture(ef.Engine()).manager
         identity = self.create_stack(slow('snapshot', 1))
         snap = self.snapshot(identity, wait=None)
         for _ in range(16):
             self.engine.delete_stack(self.ctx, identity)
-        # No worker waits for the stack: another stack is served at once.
+        # No worker waits for the stack: another stack is served while
+        # the snapshot still holds it (one worker runs the snapshot; a
+        # delete waiting in the other would leave none for these).
         other = self.create_stack(FIVE, name='other')
         self.snapshot(other)
+        self.assertEqual('IN_PROGRESS', self.engine.show_snapshot(
+            self.ctx, identity, snap['id'])['status'])
+        self._wait_gone_moving(clock, snap['id'])
         ef.wait_for_stack(self.engine, self.ctx, identity,
                           'DELETE_COMPLETE')
         self.assertRaises(exception.SnapshotIdNotFound, db_api.snapshot_get,
@@ -446,6 +469,15 @@ class GuardsTest(EngineTestCase):
         ef.wait_for_stack(self.engine, self.ctx, identity,
                           'DELETE_COMPLETE')
         self.assertEqual([], store_db.artifact_list(self.ctx))
+
+    def _wait_gone_moving(self, clock, snapshot_id):
+        """Wait until the snapshot is gone, moving the clock on at each
+        look: a wait that began after any one move still ends.
+        """
+        def gone():
+            clock.advance(1)
+            return not self._exists(snapshot_id)
+        ef.wait_for(gone, what='snapshot %s deleted' % snapshot_id)
 
     def _exists(self, snapshot_id):
         try:

@@ -10,14 +10,16 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-import time
-
 from heat_snapshots.common import exception
 from heat_snapshots.engine.resources import registry
 from heat_snapshots.engine.stacks import base as stacks_base
 from heat_snapshots.localstack import db_api as store_db
 from heat_snapshots.localstack import resource_types
 from heat_snapshots.tests import base
+from heat_snapshots.tests import fake_clock
+
+# The module whose waits the fake clock stands in for.
+CLOCKED = (resource_types.__name__,)
 
 
 def stack():
@@ -76,6 +78,9 @@ class TestResourcePluginTest(base.TestCase):
     def setUp(self):
         super().setUp()
         self.ctx = self.make_context()
+        # The waits are read off this clock, never off the machine's: a
+        # loaded machine cannot end a wait before the test looks at it.
+        self.clock = self.useFixture(fake_clock.FakeClock(modules=CLOCKED))
 
     def plugin(self, resource=None, snapshot_id='snap-1'):
         return resource_types.TestResource(
@@ -109,15 +114,21 @@ class TestResourcePluginTest(base.TestCase):
         plugin = self.plugin(tres(action_wait_secs={'snapshot': 0.1}))
         data = plugin.handle_snapshot()
         self.assertFalse(plugin.check_snapshot_complete(data))
-        time.sleep(0.12)
+        self.clock.advance(0.09)
+        self.assertFalse(plugin.check_snapshot_complete(data))
+        self.clock.advance(0.02)
         self.assertTrue(plugin.check_snapshot_complete(data))
 
     def test_fresh_plugin_starts_the_wait_at_its_first_check(self):
         resource = tres(action_wait_secs={'snapshot': 0.05})
         data = self.plugin(resource).handle_snapshot()
         fresh = self.plugin(resource)
+        # Long after the snapshot began, the fresh plugin still waits.
+        self.clock.advance(3600)
         self.assertFalse(fresh.check_snapshot_complete(data))
-        time.sleep(0.07)
+        self.clock.advance(0.04)
+        self.assertFalse(fresh.check_snapshot_complete(data))
+        self.clock.advance(0.02)
         self.assertTrue(fresh.check_snapshot_complete(data))
 
     def test_no_wait_by_default(self):
@@ -132,7 +143,9 @@ class TestResourcePluginTest(base.TestCase):
         plugin.handle_delete_snapshot(data)
         self.assertEqual([], store_db.artifact_list(self.ctx))
         self.assertFalse(plugin.check_delete_snapshot_complete(data))
-        time.sleep(0.07)
+        self.clock.advance(0.04)
+        self.assertFalse(plugin.check_delete_snapshot_complete(data))
+        self.clock.advance(0.02)
         self.assertTrue(plugin.check_delete_snapshot_complete(data))
         # Already gone is fine.
         plugin.handle_delete_snapshot(data)
