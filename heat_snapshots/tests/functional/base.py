@@ -54,6 +54,32 @@ def none_template(count=1):
                      for n in range(count)})
 
 
+def attach_log_tails(test, paths):
+    """On a failure of ``test``, attach what each log ({name: path}) got
+    since now.
+    """
+    offsets = {}
+    for name, path in paths.items():
+        try:
+            offsets[name] = (path, os.path.getsize(path))
+        except OSError:
+            offsets[name] = (path, 0)
+
+    def attach(exc_info):
+        if issubclass(exc_info[0], test.skipException):
+            return
+        for name, (path, offset) in offsets.items():
+            try:
+                with open(path, 'rb') as f:
+                    f.seek(offset)
+                    text = f.read().decode('utf-8', 'replace')
+            except OSError as error:
+                text = '(%s)' % error
+            test.addDetail('log:%s' % name, content.text_content(text))
+
+    test.addOnException(attach)
+
+
 class FunctionalTest(oslotest_base.BaseTestCase):
     """A test against one deployment, through the API only."""
 
@@ -102,26 +128,7 @@ class FunctionalTest(oslotest_base.BaseTestCase):
     # --- logs of a failed test ----------------------------------------------
 
     def _watch_logs(self):
-        offsets = {}
-        for name, path in self.deployment.log_files().items():
-            try:
-                offsets[name] = (path, os.path.getsize(path))
-            except OSError:
-                offsets[name] = (path, 0)
-
-        def attach(exc_info):
-            if issubclass(exc_info[0], self.skipException):
-                return
-            for name, (path, offset) in offsets.items():
-                try:
-                    with open(path, 'rb') as f:
-                        f.seek(offset)
-                        text = f.read().decode('utf-8', 'replace')
-                except OSError as error:
-                    text = '(%s)' % error
-                self.addDetail('log:%s' % name, content.text_content(text))
-
-        self.addOnException(attach)
+        attach_log_tails(self, self.deployment.log_files())
 
     # --- identities -----------------------------------------------------
 

@@ -38,19 +38,14 @@ import collections
 import copy
 import json
 import logging
-import os
 import time
 import uuid
 
-import fixtures
-from oslotest import base as oslotest_base
 import sqlalchemy as sa
 from testtools import content
 
 from heat_snapshots.tests.functional import clients
-from heat_snapshots.tests.functional import config
-from heat_snapshots.tests.functional import heat_fixture
-from heat_snapshots.tests.functional import service_lock
+from heat_snapshots.tests.functional import heat_base
 from heat_snapshots.tests.functional import waiters
 
 TIMEOUT = 180
@@ -251,48 +246,11 @@ class Client:
             for status in statuses))
 
 
-class HeatParityTest(oslotest_base.BaseTestCase):
+class HeatParityTest(heat_base.RealHeatTestCase):
 
-    def setUp(self):
-        super().setUp()
-        self.useFixture(fixtures.Timeout(TEST_TIMEOUT, gentle=True))
-        if 'OS_LOG_CAPTURE' not in os.environ:
-            self.useFixture(fixtures.FakeLogger(level=logging.INFO))
-        self.lock = self.useFixture(service_lock.ServerLock())
-        try:
-            self.env = heat_fixture.get()
-        except heat_fixture.HeatUnavailable as error:
-            if config.in_ci():
-                self.fail('a real Heat is needed in CI (CI=true): %s'
-                          % error)
-            self.skipTest('no real Heat to test with: %s' % error)
-        self.heat = self.env.heat
-        self.service = self.env.service
-        seen = getattr(self.env, 'servers_generation', None)
-        if seen is not None and seen != self.lock.generation:
-            self.heat.wait_ready()
-            self.service.wait_ready()
-        self.env.servers_generation = self.lock.generation
-        if self.heat.filter_error:
-            self.fail('heat-api with the heat-snapshots filter did not '
-                      'start: %s' % self.heat.filter_error)
-        self._attach_logs()
-
-    def _attach_logs(self):
-        paths = dict(self.service.log_files())
-        paths.update(self.heat.log_files())
-        offsets = {name: os.path.getsize(path) if os.path.exists(path)
-                   else 0 for name, path in paths.items()}
-
-        def attach(exc_info):
-            if issubclass(exc_info[0], self.skipException):
-                return
-            for name, path in paths.items():
-                with open(path, 'rb') as f:
-                    f.seek(offsets.get(name, 0))
-                    text = f.read().decode('utf-8', 'replace')
-                self.addDetail('log:' + name, content.text_content(text))
-        self.addOnException(attach)
+    test_timeout = TEST_TIMEOUT
+    log_level = logging.INFO
+    needs_filter = True
 
     def our_snapshots(self, stack_id):
         engine = sa.create_engine(self.service.db_url)

@@ -74,23 +74,9 @@ class _KeystoneBase(oslotest_base.BaseTestCase):
         self.member_a = self.env.caller('member_a')
         self.reader_a = self.env.caller('reader_a')
         self.member_b = self.env.caller('member_b')
-        self._attach_logs()
-
-    def _attach_logs(self):
-        paths = {'heat-snapshots': self.env.service.processes[-1].log_path,
-                 'keystone': self.keystone.log_path}
-        offsets = {name: os.path.getsize(path) if os.path.exists(path)
-                   else 0 for name, path in paths.items()}
-
-        def attach(exc_info):
-            if issubclass(exc_info[0], self.skipException):
-                return
-            for name, path in paths.items():
-                with open(path, 'rb') as f:
-                    f.seek(offsets[name])
-                    text = f.read().decode('utf-8', 'replace')
-                self.addDetail('log:' + name, content.text_content(text))
-        self.addOnException(attach)
+        base.attach_log_tails(self, {
+            'heat-snapshots': self.env.service.processes[-1].log_path,
+            'keystone': self.keystone.log_path})
 
     # --- helpers ----------------------------------------------------------
 

@@ -28,20 +28,15 @@ Outside CI a Heat that cannot be installed or started skips these tests
 """
 
 import json
-import logging
 import os
 import subprocess
 import uuid
 
-import fixtures
-from oslotest import base as oslotest_base
 import sqlalchemy as sa
 from testtools import content
 
 from heat_snapshots.tests.functional import clients
-from heat_snapshots.tests.functional import config
-from heat_snapshots.tests.functional import heat_fixture
-from heat_snapshots.tests.functional import service_lock
+from heat_snapshots.tests.functional import heat_base
 from heat_snapshots.tests.functional import waiters
 
 TIMEOUT = 240
@@ -96,56 +91,9 @@ def template(length=16, count=2, extra=False):
 FILES = {'member.yaml': json.dumps(MEMBER_TEMPLATE)}
 
 
-class RealHeatTest(oslotest_base.BaseTestCase):
+class RealHeatTest(heat_base.RealHeatTestCase):
 
-    def setUp(self):
-        super().setUp()
-        self.useFixture(fixtures.Timeout(TEST_TIMEOUT, gentle=True))
-        if 'OS_LOG_CAPTURE' not in os.environ:
-            self.useFixture(fixtures.FakeLogger(level=logging.DEBUG))
-        self.lock = self.useFixture(service_lock.ServerLock())
-        try:
-            self.env = heat_fixture.get()
-        except heat_fixture.HeatUnavailable as error:
-            if config.in_ci():
-                self.fail('a real Heat is needed in CI (CI=true): %s'
-                          % error)
-            self.skipTest('no real Heat to test with: %s' % error)
-        self.heat = self.env.heat
-        self.service = self.env.service
-        self._after_server_restarts()
-        project = 'hsh-%s' % uuid.uuid4().hex[:12]
-        # The same identity at Heat and at heat-snapshots.
-        self.in_heat = clients.noauth_caller(self.heat.endpoint, project,
-                                             user='user-' + project)
-        self.ours = clients.noauth_caller(self.service.endpoint, project,
-                                          user='user-' + project)
-        self._attach_logs()
-
-    def _after_server_restarts(self):
-        seen = getattr(self.env, 'servers_generation', None)
-        if seen is not None and seen != self.lock.generation:
-            # MariaDB or RabbitMQ restarted since: wait for Heat and for
-            # heat-snapshots to answer again.
-            self.heat.wait_ready()
-            self.service.wait_ready()
-        self.env.servers_generation = self.lock.generation
-
-    def _attach_logs(self):
-        paths = dict(self.service.log_files())
-        paths.update(self.heat.log_files())
-        offsets = {name: os.path.getsize(path) if os.path.exists(path)
-                   else 0 for name, path in paths.items()}
-
-        def attach(exc_info):
-            if issubclass(exc_info[0], self.skipException):
-                return
-            for name, path in paths.items():
-                with open(path, 'rb') as f:
-                    f.seek(offsets.get(name, 0))
-                    text = f.read().decode('utf-8', 'replace')
-                self.addDetail('log:' + name, content.text_content(text))
-        self.addOnException(attach)
+    test_timeout = TEST_TIMEOUT
 
     # --- helpers ----------------------------------------------------------
 

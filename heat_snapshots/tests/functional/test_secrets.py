@@ -40,7 +40,7 @@ from heat_snapshots.tests.functional import base
 from heat_snapshots.tests.functional import clients
 from heat_snapshots.tests.functional import config
 from heat_snapshots.tests.functional import deployment as hs_deployment
-from heat_snapshots.tests.functional import heat_fixture
+from heat_snapshots.tests.functional import heat_base
 from heat_snapshots.tests.functional import service_lock
 from heat_snapshots.tests.functional import waiters
 
@@ -270,31 +270,12 @@ def hidden_in_heat(extra=False):
     return result
 
 
-class HeatDriverHiddenParameterTest(oslotest_base.BaseTestCase):
+class HeatDriverHiddenParameterTest(heat_base.RealHeatTestCase):
     """A real Heat 27 masks hidden parameters.
 
     The heat driver's restore must not send Heat's ``******`` back to it
     as the value.
     """
-
-    def setUp(self):
-        super().setUp()
-        self.useFixture(fixtures.Timeout(900, gentle=True))
-        if 'OS_LOG_CAPTURE' not in os.environ:
-            self.useFixture(fixtures.FakeLogger(level=logging.DEBUG))
-        self.useFixture(service_lock.ServerLock())
-        try:
-            self.env = heat_fixture.get()
-        except heat_fixture.HeatUnavailable as error:
-            if config.in_ci():
-                self.fail('a real Heat is needed in CI (CI=true): %s'
-                          % error)
-            self.skipTest('no real Heat to test with: %s' % error)
-        project = 'hsh-%s' % uuid.uuid4().hex[:12]
-        self.in_heat = clients.noauth_caller(self.env.heat.endpoint,
-                                             project, user='u-' + project)
-        self.ours = clients.noauth_caller(self.env.service.endpoint,
-                                          project, user='u-' + project)
 
     def heat_stack(self, stack):
         response = self.in_heat.get('/stacks/%s' % stack)
