@@ -217,3 +217,10 @@ class SnapshotInUse(Conflict):
     error_type = 'ActionInProgress'
     msg_fmt = ('Snapshot %(snapshot_id)s is in use by the %(action)s of '
                'stack %(stack_name)s in progress.')
+
+
+class ArtifactNotFound(NotFound):
+    """A backup or image a snapshot recorded is gone from the cloud."""
+
+    msg_fmt = ('The %(artifact)s (%(artifact_id)s) of resource '
+               '%(resource)s in snapshot %(snapshot)s could not be found.')

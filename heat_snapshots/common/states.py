@@ -47,6 +47,16 @@ DELETE_SNAPSHOT = 'DELETE_SNAPSHOT'
 # What a stack operation of ours may be (the action on the stack lock).
 STACK_OPERATIONS = (CREATE, UPDATE, DELETE, SNAPSHOT, RESTORE)
 
+# What an update (a restore) does to a resource: the lists of Heat's
+# update preview.
+PREVIEW_ADDED = 'added'
+PREVIEW_DELETED = 'deleted'
+PREVIEW_REPLACED = 'replaced'
+PREVIEW_UNCHANGED = 'unchanged'
+PREVIEW_UPDATED = 'updated'
+PREVIEW_CHANGES = (PREVIEW_ADDED, PREVIEW_DELETED, PREVIEW_REPLACED,
+                   PREVIEW_UNCHANGED, PREVIEW_UPDATED)
+
 # Reasons that are part of Heat's answers.
 SNAPSHOT_COMPLETE_REASON = 'Stack SNAPSHOT completed successfully'
 DELETE_STARTED_REASON = 'Snapshot delete started'

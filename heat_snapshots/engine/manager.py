@@ -41,7 +41,7 @@ from heat_snapshots.engine.stacks import base as stacks_base
 
 LOG = logging.getLogger(__name__)
 
-RPC_API_VERSION = '1.3'
+RPC_API_VERSION = '1.4'
 
 _EXPECTED = (exception.HeatSnapshotsException,)
 
@@ -599,6 +599,96 @@ class EngineManager(base_manager.BaseEngineManager):
                                                      snapshot.id, started))
         notifications.notify_end(task.context, notifications.RESTORE,
                                  snapshot, outcome.status, outcome.reason)
+
+    # --- restore preview and clone (heat-snapshots' own) -------------------
+
+    @messaging.expose
+    @messaging.expected_exceptions(*_EXPECTED)
+    def restore_preview(self, context, stack_identity, snapshot_id):
+        """What restoring the stack to the snapshot would do to each
+        resource, and what data it would discard; nothing changes.
+
+        :returns: {"resource_changes": {added, deleted, replaced,
+            unchanged, updated}, "data_loss": [...]}.
+        :raises: StackNotFound, SnapshotIdNotFound, SnapshotNotFound,
+            NotSupported unless the snapshot is COMPLETE.
+        """
+        stack = self.get_stack(context, stack_identity)
+        snapshot = self._get_snapshot(context, stack, snapshot_id)
+        self._check_restorable(snapshot)
+        return snapshots.RestorePreview(self.conf, self.driver,
+                                        context).run(stack, snapshot)
+
+    @messaging.expose
+    @messaging.expected_exceptions(*_EXPECTED)
+    def clone_snapshot(self, context, snapshot_id, stack_name,
+                       parameters=None, environment=None,
+                       stack_identity=None):
+        """Create a new stack from the snapshot; the snapshot's stack is
+        only read.
+
+        :param stack_identity: the snapshot's stack as the URL names it;
+            None for a snapshot named by id alone (the project-wide
+            ``/snapshots/{id}/clone``).
+        :returns: the new stack's identity.
+        :raises: StackNotFound, SnapshotIdNotFound, SnapshotNotFound,
+            NotSupported (snapshot not COMPLETE), ArtifactNotFound,
+            StackExists, InvalidParameter, InvalidTemplate.
+        """
+        if stack_identity is not None:
+            stack = self.get_stack(context, stack_identity)
+            snapshot = self._get_snapshot(context, stack, snapshot_id)
+        else:
+            snapshot = db_api.snapshot_get(context, snapshot_id)
+            if snapshot.project_id != context.project_id and \
+                    not context.is_admin:
+                raise exception.SnapshotIdNotFound(snapshot_id=snapshot_id)
+        return self.clone(context, snapshot, stack_name, parameters,
+                          environment)
+
+    def clone(self, context, snapshot, stack_name, parameters=None,
+              environment=None):
+        """The engine's clone of ``snapshot`` (a row read for the caller):
+        the driver stores the new stack, then its create runs as an
+        operation on it, holding the snapshot as a restore does (it cannot
+        be deleted meanwhile); the new stack ends CREATE_COMPLETE or
+        CREATE_FAILED whatever fails.
+
+        :returns: the new stack's identity.
+        """
+        walker = snapshots.CloneWalk(self.conf, self.driver, context)
+        stack, restore = walker.prepare(snapshot, stack_name, parameters,
+                                        environment)
+
+        def prepare(task):
+            # Read again under the lock: a delete may have claimed it.
+            current = db_api.snapshot_get(task.context, snapshot.id)
+            if (current.action, current.status) != (states.CREATE,
+                                                    states.COMPLETE):
+                raise exception.SnapshotIdNotFound(snapshot_id=snapshot.id)
+            return restore
+
+        try:
+            self._start(context, stack, states.CREATE, self._run_clone,
+                        snapshot_id=snapshot.id, prepare=prepare)
+        except Exception as error:
+            reason = operations.failed(states.CREATE, error, context,
+                                       'stack %s' % stack.id)
+            try:
+                self.driver.set_stack_state(context, stack.id,
+                                            states.CREATE, states.FAILED,
+                                            reason)
+            except Exception:
+                LOG.exception('Stack %s: could not show %s_FAILED',
+                              stack.id, states.CREATE)
+            raise
+        LOG.info('Stack %s (%s): clone of snapshot %s started', stack.name,
+                 stack.id, snapshot.id)
+        return formatters.stack_identity(stack)
+
+    def _run_clone(self, task, restore):
+        walker = snapshots.CloneWalk(self.conf, self.driver, task.context)
+        self._run(task, lambda: walker.run(task.stack, restore))
 
     # --- stack CRUD of version 1.1 ----------------------------------------
 

@@ -25,6 +25,8 @@ API version history:
 * 1.3 - stack_deleted (cast): the heat-api filter saw Heat accept a stack
   DELETE; the engine deletes the stack's snapshots once Heat shows it
   deleted.
+* 1.4 - restore_preview (what a restore would change and discard) and
+  clone_snapshot (a new stack from a snapshot), heat-snapshots' own.
 """
 
 from oslo_config import cfg
@@ -36,7 +38,7 @@ from heat_snapshots.common import rpc
 CONF = cfg.CONF
 LOG = logging.getLogger(__name__)
 
-RPC_API_VERSION = '1.3'
+RPC_API_VERSION = '1.4'
 
 
 class EngineAPI(rpc.Client):
@@ -79,6 +81,19 @@ class EngineAPI(rpc.Client):
         return self._call(context, 'stack_restore',
                           stack_identity=stack_identity,
                           snapshot_id=snapshot_id)
+
+    def restore_preview(self, context, stack_identity, snapshot_id):
+        return self._call(context, 'restore_preview', version='1.4',
+                          stack_identity=stack_identity,
+                          snapshot_id=snapshot_id)
+
+    def clone_snapshot(self, context, snapshot_id, stack_name,
+                       parameters=None, environment=None,
+                       stack_identity=None):
+        return self._call(context, 'clone_snapshot', version='1.4',
+                          snapshot_id=snapshot_id, stack_name=stack_name,
+                          parameters=parameters, environment=environment,
+                          stack_identity=stack_identity)
 
     def stack_deleted(self, context, stack_id, project_id):
         """Heat accepted the stack's DELETE: follow it (no answer)."""

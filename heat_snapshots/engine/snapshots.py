@@ -107,14 +107,8 @@ def flat_resource_data(saved, prefix=''):
     stacks (in their parent's ``resources``) under their path from the
     top stack, as the stack drivers name them.
     """
-    found = {}
-    for name, info in (saved or {}).items():
-        if not isinstance(info, dict):
-            continue
-        found[prefix + name] = info.get('resource_data') or {}
-        found.update(flat_resource_data(info.get('resources'),
-                                        prefix + name + '/'))
-    return found
+    return {path: info.get('resource_data') or {}
+            for path, info in flat_resource_info(saved, prefix).items()}
 
 
 class Walker:
@@ -274,6 +268,16 @@ class RestoreWalk(Walker):
     def _prepare(self, stack_id, snapshot_id):
         stack = self.driver.get_stack(self.context, stack_id)
         snapshot = db_api.snapshot_get(self.context, snapshot_id)
+        return self.rewritten(stack, snapshot)
+
+    def rewritten(self, stack, snapshot):
+        """The snapshot's definition, each resource rewritten by its
+        plugin (``handle_restore``): what a restore updates ``stack`` to,
+        and what a clone creates.
+
+        :returns: a Restore, not started.
+        """
+        snapshot_id = snapshot.id
         data = snapshot.data
         template = copy.deepcopy(data['template'])
         files = copy.deepcopy(data.get('files') or {})
@@ -331,6 +335,184 @@ class RestoreWalk(Walker):
             return
         LOG.debug('Resources inside %s (%s) are restored by the stack '
                   'update only', prefix.rstrip('/'), type_name)
+
+
+def snapshot_stack(snapshot):
+    """The stack a snapshot was taken of, as the snapshot's data shows
+    it: what the plugins of a clone are given, the source stack being
+    only read (and perhaps gone).
+    """
+    data = snapshot.data or {}
+    return stacks_base.Stack(
+        id=snapshot.stack_id, name=data.get('name') or snapshot.stack_name,
+        project_id=snapshot.project_id, action=states.SNAPSHOT,
+        status=states.COMPLETE, template=data.get('template') or {},
+        environment=data.get('environment') or {},
+        files=data.get('files') or {}, tags=list(data.get('tags') or []),
+        stack_user_project_id=data.get('stack_user_project_id'))
+
+
+def resource_path(entry):
+    """The path from the top stack of a resource of a preview's list."""
+    parent = entry.get('parent_resource')
+    name = entry.get('resource_name')
+    return '%s/%s' % (parent, name) if parent else name
+
+
+class RestorePreview(RestoreWalk):
+    """What restoring a stack to a snapshot would do, nothing changed.
+
+    The restore's own definition (``rewritten``) is given to the stack
+    driver's ``preview_restore``, which applies the rules of the update
+    that the restore runs.
+    """
+
+    def run(self, stack, snapshot):
+        """:returns: {"resource_changes": {added, deleted, replaced,
+            unchanged, updated}, "data_loss": [...]}.
+        """
+        restore = self.rewritten(stack, snapshot)
+        changes = self.driver.preview_restore(
+            self.context, stack, restore.template, restore.environment,
+            restore.files)
+        changes = {key: list(changes.get(key) or ())
+                   for key in PREVIEW_CHANGES}
+        for key, entries in changes.items():
+            for entry in entries:
+                if not entry.get('reason'):
+                    entry['reason'] = PREVIEW_REASONS[key]
+        return {'resource_changes': changes,
+                'data_loss': self._data_loss(stack, snapshot.id, changes,
+                                             restore.resource_data)}
+
+    def _data_loss(self, stack, snapshot_id, changes, saved):
+        """The resources whose physical resource (and its data) the
+        restore discards: those replaced, brought back from the snapshot's
+        artifact where it has one, and those added since the snapshot,
+        deleted.
+        """
+        lost = []
+        for change in (states.PREVIEW_REPLACED, states.PREVIEW_DELETED):
+            for entry in changes[change]:
+                path = resource_path(entry)
+                source = None
+                if change == states.PREVIEW_REPLACED and path in saved:
+                    resource = stacks_base.Resource(
+                        name=path, type=entry.get('resource_type'),
+                        physical_resource_id=entry.get(
+                            'physical_resource_id') or None,
+                        data=saved[path])
+                    source = self._plugin(stack, resource, snapshot_id
+                                          ).restore_source(saved[path])
+                lost.append({
+                    'resource_name': entry.get('resource_name'),
+                    'resource_type': entry.get('resource_type'),
+                    'physical_resource_id': entry.get(
+                        'physical_resource_id') or '',
+                    'change': change,
+                    'restored_from': source,
+                })
+                if entry.get('parent_resource'):
+                    lost[-1]['parent_resource'] = entry['parent_resource']
+        return lost
+
+
+PREVIEW_CHANGES = states.PREVIEW_CHANGES
+# Why a resource is in a list, where the driver says no more (Heat's
+# preview gives the lists only).
+PREVIEW_REASONS = {
+    states.PREVIEW_ADDED: 'in the snapshot, not in the stack',
+    states.PREVIEW_DELETED: 'added since the snapshot',
+    states.PREVIEW_REPLACED: 'its definition differs from the snapshot\'s '
+                             'and cannot be updated in place',
+    states.PREVIEW_UNCHANGED: 'as in the snapshot',
+    states.PREVIEW_UPDATED: 'its definition differs from the snapshot\'s',
+}
+
+
+class CloneWalk(RestoreWalk):
+    """Make a new stack of a snapshot: its template, environment and
+    files, each resource rewritten by its plugin from its artifact (as a
+    restore rewrites it), created by the stack driver in dependency order.
+    The snapshot's own stack is never touched.
+    """
+
+    def prepare(self, snapshot, stack_name, parameters=None,
+                environment=None):
+        """Check and have the driver store the new stack; nothing is made
+        unless everything is valid and every artifact is there.
+
+        :returns: (the new Stack, the Restore holding its resources' data).
+        :raises: NotSupported (snapshot not COMPLETE), ArtifactNotFound,
+            StackExists, InvalidParameter, InvalidTemplate, Invalid.
+        """
+        if (snapshot.action, snapshot.status) != (states.CREATE,
+                                                  states.COMPLETE):
+            raise exception.NotSupported(
+                feature='Cloning incomplete snapshot')
+        source = snapshot_stack(snapshot)
+        restore = self.rewritten(source, snapshot)
+        self._check_sources(source, snapshot, restore.resource_data)
+        stack = self.driver.create_clone(
+            self.context, stack_name, restore.template,
+            merge_environment(restore.environment, environment),
+            restore.files, parameters or {}, tags=source.tags)
+        return stack, restore
+
+    def _check_sources(self, source, snapshot, saved):
+        types = {}
+        for path, info in flat_resource_info(
+                (snapshot.data or {}).get('resources')).items():
+            types[path] = info.get('type')
+        for path, data in saved.items():
+            resource = stacks_base.Resource(name=path, type=types.get(path),
+                                            data=data)
+            if resource.type:
+                self._plugin(source, resource, snapshot.id
+                             ).check_restore_source(data)
+
+    def run(self, stack, restore):
+        """Create the new stack's resources; blocks.
+
+        :returns: an Outcome.
+        """
+        try:
+            self.driver.run_clone(self.context, stack,
+                                  restore.resource_data)
+        except Exception as error:
+            return Outcome(states.FAILED, operations.failed(
+                states.CREATE, error, self.context, 'stack %s' % stack.id),
+                None)
+        return Outcome(states.COMPLETE, 'Stack %s completed successfully'
+                       % states.CREATE, None)
+
+
+def merge_environment(environment, override):
+    """The snapshot's environment with a clone's ``override``: each map
+    section merged key by key, any other section replaced.
+    """
+    merged = copy.deepcopy(environment or {})
+    for section, value in (override or {}).items():
+        if isinstance(value, dict) and isinstance(merged.get(section),
+                                                  dict):
+            merged[section] = dict(merged[section], **value)
+        else:
+            merged[section] = copy.deepcopy(value)
+    return merged
+
+
+def flat_resource_info(saved, prefix=''):
+    """{path: a snapshot's entry of the resource} (see
+    flat_resource_data).
+    """
+    found = {}
+    for name, info in (saved or {}).items():
+        if not isinstance(info, dict):
+            continue
+        found[prefix + name] = info
+        found.update(flat_resource_info(info.get('resources'),
+                                        prefix + name + '/'))
+    return found
 
 
 def _load_template(text):

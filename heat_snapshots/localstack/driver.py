@@ -24,6 +24,7 @@ set_stack_state and runs the blocking ``run_*`` methods in a worker
 thread; this driver changes resources and stores templates.
 """
 
+import collections
 import copy
 import threading
 import time
@@ -58,6 +59,20 @@ STATE_CHANGED = states.RESOURCE_STATE_CHANGED
 NO_OUTPUT_DESCRIPTION = 'No description given'
 
 FILTERS = ('id', 'name', 'action', 'status', 'project_id', 'user_id')
+
+# What an update does to a resource (Heat's update preview's lists).
+ADDED = states.PREVIEW_ADDED
+DELETED = states.PREVIEW_DELETED
+REPLACED = states.PREVIEW_REPLACED
+UNCHANGED = states.PREVIEW_UNCHANGED
+UPDATED = states.PREVIEW_UPDATED
+CHANGES = states.PREVIEW_CHANGES
+
+# One resource's fate in an update: its ``change``, why (``reason``) and,
+# unless it is created anew from its definition, its new ``properties``
+# and type (``rtype``).
+Plan = collections.namedtuple('Plan', ('change', 'reason', 'properties',
+                                       'rtype'))
 
 
 class _Live:
@@ -368,14 +383,16 @@ class LocalStackDriver(base.ManagingStackDriver):
             'data': {}, 'attributes': {},
             'rsrc_metadata': definition.metadata}
 
-    def run_create(self, context, stack_id):
+    def run_create(self, context, stack_id, resource_data=None):
         """Create every resource; blocks until done.
 
+        :param resource_data: {resource path: data recorded in a
+            snapshot} to put back as each resource is made (a clone).
         :raises: WalkFailed naming the first resource that failed.
         """
         row = self._row(context, stack_id)
         run = _Run(self, context, row, row.template, row.files,
-                   row.environment, {},
+                   row.environment, {}, resource_data=resource_data,
                    tree=nested.Tree(len(store_db.local_resource_list(
                        context, stack_id))))
         try:
@@ -476,6 +493,42 @@ class LocalStackDriver(base.ManagingStackDriver):
                          'files': files, 'tags': stack.tags},
                         action=RESTORE, resource_data=resource_data)
 
+    def preview_restore(self, context, stack, template, environment,
+                        files):
+        """What ``restore`` would do to each resource, by the rules the
+        update follows (``_Run.plan``); nothing changes.
+
+        :returns: {change: [resource]} (see StackDriver.preview_restore).
+        """
+        row = self._row(context, stack.id)
+        template = tmpl.parse(template)
+        rows = store_db.local_resource_list(context, stack.id)
+        run = _Run(self, context, row, template, dict(files or {}),
+                   environment, _level(rows, ''), action=RESTORE,
+                   tree=nested.Tree(len(rows)))
+        identity = formatters.stack_identity(stack)
+        return {change: [_preview_entry(stack, identity, path, rtype,
+                                        reason, old)
+                         for path, rtype, reason, old in entries]
+                for change, entries in run.preview_all().items()}
+
+    # --- clone -----------------------------------------------------------
+
+    def create_clone(self, context, stack_name, template, environment,
+                     files, parameters, tags=None):
+        """Store a new stack of a snapshot's definition (see
+        create_stack); ``parameters`` override the environment's.
+        """
+        return self.create_stack(context, stack_name, template,
+                                 parameters or {}, files, environment,
+                                 tags=tags)
+
+    def run_clone(self, context, stack, resource_data):
+        """Create the clone's resources, each with its snapshot data put
+        back (as a restore does); blocks.
+        """
+        self.run_create(context, stack.id, resource_data=resource_data)
+
     # --- delete ----------------------------------------------------------
 
     def run_delete(self, context, stack_id):
@@ -501,6 +554,34 @@ def _changed(context, stack_id, resource_name, update):
             store_db.local_event_record(context, stack_id, resource_name)
         return changed
     return db_api.run_in_transaction(context, write)
+
+
+def _preview_entry(stack, identity, path, type_name, reason, old):
+    """One resource in Heat's update-preview format, with why it is
+    listed (``reason``) and, inside a nested stack, the path of the
+    resource owning it (``parent_resource``).
+    """
+    parent, _sep, name = path.rpartition(nested.SEPARATOR)
+    entry = {
+        'resource_name': name,
+        'resource_type': type_name,
+        'physical_resource_id': (old.physical_resource_id
+                                 if old is not None else None) or '',
+        'resource_action': old.action if old is not None else INIT,
+        'resource_status': (old.status if old is not None
+                            else states.COMPLETE),
+        'resource_status_reason': (old.status_reason
+                                   if old is not None else None) or '',
+        'updated_time': formatters.format_time(
+            (old.updated_at or old.created_at) if old is not None
+            else None),
+        'stack_identity': identity,
+        'stack_name': stack.name,
+        'reason': reason,
+    }
+    if parent:
+        entry['parent_resource'] = parent
+    return entry
 
 
 def _check_outputs(parsed, resolver):
@@ -778,46 +859,80 @@ class _Run:
         with self.lock:
             self.live[name] = live
 
-    def update(self, name):
-        """Bring ``name`` to its new definition."""
+    def plan(self, name):
+        """What the update does to ``name``, decided from its old row and
+        new definition: the one rule both the update and its preview
+        follow.
+
+        :returns: a Plan: ``change`` is ADDED, REPLACED, UPDATED or
+            UNCHANGED; ``properties`` and ``rtype`` are set for a resource
+            kept (UPDATED, UNCHANGED) or replaced in the same type.
+        :raises: what resolving the new properties raises.
+        """
         definition = self.parsed.resources[name]
         old = self.old.get(name)
         if old is None:
-            return self.create(name, RESTORE if self.action == RESTORE
-                               else CREATE)
+            return Plan(ADDED, 'added', None, None)
         created = not (old.action == INIT or
                        (old.action == CREATE and
                         old.status != states.COMPLETE) or
                        old.physical_resource_id is None)
-        if not created or old.type != definition.type:
-            return self.create(name, self.action)
+        if old.type != definition.type:
+            return Plan(REPLACED, 'type changed from %s to %s' % (
+                old.type, definition.type), None, None)
+        if not created:
+            return Plan(REPLACED, 'not created', None, None)
         rtype = definition.type_class.named(name)
+        properties = self._properties(definition, definition.type_class)
+        old_properties = old.properties or {}
+        # A nested stack is always updated, as in Heat: its template (a
+        # file, a member's definition) may have changed.
+        nested_type = getattr(rtype, 'nested', False)
+        reason = None
+        if properties != old_properties:
+            reason = 'properties changed: %s' % ', '.join(sorted(
+                key for key in set(properties) | set(old_properties)
+                if key not in properties or key not in old_properties or
+                properties[key] != old_properties[key]))
+        if definition.metadata != (old.rsrc_metadata or {}):
+            reason = reason or 'metadata changed'
+        if old.status == states.FAILED:
+            reason = reason or 'in %s_FAILED' % old.action
+        if nested_type:
+            reason = reason or 'nested stack'
+        if reason is None:
+            return Plan(UNCHANGED, None, properties, rtype)
+        if rtype.needs_replace(old_properties, properties):
+            return Plan(REPLACED, reason, properties, rtype)
+        return Plan(UPDATED, reason, properties, rtype)
+
+    def update(self, name):
+        """Bring ``name`` to its new definition (as ``plan`` decides)."""
+        definition = self.parsed.resources[name]
+        old = self.old.get(name)
         try:
-            properties = self._properties(definition, definition.type_class)
+            plan = self.plan(name)
         except Exception as error:
             self._set(name, {'action': self.action, 'status': states.FAILED,
                              'status_reason': exception.user_message(
                                  error, self.context.request_id)})
             raise
-        old_properties = old.properties or {}
-        # A nested stack is always updated, as in Heat: its template (a
-        # file, a member's definition) may have changed.
-        changed = (properties != old_properties or
-                   definition.metadata != (old.rsrc_metadata or {}) or
-                   old.status == states.FAILED or
-                   getattr(rtype, 'nested', False))
+        if plan.change == ADDED:
+            return self.create(name, RESTORE if self.action == RESTORE
+                               else CREATE)
+        if plan.rtype is None:
+            return self.create(name, self.action)
         if list(old.depends_on or []) != definition.requires:
             self._set(name, {'depends_on': definition.requires})
-        if not changed and self.action != RESTORE:
+        if plan.change == UNCHANGED and self.action != RESTORE:
             return
-        replace = changed and rtype.needs_replace(old_properties,
-                                                  properties)
+        rtype, properties = plan.rtype, plan.properties
 
         def work():
-            if replace:
+            if plan.change == REPLACED:
                 data = rtype.handle_create(properties)
                 physical_id = uuidutils.generate_uuid()
-            elif changed:
+            elif plan.change == UPDATED:
                 data = rtype.handle_update(properties, old.data or {})
                 physical_id = old.physical_resource_id
             else:
@@ -829,6 +944,41 @@ class _Run:
                                          resource_types.UPDATE))
 
         self._step(name, self.action, work)
+
+    def preview_all(self):
+        """What ``update_all`` would do, nothing changed: {change: [(path,
+        type, reason, old row or None)]}, the resources of nested stacks
+        kept or updated included (their stacks as they are now).
+        """
+        changes = {change: [] for change in CHANGES}
+        for name in self.parsed.resources:
+            plan = self.plan(name)
+            old = self.old.get(name)
+            definition = self.parsed.resources[name]
+            changes[plan.change].append((self._path(name), definition.type,
+                                         plan.reason, old))
+            if plan.change == UPDATED and \
+                    getattr(plan.rtype, 'nested', False):
+                for change, entries in self._preview_nested(
+                        name, plan.rtype, plan.properties,
+                        old.physical_resource_id).items():
+                    changes[change].extend(entries)
+        for name, old in self.old.items():
+            if name not in self.parsed.resources:
+                changes[DELETED].append((self._path(name), old.type,
+                                         'not in the new template', old))
+        return changes
+
+    def _preview_nested(self, name, rtype, properties, physical_id):
+        child = rtype.child(properties, self.files,
+                            self.environment.get('resource_registry'))
+        _prefix, old = self._children(name)
+        run = _Run(self.driver, self.context, self.row, child.template,
+                   child.files, child.environment(), old,
+                   resource_data=self.resource_data, action=self.action,
+                   parent=self, prefix=self._path(name) + nested.SEPARATOR,
+                   identity=self._nested_identity(name, physical_id))
+        return run.preview_all()
 
     def delete(self, name):
         """Delete ``name`` (a resource of the old definition)."""

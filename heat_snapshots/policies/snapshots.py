@@ -20,6 +20,9 @@ SHOW_SNAPSHOT = POLICY_ROOT % 'show_snapshot'
 LIST_SNAPSHOTS = POLICY_ROOT % 'list_snapshots'
 DELETE_SNAPSHOT = POLICY_ROOT % 'delete_snapshot'
 RESTORE_SNAPSHOT = POLICY_ROOT % 'restore_snapshot'
+# heat-snapshots' own.
+PREVIEW_RESTORE_SNAPSHOT = POLICY_ROOT % 'preview_restore_snapshot'
+CLONE_SNAPSHOT = POLICY_ROOT % 'clone_snapshot'
 
 _PATH = '/v1/{tenant_id}/stacks/{stack_name}/{stack_id}/snapshots'
 _DEPRECATED_REASON = 'Heat moved its snapshot rules to secure RBAC defaults.'
@@ -68,6 +71,22 @@ rules = [
         operations=[{'path': _PATH + '/{snapshot_id}/restore',
                      'method': 'POST'}],
         deprecated_rule=_deprecated(RESTORE_SNAPSHOT)),
+    policy.DocumentedRuleDefault(
+        name=PREVIEW_RESTORE_SNAPSHOT,
+        check_str=base.PROJECT_READER,
+        scope_types=['project'],
+        description='Preview what restoring a stack snapshot would change '
+                    '(heat-snapshots).',
+        operations=[{'path': _PATH + '/{snapshot_id}/restore_preview',
+                     'method': 'POST'}]),
+    policy.DocumentedRuleDefault(
+        name=CLONE_SNAPSHOT,
+        check_str=base.PROJECT_MEMBER,
+        scope_types=['project'],
+        description='Create a new stack from a stack snapshot '
+                    '(heat-snapshots).',
+        operations=[{'path': _PATH + '/{snapshot_id}/clone',
+                     'method': 'POST'}]),
 ]
 
 

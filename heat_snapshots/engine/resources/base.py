@@ -58,6 +58,20 @@ class ResourcePlugin:
     def handle_restore(self, definition, data):
         return definition
 
+    def restore_source(self, data):
+        """What ``handle_restore`` brings the resource back from, for
+        people to read: {key: artifact id} (``{"backup_id": ...}``), or
+        None when the resource is rebuilt from its definition alone.
+        """
+        return None
+
+    def check_restore_source(self, data):
+        """Raise ArtifactNotFound when what ``restore_source`` names is
+        gone (checked before a clone is accepted); the default has
+        nothing to check.
+        """
+        return None
+
     def handle_delete_snapshot(self, data):
         return None
 

@@ -325,6 +325,27 @@ class CloudResourcePlugin(base.ResourcePlugin):
                            self.artifact_noun.capitalize(), artifact.id,
                            self.snapshot_id, problem))
 
+    # --- restore and clone -----------------------------------------------
+
+    def restore_source(self, data):
+        artifact_id = (data or {}).get(self.data_key)
+        return {self.data_key: artifact_id} if artifact_id else None
+
+    @cloud_call
+    def check_restore_source(self, data):
+        """:raises: ArtifactNotFound when the service proves the artifact
+            gone; ResourceFailure when its answer proves nothing.
+        """
+        artifact_id = (data or {}).get(self.data_key)
+        if not artifact_id:
+            return
+        if self.lookup(self.connection, self.owner_project_id,
+                       artifact_id=artifact_id) is None:
+            raise exception.ArtifactNotFound(
+                artifact=self.artifact_noun.capitalize(),
+                artifact_id=artifact_id, resource=self.resource.name,
+                snapshot=self.snapshot_id)
+
     # --- the snapshot's delete ------------------------------------------
 
     @cloud_call

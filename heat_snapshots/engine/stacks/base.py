@@ -251,6 +251,49 @@ class StackDriver(abc.ABC):
             that failed; OperationTimeout after ``action_timeout``.
         """
 
+    def preview_restore(self, context, stack, template, environment,
+                        files):
+        """What ``restore()`` with these arguments would do to each
+        resource, nothing changed: decided by the same rules as the update
+        the restore runs.
+
+        :returns: {"added", "deleted", "replaced", "unchanged", "updated":
+            [resource in the format of Heat's update preview
+            (``resource_name``, ``resource_type``,
+            ``physical_resource_id``, ...) with, where the driver knows
+            it, ``reason``, and ``parent_resource`` for a resource of a
+            nested stack]}.
+        :raises: NotSupported (the default).
+        """
+        raise exception.NotSupported(
+            feature='Previewing a restore with this stack driver')
+
+    # --- clone ------------------------------------------------------------
+
+    def create_clone(self, context, stack_name, template, environment,
+                     files, parameters, tags=None):
+        """Have a new stack of a snapshot's (rewritten) definition
+        accepted; what it makes is left to ``run_clone``.
+
+        :param parameters: override the environment's parameters.
+        :returns: the new Stack (its ``id`` and ``name``).
+        :raises: StackExists, InvalidParameter, InvalidTemplate, Invalid;
+            NotSupported (the default).
+        """
+        raise exception.NotSupported(
+            feature='Cloning a snapshot with this stack driver')
+
+    def run_clone(self, context, stack, resource_data):
+        """Bring the stack ``create_clone`` made to CREATE_COMPLETE;
+        blocks.
+
+        :param resource_data: as for ``restore``.
+        :raises: ResourceFailure or walk.WalkFailed naming what failed;
+            OperationTimeout.
+        """
+        raise exception.NotSupported(
+            feature='Cloning a snapshot with this stack driver')
+
     # --- background work --------------------------------------------------
 
     def periodic_tasks(self):

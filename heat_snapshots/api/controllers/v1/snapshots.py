@@ -77,12 +77,15 @@ class SnapshotsController(base.RestController):
 class SnapshotController(base.RestController):
     """One snapshot: show and delete; restore below it."""
 
-    _children = ('restore',)
+    _children = ('restore', 'restore_preview', 'clone')
 
     def __init__(self, identity, snapshot_id):
         self.identity = identity
         self.snapshot_id = snapshot_id
         self.restore = RestoreController(identity, snapshot_id)
+        self.restore_preview = RestorePreviewController(identity,
+                                                        snapshot_id)
+        self.clone = CloneController(identity, snapshot_id)
 
     @fault.expose()
     def get_all(self):
@@ -117,3 +120,57 @@ class RestoreController(base.RestController):
             utils.engine().stack_restore(context, self.identity,
                                          self.snapshot_id)
         return fault.status_page(webob.exc.HTTPAccepted, pecan.request)
+
+
+class RestorePreviewController(base.RestController):
+    """POST .../snapshots/{snapshot_id}/restore_preview (heat-snapshots'
+    own): Heat's update-preview answer for the restore, with
+    ``data_loss``; the body is ignored.
+    """
+
+    def __init__(self, identity, snapshot_id):
+        self.identity = identity
+        self.snapshot_id = snapshot_id
+
+    @fault.expose(status_code=http_client.OK)
+    def post(self):
+        utils.authorize(policies.PREVIEW_RESTORE_SNAPSHOT)
+        return utils.engine().restore_preview(utils.context(),
+                                              self.identity,
+                                              self.snapshot_id)
+
+
+class CloneController(base.RestController):
+    """POST .../snapshots/{snapshot_id}/clone (heat-snapshots' own):
+    answered as Heat answers a stack create.
+    """
+
+    def __init__(self, identity, snapshot_id):
+        self.identity = identity
+        self.snapshot_id = snapshot_id
+
+    @fault.expose(status_code=http_client.CREATED)
+    def post(self):
+        utils.authorize(policies.CLONE_SNAPSHOT)
+        body = validation.json_body(pecan.request)
+        return clone_response(body, self.snapshot_id, self.identity)
+
+
+def clone_response(body, snapshot_id, stack_identity=None):
+    """Clone the snapshot as ``body`` asks; Heat's answer to a stack
+    create (201, the new stack's id and link, its URL in Location).
+
+    :param stack_identity: None for a snapshot named by id alone (the
+        project-wide path).
+    """
+    validation.validate(body, schema.clone)
+    with trusts.delegated(utils.context()) as context:
+        identity = utils.engine().clone_snapshot(
+            context, snapshot_id, body['stack_name'],
+            parameters=body.get('parameters') or {},
+            environment=body.get('environment') or {},
+            stack_identity=stack_identity)
+    location = utils.stack_url(identity)
+    pecan.response.headers['Location'] = location
+    return {'stack': {'id': identity[utils.STACK_ID],
+                      'links': [utils.link(location)]}}

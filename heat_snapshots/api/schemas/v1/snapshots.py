@@ -10,7 +10,11 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""Body of POST /v1/{tenant_id}/stacks/{stack_name}/{stack_id}/snapshots."""
+"""Bodies of POST /v1/{tenant_id}/stacks/{stack_name}/{stack_id}/snapshots
+and of its ``/{snapshot_id}/clone``.
+"""
+
+from heat_snapshots.api.schemas.v1 import stacks
 
 # Heat stores the name in a VARCHAR(255).
 NAME_MAX_LENGTH = 255
@@ -29,4 +33,17 @@ create = {
     },
     # Heat ignores unknown keys; so do we.
     'additionalProperties': True,
+}
+
+# heat-snapshots' own: a new stack from a snapshot.
+clone = {
+    'type': 'object',
+    'properties': {
+        'stack_name': stacks.create['properties']['stack_name'],
+        'parameters': {'title': 'parameters', 'type': ['object', 'null']},
+        'environment': {'title': 'environment',
+                        'type': ['object', 'null']},
+    },
+    'required': ['stack_name'],
+    'additionalProperties': False,
 }

@@ -771,3 +771,98 @@ class HeatStackDriver(base.StackDriver):
                     self.conf.heat_snapshots.action_timeout)
         walk.poll(updated, deadline, self.conf, 'Stack %s update' %
                   stack.name)
+
+    # --- preview and clone ------------------------------------------------
+
+    def preview_restore(self, context, stack, template, environment,
+                        files):
+        """Heat's own preview of the update ``start_restore`` would send
+        (``PUT`` or ``PATCH .../preview``), nested stacks' resources
+        included.
+
+        :raises: Invalid with Heat's message when Heat refuses it.
+        """
+        client = self._client(context, stack.project_id)
+        method, body = restore_request(stack, template, environment, files)
+        if stack.timeout_mins:
+            body['timeout_mins'] = stack.timeout_mins
+        response = self._send(client, method,
+                              self._path(stack) + '/preview?show_nested=True',
+                              json=body)
+        if heat_not_found(response) is not None:
+            raise exception.StackNotFound(stack.name)
+        if response.status_code >= 400:
+            raise _refused(response, stack.name)
+        changes = (response.json() or {}).get('resource_changes') or {}
+        return {key: list(changes.get(key) or ())
+                for key in states.PREVIEW_CHANGES}
+
+    def create_clone(self, context, stack_name, template, environment,
+                     files, parameters, tags=None):
+        """POST the new stack to Heat, which starts creating it.
+
+        :raises: StackExists (Heat's 409), Invalid (Heat's 400, with its
+            message), InvalidParameter for a hidden parameter whose value
+            the snapshot does not hold and ``parameters`` does not give.
+        """
+        masked = hidden_parameters.masked_names(environment, template,
+                                                files)
+        missing = sorted(name for names in masked.values() for name in names
+                         if name not in (parameters or {}))
+        if missing:
+            raise exception.InvalidParameter(
+                name=missing[0],
+                reason='a hidden parameter: Heat never showed its value, '
+                       'give it in "parameters"')
+        project_id = getattr(context, 'project_id', None)
+        client = self._client(context, project_id)
+        body = {'stack_name': stack_name, 'template': template,
+                'environment': environment or {}, 'files': files or {},
+                'parameters': parameters or {}}
+        if tags:
+            body['tags'] = ','.join(tags)
+        response = self._send(client, 'POST', '/stacks', json=body)
+        if response.status_code >= 400:
+            raise _refused(response, stack_name)
+        created = (response.json() or {}).get('stack') or {}
+        LOG.info('Stack %s (%s): clone sent to Heat', stack_name,
+                 created.get('id'))
+        return base.Stack(id=created.get('id'), name=stack_name,
+                          project_id=project_id, action=states.CREATE,
+                          status=states.IN_PROGRESS)
+
+    def run_clone(self, context, stack, resource_data):
+        """Wait for Heat to create the stack.
+
+        :raises: ResourceFailure with Heat's reason; OperationTimeout.
+        """
+        client = self._client(context, stack.project_id)
+
+        def created():
+            current = self._show(context, client, stack.id,
+                                 project_id=stack.project_id)
+            if current.status == states.IN_PROGRESS:
+                return False
+            if (current.action, current.status) == (states.CREATE,
+                                                    states.COMPLETE):
+                return True
+            raise exception.ResourceFailure(
+                reason='Stack %s of %s: %s' % (
+                    '_'.join((current.action, current.status)),
+                    stack.name, current.status_reason or 'no reason given'))
+
+        deadline = (time.monotonic() +
+                    self.conf.heat_snapshots.action_timeout)
+        walk.poll(created, deadline, self.conf, 'Stack %s create' %
+                  stack.name)
+
+
+def _refused(response, stack_name):
+    """Heat's refusal of a create or a preview as our Heat-style error."""
+    message = heat_error(response)
+    if response.status_code == 409:
+        return exception.StackExists(stack_name=stack_name)
+    if response.status_code == 400:
+        return exception.Invalid(message)
+    return exception.ServiceUnavailable(
+        reason='Heat answered %s: %s' % (response.status_code, message))
