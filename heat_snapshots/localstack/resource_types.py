@@ -571,6 +571,18 @@ class TestResource(ResourceType):
             self._delete_step = self._step(DELETE_SNAPSHOT)
         return self._delete_step.complete()
 
+    def restore_source(self, data):
+        artifact_id = (data or {}).get('artifact_id')
+        return {'artifact_id': artifact_id} if artifact_id else None
+
+    def check_restore_source(self, data):
+        artifact_id = (data or {}).get('artifact_id')
+        if artifact_id and store_db.artifact_get(self.context,
+                                                 artifact_id) is None:
+            raise exception.ArtifactNotFound(
+                artifact='Artifact', artifact_id=artifact_id,
+                resource=self.name, snapshot=self.snapshot_id)
+
     @classmethod
     def list_artifacts(cls, context):
         return [(artifact.id, artifact.snapshot_id)

@@ -789,3 +789,277 @@ class FakeManagingDriverTest(FakeDriverTestCase):
         self.assertEqual(['vol'], list(self.plugins.artifacts.values()))
         self.assertEqual('FAILED', self.engine.show_snapshot(
             self.ctx, identity, snap['id'])['status'])
+
+
+# A stack for the restore preview: after its snapshot an update changes
+# ``value`` in place, replaces ``test``, removes ``gone``, adds ``extra``
+# and keeps ``keep``; so a restore updates, replaces, adds, deletes and
+# keeps one resource each.
+PLAN = template(
+    parameters={'word': {'type': 'string', 'default': 'one'}},
+    resources={
+        'keep': {'type': 'OS::Heat::None'},
+        'value': {'type': 'OS::Heat::Value',
+                  'properties': {'value': {'get_param': 'word'}}},
+        'test': {'type': 'OS::Heat::TestResource',
+                 'properties': {'value': 'kept',
+                                'update_replace_value': 'a'}},
+        'gone': {'type': 'OS::Heat::None'},
+    })
+PLAN_UPDATED = template(
+    parameters=PLAN['parameters'],
+    resources={
+        'keep': PLAN['resources']['keep'],
+        'value': {'type': 'OS::Heat::Value', 'properties': {'value': 'two'}},
+        'test': {'type': 'OS::Heat::TestResource',
+                 'properties': {'value': 'kept',
+                                'update_replace_value': 'b'}},
+        'extra': {'type': 'OS::Heat::None'},
+    })
+
+
+def _names(entries):
+    return sorted(e['resource_name'] for e in entries)
+
+
+class RestorePreviewTest(EngineTestCase):
+
+    def _physical(self, identity):
+        stack = self.engine.driver.get_stack(self.ctx, identity['stack_id'])
+        return {r.name: (r.physical_resource_id, r.properties)
+                for r in stack.resources}
+
+    def _changed_stack(self):
+        identity = self.create_stack(PLAN)
+        snap = self.snapshot(identity)
+        self.engine.update_stack(self.ctx, identity, PLAN_UPDATED, {}, {},
+                                 {}, {})
+        ef.wait_for_stack(self.engine, self.ctx, identity, 'UPDATE_COMPLETE')
+        return identity, snap
+
+    def test_preview_lists_every_change_in_heats_shape(self):
+        identity, snap = self._changed_stack()
+        before = self._physical(identity)
+        preview = self.engine.restore_preview(self.ctx, identity,
+                                              snap['id'])
+        changes = preview['resource_changes']
+        self.assertEqual(
+            {'added': ['gone'], 'deleted': ['extra'], 'replaced': ['test'],
+             'unchanged': ['keep'], 'updated': ['value']},
+            {key: _names(entries) for key, entries in changes.items()})
+        entry = changes['replaced'][0]
+        self.assertEqual('OS::Heat::TestResource', entry['resource_type'])
+        self.assertEqual(before['test'][0], entry['physical_resource_id'])
+        self.assertEqual('properties changed: update_replace_value',
+                         entry['reason'])
+        self.assertEqual('properties changed: value',
+                         changes['updated'][0]['reason'])
+        self.assertEqual(identity['stack_id'],
+                         entry['stack_identity']['stack_id'])
+        for entries in changes.values():
+            for entry in entries:
+                self.assertTrue(entry['reason'], entry)
+        # What the restore would discard: the replaced resource (brought
+        # back from its artifact) and the one added since the snapshot.
+        artifact = snap['data']['resources']['test']['resource_data'][
+            'artifact_id']
+        self.assertEqual(
+            [('test', 'replaced', {'artifact_id': artifact},
+              before['test'][0]),
+             ('extra', 'deleted', None, before['extra'][0])],
+            [(e['resource_name'], e['change'], e['restored_from'],
+              e['physical_resource_id']) for e in preview['data_loss']])
+        # Nothing changed.
+        self.assertEqual(before, self._physical(identity))
+        self.assertEqual('UPDATE_COMPLETE', self.engine.show_stack(
+            self.ctx, identity)['stack_status'])
+
+    def test_the_restore_does_what_the_preview_said(self):
+        identity, snap = self._changed_stack()
+        before = self._physical(identity)
+        changes = self.engine.restore_preview(
+            self.ctx, identity, snap['id'])['resource_changes']
+        self.engine.stack_restore(self.ctx, identity, snap['id'])
+        ef.wait_for_stack(self.engine, self.ctx, identity,
+                          'RESTORE_COMPLETE')
+        after = self._physical(identity)
+        done = {'added': [], 'deleted': [], 'replaced': [], 'unchanged': [],
+                'updated': []}
+        for name in sorted(set(before) | set(after)):
+            if name not in before:
+                done['added'].append(name)
+            elif name not in after:
+                done['deleted'].append(name)
+            elif before[name][0] != after[name][0]:
+                done['replaced'].append(name)
+            elif before[name][1] != after[name][1]:
+                done['updated'].append(name)
+            else:
+                done['unchanged'].append(name)
+        self.assertEqual(done, {key: _names(entries)
+                                for key, entries in changes.items()})
+        for kind in done:
+            self.assertTrue(done[kind], kind)
+
+    def test_no_change_since_the_snapshot_keeps_everything(self):
+        identity = self.create_stack(PLAN)
+        snap = self.snapshot(identity)
+        changes = self.engine.restore_preview(
+            self.ctx, identity, snap['id'])['resource_changes']
+        self.assertEqual(['gone', 'keep', 'test', 'value'],
+                         _names(changes['unchanged']))
+        self.assertEqual([], changes['added'] + changes['deleted'] +
+                         changes['replaced'] + changes['updated'])
+
+    def test_resources_of_nested_stacks_are_listed_with_their_parent(self):
+        group = template(
+            parameters={'count': {'type': 'number', 'default': 2}},
+            resources={'group': {
+                'type': 'OS::Heat::ResourceGroup',
+                'properties': {'count': {'get_param': 'count'},
+                               'resource_def': {
+                                   'type': 'OS::Heat::RandomString'}}}})
+        identity = self.create_stack(group)
+        snap = self.snapshot(identity)
+        self.engine.update_stack(self.ctx, identity, group, {'count': 3},
+                                 {}, {}, {})
+        ef.wait_for_stack(self.engine, self.ctx, identity, 'UPDATE_COMPLETE')
+        preview = self.engine.restore_preview(self.ctx, identity,
+                                              snap['id'])
+        changes = preview['resource_changes']
+        self.assertEqual(['group'], _names(changes['updated']))
+        self.assertEqual([('2', 'group')],
+                         [(e['resource_name'], e['parent_resource'])
+                          for e in changes['deleted']])
+        self.assertEqual(['0', '1'], _names(changes['unchanged']))
+        self.assertEqual([('2', 'deleted', 'group')],
+                         [(e['resource_name'], e['change'],
+                           e['parent_resource'])
+                          for e in preview['data_loss']])
+        self.engine.stack_restore(self.ctx, identity, snap['id'])
+        ef.wait_for_stack(self.engine, self.ctx, identity,
+                          'RESTORE_COMPLETE')
+        self.assertNotIn('group/2', self._physical(identity))
+
+    def test_only_a_complete_snapshot_of_this_stack_previews(self):
+        identity = self.create_stack(PLAN)
+        other = self.create_stack(PLAN, name='other')
+        snap = self.snapshot(other)
+        self.assertRaises(exception.SnapshotNotFound,
+                          self.engine.restore_preview, self.ctx, identity,
+                          snap['id'])
+        self.assertRaises(exception.SnapshotIdNotFound,
+                          self.engine.restore_preview, self.ctx, identity,
+                          'missing')
+        db_api.snapshot_update(self.ctx, snap['id'], {'status': 'FAILED'})
+        error = self.assertRaises(exception.NotSupported,
+                                  self.engine.restore_preview, self.ctx,
+                                  other, snap['id'])
+        self.assertEqual(400, error.code)
+
+
+class CloneTest(EngineTestCase):
+
+    def _clone(self, identity, snap, name='copy', wait='CREATE_COMPLETE',
+               **kwargs):
+        new = self.engine.clone_snapshot(self.ctx, snap['id'], name,
+                                         stack_identity=identity, **kwargs)
+        if wait:
+            ef.wait_for_stack(self.engine, self.ctx, new, wait)
+        return new
+
+    def test_clone_is_a_new_stack_of_the_snapshot_source_untouched(self):
+        identity = self.create_stack(FIVE)
+        random_value = self.random_value(identity)
+        snap = self.snapshot(identity)
+        self.engine.update_stack(self.ctx, identity, FIVE, {'length': 20},
+                                 {}, {}, {})
+        ef.wait_for_stack(self.engine, self.ctx, identity, 'UPDATE_COMPLETE')
+        source = self.resources(identity)
+
+        new = self._clone(identity, snap)
+        self.assertEqual('copy', new['stack_name'])
+        self.assertNotEqual(identity['stack_id'], new['stack_id'])
+        self.assertEqual(FIVE, self.engine.get_template(self.ctx, new))
+        # Each resource is made with its snapshot data put back.
+        self.assertEqual(random_value, self.random_value(new))
+        cloned = self.resources(new)
+        self.assertEqual(set(source), set(cloned))
+        for name in cloned:
+            self.assertNotEqual(source[name]['physical_resource_id'],
+                                cloned[name]['physical_resource_id'])
+        # The source stack is only read.
+        self.assertEqual(source, self.resources(identity))
+        self.assertEqual('UPDATE_COMPLETE', self.engine.show_stack(
+            self.ctx, identity)['stack_status'])
+        self.assertEqual(20, len(self.random_value(identity)))
+
+    def test_parameters_and_environment_override_the_snapshots(self):
+        identity = self.create_stack(PLAN)
+        snap = self.snapshot(identity)
+        new = self._clone(identity, snap, parameters={'word': 'three'})
+        value = {r.name: r for r in self.engine.driver.get_stack(
+            self.ctx, new['stack_id']).resources}['value']
+        self.assertEqual('three', value.attributes['value'])
+        other = self._clone(identity, snap, name='copy2',
+                            environment={'parameters': {'word': 'four'}})
+        value = {r.name: r for r in self.engine.driver.get_stack(
+            self.ctx, other['stack_id']).resources}['value']
+        self.assertEqual('four', value.attributes['value'])
+
+    def test_the_project_wide_entry_point_clones_by_snapshot_id(self):
+        identity = self.create_stack(PLAN)
+        snap = self.snapshot(identity)
+        new = self.engine.clone_snapshot(self.ctx, snap['id'], 'copy')
+        ef.wait_for_stack(self.engine, self.ctx, new, 'CREATE_COMPLETE')
+        stranger = self.make_context(project_id='another-project')
+        self.assertRaises(exception.SnapshotIdNotFound,
+                          self.engine.clone_snapshot, stranger, snap['id'],
+                          'copy3')
+
+    def test_refusals_are_heat_style_and_make_nothing(self):
+        identity = self.create_stack(FIVE)
+        snap = self.snapshot(identity)
+        stacks_before = len(self.engine.list_stacks(self.ctx))
+        error = self.assertRaises(exception.StackExists, self._clone,
+                                  identity, snap, name='stack')
+        self.assertEqual(409, error.code)
+        error = self.assertRaises(exception.InvalidParameter, self._clone,
+                                  identity, snap,
+                                  parameters={'length': 'long'})
+        self.assertEqual(400, error.code)
+        error = self.assertRaises(exception.SnapshotIdNotFound,
+                                  self.engine.clone_snapshot, self.ctx,
+                                  'missing', 'copy', stack_identity=identity)
+        self.assertEqual(404, error.code)
+        artifact = snap['data']['resources']['test']['resource_data'][
+            'artifact_id']
+        store_db.artifact_delete(self.ctx, artifact)
+        error = self.assertRaises(exception.ArtifactNotFound, self._clone,
+                                  identity, snap)
+        self.assertEqual(404, error.code)
+        self.assertIn(artifact, error.message)
+        db_api.snapshot_update(self.ctx, snap['id'], {'status': 'FAILED'})
+        error = self.assertRaises(exception.NotSupported, self._clone,
+                                  identity, snap)
+        self.assertEqual('Cloning incomplete snapshot is not supported.',
+                         error.message)
+        self.assertEqual(stacks_before,
+                         len(self.engine.list_stacks(self.ctx)))
+
+    def test_a_failing_create_ends_create_failed_and_frees_the_stack(self):
+        flaky = template(
+            parameters={'fail': {'type': 'boolean', 'default': False}},
+            resources={'test': {'type': 'OS::Heat::TestResource',
+                                'properties': {'fail': {
+                                    'get_param': 'fail'}}}})
+        identity = self.create_stack(flaky)
+        snap = self.snapshot(identity)
+        new = self._clone(identity, snap, parameters={'fail': True},
+                          wait='CREATE_FAILED')
+        self.assertIsNone(db_api.stack_lock_get(self.ctx, new['stack_id'])
+                          .engine_id)
+        # The snapshot is free again: it can be deleted.
+        self.engine.delete_snapshot(self.ctx, identity, snap['id'])
+        ef.wait_for_snapshot_gone(self.engine, self.ctx, identity,
+                                  snap['id'])
