@@ -15,7 +15,8 @@
 
 Starts ``heat-snapshots-all`` (noauth on loopback, SQLite and the local
 stack driver, all in a temporary directory, on a free port), creates a
-stack, snapshots it, lists, shows, restores and deletes the snapshot,
+stack, snapshots it, lists, shows, previews the restore, clones and
+restores the snapshot, then deletes it,
 provokes the documented errors, and writes every request and response body
 to api-ref/source/samples/. Run it after any change to what the API
 answers, and commit the samples with the change::
@@ -206,6 +207,29 @@ def capture(client, samples):
     samples.json('stack-snapshot-show-response.json', shown)
     _h, listed = client.expect(200, 'GET', snapshots)
     samples.json('stack-snapshots-list-response.json', listed)
+
+    # heat-snapshots' own: change the stack, preview the restore, clone.
+    client.expect(202, 'PUT', stack, {
+        'template': dict(TEMPLATE, resources=dict(
+            TEMPLATE['resources'],
+            greeting={'type': 'OS::Heat::Value',
+                      'properties': {'value': 'bonjour'}},
+            extra={'type': 'OS::Heat::None'})),
+        'parameters': {'length': 16}})
+    client.wait(stack, 'stack', 'stack_status',
+                lambda s: not s.endswith('IN_PROGRESS'))
+    _h, preview = client.expect(200, 'POST', snapshot + '/restore_preview')
+    samples.json('stack-snapshot-restore-preview-response.json', preview)
+    request = {'stack_name': 'web-copy', 'parameters': {}}
+    samples.json('stack-snapshot-clone-request.json', request)
+    headers, cloned = client.expect(201, 'POST', snapshot + '/clone',
+                                    request)
+    samples.json('stack-snapshot-clone-response.json', cloned)
+    samples.http('stack-snapshot-clone-response.txt', '201 Created',
+                 headers, ('location', 'x-openstack-request-id'))
+    client.wait('%s/web-copy/%s' % (stacks, cloned['stack']['id']),
+                'stack', 'stack_status',
+                lambda s: not s.endswith('IN_PROGRESS'))
 
     # Restore: 202 with Heat's JSON status page.
     _h, restored = client.expect(202, 'POST', snapshot + '/restore')

@@ -45,5 +45,6 @@ clone = {
                         'type': ['object', 'null']},
     },
     'required': ['stack_name'],
-    'additionalProperties': False,
+    # As Heat's stack create: unknown keys are ignored.
+    'additionalProperties': True,
 }

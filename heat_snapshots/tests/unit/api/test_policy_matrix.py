@@ -67,8 +67,11 @@ OTHER_URL_STACK_TENANT = 'other-url-stack-tenant'
 OTHER_URL_OWN_TENANT = 'other-url-own-tenant'
 RELATIONS = (OWN, OTHER_URL_STACK_TENANT, OTHER_URL_OWN_TENANT)
 
+# ``body``: the POST body's keys beyond {"name": "by-<role>"}, each value
+# formatted with the case's role, relation and a serial number.
 Operation = collections.namedtuple(
-    'Operation', 'name rule method path success write by_name')
+    'Operation', 'name rule method path success write by_name body',
+    defaults=(None,))
 
 OPERATIONS = [
     Operation('stack_lookup', stack_policies.LOOKUP, 'GET',
@@ -94,6 +97,15 @@ OPERATIONS = [
               'POST',
               '/v1/{tenant}/stacks/{name}/{id}/snapshots/{snapshot}/restore',
               202, True, False),
+    # heat-snapshots' own.
+    Operation('preview_restore_snapshot',
+              snapshot_policies.PREVIEW_RESTORE_SNAPSHOT, 'POST',
+              '/v1/{tenant}/stacks/{name}/{id}/snapshots/{snapshot}/'
+              'restore_preview', 200, False, False),
+    Operation('clone_snapshot', snapshot_policies.CLONE_SNAPSHOT, 'POST',
+              '/v1/{tenant}/stacks/{name}/{id}/snapshots/{snapshot}/clone',
+              201, True, False,
+              body={'stack_name': 'clone-{role}-{relation}-{serial}'}),
 ]
 
 FORBIDDEN_TENANT = (403, 'HTTPForbidden')
@@ -165,7 +177,12 @@ class _Matrix(base.APITestCase):
                                       roles=ROLES[role])
         kwargs = {}
         if operation.method == 'POST':
-            kwargs = {'body': json.dumps({'name': 'by-' + role}).encode(),
+            body = {'name': 'by-' + role}
+            self.serial = getattr(self, 'serial', 0) + 1
+            for key, value in (operation.body or {}).items():
+                body[key] = value.format(role=role, relation=relation,
+                                         serial=self.serial)
+            kwargs = {'body': json.dumps(body).encode(),
                       'content_type': 'application/json'}
         response = self.app.request(path, method=operation.method,
                                     headers=headers, expect_errors=True,

@@ -443,3 +443,114 @@ class HiddenParametersTest(base.APITestCase):
         self.wait_for_stack(self.stack, 'RESTORE_COMPLETE')
         # The stored value, not the mask the API showed.
         self.assertEqual('first-s3cret', self.output())
+
+
+class RestorePreviewTest(base.APITestCase):
+    """heat-snapshots' own: POST .../snapshots/{id}/restore_preview."""
+
+    def setUp(self):
+        super().setUp()
+        self.stack = self.create_stack()
+        self.snap = self.snapshot(self.stack)
+        self.url = '%s/%s/restore_preview' % (
+            self.snapshots_url(self.stack), self.snap['id'])
+
+    def test_preview_is_200_in_heats_update_preview_shape(self):
+        self.post_json(self.stack_url(self.stack), {
+            'template': base.template({
+                'random': {'type': 'OS::Heat::RandomString',
+                           'properties': {'length': 10}},
+                'none': {'type': 'OS::Heat::None'},
+                'added': {'type': 'OS::Heat::None'}})},
+            method='PUT', status=202)
+        self.wait_for_stack(self.stack, 'UPDATE_COMPLETE')
+        response = self.request('POST', self.url, status=200)
+        self.assertRequestId(response)
+        body = response.json
+        self.assertEqual({'resource_changes', 'data_loss'}, set(body))
+        changes = body['resource_changes']
+        self.assertEqual(['added', 'deleted', 'replaced', 'unchanged',
+                          'updated'], sorted(changes))
+        self.assertEqual(
+            (['added'], ['random'], ['none']),
+            ([e['resource_name'] for e in changes['deleted']],
+             [e['resource_name'] for e in changes['replaced']],
+             [e['resource_name'] for e in changes['unchanged']]))
+        for key in ('resource_name', 'resource_type', 'physical_resource_id',
+                    'resource_action', 'resource_status',
+                    'resource_status_reason', 'updated_time',
+                    'stack_identity', 'stack_name', 'reason'):
+            self.assertIn(key, changes['replaced'][0])
+        self.assertEqual(['added', 'random'],
+                         sorted(e['resource_name']
+                                for e in body['data_loss']))
+        # Nothing changed.
+        self.assertEqual('UPDATE_COMPLETE',
+                         self.show_stack(self.stack)['stack_status'])
+
+    def test_unknown_snapshot_is_404_and_get_is_405(self):
+        response = self.request('POST', '%s/missing/restore_preview' %
+                                self.snapshots_url(self.stack))
+        self.assertFault(response, 404, 'NotFound',
+                         'Snapshot with id missing not found')
+        self.assertFault(self.request('GET', self.url), 405,
+                         'HTTPMethodNotAllowed')
+
+    def test_reader_may_preview(self):
+        self.headers = api_fixture.headers(roles=['reader'])
+        self.request('POST', self.url, status=200)
+
+
+class CloneTest(base.APITestCase):
+    """heat-snapshots' own: POST .../snapshots/{id}/clone."""
+
+    def setUp(self):
+        super().setUp()
+        self.stack = self.create_stack()
+        self.snap = self.snapshot(self.stack)
+        self.url = '%s/%s/clone' % (self.snapshots_url(self.stack),
+                                    self.snap['id'])
+
+    def test_clone_answers_as_heats_stack_create(self):
+        response = self.post_json(self.url, {'stack_name': 'copy'},
+                                  status=201)
+        self.assertRequestId(response)
+        body = response.json
+        new_id = body['stack']['id']
+        location = '%s/copy/%s' % (self.stacks_url(), new_id)
+        self.assertTrue(response.headers['Location'].endswith(location),
+                        response.headers['Location'])
+        self.assertEqual([{'href': response.headers['Location'],
+                           'rel': 'self'}], body['stack']['links'])
+        self.assertNotEqual(self.stack['id'], new_id)
+        copy = {'stack_name': 'copy', 'id': new_id}
+        self.wait_for_stack(copy, 'CREATE_COMPLETE')
+        source = self.show_snapshot(self.stack, self.snap['id'])
+        value = source['data']['resources']['random']['resource_data'][
+            'value']
+        resource = self.get(self.stack_url(copy) + '/resources/random'
+                            ).json['resource']
+        self.assertEqual(value, resource['attributes']['value'])
+
+    def test_errors_are_heat_style(self):
+        self.assertFault(
+            self.post_json(self.url, {'stack_name': 'stack'}, status=None),
+            409, 'StackExists', 'The Stack (stack) already exists.')
+        self.assertFault(
+            self.post_json(self.url, {}, status=None), 400,
+            'HTTPBadRequest')
+        self.assertFault(
+            self.post_json(self.url, {'stack_name': 'copy',
+                                      'parameters': []}, status=None),
+            400, 'HTTPBadRequest')
+        self.assertFault(
+            self.post_json('%s/missing/clone' % self.snapshots_url(
+                self.stack), {'stack_name': 'copy'}, status=None),
+            404, 'NotFound', 'Snapshot with id missing not found')
+
+    def test_reader_may_not_clone(self):
+        self.headers = api_fixture.headers(roles=['reader'])
+        self.assertFault(
+            self.post_json(self.url, {'stack_name': 'copy'}, status=None),
+            403, 'Forbidden',
+            'Policy doesn\'t allow stacks:clone_snapshot to be performed.')
