@@ -379,7 +379,9 @@ class RestorePreview(RestoreWalk):
                    for key in PREVIEW_CHANGES}
         for key, entries in changes.items():
             for entry in entries:
-                if not entry.get('reason'):
+                if key in (states.PREVIEW_ADDED, states.PREVIEW_DELETED) \
+                        or not entry.get('reason'):
+                    # What adds or deletes it is the snapshot's template.
                     entry['reason'] = PREVIEW_REASONS[key]
         return {'resource_changes': changes,
                 'data_loss': self._data_loss(stack, snapshot.id, changes,

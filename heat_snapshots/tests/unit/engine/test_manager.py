@@ -854,6 +854,9 @@ class RestorePreviewTest(EngineTestCase):
                          entry['reason'])
         self.assertEqual('properties changed: value',
                          changes['updated'][0]['reason'])
+        self.assertEqual(
+            ('in the snapshot, not in the stack', 'added since the snapshot'),
+            (changes['added'][0]['reason'], changes['deleted'][0]['reason']))
         self.assertEqual(identity['stack_id'],
                          entry['stack_identity']['stack_id'])
         for entries in changes.values():

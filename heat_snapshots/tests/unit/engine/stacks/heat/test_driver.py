@@ -855,3 +855,115 @@ class HiddenParameterRestoreTest(HeatDriverTestCase):
         self.assertEqual('PUT', update.method)
         self.assertEqual({'flavor': '******'},
                          update.json()['environment']['parameters'])
+
+
+NEW_ID = '4c4c4c4c-0000-4000-8000-000000000003'
+NEW_PATH = STACK + '/copy/' + NEW_ID
+
+
+def new_stack_body(status, reason='r'):
+    body = stack_body(status, reason)
+    body['stack'].update(id=NEW_ID, stack_name='copy',
+                         links=[{'href': NEW_PATH, 'rel': 'self'}])
+    return body
+
+
+class PreviewAndCloneTest(HeatDriverTestCase):
+    """Restore preview and clone: Heat's own preview and stack create."""
+
+    def setUp(self):
+        super().setUp()
+        self.register_stack()
+        self.stack = self.driver.get_stack(self.ctx, STACK_ID)
+
+    def test_preview_is_heats_preview_of_the_restores_update(self):
+        replaced = resource('vol', 'OS::Cinder::Volume', 'vol-1')
+        self.http.put(STACK_PATH + '/preview', json={'resource_changes': {
+            'replaced': [replaced], 'unchanged': [], 'updated': [],
+            'added': [], 'deleted': []}})
+        template = dict(TEMPLATE, resources=dict(
+            TEMPLATE['resources'], vol={
+                'type': 'OS::Cinder::Volume',
+                'properties': {'size': 1, 'backup_id': 'backup-1'}}))
+        changes = self.driver.preview_restore(self.ctx, self.stack,
+                                              template, ENVIRONMENT,
+                                              {'f.yaml': 'x'})
+        self.assertEqual([replaced], changes['replaced'])
+        self.assertEqual([], changes['added'])
+        sent = self.http.request_history[-1]
+        self.assertEqual(('PUT', {'show_nested': ['true']}),
+                         (sent.method, sent.qs))
+        # The very body the restore's update sends.
+        self.assertEqual({'template': template, 'environment': ENVIRONMENT,
+                          'files': {'f.yaml': 'x'}}, sent.json())
+        # Nothing else was asked of Heat.
+        self.assertEqual([], [r for r in self.http.request_history
+                              if r.method not in ('GET', 'PUT')])
+
+    def test_preview_refused_by_heat_is_a_400_with_its_message(self):
+        self.http.put(STACK_PATH + '/preview', status_code=400,
+                      json=heat_fault('Property error: vol.size',
+                                      'StackValidationFailed', 400,
+                                      'Bad Request'))
+        error = self.assertRaises(exception.Invalid,
+                                  self.driver.preview_restore, self.ctx,
+                                  self.stack, TEMPLATE, ENVIRONMENT, {})
+        self.assertEqual(('Property error: vol.size', 400),
+                         (error.message, error.code))
+
+    def test_clone_posts_the_new_stack_to_heat(self):
+        self.http.post(STACK, status_code=201, json={'stack': {
+            'id': NEW_ID, 'links': [{'href': NEW_PATH, 'rel': 'self'}]}})
+        stack = self.driver.create_clone(
+            self.ctx, 'copy', TEMPLATE, ENVIRONMENT, {'f.yaml': 'x'},
+            {'flavor': 'm2'}, tags=['t'])
+        self.assertEqual((NEW_ID, 'copy', PROJECT),
+                         (stack.id, stack.name, stack.project_id))
+        sent = self.http.request_history[-1]
+        self.assertEqual({'stack_name': 'copy', 'template': TEMPLATE,
+                          'environment': ENVIRONMENT,
+                          'files': {'f.yaml': 'x'},
+                          'parameters': {'flavor': 'm2'}, 'tags': 't'},
+                         sent.json())
+
+    def test_clone_refusals_are_heats(self):
+        self.http.post(STACK, [
+            {'status_code': 409, 'json': heat_fault(
+                'The Stack (copy) already exists.', 'StackExists', 409,
+                'Conflict')},
+            {'status_code': 400, 'json': heat_fault(
+                'Parameter \'flavor\' is invalid', 'StackValidationFailed',
+                400, 'Bad Request')}])
+        self.assertRaises(exception.StackExists, self.driver.create_clone,
+                          self.ctx, 'copy', TEMPLATE, ENVIRONMENT, {}, {})
+        error = self.assertRaises(exception.Invalid,
+                                  self.driver.create_clone, self.ctx,
+                                  'copy', TEMPLATE, ENVIRONMENT, {}, {})
+        self.assertIn('flavor', error.message)
+
+    def test_a_hidden_parameter_must_be_given(self):
+        template = dict(TEMPLATE, parameters={
+            'password': {'type': 'string', 'hidden': True}})
+        environment = dict(ENVIRONMENT, parameters={'password': '******'})
+        error = self.assertRaises(exception.InvalidParameter,
+                                  self.driver.create_clone, self.ctx,
+                                  'copy', template, environment, {}, {})
+        self.assertIn('password', error.message)
+        self.assertEqual([], [r for r in self.http.request_history
+                              if r.method == 'POST'])
+
+    def test_run_clone_waits_for_heats_create(self):
+        self.flags(check_interval_max=0.01, group='heat_snapshots')
+        self.http.get(STACK + '/' + NEW_ID, status_code=302,
+                      headers={'Location': NEW_PATH})
+        self.http.get(NEW_PATH, [
+            {'json': new_stack_body('CREATE_IN_PROGRESS')},
+            {'json': new_stack_body('CREATE_COMPLETE')}])
+        new = stacks_base.Stack(id=NEW_ID, name='copy', project_id=PROJECT,
+                                action='CREATE', status='IN_PROGRESS')
+        self.driver.run_clone(self.ctx, new, {})
+        self.http.get(NEW_PATH, json=new_stack_body(
+            'CREATE_FAILED', 'Resource CREATE failed: vol: Invalid backup'))
+        error = self.assertRaises(exception.ResourceFailure,
+                                  self.driver.run_clone, self.ctx, new, {})
+        self.assertIn('Invalid backup', error.message)
