@@ -290,6 +290,88 @@ class RealHeatTest(heat_base.RealHeatTestCase):
                       % (second['id'], stack_id), log)
         self.assertEqual([], self.heat_snapshot_rows())
 
+    def test_restore_preview_and_clone_through_the_filter(self):
+        """heat-snapshots' own calls at Heat's endpoint: the preview is
+        Heat's preview of the restore's update (nested stacks included)
+        and the restore then does what it said; a clone is a new stack
+        that Heat creates.
+        """
+        if self.heat.filter_error:
+            self.fail('heat-api with the heat-snapshots paste filter did not '
+                      'start: %s' % self.heat.filter_error)
+        project = self.in_heat.project_id
+        caller = clients.noauth_caller(self.heat.filter_endpoint, project,
+                                       user='user-' + project)
+        stack = self.create_stack('hsh-plan')
+        before = self.in_heat.get('/stacks/%s/template' % stack).json()
+        snapshot = self.snapshot(stack)
+        response = self.in_heat.request('PUT', '/stacks/%s' % stack, {
+            'template': template(length=20, count=3, extra=True),
+            'files': FILES, 'parameters': {}})
+        self.assertStatus(202, response)
+        self.wait_for_stack(stack, 'UPDATE_COMPLETE')
+        physical = {name: r['physical_resource_id']
+                    for name, r in self.resources_in_heat(stack).items()}
+
+        response = caller.post('/stacks/%s/snapshots/%s/restore_preview'
+                               % (stack, snapshot['id']))
+        self.assertStatus(200, response)
+        preview = response.json()
+        changes = preview['resource_changes']
+
+        def top(kind):
+            return sorted(e['resource_name'] for e in changes[kind]
+                          if not e.get('parent_resource'))
+        self.assertEqual(([], ['extra'], ['secret']),
+                         (top('added'), top('deleted'), top('replaced')))
+        self.assertIn('group', top('updated') + top('unchanged'))
+        # The group shrinks back: its third member goes.
+        self.assertIn(('group', '2'), [
+            (e.get('parent_resource'), e['resource_name'])
+            for e in changes['deleted']])
+        for entries in changes.values():
+            for entry in entries:
+                self.assertTrue(entry['reason'], entry)
+        lost = {(e['resource_name'], e['change'])
+                for e in preview['data_loss']
+                if not e.get('parent_resource')}
+        self.assertEqual({('extra', 'deleted'), ('secret', 'replaced')},
+                         lost)
+        self.assertEqual('UPDATE_COMPLETE', self.in_heat.get(
+            '/stacks/%s' % stack).json()['stack']['stack_status'])
+
+        # The clone, while the source is as it is now.
+        name = 'hsh-clone-%s' % uuid.uuid4().hex[:8]
+        response = caller.post('/stacks/%s/snapshots/%s/clone'
+                               % (stack, snapshot['id']),
+                               {'stack_name': name})
+        self.assertStatus(201, response)
+        clone = '%s/%s' % (name, response.json()['stack']['id'])
+        self.addCleanup(self._delete_stack, clone)
+        self.assertTrue(response.headers['Location'].endswith(clone),
+                        response.headers['Location'])
+        self.wait_for_stack(clone, 'CREATE_COMPLETE')
+        self.assertEqual(before, self.in_heat.get(
+            '/stacks/%s/template' % clone).json())
+        self.assertNotIn('extra', self.resources_in_heat(clone))
+        self.assertEqual(physical, {
+            n: r['physical_resource_id']
+            for n, r in self.resources_in_heat(stack).items()})
+
+        # The restore does what the preview said.
+        response = caller.post('/stacks/%s/snapshots/%s/restore'
+                               % (stack, snapshot['id']))
+        self.assertStatus(202, response)
+        waiters.wait_for_stack_status(caller, stack, 'RESTORE_COMPLETE',
+                                      timeout=TIMEOUT)
+        after = {n: r['physical_resource_id']
+                 for n, r in self.resources_in_heat(stack).items()}
+        self.assertEqual(top('deleted'), sorted(set(physical) - set(after)))
+        self.assertEqual(top('added'), sorted(set(after) - set(physical)))
+        self.assertEqual(top('replaced'), sorted(
+            n for n in set(physical) & set(after)
+            if physical[n] != after[n]))
+
     def test_openstack_cli_through_heat_api_with_filter(self):
         if self.heat.filter_error:
             self.fail('heat-api with the heat-snapshots paste filter did not '
