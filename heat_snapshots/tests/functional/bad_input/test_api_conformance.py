@@ -60,7 +60,8 @@ RUN_BUDGET = float(os.environ.get('HS_BAD_INPUT_BUDGET', '45'))
 OPERATION_ORDER = [
     'listVersions', 'listStacks', 'findStack', 'showStack', 'getTemplate',
     'listResources', 'listSnapshots', 'showSnapshot', 'createStack',
-    'createSnapshot', 'restoreSnapshot', 'updateStack', 'patchStack',
+    'createSnapshot', 'restoreSnapshot', 'previewRestoreSnapshot',
+    'cloneSnapshot', 'updateStack', 'patchStack',
     'deleteSnapshot', 'deleteStack',
 ]
 
@@ -213,6 +214,23 @@ class OpenAPIConformanceTest(SchemaTest):
             s.wait(lambda: s._stack_settled(mine), 'restore done')
         self._check(restore, 'POST', self.request(
             'POST', url + '/nope/restore'), 404)
+        # heat-snapshots' own: restore preview and clone.
+        self._check(snapshot + '/restore_preview', 'POST', self.request(
+            'POST', url + '/%s/restore_preview' % snapshot_id), 200)
+        self._check(snapshot + '/restore_preview', 'POST', self.request(
+            'POST', url + '/nope/restore_preview'), 404)
+        cloned = self._check(snapshot + '/clone', 'POST', self.request(
+            'POST', url + '/%s/clone' % snapshot_id, headers=JSON_HEADERS,
+            json={'stack_name': name + '-clone'}), 201)
+        clone = {'stack_name': name + '-clone',
+                 'id': cloned.json()['stack']['id']}
+        s.wait(lambda: s._stack_settled(clone), 'clone done')
+        self._check(snapshot + '/clone', 'POST', self.request(
+            'POST', url + '/%s/clone' % snapshot_id, headers=JSON_HEADERS,
+            json={'stack_name': name}), 409)
+        self._check(snapshot + '/clone', 'POST', self.request(
+            'POST', url + '/%s/clone' % snapshot_id, headers=JSON_HEADERS,
+            json={}), 400)
         self._check(snapshot, 'DELETE', self.request(
             'DELETE', url + '/' + snapshot_id), 204)
         s.wait(lambda: self.request('GET', url + '/' + snapshot_id)
