@@ -10,15 +10,21 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""The five snapshot rules: readers read, members change."""
+"""The five snapshot rules (and heat-snapshots' own two): readers read,
+members change.
+"""
 
 from heat_snapshots.common import policy
 from heat_snapshots.policies import snapshots
 from heat_snapshots.tests import base
 
-READ = (snapshots.SHOW_SNAPSHOT, snapshots.LIST_SNAPSHOTS)
+READ = (snapshots.SHOW_SNAPSHOT, snapshots.LIST_SNAPSHOTS,
+        snapshots.PREVIEW_RESTORE_SNAPSHOT)
 WRITE = (snapshots.SNAPSHOT, snapshots.DELETE_SNAPSHOT,
-         snapshots.RESTORE_SNAPSHOT)
+         snapshots.RESTORE_SNAPSHOT, snapshots.CLONE_SNAPSHOT)
+HEATS = {'stacks:snapshot', 'stacks:show_snapshot', 'stacks:list_snapshots',
+         'stacks:delete_snapshot', 'stacks:restore_snapshot'}
+OURS = {'stacks:preview_restore_snapshot', 'stacks:clone_snapshot'}
 TARGET = {'project_id': 'project-a'}
 
 
@@ -42,11 +48,8 @@ class SnapshotRulesTest(base.TestCase):
                                           'project-b'), rule)
 
     def test_heats_rule_names_and_paths(self):
-        self.assertEqual(
-            {'stacks:snapshot', 'stacks:show_snapshot',
-             'stacks:list_snapshots', 'stacks:delete_snapshot',
-             'stacks:restore_snapshot'},
-            {rule.name for rule in snapshots.list_rules()})
+        self.assertEqual(HEATS | OURS,
+                         {rule.name for rule in snapshots.list_rules()})
         for rule in snapshots.list_rules():
             for operation in rule.operations:
                 self.assertTrue(operation['path'].startswith(
@@ -55,6 +58,10 @@ class SnapshotRulesTest(base.TestCase):
 
     def test_old_rule_names_are_deprecated_for_heats_reason(self):
         for rule in snapshots.list_rules():
+            if rule.name in OURS:
+                # New rules: nothing to deprecate.
+                self.assertIsNone(rule.deprecated_rule)
+                continue
             self.assertEqual(rule.name, rule.deprecated_rule.name)
             self.assertEqual('rule:deny_stack_user',
                              rule.deprecated_rule.check_str)
