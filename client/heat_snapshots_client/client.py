@@ -160,15 +160,19 @@ class Client:
                 redirect=True):
         """One call; the response, or :class:`HTTPError`."""
         kwargs = {}
+        headers = {'Accept': 'application/json'}
         if body is not None:
             kwargs['json'] = body
+        elif method in ('POST', 'PUT', 'PATCH'):
+            # An action without a body is still JSON (the API refuses a
+            # form-like POST without authentication).
+            headers['Content-Type'] = 'application/json'
         if params:
             kwargs['params'] = {k: v for k, v in params.items()
                                 if v is not None}
         response = self.http.request(
             '%s/%s' % (self.base_url, path), method, raise_exc=False,
-            redirect=redirect, headers={'Accept': 'application/json'},
-            **kwargs)
+            redirect=redirect, headers=headers, **kwargs)
         if response.status_code not in ok:
             raise HTTPError.from_response(response)
         return response

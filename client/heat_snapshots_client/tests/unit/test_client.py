@@ -181,6 +181,10 @@ class SnapshotTest(base.TestCase):
         self.http.get(STACK + '/snapshots/s1/resources',
                       json={'resources': [{'name': 'volume'}]})
         self.client.restore_snapshot('web', 's1')
+        self.assertEqual(
+            ('application/json', None),
+            (self.http.last_request.headers.get('Content-Type'),
+             self.http.last_request.body))
         self.client.delete_snapshot('web', 's1')
         self.client.cancel_snapshot('web', 's1')
         self.assertEqual([], self.client.restore_preview(

@@ -10,6 +10,9 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
+import io
+
+import fixtures
 from osc_lib import exceptions
 
 from heat_snapshots_client import client
@@ -79,6 +82,8 @@ class CreateTest(base.TestCase):
 
     def test_stacks_or_tags_are_needed_not_both(self):
         parser = policies.CreatePolicy(self.app, None).get_parser('x')
+        # argparse tells on stderr, then exits.
+        self.useFixture(fixtures.MonkeyPatch('sys.stderr', io.StringIO()))
         for argv in (['n', '--cron', '* * * * *'],
                      ['n', '--cron', '* * * * *', '--stack', 'a', '--tag',
                       'b']):
