@@ -49,7 +49,7 @@ class ValidateTest(base.TestCase):
                 ('', 'has 0 fields'),
                 ('61 * * * *', 'out of range'),
                 ('0 0 * * 8', 'out of range'),
-                ('*/0 * * * *', "step '0'"),
+                ('*/0 * * * *', "cron expression '*/0 * * * *': "),
                 ('R * * * *', 'random (R) and hashed (H)'),
                 ('H 2 * * *', 'random (R) and hashed (H)'),
                 ('0 0 30 2 *', 'never matches a date'),
