@@ -46,8 +46,21 @@ _REMOTE_SUFFIX = '_Remote'
 _KEPT_HEADERS = ('Location', 'Retry-After', 'WWW-Authenticate')
 
 
+class JSONText(str):
+    """A response body already encoded as JSON (json.dumps' text)."""
+
+
 def _json(body):
+    if isinstance(body, JSONText):
+        return body.encode('utf-8')
     return json.dumps(body).encode('utf-8')
+
+
+def wrapped(key, text):
+    """The JSON text of ``{key: <the JSON text>}``, as json.dumps writes
+    it.
+    """
+    return JSONText('{%s: %s}' % (json.dumps(key), text))
 
 
 def _type_name(error):

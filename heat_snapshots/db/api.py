@@ -245,6 +245,41 @@ def snapshot_list_by_stack(context, stack_id):
     return list(context.session.scalars(query))
 
 
+# What the API shows of a snapshot, its stored data as the JSON text it
+# was written as (types.Json writes json.dumps' text): a read passes it
+# through, never decoding and encoding it again.
+_SHOWN_COLUMNS = (
+    models.Snapshot.id, models.Snapshot.name, models.Snapshot.stack_id,
+    models.Snapshot.action, models.Snapshot.status,
+    models.Snapshot.status_reason,
+    sa.type_coerce(models.Snapshot.data, sa.Text).label('data'),
+    models.Snapshot.created_at)
+
+
+@reader
+def snapshot_get_shown(context, snapshot_id):
+    """The shown columns of a snapshot; ``data`` is its JSON text.
+
+    :raises: SnapshotIdNotFound.
+    """
+    row = None
+    if storable(snapshot_id):
+        row = context.session.execute(sa.select(*_SHOWN_COLUMNS).where(
+            models.Snapshot.id == snapshot_id)).first()
+    if row is None:
+        raise exception.SnapshotIdNotFound(snapshot_id=snapshot_id)
+    return row
+
+
+@reader
+def snapshot_list_shown(context, stack_id):
+    """The shown columns of the stack's snapshots, oldest first."""
+    query = sa.select(*_SHOWN_COLUMNS).where(
+        models.Snapshot.stack_id == stack_id).order_by(
+        models.Snapshot.created_at, models.Snapshot.id)
+    return list(context.session.execute(query))
+
+
 @reader
 def snapshot_stacks(context):
     """{(stack id, project id)} of every stack that has snapshots."""

@@ -48,6 +48,18 @@ def local_stack_get(context, stack_id, show_deleted=False):
 
 
 @db_api.reader
+def local_stack_summary(context, stack_id):
+    """id, name, project_id, action, status of a live stack, or None."""
+    if not db_api.storable(stack_id):
+        return None
+    table = models.LocalStack
+    return context.session.execute(sa.select(
+        table.id, table.name, table.project_id, table.action,
+        table.status).where(table.id == stack_id,
+                            table.deleted_at.is_(None))).first()
+
+
+@db_api.reader
 def local_stack_get_by_name(context, project_id, name):
     if not db_api.storable(project_id, name):
         return None

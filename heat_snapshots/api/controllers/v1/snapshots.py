@@ -56,9 +56,8 @@ class SnapshotsController(base.RestController):
     @fault.expose()
     def get_all(self):
         utils.authorize(policies.LIST_SNAPSHOTS)
-        found = utils.engine().stack_list_snapshots(utils.context(),
-                                                    self.identity)
-        return {'snapshots': found}
+        return fault.wrapped('snapshots', utils.engine().list_snapshots_json(
+            utils.context(), self.identity))
 
     @fault.expose(status_code=http_client.OK)
     def post(self):
@@ -87,9 +86,8 @@ class SnapshotController(base.RestController):
     @fault.expose()
     def get_all(self):
         utils.authorize(policies.SHOW_SNAPSHOT)
-        found = utils.engine().show_snapshot(utils.context(), self.identity,
-                                             self.snapshot_id)
-        return {'snapshot': found}
+        return fault.wrapped('snapshot', utils.engine().show_snapshot_json(
+            utils.context(), self.identity, self.snapshot_id))
 
     @fault.expose(status_code=http_client.NO_CONTENT)
     def delete(self):
