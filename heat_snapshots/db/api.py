@@ -254,30 +254,35 @@ _SHOWN_COLUMNS = (
     models.Snapshot.status_reason,
     sa.type_coerce(models.Snapshot.data, sa.Text).label('data'),
     models.Snapshot.created_at)
+# Built once: SQLAlchemy compiles each once too (its statement cache).
+_SHOW = sa.select(*_SHOWN_COLUMNS).where(
+    models.Snapshot.id == sa.bindparam('id'))
+_LIST = sa.select(*_SHOWN_COLUMNS).where(
+    models.Snapshot.stack_id == sa.bindparam('stack_id')).order_by(
+    models.Snapshot.created_at, models.Snapshot.id)
 
 
-@reader
+@reader.connection
 def snapshot_get_shown(context, snapshot_id):
     """The shown columns of a snapshot; ``data`` is its JSON text.
+
+    A Core statement on the connection: no ORM session for a read of
+    plain columns.
 
     :raises: SnapshotIdNotFound.
     """
     row = None
     if storable(snapshot_id):
-        row = context.session.execute(sa.select(*_SHOWN_COLUMNS).where(
-            models.Snapshot.id == snapshot_id)).first()
+        row = context.connection.execute(_SHOW, {'id': snapshot_id}).first()
     if row is None:
         raise exception.SnapshotIdNotFound(snapshot_id=snapshot_id)
     return row
 
 
-@reader
+@reader.connection
 def snapshot_list_shown(context, stack_id):
     """The shown columns of the stack's snapshots, oldest first."""
-    query = sa.select(*_SHOWN_COLUMNS).where(
-        models.Snapshot.stack_id == stack_id).order_by(
-        models.Snapshot.created_at, models.Snapshot.id)
-    return list(context.session.execute(query))
+    return list(context.connection.execute(_LIST, {'stack_id': stack_id}))
 
 
 @reader

@@ -47,16 +47,23 @@ def local_stack_get(context, stack_id, show_deleted=False):
     return stack
 
 
-@db_api.reader
+_SUMMARY = sa.select(
+    models.LocalStack.id, models.LocalStack.name,
+    models.LocalStack.project_id, models.LocalStack.action,
+    models.LocalStack.status).where(
+    models.LocalStack.id == sa.bindparam('id'),
+    models.LocalStack.deleted_at.is_(None))
+
+
+@db_api.reader.connection
 def local_stack_summary(context, stack_id):
-    """id, name, project_id, action, status of a live stack, or None."""
+    """id, name, project_id, action, status of a live stack, or None.
+
+    A Core statement on the connection: no ORM session.
+    """
     if not db_api.storable(stack_id):
         return None
-    table = models.LocalStack
-    return context.session.execute(sa.select(
-        table.id, table.name, table.project_id, table.action,
-        table.status).where(table.id == stack_id,
-                            table.deleted_at.is_(None))).first()
+    return context.connection.execute(_SUMMARY, {'id': stack_id}).first()
 
 
 @db_api.reader
