@@ -25,6 +25,7 @@ from heat_snapshots.api import auth_check
 from heat_snapshots.api.controllers import root
 from heat_snapshots.api import fault
 from heat_snapshots.api import hooks
+from heat_snapshots.api import reads
 from heat_snapshots import conf as hs_conf
 
 CONF = hs_conf.CONF
@@ -103,10 +104,10 @@ def setup_app(conf=CONF, engine_api=None):
     :param engine_api: an EngineAPI to use instead of making one.
     """
     set_cors_defaults()
+    rpc_hook = hooks.RPCHook(engine_api)
     app = pecan.make_app(
         root.RootController(),
-        hooks=[hooks.ContextHook(), hooks.RPCHook(engine_api),
-               fault.FaultHook()],
+        hooks=[hooks.ContextHook(), rpc_hook, fault.FaultHook()],
         debug=False,
         # Stack names may contain dots; "my.stack" is not a file type.
         guess_content_type_from_ext=False,
@@ -116,6 +117,9 @@ def setup_app(conf=CONF, engine_api=None):
 
     # The middleware, innermost first: a request passes them bottom-up.
     #
+    # reads: snapshot show and list without pecan's routing, with the
+    #   same hooks' work and the same answers; the rest goes to pecan.
+    app = reads.SnapshotReads(app, rpc_hook)
     # auth: keystonemiddleware auth_token, or noauth (loopback setups); it
     #   sets the identity keys ContextHook reads. GET / skips it.
     app = _auth(app, conf)

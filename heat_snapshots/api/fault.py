@@ -46,8 +46,22 @@ _REMOTE_SUFFIX = '_Remote'
 _KEPT_HEADERS = ('Location', 'Retry-After', 'WWW-Authenticate')
 
 
-def _json(body):
+class JSONText(str):
+    """A response body already encoded as JSON (json.dumps' text)."""
+
+
+def body_bytes(body):
+    """The bytes of a JSON response body (a JSONText as it is)."""
+    if isinstance(body, JSONText):
+        return body.encode('utf-8')
     return json.dumps(body).encode('utf-8')
+
+
+def wrapped(key, text):
+    """The JSON text of ``{key: <the JSON text>}``, as json.dumps writes
+    it.
+    """
+    return JSONText('{%s: %s}' % (json.dumps(key), text))
 
 
 def _type_name(error):
@@ -112,7 +126,7 @@ def fault_response(error):
         LOG.debug('Answered %(status)s: %(type)s: %(message)s',
                   {'status': status, 'type': body['error']['type'],
                    'message': body['error'].get('message')})
-    response = webob.Response(body=_json(body), status=status,
+    response = webob.Response(body=body_bytes(body), status=status,
                               content_type='application/json',
                               charset=None)
     if isinstance(error, webob_exc.WSGIHTTPException):
@@ -122,7 +136,7 @@ def fault_response(error):
     return response
 
 
-def wants_json(request):
+def wantsbody_bytes(request):
     """Whether a webob-style status page should be JSON, as Heat does.
 
     Heat answers 202 and 302 in plain text unless the caller asks for
@@ -137,7 +151,7 @@ def status_page(http_status, request, **kwargs):
     """A webob status page (202, 302) rendered as Heat renders it."""
     page = http_status(**kwargs)
     environ = request.environ
-    if wants_json(request):
+    if wantsbody_bytes(request):
         body = page.json_body(environ).encode('utf-8')
         content_type = 'application/json'
     else:
@@ -178,7 +192,7 @@ def expose(status_code=None):
                 response.body = b''
                 return response
             response.content_type = 'application/json'
-            response.body = _json(result)
+            response.body = body_bytes(result)
             return response
 
         pecan.expose(content_type='application/json',

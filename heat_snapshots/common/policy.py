@@ -12,6 +12,8 @@
 
 """Policy enforcement: Heat's rule names, defaults in code."""
 
+import time
+
 from oslo_config import cfg
 from oslo_policy import policy
 
@@ -20,6 +22,33 @@ from heat_snapshots import policies
 
 CONF = cfg.CONF
 _ENFORCER = None
+
+# How often, at most, the policy files are looked for and at (seconds).
+# oslo.policy looks on every check: a search of the configuration
+# directories for a policy file or policy.d that is not there, a stat of
+# one that is; every API request checks twice.
+FILES_CHECK_INTERVAL = 1.0
+
+
+class _Enforcer(policy.Enforcer):
+    """oslo.policy's Enforcer, but its rules are loaded once and its
+    files looked at no more than once per FILES_CHECK_INTERVAL: an
+    operator's change of the policy file still applies within a second.
+    """
+
+    _files_checked_at = None
+
+    def load_rules(self, force_reload=False):
+        now = time.monotonic()
+        if force_reload or not self.rules or \
+                self._files_checked_at is None or \
+                now - self._files_checked_at >= FILES_CHECK_INTERVAL:
+            super().load_rules(force_reload=force_reload)
+            self._files_checked_at = now
+
+    def clear(self):
+        super().clear()
+        self._files_checked_at = None
 
 
 def reset():
@@ -33,8 +62,7 @@ def init(conf=CONF, policy_file=None, rules=None,
          suppress_deprecation_warnings=False):
     global _ENFORCER
     if not _ENFORCER:
-        _ENFORCER = policy.Enforcer(conf, policy_file=policy_file,
-                                    rules=rules)
+        _ENFORCER = _Enforcer(conf, policy_file=policy_file, rules=rules)
         _ENFORCER.suppress_deprecation_warnings = \
             suppress_deprecation_warnings
         _ENFORCER.register_defaults(policies.list_rules())

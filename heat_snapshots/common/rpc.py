@@ -163,6 +163,13 @@ class Client:
             return LocalContext(endpoint)
         return self.client.prepare(version=version)
 
+    def _can_send(self, version):
+        """Whether the engine may be called at ``version`` (always, in
+        this process).
+        """
+        return bool(_LOCAL_ENDPOINTS) or self.client.can_send_version(
+            version)
+
     def _call(self, context, method, version='1.0', **kwargs):
         cctxt = self._prepare(method, version)
         try:

@@ -245,6 +245,46 @@ def snapshot_list_by_stack(context, stack_id):
     return list(context.session.scalars(query))
 
 
+# What the API shows of a snapshot, its stored data as the JSON text it
+# was written as (types.Json writes json.dumps' text): a read passes it
+# through, never decoding and encoding it again.
+_SHOWN_COLUMNS = (
+    models.Snapshot.id, models.Snapshot.name, models.Snapshot.stack_id,
+    models.Snapshot.action, models.Snapshot.status,
+    models.Snapshot.status_reason,
+    sa.type_coerce(models.Snapshot.data, sa.Text).label('data'),
+    models.Snapshot.created_at)
+# Built once: SQLAlchemy compiles each once too (its statement cache).
+_SHOW = sa.select(*_SHOWN_COLUMNS).where(
+    models.Snapshot.id == sa.bindparam('id'))
+_LIST = sa.select(*_SHOWN_COLUMNS).where(
+    models.Snapshot.stack_id == sa.bindparam('stack_id')).order_by(
+    models.Snapshot.created_at, models.Snapshot.id)
+
+
+@reader.connection
+def snapshot_get_shown(context, snapshot_id):
+    """The shown columns of a snapshot; ``data`` is its JSON text.
+
+    A Core statement on the connection: no ORM session for a read of
+    plain columns.
+
+    :raises: SnapshotIdNotFound.
+    """
+    row = None
+    if storable(snapshot_id):
+        row = context.connection.execute(_SHOW, {'id': snapshot_id}).first()
+    if row is None:
+        raise exception.SnapshotIdNotFound(snapshot_id=snapshot_id)
+    return row
+
+
+@reader.connection
+def snapshot_list_shown(context, stack_id):
+    """The shown columns of the stack's snapshots, oldest first."""
+    return list(context.connection.execute(_LIST, {'stack_id': stack_id}))
+
+
 @reader
 def snapshot_stacks(context):
     """{(stack id, project id)} of every stack that has snapshots."""

@@ -16,6 +16,8 @@ The engine sends these over RPC; the API only adds links, which need the
 request's URL.
 """
 
+import json
+
 from oslo_utils import timeutils
 
 from heat_snapshots.engine import hidden_parameters
@@ -200,3 +202,23 @@ def format_snapshot(snapshot):
         'data': hidden_parameters.mask_stack_data(snapshot.data),
         'creation_time': format_time(snapshot.created_at),
     }
+
+
+def snapshot_json(row):
+    """``format_snapshot`` as the JSON text the API sends (json.dumps').
+
+    ``row`` has the columns of db.api.snapshot_get_shown, ``data`` as its
+    stored JSON text, which is spliced in undecoded (masked if need be).
+    """
+    dumps = json.dumps
+    return ('{"id": %s, "name": %s, "action": %s, "status": %s, '
+            '"status_reason": %s, "data": %s, "creation_time": %s}' % (
+                dumps(row.id), dumps(row.name), dumps(row.action),
+                dumps(row.status), dumps(row.status_reason),
+                hidden_parameters.mask_stack_data_json(row.data),
+                dumps(format_time(row.created_at))))
+
+
+def snapshots_json(rows):
+    """A list of ``snapshot_json``, as one JSON array's text."""
+    return '[%s]' % ', '.join(snapshot_json(row) for row in rows)

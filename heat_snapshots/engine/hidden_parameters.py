@@ -26,6 +26,7 @@ masked it already: such a snapshot holds ``******``, not the value
 """
 
 import copy
+import json
 
 from oslo_log import log as logging
 
@@ -136,6 +137,33 @@ def mask_stack_data(data):
     if masked is environment:
         return data
     return dict(data, environment=masked)
+
+
+# What the text of a snapshot's data holds when any template in it may
+# declare a hidden parameter: HOT's ``hidden`` or CFN's ``NoEcho``, or an
+# escaped backslash (a YAML or JSON escape in a file's text, which could
+# spell either). JSON's own escapes never spell an ASCII letter.
+_MAY_HIDE = ('hidden', 'NoEcho', '\\\\')
+
+
+def mask_stack_data_json(text):
+    """``mask_stack_data`` of a snapshot's data stored as JSON text.
+
+    ``text`` is json.dumps' text of the data (as types.Json stores it), so
+    it is what the API would send for the decoded data: it is returned
+    as it is, undecoded, unless a hidden parameter's value is masked.
+
+    :returns: JSON text ('null' for None).
+    """
+    if text is None:
+        return 'null'
+    if not any(word in text for word in _MAY_HIDE):
+        return text
+    data = json.loads(text)
+    masked = mask_stack_data(data)
+    if masked is data:
+        return text
+    return json.dumps(masked)
 
 
 def masked_names(environment, template, files=None):

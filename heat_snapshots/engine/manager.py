@@ -41,7 +41,7 @@ from heat_snapshots.engine.stacks import base as stacks_base
 
 LOG = logging.getLogger(__name__)
 
-RPC_API_VERSION = '1.4'
+RPC_API_VERSION = '1.5'
 
 _EXPECTED = (exception.HeatSnapshotsException,)
 
@@ -181,11 +181,24 @@ class EngineManager(base_manager.BaseEngineManager):
 
         :raises: StackNotFound naming the stack as the URL does.
         """
+        return self._named(stack_identity, lambda stack_id: (
+            self.driver.get_stack(context, stack_id,
+                                  with_resources=with_resources,
+                                  show_deleted=show_deleted)))
+
+    def get_stack_summary(self, context, stack_identity):
+        """get_stack, but only the stack's id, name, project and state.
+
+        :raises: StackNotFound naming the stack as the URL does.
+        """
+        return self._named(stack_identity, lambda stack_id: (
+            self.driver.get_stack_summary(context, stack_id)))
+
+    @staticmethod
+    def _named(stack_identity, read):
         name = stack_identity.get('stack_name')
         try:
-            stack = self.driver.get_stack(
-                context, stack_identity.get('stack_id'),
-                with_resources=with_resources, show_deleted=show_deleted)
+            stack = read(stack_identity.get('stack_id'))
         except exception.StackNotFound:
             raise exception.StackNotFound(name)
         if name is not None and stack.name != name:
@@ -432,7 +445,7 @@ class EngineManager(base_manager.BaseEngineManager):
     @messaging.expose
     @messaging.expected_exceptions(*_EXPECTED)
     def stack_list_snapshots(self, context, stack_identity):
-        stack = self.get_stack(context, stack_identity)
+        stack = self.get_stack_summary(context, stack_identity)
         return [formatters.format_snapshot(s)
                 for s in db_api.snapshot_list_by_stack(context, stack.id)]
 
@@ -440,9 +453,36 @@ class EngineManager(base_manager.BaseEngineManager):
     @messaging.expected_exceptions(*_EXPECTED)
     def show_snapshot(self, context, stack_identity, snapshot_id):
         """:raises: StackNotFound, SnapshotIdNotFound, SnapshotNotFound."""
-        stack = self.get_stack(context, stack_identity)
+        stack = self.get_stack_summary(context, stack_identity)
         return formatters.format_snapshot(
             self._get_snapshot(context, stack, snapshot_id))
+
+    @messaging.expose
+    @messaging.expected_exceptions(*_EXPECTED)
+    def list_snapshots_json(self, context, stack_identity):
+        """stack_list_snapshots as the JSON text of the list (1.4).
+
+        Each snapshot's stored data is passed through as text.
+
+        :raises: StackNotFound.
+        """
+        stack = self.get_stack_summary(context, stack_identity)
+        return formatters.snapshots_json(
+            db_api.snapshot_list_shown(context, stack.id))
+
+    @messaging.expose
+    @messaging.expected_exceptions(*_EXPECTED)
+    def show_snapshot_json(self, context, stack_identity, snapshot_id):
+        """show_snapshot as the JSON text of the snapshot (1.4).
+
+        :raises: StackNotFound, SnapshotIdNotFound, SnapshotNotFound.
+        """
+        stack = self.get_stack_summary(context, stack_identity)
+        row = db_api.snapshot_get_shown(context, snapshot_id)
+        if row.stack_id != stack.id:
+            raise exception.SnapshotNotFound(snapshot=snapshot_id,
+                                             stack=stack.name)
+        return formatters.snapshot_json(row)
 
     @messaging.expose
     @messaging.expected_exceptions(*_EXPECTED)

@@ -47,6 +47,25 @@ def local_stack_get(context, stack_id, show_deleted=False):
     return stack
 
 
+_SUMMARY = sa.select(
+    models.LocalStack.id, models.LocalStack.name,
+    models.LocalStack.project_id, models.LocalStack.action,
+    models.LocalStack.status).where(
+    models.LocalStack.id == sa.bindparam('id'),
+    models.LocalStack.deleted_at.is_(None))
+
+
+@db_api.reader.connection
+def local_stack_summary(context, stack_id):
+    """id, name, project_id, action, status of a live stack, or None.
+
+    A Core statement on the connection: no ORM session.
+    """
+    if not db_api.storable(stack_id):
+        return None
+    return context.connection.execute(_SUMMARY, {'id': stack_id}).first()
+
+
 @db_api.reader
 def local_stack_get_by_name(context, project_id, name):
     if not db_api.storable(project_id, name):

@@ -185,6 +185,18 @@ class LocalStackDriver(base.ManagingStackDriver):
             resources = store_db.local_resource_list(context, stack_id)
         return self._stack(row, resources)
 
+    def get_stack_summary(self, context, stack_id):
+        """The caller's live stack by id: one row's five columns.
+
+        :raises: StackNotFound naming ``stack_id``.
+        """
+        row = store_db.local_stack_summary(context, stack_id)
+        if not self._visible(context, row):
+            raise exception.StackNotFound(stack_id)
+        return base.Stack(id=row.id, name=row.name,
+                          project_id=row.project_id, action=row.action,
+                          status=row.status)
+
     def list_stacks(self, context, limit=None, **filters):
         """The caller's live stacks, newest first.
 

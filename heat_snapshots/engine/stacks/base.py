@@ -158,6 +158,17 @@ class StackDriver(abc.ABC):
         :raises: StackNotFound naming ``stack_id``.
         """
 
+    def get_stack_summary(self, context, stack_id):
+        """The caller's live stack by id, for a check of its name.
+
+        Only ``id``, ``name``, ``project_id``, ``action`` and ``status``
+        are sure to be set: what a read of its snapshots needs, read with
+        as little work as the driver can (the default is get_stack).
+
+        :raises: StackNotFound naming ``stack_id``.
+        """
+        return self.get_stack(context, stack_id, with_resources=False)
+
     def list_stacks(self, context, limit=None, **filters):
         """The caller's live stacks (Stack without resources).
 

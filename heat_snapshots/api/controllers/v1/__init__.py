@@ -18,16 +18,23 @@ from heat_snapshots.api.controllers.v1 import stacks
 from heat_snapshots.common import exception
 
 
+def check_tenant(context, tenant_id):
+    """The caller may name ``tenant_id`` in a URL: its own, or any for an
+    admin. Checked while routing, before any handler or engine lookup, as
+    Heat does: a caller learns nothing about another tenant's stacks.
+
+    :raises: Forbidden.
+    """
+    if tenant_id != context.project_id and not context.is_admin:
+        raise exception.Forbidden()
+
+
 class Controller:
     """/v1: checks the URL's tenant, then routes to the stacks."""
 
     @pecan.expose()
     def _lookup(self, tenant_id, *remainder):
-        context = pecan.request.context
-        # Checked while routing, before any handler or engine lookup, as
-        # Heat does: a caller learns nothing about another tenant's stacks.
-        if tenant_id != context.project_id and not context.is_admin:
-            raise exception.Forbidden()
+        check_tenant(pecan.request.context, tenant_id)
         # Heat's routes match no path with a trailing slash; without this,
         # pecan would drop the empty segment and route /stacks/name/ as a
         # lookup.

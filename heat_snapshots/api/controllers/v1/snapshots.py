@@ -47,6 +47,30 @@ def _snapshot_name(body):
     return name
 
 
+def list_snapshots(context, engine, identity):
+    """GET .../snapshots: the body, as JSON text (the engine's).
+
+    Also called by api/reads.py, without pecan.
+
+    :raises: PolicyNotAuthorized, the engine's errors.
+    """
+    context.can(policies.LIST_SNAPSHOTS)
+    return fault.wrapped('snapshots',
+                         engine.list_snapshots_json(context, identity))
+
+
+def show_snapshot(context, engine, identity, snapshot_id):
+    """GET .../snapshots/{snapshot_id}: the body, as JSON text.
+
+    Also called by api/reads.py, without pecan.
+
+    :raises: PolicyNotAuthorized, the engine's errors.
+    """
+    context.can(policies.SHOW_SNAPSHOT)
+    return fault.wrapped('snapshot', engine.show_snapshot_json(
+        context, identity, snapshot_id))
+
+
 class SnapshotsController(base.RestController):
     """The snapshots of one stack."""
 
@@ -55,10 +79,8 @@ class SnapshotsController(base.RestController):
 
     @fault.expose()
     def get_all(self):
-        utils.authorize(policies.LIST_SNAPSHOTS)
-        found = utils.engine().stack_list_snapshots(utils.context(),
-                                                    self.identity)
-        return {'snapshots': found}
+        return list_snapshots(utils.context(), utils.engine(),
+                              self.identity)
 
     @fault.expose(status_code=http_client.OK)
     def post(self):
@@ -89,10 +111,8 @@ class SnapshotController(base.RestController):
 
     @fault.expose()
     def get_all(self):
-        utils.authorize(policies.SHOW_SNAPSHOT)
-        found = utils.engine().show_snapshot(utils.context(), self.identity,
-                                             self.snapshot_id)
-        return {'snapshot': found}
+        return show_snapshot(utils.context(), utils.engine(), self.identity,
+                             self.snapshot_id)
 
     @fault.expose(status_code=http_client.NO_CONTENT)
     def delete(self):

@@ -394,6 +394,10 @@ class HeatStackDriver(base.StackDriver):
             stack.resources = self._resources(client, path, stack)
         return stack
 
+    def get_stack_summary(self, context, stack_id):
+        """Heat's stack show alone: no template, environment or files."""
+        return self._show(context, self._client(context), stack_id)
+
     def stack_presence(self, context, stack_id, project_id):
         """What Heat says of stack ``stack_id`` of project ``project_id``.
 

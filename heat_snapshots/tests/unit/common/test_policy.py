@@ -13,6 +13,9 @@
 """Policy enforcement: defaults in code, an operator's file over them."""
 
 import os
+from unittest import mock
+
+import fixtures
 
 from heat_snapshots.common import exception
 from heat_snapshots.common import policy
@@ -86,3 +89,44 @@ class PolicyFileTest(base.TestCase):
         self.assertIs(enforcer, policy.init())
         policy.reset()
         self.assertIsNot(enforcer, policy.init())
+
+    def test_a_changed_file_applies_once_the_files_are_looked_at_again(self):
+        path = os.path.join(self.state_path, 'policy.yaml')
+        with open(path, 'w') as f:
+            f.write('"stacks:snapshot": "role:member"\n')
+        now = [1000.0]
+        self.useFixture(fixtures.MockPatchObject(
+            policy.time, 'monotonic', side_effect=lambda: now[0]))
+        self.flags(policy_file=path, group='oslo_policy')
+        policy.reset()
+        member = self.make_context()
+        self.assertTrue(policy.authorize(member, snapshots.SNAPSHOT, TARGET,
+                                         do_raise=False))
+        with open(path, 'w') as f:
+            f.write('"stacks:snapshot": "role:snapshotter"\n')
+        # oslo.policy sees a change by the file's mtime.
+        stat = os.stat(path)
+        os.utime(path, (stat.st_atime, stat.st_mtime + 10))
+        # Not looked at within the interval: the rules loaded stand.
+        now[0] += policy.FILES_CHECK_INTERVAL / 2
+        self.assertTrue(policy.authorize(member, snapshots.SNAPSHOT, TARGET,
+                                         do_raise=False))
+        now[0] += policy.FILES_CHECK_INTERVAL
+        self.assertFalse(policy.authorize(member, snapshots.SNAPSHOT,
+                                          TARGET, do_raise=False))
+
+    def test_files_are_not_searched_on_every_check(self):
+        enforcer = policy.init()
+        now = [1000.0]
+        self.useFixture(fixtures.MockPatchObject(
+            policy.time, 'monotonic', side_effect=lambda: now[0]))
+        policy.authorize(self.make_context(), snapshots.SNAPSHOT, TARGET)
+        with mock.patch.object(enforcer, '_get_policy_path',
+                               side_effect=enforcer._get_policy_path) as look:
+            for _ in range(5):
+                policy.authorize(self.make_context(), snapshots.SNAPSHOT,
+                                 TARGET)
+            self.assertEqual(0, look.call_count)
+            now[0] += policy.FILES_CHECK_INTERVAL
+            policy.authorize(self.make_context(), snapshots.SNAPSHOT, TARGET)
+            self.assertGreater(look.call_count, 0)

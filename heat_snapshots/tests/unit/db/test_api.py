@@ -11,6 +11,7 @@
 # under the License.
 
 import datetime
+import json
 
 from oslo_db import exception as db_exc
 from oslo_utils import uuidutils
@@ -41,6 +42,27 @@ class SnapshotRowsTest(base.TestCase):
         self.assertEqual('Snapshot with id nope not found', str(error))
         self.assertEqual('NotFound', error.type_name)
         self.assertEqual(404, error.code)
+
+    def test_shown_columns_give_the_data_as_its_stored_text(self):
+        data = {'b': 1, 'a': ['zoë', 1.5, None]}
+        snap = self._snapshot(data=data, name='n')
+        other = self._snapshot(stack_id='stack-2')
+        row = db_api.snapshot_get_shown(self.ctx, snap.id)
+        self.assertEqual(json.dumps(data), row.data)
+        self.assertEqual((snap.id, 'n', 'stack-1', 'CREATE', 'IN_PROGRESS'),
+                         (row.id, row.name, row.stack_id, row.action,
+                          row.status))
+        self.assertIsNone(db_api.snapshot_get_shown(self.ctx,
+                                                    other.id).data)
+        self.assertRaises(exception.SnapshotIdNotFound,
+                          db_api.snapshot_get_shown, self.ctx, 'nope')
+        self.assertRaises(exception.SnapshotIdNotFound,
+                          db_api.snapshot_get_shown, self.ctx, 'n\x00')
+        second = self._snapshot()
+        self.assertEqual([snap.id, second.id],
+                         [r.id for r in db_api.snapshot_list_shown(
+                             self.ctx, 'stack-1')])
+        self.assertEqual([], db_api.snapshot_list_shown(self.ctx, 'none'))
 
     def test_large_data_round_trips(self):
         data = {'resources': {'r%d' % i: {'resource_data': {'v': 'x' * 100}}

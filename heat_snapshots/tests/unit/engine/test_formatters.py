@@ -13,6 +13,7 @@
 """Engine objects as Heat's API shows them."""
 
 import datetime
+import json
 import types
 
 from heat_snapshots.engine import formatters
@@ -220,3 +221,55 @@ class HiddenParametersTest(base.TestCase):
                          formatters.format_environment(shown)['parameters'])
         self.assertEqual('s3cret', shown.environment['parameters'][
             'password'])
+
+
+class SnapshotJSONTest(base.TestCase):
+    """The JSON text of a snapshot: json.dumps of format_snapshot."""
+
+    def row(self, data, **kwargs):
+        values = dict(id='s1', name='snap-é "1"', action='CREATE',
+                      status='FAILED', status_reason='Error: "x" \\ y',
+                      created_at=CREATED,
+                      data=None if data is None else json.dumps(data))
+        values.update(kwargs)
+        return types.SimpleNamespace(**values)
+
+    def as_before(self, row):
+        snapshot = types.SimpleNamespace(**dict(
+            vars(row), data=None if row.data is None else json.loads(
+                row.data)))
+        return json.dumps(formatters.format_snapshot(snapshot))
+
+    def test_the_same_text_as_encoding_the_decoded_snapshot(self):
+        cases = [
+            None,
+            {'name': 'zoë ✓', 'n': 1.5, 'big': 10 ** 30, 'list': [None, True],
+             'text': 'line\nnext\t"quoted" \\ \u2028 \U0001F600'},
+            {'template': HIDDEN, 'files': {}, 'environment': environment()},
+            {'template': {'parameters': {'p': {'type': 'string'}}},
+             'files': {'f.yaml': 'a: "\\u0068idden"\n'},
+             'environment': environment()},
+        ]
+        for data in cases:
+            row = self.row(data)
+            self.assertEqual(self.as_before(row),
+                             formatters.snapshot_json(row))
+        self.assertEqual(self.as_before(self.row(None, name=None,
+                                                 status_reason=None)),
+                         formatters.snapshot_json(self.row(
+                             None, name=None, status_reason=None)))
+
+    def test_hidden_values_are_masked_in_the_text(self):
+        row = self.row({'template': HIDDEN, 'files': {},
+                        'environment': environment()})
+        text = formatters.snapshot_json(row)
+        self.assertNotIn('s3cret', text)
+        self.assertEqual('******', json.loads(text)['data']['environment'][
+            'parameters']['password'])
+
+    def test_a_list_is_a_json_array_of_them(self):
+        rows = [self.row({'k': 1}, id='a'), self.row(None, id='b')]
+        self.assertEqual(json.dumps([json.loads(formatters.snapshot_json(r))
+                                     for r in rows]),
+                         formatters.snapshots_json(rows))
+        self.assertEqual('[]', formatters.snapshots_json([]))

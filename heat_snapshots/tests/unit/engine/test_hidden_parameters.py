@@ -13,6 +13,7 @@
 """Hidden parameters, decided and masked as Heat does."""
 
 import copy
+import json
 
 from heat_snapshots.engine import hidden_parameters as hidden
 from heat_snapshots.tests import base
@@ -105,3 +106,35 @@ class MaskedNamesTest(base.TestCase):
                          hidden.masked_names(environment, HOT,
                                              {'nested.yaml': NESTED}))
         self.assertEqual({}, hidden.masked_names(ENVIRONMENT, HOT))
+
+
+class MaskJSONTest(base.TestCase):
+    """Stored JSON text: passed through unless a value is masked."""
+
+    def test_text_without_a_hidden_parameter_is_passed_through(self):
+        text = json.dumps({'template': {'parameters': {
+            'p': {'type': 'string'}}}, 'environment': {
+            'parameters': {'p': 'visible'}}})
+        self.assertIs(text, hidden.mask_stack_data_json(text))
+        self.assertEqual('null', hidden.mask_stack_data_json(None))
+
+    def test_a_hidden_parameter_is_masked(self):
+        data = {'template': {'parameters': {
+            'p': {'type': 'string', 'hidden': True}}},
+            'environment': {'parameters': {'p': 's3cret', 'q': 'é'}}}
+        masked = hidden.mask_stack_data_json(json.dumps(data))
+        self.assertEqual(json.dumps(hidden.mask_stack_data(data)), masked)
+        self.assertNotIn('s3cret', masked)
+
+    def test_hidden_spelled_with_a_yaml_escape_in_a_file_is_masked(self):
+        data = {'template': {}, 'files': {
+            'lib.yaml': 'parameters:\n  p:\n    "hidd\\x65n": true\n'},
+            'environment': {'parameter_defaults': {'p': 's3cret'}}}
+        masked = hidden.mask_stack_data_json(json.dumps(data))
+        self.assertNotIn('s3cret', masked)
+
+    def test_a_declared_but_unset_hidden_parameter_changes_nothing(self):
+        text = json.dumps({'template': {'parameters': {
+            'p': {'type': 'string', 'hidden': True}}},
+            'environment': {'parameters': {}}})
+        self.assertIs(text, hidden.mask_stack_data_json(text))

@@ -11,6 +11,7 @@
 # under the License.
 
 import inspect
+import json
 from unittest import mock
 
 import oslo_messaging as messaging
@@ -57,6 +58,34 @@ class DeliveryFailureTest(base.TestCase):
                                       {}, 'snap')
         self.assertEqual(503, error.code)
         self.assertNotIn('rabbit.internal.example', error.message)
+
+
+class PinnedVersionTest(base.TestCase):
+    """An engine pinned below 1.5 gets the older calls; same answers."""
+
+    def test_json_calls_fall_back_to_the_older_methods(self):
+        self.flags(engine='1.4', group='upgrade_levels')
+        api = rpcapi.EngineAPI()
+        answers = {'show_snapshot': {'id': 's', 'name': 'zoë'},
+                   'stack_list_snapshots': [{'id': 's', 'data': None}]}
+        with mock.patch.object(api, '_call', side_effect=(
+                lambda ctx, method, **kw: answers[method])) as call:
+            self.assertEqual(json.dumps(answers['show_snapshot']),
+                             api.show_snapshot_json(mock.sentinel.ctx, {},
+                                                    's'))
+            self.assertEqual(json.dumps(answers['stack_list_snapshots']),
+                             api.list_snapshots_json(mock.sentinel.ctx, {}))
+        self.assertEqual(['show_snapshot', 'stack_list_snapshots'],
+                         [c.args[1] for c in call.mock_calls])
+
+    def test_json_calls_at_1_5_otherwise(self):
+        api = rpcapi.EngineAPI()
+        with mock.patch.object(api, '_call', return_value='[]') as call:
+            self.assertEqual('[]', api.list_snapshots_json(
+                mock.sentinel.ctx, {}))
+        self.assertEqual(('list_snapshots_json', '1.5'),
+                         (call.call_args.args[1],
+                          call.call_args.kwargs['version']))
 
 
 class LocalCallTest(engine_base.EngineTestCase):

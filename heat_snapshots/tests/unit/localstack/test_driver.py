@@ -393,6 +393,23 @@ class RestoreTest(DriverTestCase):
                          self.status(self.resources(stack)['t']))
 
 
+class SummaryTest(DriverTestCase):
+
+    def test_the_callers_stack_by_id_with_its_name_and_state(self):
+        stack = self.create(hot(), name='summed')
+        summary = self.driver.get_stack_summary(self.ctx, stack.id)
+        self.assertEqual((stack.id, 'summed', stack.project_id, 'CREATE',
+                          'COMPLETE'),
+                         (summary.id, summary.name, summary.project_id,
+                          summary.action, summary.status))
+        other = self.make_context(project_id='project-b')
+        for context, stack_id in ((other, stack.id), (self.ctx, 'nope'),
+                                  (self.ctx, 'n\x00')):
+            self.assertRaises(exception.StackNotFound,
+                              self.driver.get_stack_summary, context,
+                              stack_id)
+
+
 class DeleteTest(DriverTestCase):
 
     def test_delete_in_reverse_order_then_invisible(self):
@@ -413,6 +430,8 @@ class DeleteTest(DriverTestCase):
                               self.driver.find_stack, self.ctx, name_or_id)
         self.assertRaises(exception.StackNotFound, self.driver.get_stack,
                           self.ctx, stack.id)
+        self.assertRaises(exception.StackNotFound,
+                          self.driver.get_stack_summary, self.ctx, stack.id)
         deleted = self.driver.get_stack(self.ctx, stack.id,
                                         show_deleted=True)
         self.assertEqual('DELETE_COMPLETE', '%s_%s' % (deleted.action,

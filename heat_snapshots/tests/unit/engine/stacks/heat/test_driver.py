@@ -179,6 +179,19 @@ class ReadTest(HeatDriverTestCase):
         self.assertEqual('web', stack.name)
         self.assertIsNone(stack.resources)
 
+    def test_summary_is_the_stack_show_alone(self):
+        self.register_stack()
+        stack = self.driver.get_stack_summary(self.ctx, STACK_ID)
+        self.assertEqual(('web', 'CREATE', 'COMPLETE'),
+                         (stack.name, stack.action, stack.status))
+        # No template, environment, files or resources asked for.
+        self.assertFalse([r.url for r in self.http.request_history
+                          if r.url.endswith(('/template', '/environment',
+                                             '/files', '/resources'))])
+        self.register_stack(stack_body('DELETE_COMPLETE'))
+        self.assertRaises(exception.StackNotFound,
+                          self.driver.get_stack_summary, self.ctx, STACK_ID)
+
     def test_endpoint_behind_our_filter_is_refused(self):
         # Its answers are the filter's, and its workers may wait for us.
         self.http.get(STACK + '/web', status_code=302,
