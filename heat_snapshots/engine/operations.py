@@ -113,6 +113,13 @@ def stack_ended(task, driver, status, reason, snapshot=None):
     :raises: OperationFenced when the stack was taken over meanwhile.
     """
     states.check_stack_end(task.action, status)
+    try:
+        driver.operation_ending(task.context, task.stack, task.action)
+    except Exception as error:
+        # Shown without it: the filter then tells Heat's next action by
+        # Heat's times only.
+        LOG.warning('Could not note the state of stack %s as its %s '
+                    'ends: %s', task.stack.id, task.action.lower(), error)
 
     stuck = []
     if status == states.FAILED:
