@@ -484,6 +484,7 @@ class RealHeatTest(oslotest_base.BaseTestCase):
         self.assertIn('Stack %s: restore to snapshot %s supersedes the '
                       'restore to snapshot %s' % (stack_id, second, first),
                       log)
+
         def ended():
             found = dict(
                 (match.group(1), match.group(2, 3)) for match in re.finditer(

@@ -154,7 +154,6 @@ class SnapshotDeleteTrustTest(TrustDbTestCase):
         self.assertEqual([], self.trust_deletes())
         self.assertEqual('trust-1', self.lock_trust())
 
-
     def test_stack_delete_taking_over_a_snapshot_delete_ends_its_trust(self):
         # A user's delete of the snapshot, on its own trust, by an engine
         # that went down; then the stack's delete takes the snapshot.
