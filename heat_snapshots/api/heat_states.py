@@ -31,10 +31,18 @@ the heat driver), as Heat's own snapshot and restore would have left them:
   and top-level resources) are added (``hs_stack_events``), and Heat's
   events of a restore's stack update say ``RESTORE``.
 
+Heat's times have whole seconds: an action of Heat's that starts in the
+second our operation ended keeps them. So the driver notes Heat's own
+state as our operation ends (the stack's status and time, each top-level
+resource's status, time and physical id, Heat's newest event): any other
+state Heat shows is its next action (and the stack stays Heat's from
+then on), and our events come after that newest event of Heat's.
+
 One read by primary key per request, and only for stacks named in the URL
 (or listed); a stack we never operated on costs that read only.
 """
 
+import collections
 import datetime
 import json
 
@@ -91,6 +99,27 @@ def _parse_time(text):
         return None
 
 
+def _moved_on(row, stack):
+    """Whether Heat shows the stack otherwise than when our operation
+    ended: Heat's next action (its times have whole seconds, an action
+    in the same second keeps them). From then on the stack is Heat's to
+    show, whatever state it comes back to.
+    """
+    if row.heat_end_status is None:
+        return False
+    if states.heat_stack_mark(stack) == [row.heat_end_status,
+                                         row.heat_end_updated_time]:
+        return False
+    try:
+        db_api.stack_state_set_if(_context(), row.stack_id, row.started_at,
+                                  {'heat_status': SUPERSEDED})
+    except Exception:
+        # Shown as Heat's now; the next answer asks again.
+        LOG.exception('Could not record that stack %s moved on in Heat',
+                      row.stack_id)
+    return True
+
+
 def applies(row, stack):
     """Whether ``row`` is what the stack Heat shows (a stack body) is at:
     no action of Heat's since our operation took it.
@@ -98,6 +127,8 @@ def applies(row, stack):
     if row is None or row.heat_status == SUPERSEDED:
         return False
     if _heat_time(stack) != row.heat_updated_time:
+        return False
+    if _moved_on(row, stack):
         return False
     heat_action = states.split_stack_status(stack.get('stack_status'))[0]
     expected = states.split_stack_status(row.heat_status)[0]
@@ -184,16 +215,38 @@ def _resource_state(snap_row):
     return states.stack_status(snap_row.action, snap_row.status), reason
 
 
+def _marks(row):
+    """{resource name: Heat's mark of it} as our last snapshot ended."""
+    try:
+        marks = json.loads(row.heat_resources) if row.heat_resources \
+            else None
+    except ValueError:
+        marks = None
+    return marks if isinstance(marks, dict) else {}
+
+
+def _unchanged(resource, snap_row, marks):
+    """Whether Heat has not changed the resource since our snapshot took
+    it: Heat shows it as it did at the snapshot's end; before the end (or
+    from an older record), by Heat's time of it.
+    """
+    mark = marks.get(resource.get('resource_name'))
+    if mark is not None:
+        return states.heat_resource_mark(resource) == mark
+    return _taken_after_change(resource, snap_row)
+
+
 def rewrite_resources(row, resources):
     """Rewrite Heat's resource bodies (top-level ones) in place."""
     rows = _snapshot_rows(row)
+    marks = _marks(row) if rows else {}
     changed = False
     for resource in resources:
         if resource.get('parent_resource'):
             # A nested stack's: Heat snapshots the top stack's only.
             continue
         snap_row = rows.get(resource.get('resource_name'))
-        if snap_row is None or not _taken_after_change(resource, snap_row):
+        if snap_row is None or not _unchanged(resource, snap_row, marks):
             continue
         resource['resource_status'], resource['resource_status_reason'] = \
             _resource_state(snap_row)
@@ -221,6 +274,7 @@ def _event(event, stack_url):
             {'href': resource_url, 'rel': 'resource'},
             {'href': stack_url, 'rel': 'stack'}],
         '_type': event.resource_type,
+        '_after': event.heat_after_event_id,
     }
 
 
@@ -284,11 +338,42 @@ def merge_events(row, events, stack_url, query, resource_name=None):
         return events
     # Heat's order without sort keys: newest first, unless asked.
     descending = (query.get('sort_dir') or ['desc'])[0] == 'desc'
-    merged = list(reversed(events)) if descending else list(events)
-    merged.extend(ours)
-    epoch = datetime.datetime(1970, 1, 1)
-    merged.sort(key=lambda e: _parse_time(e.get('event_time')) or epoch)
+    heat = list(reversed(events)) if descending else list(events)
+    merged = _placed(heat, ours)
     return list(reversed(merged)) if descending else merged
+
+
+def _placed(heat, ours):
+    """Heat's events (oldest first) with ours among them.
+
+    Ours come after Heat's newest event when our operation ended (Heat's
+    times have whole seconds: an event of Heat's next action may have our
+    end's second); without it in the list (an older record, a filtered
+    list), by time.
+    """
+    ids = {e.get('id') for e in heat}
+    after, loose = collections.defaultdict(list), []
+    for event in ours:
+        anchor = event.pop('_after', None)
+        if anchor is not None and anchor in ids:
+            after[anchor].append(event)
+        else:
+            loose.append(event)
+    merged = []
+    for event in heat:
+        merged.append(event)
+        merged.extend(after.get(event.get('id'), ()))
+    epoch = datetime.datetime(1970, 1, 1)
+
+    def when(e):
+        return _parse_time(e.get('event_time')) or epoch
+    for event in loose:
+        # After every event of its second or before, in place.
+        index = len(merged)
+        while index and when(merged[index - 1]) > when(event):
+            index -= 1
+        merged.insert(index, event)
+    return merged
 
 
 def dumps(body):

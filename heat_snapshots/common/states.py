@@ -79,6 +79,25 @@ def split_stack_status(stack_status):
     return action, status
 
 
+def heat_stack_mark(body):
+    """What tells one state of a stack in Heat from the next, from Heat's
+    stack body: [stack_status, updated_time] (creation_time before any
+    update). Heat's times have whole seconds: its next action may keep
+    updated_time, not its status too.
+    """
+    return [body.get('stack_status'),
+            body.get('updated_time') or body.get('creation_time')]
+
+
+def heat_resource_mark(body):
+    """[resource_status, updated_time, physical_resource_id] of Heat's
+    resource body (list or show): what any change of Heat's to it moves.
+    """
+    return [body.get('resource_status'),
+            body.get('updated_time') or body.get('creation_time'),
+            body.get('physical_resource_id')]
+
+
 class Machine:
     """Allowed changes between (action, status) pairs.
 

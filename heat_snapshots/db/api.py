@@ -707,6 +707,44 @@ def stack_state_set(context, stack_id, values):
     return row
 
 
+@fenced_writer
+def stack_state_ending(context, stack_id, values, last_event_id):
+    """Note Heat's own state of the stack as our operation ends: ``values``
+    on its row, and Heat's newest event then as the place of the
+    operation's events so far (and of those to come) among Heat's.
+    """
+    row = context.session.get(models.StackState, stack_id)
+    if row is None:
+        return None
+    for key, value in values.items():
+        setattr(row, key, value)
+    row.heat_last_event_id = last_event_id
+    query = sa.update(models.StackEvent).where(
+        models.StackEvent.stack_id == stack_id,
+        models.StackEvent.heat_event_id.is_(None),
+        models.StackEvent.heat_after_event_id.is_(None))
+    if row.started_at is not None:
+        query = query.where(models.StackEvent.created_at >= row.started_at)
+    context.session.execute(query.values(heat_after_event_id=last_event_id),
+                            execution_options={'synchronize_session': False})
+    context.session.flush()
+    return row
+
+
+@writer
+def stack_state_set_if(context, stack_id, started_at, values):
+    """``values`` on the stack's row if its operation is still the one
+    started at ``started_at`` (nothing when another operation of ours
+    took the stack meanwhile); the number of rows changed.
+    """
+    query = sa.update(models.StackState).where(
+        models.StackState.stack_id == stack_id,
+        models.StackState.started_at == started_at)
+    return context.session.execute(
+        query.values(**values),
+        execution_options={'synchronize_session': False}).rowcount
+
+
 @reader
 def stack_state_get_all(context, stack_ids):
     """{stack id: its last snapshot or restore} for those we operated on:

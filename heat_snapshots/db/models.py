@@ -238,6 +238,18 @@ class StackState(HasTimestamps, Base):
     # The id of Heat's "Stack UPDATE started" event of a restore's update:
     # Heat's times have whole seconds, this tells two updates apart.
     heat_event_id = sa.Column(sa.String(36))
+    # Heat's own stack_status and updated_time as our operation ended:
+    # any other state Heat shows is its next action (its times have whole
+    # seconds: an action in the same second keeps updated_time).
+    heat_end_status = sa.Column(sa.String(64))
+    heat_end_updated_time = sa.Column(sa.String(64))
+    # JSON {resource name: [status, time, physical id]} of Heat's top-level
+    # resources as our last snapshot ended: a resource shows our
+    # SNAPSHOT_* while Heat shows it so.
+    heat_resources = sa.Column(sa.Text)
+    # Heat's newest event of the stack as our operation ended: our events
+    # of it come after that one in Heat's order.
+    heat_last_event_id = sa.Column(sa.String(36))
     started_at = sa.Column(sa.DateTime)
     ended_at = sa.Column(sa.DateTime)
 
@@ -269,3 +281,6 @@ class StackEvent(HasTimestamps, Base):
     resource_status = sa.Column(sa.String(32), nullable=False)
     resource_status_reason = sa.Column(sa.Text)
     heat_event_id = sa.Column(sa.String(36))
+    # Heat's newest event when the operation ended: this one comes after
+    # it (None: placed by time).
+    heat_after_event_id = sa.Column(sa.String(36))

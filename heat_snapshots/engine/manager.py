@@ -263,6 +263,11 @@ class EngineManager(base_manager.BaseEngineManager):
             outcome = snapshots.Outcome(states.FAILED, operations.failed(
                 task.action, error, task.context,
                 'stack %s' % task.stack.id), None)
+        # Before its end is written: a restore superseded by another one
+        # (its stack taken over) ends here.
+        LOG.info('Stack %s: %s%s ended %s: %s', task.stack.id, task.action,
+                 ' of snapshot %s' % task.snapshot_id if task.snapshot_id
+                 else '', outcome.status, outcome.reason)
         snapshot = None
         if snapshot_id is not None:
             values = {'status': outcome.status,
@@ -319,6 +324,8 @@ class EngineManager(base_manager.BaseEngineManager):
         """
         if (stack.action, stack.status) == (states.DELETE,
                                             states.IN_PROGRESS):
+            operations.trust_unused(context, 'the repeated delete of stack '
+                                    '%s' % stack.id)
             return
         # Between a busy stack becoming free and the request being
         # recorded, one of the two always succeeds; a few rounds settle
@@ -333,6 +340,10 @@ class EngineManager(base_manager.BaseEngineManager):
                                                     stack.id) is not None:
                     LOG.info('Stack %s is busy: it will be deleted when '
                              'its operation ends', stack.id)
+                    # The stack's lock holds its operation's trust; the
+                    # delete then runs as the service (delete_after).
+                    operations.trust_unused(context, 'the delete of busy '
+                                            'stack %s' % stack.id)
                     return
         raise exception.ActionInProgress(stack_name=stack.name,
                                          action=states.DELETE)

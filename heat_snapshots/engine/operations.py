@@ -113,6 +113,13 @@ def stack_ended(task, driver, status, reason, snapshot=None):
     :raises: OperationFenced when the stack was taken over meanwhile.
     """
     states.check_stack_end(task.action, status)
+    try:
+        driver.operation_ending(task.context, task.stack, task.action)
+    except Exception as error:
+        # Shown without it: the filter then tells Heat's next action by
+        # Heat's times only.
+        LOG.warning('Could not note the state of stack %s as its %s '
+                    'ends: %s', task.stack.id, task.action.lower(), error)
 
     stuck = []
     if status == states.FAILED:
@@ -152,6 +159,13 @@ def stack_forgotten(task):
     """Let go of a stack that is gone, and of the operation's trust."""
     task.release(forget=True)
     _trust_ended(task)
+
+
+def trust_unused(context, what):
+    """Delete the trust a request made for work it did not start."""
+    trust_id = getattr(context, 'trust_id', None)
+    if trust_id:
+        trusts.delete(trust_id, what=what)
 
 
 def _trust_ended(task):
@@ -271,12 +285,18 @@ def snapshot_claimed(context, snapshot, engine_id,
     fence = getattr(context, 'fence', None)
     # A stack delete's trust is on the stack's lock and ends with it.
     own = fence is None or fence.stack_id is None
-    return db_api.snapshot_claim(
+    trust_id = getattr(context, 'trust_id', None) if own else None
+    claimed = db_api.snapshot_claim(
         context, snapshot.id,
         {'action': states.DELETE, 'status': states.IN_PROGRESS,
          'status_reason': reason, 'engine_id': engine_id,
-         'trust_id': getattr(context, 'trust_id', None) if own else None},
+         'trust_id': trust_id},
         expected=_expected(source, engine_id=snapshot.engine_id))
+    replaced = getattr(snapshot, 'trust_id', None)
+    if claimed and replaced and replaced != trust_id:
+        # The trust of the delete taken over: nothing works on it now.
+        _snapshot_trust_ended(replaced, snapshot.id)
+    return claimed
 
 
 def _snapshot_trust(context, snapshot_id):

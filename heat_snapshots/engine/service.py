@@ -23,6 +23,7 @@ from oslo_service import service
 from heat_snapshots.common import rpc
 from heat_snapshots.engine import heat_listener
 from heat_snapshots.engine import manager as engine_manager
+from heat_snapshots.engine.stacks import base as stacks_base
 
 CONF = cfg.CONF
 LOG = logging.getLogger(__name__)
@@ -50,9 +51,12 @@ class EngineService(service.ServiceBase):
                                       version=engine_manager.RPC_API_VERSION)
             self.server = rpc.get_server(target,
                                          self.manager.rpc_endpoints())
-        # With stacks in Heat, their snapshots follow Heat's deletes.
+        # Stacks that are deleted outside the engine (in Heat, by any
+        # driver that only reads them): their snapshots follow Heat's
+        # deletes. A managing driver's deletes pass through the engine.
         self.heat_listener = None
-        if conf.heat_snapshots.stack_driver == 'heat':
+        if not isinstance(self.manager.driver,
+                          stacks_base.ManagingStackDriver):
             self.heat_listener = heat_listener.HeatListener(conf,
                                                             self.manager)
             self.manager.add_periodic_source(self.heat_listener)

@@ -232,6 +232,13 @@ class StackDriver(abc.ABC):
         its state there. The default notes nothing.
         """
 
+    def operation_ending(self, context, stack, action):
+        """Our ``action`` on ``stack`` is about to show its end (before the
+        transaction that shows it, outside any). Drivers of stacks that
+        live elsewhere note how the stack is there now. The default notes
+        nothing.
+        """
+
     def changed_since(self, context, before):
         """Why the stack is no longer in the state ``before`` was read in
         (changed by someone else than us), or None (the default).

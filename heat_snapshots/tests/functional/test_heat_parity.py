@@ -195,11 +195,8 @@ class Client:
                       snapshot['status_reason'])
         self.snapshot_of_the_step('snapshot')
 
-        # Heat's times have whole seconds: an update that starts in the
-        # second our snapshot ended is not yet told apart from it by the
-        # filter (a resource can keep showing SNAPSHOT_COMPLETE; a known
-        # gap, seen once in CI). The client here updates a second later.
-        time.sleep(1.1)
+        # At once: Heat's times have whole seconds, the update may start
+        # in the second our snapshot ended.
         response = self.request('PUT', '', {
             'template': template(length=20, count=3, note='second'),
             'files': FILES, 'parameters': {}})

@@ -405,3 +405,31 @@ class TrustTest(_KeystoneBase):
                     '0, trusts 0' % (response.status_code,
                                      response.json()['error']['type'],
                                      message))
+
+    def test_stack_delete_runs_on_a_trust_deleted_at_its_end(self):
+        # The delete of the stack's snapshots and their artifacts
+        # outlives the request: it runs on a trust of its own.
+        stack = self.create_stack()
+        snapshot = self.snapshot(stack)
+        stack_id = stack.split('/')[1]
+        response = self.member_a.delete('/stacks/%s' % stack)
+        self.assertStatus(204, response)
+        waiters.wait_for_stack_deleted(self.member_a, stack)
+
+        def ended():
+            deleted = [m for m in TRUST_DELETED.finditer(self.engine_log())
+                       if m.group('what') == 'the DELETE of stack %s'
+                       % stack_id]
+            return bool(deleted), deleted
+        deleted = waiters.wait_for(ended, 'the trust of the delete of '
+                                   'stack %s deleted' % stack_id,
+                                   timeout=60)
+        self.assertEqual((self.member.id, self.member.project_id),
+                         (deleted[0].group('user'),
+                          deleted[0].group('project')))
+        left = self.trusts_of(self.member)
+        self.assertEqual([], left)
+        self.report('stack delete with snapshot %s: trust %s deleted at its '
+                    'end, trusts left %d' % (snapshot['id'],
+                                             deleted[0].group('trust'),
+                                             len(left)))

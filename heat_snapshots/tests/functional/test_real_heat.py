@@ -29,6 +29,7 @@ Outside CI a Heat that cannot be installed or started skips these tests
 
 import json
 import os
+import re
 import subprocess
 import uuid
 
@@ -441,3 +442,91 @@ class RealHeatTest(heat_base.RealHeatTestCase):
                          'snapshot %s deleted' % snapshot_id,
                          timeout=TIMEOUT)
         self.assertEqual([], self.heat_snapshot_rows())
+
+    def test_restore_right_after_restore_through_the_filter(self):
+        # Convergence Heat takes a restore while another runs: both are
+        # accepted (202), the second's update supersedes the first's. Heat
+        # 27 alone has been seen failing such a pair under load with an
+        # IntegrityError of its own (raw_template still referenced), so
+        # the pair is tested through the filter only, not against Heat
+        # alone.
+        if self.heat.filter_error:
+            self.fail('heat-api with the heat-snapshots paste filter did not '
+                      'start: %s' % self.heat.filter_error)
+        project = 'hsh-%s' % uuid.uuid4().hex[:12]
+        user = 'user-' + project
+        self.in_heat = clients.noauth_caller(self.heat.endpoint, project,
+                                             user=user)
+        through_filter = clients.noauth_caller(self.heat.filter_endpoint,
+                                               project, user=user)
+        stack = self.create_stack('hsh-rr')
+        stack_id = stack.split('/')[1]
+
+        def snapshot(name):
+            response = through_filter.post('/stacks/%s/snapshots' % stack,
+                                           {'name': name})
+            self.assertStatus(200, response)
+            return waiters.wait_for_snapshot_status(
+                through_filter, stack, response.json()['id'], 'COMPLETE',
+                timeout=TIMEOUT)['id']
+
+        def update(**kwargs):
+            response = through_filter.request('PUT', '/stacks/%s' % stack, {
+                'template': template(**kwargs), 'files': FILES,
+                'parameters': {}})
+            self.assertStatus(202, response)
+            self.wait_for_stack(stack, 'UPDATE_COMPLETE')
+
+        first = snapshot('first')
+        update(length=20, count=3, extra=True)
+        second_template = through_filter.get(
+            '/stacks/%s/template' % stack).json()
+        second = snapshot('second')
+        update(length=24, count=1)
+
+        responses = [through_filter.post(
+            '/stacks/%s/snapshots/%s/restore' % (stack, snapshot_id))
+            for snapshot_id in (first, second)]
+        self.assertEqual([202, 202],
+                         [r.status_code for r in responses],
+                         [r.text for r in responses])
+
+        def restored():
+            body = through_filter.get('/stacks/%s' % stack).json()['stack']
+            status = body['stack_status']
+            if status.endswith('_FAILED'):
+                raise waiters.UnexpectedStatus('stack %s is %s: %s' % (
+                    stack, status, body['stack_status_reason']))
+            return status == 'RESTORE_COMPLETE', status
+        waiters.wait_for(restored, 'stack %s restored to the second '
+                         'snapshot' % stack, timeout=TIMEOUT)
+        self.assertEqual(second_template, through_filter.get(
+            '/stacks/%s/template' % stack).json())
+        self.assertIn('extra', self.resources_in_heat(stack))
+        nested = self.in_heat.get('/stacks/%s/resources?nested_depth=1'
+                                  % stack).json()['resources']
+        self.assertEqual(['0', '1', '2'], sorted(
+            r['resource_name'] for r in nested
+            if r.get('parent_resource') == 'group'))
+
+        # The first restore ended FAILED, superseded; the second COMPLETE.
+        log = self.service.engine_log()
+        self.assertIn('Stack %s: restore to snapshot %s supersedes the '
+                      'restore to snapshot %s' % (stack_id, second, first),
+                      log)
+
+        def ended():
+            found = dict(
+                (match.group(1), match.group(2, 3)) for match in re.finditer(
+                    r'Stack %s: RESTORE of snapshot (\S+) ended (\w+): '
+                    r'(.*)' % stack_id, self.service.engine_log()))
+            return len(found) == 2, found
+        outcomes = waiters.wait_for(ended, 'both restores ended',
+                                    timeout=TIMEOUT)
+        self.addDetail('restore outcomes', content.text_content(
+            repr(outcomes)))
+        self.assertEqual('FAILED', outcomes[first][0])
+        self.assertIn('superseded by another action in Heat',
+                      outcomes[first][1])
+        self.assertEqual(('COMPLETE', 'Stack RESTORE completed '
+                          'successfully'), outcomes[second])

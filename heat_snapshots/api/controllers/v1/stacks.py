@@ -38,6 +38,7 @@ from heat_snapshots.api import fault
 from heat_snapshots.api.schemas.v1 import stacks as schema
 from heat_snapshots.api import validation
 from heat_snapshots.common import exception
+from heat_snapshots.common import trusts
 from heat_snapshots.policies import stacks as policies
 
 _STACK_CHILDREN = ('snapshots', 'resources', 'template', 'events',
@@ -298,7 +299,10 @@ class StackController(base.RestController):
     @fault.expose(status_code=http_client.NO_CONTENT)
     def delete(self):
         utils.authorize(policies.DELETE)
-        utils.stacks().delete_stack(utils.context(), self.identity)
+        # The delete of the stack's snapshots and artifacts outlives the
+        # request's token: it runs on a trust, as a snapshot delete.
+        with trusts.delegated(utils.context()) as context:
+            utils.stacks().delete_stack(context, self.identity)
 
     @pecan.expose()
     def _lookup(self, *remainder):

@@ -34,6 +34,7 @@ only on positive proof that Heat deleted the stack: see
 ``engine/heat_listener.py``.
 """
 
+import json
 import time
 from urllib import parse
 
@@ -561,6 +562,7 @@ class HeatStackDriver(base.StackDriver):
         values = {}
         if action == states.SNAPSHOT:
             values['last_snapshot_id'] = snapshot_id
+            values['heat_resources'] = None
         db_api.stack_state_set(context, stack.id, dict(values, **{
             'stack_name': stack.name,
             'project_id': stack.project_id,
@@ -571,9 +573,44 @@ class HeatStackDriver(base.StackDriver):
             'heat_updated_time': stack.updated_at or stack.created_at,
             'heat_status': states.stack_status(stack.action, stack.status),
             'heat_event_id': None,
+            'heat_end_status': None,
+            'heat_end_updated_time': None,
+            'heat_last_event_id': None,
             'started_at': timeutils.utcnow(),
             'ended_at': None,
         }))
+
+    def operation_ending(self, context, stack, action):
+        """Note Heat's own state of the stack as our operation ends, before
+        the end shows (a client's update through the filter waits for it).
+
+        Heat's times have whole seconds: an action of Heat's that starts
+        in the second ours ended keeps the stack's and its resources'
+        times. The filter shows our state while Heat's is the one noted
+        here (any other is Heat's next action), and our events after
+        Heat's newest event now.
+        """
+        if action not in (states.SNAPSHOT, states.RESTORE):
+            return
+        client = self._client(context, stack.project_id)
+        path = self._path(stack)
+        body = self._get(client, path, not_found=stack.id).get('stack')
+        query = parse.urlencode({'sort_dir': 'desc', 'limit': 1})
+        newest = self._get(client, path + '/events?' + query,
+                           not_found=stack.id).get('events') or []
+        values = {}
+        if isinstance(body, dict):
+            values['heat_end_status'], values['heat_end_updated_time'] = \
+                states.heat_stack_mark(body)
+        if action == states.SNAPSHOT:
+            items = self._get(client, path + '/resources',
+                              not_found=stack.id).get('resources') or []
+            values['heat_resources'] = json.dumps({
+                item.get('resource_name'): states.heat_resource_mark(item)
+                for item in items if isinstance(item, dict)})
+        last_event_id = newest[0].get('id') if newest and \
+            isinstance(newest[0], dict) else None
+        db_api.stack_state_ending(context, stack.id, values, last_event_id)
 
     def set_stack_state(self, context, stack_id, action, status, reason):
         if action not in (states.SNAPSHOT, states.RESTORE):
@@ -614,7 +651,9 @@ class HeatStackDriver(base.StackDriver):
                   'physical_resource_id': physical_id,
                   'resource_action': action, 'resource_status': status,
                   'resource_status_reason': reason,
-                  'heat_event_id': heat_event_id}
+                  'heat_event_id': heat_event_id,
+                  'heat_after_event_id': None if heat_event_id else
+                  row.heat_last_event_id}
         if created_at is not None:
             values['created_at'] = created_at
         db_api.stack_event_add(context, row.stack_id, values)

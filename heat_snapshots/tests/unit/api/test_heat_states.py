@@ -19,8 +19,12 @@ driver, as the engine does.
 
 import datetime
 import json
+import re
 
+import fixtures
 from oslo_utils import timeutils
+import requests_mock
+from requests_mock.contrib import fixture as rm_fixture
 import webob
 
 from heat_snapshots.api import paste
@@ -33,6 +37,7 @@ PROJECT = 'project-a'
 STACK_ID = '5f2c9a4e-7b1d-4c3e-9f8a-6b5d4c3e2f1a'
 STACK_PATH = '/v1/%s/stacks/web/%s' % (PROJECT, STACK_ID)
 CREATED = '2026-11-30T07:00:00Z'
+HEAT = 'http://heat.test:8004'
 SNAPSHOT_ID = '0a1b2c3d-0000-4000-8000-000000000001'
 
 
@@ -115,8 +120,23 @@ class HeatStatesTest(base.TestCase):
         super().setUp()
         self.heat = Heat()
         self.routes = paste.SnapshotRoutes(self.heat, lambda: None)
+        # The driver reads Heat's own answers (its internal endpoint): the
+        # same Heat, without the filter.
+        self.flags(group='heat_snapshots_heat', auth_type='none',
+                   endpoint_override=HEAT + '/v1')
+        http = self.useFixture(rm_fixture.Fixture())
+        http.register_uri(requests_mock.ANY, re.compile(HEAT + '/.*'),
+                          content=self.heat_over_http)
         self.driver = heat_driver.HeatStackDriver(self.conf_fixture.conf)
         self.ctx = self.make_context()
+
+    def heat_over_http(self, request, context):
+        response = webob.Request.blank(
+            request.url[len(HEAT):], method=request.method).get_response(
+                self.heat)
+        context.status_code = response.status_int
+        context.headers = dict(response.headers)
+        return response.body
 
     def get(self, path, **kwargs):
         response = webob.Request.blank(path, **kwargs).get_response(
@@ -168,6 +188,9 @@ class HeatStatesTest(base.TestCase):
         db_api.snapshot_update(self.ctx, SNAPSHOT_ID, {
             'status': 'COMPLETE',
             'status_reason': 'Stack SNAPSHOT completed successfully'})
+        # As engine/operations.py: Heat's state noted, then the end.
+        self.driver.operation_ending(self.ctx, self.heat_stack(),
+                                     'SNAPSHOT')
         self.driver.set_stack_state(self.ctx, STACK_ID, 'SNAPSHOT',
                                     'COMPLETE', 'Stack SNAPSHOT completed '
                                     'successfully')
@@ -278,6 +301,72 @@ class HeatStatesTest(base.TestCase):
                                          'resource_name=vol').json['events']
         self.assertEqual(['SNAPSHOT_IN_PROGRESS', 'SNAPSHOT_COMPLETE'],
                          [e['resource_status'] for e in only_vol])
+
+    def test_heat_action_in_the_second_the_snapshot_ended_is_heats(self):
+        # Heat's times have whole seconds: the stack was updated in the
+        # second our snapshot runs in, and an update of Heat's (its
+        # internal endpoint: nothing passes the filter) starts and ends in
+        # that second too. Heat's times then stay what they were when the
+        # snapshot ended; its states and events are still Heat's.
+        second = datetime.datetime(2026, 11, 30, 8, 0, 0)
+        at = heat_time(second)
+        # Our rows' times (oslo's clock, the models' defaults): 0.1 s and
+        # 0.4 s into that second.
+        self.useFixture(fixtures.MonkeyPatch(
+            'oslo_utils.timeutils._override_time',
+            second + datetime.timedelta(milliseconds=100)))
+        self.heat.stack.update(stack_status='UPDATE_COMPLETE',
+                               updated_time=at)
+        self.heat.events += [self.heat.event('ev-u1', 'UPDATE_IN_PROGRESS',
+                                             at),
+                             self.heat.event('ev-u2', 'UPDATE_COMPLETE', at)]
+        self.begin_snapshot(resources=('vol', 'group'))
+        self.useFixture(fixtures.MonkeyPatch(
+            'oslo_utils.timeutils._override_time',
+            second + datetime.timedelta(milliseconds=400)))
+        self.end_snapshot()
+        self.assertEqual('SNAPSHOT_COMPLETE', self.stack_status()[0])
+
+        self.heat.stack.update(stack_status='UPDATE_IN_PROGRESS',
+                               stack_status_reason='Stack UPDATE started')
+        self.heat.events.append(self.heat.event('ev-u3',
+                                                'UPDATE_IN_PROGRESS', at))
+        self.heat.resources[0].update(resource_status='UPDATE_IN_PROGRESS',
+                                      updated_time=at)
+        self.assertEqual(('UPDATE_IN_PROGRESS', 'Stack UPDATE started'),
+                         self.stack_status())
+        resources = self.get(STACK_PATH + '/resources').json['resources']
+        self.assertEqual(['UPDATE_IN_PROGRESS', 'SNAPSHOT_COMPLETE',
+                          'CREATE_COMPLETE'],
+                         [r['resource_status'] for r in resources])
+        shown = self.get(STACK_PATH + '/resources/vol').json['resource']
+        self.assertEqual('UPDATE_IN_PROGRESS', shown['resource_status'])
+        events = self.get(STACK_PATH + '/events?sort_dir=asc').json[
+            'events']
+        self.assertEqual(
+            [('web', 'CREATE_IN_PROGRESS'), ('web', 'CREATE_COMPLETE'),
+             ('web', 'UPDATE_IN_PROGRESS'), ('web', 'UPDATE_COMPLETE'),
+             ('web', 'SNAPSHOT_IN_PROGRESS'), ('vol', 'SNAPSHOT_IN_PROGRESS'),
+             ('group', 'SNAPSHOT_IN_PROGRESS'), ('vol', 'SNAPSHOT_COMPLETE'),
+             ('group', 'SNAPSHOT_COMPLETE'), ('web', 'SNAPSHOT_COMPLETE'),
+             ('web', 'UPDATE_IN_PROGRESS')],
+            [(e['resource_name'], e['resource_status']) for e in events])
+        self.assertEqual('ev-u3', events[-1]['id'])
+        self.assertEqual([e['id'] for e in reversed(events)],
+                         [e['id'] for e in self.get(
+                             STACK_PATH + '/events').json['events']])
+
+        # Heat's update ends in that second: back to the status it had when
+        # our snapshot ended, with the same time, and still Heat's.
+        self.heat.stack.update(
+            stack_status='UPDATE_COMPLETE',
+            stack_status_reason='Stack UPDATE completed successfully')
+        self.heat.resources[0]['resource_status'] = 'UPDATE_COMPLETE'
+        self.assertEqual(('UPDATE_COMPLETE', 'Stack UPDATE completed '
+                          'successfully'), self.stack_status())
+        listed = self.get('/v1/%s/stacks' % PROJECT).json['stacks']
+        self.assertEqual(['UPDATE_COMPLETE'],
+                         [s['stack_status'] for s in listed])
 
     # --- restores --------------------------------------------------------
 

@@ -49,6 +49,9 @@ class StackStates:
     def get_stack(self, *args, **kwargs):
         return STACK
 
+    def operation_ending(self, context, stack, action):
+        pass
+
 
 class TrustDbTestCase(common_base.TrustTestCase):
     use_db = True
@@ -151,6 +154,27 @@ class SnapshotDeleteTrustTest(TrustDbTestCase):
         self.assertEqual([], self.trust_deletes())
         self.assertEqual('trust-1', self.lock_trust())
 
+    def test_stack_delete_taking_over_a_snapshot_delete_ends_its_trust(self):
+        # A user's delete of the snapshot, on its own trust, by an engine
+        # that went down; then the stack's delete takes the snapshot.
+        trust_2 = common_base.TRUSTS + '/trust-2'
+        self.http.delete(trust_2, status_code=204)
+        self.assertTrue(operations.snapshot_claimed(
+            self.make_context(trust_id='trust-2'), self.snapshot, 'dead'))
+        self.assertEqual('trust-2', self.snapshot_trust())
+        task = self.start(states.DELETE)
+        claimed = db_api.snapshot_get(self.ctx, self.snapshot.id)
+        self.assertTrue(operations.snapshot_claimed(task.context, claimed,
+                                                    'e1'))
+        self.assertIsNone(self.snapshot_trust())
+        self.assertEqual(1, len(self.requests('DELETE', trust_2)))
+        # The stack delete's own trust stays on the stack until it ends.
+        self.assertEqual([], self.trust_deletes())
+        operations.snapshot_deleted(task.context, self.snapshot.id)
+        operations.stack_ended(task, self.driver, states.COMPLETE, 'done')
+        self.assertEqual(1, len(self.trust_deletes()))
+        self.assertEqual(1, len(self.requests('DELETE', trust_2)))
+
 
 class EngineTrustTest(common_base.KeystoneTrusts, engine_base.EngineTestCase):
     """Operations of the engine on the trusts their requests made."""
@@ -171,6 +195,30 @@ class EngineTrustTest(common_base.KeystoneTrusts, engine_base.EngineTestCase):
         ef.wait_for(lambda: len(self.requests('DELETE', TRUST)) == 2)
         lock = db_api.stack_lock_get(self.ctx, self.identity['stack_id'])
         self.assertIsNone(lock.trust_id)
+
+    def test_stack_delete_runs_on_its_trust_and_deletes_it(self):
+        snap = self.snapshot(self.identity)
+        ef.wait_for(lambda: len(self.requests('DELETE', TRUST)) == 1)
+        scopes = len(self.token_scopes())
+        self.engine.delete_stack(self.ctx, self.identity)
+        ef.wait_for(lambda: len(self.requests('DELETE', TRUST)) == 2)
+        self.assertEqual('DELETE_COMPLETE', self.engine.show_stack(
+            self.make_context(), self.identity)['stack_status'])
+        self.assertRaises(exception.SnapshotIdNotFound, db_api.snapshot_get,
+                          self.ctx, snap['id'])
+        # Its work (the snapshot's artifacts) and the trust's delete ran
+        # on tokens of the trust.
+        self.assertIn({'OS-TRUST:trust': {'id': 'trust-1'}},
+                      self.token_scopes()[scopes:])
+
+    def test_delete_of_a_deleting_stack_ends_the_requests_trust(self):
+        self.engine.delete_stack(self.make_context(), self.identity)
+        stack = self.engine.driver.get_stack(self.ctx,
+                                             self.identity['stack_id'],
+                                             show_deleted=True)
+        stack.action, stack.status = states.DELETE, states.IN_PROGRESS
+        self.engine.start_stack_delete(self.ctx, stack)
+        self.assertEqual(1, len(self.requests('DELETE', TRUST)))
 
     def test_recovery_ends_a_dead_engines_operation_on_its_trust(self):
         dead = 'dead-engine'

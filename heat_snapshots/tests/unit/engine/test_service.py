@@ -12,11 +12,13 @@
 
 """The engine service: in the API's process, or on the message bus."""
 
+import fixtures
 from oslo_config import fixture as config_fixture
 import oslo_messaging as messaging
 
 from heat_snapshots.common import rpc
 from heat_snapshots.engine import service
+from heat_snapshots.engine.stacks.heat import driver as heat_driver
 from heat_snapshots.localstack import manager as stack_manager
 from heat_snapshots.localstack import rpcapi as stack_rpcapi
 from heat_snapshots.tests import base
@@ -64,3 +66,19 @@ class EngineServiceTest(base.TestCase):
                              version='1.0'),
             timeout=10)
         self.assertEqual([], client.call(self.ctx, 'list_stacks'))
+
+    def test_heat_listener_by_what_the_driver_is_not_its_name(self):
+        # A managing driver deletes stacks through the engine: no listener.
+        self.assertIsNone(self.start(local=True).heat_listener)
+
+        class HeatElsewhere(heat_driver.HeatStackDriver):
+            """Another driver of stacks kept in Heat, under its own name."""
+
+        self.useFixture(fixtures.MockPatch(
+            'heat_snapshots.engine.stacks.base.driver_class',
+            return_value=HeatElsewhere))
+        self.conf.config(listen_notifications=False,
+                         group='heat_snapshots_heat')
+        engine = self.start(local=True)
+        self.assertIsInstance(engine.manager.driver, HeatElsewhere)
+        self.assertIsNotNone(engine.heat_listener)
