@@ -217,3 +217,16 @@ class SnapshotInUse(Conflict):
     error_type = 'ActionInProgress'
     msg_fmt = ('Snapshot %(snapshot_id)s is in use by the %(action)s of '
                'stack %(stack_name)s in progress.')
+
+
+class OperationCancelled(HeatSnapshotsException):
+    """A user cancelled the snapshot or restore: its walk stops."""
+
+    msg_fmt = 'Cancelled by request'
+
+
+class NothingToCancel(Conflict):
+    """Heat's 409 body: no snapshot or restore of it runs."""
+
+    msg_fmt = ('Snapshot %(snapshot_id)s of stack %(stack_name)s has no '
+               'snapshot or restore in progress to cancel.')

@@ -200,3 +200,19 @@ def format_snapshot(snapshot):
         'data': hidden_parameters.mask_stack_data(snapshot.data),
         'creation_time': format_time(snapshot.created_at),
     }
+
+
+def format_operation_resource(row):
+    """One resource of the last operation run on a snapshot."""
+    info = {
+        'name': row.resource_name,
+        'action': row.action,
+        'status': row.status,
+        'status_reason': row.status_reason,
+        'artifact_id': row.artifact_id,
+        'started_at': format_time(row.started_at),
+        'finished_at': format_time(row.finished_at),
+    }
+    if row.resource_type:
+        info['type'] = row.resource_type
+    return info

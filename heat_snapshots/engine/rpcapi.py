@@ -25,6 +25,9 @@ API version history:
 * 1.3 - stack_deleted (cast): the heat-api filter saw Heat accept a stack
   DELETE; the engine deletes the stack's snapshots once Heat shows it
   deleted.
+* 1.4 - heat-snapshots' extension: stack_list_snapshots takes paging,
+  sorting and filters (``page``); list_snapshot_resources (per-resource
+  progress of the snapshot's last operation); cancel_snapshot_operation.
 """
 
 from oslo_config import cfg
@@ -36,7 +39,7 @@ from heat_snapshots.common import rpc
 CONF = cfg.CONF
 LOG = logging.getLogger(__name__)
 
-RPC_API_VERSION = '1.3'
+RPC_API_VERSION = '1.4'
 
 
 class EngineAPI(rpc.Client):
@@ -61,9 +64,26 @@ class EngineAPI(rpc.Client):
         return self._call(context, 'stack_snapshot',
                           stack_identity=stack_identity, name=name)
 
-    def stack_list_snapshots(self, context, stack_identity):
-        return self._call(context, 'stack_list_snapshots',
-                          stack_identity=stack_identity)
+    def stack_list_snapshots(self, context, stack_identity, page=None):
+        """:param page: {limit, marker, sort_keys, sort_dir, filters};
+            None: Heat's list (all, oldest first).
+        """
+        if page is None:
+            return self._call(context, 'stack_list_snapshots',
+                              stack_identity=stack_identity)
+        return self._call(context, 'stack_list_snapshots', version='1.4',
+                          stack_identity=stack_identity, page=page)
+
+    def list_snapshot_resources(self, context, stack_identity, snapshot_id):
+        return self._call(context, 'list_snapshot_resources', version='1.4',
+                          stack_identity=stack_identity,
+                          snapshot_id=snapshot_id)
+
+    def cancel_snapshot_operation(self, context, stack_identity,
+                                  snapshot_id):
+        return self._call(context, 'cancel_snapshot_operation',
+                          version='1.4', stack_identity=stack_identity,
+                          snapshot_id=snapshot_id)
 
     def show_snapshot(self, context, stack_identity, snapshot_id):
         return self._call(context, 'show_snapshot',

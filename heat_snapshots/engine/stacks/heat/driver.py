@@ -714,12 +714,30 @@ class HeatStackDriver(base.StackDriver):
                         status, reason, heat_event_id=event.get('id'))
             return
 
+    def _cancel_update(self, client, stack):
+        """Ask Heat to cancel the stack's update in progress; Heat's
+        refusal (the update just ended) is only logged.
+        """
+        response = self._send(client, 'POST',
+                              self._path(stack) + '/actions',
+                              json={'cancel_update': None})
+        if response.status_code >= 400:
+            LOG.info('Heat did not cancel the update of stack %s: %s',
+                     stack.id, heat_error(response))
+        else:
+            LOG.info('Stack %s: Heat asked to cancel the restore\'s '
+                     'update', stack.id)
+
     def restore(self, context, stack, template, environment, files,
-                resource_data, started=None):
+                resource_data, started=None, cancelled=None):
         """Update the stack in Heat to the snapshot's template and wait.
 
         :param started: start_restore()'s answer when the update was sent
             already.
+        :param cancelled: once ``cancelled()`` is true, Heat is asked to
+            cancel the update (``cancel_update``, as ``openstack stack
+            cancel`` does) and, once Heat ended it, OperationCancelled is
+            raised.
         :raises: ResourceFailure with Heat's reason when the update fails
             or when another action in Heat superseded it (convergence lets
             an update or a restore replace a running one);
@@ -751,9 +769,21 @@ class HeatStackDriver(base.StackDriver):
             started = [e for e in events if started_event(e)]
             return bool(started) and started[-1].get('id') == event_id
 
+        cancel_sent = []
+
         def updated():
             current = self._show(context, client, stack.id,
                                  project_id=stack.project_id)
+            if cancel_sent:
+                # Heat ends our update (or rolls it back): then we stop.
+                if current.status == states.IN_PROGRESS:
+                    return False
+                raise exception.OperationCancelled()
+            if cancelled is not None and current.status == \
+                    states.IN_PROGRESS and cancelled():
+                self._cancel_update(client, stack)
+                cancel_sent.append(True)
+                return False
             if (current.updated_at or current.created_at) != updated_time:
                 raise superseded(current)
             if current.status == states.IN_PROGRESS:
