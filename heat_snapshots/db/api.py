@@ -247,7 +247,7 @@ def snapshot_list_by_stack(context, stack_id):
 
 
 # The columns a stack's snapshot list sorts on (the API's names).
-SNAPSHOT_SORT_KEYS = {'created_at': 'created_at', 'name': 'name',
+SNAPSHOT_SORT_KEYS = {'created_at': 'created_at', 'name': 'sort_name',
                       'status': 'status'}
 
 
@@ -281,14 +281,9 @@ def snapshot_list_paged(context, stack_id, limit=None, marker=None,
             if storable(marker) else None
         if marker_row is None:
             raise exception.SnapshotIdNotFound(snapshot_id=marker)
-    direction = sort_dir or 'asc'
-    # A snapshot may have no name: NULLs sort first ascending and last
-    # descending on every database.
-    nulls = '-nullsfirst' if direction == 'asc' else '-nullslast'
-    query = db_utils.paginate_query(
-        query, models.Snapshot, limit, keys, marker=marker_row,
-        sort_dirs=[direction + nulls if key == 'name' else direction
-                   for key in keys])
+    query = db_utils.paginate_query(query, models.Snapshot, limit, keys,
+                                    marker=marker_row,
+                                    sort_dir=sort_dir or 'asc')
     return list(context.session.scalars(query))
 
 

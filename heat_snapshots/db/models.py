@@ -74,6 +74,10 @@ class Snapshot(HasTimestamps, Base):
     engine_id = sa.Column(sa.String(255))
     # The Keystone trust of the snapshot's own delete (common/trusts.py).
     trust_id = sa.Column(sa.String(64))
+    # What a list sorted by name sorts on: a snapshot without a name
+    # sorts as the empty name, on every database (NULLs sort first on
+    # some, last on others, and cannot be compared with a page marker).
+    sort_name = orm.column_property(sa.func.coalesce(name, ''))
 
     resources = orm.relationship(
         'ResourceSnapshot', back_populates='snapshot',
