@@ -236,3 +236,16 @@ class ArtifactNotFound(NotFound):
 
     msg_fmt = ('The %(artifact)s (%(artifact_id)s) of resource '
                '%(resource)s in snapshot %(snapshot)s could not be found.')
+
+
+class OperationCancelled(HeatSnapshotsException):
+    """A user cancelled the snapshot or restore: its walk stops."""
+
+    msg_fmt = 'Cancelled by request'
+
+
+class NothingToCancel(Conflict):
+    """Heat's 409 body: no snapshot or restore of it runs."""
+
+    msg_fmt = ('Snapshot %(snapshot_id)s of stack %(stack_name)s has no '
+               'snapshot or restore in progress to cancel.')

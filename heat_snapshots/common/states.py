@@ -64,6 +64,7 @@ RESOURCE_STATE_CHANGED = 'state changed'
 ENGINE_DOWN_REASON = 'Engine went down during %s'
 WORKER_LOST_REASON = ('Stack %s failed: the engine lost its worker; see the '
                       'engine log')
+CANCELLED_REASON = 'Cancelled by request'
 OVERDUE_REASON = 'Stack %s failed: timed out after %s seconds'
 
 

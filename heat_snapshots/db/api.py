@@ -24,6 +24,7 @@ import os
 from oslo_db import api as oslo_db_api
 from oslo_db import exception as db_exc
 from oslo_db.sqlalchemy import enginefacade
+from oslo_db.sqlalchemy import utils as db_utils
 from oslo_log import log as logging
 from oslo_utils import timeutils
 from oslo_utils import uuidutils
@@ -285,6 +286,47 @@ def snapshot_list_shown(context, stack_id):
     return list(context.connection.execute(_LIST, {'stack_id': stack_id}))
 
 
+# The columns a stack's snapshot list sorts on (the API's names).
+SNAPSHOT_SORT_KEYS = {'created_at': 'created_at', 'name': 'sort_name',
+                      'status': 'status'}
+
+
+@reader
+def snapshot_list_paged(context, stack_id, limit=None, marker=None,
+                        sort_keys=None, sort_dir=None, filters=None):
+    """A page of the stack's snapshots.
+
+    :param marker: the id of the snapshot after which the page starts.
+    :param sort_keys: keys of SNAPSHOT_SORT_KEYS; ``created_at`` and the
+        id always come last, so that pages are stable.
+    :param sort_dir: 'asc' (default) or 'desc', for every key.
+    :param filters: {'status': [...], 'name': [...]}: any of the values.
+    :raises: SnapshotIdNotFound for a marker that is no snapshot of the
+        stack.
+    """
+    query = sa.select(models.Snapshot).where(
+        models.Snapshot.stack_id == stack_id)
+    for key, values in (filters or {}).items():
+        query = query.where(getattr(models.Snapshot, key).in_(values))
+    keys = [SNAPSHOT_SORT_KEYS[k] for k in sort_keys or ()]
+    for tie in ('created_at', 'id'):
+        if tie not in keys:
+            keys.append(tie)
+    marker_row = None
+    if marker is not None:
+        marker_row = context.session.scalars(
+            sa.select(models.Snapshot).where(
+                models.Snapshot.stack_id == stack_id,
+                models.Snapshot.id == marker)).first() \
+            if storable(marker) else None
+        if marker_row is None:
+            raise exception.SnapshotIdNotFound(snapshot_id=marker)
+    query = db_utils.paginate_query(query, models.Snapshot, limit, keys,
+                                    marker=marker_row,
+                                    sort_dir=sort_dir or 'asc')
+    return list(context.session.scalars(query))
+
+
 @reader
 def snapshot_stacks(context):
     """{(stack id, project id)} of every stack that has snapshots."""
@@ -399,6 +441,8 @@ def snapshot_delete(context, snapshot_id, expected=None):
         return False
     context.session.execute(sa.delete(models.ResourceSnapshot).where(
         models.ResourceSnapshot.snapshot_id == snapshot_id))
+    context.session.execute(sa.delete(models.OperationResource).where(
+        models.OperationResource.snapshot_id == snapshot_id))
     context.session.execute(sa.delete(models.Snapshot).where(
         models.Snapshot.id == snapshot_id))
     return True
@@ -451,6 +495,44 @@ def resource_snapshot_delete(context, snapshot_id, resource_name):
     context.session.execute(sa.delete(models.ResourceSnapshot).where(
         *_matching(models.ResourceSnapshot,
                    _resource_path(snapshot_id, resource_name))))
+
+
+# --- progress of the last operation on a snapshot ---------------------
+
+def operation_resource_set(context, snapshot_id, resource_name, values,
+                           new=False):
+    """Write one resource's row of the snapshot's current operation.
+
+    :param new: the row is most likely not there yet (its first write).
+    """
+    upsert(context, models.OperationResource,
+           _resource_path(snapshot_id, resource_name), values, new=new)
+
+
+@fenced_writer
+def operation_resources_reset(context, snapshot_id):
+    """Forget the rows of the snapshot's previous operation."""
+    context.session.execute(sa.delete(models.OperationResource).where(
+        models.OperationResource.snapshot_id == snapshot_id))
+
+
+@reader
+def operation_resource_list(context, snapshot_id):
+    query = sa.select(models.OperationResource).where(
+        models.OperationResource.snapshot_id == snapshot_id).order_by(
+        models.OperationResource.id)
+    return list(context.session.scalars(query))
+
+
+@fenced_writer
+def operation_resource_end_in_progress(context, snapshot_id, status,
+                                       reason):
+    """End every row of the operation still IN_PROGRESS."""
+    conditional_update(context, models.OperationResource,
+                       {'snapshot_id': snapshot_id},
+                       {'status': status, 'status_reason': reason,
+                        'finished_at': timeutils.utcnow()},
+                       expected={'status': states.IN_PROGRESS})
 
 
 # --- stack locks --------------------------------------------------------
@@ -509,7 +591,7 @@ def stack_lock_acquire(context, stack_id, engine_id, action,
     """
     values = {'engine_id': engine_id, 'action': action,
               'snapshot_id': snapshot_id, 'delete_pending': False,
-              'project_id': project_id}
+              'project_id': project_id, 'cancel_requested': False}
     if not _stack_lock_exists(context, stack_id):
         try:
             return _stack_lock_create(context, stack_id, values)
@@ -533,6 +615,7 @@ def stack_lock_steal(context, stack_id, engine_id, generation,
     if action is not None:
         values['action'] = action
         values['snapshot_id'] = snapshot_id
+        values['cancel_requested'] = False
     if not _lock_update(context, stack_id,
                         [table.c.engine_id == engine_id,
                          table.c.generation == generation], values):
@@ -560,12 +643,13 @@ def stack_lock_release(context, stack_id, engine_id, generation,
         return False if result.rowcount else None
     if _lock_update(context, stack_id, held + [table.c.delete_pending],
                     {'action': states.DELETE, 'snapshot_id': None,
-                     'delete_pending': False, 'trust_id': None}):
+                     'delete_pending': False, 'trust_id': None,
+                     'cancel_requested': False}):
         return _lock_generation(context, stack_id)
     query = sa.update(table).where(table.c.stack_id == stack_id, *held)
     freed = context.session.execute(query.values(
         engine_id=None, action=None, snapshot_id=None, trust_id=None,
-        updated_at=timeutils.utcnow())).rowcount > 0
+        cancel_requested=False, updated_at=timeutils.utcnow())).rowcount > 0
     return False if freed else None
 
 
@@ -599,6 +683,31 @@ def stack_lock_request_delete(context, stack_id):
     if result.rowcount == 0:
         return None
     return context.session.get(models.StackLock, stack_id)
+
+
+@retry_on_db_error
+@writer
+def stack_lock_request_cancel(context, stack_id, engine_id, generation):
+    """Ask the operation holding the stack at ``generation`` to stop.
+
+    :returns: whether it still held the stack (and is now asked).
+    """
+    table = models.StackLock.__table__
+    return context.session.execute(sa.update(table).where(
+        table.c.stack_id == stack_id, table.c.engine_id == engine_id,
+        table.c.generation == generation).values(
+        cancel_requested=True)).rowcount > 0
+
+
+@reader
+def stack_lock_cancel_requested(context, stack_id, generation):
+    """Whether the operation holding the stack at ``generation`` was
+    asked to stop (a hold that moved on is not).
+    """
+    return bool(context.session.execute(
+        sa.select(models.StackLock.cancel_requested).where(
+            models.StackLock.stack_id == stack_id,
+            models.StackLock.generation == generation)).scalar())
 
 
 @reader

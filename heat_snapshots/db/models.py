@@ -74,6 +74,10 @@ class Snapshot(HasTimestamps, Base):
     engine_id = sa.Column(sa.String(255))
     # The Keystone trust of the snapshot's own delete (common/trusts.py).
     trust_id = sa.Column(sa.String(64))
+    # What a list sorted by name sorts on: a snapshot without a name
+    # sorts as the empty name, on every database (NULLs sort first on
+    # some, last on others, and cannot be compared with a page marker).
+    sort_name = orm.column_property(sa.func.coalesce(name, ''))
 
     resources = orm.relationship(
         'ResourceSnapshot', back_populates='snapshot',
@@ -109,6 +113,39 @@ class ResourceSnapshot(HasTimestamps, Base):
     data = sa.Column(types.Json)
 
     snapshot = orm.relationship('Snapshot', back_populates='resources')
+
+
+class OperationResource(HasTimestamps, Base):
+    """One resource of the last operation run on a snapshot (its snapshot,
+    a restore to it, its delete): written by the walk as the resource
+    starts and ends, shown by ``.../snapshots/{id}/resources``.
+    """
+
+    __tablename__ = TABLE_PREFIX + 'operation_resources'
+    __table_args__ = (
+        sa.UniqueConstraint('snapshot_id', 'resource_key',
+                            name='hs_operation_resources_uniq_key'),
+    )
+
+    id = sa.Column(sa.Integer, primary_key=True, autoincrement=True)
+    snapshot_id = sa.Column(
+        sa.String(36),
+        sa.ForeignKey(TABLE_PREFIX + 'snapshots.id', ondelete='CASCADE',
+                      name='hs_operation_resources_snapshot_id_fkey'),
+        nullable=False)
+    # The path from the top stack, as in ResourceSnapshot.
+    resource_name = sa.Column(sa.Text, nullable=False)
+    resource_key = sa.Column(sa.String(64), nullable=False,
+                             default=_path_key_default)
+    resource_type = sa.Column(sa.String(255))
+    # SNAPSHOT, RESTORE or DELETE_SNAPSHOT.
+    action = sa.Column(sa.String(32), nullable=False)
+    status = sa.Column(sa.String(32), nullable=False)
+    status_reason = sa.Column(sa.Text)
+    # The id of what the resource's plugin made (a backup, an image).
+    artifact_id = sa.Column(sa.String(255))
+    started_at = sa.Column(sa.DateTime)
+    finished_at = sa.Column(sa.DateTime)
 
 
 class Installation(HasTimestamps, Base):
@@ -195,6 +232,10 @@ class StackLock(HasTimestamps, Base):
                                server_default=sa.false())
     # The Keystone trust the holding operation works on.
     trust_id = sa.Column(sa.String(64))
+    # A user asked the holding snapshot or restore to stop; its walk, on
+    # whichever engine, reads this between resources.
+    cancel_requested = sa.Column(sa.Boolean, nullable=False, default=False,
+                                 server_default=sa.false())
 
 
 class Engine(HasTimestamps, Base):

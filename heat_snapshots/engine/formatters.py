@@ -222,3 +222,19 @@ def snapshot_json(row):
 def snapshots_json(rows):
     """A list of ``snapshot_json``, as one JSON array's text."""
     return '[%s]' % ', '.join(snapshot_json(row) for row in rows)
+
+
+def format_operation_resource(row):
+    """One resource of the last operation run on a snapshot."""
+    info = {
+        'name': row.resource_name,
+        'action': row.action,
+        'status': row.status,
+        'status_reason': row.status_reason,
+        'artifact_id': row.artifact_id,
+        'started_at': format_time(row.started_at),
+        'finished_at': format_time(row.finished_at),
+    }
+    if row.resource_type:
+        info['type'] = row.resource_type
+    return info

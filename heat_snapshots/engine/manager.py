@@ -41,7 +41,7 @@ from heat_snapshots.engine.stacks import base as stacks_base
 
 LOG = logging.getLogger(__name__)
 
-RPC_API_VERSION = '1.5'
+RPC_API_VERSION = '1.6'
 
 _EXPECTED = (exception.HeatSnapshotsException,)
 
@@ -455,10 +455,68 @@ class EngineManager(base_manager.BaseEngineManager):
 
     @messaging.expose
     @messaging.expected_exceptions(*_EXPECTED)
-    def stack_list_snapshots(self, context, stack_identity):
+    def stack_list_snapshots(self, context, stack_identity, page=None):
+        """:param page: (1.6) {limit, marker, sort_keys, sort_dir,
+            filters}, checked by the API.
+        :raises: StackNotFound; BadRequest for a marker that is no
+            snapshot of the stack.
+        """
         stack = self.get_stack_summary(context, stack_identity)
-        return [formatters.format_snapshot(s)
-                for s in db_api.snapshot_list_by_stack(context, stack.id)]
+        if page is None:
+            found = db_api.snapshot_list_by_stack(context, stack.id)
+        else:
+            try:
+                found = db_api.snapshot_list_paged(
+                    context, stack.id, limit=page.get('limit'),
+                    marker=page.get('marker'),
+                    sort_keys=page.get('sort_keys'),
+                    sort_dir=page.get('sort_dir'),
+                    filters=page.get('filters'))
+            except exception.SnapshotIdNotFound:
+                raise exception.BadRequest(
+                    'marker %s is not a snapshot of stack %s.'
+                    % (page.get('marker'), stack.name))
+        return [formatters.format_snapshot(s) for s in found]
+
+    @messaging.expose
+    @messaging.expected_exceptions(*_EXPECTED)
+    def list_snapshot_resources(self, context, stack_identity, snapshot_id):
+        """Each resource of the last operation run on the snapshot (its
+        snapshot, a restore to it, its delete), as the walk wrote it.
+
+        :raises: StackNotFound, SnapshotIdNotFound, SnapshotNotFound.
+        """
+        stack = self.get_stack(context, stack_identity)
+        snapshot = self._get_snapshot(context, stack, snapshot_id)
+        return [formatters.format_operation_resource(row) for row in
+                db_api.operation_resource_list(context, snapshot.id)]
+
+    @messaging.expose
+    @messaging.expected_exceptions(*_EXPECTED)
+    def cancel_snapshot_operation(self, context, stack_identity,
+                                  snapshot_id):
+        """Ask the snapshot or restore of the snapshot in progress to
+        stop; the engine running its walk, whichever it is, reads the
+        request from the stack's lock between resources.
+
+        :raises: StackNotFound, SnapshotIdNotFound, SnapshotNotFound;
+            NothingToCancel when neither runs.
+        """
+        stack = self.get_stack(context, stack_identity)
+        snapshot = self._get_snapshot(context, stack, snapshot_id)
+        lock = db_api.stack_lock_get(context, stack.id)
+        running = lock is not None and lock.engine_id is not None and (
+            (lock.action == states.SNAPSHOT and
+             (snapshot.action, snapshot.status) == (states.CREATE,
+                                                    states.IN_PROGRESS)) or
+            (lock.action == states.RESTORE and
+             lock.snapshot_id == snapshot.id))
+        if not running or not db_api.stack_lock_request_cancel(
+                context, stack.id, lock.engine_id, lock.generation):
+            raise exception.NothingToCancel(snapshot_id=snapshot.id,
+                                            stack_name=stack.name)
+        LOG.info('Stack %s: cancel of the %s on engine %s requested',
+                 stack.id, lock.action, lock.engine_id)
 
     @messaging.expose
     @messaging.expected_exceptions(*_EXPECTED)

@@ -24,6 +24,7 @@ holds a stack operation's, the snapshot row its own delete's.
 """
 
 from oslo_log import log as logging
+from oslo_utils import timeutils
 
 from heat_snapshots.common import exception
 from heat_snapshots.common import states
@@ -141,6 +142,8 @@ def stack_ended(task, driver, status, reason, snapshot=None):
             if status == states.FAILED:
                 db_api.resource_snapshot_fail_in_progress(
                     task.context, snapshot[0], reason)
+                db_api.operation_resource_end_in_progress(
+                    task.context, snapshot[0], states.FAILED, reason)
         for resource in stuck:
             driver.set_resource_state(task.context, task.stack.id,
                                       resource.name, resource.action,
@@ -267,6 +270,8 @@ def snapshot_failed(context, snapshot_id, reason, engine_id=None):
             expected=expected):
         return False
     db_api.resource_snapshot_fail_in_progress(context, snapshot_id, reason)
+    db_api.operation_resource_end_in_progress(context, snapshot_id,
+                                              states.FAILED, reason)
     return True
 
 
@@ -322,6 +327,8 @@ def snapshot_delete_failed(context, snapshot_id, reason):
          'trust_id': None},
         expected=_expected(_DELETING))
     if ended:
+        db_api.operation_resource_end_in_progress(context, snapshot_id,
+                                                  states.FAILED, reason)
         _snapshot_trust_ended(trust_id, snapshot_id)
     return ended
 
@@ -354,30 +361,43 @@ def resource_started(context, driver, stack_id, snapshot_id, resource):
         _resource_values(resource, action=states.SNAPSHOT,
                          status=states.IN_PROGRESS, status_reason=None),
         new=True)
+    progress_started(context, snapshot_id, resource.name, resource.type,
+                     states.SNAPSHOT)
     driver.set_resource_state(context, stack_id, resource.name,
                               states.SNAPSHOT, states.IN_PROGRESS,
                               states.RESOURCE_STATE_CHANGED)
 
 
-def resource_recorded(context, snapshot_id, resource, data):
+def resource_recorded(context, snapshot_id, resource, data,
+                      artifact_id=None):
     """The artifact's id, written before anything waits on it."""
     states.RESOURCE_SNAPSHOT_MACHINE.check(
         (states.SNAPSHOT, states.IN_PROGRESS),
         (states.SNAPSHOT, states.IN_PROGRESS))
     db_api.resource_snapshot_set(context, snapshot_id, resource.name,
                                  _resource_values(resource, data=data))
+    if artifact_id is not None:
+        db_api.operation_resource_set(context, snapshot_id, resource.name,
+                                      {'artifact_id': artifact_id})
 
 
 def resource_ended(context, driver, stack_id, snapshot_id, resource, status,
-                   reason):
+                   reason, abandoned=False):
+    """:param abandoned: the plugin removed what it had made (a cancel):
+        the row forgets its data.
+    """
     states.RESOURCE_SNAPSHOT_MACHINE.check(
         (states.SNAPSHOT, states.IN_PROGRESS), (states.SNAPSHOT, status))
 
     def write():
-        db_api.resource_snapshot_set(
-            context, snapshot_id, resource.name,
-            _resource_values(resource, status=status,
-                             status_reason=reason))
+        values = _resource_values(resource, status=status,
+                                  status_reason=reason)
+        if abandoned:
+            values['data'] = None
+        db_api.resource_snapshot_set(context, snapshot_id, resource.name,
+                                     values)
+        progress_ended(context, snapshot_id, resource.name, status, reason,
+                       abandoned=abandoned)
         driver.set_resource_state(context, stack_id, resource.name,
                                   states.SNAPSHOT, status, reason)
 
@@ -387,3 +407,40 @@ def resource_ended(context, driver, stack_id, snapshot_id, resource, status,
 def resource_artifact_deleted(context, snapshot_id, resource_name):
     """The row goes with its artifact, never before it."""
     db_api.resource_snapshot_delete(context, snapshot_id, resource_name)
+
+
+# --- progress of the operation on a snapshot, per resource ---------------
+
+def progress_reset(context, snapshot_id):
+    """A new operation on the snapshot (a restore, its delete) begins: the
+    rows of the previous one go.
+    """
+    db_api.operation_resources_reset(context, snapshot_id)
+
+
+def progress_started(context, snapshot_id, name, resource_type, action,
+                     artifact_id=None):
+    """The resource's part of the operation starts, now."""
+    db_api.operation_resource_set(
+        context, snapshot_id, name,
+        {'resource_type': resource_type, 'action': action,
+         'status': states.IN_PROGRESS, 'status_reason': None,
+         'artifact_id': artifact_id, 'started_at': timeutils.utcnow(),
+         'finished_at': None}, new=True)
+
+
+def progress_ended(context, snapshot_id, name, status, reason,
+                   abandoned=False):
+    values = {'status': status, 'status_reason': reason,
+              'finished_at': timeutils.utcnow()}
+    if abandoned:
+        values['artifact_id'] = None
+    db_api.operation_resource_set(context, snapshot_id, name, values)
+
+
+def progress_all_ended(context, snapshot_id, status, reason):
+    """End every resource of the operation still IN_PROGRESS (those a
+    restore's stack update brings back together).
+    """
+    db_api.operation_resource_end_in_progress(context, snapshot_id, status,
+                                              reason)

@@ -30,6 +30,9 @@ API version history:
 * 1.5 - show_snapshot_json, list_snapshots_json: show_snapshot and
   stack_list_snapshots as the JSON text the API sends, each snapshot's
   stored data passed through undecoded.
+* 1.6 - heat-snapshots' extension: stack_list_snapshots takes paging,
+  sorting and filters (``page``); list_snapshot_resources (per-resource
+  progress of the snapshot's last operation); cancel_snapshot_operation.
 """
 
 import json
@@ -43,7 +46,7 @@ from heat_snapshots.common import rpc
 CONF = cfg.CONF
 LOG = logging.getLogger(__name__)
 
-RPC_API_VERSION = '1.5'
+RPC_API_VERSION = '1.6'
 
 
 class EngineAPI(rpc.Client):
@@ -68,9 +71,26 @@ class EngineAPI(rpc.Client):
         return self._call(context, 'stack_snapshot',
                           stack_identity=stack_identity, name=name)
 
-    def stack_list_snapshots(self, context, stack_identity):
-        return self._call(context, 'stack_list_snapshots',
-                          stack_identity=stack_identity)
+    def stack_list_snapshots(self, context, stack_identity, page=None):
+        """:param page: {limit, marker, sort_keys, sort_dir, filters};
+            None: Heat's list (all, oldest first).
+        """
+        if page is None:
+            return self._call(context, 'stack_list_snapshots',
+                              stack_identity=stack_identity)
+        return self._call(context, 'stack_list_snapshots', version='1.6',
+                          stack_identity=stack_identity, page=page)
+
+    def list_snapshot_resources(self, context, stack_identity, snapshot_id):
+        return self._call(context, 'list_snapshot_resources', version='1.6',
+                          stack_identity=stack_identity,
+                          snapshot_id=snapshot_id)
+
+    def cancel_snapshot_operation(self, context, stack_identity,
+                                  snapshot_id):
+        return self._call(context, 'cancel_snapshot_operation',
+                          version='1.6', stack_identity=stack_identity,
+                          snapshot_id=snapshot_id)
 
     def show_snapshot(self, context, stack_identity, snapshot_id):
         return self._call(context, 'show_snapshot',

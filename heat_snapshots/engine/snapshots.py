@@ -19,6 +19,7 @@ a walk cut short leaves rows naming everything it made.
 
 import collections
 import copy
+import inspect
 import time
 
 from oslo_log import log as logging
@@ -111,8 +112,21 @@ def flat_resource_data(saved, prefix=''):
             for path, info in flat_resource_info(saved, prefix).items()}
 
 
+# Seconds between two reads of the stack's lock for a cancel request.
+CANCEL_CHECK_INTERVAL = 0.5
+
+
+def was_cancelled(error):
+    """Whether ``error`` (a walk's, maybe of one resource) is a cancel."""
+    while isinstance(error, walk.WalkFailed):
+        error = error.cause
+    return isinstance(error, exception.OperationCancelled)
+
+
 class Walker:
-    """What every walk needs: config, the stack driver, a deadline."""
+    """What every walk needs: config, the stack driver, a deadline, and
+    whether a user cancelled it.
+    """
 
     def __init__(self, conf, driver, context):
         self.conf = conf
@@ -120,6 +134,38 @@ class Walker:
         self.context = context
         self.deadline = (time.monotonic() +
                          conf.heat_snapshots.action_timeout)
+        self._cancelled = False
+        self._cancel_checked = None
+
+    def cancelled(self):
+        """Whether a user asked the operation holding the stack to stop.
+
+        The request is on the stack's lock row, so the engine running the
+        walk sees it whichever engine the API reached; read at most every
+        CANCEL_CHECK_INTERVAL seconds, between resources and while one is
+        waited for.
+        """
+        if self._cancelled:
+            return True
+        fence = getattr(self.context, 'fence', None)
+        if fence is None or fence.stack_id is None:
+            return False
+        now = time.monotonic()
+        if self._cancel_checked is not None and \
+                now - self._cancel_checked < CANCEL_CHECK_INTERVAL:
+            return False
+        self._cancel_checked = now
+        try:
+            self._cancelled = db_api.stack_lock_cancel_requested(
+                self.context, fence.stack_id, fence.generation)
+        except Exception as error:
+            # Read again at the next check.
+            LOG.warning('Could not read the cancel request of stack %s: '
+                        '%s', fence.stack_id, error)
+        if self._cancelled:
+            LOG.info('Operation on stack %s cancelled by request',
+                     fence.stack_id)
+        return self._cancelled
 
     def _plugin(self, stack, resource, snapshot_id):
         cls = registry.plugin_class(resource.type)
@@ -128,9 +174,10 @@ class Walker:
     def _poll(self, check, what):
         walk.poll(check, self.deadline, self.conf, what)
 
-    def _walk(self, graph, action, name):
+    def _walk(self, graph, action, name, cancellable=False):
         walk.walk(graph, action, self.conf.heat_snapshots.walk_concurrency,
-                  deadline=self.deadline, name=name)
+                  deadline=self.deadline, name=name,
+                  cancelled=self.cancelled if cancellable else None)
 
 
 class SnapshotWalk(Walker):
@@ -150,16 +197,25 @@ class SnapshotWalk(Walker):
             self._walk(stack.dependency_graph(),
                        lambda name: self._snapshot_resource(
                            stack, resources[name], snapshot_id),
-                       name='snapshot')
+                       name='snapshot', cancellable=True)
             # An action that does not pass our stack lock (Heat's own, such
             # as an autoscaling signal's update) may have changed the
             # stack under the walk.
             changed = self.driver.changed_since(self.context, stack)
             if changed:
                 raise exception.ResourceFailure(reason=changed)
+            # A cancel that came after the last resource started still
+            # ends the snapshot as the 202 promised.
+            self._cancel_checked = None
+            if self.cancelled():
+                raise exception.OperationCancelled()
         except Exception as error:
-            reason = operations.failed(states.SNAPSHOT, error, self.context,
-                                       'snapshot %s' % snapshot_id)
+            if was_cancelled(error):
+                reason = states.CANCELLED_REASON
+            else:
+                reason = operations.failed(states.SNAPSHOT, error,
+                                           self.context,
+                                           'snapshot %s' % snapshot_id)
             data = None
             if stack is not None:
                 data = self._data(stack, snapshot_id, states.FAILED)
@@ -191,21 +247,34 @@ class SnapshotWalk(Walker):
         # makes anything.
         operations.resource_started(self.context, self.driver, stack.id,
                                     snapshot_id, resource)
+        abandoned = []
         try:
             data = plugin.handle_snapshot()
             # Written before waiting: from here on the artifact is known.
             operations.resource_recorded(self.context, snapshot_id,
-                                         resource, data)
-            self._poll(lambda: plugin.check_snapshot_complete(data),
-                       'Resource %s SNAPSHOT' % resource.name)
+                                         resource, data,
+                                         artifact_id=plugin.artifact_id(data))
+
+            def complete():
+                if not abandoned and self.cancelled():
+                    # Asked once: the plugin abandons what it can.
+                    abandoned.append(bool(plugin.handle_snapshot_cancel(
+                        data)))
+                    if abandoned[0]:
+                        raise exception.OperationCancelled()
+                return plugin.check_snapshot_complete(data)
+            self._poll(complete, 'Resource %s SNAPSHOT' % resource.name)
         except exception.OperationFenced:
             raise
         except Exception as error:
-            LOG.info('Snapshot %s of resource %s failed: %s',
-                     snapshot_id, resource.name, error)
+            cancelled = isinstance(error, exception.OperationCancelled)
+            if not cancelled:
+                LOG.info('Snapshot %s of resource %s failed: %s',
+                         snapshot_id, resource.name, error)
             operations.resource_ended(
                 self.context, self.driver, stack.id, snapshot_id, resource,
-                states.FAILED, operations.describe(error, self.context))
+                states.FAILED, operations.describe(error, self.context),
+                abandoned=cancelled)
             raise
         operations.resource_ended(self.context, self.driver, stack.id,
                                   snapshot_id, resource, states.COMPLETE,
@@ -239,9 +308,7 @@ class RestoreWalk(Walker):
                 self.context, restore.stack, restore.template,
                 restore.environment, restore.files))
         except Exception as error:
-            return Outcome(states.FAILED, operations.failed(
-                states.RESTORE, error, self.context, 'stack %s' % stack_id),
-                None)
+            return self._failed(stack_id, snapshot_id, error)
 
     def run(self, stack_id, snapshot_id, started=None):
         """:param started: ``start()``'s answer, if it ran.
@@ -253,17 +320,39 @@ class RestoreWalk(Walker):
         try:
             restore = started or self._prepare(stack_id, snapshot_id)
             more = {}
+            if _takes(self.driver.restore, 'cancelled'):
+                more['cancelled'] = self.cancelled
             if restore.started is not None:
                 more['started'] = restore.started
+            if self.cancelled():
+                raise exception.OperationCancelled()
             self.driver.restore(self.context, restore.stack,
                                 restore.template, restore.environment,
                                 restore.files, restore.resource_data, **more)
         except Exception as error:
-            return Outcome(states.FAILED, operations.failed(
-                states.RESTORE, error, self.context, 'stack %s' % stack_id),
-                None)
+            return self._failed(stack_id, snapshot_id, error)
+        operations.progress_all_ended(self.context, snapshot_id,
+                                      states.COMPLETE,
+                                      states.RESOURCE_STATE_CHANGED)
         return Outcome(states.COMPLETE, 'Stack %s completed successfully'
                        % states.RESTORE, None)
+
+    def _failed(self, stack_id, snapshot_id, error):
+        """The restore's Outcome, its resources' rows ended with it."""
+        if was_cancelled(error):
+            reason = states.CANCELLED_REASON
+        else:
+            reason = operations.failed(states.RESTORE, error, self.context,
+                                       'stack %s' % stack_id)
+        try:
+            operations.progress_all_ended(self.context, snapshot_id,
+                                          states.FAILED, reason)
+        except exception.OperationFenced:
+            raise
+        except Exception as progress_error:
+            LOG.warning('Could not end the progress of the restore of '
+                        'stack %s: %s', stack_id, progress_error)
+        return Outcome(states.FAILED, reason, None)
 
     def _prepare(self, stack_id, snapshot_id):
         stack = self.driver.get_stack(self.context, stack_id)
@@ -284,6 +373,7 @@ class RestoreWalk(Walker):
         saved = data.get('resources') or {}
         self._sources = [jsonutils.dumps(template)] + [
             text for text in files.values() if isinstance(text, str)]
+        operations.progress_reset(self.context, snapshot_id)
         self._rewrite(stack, snapshot_id, template, saved, files, '')
         return Restore(
             stack, template, copy.deepcopy(data.get('environment') or {}),
@@ -302,6 +392,12 @@ class RestoreWalk(Walker):
                 properties=definition.get('properties') or {},
                 data=info.get('resource_data') or {})
             plugin = self._plugin(stack, resource, snapshot_id)
+            # Each resource the restore brings back shows RESTORE
+            # IN_PROGRESS from its rewrite until the stack's update ends.
+            operations.progress_started(
+                self.context, snapshot_id, resource.name, resource.type,
+                states.RESTORE,
+                artifact_id=plugin.artifact_id(resource.data))
             definition = plugin.handle_restore(copy.deepcopy(definition),
                                                resource.data)
             definitions[name] = definition
@@ -517,6 +613,15 @@ def flat_resource_info(saved, prefix=''):
     return found
 
 
+def _takes(function, name):
+    """Whether ``function`` takes the keyword argument ``name`` (a driver
+    written before it was added does not).
+    """
+    parameters = inspect.signature(function).parameters
+    return name in parameters or any(
+        p.kind == inspect.Parameter.VAR_KEYWORD for p in parameters.values())
+
+
 def _load_template(text):
     """A nested template (a dict, or its JSON/YAML text), or None."""
     if isinstance(text, dict):
@@ -569,6 +674,7 @@ class DeleteWalk(Walker):
             if stack is not None else {}
         template = (snapshot.data or {}).get('template') or {}
         definitions = template.get('resources') or {}
+        operations.progress_reset(self.context, snapshot_id)
         self._walk({name: set() for name in rows},
                    lambda name: self._delete_resource(
                        stack, snapshot_id, rows[name],
@@ -589,8 +695,22 @@ class DeleteWalk(Walker):
                 else {})
         data = row.data or {}
         plugin = self._plugin(stack, resource, snapshot_id)
-        plugin.handle_delete_snapshot(data)
-        self._poll(lambda: plugin.check_delete_snapshot_complete(data),
-                   'Resource %s DELETE_SNAPSHOT' % row.resource_name)
+        operations.progress_started(
+            self.context, snapshot_id, row.resource_name, row.resource_type,
+            states.DELETE_SNAPSHOT, artifact_id=plugin.artifact_id(data))
+        try:
+            plugin.handle_delete_snapshot(data)
+            self._poll(lambda: plugin.check_delete_snapshot_complete(data),
+                       'Resource %s DELETE_SNAPSHOT' % row.resource_name)
+        except exception.OperationFenced:
+            raise
+        except Exception as error:
+            operations.progress_ended(
+                self.context, snapshot_id, row.resource_name, states.FAILED,
+                operations.describe(error, self.context))
+            raise
         operations.resource_artifact_deleted(self.context, snapshot_id,
                                              row.resource_name)
+        operations.progress_ended(self.context, snapshot_id,
+                                  row.resource_name, states.COMPLETE,
+                                  states.RESOURCE_STATE_CHANGED)

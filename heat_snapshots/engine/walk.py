@@ -80,13 +80,17 @@ def reverse(graph):
     return reversed_graph
 
 
-def walk(graph, action, concurrency, deadline=None, name='walk'):
+def walk(graph, action, concurrency, deadline=None, name='walk',
+         cancelled=None):
     """Call ``action(node)`` for each node after all it requires are done.
 
     :param graph: {node: iterable of nodes it requires}.
     :param concurrency: most nodes in progress at once.
     :param deadline: time.monotonic() value after which no node starts and
         the walk raises OperationTimeout.
+    :param cancelled: ``cancelled()`` is asked before a node starts; once
+        true, no further node starts and the walk raises
+        OperationCancelled when the nodes already running have finished.
     :raises: WalkFailed for the first node that failed, once the nodes
         already running have finished; no further node is started.
     """
@@ -105,6 +109,11 @@ def walk(graph, action, concurrency, deadline=None, name='walk'):
                 if deadline is not None and time.monotonic() > deadline:
                     failure = exception.OperationTimeout(
                         operation=name, seconds='the allowed')
+                    break
+                if cancelled is not None and cancelled():
+                    LOG.info('Walk %s cancelled: %d node(s) still running',
+                             name, len(running))
+                    failure = exception.OperationCancelled()
                     break
                 node = ready.pop(0)
                 running[pool.submit(action, node)] = node

@@ -460,7 +460,7 @@ class LocalStackDriver(base.ManagingStackDriver):
         }
 
     def run_update(self, context, stack_id, definition, action=UPDATE,
-                   resource_data=None):
+                   resource_data=None, cancelled=None):
         """Bring the stack's resources to ``definition``; blocks.
 
         Removed resources are deleted after the others are done, in
@@ -470,7 +470,9 @@ class LocalStackDriver(base.ManagingStackDriver):
 
         :param resource_data: {resource name: data recorded in a snapshot}
             to put back (RESTORE).
-        :raises: WalkFailed naming the first resource that failed.
+        :param cancelled: ``cancelled()`` true: no further resource starts.
+        :raises: WalkFailed naming the first resource that failed;
+            OperationCancelled.
         """
         row = self._row(context, stack_id)
         template = tmpl.parse(definition['template'])
@@ -487,7 +489,7 @@ class LocalStackDriver(base.ManagingStackDriver):
         run = _Run(self, context, row, template, files, environment,
                    _level(rows, ''), resource_data=resource_data or {},
                    action=action, timeout_mins=values.get('timeout_mins'),
-                   tree=nested.Tree(len(rows)))
+                   tree=nested.Tree(len(rows)), cancelled=cancelled)
         store_db.local_stack_update(context, stack_id, values)
         try:
             run.update_all()
@@ -495,7 +497,7 @@ class LocalStackDriver(base.ManagingStackDriver):
             run.store_outputs()
 
     def restore(self, context, stack, template, environment, files,
-                resource_data):
+                resource_data, cancelled=None):
         """Update ``stack`` to a snapshot's definition, its data put back.
 
         :raises: WalkFailed naming the first resource that failed.
@@ -503,7 +505,8 @@ class LocalStackDriver(base.ManagingStackDriver):
         self.run_update(context, stack.id,
                         {'template': template, 'environment': environment,
                          'files': files, 'tags': stack.tags},
-                        action=RESTORE, resource_data=resource_data)
+                        action=RESTORE, resource_data=resource_data,
+                        cancelled=cancelled)
 
     def preview_restore(self, context, stack, template, environment,
                         files):
@@ -686,7 +689,7 @@ class _Run:
     def __init__(self, driver, context, row, template, files, environment,
                  old, resource_data=None, action=CREATE,
                  timeout_mins=None, tree=None, parent=None, prefix='',
-                 identity=None):
+                 identity=None, cancelled=None):
         self.driver = driver
         self.context = context
         self.row = row
@@ -704,12 +707,15 @@ class _Run:
             self.lock = threading.Lock()
             self.tree = tree or nested.Tree()
             self.depth = 0
+            # A restore a user cancelled starts no further resource.
+            self.cancelled = cancelled
             identity = (row.project_id, row.name, row.id)
         else:
             self.deadline = parent.deadline
             self.lock = parent.lock
             self.tree = parent.tree
             self.depth = parent.depth + 1
+            self.cancelled = parent.cancelled
         # (project id, stack name, stack id) of the stack of this run.
         self.identity = identity
         self.live = {}
@@ -811,14 +817,16 @@ class _Run:
             store_db.local_resource_set(self.context, self.stack_id,
                                         self._path(name), values)
         walk.walk(self.parsed.graph(), self.update, self._concurrency,
-                  self.deadline, name='local-update')
+                  self.deadline, name='local-update',
+                  cancelled=self.cancelled)
         removed = {name: set(r.depends_on or ())
                    for name, r in self.old.items()
                    if name not in self.parsed.resources}
         removed = {name: requires & set(removed)
                    for name, requires in removed.items()}
         walk.walk(walk.reverse(removed), self.delete, self._concurrency,
-                  self.deadline, name='local-update-delete')
+                  self.deadline, name='local-update-delete',
+                  cancelled=self.cancelled)
 
     def delete_all(self):
         """Delete every resource, in reverse dependency order."""

@@ -553,6 +553,13 @@ class TestResource(ResourceType):
             self._snapshot_step = self._step(SNAPSHOT)
         return self._snapshot_step.complete()
 
+    def handle_snapshot_cancel(self, data):
+        """A cancelled snapshot stops waiting: its artifact goes."""
+        artifact_id = (data or {}).get('artifact_id')
+        if artifact_id is not None:
+            store_db.artifact_delete(self.context, artifact_id)
+        return True
+
     def handle_delete_snapshot(self, data):
         # A delete that fails keeps the artifact.
         self._step(DELETE_SNAPSHOT).check_fail()

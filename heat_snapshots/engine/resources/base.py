@@ -23,6 +23,10 @@ of one resource type. The engine calls, for one resource of one snapshot:
 * ``handle_restore(definition, data)``: return the resource's definition
   (``{"type", "properties", ...}`` as in the template) rewritten so that the
   stack update brings back the snapshotted state.
+* ``handle_snapshot_cancel(data)`` (optional): the snapshot was cancelled
+  while this resource's was still being made; abandon it if possible and
+  return True once nothing of it is left, or False (the default) to let
+  it finish (its artifact is then kept and deleted with the snapshot).
 * ``handle_delete_snapshot(data)`` and ``check_delete_snapshot_complete``:
   remove what the snapshot made. Something already gone is not an error.
 
@@ -54,6 +58,17 @@ class ResourcePlugin:
 
     def check_snapshot_complete(self, data):
         return True
+
+    def handle_snapshot_cancel(self, data):
+        return False
+
+    def artifact_id(self, data):
+        """The id of what ``handle_snapshot`` made (its ``data_key``, or
+        ``artifact_id``), shown in the snapshot's progress; or None.
+        """
+        key = getattr(self, 'data_key', None) or 'artifact_id'
+        value = (data or {}).get(key) if isinstance(data, dict) else None
+        return None if value is None else str(value)
 
     def handle_restore(self, definition, data):
         return definition

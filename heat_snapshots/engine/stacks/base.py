@@ -265,8 +265,14 @@ class StackDriver(abc.ABC):
         :param resource_data: {resource name: data recorded in the snapshot}
             for drivers that can put a resource's data back directly; a
             resource of a nested stack under its path (``group/0/server``).
+
+        The engine also passes ``cancelled``: a callable that turns true
+        once a user cancelled the restore; a driver stops starting new
+        work then (and raises OperationCancelled).
+
         :raises: ResourceFailure (or walk.WalkFailed) naming the resource
-            that failed; OperationTimeout after ``action_timeout``.
+            that failed; OperationTimeout after ``action_timeout``;
+            OperationCancelled.
         """
 
     def preview_restore(self, context, stack, template, environment,

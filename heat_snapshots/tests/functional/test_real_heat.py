@@ -373,6 +373,79 @@ class RealHeatTest(heat_base.RealHeatTestCase):
             n for n in set(physical) & set(after)
             if physical[n] != after[n]))
 
+    def test_progress_and_cancel_of_a_restore_in_heat(self):
+        """A restore whose update in Heat waits is cancelled through
+        heat-snapshots: Heat is asked to cancel its update, the stack ends
+        RESTORE_FAILED "Cancelled by request", and the resources' rows say
+        so; the snapshot's rows showed its progress.
+        """
+        def slow(value, wait):
+            return {'heat_template_version': '2018-08-31', 'resources': {
+                'first': {'type': 'OS::Heat::TestResource',
+                          'properties': {'value': value}},
+                'slow': {'type': 'OS::Heat::TestResource',
+                         'depends_on': ['first'],
+                         'properties': {'value': value, 'action_wait_secs':
+                                        {'update': wait}}}}}
+        name = 'hshc-%s' % uuid.uuid4().hex[:8]
+        response = self.in_heat.post('/stacks', {
+            'stack_name': name, 'template': slow('one', 90),
+            'parameters': {}})
+        self.assertStatus(201, response)
+        stack = '%s/%s' % (name, response.json()['stack']['id'])
+        self.addCleanup(self._delete_stack, stack)
+        self.wait_for_stack(stack, 'CREATE_COMPLETE')
+        snapshot = self.snapshot(stack)
+        path = '/stacks/%s/snapshots/%s' % (stack, snapshot['id'])
+        rows = self.ours.get(path + '/resources').json()['resources']
+        self.assertEqual({('first', 'SNAPSHOT', 'COMPLETE'),
+                          ('slow', 'SNAPSHOT', 'COMPLETE')},
+                         {(r['name'], r['action'], r['status'])
+                          for r in rows})
+        self.assertTrue(all(r['artifact_id'] for r in rows), rows)
+
+        # Changed without a wait; the restore's update then waits 90 s.
+        response = self.in_heat.request('PUT', '/stacks/%s' % stack,
+                                        {'template': slow('two', 0),
+                                         'parameters': {}})
+        self.assertStatus(202, response)
+        self.wait_for_stack(stack, 'UPDATE_COMPLETE')
+        self.assertStatus(202, self.ours.post(path + '/restore'))
+
+        def slow_updating():
+            shown = self.in_heat.get('/stacks/%s/resources/slow' % stack)
+            status = shown.json()['resource']['resource_status']
+            return status == 'UPDATE_IN_PROGRESS', status
+        waiters.wait_for(slow_updating, 'slow UPDATE_IN_PROGRESS in Heat',
+                         timeout=TIMEOUT)
+        self.assertStatus(202, self.ours.post(path + '/cancel'))
+
+        def restore_ended():
+            # What Heat's endpoint shows through the filter.
+            engine = sa.create_engine(self.service.db_url)
+            try:
+                with engine.connect() as connection:
+                    row = connection.execute(sa.text(
+                        'SELECT action, status, status_reason FROM '
+                        'hs_stack_states WHERE stack_id = :id'),
+                        {'id': stack.split('/')[1]}).first()
+            finally:
+                engine.dispose()
+            status = '%s_%s' % (row[0], row[1]) if row else None
+            return status == 'RESTORE_FAILED', (
+                status, row[2] if row else None)
+        status, reason = waiters.wait_for(
+            restore_ended, 'stack %s RESTORE_FAILED' % stack,
+            timeout=TIMEOUT)
+        self.assertEqual('Cancelled by request', reason)
+        rows = self.ours.get(path + '/resources').json()['resources']
+        self.assertEqual({('RESTORE', 'FAILED', 'Cancelled by request')},
+                         {(r['action'], r['status'], r['status_reason'])
+                          for r in rows})
+        # Heat was asked to cancel its update (it rolls back once the
+        # resource in progress lets go).
+        self.assertStatus(409, self.ours.post(path + '/cancel'))
+
     def test_openstack_cli_through_heat_api_with_filter(self):
         if self.heat.filter_error:
             self.fail('heat-api with the heat-snapshots paste filter did not '

@@ -757,12 +757,29 @@ class HeatStackDriver(base.StackDriver):
                         status, reason, heat_event_id=event.get('id'))
             return
 
+    def _cancel_update(self, client, stack):
+        """Ask Heat to cancel the stack's update in progress; Heat's
+        refusal (the update just ended) is only logged.
+        """
+        response = self._send(client, 'POST',
+                              self._path(stack) + '/actions',
+                              json={'cancel_update': None})
+        if response.status_code >= 400:
+            LOG.info('Heat did not cancel the update of stack %s: %s',
+                     stack.id, heat_error(response))
+        else:
+            LOG.info('Stack %s: Heat asked to cancel the restore\'s '
+                     'update', stack.id)
+
     def restore(self, context, stack, template, environment, files,
-                resource_data, started=None):
+                resource_data, started=None, cancelled=None):
         """Update the stack in Heat to the snapshot's template and wait.
 
         :param started: start_restore()'s answer when the update was sent
             already.
+        :param cancelled: once ``cancelled()`` is true, Heat is asked to
+            cancel the update (``cancel_update``, as ``openstack stack
+            cancel`` does) and OperationCancelled is raised.
         :raises: ResourceFailure with Heat's reason when the update fails
             or when another action in Heat superseded it (convergence lets
             an update or a restore replace a running one);
@@ -797,6 +814,12 @@ class HeatStackDriver(base.StackDriver):
         def updated():
             current = self._show(context, client, stack.id,
                                  project_id=stack.project_id)
+            if cancelled is not None and current.status == \
+                    states.IN_PROGRESS and cancelled():
+                # Heat cancels (and rolls back) its update on its own, as
+                # after ``openstack stack cancel``: the restore ends now.
+                self._cancel_update(client, stack)
+                raise exception.OperationCancelled()
             if (current.updated_at or current.created_at) != updated_time:
                 raise superseded(current)
             if current.status == states.IN_PROGRESS:

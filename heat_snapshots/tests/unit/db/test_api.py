@@ -128,8 +128,78 @@ class SnapshotRowsTest(base.TestCase):
              for r in db_api.resource_snapshot_list(self.ctx, snap.id)})
 
 
+class SnapshotPagesTest(base.TestCase):
+    """A stack's snapshots by page, sorted and filtered."""
+
+    use_db = True
+
+    def setUp(self):
+        super().setUp()
+        self.ctx = self.make_context()
+        start = datetime.datetime(2026, 11, 30, 10, 0, 0)
+        self.ids = []
+        for n, (name, status) in enumerate((('b', 'COMPLETE'),
+                                            (None, 'FAILED'),
+                                            ('a', 'COMPLETE'))):
+            self.ids.append(db_api.snapshot_create(self.ctx, {
+                'stack_id': 'stack-1', 'stack_name': 's', 'name': name,
+                'project_id': 'project-a', 'action': 'CREATE',
+                'status': status,
+                'created_at': start + datetime.timedelta(seconds=n)}).id)
+        db_api.snapshot_create(self.ctx, {
+            'stack_id': 'stack-2', 'stack_name': 't', 'name': 'a',
+            'project_id': 'project-a', 'action': 'CREATE',
+            'status': 'COMPLETE'})
+
+    def page(self, **kwargs):
+        return [s.id for s in db_api.snapshot_list_paged(
+            self.ctx, 'stack-1', **kwargs)]
+
+    def test_oldest_first_and_pages_follow_the_marker(self):
+        b, unnamed, a = self.ids
+        self.assertEqual([b, unnamed, a], self.page())
+        self.assertEqual([b, unnamed], self.page(limit=2))
+        self.assertEqual([a], self.page(limit=2, marker=unnamed))
+
+    def test_names_sort_with_no_name_first_then_last(self):
+        b, unnamed, a = self.ids
+        self.assertEqual([unnamed, a, b], self.page(sort_keys=['name']))
+        self.assertEqual([b, a, unnamed],
+                         self.page(sort_keys=['name'], sort_dir='desc'))
+        self.assertEqual([a, b], self.page(sort_keys=['name'],
+                                           marker=unnamed))
+
+    def test_filters(self):
+        b, unnamed, a = self.ids
+        self.assertEqual([b, a], self.page(filters={'status': ['COMPLETE']}))
+        self.assertEqual([a], self.page(filters={'name': ['a']}))
+
+    def test_marker_of_another_stack_is_not_found(self):
+        other = db_api.snapshot_list_by_stack(self.ctx, 'stack-2')[0].id
+        self.assertRaises(exception.SnapshotIdNotFound, self.page,
+                          marker=other)
+
+
 class StackLockTest(base.TestCase):
     use_db = True
+
+    def test_a_cancel_request_lasts_while_its_operation_holds(self):
+        ctx = self.make_context()
+        generation = db_api.stack_lock_acquire(ctx, 'stack-1', 'engine-a',
+                                               'SNAPSHOT')
+        self.assertFalse(db_api.stack_lock_cancel_requested(
+            ctx, 'stack-1', generation))
+        self.assertFalse(db_api.stack_lock_request_cancel(
+            ctx, 'stack-1', 'engine-a', generation - 1))
+        self.assertTrue(db_api.stack_lock_request_cancel(
+            ctx, 'stack-1', 'engine-a', generation))
+        self.assertTrue(db_api.stack_lock_cancel_requested(
+            ctx, 'stack-1', generation))
+        db_api.stack_lock_release(ctx, 'stack-1', 'engine-a', generation)
+        following = db_api.stack_lock_acquire(ctx, 'stack-1', 'engine-b',
+                                              'RESTORE')
+        self.assertFalse(db_api.stack_lock_cancel_requested(
+            ctx, 'stack-1', following))
 
 
 class LedgerTest(base.TestCase):

@@ -86,6 +86,30 @@ class WalkTest(base.TestCase):
         self.assertEqual(3, max(most))
         self.assertEqual(3, len(threads))
 
+    def test_cancel_starts_nothing_more_after_the_running_nodes(self):
+        # A chain a -> b -> c; the cancel comes while a runs.
+        started = []
+        cancelled = []
+
+        def action(node):
+            started.append(node)
+            if node == 'a':
+                cancelled.append(True)
+
+        self.assertRaises(
+            exception.OperationCancelled, walk.walk,
+            {'a': set(), 'b': {'a'}, 'c': {'b'}}, action, concurrency=2,
+            cancelled=lambda: bool(cancelled))
+        self.assertEqual(['a'], started)
+
+    def test_cancelled_before_any_node_starts_none(self):
+        started = []
+        self.assertRaises(
+            exception.OperationCancelled, walk.walk,
+            {'a': set(), 'b': set()}, started.append, concurrency=2,
+            cancelled=lambda: True)
+        self.assertEqual([], started)
+
     def test_reverse_turns_every_edge(self):
         self.assertEqual({'a': {'b'}, 'b': set()},
                          walk.reverse({'a': set(), 'b': {'a'}}))

@@ -658,6 +658,24 @@ class RestoreTest(HeatDriverTestCase):
         error = self.assertRaises(exception.ResourceFailure, self.start)
         self.assertIn('Property error', error.message)
 
+    def test_cancel_asks_heat_to_cancel_the_update_then_stops(self):
+        self.http.get(STACK_PATH, [
+            {'json': stack_body('UPDATE_IN_PROGRESS', 'Stack UPDATE started',
+                                updated=UPDATED)},
+            {'json': stack_body('UPDATE_IN_PROGRESS', 'Stack UPDATE started',
+                                updated=UPDATED)},
+            {'json': stack_body('ROLLBACK_COMPLETE', 'rolled back',
+                                updated='2024-01-03T00:00:00Z')}])
+        self.http.post(STACK_PATH + '/actions', status_code=200)
+        self.assertRaises(exception.OperationCancelled,
+                          self.driver.restore, self.ctx, self.stack,
+                          self.template, ENVIRONMENT, {'f.yaml': 'x'}, {},
+                          started=(UPDATED, 'ev-ours'),
+                          cancelled=lambda: True)
+        actions = [r.json() for r in self.http.request_history
+                   if r.method == 'POST']
+        self.assertEqual([{'cancel_update': None}], actions)
+
     def test_timeout(self):
         self.flags(action_timeout=1, group='heat_snapshots')
         self.http.get(STACK_PATH, json=stack_body(
