@@ -131,12 +131,14 @@ class Walker:
         cls = registry.plugin_class(resource.type)
         return cls(self.context, stack, resource, snapshot_id, self.conf)
 
-    def _poll(self, check, what):
-        walk.poll(check, self.deadline, self.conf, what)
-
     def _walk(self, graph, action, name):
-        walk.walk(graph, action, self.conf.heat_snapshots.walk_concurrency,
-                  deadline=self.deadline, name=name)
+        """Walk ``graph``; ``action`` is a generator yielding walk.Polls,
+        so a resource waiting for its plugin holds no worker thread.
+        """
+        opts = self.conf.heat_snapshots
+        walk.walk(graph, action, opts.walk_concurrency,
+                  deadline=self.deadline, name=name, conf=self.conf,
+                  workers=opts.walk_workers)
 
 
 class SnapshotWalk(Walker):
@@ -202,8 +204,8 @@ class SnapshotWalk(Walker):
             # Written before waiting: from here on the artifact is known.
             operations.resource_recorded(self.context, snapshot_id,
                                          resource, data)
-            self._poll(lambda: plugin.check_snapshot_complete(data),
-                       'Resource %s SNAPSHOT' % resource.name)
+            yield walk.Poll(lambda: plugin.check_snapshot_complete(data),
+                            'Resource %s SNAPSHOT' % resource.name)
         except exception.OperationFenced:
             raise
         except Exception as error:
@@ -406,7 +408,7 @@ class DeleteWalk(Walker):
         data = row.data or {}
         plugin = self._plugin(stack, resource, snapshot_id)
         plugin.handle_delete_snapshot(data)
-        self._poll(lambda: plugin.check_delete_snapshot_complete(data),
-                   'Resource %s DELETE_SNAPSHOT' % row.resource_name)
+        yield walk.Poll(lambda: plugin.check_delete_snapshot_complete(data),
+                        'Resource %s DELETE_SNAPSHOT' % row.resource_name)
         operations.resource_artifact_deleted(self.context, snapshot_id,
                                              row.resource_name)
