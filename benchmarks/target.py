@@ -55,6 +55,15 @@ class Target:
         self.base = (url.path.rstrip('/') + '/v1/%s' % project)
         self._local = threading.local()
 
+    def for_project(self, project):
+        """The same endpoint and processes, as a caller of ``project``."""
+        headers = dict(self.headers)
+        if 'X-Auth-Project' in headers:
+            headers['X-Auth-Project'] = project
+        other = Target(self.name, self.endpoint, project, headers,
+                       self.deployment)
+        return other
+
     # --- processes ------------------------------------------------------
 
     def processes(self):
@@ -275,9 +284,10 @@ def noauth(project, user=None, roles='member'):
             'X-Roles': roles}
 
 
-def external(endpoint, project, user=None, roles='member', token=None):
+def external(endpoint, project, user=None, roles='member', token=None,
+             name='external'):
     """An endpoint someone else runs; noauth headers, or a token."""
     headers = noauth(project, user, roles)
     if token:
         headers = {'X-Auth-Token': token}
-    return Target('external', endpoint, project, headers)
+    return Target(name, endpoint, project, headers)
