@@ -213,10 +213,24 @@ class Target:
             time.sleep(0.2)
         raise Failed('stack %s not deleted after %s s' % (path, timeout))
 
-    def snapshot(self, path, name=None):
-        _, body = self.request('POST', path + '/snapshots',
-                               {'name': name or 'bench'})
-        return body['id']
+    def snapshot(self, path, name=None, busy_timeout=30):
+        """POST a snapshot; :returns: its id.
+
+        Heat shows a snapshot COMPLETE a moment before its stack's action
+        is: a snapshot POSTed then is refused with 409 ActionInProgress.
+        That is retried every 0.1 s for up to ``busy_timeout`` s.
+        """
+        deadline = time.monotonic() + busy_timeout
+        while True:
+            status, body = self.request('POST', path + '/snapshots',
+                                        {'name': name or 'bench'},
+                                        expect=(200, 409))
+            if status == 200:
+                return body['id']
+            if ('ActionInProgress' not in json.dumps(body) or
+                    time.monotonic() > deadline):
+                raise Failed('POST %s/snapshots: 409 %s' % (path, body))
+            time.sleep(0.1)
 
     def wait_snapshot(self, path, snapshot_id, timeout=DEFAULT_TIMEOUT,
                       sample=None):

@@ -149,7 +149,8 @@ class _Walk:
     dependants ready and takes the next one itself.
     """
 
-    def __init__(self, graph, action, concurrency, deadline, name, conf):
+    def __init__(self, graph, action, concurrency, deadline, name, conf,
+                 workers):
         self.pending = {node: set(requires)
                         for node, requires in graph.items()}
         check_graph(self.pending)
@@ -171,6 +172,11 @@ class _Walk:
         #: Whether a worker sleeps until the next check.
         self.sleeping = False
         self.failure = None
+        #: Most worker threads, and those started (the caller's is one).
+        self.workers = workers
+        self.threads = []
+        #: Workers not running a start or a check.
+        self.free = 1
         self._admit()
 
     def _take(self):
@@ -183,9 +189,11 @@ class _Walk:
             # ahead, a node due for a check at most its last writes.
             if self.admitted:
                 self.active += 1
+                self.free -= 1
                 return 'start', self.admitted.popleft()
             if self.waiting and self.waiting[0].due <= now:
                 self.active += 1
+                self.free -= 1
                 return 'check', heapq.heappop(self.waiting)
             if not self.in_progress:
                 # Nothing in progress and nothing (more) to start.
@@ -221,6 +229,16 @@ class _Walk:
                 return
             self.in_progress += 1
             self.admitted.append(self.ready.popleft())
+        # A thread more for each admitted node no free worker will take,
+        # up to ``workers``: a chain never has more than one.
+        while (len(self.admitted) > self.free and
+               len(self.threads) + 1 < self.workers):
+            thread = threading.Thread(
+                target=self.work, daemon=True,
+                name='%s-%d' % (self.name, len(self.threads) + 2))
+            self.free += 1
+            self.threads.append(thread)
+            thread.start()
 
     def work(self):
         while True:
@@ -239,6 +257,7 @@ class _Walk:
             finally:
                 with self.cond:
                     self.active -= 1
+                    self.free += 1
                     self.cond.notify_all()
 
     def _start(self, node):
@@ -333,23 +352,19 @@ def walk(graph, action, concurrency, deadline=None, name='walk', conf=None,
     :param conf: the configuration polls are planned from (check_interval,
         check_backoff, check_interval_max, action_timeout).
     :param workers: most threads running actions and checks at once
-        (default: ``concurrency``); nodes waiting between checks hold
-        none, so fewer workers than ``concurrency`` still keep
-        ``concurrency`` nodes in progress.
+        (default: ``concurrency``), started as nodes are admitted that no
+        free one takes; nodes waiting between checks hold none, so fewer
+        workers than ``concurrency`` still keep ``concurrency`` nodes in
+        progress.
     :raises: WalkFailed for the first node that failed, once the nodes
         already in progress have finished; no further node is started.
     """
     state = _Walk(graph, action, concurrency, deadline, name,
-                  conf or cfg.CONF)
-    count = max(1, min(workers or concurrency, concurrency, len(graph)))
-    threads = [threading.Thread(target=state.work,
-                                name='%s-%d' % (name, number), daemon=True)
-               for number in range(1, count)]
-    for thread in threads:
-        thread.start()
-    # The calling thread is a worker too.
+                  conf or cfg.CONF,
+                  max(1, min(workers or concurrency, concurrency)))
+    # The calling thread is a worker; the others start as work comes.
     state.work()
-    for thread in threads:
+    for thread in list(state.threads):
         thread.join()
     if state.failure is not None:
         raise state.failure
