@@ -21,6 +21,7 @@ import collections
 import math
 import threading
 import time
+import uuid
 
 import sqlalchemy as sa
 
@@ -65,10 +66,17 @@ def _resources(count, rtype, properties=None, chain=False):
 
 def scale(runner):
     results = []
+    failed = []
     with runner.target() as target:
         for rtype in runner.types:
             for count in runner.sizes:
-                results.extend(_scale_one(runner, target, rtype, count))
+                try:
+                    results.extend(_scale_one(runner, target, rtype, count))
+                except Failed as error:
+                    # The other sizes still run (Heat fails some).
+                    failed.append('%s x %d: %s' % (rtype, count, error))
+    if failed:
+        raise FleetFailed(results, failed)
     return results
 
 
@@ -467,7 +475,9 @@ def _fleet_one(runner, target, engines):
     eng = '%d eng: ' % engines
     # A nightly policy crosses projects: 10 stacks per project (Heat
     # limits the stacks of one project, max_stacks_per_tenant = 100).
-    projects = [target.for_project('%s-f%02d' % (target.project, i // 10))
+    run_id = uuid.uuid4().hex[:6]
+    projects = [target.for_project('%s-%s-f%02d' % (target.project, run_id,
+                                                    i // 10))
                 for i in range(stacks)]
     paths = [None] * stacks
     runner.log('fleet: creating %d stacks of %d resources (%s)', stacks,
