@@ -55,6 +55,12 @@ class Runner:
         self.memory_resources = 100 if quick else 1000
         self.memory_snapshots = 10 if quick else args.memory_snapshots
         self.memory_batch = 5 if quick else 10
+        self.fleet_stacks = 20 if quick else args.fleet_stacks
+        self.fleet_resources = 5 if quick else args.fleet_resources
+        self.fleet_engines = [1, 3]
+        self.fleet_clients = 8
+        self.fleet_poll = 0.02
+        self.fleet_timeout = 1800
 
     def log(self, fmt, *args):
         if not self.args.verbose:
@@ -63,17 +69,25 @@ class Runner:
                               fmt % args), file=sys.stderr, flush=True)
 
     @contextlib.contextmanager
-    def target(self, overrides=None):
-        """The target, started with ``overrides`` if it is ours."""
-        if self.kind == 'external':
-            if overrides:
-                self.log('external endpoint: %s not applied (the server '
-                         'has its own configuration)', overrides)
-            yield targets.external(self.args.endpoint, self.args.project,
-                                   self.args.user, self.args.roles,
-                                   self.args.token)
+    def target(self, overrides=None, engines=1):
+        """The target, started with ``overrides`` and ``engines`` engine
+        processes if it is ours.
+        """
+        if self.kind in ('external', 'heat'):
+            if overrides or engines > 1:
+                self.log('%s endpoint: %s, %d engines not applied (the '
+                         'server has its own configuration)', self.kind,
+                         overrides, engines)
+            args = self.args
+            if self.kind == 'heat':
+                yield targets.external(args.compare_heat, args.heat_project,
+                                       args.user, args.roles,
+                                       args.heat_token, name='heat')
+            else:
+                yield targets.external(args.endpoint, args.project,
+                                       args.user, args.roles, args.token)
             return
-        target = targets.start(self.kind, overrides)
+        target = targets.start(self.kind, overrides, engines)
         self.log('started in %.1f s at %s (%s)', target.started_in,
                  target.endpoint, target.deployment.dir)
         try:
@@ -94,6 +108,16 @@ def parse(argv):
                              'Heat API, without /v1)')
     parser.add_argument('--project', help='project (tenant) id, with '
                                           '--endpoint')
+    parser.add_argument('--compare-heat', metavar='URL',
+                        help='also run the suites against this Heat API '
+                             '(http://host:port, without /v1) and print '
+                             'the ratio ours / Heat of every figure')
+    parser.add_argument('--heat-project', default='bench-heat',
+                        help='project with --compare-heat (noauth: any '
+                             'name; fleet adds -fNN to it)')
+    parser.add_argument('--heat-token',
+                        help='X-Auth-Token for --compare-heat instead of '
+                             'noauth headers')
     parser.add_argument('--user', default='bench-user',
                         help='X-Auth-User with --endpoint (noauth)')
     parser.add_argument('--roles', default='member',
@@ -115,11 +139,16 @@ def parse(argv):
     parser.add_argument('--api-duration', type=float, default=3.0,
                         help='seconds of load per API run')
     parser.add_argument('--memory-snapshots', type=int, default=100)
+    parser.add_argument('--fleet-stacks', type=int, default=200)
+    parser.add_argument('--fleet-resources', type=int, default=20)
     parser.add_argument('-v', '--verbose', action='store_true',
                         help='progress on stderr')
     args = parser.parse_args(argv)
     if args.endpoint and not args.project:
         parser.error('--endpoint needs --project')
+    if args.endpoint and args.compare_heat:
+        parser.error('--compare-heat runs against our deployments, not '
+                     '--endpoint')
     unknown = set(args.suites.split(',')) - set(suites.SUITES)
     if unknown:
         parser.error('unknown suites: %s' % ', '.join(sorted(unknown)))
@@ -130,8 +159,11 @@ def main(argv=None):
     args = parse(sys.argv[1:] if argv is None else argv)
     kinds = (['external'] if args.endpoint else
              [k.strip() for k in args.deployments.split(',') if k.strip()])
+    if args.compare_heat:
+        kinds.insert(0, 'heat')
     results = []
     failures = []
+    heat_failures = {}
     started = time.monotonic()
     for kind in kinds:
         runner = Runner(kind, args)
@@ -140,8 +172,13 @@ def main(argv=None):
             try:
                 mine.extend(suites.SUITES[name](runner))
             except Exception as error:
-                failures.append('%s %s: %s: %s' % (
-                    kind, name, type(error).__name__, error))
+                # A fleet that partly failed still has its figures.
+                mine.extend(getattr(error, 'results', []))
+                text = '%s: %s' % (type(error).__name__, error)
+                if kind == 'heat':
+                    heat_failures[name] = text
+                else:
+                    failures.append('%s %s: %s' % (kind, name, text))
                 runner.log('%s failed: %s', name, error)
         results.extend(mine)
         if args.verbose and len(kinds) > 1:
@@ -154,6 +191,13 @@ def main(argv=None):
                        load[0], load[1], load[2],
                        time.monotonic() - started))
     print(stats.table(results))
+    if args.compare_heat:
+        print()
+        print('Side by side: ours / Heat (%s) per figure; < 1 is faster '
+              '(or less) than Heat' % args.compare_heat)
+        print(stats.ratios(results, 'heat', heat_failures))
+    for name, failure in sorted(heat_failures.items()):
+        print('HEAT FAILED: %s: %s' % (name, failure))
     for failure in failures:
         print('FAILED: %s' % failure)
     return 1 if failures else 0

@@ -96,3 +96,48 @@ def table(results):
         if number == 0:
             lines.append('  '.join('-' * w for w in widths))
     return '\n'.join(lines)
+
+
+def ratios(results, reference, failed=None):
+    """A table of every figure of the other deployments divided by the
+    same figure (benchmark, case, metric) of ``reference``.
+
+    :param failed: {suite: why} of the suites that failed on
+        ``reference``: their rows say so instead of a ratio.
+    """
+    failed = failed or {}
+    theirs = {(r.benchmark, r.case, r.metric): r for r in results
+              if r.deployment == reference}
+    cases = {(benchmark, case) for benchmark, case, _ in theirs}
+    rows = [['deployment', 'benchmark', 'case', 'metric', 'ours',
+             reference, 'ours/' + reference]]
+    for result in results:
+        if result.deployment == reference:
+            continue
+        other = theirs.get((result.benchmark, result.case, result.metric))
+        if other is None and ' eng: ' in result.metric:
+            # Fleet rows of N engines against Heat's (one heat-engine).
+            other = theirs.get((result.benchmark, result.case, '1 eng: ' +
+                                result.metric.split(' eng: ', 1)[1]))
+        if other is not None and other.median:
+            ratio = '%.2f' % (result.median / other.median)
+            their = _fmt(other.median)
+        elif (result.benchmark in failed and
+              (result.benchmark, result.case) not in cases):
+            ratio, their = 'Heat failed', failed[result.benchmark][:70]
+        else:
+            # A figure the reference has not (process CPU and memory of
+            # an endpoint that is only a URL).
+            continue
+        rows.append([result.deployment, result.benchmark, result.case,
+                     '%s (%s)' % (result.metric, result.unit)
+                     if result.unit else result.metric,
+                     _fmt(result.median), their, ratio])
+    widths = [max(len(row[i]) for row in rows) for i in range(7)]
+    lines = []
+    for number, row in enumerate(rows):
+        lines.append('  '.join(cell.ljust(width) for cell, width in
+                               zip(row, widths)).rstrip())
+        if number == 0:
+            lines.append('  '.join('-' * w for w in widths))
+    return '\n'.join(lines)

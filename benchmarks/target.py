@@ -12,12 +12,12 @@
 
 """What a benchmark runs against: a deployment it starts, or an endpoint.
 
-The deployments reuse the functional tests' fixture
-(heat_snapshots.tests.functional.deployment): ``embedded`` is
-heat-snapshots-all on SQLite and the in-process transport; ``mysql`` is
-heat-snapshots-api and heat-snapshots-engine processes on RabbitMQ and
-MariaDB. Both are started with a heat.conf of their own (per-stack
-snapshot limit lifted, the walk concurrency a benchmark asks for).
+The deployments are started by benchmarks.launcher from the installed
+console scripts: ``embedded`` is heat-snapshots-all on SQLite and the
+in-process transport; ``mysql`` is heat-snapshots-api and N
+heat-snapshots-engine processes on RabbitMQ and MariaDB. Both are started
+with a heat.conf of their own (per-stack snapshot limit lifted, the walk
+concurrency a benchmark asks for).
 ``external`` is an endpoint someone else runs (this service or a real
 Heat), reached with noauth headers or a token.
 """
@@ -31,7 +31,7 @@ import uuid
 
 import psutil
 
-from heat_snapshots.tests.functional import deployment as fixture
+from benchmarks import launcher
 
 POLL_INTERVAL = 0.05
 DEFAULT_TIMEOUT = 900
@@ -39,37 +39,6 @@ DEFAULT_TIMEOUT = 900
 
 class Failed(Exception):
     """An operation ended FAILED, or did not end in time."""
-
-
-# --- deployments -----------------------------------------------------------
-
-def _merge(conf, overrides):
-    for section, options in (overrides or {}).items():
-        conf.setdefault(section, {}).update(options)
-    return conf
-
-
-class _Overrides:
-    """heat.conf of the fixture, with the benchmark's options on top."""
-
-    overrides = None
-
-    def _conf(self):
-        conf = super()._conf()
-        conf['heat_snapshots']['max_snapshots_per_stack'] = -1
-        return _merge(conf, self.overrides)
-
-
-class Embedded(_Overrides, fixture.EmbeddedDeployment):
-    pass
-
-
-class MySQL(_Overrides, fixture.MySQLDeployment):
-    # One engine, so that its CPU time and memory are the walk's.
-    engines = 1
-
-
-KINDS = {'embedded': Embedded, 'mysql': MySQL}
 
 
 class Target:
@@ -86,6 +55,15 @@ class Target:
         self.base = (url.path.rstrip('/') + '/v1/%s' % project)
         self._local = threading.local()
 
+    def for_project(self, project):
+        """The same endpoint and processes, as a caller of ``project``."""
+        headers = dict(self.headers)
+        if 'X-Auth-Project' in headers:
+            headers['X-Auth-Project'] = project
+        other = Target(self.name, self.endpoint, project, headers,
+                       self.deployment)
+        return other
+
     # --- processes ------------------------------------------------------
 
     def processes(self):
@@ -98,19 +76,27 @@ class Target:
                 continue
             name = process.name
             if 'engine' in name:
-                role = 'engine'
+                # heat-snapshots-engine-<n>: 'engine' for the first,
+                # 'engine-<n>' for the others.
+                number = name.rsplit('-', 1)[-1]
+                role = 'engine' if number == '1' else 'engine-' + number
             elif name.startswith('heat-snapshots-all'):
                 role = 'all'
             elif name.endswith('-api'):
                 role = 'api'
             else:
                 continue
-            found[role] = psutil.Process(process.popen.pid)
+            found[role] = psutil.Process(process.pid)
         return found
 
+    def engine_processes(self):
+        """The engine processes (heat-snapshots-all when embedded)."""
+        return [proc for role, proc in sorted(self.processes().items())
+                if role.startswith('engine') or role == 'all']
+
     def engine_process(self):
-        procs = self.processes()
-        return procs.get('engine') or procs.get('all')
+        procs = self.engine_processes()
+        return procs[0] if procs else None
 
     def cpu(self):
         """{role: CPU seconds (user + system) so far}."""
@@ -227,10 +213,24 @@ class Target:
             time.sleep(0.2)
         raise Failed('stack %s not deleted after %s s' % (path, timeout))
 
-    def snapshot(self, path, name=None):
-        _, body = self.request('POST', path + '/snapshots',
-                               {'name': name or 'bench'})
-        return body['id']
+    def snapshot(self, path, name=None, busy_timeout=30):
+        """POST a snapshot; :returns: its id.
+
+        Heat shows a snapshot COMPLETE a moment before its stack's action
+        is: a snapshot POSTed then is refused with 409 ActionInProgress.
+        That is retried every 0.1 s for up to ``busy_timeout`` s.
+        """
+        deadline = time.monotonic() + busy_timeout
+        while True:
+            status, body = self.request('POST', path + '/snapshots',
+                                        {'name': name or 'bench'},
+                                        expect=(200, 409))
+            if status == 200:
+                return body['id']
+            if ('ActionInProgress' not in json.dumps(body) or
+                    time.monotonic() > deadline):
+                raise Failed('POST %s/snapshots: 409 %s' % (path, body))
+            time.sleep(0.1)
 
     def wait_snapshot(self, path, snapshot_id, timeout=DEFAULT_TIMEOUT,
                       sample=None):
@@ -272,10 +272,12 @@ class Target:
                      expect=(202,))
 
 
-def start(kind, overrides=None):
-    """Start a deployment of ``kind``; :returns: its Target."""
-    cls = KINDS[kind]
-    deployment = type(cls.__name__, (cls,), {'overrides': overrides})()
+def start(kind, overrides=None, engines=1):
+    """Start a deployment of ``kind``; :returns: its Target.
+
+    One engine by default, so that its CPU time and memory are the walk's.
+    """
+    deployment = launcher.KINDS[kind](overrides, engines)
     deployment.check_services()
     started = time.monotonic()
     deployment.start()
@@ -296,9 +298,10 @@ def noauth(project, user=None, roles='member'):
             'X-Roles': roles}
 
 
-def external(endpoint, project, user=None, roles='member', token=None):
+def external(endpoint, project, user=None, roles='member', token=None,
+             name='external'):
     """An endpoint someone else runs; noauth headers, or a token."""
     headers = noauth(project, user, roles)
     if token:
         headers = {'X-Auth-Token': token}
-    return Target('external', endpoint, project, headers)
+    return Target(name, endpoint, project, headers)

@@ -18,11 +18,14 @@ walk_concurrency C: prints the wall time from the snapshot request until it
 is COMPLETE against the ideal D * ceil(N / C).
 
     python tools/parallel_walk.py --resources 20 --wait 1 --concurrency 10
+    python tools/parallel_walk.py --resources 50 --wait 0.5 \
+        --concurrency 50 --runs 3 --connection mysql+pymysql://root@/db
 """
 
 import argparse
 import math
 import os
+import statistics
 import sys
 import tempfile
 import time
@@ -43,6 +46,14 @@ def main():
     parser.add_argument('--concurrency', type=int, default=10)
     parser.add_argument('--chain', action='store_true',
                         help='each resource depends on the previous one')
+    parser.add_argument('--workers', type=int,
+                        help='walk_workers (default: its default)')
+    parser.add_argument('--runs', type=int, default=1,
+                        help='snapshots taken one after the other; the '
+                             'median is reported')
+    parser.add_argument('--connection',
+                        help='[database] connection of an empty database '
+                             '(default: SQLite in a temporary directory)')
     args = parser.parse_args()
 
     state = tempfile.mkdtemp(prefix='hs-walk-')
@@ -51,7 +62,9 @@ def main():
     CONF.set_override('state_path', state, 'heat_snapshots')
     CONF.set_override('walk_concurrency', args.concurrency,
                       'heat_snapshots')
-    CONF.set_override('connection',
+    if args.workers:
+        CONF.set_override('walk_workers', args.workers, 'heat_snapshots')
+    CONF.set_override('connection', args.connection or
                       'sqlite:///' + os.path.join(state, 'hs.sqlite'),
                       'database')
     db_api.configure(CONF)
@@ -76,24 +89,30 @@ def main():
         while stacks.show_stack(ctx, identity)['stack_status'].endswith(
                 'IN_PROGRESS'):
             time.sleep(0.05)
-        start = time.monotonic()
-        snap = engine.stack_snapshot(ctx, identity, 'timed')
-        while True:
-            snap = engine.show_snapshot(ctx, identity, snap['id'])
-            if snap['status'] != 'IN_PROGRESS':
+        walls = []
+        for run in range(args.runs):
+            start = time.monotonic()
+            snap = engine.stack_snapshot(ctx, identity, 'timed-%d' % run)
+            while True:
+                snap = engine.show_snapshot(ctx, identity, snap['id'])
+                if snap['status'] != 'IN_PROGRESS':
+                    break
+                time.sleep(0.01)
+            walls.append(time.monotonic() - start)
+            if snap['status'] != 'COMPLETE':
                 break
-            time.sleep(0.01)
-        elapsed = time.monotonic() - start
     finally:
         engine.stop()
+    elapsed = statistics.median(walls)
 
     lanes = 1 if args.chain else args.concurrency
     ideal = args.wait * math.ceil(args.resources / lanes)
     print('resources=%d wait=%.2fs concurrency=%d chain=%s' % (
         args.resources, args.wait, args.concurrency, args.chain))
     print('status=%s reason=%s' % (snap['status'], snap['status_reason']))
-    print('wall=%.3fs ideal=%.3fs overhead=%.1f%%' % (
-        elapsed, ideal, 100.0 * (elapsed - ideal) / ideal))
+    print('walls=%s' % ' '.join('%.3f' % wall for wall in walls))
+    print('wall=%.3fs ideal=%.3fs overhead=%.1f%% (median of %d)' % (
+        elapsed, ideal, 100.0 * (elapsed - ideal) / ideal, len(walls)))
     return 0 if snap['status'] == 'COMPLETE' else 1
 
 

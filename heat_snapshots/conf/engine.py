@@ -41,6 +41,16 @@ opts = [
                min=1,
                help='Number of resources of one stack handled in parallel '
                     'during a snapshot, restore or snapshot delete walk.'),
+    cfg.IntOpt('walk_workers',
+               default=10,
+               min=1,
+               help='Number of threads of one snapshot or snapshot delete '
+                    'walk that call resource plugins (at most '
+                    'walk_concurrency). A resource waiting for its plugin '
+                    'to finish (between two completion checks) holds no '
+                    'thread, so a few threads keep walk_concurrency '
+                    'resources in progress; more help only plugins whose '
+                    'calls block for long.'),
     cfg.IntOpt('operation_workers',
                default=16,
                min=1,

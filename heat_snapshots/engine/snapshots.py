@@ -171,12 +171,14 @@ class Walker:
         cls = registry.plugin_class(resource.type)
         return cls(self.context, stack, resource, snapshot_id, self.conf)
 
-    def _poll(self, check, what):
-        walk.poll(check, self.deadline, self.conf, what)
-
     def _walk(self, graph, action, name, cancellable=False):
-        walk.walk(graph, action, self.conf.heat_snapshots.walk_concurrency,
-                  deadline=self.deadline, name=name,
+        """Walk ``graph``; ``action`` is a generator yielding walk.Polls,
+        so a resource waiting for its plugin holds no worker thread.
+        """
+        opts = self.conf.heat_snapshots
+        walk.walk(graph, action, opts.walk_concurrency,
+                  deadline=self.deadline, name=name, conf=self.conf,
+                  workers=opts.walk_workers,
                   cancelled=self.cancelled if cancellable else None)
 
 
@@ -263,7 +265,7 @@ class SnapshotWalk(Walker):
                     if abandoned[0]:
                         raise exception.OperationCancelled()
                 return plugin.check_snapshot_complete(data)
-            self._poll(complete, 'Resource %s SNAPSHOT' % resource.name)
+            yield walk.Poll(complete, 'Resource %s SNAPSHOT' % resource.name)
         except exception.OperationFenced:
             raise
         except Exception as error:
@@ -700,8 +702,9 @@ class DeleteWalk(Walker):
             states.DELETE_SNAPSHOT, artifact_id=plugin.artifact_id(data))
         try:
             plugin.handle_delete_snapshot(data)
-            self._poll(lambda: plugin.check_delete_snapshot_complete(data),
-                       'Resource %s DELETE_SNAPSHOT' % row.resource_name)
+            yield walk.Poll(
+                lambda: plugin.check_delete_snapshot_complete(data),
+                'Resource %s DELETE_SNAPSHOT' % row.resource_name)
         except exception.OperationFenced:
             raise
         except Exception as error:

@@ -16,9 +16,13 @@ Used by every engine walk (snapshot, restore, snapshot delete) and by the
 local stack driver's create, update and delete.
 """
 
-import concurrent.futures
+import collections
+import heapq
+import inspect
+import threading
 import time
 
+from oslo_config import cfg
 from oslo_log import log as logging
 
 from heat_snapshots.common import exception
@@ -80,60 +84,301 @@ def reverse(graph):
     return reversed_graph
 
 
-def walk(graph, action, concurrency, deadline=None, name='walk',
-         cancelled=None):
+class Poll:
+    """What a node's action yields while its step is not done yet.
+
+    An action that is a generator yields Polls: the walk calls ``check()``
+    at once and then on poll()'s schedule until it returns True, and
+    resumes the generator then (``check``'s error, or OperationTimeout
+    once the walk's deadline passes, is thrown into it at the ``yield``).
+    Between two checks the node holds no worker: a worker that has nothing
+    to check takes the next ready node.
+    """
+
+    def __init__(self, check, what):
+        self.check = check
+        self.what = what
+
+
+class Backoff:
+    """When to check a step next, as poll() plans it (see there)."""
+
+    def __init__(self, conf, start):
+        opts = conf.heat_snapshots
+        self.first = opts.check_interval
+        self.factor = opts.check_backoff
+        self.longest = opts.check_interval_max
+        self.start = self.planned = start
+        self.interval = self.first
+
+    def next(self, now):
+        """:returns: the time.monotonic() value of the next check."""
+        gap = min(self.interval, max(self.first,
+                                     POLL_LATENESS * (now - self.start)))
+        self.planned += gap
+        if self.planned <= now:
+            # Behind (a slow check): the next one a whole gap from now.
+            self.planned = now + gap
+        self.interval = min(self.interval * self.factor, self.longest)
+        return self.planned
+
+
+class _Waiting:
+    """A node whose generator waits for its step: next check at ``due``."""
+
+    def __init__(self, node, steps, poll, backoff, due):
+        self.node = node
+        self.steps = steps
+        self.poll = poll
+        self.backoff = backoff
+        self.due = due
+
+    def __lt__(self, other):
+        return self.due < other.due
+
+
+class _Walk:
+    """The state of one walk, shared by its workers under ``cond``.
+
+    A ready node is admitted while fewer than ``concurrency`` are in
+    progress (as long as no node failed). Each worker takes, in this
+    order, an admitted node to start, or a due check of a waiting node,
+    and runs it; when nothing is to be done it sleeps until the earliest
+    planned check or until another worker changes the state. There is no
+    dispatcher and no fixed tick: a worker that finishes a node marks its
+    dependants ready and takes the next one itself.
+    """
+
+    def __init__(self, graph, action, concurrency, deadline, name, conf,
+                 workers, cancelled=None):
+        self.pending = {node: set(requires)
+                        for node, requires in graph.items()}
+        check_graph(self.pending)
+        self.required_by = reverse(self.pending)
+        self.ready = collections.deque(sorted(
+            node for node, requires in self.pending.items() if not requires))
+        self.action = action
+        self.concurrency = concurrency
+        self.deadline = deadline
+        self.name = name
+        self.conf = conf
+        self.cancelled = cancelled
+        self.cond = threading.Condition()
+        #: In progress, not yet started by a worker.
+        self.admitted = collections.deque()
+        self.waiting = []
+        self.in_progress = 0
+        #: Workers running a start or a check.
+        self.active = 0
+        #: Whether a worker sleeps until the next check.
+        self.sleeping = False
+        self.failure = None
+        #: Most worker threads, and those started (the caller's is one).
+        self.workers = workers
+        self.threads = []
+        #: Workers not running a start or a check.
+        self.free = 1
+        self._admit()
+
+    def _take(self):
+        """The next thing to do: ('check', _Waiting), ('start', node), or
+        None when the walk is over. Called holding ``cond``.
+        """
+        while True:
+            now = time.monotonic()
+            # Starts first: a node started now still has its whole step
+            # ahead, a node due for a check at most its last writes.
+            if self.admitted:
+                self.active += 1
+                self.free -= 1
+                return 'start', self.admitted.popleft()
+            if self.waiting and self.waiting[0].due <= now:
+                self.active += 1
+                self.free -= 1
+                return 'check', heapq.heappop(self.waiting)
+            if not self.in_progress:
+                # Nothing in progress and nothing (more) to start.
+                return None
+            if not self.waiting or self.sleeping:
+                self.cond.wait()
+            elif self.active:
+                # A worker's task may change what is to be done.
+                self.cond.wait(self.waiting[0].due - now)
+            else:
+                # Nothing can change before the next check: one worker
+                # sleeps until then (time.sleep, which a test's clock
+                # replaces), the others wait for what it does.
+                self.sleeping = True
+                self.cond.release()
+                try:
+                    time.sleep(self.waiting[0].due - now)
+                finally:
+                    self.cond.acquire()
+                    self.sleeping = False
+
+    def _admit(self):
+        """Ready nodes become in progress while there is room, until a
+        node fails or the deadline passes; a node admitted before that is
+        still started. Called holding ``cond``.
+        """
+        while (self.ready and self.failure is None and
+               self.in_progress < self.concurrency):
+            if (self.deadline is not None and
+                    time.monotonic() > self.deadline):
+                self.failure = exception.OperationTimeout(
+                    operation=self.name, seconds='the allowed')
+                return
+            if self.cancelled is not None and self.cancelled():
+                LOG.info('Walk %s cancelled: %d node(s) still in progress',
+                         self.name, self.in_progress)
+                self.failure = exception.OperationCancelled()
+                return
+            self.in_progress += 1
+            self.admitted.append(self.ready.popleft())
+        # A thread more for each admitted node no free worker will take,
+        # up to ``workers``: a chain never has more than one.
+        while (len(self.admitted) > self.free and
+               len(self.threads) + 1 < self.workers):
+            thread = threading.Thread(
+                target=self.work, daemon=True,
+                name='%s-%d' % (self.name, len(self.threads) + 2))
+            self.free += 1
+            self.threads.append(thread)
+            thread.start()
+
+    def work(self):
+        while True:
+            with self.cond:
+                task = self._take()
+            if task is None:
+                with self.cond:
+                    self.cond.notify_all()
+                return
+            kind, item = task
+            try:
+                if kind == 'start':
+                    self._start(item)
+                else:
+                    self._check(item)
+            finally:
+                with self.cond:
+                    self.active -= 1
+                    self.free += 1
+                    self.cond.notify_all()
+
+    def _start(self, node):
+        try:
+            steps = self.action(node)
+        except Exception as error:
+            self._finish(node, error)
+            return
+        if not inspect.isgenerator(steps):
+            self._finish(node, None)
+            return
+        self._resume(node, steps, None)
+
+    def _resume(self, node, steps, error):
+        """Run the node's generator on to its next Poll, or its end."""
+        while True:
+            try:
+                if error is None:
+                    poll = next(steps)
+                else:
+                    poll = steps.throw(error)
+            except StopIteration:
+                self._finish(node, None)
+                return
+            except Exception as failed:
+                self._finish(node, failed)
+                return
+            # The first check at once: a step already done never waits.
+            start = time.monotonic()
+            try:
+                if poll.check():
+                    error = None
+                    continue
+            except Exception as failed:
+                error = failed
+                continue
+            self._wait(_Waiting(node, steps, poll,
+                                Backoff(self.conf, start), start))
+            return
+
+    def _check(self, waiting):
+        try:
+            done = waiting.poll.check()
+        except Exception as error:
+            self._resume(waiting.node, waiting.steps, error)
+            return
+        if done:
+            self._resume(waiting.node, waiting.steps, None)
+            return
+        self._wait(waiting)
+
+    def _wait(self, waiting):
+        now = time.monotonic()
+        if self.deadline is not None and now >= self.deadline:
+            self._resume(waiting.node, waiting.steps,
+                         exception.OperationTimeout(
+                             operation=waiting.poll.what,
+                             seconds=self.conf.heat_snapshots.action_timeout))
+            return
+        waiting.due = waiting.backoff.next(now)
+        if self.deadline is not None:
+            waiting.due = min(waiting.due, self.deadline)
+        with self.cond:
+            heapq.heappush(self.waiting, waiting)
+
+    def _finish(self, node, error):
+        with self.cond:
+            self.in_progress -= 1
+            if error is not None:
+                if self.failure is None:
+                    self.failure = WalkFailed(node, error)
+            else:
+                for dependant in sorted(self.required_by[node]):
+                    self.pending[dependant].discard(node)
+                    if not self.pending[dependant]:
+                        self.ready.append(dependant)
+            self._admit()
+            self.cond.notify_all()
+
+
+def walk(graph, action, concurrency, deadline=None, name='walk', conf=None,
+         workers=None, cancelled=None):
     """Call ``action(node)`` for each node after all it requires are done.
+
+    An action that returns a generator yields a Poll for each step it
+    waits for (see Poll); the node is done when the generator ends.
 
     :param graph: {node: iterable of nodes it requires}.
     :param concurrency: most nodes in progress at once.
     :param deadline: time.monotonic() value after which no node starts and
         the walk raises OperationTimeout.
-    :param cancelled: ``cancelled()`` is asked before a node starts; once
-        true, no further node starts and the walk raises
-        OperationCancelled when the nodes already running have finished.
+    :param conf: the configuration polls are planned from (check_interval,
+        check_backoff, check_interval_max, action_timeout).
+    :param workers: most threads running actions and checks at once
+        (default: ``concurrency``), started as nodes are admitted that no
+        free one takes; nodes waiting between checks hold none, so fewer
+        workers than ``concurrency`` still keep ``concurrency`` nodes in
+        progress.
+    :param cancelled: ``cancelled()`` is asked before a node is admitted;
+        once true, no further node starts and the walk raises
+        OperationCancelled when the nodes already in progress have
+        finished.
     :raises: WalkFailed for the first node that failed, once the nodes
-        already running have finished; no further node is started.
+        already in progress have finished; no further node is started.
     """
-    pending = {node: set(requires) for node, requires in graph.items()}
-    check_graph(pending)
-    required_by = reverse(pending)
-    ready = sorted(node for node, requires in pending.items()
-                   if not requires)
-    failure = None
-    running = {}
-    with concurrent.futures.ThreadPoolExecutor(
-            max_workers=concurrency,
-            thread_name_prefix=name) as pool:
-        while (ready and failure is None) or running:
-            while ready and failure is None and len(running) < concurrency:
-                if deadline is not None and time.monotonic() > deadline:
-                    failure = exception.OperationTimeout(
-                        operation=name, seconds='the allowed')
-                    break
-                if cancelled is not None and cancelled():
-                    LOG.info('Walk %s cancelled: %d node(s) still running',
-                             name, len(running))
-                    failure = exception.OperationCancelled()
-                    break
-                node = ready.pop(0)
-                running[pool.submit(action, node)] = node
-            if not running:
-                break
-            done, _ = concurrent.futures.wait(
-                running, return_when=concurrent.futures.FIRST_COMPLETED)
-            for future in done:
-                node = running.pop(future)
-                error = future.exception()
-                if error is not None:
-                    if failure is None:
-                        failure = WalkFailed(node, error)
-                    continue
-                for dependant in sorted(required_by[node]):
-                    pending[dependant].discard(node)
-                    if not pending[dependant]:
-                        ready.append(dependant)
-    if failure is not None:
-        raise failure
+    state = _Walk(graph, action, concurrency, deadline, name,
+                  conf or cfg.CONF,
+                  max(1, min(workers or concurrency, concurrency)),
+                  cancelled)
+    # The calling thread is a worker; the others start as work comes.
+    state.work()
+    for thread in list(state.threads):
+        thread.join()
+    if state.failure is not None:
+        raise state.failure
 
 
 # A check comes at most this share of the time already waited after the
@@ -154,22 +399,12 @@ def poll(check, deadline, conf, what):
 
     :raises: OperationTimeout once ``deadline`` (time.monotonic()) passes.
     """
-    opts = conf.heat_snapshots
-    start = planned = time.monotonic()
-    interval = opts.check_interval
+    backoff = Backoff(conf, time.monotonic())
     while not check():
         now = time.monotonic()
         remaining = deadline - now
         if remaining <= 0:
             raise exception.OperationTimeout(
                 operation=what,
-                seconds=opts.action_timeout)
-        gap = min(interval, max(opts.check_interval,
-                                POLL_LATENESS * (now - start)))
-        planned += gap
-        if planned <= now:
-            # Behind (a slow check): the next one a whole gap from now.
-            planned = now + gap
-        time.sleep(min(planned - now, remaining))
-        interval = min(interval * opts.check_backoff,
-                       opts.check_interval_max)
+                seconds=conf.heat_snapshots.action_timeout)
+        time.sleep(min(backoff.next(now) - now, remaining))

@@ -11,6 +11,7 @@
 # under the License.
 
 import threading
+import time
 
 from heat_snapshots.common import exception
 from heat_snapshots.engine import walk
@@ -110,9 +111,138 @@ class WalkTest(base.TestCase):
             cancelled=lambda: True)
         self.assertEqual([], started)
 
+    def test_a_node_waiting_for_its_step_holds_no_worker(self):
+        # One worker, three nodes in progress: each waits until all three
+        # have started, which only happens if a waiting node leaves the
+        # worker free to start the next one.
+        self.flags(check_interval=0.001, group='heat_snapshots')
+        started = []
+        done = []
+
+        def action(node):
+            started.append(node)
+            yield walk.Poll(lambda: len(started) == 3, 'step of ' + node)
+            done.append(node)
+
+        walk.walk({'a': set(), 'b': set(), 'c': set()}, action,
+                  concurrency=3, deadline=time.monotonic() + 60,
+                  conf=base.CONF, workers=1)
+        self.assertEqual(['a', 'b', 'c'], started)
+        self.assertEqual(['a', 'b', 'c'], sorted(done))
+
+    def test_concurrency_bounds_the_waiting_nodes_too(self):
+        self.flags(check_interval=0.001, group='heat_snapshots')
+        in_progress = []
+        most = []
+        lock = threading.Lock()
+
+        def action(node):
+            with lock:
+                in_progress.append(node)
+                most.append(len(in_progress))
+            checks = iter([False, False, True])
+            yield walk.Poll(lambda: next(checks), node)
+            with lock:
+                in_progress.remove(node)
+
+        walk.walk({str(i): set() for i in range(8)}, action, concurrency=3,
+                  conf=base.CONF, workers=2)
+        self.assertEqual(3, max(most))
+
+    def test_a_failed_check_is_raised_in_the_action(self):
+        seen = []
+
+        def check():
+            raise exception.ResourceFailure(reason='backup error')
+
+        def action(node):
+            try:
+                yield walk.Poll(check, node)
+            except exception.ResourceFailure as error:
+                seen.append(str(error))
+                raise
+
+        error = self.assertRaises(
+            walk.WalkFailed, walk.walk, {'vol': set(), 'after': {'vol'}},
+            action, concurrency=2, conf=base.CONF)
+        self.assertEqual('vol', error.node)
+        self.assertEqual(['backup error'], seen)
+
+    def test_a_waiting_node_finishes_after_another_failed(self):
+        self.flags(check_interval=0.001, group='heat_snapshots')
+        ended = []
+        failed = threading.Event()
+
+        def action(node):
+            if node == 'b-bad':
+                failed.set()
+                raise exception.ResourceFailure(reason='it broke')
+            yield walk.Poll(failed.is_set, node)
+            ended.append(node)
+
+        # a-slow starts first and waits until b-bad has failed.
+        error = self.assertRaises(
+            walk.WalkFailed, walk.walk,
+            {'a-slow': set(), 'b-bad': set(), 'c-after': set()}, action,
+            concurrency=2, conf=base.CONF, workers=1)
+        self.assertEqual('b-bad', error.node)
+        self.assertEqual(['a-slow'], ended)
+
     def test_reverse_turns_every_edge(self):
         self.assertEqual({'a': {'b'}, 'b': set()},
                          walk.reverse({'a': set(), 'b': {'a'}}))
+
+
+class WalkClockTest(base.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.clock = self.useFixture(fake_clock.FakeClock(start=100.0))
+
+    def _checks(self, wait):
+        """The times ``wait`` calls a check true from its 15th call."""
+        checks = []
+        start = self.clock.monotonic()
+
+        def check():
+            checks.append(self.clock.monotonic() - start)
+            return len(checks) == 15
+
+        wait(check)
+        return checks
+
+    def test_checks_come_on_the_schedule_of_poll(self):
+        self.flags(check_interval=0.05, check_backoff=1.5,
+                   check_interval_max=2, group='heat_snapshots')
+
+        def in_a_walk(check):
+            def action(node):
+                yield walk.Poll(check, node)
+            walk.walk({'a': set()}, action, concurrency=4,
+                      deadline=self.clock.monotonic() + 3600,
+                      conf=base.CONF)
+
+        walked = self._checks(in_a_walk)
+        self.assertEqual(sum(self.clock.sleeps), walked[-1])
+        polled = self._checks(lambda check: walk.poll(
+            check, self.clock.monotonic() + 3600, base.CONF, 'x'))
+        self.assertEqual(polled, walked)
+        # Growing gaps: fewer checks than a fixed tick would make.
+        self.assertGreater(walked[-1], 14 * 0.05)
+
+    def test_a_step_past_the_deadline_times_out(self):
+        self.flags(action_timeout=30, group='heat_snapshots')
+
+        def action(node):
+            yield walk.Poll(lambda: False, 'Resource %s SNAPSHOT' % node)
+
+        error = self.assertRaises(
+            walk.WalkFailed, walk.walk, {'stuck': set()}, action,
+            concurrency=1, deadline=130.0, conf=base.CONF)
+        self.assertIsInstance(error.cause, exception.OperationTimeout)
+        self.assertIn('Resource stuck SNAPSHOT timed out after 30',
+                      error.message)
+        self.assertEqual(130.0, self.clock.monotonic())
 
 
 class PollTest(base.TestCase):
