@@ -217,3 +217,14 @@ class SnapshotInUse(Conflict):
     error_type = 'ActionInProgress'
     msg_fmt = ('Snapshot %(snapshot_id)s is in use by the %(action)s of '
                'stack %(stack_name)s in progress.')
+
+
+class PolicyNotFound(EntityNotFound):
+    """A snapshot policy of another project is not found either."""
+
+    def __init__(self, policy_id):
+        super().__init__(entity='Snapshot policy', name=policy_id)
+
+
+class InvalidPolicy(Invalid):
+    msg_fmt = 'Invalid snapshot policy: %(reason)s'

@@ -13,6 +13,7 @@
 import itertools
 
 from heat_snapshots.policies import base
+from heat_snapshots.policies import snapshot_policies
 from heat_snapshots.policies import snapshots
 from heat_snapshots.policies import stacks
 
@@ -22,4 +23,5 @@ def list_rules():
         base.list_rules(),
         stacks.list_rules(),
         snapshots.list_rules(),
+        snapshot_policies.list_rules(),
     )
