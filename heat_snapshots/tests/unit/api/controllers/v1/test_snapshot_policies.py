@@ -14,7 +14,6 @@
 
 import fixtures
 
-from heat_snapshots.engine import policies as engine_policies
 from heat_snapshots.tests.unit.api import api_fixture
 from heat_snapshots.tests.unit.api import base
 
