@@ -172,6 +172,18 @@ class BadRequest(Invalid):
     error_type = 'HTTPBadRequest'
 
 
+class InvalidSchedule(Invalid):
+    """A snapshot policy's cron expression or time zone is refused."""
+
+    msg_fmt = 'The schedule is invalid: %(reason)s'
+
+
+class InvalidRetention(Invalid):
+    """A snapshot policy's retention rules are refused."""
+
+    msg_fmt = 'The retention rules are invalid: %(reason)s'
+
+
 # --- engine internals ----------------------------------------------------
 
 class ResourceFailure(HeatSnapshotsException):
