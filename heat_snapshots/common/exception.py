@@ -236,7 +236,3 @@ class PolicyNotFound(EntityNotFound):
 
     def __init__(self, policy_id):
         super().__init__(entity='Snapshot policy', name=policy_id)
-
-
-class InvalidPolicy(Invalid):
-    msg_fmt = 'Invalid snapshot policy: %(reason)s'

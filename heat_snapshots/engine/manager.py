@@ -660,7 +660,8 @@ class EngineManager(base_manager.BaseEngineManager):
 
         :param definition: name, stacks, schedule, retention,
             keep_after_stack_delete, enabled (the API checked the shape).
-        :raises: InvalidPolicy, StackNotFound, RequestLimitExceeded.
+        :raises: InvalidSchedule, InvalidRetention, StackNotFound,
+            RequestLimitExceeded.
         """
         policies.check_definition(definition)
         self._check_stacks(context, project_id, definition['stacks'])
@@ -710,7 +711,8 @@ class EngineManager(base_manager.BaseEngineManager):
         A new schedule, or enabling the policy, starts the schedule from
         now: no run is due for the time before.
 
-        :raises: PolicyNotFound, InvalidPolicy, StackNotFound.
+        :raises: PolicyNotFound, InvalidSchedule, InvalidRetention,
+            StackNotFound.
         """
         policy = self._policy(context, project_id, policy_id)
         policies.check_definition(changes)

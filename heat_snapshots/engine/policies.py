@@ -117,20 +117,14 @@ def check_definition(definition):
     """Validate a policy's schedule and retention (the API has checked
     the body's shape).
 
-    :raises: InvalidPolicy saying what is wrong.
+    :raises: InvalidSchedule, InvalidRetention saying what is wrong.
     """
     sched = definition.get('schedule')
     if sched is not None:
-        try:
-            schedule.validate(sched['cron'], sched.get('timezone', 'UTC'))
-        except exception.Invalid as e:
-            raise exception.InvalidPolicy(reason=e.message)
+        schedule.validate(sched['cron'], sched.get('timezone') or 'UTC')
     rules = definition.get('retention')
     if rules is not None:
-        try:
-            retention.validate_rules(rules)
-        except exception.Invalid as e:
-            raise exception.InvalidPolicy(reason=e.message)
+        retention.validate_rules(rules)
 
 
 def format_policy(policy, clock, now):

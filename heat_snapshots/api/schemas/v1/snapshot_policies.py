@@ -64,9 +64,8 @@ _PROPERTIES = {
             'keep_daily': dict(_COUNT, title='retention keep_daily'),
             'keep_weekly': dict(_COUNT, title='retention keep_weekly'),
             'keep_monthly': dict(_COUNT, title='retention keep_monthly'),
-            # Its form is the retention arithmetic's to judge.
             'max_age': {'title': 'retention max_age',
-                        'type': ['integer', 'string']},
+                        'type': 'integer', 'minimum': 0},
         },
         'additionalProperties': False,
     },

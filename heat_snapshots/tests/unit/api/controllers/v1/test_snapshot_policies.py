@@ -126,7 +126,7 @@ class CreateTest(PolicyTestCase):
             response = self.create_policy(
                 definition([self.stack['id']], schedule=schedule),
                 status=None)
-            self.assertFault(response, 400, 'InvalidPolicy')
+            self.assertFault(response, 400, 'InvalidSchedule')
 
     def test_unknown_stack_is_a_404(self):
         response = self.create_policy(definition(['no-such-stack']),
