@@ -467,6 +467,9 @@ class PolicyScheduler:
             try:
                 snapshot = self.manager.policy_snapshot(
                     context, stack, name, policy.id, limit)
+                LOG.info('Run %s of snapshot policy %s: snapshot %s of '
+                         'stack %s', run.id, policy.id, snapshot.id,
+                         stack_id)
                 break
             except exception.ActionInProgress as error:
                 if time.monotonic() + retry >= deadline or \
