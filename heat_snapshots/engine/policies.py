@@ -380,10 +380,8 @@ class PolicyScheduler:
                              % error.message, [])
         db_api.run_update(context, run.id, {'stacks': stack_ids})
         deadline = self.deadline(policy, run)
-        results = [self.snapshot_stack(context, policy, run, stack_id,
-                                       deadline)
-                   for stack_id in stack_ids]
-        return self._end_with(policy, run, stack_ids, results)
+        return self._end_with(policy, run, stack_ids, self.snapshot_stacks(
+            context, policy, run, stack_ids, deadline))
 
     def covered_stacks(self, context, policy):
         """The ids of the live stacks the policy covers now."""
@@ -438,59 +436,92 @@ class PolicyScheduler:
                  status, reason)
         return status
 
-    def snapshot_stack(self, context, policy, run, stack_id, deadline):
-        """Snapshot one stack for the run, then prune; busy stacks are
-        tried again until ``deadline``.
+    def snapshot_stacks(self, context, policy, run, stack_ids, deadline):
+        """Snapshot the stacks for the run, all at once, then prune each.
+
+        A stack busy with another operation is tried again every
+        ``busy_retry_interval`` until ``deadline``, then skipped.
+
+        :returns: a StackResult per stack.
         """
         retry = self.conf.snapshot_policies.busy_retry_interval
+        results, started = [], []
+        waiting = list(stack_ids)
+        while waiting:
+            busy = []
+            for stack_id in waiting:
+                outcome = self.start_stack(context, policy, run, stack_id)
+                if isinstance(outcome, StackResult):
+                    results.append(outcome)
+                elif isinstance(outcome, exception.ActionInProgress):
+                    busy.append((stack_id, outcome))
+                else:
+                    started.append((stack_id,) + outcome)
+            if not busy:
+                break
+            if time.monotonic() + retry >= deadline or \
+                    self.manager.stopping():
+                results.extend(StackResult(stack_id, skipped=error.message)
+                               for stack_id, error in busy)
+                break
+            time.sleep(retry)
+            waiting = [stack_id for stack_id, _error in busy]
+        for stack_id, snapshot, pruned in started:
+            results.append(self.finish_stack(context, policy, stack_id,
+                                             snapshot, pruned))
+        return results
+
+    def start_stack(self, context, policy, run, stack_id):
+        """Start the stack's snapshot; prune first at the stack's limit.
+
+        :returns: (snapshot, ids pruned first); ActionInProgress when the
+            stack is busy; a StackResult when it is skipped or failed.
+        """
         limit = self.conf.heat_snapshots.max_snapshots_per_stack
         limit = None if limit < 0 else limit
         name = '%s %s' % (policy.name, formatters.format_time(
             run.scheduled_at or run.created_at))
-        while True:
-            try:
-                stack = self.manager.driver.get_stack(
-                    context, stack_id, with_resources=False)
-            except exception.StackNotFound:
-                return StackResult(stack_id, skipped='the stack is gone')
-            pruned = []
-            if limit is not None and db_api.snapshot_count_by_stack(
-                    context, stack_id) >= limit:
-                pruned = self.prune(context, policy, stack_id)
-                if db_api.snapshot_count_by_stack(context,
-                                                  stack_id) >= limit:
-                    return StackResult(
-                        stack_id, pruned=pruned,
-                        failed='the stack has max_snapshots_per_stack (%d) '
-                               'snapshots and the policy\'s retention rules '
-                               'allow none of its own to be pruned' % limit)
-            try:
-                snapshot = self.manager.policy_snapshot(
-                    context, stack, name, policy.id, limit)
-                LOG.info('Run %s of snapshot policy %s: snapshot %s of '
-                         'stack %s', run.id, policy.id, snapshot.id,
-                         stack_id)
-                break
-            except exception.ActionInProgress as error:
-                if time.monotonic() + retry >= deadline or \
-                        self.manager.stopping():
-                    return StackResult(stack_id, pruned=pruned,
-                                       skipped=error.message)
-                time.sleep(retry)
-            except exception.RequestLimitExceeded as error:
-                return StackResult(stack_id, pruned=pruned,
-                                   failed=error.message)
-        snapshot = self._wait(context, snapshot.id)
+        try:
+            stack = self.manager.driver.get_stack(
+                context, stack_id, with_resources=False)
+        except exception.StackNotFound:
+            return StackResult(stack_id, skipped='the stack is gone')
+        pruned = []
+        if limit is not None and db_api.snapshot_count_by_stack(
+                context, stack_id) >= limit:
+            pruned = self.prune(context, policy, stack_id)
+            if db_api.snapshot_count_by_stack(context, stack_id) >= limit:
+                return StackResult(
+                    stack_id, pruned=pruned,
+                    failed='the stack has max_snapshots_per_stack (%d) '
+                           'snapshots and the policy\'s retention rules '
+                           'allow none of its own to be pruned' % limit)
+        try:
+            snapshot = self.manager.policy_snapshot(context, stack, name,
+                                                    policy.id, limit)
+        except exception.ActionInProgress as error:
+            return error
+        except exception.RequestLimitExceeded as error:
+            return StackResult(stack_id, pruned=pruned,
+                               failed=error.message)
+        LOG.info('Run %s of snapshot policy %s: snapshot %s of stack %s',
+                 run.id, policy.id, snapshot.id, stack_id)
+        return snapshot, pruned
+
+    def finish_stack(self, context, policy, stack_id, snapshot, pruned):
+        """Wait for the stack's snapshot; prune once it is COMPLETE."""
+        snapshot_id = snapshot.id
+        snapshot = self._wait(context, snapshot_id)
         if snapshot is None or snapshot.status != states.COMPLETE:
             reason = snapshot.status_reason if snapshot is not None \
                 else 'the snapshot is gone'
-            return StackResult(stack_id, snapshot_id=None, pruned=pruned,
+            return StackResult(stack_id, pruned=pruned,
                                failed='snapshot %s failed: %s' % (
-                                   getattr(snapshot, 'id', '?'), reason))
-        pruned += self.prune(context, policy, stack_id)
-        return StackResult(stack_id, snapshot_id=snapshot.id, pruned=pruned)
+                                   snapshot_id, reason))
+        pruned = pruned + self.prune(context, policy, stack_id)
+        return StackResult(stack_id, snapshot_id=snapshot_id, pruned=pruned)
 
-    def _wait(self, context, snapshot_id, gone_ok=False):
+    def _wait(self, context, snapshot_id):
         """The snapshot once it is no longer IN_PROGRESS (None: gone)."""
         end = time.monotonic() + self.conf.snapshot_policies.run_timeout
         while True:

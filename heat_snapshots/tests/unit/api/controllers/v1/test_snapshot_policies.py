@@ -212,6 +212,26 @@ class RunTest(PolicyTestCase):
         self.assertEqual([second['id'], first['id']],
                          [r['id'] for r in runs])
 
+    def test_a_tag_policy_runs_on_the_stacks_tagged_when_it_runs(self):
+        policy = self.create_policy(definition(tags=['prod'])).json['policy']
+        run = self.run_now(policy['id'])
+        self.assertEqual(('COMPLETE', [], 'No stack matches the policy'),
+                         (run['status'], run['stacks'], run['reason']))
+        tagged = []
+        for name, tags in (('web', 'prod,web'), ('db', 'prod'),
+                           ('dev', 'dev')):
+            response = self.post_json(self.stacks_url(), {
+                'stack_name': name, 'template': base.SIMPLE, 'tags': tags},
+                status=201)
+            stack = {'stack_name': name, 'id': response.json['stack']['id']}
+            self.wait_for_stack(stack, 'CREATE_COMPLETE')
+            if 'prod' in tags:
+                tagged.append(stack['id'])
+        run = self.run_now(policy['id'])
+        self.assertEqual('COMPLETE', run['status'], run['reason'])
+        self.assertEqual(sorted(tagged), sorted(run['stacks']))
+        self.assertEqual(2, len(run['snapshots']))
+
     def test_a_busy_stack_is_skipped_with_the_reason(self):
         self.flags(busy_retry_interval=0.1, group='snapshot_policies')
         slow = self.create_stack('slow', base.slow_snapshot(3))
