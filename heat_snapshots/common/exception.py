@@ -249,3 +249,10 @@ class NothingToCancel(Conflict):
 
     msg_fmt = ('Snapshot %(snapshot_id)s of stack %(stack_name)s has no '
                'snapshot or restore in progress to cancel.')
+
+
+class PolicyNotFound(EntityNotFound):
+    """A snapshot policy of another project is not found either."""
+
+    def __init__(self, policy_id):
+        super().__init__(entity='Snapshot policy', name=policy_id)

@@ -67,6 +67,13 @@ WORKER_LOST_REASON = ('Stack %s failed: the engine lost its worker; see the '
 CANCELLED_REASON = 'Cancelled by request'
 OVERDUE_REASON = 'Stack %s failed: timed out after %s seconds'
 
+# --- snapshot policy runs --------------------------------------------------
+
+# A run did nothing: every stack it covers was busy for the whole period.
+SKIPPED = 'SKIPPED'
+RUN_STATUSES = (IN_PROGRESS, COMPLETE, FAILED, SKIPPED)
+RUN_ENGINE_DOWN_REASON = 'The engine running it went down'
+
 
 def stack_status(action, status):
     """'SNAPSHOT', 'COMPLETE' -> 'SNAPSHOT_COMPLETE'."""

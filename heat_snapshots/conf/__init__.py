@@ -26,6 +26,7 @@ from heat_snapshots.conf import engine
 from heat_snapshots.conf import heat
 from heat_snapshots.conf import messaging
 from heat_snapshots.conf import paths
+from heat_snapshots.conf import snapshot_policies
 from heat_snapshots.conf import templates
 from heat_snapshots.conf import trusts
 from heat_snapshots.conf import upgrade_levels
@@ -42,3 +43,4 @@ clients.register_opts(CONF)
 heat.register_opts(CONF)
 templates.register_opts(CONF)
 trusts.register_opts(CONF)
+snapshot_policies.register_opts(CONF)

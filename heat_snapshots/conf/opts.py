@@ -21,12 +21,13 @@ from heat_snapshots.conf import engine
 from heat_snapshots.conf import heat
 from heat_snapshots.conf import messaging
 from heat_snapshots.conf import paths
+from heat_snapshots.conf import snapshot_policies
 from heat_snapshots.conf import templates
 from heat_snapshots.conf import trusts
 from heat_snapshots.conf import upgrade_levels
 
 _MODULES = (paths, engine, api, database, upgrade_levels, clients, heat,
-            templates, trusts)
+            templates, trusts, snapshot_policies)
 
 
 def list_opts():

@@ -238,11 +238,28 @@ def snapshot_get(context, snapshot_id):
     return snapshot
 
 
+def _kept_after_stack(query):
+    """``query`` without the snapshots that outlive their stack: those of
+    a policy with keep_after_stack_delete.
+    """
+    kept = sa.select(models.SnapshotPolicy.id).where(
+        models.SnapshotPolicy.keep_after_stack_delete)
+    return query.where(sa.or_(models.Snapshot.policy_id.is_(None),
+                              models.Snapshot.policy_id.not_in(kept)))
+
+
 @reader
-def snapshot_list_by_stack(context, stack_id):
+def snapshot_list_by_stack(context, stack_id, dying_with_stack=False):
+    """The stack's snapshots, oldest first.
+
+    :param dying_with_stack: only those a stack delete deletes (not those
+        kept by their policy's keep_after_stack_delete).
+    """
     query = sa.select(models.Snapshot).where(
         models.Snapshot.stack_id == stack_id).order_by(
         models.Snapshot.created_at, models.Snapshot.id)
+    if dying_with_stack:
+        query = _kept_after_stack(query)
     return list(context.session.scalars(query))
 
 
@@ -329,10 +346,84 @@ def snapshot_list_paged(context, stack_id, limit=None, marker=None,
 
 @reader
 def snapshot_stacks(context):
-    """{(stack id, project id)} of every stack that has snapshots."""
-    query = sa.select(models.Snapshot.stack_id,
-                      models.Snapshot.project_id).distinct()
+    """{(stack id, project id)} of every stack that has snapshots (those
+    that would go with it).
+    """
+    query = _kept_after_stack(sa.select(
+        models.Snapshot.stack_id, models.Snapshot.project_id).where(
+        models.Snapshot.stack_deleted_at.is_(None)).distinct())
     return {tuple(row) for row in context.session.execute(query)}
+
+
+@retry_on_db_error
+@writer
+def snapshot_mark_stack_deleted(context, stack_id):
+    """Record on the snapshots kept after it that the stack is deleted."""
+    context.session.execute(sa.update(models.Snapshot).where(
+        models.Snapshot.stack_id == stack_id,
+        models.Snapshot.stack_deleted_at.is_(None)).values(
+        stack_deleted_at=timeutils.utcnow()))
+
+
+@reader
+def snapshot_list_by_policy(context, policy_id, stack_id=None):
+    """The snapshots a policy made (of one stack), oldest first."""
+    query = sa.select(models.Snapshot).where(
+        models.Snapshot.policy_id == policy_id).order_by(
+        models.Snapshot.created_at, models.Snapshot.id)
+    if stack_id is not None:
+        query = query.where(models.Snapshot.stack_id == stack_id)
+    return list(context.session.scalars(query))
+
+
+@reader
+def snapshot_count_by_stack(context, stack_id):
+    return context.session.scalar(
+        sa.select(sa.func.count(models.Snapshot.id)).where(
+            models.Snapshot.stack_id == stack_id))
+
+
+SNAPSHOT_SORT_KEYS = ('created_at', 'name', 'status')
+
+
+@reader
+def snapshot_list_by_project(context, project_id, limit=None, marker=None,
+                             sort_keys=None, sort_dir=None, filters=None):
+    """A page of the project's snapshots, of live and deleted stacks.
+
+    :param filters: {'status' or 'name': a value or a list of values}.
+    :raises: SnapshotIdNotFound for a marker that is not the project's;
+        Invalid for a bad sort key or direction.
+    """
+    query = context.session.query(models.Snapshot).filter(
+        models.Snapshot.project_id == project_id)
+    for key, value in (filters or {}).items():
+        column = getattr(models.Snapshot, key)
+        if isinstance(value, (list, tuple)):
+            query = query.filter(column.in_(value))
+        else:
+            query = query.filter(column == value)
+    marker_row = None
+    if marker is not None:
+        marker_row = context.session.get(models.Snapshot, marker) \
+            if storable(marker) else None
+        if marker_row is None or marker_row.project_id != project_id:
+            raise exception.SnapshotIdNotFound(snapshot_id=marker)
+    sort_keys = list(sort_keys or ['created_at'])
+    for key in sort_keys:
+        if key not in SNAPSHOT_SORT_KEYS:
+            raise exception.Invalid(
+                reason='sort key %s is not one of %s' % (
+                    key, ', '.join(SNAPSHOT_SORT_KEYS)))
+    if sort_dir not in (None, 'asc', 'desc'):
+        raise exception.Invalid(
+            reason='sort direction %s is not asc or desc' % sort_dir)
+    # The id last: a total order, for a stable marker.
+    sort_keys.append('id')
+    query = db_utils.paginate_query(query, models.Snapshot, limit,
+                                    sort_keys, marker=marker_row,
+                                    sort_dir=sort_dir or 'desc')
+    return list(query)
 
 
 @reader
@@ -998,4 +1089,158 @@ def ledger_list_live(context, min_age=None, snapshot_id=None):
         query = query.where(models.LedgerEntry.created_at <= cutoff)
     if snapshot_id is not None:
         query = query.where(models.LedgerEntry.snapshot_id == snapshot_id)
+    return list(context.session.scalars(query))
+
+
+# --- snapshot policies and their runs ------------------------------------
+
+@reader
+def policy_get(context, policy_id, project_id=None):
+    """:raises: PolicyNotFound (also when of another project)."""
+    policy = None
+    if storable(policy_id):
+        policy = context.session.get(models.SnapshotPolicy, policy_id)
+    if policy is None or (project_id is not None and
+                          policy.project_id != project_id):
+        raise exception.PolicyNotFound(policy_id)
+    return policy
+
+
+@reader
+def policy_list(context, project_id=None):
+    """The project's policies (every project's: None), oldest first."""
+    query = sa.select(models.SnapshotPolicy).order_by(
+        models.SnapshotPolicy.created_at, models.SnapshotPolicy.id)
+    if project_id is not None:
+        query = query.where(models.SnapshotPolicy.project_id == project_id)
+    return list(context.session.scalars(query))
+
+
+@retry_on_db_error
+@writer
+def policy_create(context, values, limit=None):
+    """Record a new policy.
+
+    :param limit: most policies the project may have, counted in the same
+        transaction.
+    :raises: RequestLimitExceeded.
+    """
+    values = dict(values)
+    values.setdefault('id', uuidutils.generate_uuid())
+    if limit is not None:
+        count = context.session.scalar(
+            sa.select(sa.func.count(models.SnapshotPolicy.id)).where(
+                models.SnapshotPolicy.project_id == values['project_id']))
+        if count >= limit:
+            raise exception.RequestLimitExceeded(
+                message='You have reached the maximum snapshot policies '
+                        'per project, %d. Please delete some policies.'
+                        % limit)
+    policy = models.SnapshotPolicy(**values)
+    context.session.add(policy)
+    context.session.flush()
+    return policy
+
+
+@retry_on_db_error
+@writer
+def policy_update(context, policy_id, values):
+    """:raises: PolicyNotFound."""
+    if not conditional_update(context, models.SnapshotPolicy,
+                              {'id': policy_id}, values):
+        raise exception.PolicyNotFound(policy_id)
+    return context.session.get(models.SnapshotPolicy, policy_id)
+
+
+@retry_on_db_error
+@writer
+def policy_delete(context, policy_id):
+    """Remove the policy and its runs; its snapshots stay (as manual).
+
+    :returns: whether it was there.
+    """
+    context.session.execute(sa.delete(models.PolicyRun).where(
+        models.PolicyRun.policy_id == policy_id))
+    return context.session.execute(sa.delete(models.SnapshotPolicy).where(
+        models.SnapshotPolicy.id == policy_id)).rowcount > 0
+
+
+@reader
+def policy_list_due(context, now):
+    """The enabled policies whose next scheduled time has come."""
+    query = sa.select(models.SnapshotPolicy).where(
+        models.SnapshotPolicy.enabled,
+        models.SnapshotPolicy.next_due <= now).order_by(
+        models.SnapshotPolicy.next_due)
+    return list(context.session.scalars(query))
+
+
+@retry_on_db_error
+@writer
+def policy_claim_run(context, policy, scheduled_at, next_due, values):
+    """Claim the policy's run of ``scheduled_at`` and record it.
+
+    One conditional UPDATE moves the policy's ``last_scheduled`` from the
+    value the caller read to ``scheduled_at``; of the engines that read
+    the same value, only one updates a row. The run is inserted in the
+    same transaction (its (policy, scheduled time) is unique as well).
+
+    :returns: the run, or None when another engine claimed it (or the
+        policy changed meanwhile).
+    """
+    claimed = conditional_update(
+        context, models.SnapshotPolicy, {'id': policy.id},
+        {'last_scheduled': scheduled_at, 'next_due': next_due},
+        expected={'last_scheduled': policy.last_scheduled, 'enabled': True})
+    if not claimed:
+        return None
+    run = models.PolicyRun(id=uuidutils.generate_uuid(),
+                           policy_id=policy.id,
+                           project_id=policy.project_id,
+                           scheduled_at=scheduled_at, **values)
+    context.session.add(run)
+    context.session.flush()
+    return run
+
+
+@retry_on_db_error
+@writer
+def run_create(context, values):
+    values = dict(values)
+    values.setdefault('id', uuidutils.generate_uuid())
+    run = models.PolicyRun(**values)
+    context.session.add(run)
+    context.session.flush()
+    return run
+
+
+@retry_on_db_error
+@writer
+def run_update(context, run_id, values, expected=None):
+    """:returns: whether the run was updated."""
+    return conditional_update(context, models.PolicyRun, {'id': run_id},
+                              values, expected)
+
+
+@reader
+def run_get(context, run_id):
+    return context.session.get(models.PolicyRun, run_id) \
+        if storable(run_id) else None
+
+
+@reader
+def run_list(context, policy_id, limit=None):
+    """The policy's runs, newest first."""
+    query = sa.select(models.PolicyRun).where(
+        models.PolicyRun.policy_id == policy_id).order_by(
+        models.PolicyRun.created_at.desc(), models.PolicyRun.id.desc())
+    if limit is not None:
+        query = query.limit(limit)
+    return list(context.session.scalars(query))
+
+
+@reader
+def run_list_in_progress(context):
+    query = sa.select(models.PolicyRun).where(
+        models.PolicyRun.status == states.IN_PROGRESS)
     return list(context.session.scalars(query))

@@ -60,6 +60,8 @@ class Snapshot(HasTimestamps, Base):
                  'stack_id', 'created_at'),
         sa.Index('hs_snapshots_project_id_idx', 'project_id'),
         sa.Index('hs_snapshots_status_idx', 'status'),
+        sa.Index('hs_snapshots_policy_id_stack_id_idx',
+                 'policy_id', 'stack_id'),
     )
 
     id = sa.Column(sa.String(36), primary_key=True)
@@ -78,6 +80,12 @@ class Snapshot(HasTimestamps, Base):
     # sorts as the empty name, on every database (NULLs sort first on
     # some, last on others, and cannot be compared with a page marker).
     sort_name = orm.column_property(sa.func.coalesce(name, ''))
+
+    # The snapshot policy that made it (None: a user's snapshot).
+    policy_id = sa.Column(sa.String(36))
+    # When its stack was deleted: kept by a policy's
+    # keep_after_stack_delete (None while the stack lives).
+    stack_deleted_at = sa.Column(sa.DateTime)
 
     resources = orm.relationship(
         'ResourceSnapshot', back_populates='snapshot',
@@ -325,3 +333,69 @@ class StackEvent(HasTimestamps, Base):
     # Heat's newest event when the operation ended: this one comes after
     # it (None: placed by time).
     heat_after_event_id = sa.Column(sa.String(36))
+
+
+class SnapshotPolicy(HasTimestamps, Base):
+    """A project's schedule and retention of snapshots of its stacks.
+
+    ``last_scheduled`` is the scheduled time of the last run claimed (or
+    when the schedule last changed); ``next_due`` the next scheduled time
+    after it. An engine claims a due run by moving both with one
+    conditional UPDATE on the old ``last_scheduled``: one engine wins.
+    """
+
+    __tablename__ = TABLE_PREFIX + 'snapshot_policies'
+    __table_args__ = (
+        sa.Index('hs_snapshot_policies_project_id_idx', 'project_id'),
+        sa.Index('hs_snapshot_policies_enabled_next_due_idx',
+                 'enabled', 'next_due'),
+    )
+
+    id = sa.Column(sa.String(36), primary_key=True)
+    project_id = sa.Column(sa.String(64), nullable=False)
+    user_id = sa.Column(sa.String(64))
+    name = sa.Column(sa.String(255), nullable=False)
+    # {"ids": [...]} or {"tags": [...]}
+    stacks = sa.Column(types.Json, nullable=False)
+    cron = sa.Column(sa.String(255), nullable=False)
+    timezone = sa.Column(sa.String(64), nullable=False)
+    retention = sa.Column(types.Json, nullable=False)
+    keep_after_stack_delete = sa.Column(sa.Boolean, nullable=False,
+                                        default=False,
+                                        server_default=sa.false())
+    enabled = sa.Column(sa.Boolean, nullable=False, default=True,
+                        server_default=sa.true())
+    last_scheduled = sa.Column(sa.DateTime, nullable=False)
+    next_due = sa.Column(sa.DateTime)
+
+
+class PolicyRun(HasTimestamps, Base):
+    """One run of a snapshot policy: scheduled (claimed once) or asked for.
+    """
+
+    __tablename__ = TABLE_PREFIX + 'policy_runs'
+    __table_args__ = (
+        # A scheduled time is run once, whichever engine claims it.
+        sa.UniqueConstraint('policy_id', 'scheduled_at',
+                            name='hs_policy_runs_uniq_scheduled'),
+        sa.Index('hs_policy_runs_policy_id_created_at_idx',
+                 'policy_id', 'created_at'),
+        sa.Index('hs_policy_runs_status_idx', 'status'),
+    )
+
+    id = sa.Column(sa.String(36), primary_key=True)
+    policy_id = sa.Column(sa.String(36), nullable=False)
+    project_id = sa.Column(sa.String(64), nullable=False)
+    # The schedule's time for a scheduled run; None for a run asked for.
+    scheduled_at = sa.Column(sa.DateTime)
+    late = sa.Column(sa.Boolean, nullable=False, default=False,
+                     server_default=sa.false())
+    status = sa.Column(sa.String(32), nullable=False)
+    reason = sa.Column(sa.Text)
+    engine_id = sa.Column(sa.String(36))
+    stacks = sa.Column(types.Json)
+    snapshots = sa.Column(types.Json)
+    pruned = sa.Column(types.Json)
+    skipped = sa.Column(types.Json)
+    failed = sa.Column(types.Json)
+    ended_at = sa.Column(sa.DateTime)

@@ -129,6 +129,10 @@ class BaseEngineManager:
             db_api.engine_delete(hs_context.get_admin_context(),
                                  self.engine_id)
 
+    def stopping(self):
+        """Whether the engine is stopping (it takes no new work)."""
+        return self._stopping.is_set()
+
     # --- periodic tasks ---------------------------------------------------
 
     def periodic_tasks(self):

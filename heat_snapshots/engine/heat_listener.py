@@ -114,7 +114,10 @@ class StackFollower:
         """
         admin = hs_context.get_admin_context()
         deleted = 0
-        for snapshot in db_api.snapshot_list_by_stack(admin, stack_id):
+        # A policy's snapshots with keep_after_stack_delete stay.
+        db_api.snapshot_mark_stack_deleted(admin, stack_id)
+        for snapshot in db_api.snapshot_list_by_stack(
+                admin, stack_id, dying_with_stack=True):
             if project_id is not None and snapshot.project_id is not None \
                     and snapshot.project_id != project_id:
                 LOG.warning('Snapshot %s of stack %s is in project %s, not '

@@ -35,13 +35,14 @@ from heat_snapshots.engine import formatters
 from heat_snapshots.engine import heat_listener
 from heat_snapshots.engine import locks
 from heat_snapshots.engine import operations
+from heat_snapshots.engine import policies
 from heat_snapshots.engine import recovery
 from heat_snapshots.engine import snapshots
 from heat_snapshots.engine.stacks import base as stacks_base
 
 LOG = logging.getLogger(__name__)
 
-RPC_API_VERSION = '1.6'
+RPC_API_VERSION = '1.7'
 
 _EXPECTED = (exception.HeatSnapshotsException,)
 
@@ -85,6 +86,16 @@ class EngineManager(base_manager.BaseEngineManager):
         self.stack_endpoint = None
         if isinstance(self.driver, stacks_base.ManagingStackDriver):
             self.stack_endpoint = self.driver.rpc_endpoint(self)
+        # Snapshot policies: every engine looks for due runs.
+        self.policies = policies.PolicyScheduler(self)
+        self.add_periodic_source(self.policies)
+
+    def stop(self):
+        """Let the policy runs in progress end, then stop as every engine.
+        """
+        self._stopping.set()
+        self.policies.stop()
+        super().stop()
 
     def rpc_endpoints(self):
         """The endpoint objects of this engine's RPC server."""
@@ -357,16 +368,18 @@ class EngineManager(base_manager.BaseEngineManager):
         snapshots show DELETE and the delete resumes where it stopped.
         """
         stack = self.driver.get_stack(task.context, task.stack.id)
-        for snapshot in db_api.snapshot_list_by_stack(task.context,
-                                                      stack.id):
+        # A policy's snapshots with keep_after_stack_delete stay.
+        for snapshot in db_api.snapshot_list_by_stack(
+                task.context, stack.id, dying_with_stack=True):
             self._claim_for_stack_delete(task, snapshot)
-        for snapshot in db_api.snapshot_list_by_stack(task.context,
-                                                      stack.id):
+        for snapshot in db_api.snapshot_list_by_stack(
+                task.context, stack.id, dying_with_stack=True):
             outcome = snapshots.DeleteWalk(
                 self.conf, self.driver, task.context).run(snapshot.id,
                                                           stack)
             if outcome.status != states.COMPLETE:
                 raise exception.ResourceFailure(reason=outcome.reason)
+        db_api.snapshot_mark_stack_deleted(task.context, stack.id)
         self.driver.run_delete(task.context, stack.id)
 
     def _claim_for_stack_delete(self, task, snapshot):
@@ -444,6 +457,23 @@ class EngineManager(base_manager.BaseEngineManager):
                     task, name, snapshots.stack_data(stack), limit=limit)))
         notifications.notify_start(context, notifications.CREATE, snapshot)
         return formatters.format_snapshot(snapshot)
+
+    def policy_snapshot(self, context, stack, name, policy_id, limit):
+        """Start a snapshot of the stack for a snapshot policy's run: the
+        user's path, the snapshot recording its policy.
+
+        :returns: the snapshot row, IN_PROGRESS.
+        :raises: ActionInProgress, RequestLimitExceeded.
+        """
+        self.check_not_busy(stack)
+        snapshot = self._start(
+            context, stack, states.SNAPSHOT, self._run_snapshot,
+            prepare=lambda task: self._begun(
+                task, stack, operations.snapshot_created(
+                    task, name, snapshots.stack_data(stack), limit=limit,
+                    policy_id=policy_id)))
+        notifications.notify_start(context, notifications.CREATE, snapshot)
+        return snapshot
 
     def _run_snapshot(self, task, snapshot):
         walker = snapshots.SnapshotWalk(self.conf, self.driver, task.context)
@@ -566,6 +596,9 @@ class EngineManager(base_manager.BaseEngineManager):
         """
         stack = self.get_stack(context, stack_identity)
         snapshot = self._get_snapshot(context, stack, snapshot_id)
+        self._delete_snapshot(context, stack, snapshot)
+
+    def _delete_snapshot(self, context, stack, snapshot):
         if snapshot.status == states.IN_PROGRESS:
             if snapshot.action == states.DELETE and \
                     self._stack_delete_runs(stack):
@@ -798,6 +831,212 @@ class EngineManager(base_manager.BaseEngineManager):
     def _run_clone(self, task, restore):
         walker = snapshots.CloneWalk(self.conf, self.driver, task.context)
         self._run(task, lambda: walker.run(task.stack, restore))
+
+    # --- snapshot policies (1.4) -----------------------------------------
+
+    def _policy(self, context, project_id, policy_id):
+        return db_api.policy_get(context, policy_id, project_id=project_id)
+
+    def _format_policy(self, context, policy):
+        return policies.format_policy(policy, self.policies.clock,
+                                      db_api.db_utcnow(context))
+
+    def _check_stacks(self, context, project_id, stacks):
+        """Stack ids must name stacks of the project."""
+        for stack_id in stacks.get('ids') or ():
+            try:
+                stack = self.driver.get_stack(context, stack_id,
+                                              with_resources=False)
+            except exception.StackNotFound:
+                raise exception.StackNotFound(stack_id)
+            if stack.project_id != project_id:
+                raise exception.StackNotFound(stack_id)
+
+    @messaging.expose
+    @messaging.expected_exceptions(*_EXPECTED)
+    def create_snapshot_policy(self, context, project_id, definition):
+        """Record a snapshot policy of the project.
+
+        :param definition: name, stacks, schedule, retention,
+            keep_after_stack_delete, enabled (the API checked the shape).
+        :raises: InvalidSchedule, InvalidRetention, StackNotFound,
+            RequestLimitExceeded.
+        """
+        policies.check_definition(definition)
+        self._check_stacks(context, project_id, definition['stacks'])
+        limit = self.conf.snapshot_policies.max_policies_per_project
+        if limit < 0 or context.is_admin:
+            limit = None
+        now = db_api.db_utcnow(context).replace(microsecond=0)
+        sched = definition['schedule']
+        timezone = sched.get('timezone') or 'UTC'
+        enabled = definition.get('enabled', True)
+        policy = db_api.policy_create(context, {
+            'project_id': project_id,
+            'user_id': context.user_id,
+            'name': definition['name'],
+            'stacks': definition['stacks'],
+            'cron': sched['cron'],
+            'timezone': timezone,
+            'retention': definition.get('retention') or {},
+            'keep_after_stack_delete': definition.get(
+                'keep_after_stack_delete', False),
+            'enabled': enabled,
+            'last_scheduled': now,
+            'next_due': self.policies.clock.next_runs(
+                sched['cron'], timezone, now, count=1)[0],
+        }, limit=limit)
+        return self._format_policy(context, policy)
+
+    @messaging.expose
+    @messaging.expected_exceptions(*_EXPECTED)
+    def list_snapshot_policies(self, context, project_id):
+        return [self._format_policy(context, p)
+                for p in db_api.policy_list(context, project_id)]
+
+    @messaging.expose
+    @messaging.expected_exceptions(*_EXPECTED)
+    def show_snapshot_policy(self, context, project_id, policy_id):
+        """:raises: PolicyNotFound."""
+        return self._format_policy(
+            context, self._policy(context, project_id, policy_id))
+
+    @messaging.expose
+    @messaging.expected_exceptions(*_EXPECTED)
+    def update_snapshot_policy(self, context, project_id, policy_id,
+                               changes):
+        """Change some of a policy's fields.
+
+        A new schedule, or enabling the policy, starts the schedule from
+        now: no run is due for the time before.
+
+        :raises: PolicyNotFound, InvalidSchedule, InvalidRetention,
+            StackNotFound.
+        """
+        policy = self._policy(context, project_id, policy_id)
+        policies.check_definition(changes)
+        values = {}
+        for key in ('name', 'stacks', 'retention',
+                    'keep_after_stack_delete', 'enabled'):
+            if key in changes:
+                values[key] = changes[key]
+        if 'stacks' in changes:
+            self._check_stacks(context, project_id, changes['stacks'])
+        cron, timezone = policy.cron, policy.timezone
+        if 'schedule' in changes:
+            cron = changes['schedule']['cron']
+            timezone = changes['schedule'].get('timezone') or 'UTC'
+            values.update(cron=cron, timezone=timezone)
+        if 'schedule' in changes or (changes.get('enabled') and
+                                     not policy.enabled):
+            now = db_api.db_utcnow(context).replace(microsecond=0)
+            values['last_scheduled'] = now
+            values['next_due'] = self.policies.clock.next_runs(
+                cron, timezone, now, count=1)[0]
+        policy = db_api.policy_update(context, policy.id, values)
+        return self._format_policy(context, policy)
+
+    @messaging.expose
+    @messaging.expected_exceptions(*_EXPECTED)
+    def delete_snapshot_policy(self, context, project_id, policy_id):
+        """Forget the policy and its runs; its snapshots stay, as a
+        user's.
+
+        :raises: PolicyNotFound.
+        """
+        policy = self._policy(context, project_id, policy_id)
+        if not db_api.policy_delete(context, policy.id):
+            raise exception.PolicyNotFound(policy_id)
+
+    @messaging.expose
+    @messaging.expected_exceptions(*_EXPECTED)
+    def run_snapshot_policy(self, context, project_id, policy_id):
+        """Run the policy now, beside its schedule.
+
+        :returns: the run, IN_PROGRESS.
+        :raises: PolicyNotFound.
+        """
+        policy = self._policy(context, project_id, policy_id)
+        return policies.format_run(
+            self.policies.start_manual(context, policy))
+
+    @messaging.expose
+    @messaging.expected_exceptions(*_EXPECTED)
+    def list_policy_runs(self, context, project_id, policy_id, limit=None):
+        """The policy's runs, newest first. :raises: PolicyNotFound."""
+        policy = self._policy(context, project_id, policy_id)
+        return [policies.format_run(r)
+                for r in db_api.run_list(context, policy.id, limit=limit)]
+
+    @messaging.expose
+    @messaging.expected_exceptions(*_EXPECTED)
+    def preview_policy_prune(self, context, project_id, policy_id):
+        """What the policy's next prune would delete, stack by stack.
+
+        :raises: PolicyNotFound.
+        """
+        policy = self._policy(context, project_id, policy_id)
+        found = self.policies.preview(context, policy)
+        return [{'stack_id': stack_id, 'snapshots': ids}
+                for stack_id, ids in sorted(found.items())]
+
+    # --- every snapshot of a project (1.4) --------------------------------
+
+    def _project_snapshot(self, context, project_id, snapshot_id):
+        snapshot = db_api.snapshot_get(context, snapshot_id)
+        if snapshot.project_id != project_id:
+            raise exception.SnapshotIdNotFound(snapshot_id=snapshot_id)
+        return snapshot
+
+    @messaging.expose
+    @messaging.expected_exceptions(*_EXPECTED)
+    def list_project_snapshots(self, context, project_id, limit=None,
+                               marker=None, sort_keys=None, sort_dir=None,
+                               filters=None):
+        """A page of the project's snapshots, those kept after their stack
+        included.
+
+        :raises: SnapshotIdNotFound (marker), Invalid (sort).
+        """
+        return [policies.format_project_snapshot(s)
+                for s in db_api.snapshot_list_by_project(
+                    context, project_id, limit=limit, marker=marker,
+                    sort_keys=sort_keys, sort_dir=sort_dir,
+                    filters=filters)]
+
+    @messaging.expose
+    @messaging.expected_exceptions(*_EXPECTED)
+    def show_project_snapshot(self, context, project_id, snapshot_id):
+        """:raises: SnapshotIdNotFound."""
+        return policies.format_project_snapshot(
+            self._project_snapshot(context, project_id, snapshot_id))
+
+    @messaging.expose
+    @messaging.expected_exceptions(*_EXPECTED)
+    def delete_project_snapshot(self, context, project_id, snapshot_id):
+        """Delete a snapshot of the project, of a live stack or one kept
+        after its stack.
+
+        :raises: SnapshotIdNotFound; NotSupported while it is being made
+            or deleted; SnapshotInUse while a restore reads it.
+        """
+        snapshot = self._project_snapshot(context, project_id, snapshot_id)
+        if snapshot.stack_deleted_at is None:
+            stack = self.driver.get_stack(context, snapshot.stack_id,
+                                          with_resources=False)
+            self._delete_snapshot(context, stack, snapshot)
+            return
+        if snapshot.status == states.IN_PROGRESS and \
+                self._walk_runs(snapshot):
+            raise exception.NotSupported(
+                feature='Deleting in-progress snapshot')
+        if not operations.snapshot_claimed(context, snapshot,
+                                           self.engine_id):
+            raise exception.NotSupported(
+                feature='Deleting in-progress snapshot')
+        notifications.notify_start(context, notifications.DELETE, snapshot,
+                                   states.DELETE_STARTED_REASON)
+        self.spawn_snapshot_delete(context, snapshot)
 
     # --- stack CRUD of version 1.1 ----------------------------------------
 

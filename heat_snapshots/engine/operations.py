@@ -227,10 +227,11 @@ def stack_operation_abandoned(task, driver, stack, reason=None):
 
 # --- snapshots -------------------------------------------------------------
 
-def snapshot_created(task, name, data, limit=None):
+def snapshot_created(task, name, data, limit=None, policy_id=None):
     """Record a new snapshot of the task's stack, CREATE IN_PROGRESS.
 
     :param limit: most snapshots the stack may have, or None.
+    :param policy_id: the snapshot policy making it (None: a user).
     :raises: RequestLimitExceeded.
     """
     states.SNAPSHOT_MACHINE.check(None, _CREATING)
@@ -244,6 +245,7 @@ def snapshot_created(task, name, data, limit=None):
         'status': states.IN_PROGRESS,
         'engine_id': task.engine_id,
         'data': data,
+        'policy_id': policy_id,
     }, limit=limit)
 
 

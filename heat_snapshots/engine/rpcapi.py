@@ -33,6 +33,9 @@ API version history:
 * 1.6 - heat-snapshots' extension: stack_list_snapshots takes paging,
   sorting and filters (``page``); list_snapshot_resources (per-resource
   progress of the snapshot's last operation); cancel_snapshot_operation.
+* 1.7 - Snapshot policies: create/list/show/update/delete_snapshot_policy,
+  run_snapshot_policy, list_policy_runs, preview_policy_prune; every
+  snapshot of a project: list/show/delete_project_snapshot.
 """
 
 import json
@@ -46,7 +49,7 @@ from heat_snapshots.common import rpc
 CONF = cfg.CONF
 LOG = logging.getLogger(__name__)
 
-RPC_API_VERSION = '1.6'
+RPC_API_VERSION = '1.7'
 
 
 class EngineAPI(rpc.Client):
@@ -152,3 +155,58 @@ class EngineAPI(rpc.Client):
         except messaging.MessageDeliveryFailure as e:
             # The notification listener and the stack check remain.
             LOG.warning('RPC stack_deleted was not delivered: %s', e)
+
+    # --- snapshot policies (1.4) -----------------------------------------
+
+    def create_snapshot_policy(self, context, project_id, definition):
+        return self._call(context, 'create_snapshot_policy', version='1.7',
+                          project_id=project_id, definition=definition)
+
+    def list_snapshot_policies(self, context, project_id):
+        return self._call(context, 'list_snapshot_policies', version='1.7',
+                          project_id=project_id)
+
+    def show_snapshot_policy(self, context, project_id, policy_id):
+        return self._call(context, 'show_snapshot_policy', version='1.7',
+                          project_id=project_id, policy_id=policy_id)
+
+    def update_snapshot_policy(self, context, project_id, policy_id,
+                               changes):
+        return self._call(context, 'update_snapshot_policy', version='1.7',
+                          project_id=project_id, policy_id=policy_id,
+                          changes=changes)
+
+    def delete_snapshot_policy(self, context, project_id, policy_id):
+        return self._call(context, 'delete_snapshot_policy', version='1.7',
+                          project_id=project_id, policy_id=policy_id)
+
+    def run_snapshot_policy(self, context, project_id, policy_id):
+        return self._call(context, 'run_snapshot_policy', version='1.7',
+                          project_id=project_id, policy_id=policy_id)
+
+    def list_policy_runs(self, context, project_id, policy_id, limit=None):
+        return self._call(context, 'list_policy_runs', version='1.7',
+                          project_id=project_id, policy_id=policy_id,
+                          limit=limit)
+
+    def preview_policy_prune(self, context, project_id, policy_id):
+        return self._call(context, 'preview_policy_prune', version='1.7',
+                          project_id=project_id, policy_id=policy_id)
+
+    # --- every snapshot of a project (1.4) -------------------------------
+
+    def list_project_snapshots(self, context, project_id, limit=None,
+                               marker=None, sort_keys=None, sort_dir=None,
+                               filters=None):
+        return self._call(context, 'list_project_snapshots', version='1.7',
+                          project_id=project_id, limit=limit, marker=marker,
+                          sort_keys=sort_keys, sort_dir=sort_dir,
+                          filters=filters)
+
+    def show_project_snapshot(self, context, project_id, snapshot_id):
+        return self._call(context, 'show_project_snapshot', version='1.7',
+                          project_id=project_id, snapshot_id=snapshot_id)
+
+    def delete_project_snapshot(self, context, project_id, snapshot_id):
+        return self._call(context, 'delete_project_snapshot', version='1.7',
+                          project_id=project_id, snapshot_id=snapshot_id)

@@ -14,6 +14,8 @@ import itertools
 
 from heat_snapshots.policies import base
 from heat_snapshots.policies import snapshot_operations
+
+from heat_snapshots.policies import snapshot_policies
 from heat_snapshots.policies import snapshots
 from heat_snapshots.policies import stacks
 
@@ -24,4 +26,6 @@ def list_rules():
         stacks.list_rules(),
         snapshots.list_rules(),
         snapshot_operations.list_rules(),
+
+        snapshot_policies.list_rules(),
     )

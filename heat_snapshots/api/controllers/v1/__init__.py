@@ -14,6 +14,8 @@
 
 import pecan
 
+from heat_snapshots.api.controllers.v1 import project_snapshots
+from heat_snapshots.api.controllers.v1 import snapshot_policies
 from heat_snapshots.api.controllers.v1 import stacks
 from heat_snapshots.common import exception
 
@@ -29,6 +31,14 @@ def check_tenant(context, tenant_id):
         raise exception.Forbidden()
 
 
+# The collections under /v1/{tenant_id}/: Heat's stacks, then ours.
+_COLLECTIONS = {
+    'stacks': stacks.StacksController,
+    'snapshot_policies': snapshot_policies.SnapshotPoliciesController,
+    'snapshots': project_snapshots.ProjectSnapshotsController,
+}
+
+
 class Controller:
     """/v1: checks the URL's tenant, then routes to the stacks."""
 
@@ -41,6 +51,6 @@ class Controller:
         if pecan.request.path_info.endswith('/'):
             pecan.abort(404)
 
-        if not remainder or remainder[0] != 'stacks':
+        if not remainder or remainder[0] not in _COLLECTIONS:
             pecan.abort(404)
-        return stacks.StacksController(tenant_id), remainder[1:]
+        return _COLLECTIONS[remainder[0]](tenant_id), remainder[1:]

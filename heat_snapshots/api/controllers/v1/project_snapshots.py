@@ -1,0 +1,103 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""/v1/{tenant_id}/snapshots: every snapshot of the project.
+
+Not part of Heat's API (additive). Lists, shows and deletes the snapshots
+of every stack of the project, snapshots kept after their stack by a
+policy's ``keep_after_stack_delete`` included.
+"""
+
+from http import client as http_client
+
+import pecan
+
+from heat_snapshots.api.controllers import base
+from heat_snapshots.api.controllers.v1 import utils
+from heat_snapshots.api import fault
+from heat_snapshots.common import exception
+from heat_snapshots.policies import snapshot_policies as policies
+
+FILTERS = ('status', 'name')
+SORT_KEYS = ('created_at', 'name', 'status')
+SORT_DIRS = ('asc', 'desc')
+
+
+def _list_arguments(params):
+    """limit, marker, sort_keys, sort_dir and filters of the query.
+
+    :raises: BadRequest for a bad limit, sort key or direction.
+    """
+    limit = params.get('limit')
+    if limit is not None:
+        limit = utils.int_arg('limit', limit, clamp=True)
+    sort_keys = []
+    for value in params.getall('sort_keys'):
+        sort_keys.extend(k for k in value.split(',') if k)
+    for key in sort_keys:
+        if key not in SORT_KEYS:
+            raise exception.BadRequest(
+                'Invalid sort key %s: expected one of %s.'
+                % (key, ', '.join(SORT_KEYS)))
+    sort_dir = params.get('sort_dir')
+    if sort_dir is not None and sort_dir not in SORT_DIRS:
+        raise exception.BadRequest(
+            'Invalid sort direction %s: expected asc or desc.' % sort_dir)
+    filters = {}
+    for key in FILTERS:
+        values = params.getall(key)
+        if values:
+            filters[key] = values if len(values) > 1 else values[0]
+    return {'limit': limit, 'marker': params.get('marker'),
+            'sort_keys': sort_keys or None, 'sort_dir': sort_dir,
+            'filters': filters or None}
+
+
+class ProjectSnapshotsController(base.RestController):
+    """The project's snapshots, of live and deleted stacks."""
+
+    def __init__(self, tenant_id):
+        self.tenant_id = tenant_id
+
+    @fault.expose()
+    def get_all(self):
+        utils.authorize(policies.SNAPSHOTS_INDEX)
+        found = utils.engine().list_project_snapshots(
+            utils.context(), self.tenant_id,
+            **_list_arguments(pecan.request.GET))
+        return {'snapshots': found}
+
+    @pecan.expose()
+    def _lookup(self, snapshot_id, *remainder):
+        if remainder:
+            pecan.abort(http_client.NOT_FOUND)
+        return ProjectSnapshotController(self.tenant_id, snapshot_id), ()
+
+
+class ProjectSnapshotController(base.RestController):
+
+    def __init__(self, tenant_id, snapshot_id):
+        self.tenant_id = tenant_id
+        self.snapshot_id = snapshot_id
+
+    @fault.expose()
+    def get_all(self):
+        utils.authorize(policies.SNAPSHOTS_SHOW)
+        found = utils.engine().show_project_snapshot(
+            utils.context(), self.tenant_id, self.snapshot_id)
+        return {'snapshot': found}
+
+    @fault.expose(status_code=http_client.NO_CONTENT)
+    def delete(self):
+        utils.authorize(policies.SNAPSHOTS_DELETE)
+        utils.engine().delete_project_snapshot(
+            utils.context(), self.tenant_id, self.snapshot_id)

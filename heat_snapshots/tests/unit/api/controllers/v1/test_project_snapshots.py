@@ -1,0 +1,94 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""GET /v1/{tenant_id}/snapshots and the snapshots kept after their stack.
+"""
+
+from heat_snapshots.tests.unit.api import api_fixture
+from heat_snapshots.tests.unit.api import base
+from heat_snapshots.tests.unit.api.controllers.v1 import \
+    test_snapshot_policies as policy_tests
+
+PROJECT = api_fixture.PROJECT
+definition = policy_tests.definition
+
+
+class ProjectSnapshotsTest(policy_tests.PolicyTestCase):
+
+    def test_list_pages_filters_and_sorts(self):
+        names = ['b', 'a', 'c']
+        snaps = [self.snapshot(self.stack, name=n) for n in names]
+        url = '/v1/%s/snapshots' % PROJECT
+        listed = self.get(url + '?sort_keys=name&sort_dir=asc').json[
+            'snapshots']
+        self.assertEqual(['a', 'b', 'c'], [s['name'] for s in listed])
+        self.assertEqual(base.SNAPSHOT_KEYS + ['stack_id', 'stack_name',
+                                               'stack_deleted', 'policy_id'],
+                         list(listed[0]))
+        page = self.get(url + '?sort_keys=name&sort_dir=asc&limit=1&marker='
+                        + listed[0]['id']).json['snapshots']
+        self.assertEqual(['b'], [s['name'] for s in page])
+        self.assertEqual(['c'], [s['name'] for s in self.get(
+            url + '?name=c').json['snapshots']])
+        self.assertEqual(3, len(self.get(url + '?status=COMPLETE').json[
+            'snapshots']))
+        self.assertFault(self.get(url + '?sort_keys=data', status=None),
+                         400, 'HTTPBadRequest')
+        shown = self.get('%s/%s' % (url, snaps[0]['id'])).json['snapshot']
+        self.assertEqual('b', shown['name'])
+        self.request('DELETE', '%s/%s' % (url, snaps[0]['id']), status=204)
+        api_fixture.wait_for(lambda: self.get('%s/%s' % (
+            url, snaps[0]['id']), status=None).status_int == 404,
+            what='snapshot delete')
+        self.show_snapshot(self.stack, snaps[0]['id'], status=404)
+
+    def test_keep_after_stack_delete(self):
+        kept = self.create_stack('kept')
+        policy = self.create_policy(definition(
+            [kept['id']], keep_after_stack_delete=True)).json['policy']
+        plain = self.create_policy(definition(
+            [self.stack['id']])).json['policy']
+        kept_run = self.run_now(policy['id'])
+        plain_run = self.run_now(plain['id'])
+        manual = self.snapshot(kept, name='manual')
+        for stack in (kept, self.stack):
+            self.request('DELETE', self.stack_url(stack), status=204)
+        url = '/v1/%s/snapshots' % PROJECT
+
+        def gone():
+            found = self.get(url).json['snapshots']
+            if len(found) == 1:
+                return found
+        found = api_fixture.wait_for(gone, what='stack deletes')
+        self.assertEqual(kept_run['snapshots'], [s['id'] for s in found])
+        self.assertTrue(found[0]['stack_deleted'])
+        self.assertNotIn(plain_run['snapshots'][0],
+                         [s['id'] for s in found])
+        self.assertNotIn(manual['id'], [s['id'] for s in found])
+        self.request('DELETE', '%s/%s' % (url, found[0]['id']), status=204)
+        api_fixture.wait_for(lambda: not self.get(url).json['snapshots'],
+                             what='kept snapshot delete')
+
+    def test_another_projects_snapshots_are_not_found(self):
+        snap = self.snapshot(self.stack)
+        other = api_fixture.headers(project='other-project')
+        self.assertEqual([], self.get('/v1/other-project/snapshots',
+                                      headers=other).json['snapshots'])
+        for method in ('GET', 'DELETE'):
+            response = self.request(method, '/v1/other-project/snapshots/%s'
+                                    % snap['id'], headers=other)
+            self.assertFault(response, 404, 'NotFound')
+        response = self.get('/v1/%s/snapshots?marker=%s' % (
+            'other-project', snap['id']), status=None, headers=other)
+        self.assertFault(response, 404, 'NotFound')
+        self.assertEqual('COMPLETE',
+                         self.show_snapshot(self.stack, snap['id'])['status'])

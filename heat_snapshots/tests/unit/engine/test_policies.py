@@ -1,0 +1,265 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""Snapshot policies in the engine: claims, late runs, retention."""
+
+import datetime
+import threading
+
+import fixtures
+from oslo_messaging import conffixture
+from oslo_messaging.notify import _impl_test
+
+from heat_snapshots.common import context as hs_context
+from heat_snapshots.common import notifications
+from heat_snapshots.common import states
+from heat_snapshots import conf
+from heat_snapshots.db import api as db_api
+from heat_snapshots.engine import manager
+from heat_snapshots.engine import policies
+from heat_snapshots.tests import engine_fixture as ef
+from heat_snapshots.tests.unit.engine import base as engine_base
+
+CONF = conf.CONF
+
+STACK = engine_base.template({
+    'first': {'type': 'OS::Heat::TestResource'},
+    'random': {'type': 'OS::Heat::RandomString'},
+})
+
+
+def definition(stack_ids, cron='* * * * *', **more):
+    policy = {'name': 'every-minute', 'stacks': {'ids': stack_ids},
+              'schedule': {'cron': cron, 'timezone': 'UTC'},
+              'retention': {'keep_last': 2}}
+    policy.update(more)
+    return policy
+
+
+class PolicyEngineTestCase(engine_base.EngineTestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.useFixture(fixtures.MonkeyPatch(
+            'heat_snapshots.engine.policies.POLL_INTERVAL', 0.02))
+        self.admin = hs_context.get_admin_context()
+        self.identity = self.create_stack(STACK)
+        self.stack_id = self.identity['stack_id']
+
+    def create_policy(self, **more):
+        return self.engine.create_snapshot_policy(
+            self.ctx, self.ctx.project_id,
+            definition([self.stack_id], **more))
+
+    def missed(self, policy_id, minutes):
+        """Make as if the policy's last run was ``minutes`` ago."""
+        now = db_api.db_utcnow(self.admin).replace(second=0, microsecond=0)
+        db_api.policy_update(self.admin, policy_id, {
+            'last_scheduled': now - datetime.timedelta(minutes=minutes),
+            'next_due': now - datetime.timedelta(minutes=minutes - 1)})
+        return now
+
+    def wait_runs_ended(self, policy_id):
+        def ended():
+            runs = db_api.run_list(self.admin, policy_id)
+            if all(r.status != states.IN_PROGRESS for r in runs):
+                return runs
+        return ef.wait_for(ended, what='policy runs')
+
+
+class ClaimTest(PolicyEngineTestCase):
+
+    def test_three_engines_claim_a_due_run_exactly_once(self):
+        policy = self.create_policy()
+        self.missed(policy['id'], 1)
+        others = [manager.EngineManager(CONF) for _ in range(2)]
+        self.addCleanup(lambda: [o.policies.stop() for o in others])
+        schedulers = [self.engine._target.policies] + [
+            o.policies for o in others]
+        claimed = []
+        barrier = threading.Barrier(len(schedulers))
+
+        def tick(scheduler):
+            barrier.wait()
+            claimed.extend(scheduler.tick())
+        threads = [threading.Thread(target=tick, args=(s,))
+                   for s in schedulers]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        self.assertEqual(1, len(claimed))
+        runs = self.wait_runs_ended(policy['id'])
+        self.assertEqual([states.COMPLETE], [r.status for r in runs])
+        self.assertFalse(runs[0].late)
+        self.assertEqual(1, len(db_api.snapshot_list_by_policy(
+            self.admin, policy['id'])))
+        # Claimed: nothing is due any more, on any engine.
+        self.assertEqual([], [r for s in schedulers for r in s.tick()])
+
+    def test_runs_missed_while_engines_were_down_run_once_late(self):
+        policy = self.create_policy()
+        now = self.missed(policy['id'], 3)
+        scheduler = self.engine._target.policies
+        runs = scheduler.tick()
+        self.assertEqual(1, len(runs))
+        self.assertTrue(runs[0].late)
+        self.assertLessEqual(now, runs[0].scheduled_at)
+        self.assertEqual([], scheduler.tick())
+        ended = self.wait_runs_ended(policy['id'])
+        self.assertEqual(1, len(ended))
+        shown = self.engine.list_policy_runs(self.ctx, self.ctx.project_id,
+                                             policy['id'])
+        self.assertTrue(shown[0]['late'])
+        self.assertFalse(shown[0]['manual'])
+
+    def test_a_disabled_policy_is_not_run(self):
+        policy = self.create_policy(enabled=False)
+        self.missed(policy['id'], 2)
+        self.assertEqual([], self.engine._target.policies.tick())
+
+    def test_runs_of_a_dead_engine_end_failed(self):
+        policy = self.create_policy()
+        run = db_api.run_create(self.admin, {
+            'policy_id': policy['id'], 'project_id': self.ctx.project_id,
+            'status': states.IN_PROGRESS, 'engine_id': 'dead-engine'})
+        self.engine._target.policies.end_runs_of_dead_engines()
+        run = db_api.run_get(self.admin, run.id)
+        self.assertEqual((states.FAILED, states.RUN_ENGINE_DOWN_REASON),
+                         (run.status, run.reason))
+
+
+class RetentionTest(PolicyEngineTestCase):
+
+    def run_now(self, policy):
+        run = self.engine.run_snapshot_policy(self.ctx, self.ctx.project_id,
+                                              policy['id'])
+        self.wait_runs_ended(policy['id'])
+        return db_api.run_get(self.admin, run['id'])
+
+    def retain(self, policy, rules):
+        return self.engine.update_snapshot_policy(
+            self.ctx, self.ctx.project_id, policy['id'],
+            {'retention': rules})
+
+    def test_at_the_limit_the_policy_prunes_before_it_snapshots(self):
+        self.flags(max_snapshots_per_stack=3, group='heat_snapshots')
+        policy = self.create_policy(retention={'keep_last': 5})
+        manual = self.snapshot(self.identity, 'manual')
+        first = self.run_now(policy)
+        second = self.run_now(policy)
+        self.retain(policy, {'keep_last': 1})
+        third = self.run_now(policy)
+        self.assertEqual(states.COMPLETE, third.status, third.reason)
+        # The first before the snapshot (at the limit), the second after.
+        self.assertEqual(first.snapshots + second.snapshots, third.pruned)
+        left = {s.id for s in db_api.snapshot_list_by_stack(
+            self.admin, self.stack_id)}
+        self.assertEqual({manual['id']} | set(third.snapshots), left)
+
+    def test_at_the_limit_with_nothing_prunable_the_run_fails(self):
+        self.flags(max_snapshots_per_stack=2, group='heat_snapshots')
+        policy = self.create_policy(retention={'keep_last': 1})
+        self.snapshot(self.identity, 'manual')
+        first = self.run_now(policy)
+        second = self.run_now(policy)
+        self.assertEqual(states.COMPLETE, first.status, first.reason)
+        # Its one snapshot is the newest COMPLETE: never pruned.
+        self.assertEqual(states.FAILED, second.status)
+        self.assertIn('max_snapshots_per_stack (2)', second.reason)
+        self.assertEqual([{'stack_id': self.stack_id,
+                           'reason': second.failed[0]['reason']}],
+                         second.failed)
+
+    def test_another_policys_snapshots_are_never_pruned(self):
+        mine = self.create_policy(retention={'keep_last': 1})
+        other = self.create_policy(retention={'keep_last': 5})
+        theirs = self.run_now(other)
+        self.run_now(mine)
+        last = self.run_now(mine)
+        ids = {s.id for s in db_api.snapshot_list_by_stack(
+            self.admin, self.stack_id)}
+        self.assertEqual(set(theirs.snapshots) | set(last.snapshots), ids)
+
+    def test_a_snapshot_read_by_a_restore_is_not_pruned(self):
+        policy = self.create_policy(retention={'keep_last': 5})
+        first = self.run_now(policy)
+        self.run_now(policy)
+        self.retain(policy, {'keep_last': 1})
+        scheduler = self.engine._target.policies
+        stored = db_api.policy_get(self.admin, policy['id'])
+        # A restore of the first snapshot holds the stack meanwhile.
+        generation = db_api.stack_lock_acquire(
+            self.admin, self.stack_id, 'another-engine', states.RESTORE,
+            snapshot_id=first.snapshots[0],
+            project_id=self.ctx.project_id)
+        self.assertEqual([], scheduler.prune(self.ctx, stored,
+                                             self.stack_id))
+        self.assertIsNotNone(db_api.snapshot_get(self.admin,
+                                                 first.snapshots[0]))
+        db_api.stack_lock_release(self.admin, self.stack_id,
+                                  'another-engine', generation)
+        self.assertEqual(first.snapshots, scheduler.prune(
+            self.ctx, stored, self.stack_id))
+
+
+class ClockTest(engine_base.EngineTestCase):
+
+    def test_a_test_minute_of_five_seconds(self):
+        self.flags(minute_seconds=5, group='snapshot_policies')
+        clock = policies.Clock(CONF)
+        start = datetime.datetime(2026, 11, 30, 10, 0, 2)
+        runs = clock.next_runs('* * * * *', 'UTC', start)
+        self.assertEqual([datetime.datetime(2026, 11, 30, 10, 0, s)
+                          for s in (5, 10, 15)], runs)
+        scheduled, late = clock.due_run(
+            '* * * * *', 'UTC', runs[0], runs[2] +
+            datetime.timedelta(seconds=1))
+        self.assertEqual((runs[2], True), (scheduled, late))
+
+    def test_the_real_clock_by_default(self):
+        clock = policies.Clock(CONF)
+        start = datetime.datetime(2026, 11, 30, 10, 0, 2)
+        self.assertEqual([datetime.datetime(2026, 11, 30, 10, 1)],
+                         clock.next_runs('* * * * *', 'UTC', start, 1))
+
+
+class NotificationTest(PolicyEngineTestCase):
+
+    def setUp(self):
+        self.useFixture(conffixture.ConfFixture(CONF))
+        notifications.cleanup()
+        _impl_test.reset()
+        self.addCleanup(_impl_test.reset)
+        self.addCleanup(notifications.cleanup)
+        super().setUp()
+        self.flags(driver=['test'], group='oslo_messaging_notifications')
+
+    def test_a_run_sends_start_and_end(self):
+        policy = self.create_policy()
+        run = self.engine.run_snapshot_policy(self.ctx, self.ctx.project_id,
+                                              policy['id'])
+        self.wait_runs_ended(policy['id'])
+
+        def runs_sent():
+            found = [(m['event_type'], m['payload']) for _c, m, _p, _r
+                     in _impl_test.NOTIFICATIONS
+                     if m['event_type'].startswith(
+                         'orchestration.snapshot_policy.run.')]
+            if len(found) >= 2:
+                return found
+        found = ef.wait_for(runs_sent, what='run notifications')
+        self.assertEqual(['orchestration.snapshot_policy.run.start',
+                          'orchestration.snapshot_policy.run.end'],
+                         [event for event, _payload in found])
+        self.assertEqual((run['id'], states.COMPLETE),
+                         (found[1][1]['run_id'], found[1][1]['status']))
