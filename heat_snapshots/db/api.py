@@ -303,27 +303,37 @@ def snapshot_list_shown(context, stack_id):
     return list(context.connection.execute(_LIST, {'stack_id': stack_id}))
 
 
-# The columns a stack's snapshot list sorts on (the API's names).
+# The columns a snapshot list sorts on (the API's names): a snapshot
+# without a name sorts as the empty name.
 SNAPSHOT_SORT_KEYS = {'created_at': 'created_at', 'name': 'sort_name',
                       'status': 'status'}
 
 
-@reader
-def snapshot_list_paged(context, stack_id, limit=None, marker=None,
-                        sort_keys=None, sort_dir=None, filters=None):
-    """A page of the stack's snapshots.
+def _snapshot_page(context, where, limit, marker, sort_keys, sort_dir,
+                   filters, default_dir):
+    """A page of the snapshots matching ``where`` (a list of clauses).
 
     :param marker: the id of the snapshot after which the page starts.
     :param sort_keys: keys of SNAPSHOT_SORT_KEYS; ``created_at`` and the
         id always come last, so that pages are stable.
-    :param sort_dir: 'asc' (default) or 'desc', for every key.
-    :param filters: {'status': [...], 'name': [...]}: any of the values.
-    :raises: SnapshotIdNotFound for a marker that is no snapshot of the
-        stack.
+    :param sort_dir: 'asc' or 'desc', for every key.
+    :param filters: {'status' or 'name': a value or a list of values}.
+    :raises: SnapshotIdNotFound for a marker that ``where`` does not
+        match; Invalid for a bad sort key or direction.
     """
-    query = sa.select(models.Snapshot).where(
-        models.Snapshot.stack_id == stack_id)
+    unknown = [key for key in sort_keys or () if key not in
+               SNAPSHOT_SORT_KEYS]
+    if unknown:
+        raise exception.Invalid(
+            reason='sort key %s is not one of %s' % (
+                ', '.join(unknown), ', '.join(SNAPSHOT_SORT_KEYS)))
+    if sort_dir not in (None, 'asc', 'desc'):
+        raise exception.Invalid(
+            reason='sort direction %s is not asc or desc' % sort_dir)
+    query = sa.select(models.Snapshot).where(*where)
     for key, values in (filters or {}).items():
+        if not isinstance(values, (list, tuple)):
+            values = [values]
         query = query.where(getattr(models.Snapshot, key).in_(values))
     keys = [SNAPSHOT_SORT_KEYS[k] for k in sort_keys or ()]
     for tie in ('created_at', 'id'):
@@ -331,17 +341,26 @@ def snapshot_list_paged(context, stack_id, limit=None, marker=None,
             keys.append(tie)
     marker_row = None
     if marker is not None:
-        marker_row = context.session.scalars(
-            sa.select(models.Snapshot).where(
-                models.Snapshot.stack_id == stack_id,
-                models.Snapshot.id == marker)).first() \
-            if storable(marker) else None
+        if storable(marker):
+            marker_row = context.session.scalars(
+                sa.select(models.Snapshot).where(
+                    *where, models.Snapshot.id == marker)).first()
         if marker_row is None:
             raise exception.SnapshotIdNotFound(snapshot_id=marker)
     query = db_utils.paginate_query(query, models.Snapshot, limit, keys,
                                     marker=marker_row,
-                                    sort_dir=sort_dir or 'asc')
+                                    sort_dir=sort_dir or default_dir)
     return list(context.session.scalars(query))
+
+
+@reader
+def snapshot_list_paged(context, stack_id, limit=None, marker=None,
+                        sort_keys=None, sort_dir=None, filters=None):
+    """A page of the stack's snapshots, oldest first by default (see
+    _snapshot_page).
+    """
+    return _snapshot_page(context, [models.Snapshot.stack_id == stack_id],
+                          limit, marker, sort_keys, sort_dir, filters, 'asc')
 
 
 @reader
@@ -383,47 +402,16 @@ def snapshot_count_by_stack(context, stack_id):
             models.Snapshot.stack_id == stack_id))
 
 
-SNAPSHOT_SORT_KEYS = ('created_at', 'name', 'status')
-
-
 @reader
 def snapshot_list_by_project(context, project_id, limit=None, marker=None,
                              sort_keys=None, sort_dir=None, filters=None):
-    """A page of the project's snapshots, of live and deleted stacks.
-
-    :param filters: {'status' or 'name': a value or a list of values}.
-    :raises: SnapshotIdNotFound for a marker that is not the project's;
-        Invalid for a bad sort key or direction.
+    """A page of the project's snapshots, of live and deleted stacks,
+    newest first by default (see _snapshot_page).
     """
-    query = context.session.query(models.Snapshot).filter(
-        models.Snapshot.project_id == project_id)
-    for key, value in (filters or {}).items():
-        column = getattr(models.Snapshot, key)
-        if isinstance(value, (list, tuple)):
-            query = query.filter(column.in_(value))
-        else:
-            query = query.filter(column == value)
-    marker_row = None
-    if marker is not None:
-        marker_row = context.session.get(models.Snapshot, marker) \
-            if storable(marker) else None
-        if marker_row is None or marker_row.project_id != project_id:
-            raise exception.SnapshotIdNotFound(snapshot_id=marker)
-    sort_keys = list(sort_keys or ['created_at'])
-    for key in sort_keys:
-        if key not in SNAPSHOT_SORT_KEYS:
-            raise exception.Invalid(
-                reason='sort key %s is not one of %s' % (
-                    key, ', '.join(SNAPSHOT_SORT_KEYS)))
-    if sort_dir not in (None, 'asc', 'desc'):
-        raise exception.Invalid(
-            reason='sort direction %s is not asc or desc' % sort_dir)
-    # The id last: a total order, for a stable marker.
-    sort_keys.append('id')
-    query = db_utils.paginate_query(query, models.Snapshot, limit,
-                                    sort_keys, marker=marker_row,
-                                    sort_dir=sort_dir or 'desc')
-    return list(query)
+    return _snapshot_page(context,
+                          [models.Snapshot.project_id == project_id],
+                          limit, marker, sort_keys, sort_dir, filters,
+                          'desc')
 
 
 @reader
