@@ -42,13 +42,22 @@ writer = main_context_manager.writer
 _CONFIGURED = False
 
 
+# SQLite only: set by configure() from [heat_snapshots_database] and
+# [database], read when an engine is made.
+_SQLITE = {'synchronous': 'NORMAL', 'pool_size': 20, 'max_overflow': 50,
+           'pool_timeout': 30}
+# Milliseconds a transaction waits for SQLite's one writer before failing
+# with "database is locked": SQLite waits, no retry loop of ours does.
+SQLITE_BUSY_TIMEOUT_MS = 30000
+
+
 def _sqlite_on_connect(dbapi_conn, connection_record):
-    # WAL lets readers carry on during a write; busy_timeout makes a writer
-    # wait for another instead of failing.
+    # Per connection, and once: connections are pooled. busy_timeout makes
+    # a writer wait for another instead of failing; synchronous is not kept
+    # in the file (the WAL journal mode is: set once, in setup_engine).
     cursor = dbapi_conn.cursor()
-    # The wait first: the journal mode itself waits for a writer.
-    cursor.execute('PRAGMA busy_timeout=30000')
-    cursor.execute('PRAGMA journal_mode=WAL')
+    cursor.execute('PRAGMA busy_timeout=%d' % SQLITE_BUSY_TIMEOUT_MS)
+    cursor.execute('PRAGMA synchronous=%s' % _SQLITE['synchronous'])
     cursor.close()
 
 
@@ -61,6 +70,37 @@ def _sqlite_on_begin(connection):
     if 'in_transaction' not in connection.info:
         connection.exec_driver_sql('BEGIN IMMEDIATE')
         connection.info['in_transaction'] = True
+
+
+def _sqlite_pool(engine):
+    """A pool keeping SQLite connections (oslo.db gives file databases a
+    NullPool: a new connection, its file opened and its pragmas set, for
+    every transaction). Threads check a connection out per transaction and
+    back in, as on MySQL; check_same_thread is off for file databases.
+    """
+    old = engine.pool
+    # As Pool.recreate() makes its copy: the same creator and the
+    # listeners already registered (oslo.db's and ours).
+    return sa.pool.QueuePool(
+        old._creator, pool_size=_SQLITE['pool_size'],
+        max_overflow=_SQLITE['max_overflow'],
+        timeout=_SQLITE['pool_timeout'], recycle=old._recycle,
+        echo=old.echo, logging_name=old._orig_logging_name,
+        reset_on_return=old._reset_on_return,
+        # A local file has no connection to lose: no ping per checkout.
+        pre_ping=False, _dispatch=old.dispatch, dialect=old._dialect)
+
+
+def _sqlite_wal(engine):
+    # The journal mode is kept in the database file: set once. Outside a
+    # transaction (a raw connection: no BEGIN from the listeners).
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        cursor.execute('PRAGMA journal_mode=WAL')
+        cursor.close()
+    finally:
+        raw.close()
 
 
 def setup_engine(engine):
@@ -77,6 +117,9 @@ def setup_engine(engine):
         sa.event.listen(engine, 'begin', listener)
     # Connections made before the listeners (oslo.db tries one) go away.
     engine.dispose()
+    if isinstance(engine.pool, sa.pool.NullPool):
+        engine.pool = _sqlite_pool(engine)
+    _sqlite_wal(engine)
 
 
 main_context_manager.append_on_engine_create(setup_engine)
@@ -92,7 +135,17 @@ def configure(conf):
         path = connection[len('sqlite:///'):]
         os.makedirs(os.path.dirname(os.path.abspath(path)) or '.',
                     exist_ok=True)
-    main_context_manager.configure(sqlite_fk=True,
+    _SQLITE.update(
+        synchronous=conf.heat_snapshots_database.sqlite_synchronous,
+        pool_size=conf.database.max_pool_size or _SQLITE['pool_size'],
+        max_overflow=(conf.database.max_overflow
+                      if conf.database.max_overflow is not None
+                      else _SQLITE['max_overflow']),
+        pool_timeout=conf.database.pool_timeout or _SQLITE['pool_timeout'])
+    # thread_checkin: oslo.db's sleep(0) at every connection check-in is
+    # for eventlet; our threads are real threads, and it only made the
+    # walk threads give the GIL away after every transaction.
+    main_context_manager.configure(sqlite_fk=True, thread_checkin=False,
                                    **dict(conf.database.items()))
     _CONFIGURED = True
 
