@@ -165,7 +165,8 @@ def storable(*values):
 
 # --- retries and fencing -------------------------------------------------
 
-def _in_transaction(context):
+def in_transaction(context):
+    """Whether ``context`` has a transaction open (its writes join it)."""
     try:
         context.transaction_ctx
     except db_exc.NoEngineContextEstablished:
@@ -192,7 +193,7 @@ def retry_on_db_error(function):
 
     @functools.wraps(function)
     def wrapper(context, *args, **kwargs):
-        if _in_transaction(context):
+        if in_transaction(context):
             return function(context, *args, **kwargs)
         return retrying(context, *args, **kwargs)
     return wrapper
@@ -209,6 +210,9 @@ def check_fence(context):
     """
     fence = getattr(context, 'fence', None)
     if fence is None:
+        return
+    held = context.session.info.get(_FENCES_HELD)
+    if held is not None and fence in held:
         return
     if fence.stack_id is not None:
         query = sa.select(models.StackLock.generation).where(
@@ -227,6 +231,23 @@ def check_fence(context):
         raise exception.OperationFenced(
             stack_id=fence.stack_id or fence.snapshot_id,
             generation=fence.generation)
+    if held is not None:
+        held.add(fence)
+
+
+# session.info key: the fences found holding in this transaction.
+_FENCES_HELD = 'heat_snapshots_fences_held'
+
+
+def remember_fences(context):
+    """Check each fence once in the context's transaction.
+
+    For a transaction that changes no lock (the state writer's batches):
+    a fence found holding keeps holding until it ends, since its row is
+    read with a shared lock (on SQLite, the transaction is the only
+    writer).
+    """
+    context.session.info[_FENCES_HELD] = set()
 
 
 def fenced_writer(function):

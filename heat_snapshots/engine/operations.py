@@ -29,6 +29,7 @@ from heat_snapshots.common import exception
 from heat_snapshots.common import states
 from heat_snapshots.common import trusts
 from heat_snapshots.db import api as db_api
+from heat_snapshots.db import group_commit
 from heat_snapshots.engine import walk
 
 LOG = logging.getLogger(__name__)
@@ -326,44 +327,88 @@ def _resource_values(resource, **values):
 
 
 def resource_started(context, driver, stack_id, snapshot_id, resource):
-    """The resource's snapshot begins: its row, then its state."""
+    """The resource's snapshot begins: its row and its state, committed
+    (with other walks' changes) before the walk goes on.
+    """
     states.RESOURCE_SNAPSHOT_MACHINE.check(
         None, (states.SNAPSHOT, states.IN_PROGRESS))
-    db_api.resource_snapshot_set(
-        context, snapshot_id, resource.name,
-        _resource_values(resource, action=states.SNAPSHOT,
-                         status=states.IN_PROGRESS, status_reason=None),
-        new=True)
-    driver.set_resource_state(context, stack_id, resource.name,
-                              states.SNAPSHOT, states.IN_PROGRESS,
-                              states.RESOURCE_STATE_CHANGED)
+
+    def write(ctx):
+        db_api.resource_snapshot_set(
+            ctx, snapshot_id, resource.name,
+            _resource_values(resource, action=states.SNAPSHOT,
+                             status=states.IN_PROGRESS, status_reason=None),
+            new=True)
+        driver.set_resource_state(ctx, stack_id, resource.name,
+                                  states.SNAPSHOT, states.IN_PROGRESS,
+                                  states.RESOURCE_STATE_CHANGED)
+
+    group_commit.write(context, write)
 
 
 def resource_recorded(context, snapshot_id, resource, data):
-    """The artifact's id, written before anything waits on it."""
+    """The artifact's id, committed before anything waits on it."""
     states.RESOURCE_SNAPSHOT_MACHINE.check(
         (states.SNAPSHOT, states.IN_PROGRESS),
         (states.SNAPSHOT, states.IN_PROGRESS))
-    db_api.resource_snapshot_set(context, snapshot_id, resource.name,
-                                 _resource_values(resource, data=data))
+    group_commit.write(context, lambda ctx: db_api.resource_snapshot_set(
+        ctx, snapshot_id, resource.name,
+        _resource_values(resource, data=data)))
 
 
 def resource_ended(context, driver, stack_id, snapshot_id, resource, status,
-                   reason):
+                   reason, data=None):
+    """:param data: the resource's data, when not recorded before."""
     states.RESOURCE_SNAPSHOT_MACHINE.check(
         (states.SNAPSHOT, states.IN_PROGRESS), (states.SNAPSHOT, status))
+    values = _resource_values(resource, status=status, status_reason=reason)
+    if data is not None:
+        values['data'] = data
 
-    def write():
-        db_api.resource_snapshot_set(
-            context, snapshot_id, resource.name,
-            _resource_values(resource, status=status,
-                             status_reason=reason))
-        driver.set_resource_state(context, stack_id, resource.name,
-                                  states.SNAPSHOT, status, reason)
+    def write(ctx):
+        def both():
+            db_api.resource_snapshot_set(ctx, snapshot_id, resource.name,
+                                         values)
+            driver.set_resource_state(ctx, stack_id, resource.name,
+                                      states.SNAPSHOT, status, reason)
+        # One transaction, also when written alone.
+        db_api.run_in_transaction(ctx, both)
 
-    db_api.run_in_transaction(context, write)
+    group_commit.write(context, write)
+
+
+def resource_stepped(context, driver, stack_id, snapshot_id, resource, status,
+                     reason, data=None):
+    """The whole snapshot of a resource whose plugin makes no artifact
+    (nothing can be left behind): its start and its end in one change.
+
+    The row is written with its outcome; the resource's state shows the
+    start, then the outcome (two events, as for any resource).
+    """
+    states.RESOURCE_SNAPSHOT_MACHINE.check(
+        None, (states.SNAPSHOT, states.IN_PROGRESS))
+    states.RESOURCE_SNAPSHOT_MACHINE.check(
+        (states.SNAPSHOT, states.IN_PROGRESS), (states.SNAPSHOT, status))
+    values = _resource_values(resource, action=states.SNAPSHOT,
+                              status=status, status_reason=reason)
+    if data is not None:
+        values['data'] = data
+
+    def write(ctx):
+        def all_of_it():
+            db_api.resource_snapshot_set(ctx, snapshot_id, resource.name,
+                                         values, new=True)
+            driver.set_resource_state(ctx, stack_id, resource.name,
+                                      states.SNAPSHOT, states.IN_PROGRESS,
+                                      states.RESOURCE_STATE_CHANGED)
+            driver.set_resource_state(ctx, stack_id, resource.name,
+                                      states.SNAPSHOT, status, reason)
+        db_api.run_in_transaction(ctx, all_of_it)
+
+    group_commit.write(context, write)
 
 
 def resource_artifact_deleted(context, snapshot_id, resource_name):
     """The row goes with its artifact, never before it."""
-    db_api.resource_snapshot_delete(context, snapshot_id, resource_name)
+    group_commit.write(context, lambda ctx: db_api.resource_snapshot_delete(
+        ctx, snapshot_id, resource_name))

@@ -17,6 +17,7 @@ retries and fencing of ``heat_snapshots.db.api``.
 """
 
 from oslo_db.sqlalchemy import utils as db_utils
+from oslo_utils import timeutils
 from oslo_utils import uuidutils
 import sqlalchemy as sa
 
@@ -160,6 +161,32 @@ def local_event_record(context, stack_id, resource_name=None):
     context.session.add(event)
     context.session.flush()
     return event
+
+
+@db_api.fenced_writer
+def local_resource_event_add(context, stack_id, resource_name):
+    """Record the state a resource is in now, in one INSERT ... SELECT
+    (no row read into Python and no ORM object: the walks write two per
+    resource).
+
+    :returns: whether there was such a resource.
+    """
+    resource = models.LocalResource
+    source = sa.select(
+        sa.literal(uuidutils.generate_uuid(), sa.String(36)),
+        resource.stack_id, resource.name, resource.physical_resource_id,
+        resource.type, resource.action, resource.status,
+        resource.status_reason, resource.properties,
+        sa.literal(timeutils.utcnow(), sa.DateTime)).where(
+        resource.stack_id == stack_id, resource.name == resource_name)
+    event = models.LocalEvent
+    result = context.session.execute(sa.insert(event).from_select(
+        [event.uuid, event.stack_id, event.resource_name,
+         event.physical_resource_id, event.resource_type,
+         event.resource_action, event.resource_status,
+         event.resource_status_reason, event.resource_properties,
+         event.created_at], source, include_defaults=False))
+    return result.rowcount > 0
 
 
 @db_api.reader
