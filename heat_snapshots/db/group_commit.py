@@ -83,7 +83,7 @@ class Writer:
     def __init__(self):
         self._queue = collections.deque()
         self._condition = threading.Condition()
-        self._thread = None
+        self.thread = None
         self._pid = None
 
     def submit(self, context, function):
@@ -96,13 +96,13 @@ class Writer:
 
     def _start(self):
         # Again in a forked child: the parent's thread is not there.
-        if self._thread is not None and self._pid == os.getpid():
+        if self.thread is not None and self._pid == os.getpid():
             return
         self._queue.clear()
         self._pid = os.getpid()
-        self._thread = threading.Thread(target=self._run,
-                                        name='state-writer', daemon=True)
-        self._thread.start()
+        self.thread = threading.Thread(target=self._run,
+                                       name='state-writer', daemon=True)
+        self.thread.start()
 
     def _next_batch(self):
         with self._condition:
@@ -204,6 +204,9 @@ def write(context, function):
     :raises: OperationFenced when the context's operation lost its hold;
         whatever ``function`` raised.
     """
-    if not SETTINGS['enabled'] or db_api.in_transaction(context):
+    if (not SETTINGS['enabled'] or db_api.in_transaction(context) or
+            threading.current_thread() is _writer.thread):
+        # (The writer itself, writing a change alone, never waits for
+        # itself.)
         return function(context)
     return _writer.submit(context, function).wait()
