@@ -69,6 +69,13 @@ opts = [
                  max=1.0,
                  help='Seconds the state writer waits for more changes '
                       'before it commits a batch (group_commit).'),
+    cfg.IntOpt('group_commit_writers',
+               default=4,
+               min=1,
+               help='Threads committing batches at the same time on '
+                    'MariaDB, MySQL or PostgreSQL (group_commit), so that '
+                    'their round trips to the server overlap. SQLite, '
+                    'which has one writer at a time, always uses one.'),
     cfg.IntOpt('group_commit_max',
                default=200,
                min=1,

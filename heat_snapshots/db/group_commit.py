@@ -16,10 +16,11 @@ A walk writes several small state changes per resource (its snapshot
 started, the artifact's id, its end; the resource's state in the stack
 store). Each in a transaction of its own, most of a walk's time went into
 beginning, fencing and committing them, one at a time (SQLite has one
-writer). Here one writer thread per process commits together the changes
-that arrive within ``group_commit_interval``, at most ``group_commit_max``
-at once; ``write()`` returns to the walker once its change is committed,
-so what a walker goes on with is as durable as before.
+writer). Here writer threads (one on SQLite, ``group_commit_writers`` on a
+database server) commit together the changes that arrive within
+``group_commit_interval``, at most ``group_commit_max`` at once;
+``write()`` returns to the walker once its change is committed, so what a
+walker goes on with is as durable as before.
 
 Fencing holds per change: the changes of a batch are grouped by their
 context's fence, each group's fence is checked once in the batch's
@@ -27,8 +28,8 @@ transaction (read with a shared lock, as ``check_fence`` does, so a
 takeover waits for the batch), and a group whose operation lost its hold
 writes nothing: its walkers get OperationFenced, the other groups are
 committed. A change that fails otherwise rolls the batch back; every change
-of it is then written alone, in its own fenced transaction, as without
-batching, so each walker sees its own outcome.
+of it is then written alone, as without batching, so each walker sees
+its own outcome.
 """
 
 import collections
@@ -43,14 +44,15 @@ from heat_snapshots.db import api as db_api
 LOG = logging.getLogger(__name__)
 
 # Read by write(); set from [heat_snapshots_database] by configure().
-SETTINGS = {'enabled': True, 'interval': 0.002, 'max': 200}
+SETTINGS = {'enabled': True, 'interval': 0.002, 'max': 200, 'writers': 4}
 
 
 def configure(conf):
     opts = conf.heat_snapshots_database
     SETTINGS.update(enabled=opts.group_commit,
                     interval=opts.group_commit_interval,
-                    max=opts.group_commit_max)
+                    max=opts.group_commit_max,
+                    writers=opts.group_commit_writers)
 
 
 class _Change:
@@ -78,12 +80,17 @@ class _Change:
 
 
 class Writer:
-    """The writer thread of one process, started by its first change."""
+    """The writer threads of one process, started by its first change.
+
+    One on SQLite (it has one writer at a time anyway); on a database
+    server several, so that batches overlap their round trips to the
+    server as the walk threads' own transactions did.
+    """
 
     def __init__(self):
         self._queue = collections.deque()
         self._condition = threading.Condition()
-        self.thread = None
+        self.threads = ()
         self._pid = None
 
     def submit(self, context, function):
@@ -95,14 +102,19 @@ class Writer:
         return change
 
     def _start(self):
-        # Again in a forked child: the parent's thread is not there.
-        if self.thread is not None and self._pid == os.getpid():
+        # Again in a forked child: the parent's threads are not there.
+        if self.threads and self._pid == os.getpid():
             return
         self._queue.clear()
         self._pid = os.getpid()
-        self.thread = threading.Thread(target=self._run,
-                                       name='state-writer', daemon=True)
-        self.thread.start()
+        count = (1 if db_api.get_engine().dialect.name == 'sqlite'
+                 else SETTINGS['writers'])
+        self.threads = tuple(
+            threading.Thread(target=self._run, daemon=True,
+                             name='state-writer-%d' % i)
+            for i in range(count))
+        for thread in self.threads:
+            thread.start()
 
     def _next_batch(self):
         with self._condition:
@@ -120,6 +132,8 @@ class Writer:
     def _run(self):
         while True:
             batch = self._next_batch()
+            if not batch:  # another writer took them
+                continue
             try:
                 commit(batch)
             except Exception as error:  # never leave a walker waiting
@@ -205,7 +219,7 @@ def write(context, function):
         whatever ``function`` raised.
     """
     if (not SETTINGS['enabled'] or db_api.in_transaction(context) or
-            threading.current_thread() is _writer.thread):
+            threading.current_thread() in _writer.threads):
         # (The writer itself, writing a change alone, never waits for
         # itself.)
         return function(context)
