@@ -64,11 +64,13 @@ opts = [
                      'on only once its change is committed, so nothing is '
                      'less durable; only the number of commits changes.'),
     cfg.FloatOpt('group_commit_interval',
-                 default=0.002,
+                 default=0.0,
                  min=0.0,
                  max=1.0,
-                 help='Seconds the state writer waits for more changes '
-                      'before it commits a batch (group_commit).'),
+                 help='Seconds a batch waits for more changes before it is '
+                      'committed (group_commit). With 0, a batch is '
+                      'committed at once, and the changes that arrive '
+                      'meanwhile make the next one.'),
     cfg.IntOpt('group_commit_writers',
                default=4,
                min=1,

@@ -16,11 +16,10 @@ A walk writes several small state changes per resource (its snapshot
 started, the artifact's id, its end; the resource's state in the stack
 store). Each in a transaction of its own, most of a walk's time went into
 beginning, fencing and committing them, one at a time (SQLite has one
-writer). Here writer threads (one on SQLite, ``group_commit_writers`` on a
-database server) commit together the changes that arrive within
-``group_commit_interval``, at most ``group_commit_max`` at once;
-``write()`` returns to the walker once its change is committed, so what a
-walker goes on with is as durable as before.
+writer). Here the changes of all walk threads queue, and are committed
+together, at most ``group_commit_max`` at once, by one of the walkers (see
+Writer); ``write()`` returns to each walker once its change is committed,
+so what a walker goes on with is as durable as before.
 
 Fencing holds per change: the changes of a batch are grouped by their
 context's fence, each group's fence is checked once in the batch's
@@ -33,8 +32,8 @@ its own outcome.
 """
 
 import collections
-import os
 import threading
+import time
 
 from oslo_log import log as logging
 
@@ -44,7 +43,7 @@ from heat_snapshots.db import api as db_api
 LOG = logging.getLogger(__name__)
 
 # Read by write(); set from [heat_snapshots_database] by configure().
-SETTINGS = {'enabled': True, 'interval': 0.002, 'max': 200, 'writers': 4}
+SETTINGS = {'enabled': True, 'interval': 0.0, 'max': 200, 'writers': 4}
 
 
 def configure(conf):
@@ -56,91 +55,120 @@ def configure(conf):
 
 
 class _Change:
-    """One change: ``function(context)``, and its walker's wait."""
+    """One change: ``function(context)``, and what came of it."""
 
-    __slots__ = ('context', 'function', 'done', 'result', 'error')
+    __slots__ = ('context', 'function', 'wake', 'done', 'slots', 'result',
+                 'error')
 
     def __init__(self, context, function):
         self.context = context
         self.function = function
-        self.done = threading.Event()
+        # Set when the change is done, or its walker is to lead a batch.
+        self.wake = threading.Event()
+        self.done = False
+        # Batch slots handed to its walker (at most one, see _hand_on).
+        self.slots = 0
         self.result = None
         self.error = None
 
     def finish(self, result=None, error=None):
         self.result = result
         self.error = error
-        self.done.set()
+        self.done = True
+        self.wake.set()
 
-    def wait(self):
-        self.done.wait()
+    def outcome(self):
         if self.error is not None:
             raise self.error
         return self.result
 
 
 class Writer:
-    """The writer threads of one process, started by its first change.
+    """Leaders and followers, no thread of its own.
 
-    One on SQLite (it has one writer at a time anyway); on a database
-    server several, so that batches overlap their round trips to the
-    server as the walk threads' own transactions did.
+    A walker whose change finds a batch slot free (one on SQLite, which has
+    one writer; ``group_commit_writers`` on a database server, so that
+    batches overlap their round trips) commits every change queued until
+    then, its own included, while the others wait; the slot then goes to
+    the walker of the first change still queued. Each walker waits on its
+    own event, woken once: when its change is committed or when it is to
+    lead (under load every hand-over between threads costs a wait for the
+    CPU, and a leader's own change needs none).
     """
 
     def __init__(self):
+        self._lock = threading.Lock()
         self._queue = collections.deque()
-        self._condition = threading.Condition()
-        self.threads = ()
-        self._pid = None
+        self._batches = 0
+        self._local = threading.local()
 
-    def submit(self, context, function):
+    @property
+    def leading(self):
+        """Whether this thread is committing a batch."""
+        return getattr(self._local, 'leading', False)
+
+    def _free_slots(self):
+        if db_api.get_engine().dialect.name == 'sqlite':
+            return 1 - self._batches
+        return SETTINGS['writers'] - self._batches
+
+    def write(self, context, function):
         change = _Change(context, function)
-        with self._condition:
-            self._start()
+        with self._lock:
             self._queue.append(change)
-            self._condition.notify()
-        return change
-
-    def _start(self):
-        # Again in a forked child: the parent's threads are not there.
-        if self.threads and self._pid == os.getpid():
-            return
-        self._queue.clear()
-        self._pid = os.getpid()
-        count = (1 if db_api.get_engine().dialect.name == 'sqlite'
-                 else SETTINGS['writers'])
-        self.threads = tuple(
-            threading.Thread(target=self._run, daemon=True,
-                             name='state-writer-%d' % i)
-            for i in range(count))
-        for thread in self.threads:
-            thread.start()
-
-    def _next_batch(self):
-        with self._condition:
-            while not self._queue:
-                self._condition.wait()
-            # More changes join while the first waits a little (walkers
-            # that started with it); a full batch goes at once.
-            if len(self._queue) < SETTINGS['max'] and SETTINGS['interval']:
-                self._condition.wait_for(
-                    lambda: len(self._queue) >= SETTINGS['max'],
-                    timeout=SETTINGS['interval'])
-            count = min(len(self._queue), SETTINGS['max'])
-            return [self._queue.popleft() for _ in range(count)]
-
-    def _run(self):
+            lead = self._free_slots() > 0
+            if lead:
+                self._batches += 1
         while True:
-            batch = self._next_batch()
-            if not batch:  # another writer took them
-                continue
-            try:
-                commit(batch)
-            except Exception as error:  # never leave a walker waiting
-                LOG.exception('State writer failed')
-                for change in batch:
-                    if not change.done.is_set():
-                        change.finish(error=error)
+            if lead:
+                try:
+                    self._lead()
+                finally:
+                    self._hand_on()
+            if change.done:
+                with self._lock:
+                    extra, change.slots = change.slots, 0
+                for _ in range(extra):
+                    self._hand_on()
+                return change.outcome()
+            change.wake.wait()
+            with self._lock:
+                change.wake.clear()
+                lead = change.slots > 0
+                if lead:
+                    change.slots -= 1
+
+    def _hand_on(self):
+        """Give this batch slot to the first queued change's walker that
+        has none, or free it.
+        """
+        with self._lock:
+            for queued in self._queue:
+                if not queued.slots:
+                    queued.slots = 1
+                    queued.wake.set()
+                    return
+            self._batches -= 1
+
+    def _lead(self):
+        if SETTINGS['interval']:
+            # A few more walkers may join the batch.
+            time.sleep(SETTINGS['interval'])
+        with self._lock:
+            count = min(len(self._queue), SETTINGS['max'])
+            batch = [self._queue.popleft() for _ in range(count)]
+        if not batch:
+            return
+        self._local.leading = True
+        try:
+            commit(batch)
+        except Exception as error:  # never leave a walker waiting
+            LOG.exception('Group commit failed')
+            for change in batch:
+                if not change.done:
+                    change.finish(error=error)
+        finally:
+            self._local.leading = False
 
 
 _writer = Writer()
@@ -219,8 +247,7 @@ def write(context, function):
         whatever ``function`` raised.
     """
     if (not SETTINGS['enabled'] or db_api.in_transaction(context) or
-            threading.current_thread() in _writer.threads):
-        # (The writer itself, writing a change alone, never waits for
-        # itself.)
+            _writer.leading):
+        # (A leader writing a change alone never waits for itself.)
         return function(context)
-    return _writer.submit(context, function).wait()
+    return _writer.write(context, function)

@@ -69,25 +69,38 @@ class _GroupCommitMixin:
         return batch
 
     def test_changes_of_many_walkers_share_a_commit(self):
-        self._settings(max=4, interval=60)
+        self._settings(max=4, writers=1)
         results = {}
+        release = threading.Event()
 
-        def walker(name):
-            results[name] = group_commit.write(self.ctx, self._set(name))
+        def held(ctx):
+            # The first walker's batch holds the (one) batch slot.
+            release.wait()
+            return self._set('first')(ctx)
+
+        def walker(name, function):
+            results[name] = group_commit.write(self.ctx, function)
 
         del self.commits[:]
-        threads = [threading.Thread(target=walker, args=('r%d' % i,))
+        first = threading.Thread(target=walker, args=('first', held))
+        first.start()
+        threads = [threading.Thread(target=walker,
+                                    args=('r%d' % i, self._set('r%d' % i)))
                    for i in range(8)]
         for thread in threads:
             thread.start()
-        for thread in threads:
+        while len(group_commit._writer._queue) < 8:
+            release.wait(0.01)
+        release.set()
+        for thread in [first] + threads:
             thread.join()
         # Every walker was answered once its change was in the database.
-        self.assertEqual({'r%d' % i: 'r%d' % i for i in range(8)}, results)
-        self.assertEqual({'r%d' % i: 'IN_PROGRESS' for i in range(8)},
+        names = ['first'] + ['r%d' % i for i in range(8)]
+        self.assertEqual({name: name for name in names}, results)
+        self.assertEqual({name: 'IN_PROGRESS' for name in names},
                          self._rows())
-        # Full batches of 4: two commits for eight changes.
-        self.assertEqual(2, len(self.commits))
+        # The eight that queued meanwhile: two full batches of 4.
+        self.assertEqual(3, len(self.commits))
 
     def _settings(self, **settings):
         self.addCleanup(group_commit.SETTINGS.update,
@@ -101,8 +114,8 @@ class _GroupCommitMixin:
         lost = self._fenced(generation + 1)
         kept, fenced = self._batch((holder, self._set('kept')),
                                    (lost, self._set('fenced')))
-        self.assertEqual('kept', kept.wait())
-        self.assertRaises(exception.OperationFenced, fenced.wait)
+        self.assertEqual('kept', kept.outcome())
+        self.assertRaises(exception.OperationFenced, fenced.outcome)
         self.assertEqual({'kept': 'IN_PROGRESS'}, self._rows())
         self.assertEqual(1, len(self.commits))
 
@@ -118,9 +131,9 @@ class _GroupCommitMixin:
         good, bad, other = self._batch((self.ctx, self._set('a')),
                                        (self.ctx, broken),
                                        (self.ctx, self._set('b')))
-        self.assertEqual('a', good.wait())
-        self.assertEqual('b', other.wait())
-        self.assertRaises(exception.ResourceNotFound, bad.wait)
+        self.assertEqual('a', good.outcome())
+        self.assertEqual('b', other.outcome())
+        self.assertRaises(exception.ResourceNotFound, bad.outcome)
         # Written alone, the broken change's first write is its own
         # transaction, as without batching.
         self.assertEqual({'a', 'b', 'broken'}, set(self._rows()))
