@@ -356,7 +356,18 @@ def conditional_update(context, model, key, values, expected=None):
     """
     query = sa.update(model).where(*_matching(model, key, expected))
     values = dict(values, updated_at=timeutils.utcnow())
-    return context.session.execute(query.values(values)).rowcount > 0
+    return core_execute(context, query.values(values)).rowcount > 0
+
+
+def core_execute(context, statement):
+    """Run a Core INSERT, UPDATE or DELETE in the context's transaction.
+
+    On the session's connection, not through the session: no ORM object
+    is ever in a session of ours, and the ORM's handling of a DML
+    statement (compile state, synchronising the identity map) was a third
+    of the time of the walks' many small writes.
+    """
+    return context.session.connection().execute(statement)
 
 
 @fenced_writer
@@ -366,7 +377,7 @@ def _update_row(context, model, key, values):
 
 @fenced_writer
 def _insert_row(context, model, key, values):
-    context.session.execute(sa.insert(model).values(
+    core_execute(context, sa.insert(model).values(
         dict(values, created_at=timeutils.utcnow(), **key)))
 
 

@@ -132,8 +132,11 @@ def local_event_record(context, stack_id, resource_name=None):
 
     :returns: the event, or None when there is no such stack or resource.
     """
+    # Read again even when the transaction loaded it before: its update
+    # (db_api.core_execute) went past the session.
     if resource_name is None:
-        stack = context.session.get(models.LocalStack, stack_id)
+        stack = context.session.get(models.LocalStack, stack_id,
+                                    populate_existing=True)
         if stack is None:
             return None
         values = {'resource_name': stack.name,
@@ -146,7 +149,8 @@ def local_event_record(context, stack_id, resource_name=None):
         resource = context.session.scalars(sa.select(
             models.LocalResource).where(
             models.LocalResource.stack_id == stack_id,
-            models.LocalResource.name == resource_name)).first()
+            models.LocalResource.name == resource_name).execution_options(
+            populate_existing=True)).first()
         if resource is None:
             return None
         values = {'resource_name': resource.name,
@@ -180,7 +184,7 @@ def local_resource_event_add(context, stack_id, resource_name):
         sa.literal(timeutils.utcnow(), sa.DateTime)).where(
         resource.stack_id == stack_id, resource.name == resource_name)
     event = models.LocalEvent
-    result = context.session.execute(sa.insert(event).from_select(
+    result = db_api.core_execute(context, sa.insert(event).from_select(
         [event.uuid, event.stack_id, event.resource_name,
          event.physical_resource_id, event.resource_type,
          event.resource_action, event.resource_status,
