@@ -20,6 +20,7 @@ from oslo_service import service
 
 from heat_snapshots import conf
 from heat_snapshots.db import api as db_api
+from heat_snapshots.db import group_commit
 from heat_snapshots import version
 
 CONF = conf.CONF
@@ -45,6 +46,7 @@ def prepare_service(argv=None, conf=CONF):
          version=version.version_info.version_string())
     logging.setup(conf, 'heat-snapshots')
     db_api.configure(conf)
+    group_commit.configure(conf)
     conf.log_opt_values(LOG, logging.DEBUG)
 
 

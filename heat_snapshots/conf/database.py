@@ -10,8 +10,10 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""The [database] group is oslo.db's, shared with Heat."""
+"""The [database] group is oslo.db's, shared with Heat; our own database
+options are in [heat_snapshots_database]."""
 
+from oslo_config import cfg
 from oslo_db import options as db_options
 
 from heat_snapshots.conf import paths
@@ -27,12 +29,70 @@ _DEFAULT_SQL_CONNECTION = 'sqlite:///' + paths.state_path_def(
 _DEFAULT_MAX_POOL_SIZE = 20
 
 
+GROUP = 'heat_snapshots_database'
+
+opts = [
+    cfg.StrOpt('sqlite_synchronous',
+               default='NORMAL',
+               choices=[
+                   ('OFF', 'No sync at all: an operating system crash or a '
+                           'power loss can corrupt the database file. '
+                           'Tests only.'),
+                   ('NORMAL', 'With the WAL journal heat-snapshots uses: '
+                              'the database is never corrupted, but a power '
+                              'loss or an operating system crash (not a '
+                              'crash of the service itself) can lose the '
+                              'transactions committed since the last '
+                              'checkpoint of the write-ahead log, at most '
+                              'about a thousand pages of writes.'),
+                   ('FULL', 'Sync the write-ahead log at every commit: '
+                            'nothing committed is ever lost, at the cost '
+                            'of one disk flush per transaction.'),
+                   ('EXTRA', 'FULL, and the journal\'s directory synced '
+                             'too.'),
+               ],
+               help='SQLite only (the embedded default): how often SQLite '
+                    'waits for the disk (PRAGMA synchronous). It replaces '
+                    'oslo.db\'s [database] sqlite_synchronous. See the '
+                    'admin guide\'s "Database durability" for what each '
+                    'level can lose.'),
+    cfg.BoolOpt('group_commit',
+                default=True,
+                help='Write the per-resource state changes of every walk '
+                     'of an engine together, in one transaction per short '
+                     'batch, instead of one transaction each. A walk goes '
+                     'on only once its change is committed, so nothing is '
+                     'less durable; only the number of commits changes.'),
+    cfg.FloatOpt('group_commit_interval',
+                 default=0.0,
+                 min=0.0,
+                 max=1.0,
+                 help='Seconds a batch waits for more changes before it is '
+                      'committed (group_commit). With 0, a batch is '
+                      'committed at once, and the changes that arrive '
+                      'meanwhile make the next one.'),
+    cfg.IntOpt('group_commit_writers',
+               default=4,
+               min=1,
+               help='Threads committing batches at the same time on '
+                    'MariaDB, MySQL or PostgreSQL (group_commit), so that '
+                    'their round trips to the server overlap. SQLite, '
+                    'which has one writer at a time, always uses one.'),
+    cfg.IntOpt('group_commit_max',
+               default=200,
+               min=1,
+               help='Most state changes committed in one batch '
+                    '(group_commit).'),
+]
+
+
 def register_opts(conf):
     db_options.set_defaults(conf, connection=_DEFAULT_SQL_CONNECTION,
                             max_pool_size=_DEFAULT_MAX_POOL_SIZE)
+    conf.register_opts(opts, group=GROUP)
 
 
 def list_opts():
     # The generator lists oslo.db's own options from its namespace; listing
     # them here too would print the [database] group twice.
-    return {}
+    return {GROUP: opts}

@@ -30,6 +30,7 @@ from heat_snapshots.common import exception
 from heat_snapshots.common import states
 from heat_snapshots.common import trusts
 from heat_snapshots.db import api as db_api
+from heat_snapshots.db import group_commit
 from heat_snapshots.engine import walk
 
 LOG = logging.getLogger(__name__)
@@ -355,60 +356,111 @@ def _resource_values(resource, **values):
 
 
 def resource_started(context, driver, stack_id, snapshot_id, resource):
-    """The resource's snapshot begins: its row, then its state."""
+    """The resource's snapshot begins: its row and its state, committed
+    (with other walks' changes) before the walk goes on.
+    """
     states.RESOURCE_SNAPSHOT_MACHINE.check(
         None, (states.SNAPSHOT, states.IN_PROGRESS))
-    db_api.resource_snapshot_set(
-        context, snapshot_id, resource.name,
-        _resource_values(resource, action=states.SNAPSHOT,
-                         status=states.IN_PROGRESS, status_reason=None),
-        new=True)
-    progress_started(context, snapshot_id, resource.name, resource.type,
-                     states.SNAPSHOT)
-    driver.set_resource_state(context, stack_id, resource.name,
-                              states.SNAPSHOT, states.IN_PROGRESS,
-                              states.RESOURCE_STATE_CHANGED)
+
+    def write(ctx):
+        db_api.resource_snapshot_set(
+            ctx, snapshot_id, resource.name,
+            _resource_values(resource, action=states.SNAPSHOT,
+                             status=states.IN_PROGRESS, status_reason=None),
+            new=True)
+        progress_started(ctx, snapshot_id, resource.name, resource.type,
+                         states.SNAPSHOT)
+        driver.set_resource_state(ctx, stack_id, resource.name,
+                                  states.SNAPSHOT, states.IN_PROGRESS,
+                                  states.RESOURCE_STATE_CHANGED)
+
+    group_commit.write(context, write)
 
 
 def resource_recorded(context, snapshot_id, resource, data,
                       artifact_id=None):
-    """The artifact's id, written before anything waits on it."""
+    """The artifact's id, committed before anything waits on it."""
     states.RESOURCE_SNAPSHOT_MACHINE.check(
         (states.SNAPSHOT, states.IN_PROGRESS),
         (states.SNAPSHOT, states.IN_PROGRESS))
-    db_api.resource_snapshot_set(context, snapshot_id, resource.name,
-                                 _resource_values(resource, data=data))
-    if artifact_id is not None:
-        db_api.operation_resource_set(context, snapshot_id, resource.name,
-                                      {'artifact_id': artifact_id})
+
+    def write(ctx):
+        db_api.resource_snapshot_set(ctx, snapshot_id, resource.name,
+                                     _resource_values(resource, data=data))
+        if artifact_id is not None:
+            db_api.operation_resource_set(ctx, snapshot_id, resource.name,
+                                          {'artifact_id': artifact_id})
+
+    group_commit.write(context, write)
 
 
 def resource_ended(context, driver, stack_id, snapshot_id, resource, status,
-                   reason, abandoned=False):
-    """:param abandoned: the plugin removed what it had made (a cancel):
+                   reason, data=None, abandoned=False):
+    """:param data: the resource's data, when not recorded before.
+    :param abandoned: the plugin removed what it had made (a cancel):
         the row forgets its data.
     """
     states.RESOURCE_SNAPSHOT_MACHINE.check(
         (states.SNAPSHOT, states.IN_PROGRESS), (states.SNAPSHOT, status))
+    values = _resource_values(resource, status=status, status_reason=reason)
+    if data is not None:
+        values['data'] = data
 
-    def write():
-        values = _resource_values(resource, status=status,
-                                  status_reason=reason)
-        if abandoned:
-            values['data'] = None
-        db_api.resource_snapshot_set(context, snapshot_id, resource.name,
-                                     values)
-        progress_ended(context, snapshot_id, resource.name, status, reason,
-                       abandoned=abandoned)
-        driver.set_resource_state(context, stack_id, resource.name,
-                                  states.SNAPSHOT, status, reason)
+    if abandoned:
+        values['data'] = None
 
-    db_api.run_in_transaction(context, write)
+    def write(ctx):
+        def both():
+            db_api.resource_snapshot_set(ctx, snapshot_id, resource.name,
+                                         values)
+            progress_ended(ctx, snapshot_id, resource.name, status, reason,
+                           abandoned=abandoned)
+            driver.set_resource_state(ctx, stack_id, resource.name,
+                                      states.SNAPSHOT, status, reason)
+        # One transaction, also when written alone.
+        db_api.run_in_transaction(ctx, both)
+
+    group_commit.write(context, write)
+
+
+def resource_stepped(context, driver, stack_id, snapshot_id, resource, status,
+                     reason, data=None):
+    """The whole snapshot of a resource whose plugin makes no artifact
+    (nothing can be left behind): its start and its end in one change.
+
+    The row is written with its outcome; the resource's state shows the
+    start, then the outcome (two events, as for any resource).
+    """
+    states.RESOURCE_SNAPSHOT_MACHINE.check(
+        None, (states.SNAPSHOT, states.IN_PROGRESS))
+    states.RESOURCE_SNAPSHOT_MACHINE.check(
+        (states.SNAPSHOT, states.IN_PROGRESS), (states.SNAPSHOT, status))
+    values = _resource_values(resource, action=states.SNAPSHOT,
+                              status=status, status_reason=reason)
+    if data is not None:
+        values['data'] = data
+
+    def write(ctx):
+        def all_of_it():
+            db_api.resource_snapshot_set(ctx, snapshot_id, resource.name,
+                                         values, new=True)
+            progress_started(ctx, snapshot_id, resource.name,
+                             resource.type, states.SNAPSHOT)
+            progress_ended(ctx, snapshot_id, resource.name, status, reason)
+            driver.set_resource_state(ctx, stack_id, resource.name,
+                                      states.SNAPSHOT, states.IN_PROGRESS,
+                                      states.RESOURCE_STATE_CHANGED)
+            driver.set_resource_state(ctx, stack_id, resource.name,
+                                      states.SNAPSHOT, status, reason)
+        db_api.run_in_transaction(ctx, all_of_it)
+
+    group_commit.write(context, write)
 
 
 def resource_artifact_deleted(context, snapshot_id, resource_name):
     """The row goes with its artifact, never before it."""
-    db_api.resource_snapshot_delete(context, snapshot_id, resource_name)
+    group_commit.write(context, lambda ctx: db_api.resource_snapshot_delete(
+        ctx, snapshot_id, resource_name))
 
 
 # --- progress of the operation on a snapshot, per resource ---------------

@@ -245,6 +245,10 @@ class SnapshotWalk(Walker):
                                    'resource': resource.name,
                                    'host': self.conf.heat_snapshots.host})
         plugin = self._plugin(stack, resource, snapshot_id)
+        if not plugin.makes_artifact:
+            yield from self._snapshot_data_only(stack, resource, snapshot_id,
+                                                plugin)
+            return
         # Fenced: a walk whose stack was taken over stops here, before it
         # makes anything.
         operations.resource_started(self.context, self.driver, stack.id,
@@ -281,6 +285,32 @@ class SnapshotWalk(Walker):
         operations.resource_ended(self.context, self.driver, stack.id,
                                   snapshot_id, resource, states.COMPLETE,
                                   states.RESOURCE_STATE_CHANGED)
+
+    def _snapshot_data_only(self, stack, resource, snapshot_id, plugin):
+        """A plugin that makes no artifact has nothing to record before
+        it waits: its start and outcome are written together, once known.
+        """
+        error = None
+        try:
+            data = plugin.handle_snapshot()
+            yield walk.Poll(lambda: plugin.check_snapshot_complete(data),
+                            'Resource %s SNAPSHOT' % resource.name)
+        except exception.OperationFenced:
+            raise
+        except Exception as failure:
+            LOG.info('Snapshot %s of resource %s failed: %s',
+                     snapshot_id, resource.name, failure)
+            error, data = failure, None
+        if error is None:
+            status, reason = states.COMPLETE, states.RESOURCE_STATE_CHANGED
+        else:
+            status = states.FAILED
+            reason = operations.describe(error, self.context)
+        operations.resource_stepped(self.context, self.driver, stack.id,
+                                    snapshot_id, resource, status, reason,
+                                    data=data)
+        if error is not None:
+            raise error
 
 
 class RestoreWalk(Walker):

@@ -17,6 +17,7 @@ retries and fencing of ``heat_snapshots.db.api``.
 """
 
 from oslo_db.sqlalchemy import utils as db_utils
+from oslo_utils import timeutils
 from oslo_utils import uuidutils
 import sqlalchemy as sa
 
@@ -150,8 +151,11 @@ def local_event_record(context, stack_id, resource_name=None):
 
     :returns: the event, or None when there is no such stack or resource.
     """
+    # Read again even when the transaction loaded it before: its update
+    # (db_api.core_execute) went past the session.
     if resource_name is None:
-        stack = context.session.get(models.LocalStack, stack_id)
+        stack = context.session.get(models.LocalStack, stack_id,
+                                    populate_existing=True)
         if stack is None:
             return None
         values = {'resource_name': stack.name,
@@ -164,7 +168,8 @@ def local_event_record(context, stack_id, resource_name=None):
         resource = context.session.scalars(sa.select(
             models.LocalResource).where(
             models.LocalResource.stack_id == stack_id,
-            models.LocalResource.name == resource_name)).first()
+            models.LocalResource.name == resource_name).execution_options(
+            populate_existing=True)).first()
         if resource is None:
             return None
         values = {'resource_name': resource.name,
@@ -179,6 +184,32 @@ def local_event_record(context, stack_id, resource_name=None):
     context.session.add(event)
     context.session.flush()
     return event
+
+
+@db_api.fenced_writer
+def local_resource_event_add(context, stack_id, resource_name):
+    """Record the state a resource is in now, in one INSERT ... SELECT
+    (no row read into Python and no ORM object: the walks write two per
+    resource).
+
+    :returns: whether there was such a resource.
+    """
+    resource = models.LocalResource
+    source = sa.select(
+        sa.literal(uuidutils.generate_uuid(), sa.String(36)),
+        resource.stack_id, resource.name, resource.physical_resource_id,
+        resource.type, resource.action, resource.status,
+        resource.status_reason, resource.properties,
+        sa.literal(timeutils.utcnow(), sa.DateTime)).where(
+        resource.stack_id == stack_id, resource.name == resource_name)
+    event = models.LocalEvent
+    result = db_api.core_execute(context, sa.insert(event).from_select(
+        [event.uuid, event.stack_id, event.resource_name,
+         event.physical_resource_id, event.resource_type,
+         event.resource_action, event.resource_status,
+         event.resource_status_reason, event.resource_properties,
+         event.created_at], source, include_defaults=False))
+    return result.rowcount > 0
 
 
 @db_api.reader

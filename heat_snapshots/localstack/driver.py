@@ -37,6 +37,7 @@ from oslo_utils import uuidutils
 from heat_snapshots.common import exception
 from heat_snapshots.common import states
 from heat_snapshots.db import api as db_api
+from heat_snapshots.db import group_commit
 from heat_snapshots.engine import formatters
 from heat_snapshots.engine.stacks import base
 from heat_snapshots.engine import walk
@@ -565,8 +566,11 @@ def _changed(context, stack_id, resource_name, update):
     """
     def write():
         changed = update()
-        if changed:
-            store_db.local_event_record(context, stack_id, resource_name)
+        if changed and resource_name is not None:
+            store_db.local_resource_event_add(context, stack_id,
+                                              resource_name)
+        elif changed:
+            store_db.local_event_record(context, stack_id)
         return changed
     return db_api.run_in_transaction(context, write)
 
@@ -761,16 +765,17 @@ class _Run:
     def _set(self, name, values):
         # One UPDATE: walk threads write at the same time. A new state is
         # an event.
+        # Committed with the other walk threads' changes (group_commit).
         path = self._path(name)
 
-        def update():
-            return store_db.local_resource_update(
-                self.context, self.stack_id, path, values)
-        if 'status' in values:
-            found = _changed(self.context, self.stack_id, path, update)
-        else:
-            found = update()
-        if not found:
+        def change(context):
+            def update():
+                return store_db.local_resource_update(
+                    context, self.stack_id, path, values)
+            if 'status' in values:
+                return _changed(context, self.stack_id, path, update)
+            return update()
+        if not group_commit.write(self.context, change):
             raise exception.ResourceNotFound(path)
 
     def _properties(self, definition, type_class):
@@ -1016,8 +1021,9 @@ class _Run:
                 rtype.handle_delete(properties, old.data or {})
 
         self._step(name, DELETE, work)
-        store_db.local_resource_delete(self.context, self.stack_id,
-                                       self._path(name))
+        group_commit.write(self.context, lambda context: (
+            store_db.local_resource_delete(context, self.stack_id,
+                                           self._path(name))))
         self.tree.add_resources(-1)
 
     # --- nested stacks -----------------------------------------------------

@@ -429,6 +429,9 @@ class RandomStringResource(ResourceType):
             data['value'] = snapshot_data['value']
         return data
 
+    # Its snapshot is its value, kept in the snapshot's row.
+    makes_artifact = False
+
     def handle_snapshot(self):
         """The string, put back on restore."""
         data = self.resource.data or {}

@@ -46,6 +46,20 @@ CONF = cfg.CONF
 class ResourcePlugin:
     """Defaults: the snapshot is the resource's own data, nothing to undo."""
 
+    #: Whether ``handle_snapshot()`` makes something outside heat-snapshots'
+    #: rows (a backup, an image, an artifact row). Its id is then committed
+    #: before the snapshot waits for it; a plugin that makes nothing is
+    #: stepped without writes of its own before its end. A plugin that
+    #: overrides ``handle_snapshot()`` makes an artifact unless it says
+    #: otherwise.
+    makes_artifact = False
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if 'handle_snapshot' in vars(cls) and \
+                'makes_artifact' not in vars(cls):
+            cls.makes_artifact = True
+
     def __init__(self, context, stack, resource, snapshot_id, conf=CONF):
         self.context = context
         self.stack = stack

@@ -291,3 +291,39 @@ class LedgerTest(base.TestCase):
                           db_api.ledger_set_artifact_id, lost, entry.id, 'b')
         self.assertEqual([(entry.id, None)], [
             (e.id, e.artifact_id) for e in db_api.ledger_list_live(self.ctx)])
+
+
+class SQLiteSetupTest(base.TestCase):
+    """The embedded database: pooled connections, WAL, synchronous."""
+
+    use_db = True
+
+    def _pragma(self, name):
+        with db_api.get_engine().connect() as connection:
+            return connection.exec_driver_sql('PRAGMA %s' % name).scalar()
+
+    def test_connections_are_kept_between_transactions(self):
+        ctx = self.make_context()
+        seen = set()
+
+        @db_api.reader
+        def connection_id(context):
+            seen.add(id(context.session.connection().connection
+                        .dbapi_connection))
+
+        for _ in range(3):
+            connection_id(ctx)
+        self.assertEqual(1, len(seen))
+
+    def test_write_ahead_log_and_synchronous(self):
+        self.assertEqual('wal', self._pragma('journal_mode'))
+        # NORMAL is 1; a writer waits 30 s for another.
+        self.assertEqual(1, self._pragma('synchronous'))
+        self.assertEqual(db_api.SQLITE_BUSY_TIMEOUT_MS,
+                         self._pragma('busy_timeout'))
+
+    def test_synchronous_is_configurable(self):
+        self.addCleanup(db_api._SQLITE.update, dict(db_api._SQLITE))
+        db_api._SQLITE['synchronous'] = 'FULL'
+        db_api.get_engine().dispose()
+        self.assertEqual(2, self._pragma('synchronous'))

@@ -187,6 +187,23 @@ class SnapshotWalkTest(WalkTestCase):
         self.assertEqual([('vol', 'SNAPSHOT', 'IN_PROGRESS'),
                           ('vol', 'SNAPSHOT', 'COMPLETE')], shown)
 
+    def test_resources_without_artifact_show_their_steps_too(self):
+        stack = self.add_stack({'plain': {'type': 'OS::Heat::None',
+                                          'data': {'value': 'kept'}},
+                                'other': {'type': 'OS::Heat::None',
+                                          'requires': ['plain']}})
+        snap, outcome = self.snapshot(stack)
+        rows = self.rows(snap.id)
+        self.assertEqual({'plain': ('COMPLETE', {'value': 'kept'}),
+                          'other': ('COMPLETE', {})},
+                         {name: (row.status, row.data)
+                          for name, row in rows.items()})
+        shown = [(name, status) for _, name, _, status, _ in
+                 self.driver.resource_states]
+        self.assertEqual([('plain', 'IN_PROGRESS'), ('plain', 'COMPLETE'),
+                          ('other', 'IN_PROGRESS'), ('other', 'COMPLETE')],
+                         shown)
+
     def test_a_failing_plugin_fails_the_snapshot_with_heats_reason(self):
         stack = self.add_stack({
             'first': {'type': T},

@@ -127,6 +127,24 @@ class LocalResourceTestCase(base.TestCase):
         self.assertEqual([],
                          db_api.local_resource_list(self.ctx, self.stack.id))
 
+    def test_resource_event_in_one_statement(self):
+        self._set('r1', status_reason='done', properties={'size': 1})
+        self.assertTrue(db_api.local_resource_event_add(
+            self.ctx, self.stack.id, 'r1'))
+        self.assertFalse(db_api.local_resource_event_add(
+            self.ctx, self.stack.id, 'missing'))
+        event, = db_api.local_event_list(self.ctx, self.stack.id)
+        recorded = db_api.local_event_record(self.ctx, self.stack.id, 'r1')
+        # The same as the one read through the ORM.
+        for column in ('resource_name', 'physical_resource_id',
+                       'resource_type', 'resource_action',
+                       'resource_status', 'resource_status_reason',
+                       'resource_properties'):
+            self.assertEqual(getattr(recorded, column),
+                             getattr(event, column), column)
+        self.assertNotEqual(recorded.uuid, event.uuid)
+        self.assertIsNotNone(event.created_at)
+
     def test_events_record_the_state_and_page(self):
         self._set('r1', status_reason='done')
         stack_event = db_api.local_event_record(self.ctx, self.stack.id)

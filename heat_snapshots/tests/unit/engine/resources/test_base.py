@@ -49,3 +49,25 @@ class ResourcePluginDefaultsTest(base.TestCase):
         self.assertRaises(NotImplementedError,
                           plugin_base.ResourcePlugin.delete_artifact,
                           self.make_context(), 'a1')
+
+    def test_a_plugin_that_makes_its_snapshot_makes_an_artifact(self):
+        # Unless it says otherwise: its artifact's id is then committed
+        # before the snapshot waits for it.
+        class Backup(plugin_base.ResourcePlugin):
+            def handle_snapshot(self):
+                return {'backup_id': 'b1'}
+
+        class Value(plugin_base.ResourcePlugin):
+            makes_artifact = False
+
+            def handle_snapshot(self):
+                return {'value': 'v'}
+
+        class Restorer(plugin_base.ResourcePlugin):
+            def handle_restore(self, definition, data):
+                return definition
+
+        self.assertFalse(plugin_base.ResourcePlugin.makes_artifact)
+        self.assertTrue(Backup.makes_artifact)
+        self.assertFalse(Value.makes_artifact)
+        self.assertFalse(Restorer.makes_artifact)

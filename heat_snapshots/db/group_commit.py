@@ -1,0 +1,253 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""Group commit of the walks' state changes.
+
+A walk writes several small state changes per resource (its snapshot
+started, the artifact's id, its end; the resource's state in the stack
+store). Each in a transaction of its own, most of a walk's time went into
+beginning, fencing and committing them, one at a time (SQLite has one
+writer). Here the changes of all walk threads queue, and are committed
+together, at most ``group_commit_max`` at once, by one of the walkers (see
+Writer); ``write()`` returns to each walker once its change is committed,
+so what a walker goes on with is as durable as before.
+
+Fencing holds per change: the changes of a batch are grouped by their
+context's fence, each group's fence is checked once in the batch's
+transaction (read with a shared lock, as ``check_fence`` does, so a
+takeover waits for the batch), and a group whose operation lost its hold
+writes nothing: its walkers get OperationFenced, the other groups are
+committed. A change that fails otherwise rolls the batch back; every change
+of it is then written alone, as without batching, so each walker sees
+its own outcome.
+"""
+
+import collections
+import threading
+import time
+
+from oslo_log import log as logging
+
+from heat_snapshots.common import exception
+from heat_snapshots.db import api as db_api
+
+LOG = logging.getLogger(__name__)
+
+# Read by write(); set from [heat_snapshots_database] by configure().
+SETTINGS = {'enabled': True, 'interval': 0.0, 'max': 200, 'writers': 4}
+
+
+def configure(conf):
+    opts = conf.heat_snapshots_database
+    SETTINGS.update(enabled=opts.group_commit,
+                    interval=opts.group_commit_interval,
+                    max=opts.group_commit_max,
+                    writers=opts.group_commit_writers)
+
+
+class _Change:
+    """One change: ``function(context)``, and what came of it."""
+
+    __slots__ = ('context', 'function', 'wake', 'done', 'slots', 'result',
+                 'error')
+
+    def __init__(self, context, function):
+        self.context = context
+        self.function = function
+        # Set when the change is done, or its walker is to lead a batch.
+        self.wake = threading.Event()
+        self.done = False
+        # Batch slots handed to its walker (at most one, see _hand_on).
+        self.slots = 0
+        self.result = None
+        self.error = None
+
+    def finish(self, result=None, error=None):
+        self.result = result
+        self.error = error
+        self.done = True
+        self.wake.set()
+
+    def outcome(self):
+        if self.error is not None:
+            raise self.error
+        return self.result
+
+
+class Writer:
+    """Leaders and followers, no thread of its own.
+
+    A walker whose change finds a batch slot free (one on SQLite, which has
+    one writer; ``group_commit_writers`` on a database server, so that
+    batches overlap their round trips) commits every change queued until
+    then, its own included, while the others wait; the slot then goes to
+    the walker of the first change still queued. Each walker waits on its
+    own event, woken once: when its change is committed or when it is to
+    lead (under load every hand-over between threads costs a wait for the
+    CPU, and a leader's own change needs none).
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._queue = collections.deque()
+        self._batches = 0
+        self._local = threading.local()
+
+    @property
+    def leading(self):
+        """Whether this thread is committing a batch."""
+        return getattr(self._local, 'leading', False)
+
+    def _free_slots(self):
+        if db_api.get_engine().dialect.name == 'sqlite':
+            return 1 - self._batches
+        return SETTINGS['writers'] - self._batches
+
+    def write(self, context, function):
+        change = _Change(context, function)
+        with self._lock:
+            self._queue.append(change)
+            lead = self._free_slots() > 0
+            if lead:
+                self._batches += 1
+        while True:
+            if lead:
+                try:
+                    self._lead()
+                finally:
+                    self._hand_on()
+            if change.done:
+                with self._lock:
+                    extra, change.slots = change.slots, 0
+                for _ in range(extra):
+                    self._hand_on()
+                return change.outcome()
+            change.wake.wait()
+            with self._lock:
+                change.wake.clear()
+                lead = change.slots > 0
+                if lead:
+                    change.slots -= 1
+
+    def _hand_on(self):
+        """Give this batch slot to the first queued change's walker that
+        has none, or free it.
+        """
+        with self._lock:
+            for queued in self._queue:
+                if not queued.slots:
+                    queued.slots = 1
+                    queued.wake.set()
+                    return
+            self._batches -= 1
+
+    def _lead(self):
+        if SETTINGS['interval']:
+            # A few more walkers may join the batch.
+            time.sleep(SETTINGS['interval'])
+        with self._lock:
+            count = min(len(self._queue), SETTINGS['max'])
+            batch = [self._queue.popleft() for _ in range(count)]
+        if not batch:
+            return
+        self._local.leading = True
+        try:
+            commit(batch)
+        except Exception as error:  # never leave a walker waiting
+            LOG.exception('Group commit failed')
+            for change in batch:
+                if not change.done:
+                    change.finish(error=error)
+        finally:
+            self._local.leading = False
+
+
+_writer = Writer()
+
+
+def _groups(batch):
+    """The changes by fence, in the order their first one came."""
+    groups = collections.OrderedDict()
+    for change in batch:
+        fence = getattr(change.context, 'fence', None)
+        groups.setdefault(fence, []).append(change)
+    return groups
+
+
+@db_api.retry_on_db_error
+@db_api.writer
+def _apply(context, groups):
+    """Every group in one transaction; {change: result or error}."""
+    db_api.remember_fences(context)
+    outcomes = []
+    for fence, changes in groups.items():
+        context.fence = fence
+        try:
+            db_api.check_fence(context)
+        except exception.OperationFenced as error:
+            outcomes.extend((change, None, error) for change in changes)
+            continue
+        for change in changes:
+            outcomes.append((change, change.function(context), None))
+    return outcomes
+
+
+def _alone(change):
+    """The change as without batching: each write it makes in a fenced
+    transaction of its own, unless it opens one for them.
+    """
+    try:
+        result = change.function(change.context)
+    except Exception as error:
+        change.finish(error=error)
+    else:
+        change.finish(result)
+
+
+def commit(batch):
+    """Write ``batch`` (a list of changes) and tell each walker."""
+    context = batch[0].context
+    batch_context = context.__class__.from_dict(context.to_dict())
+    try:
+        outcomes = _apply(batch_context, _groups(batch))
+    except Exception as error:
+        if len(batch) > 1:
+            LOG.debug('A batch of %d state changes failed (%s); writing '
+                      'each alone', len(batch), error)
+        for change in batch:
+            _alone(change)
+        return
+    for change, result, error in outcomes:
+        change.finish(result, error)
+
+
+def write(context, function):
+    """``function(context)``'s result, once what it wrote is committed.
+
+    ``function`` writes through the database API with the context it is
+    given (which carries the batch's transaction and this change's fence)
+    and must be safe to run again alone: a batch that fails is written
+    again change by change, where each write ``function`` makes is a
+    transaction of its own unless ``function`` opens one around them
+    (``db_api.run_in_transaction``: it joins the batch's). Run at once
+    with the caller's context when the caller holds a transaction (a batch
+    could not join it, and on SQLite would wait for it), or with group
+    commit off.
+
+    :raises: OperationFenced when the context's operation lost its hold;
+        whatever ``function`` raised.
+    """
+    if (not SETTINGS['enabled'] or db_api.in_transaction(context) or
+            _writer.leading):
+        # (A leader writing a change alone never waits for itself.)
+        return function(context)
+    return _writer.write(context, function)

@@ -1,0 +1,174 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+import threading
+
+import sqlalchemy as sa
+
+from heat_snapshots.common import exception
+from heat_snapshots.db import api as db_api
+from heat_snapshots.db import group_commit
+from heat_snapshots.db import migration
+from heat_snapshots.engine import locks
+from heat_snapshots.tests import base
+from heat_snapshots.tests.unit.db import base as db_base
+
+
+class _GroupCommitMixin:
+
+    def _schema(self):
+        """The database's tables (the SQLite fixture's are there)."""
+
+    def setUp(self):
+        super().setUp()
+        self._schema()
+        self.ctx = self.make_context()
+        self.snapshot = db_api.snapshot_create(self.ctx, {
+            'stack_id': 'stack-1', 'stack_name': 's',
+            'project_id': 'project-a', 'action': 'CREATE',
+            'status': 'IN_PROGRESS'})
+        self.commits = []
+        engine = db_api.get_engine()
+        sa.event.listen(engine, 'commit', self._committed)
+        self.addCleanup(sa.event.remove, engine, 'commit', self._committed)
+
+    def _committed(self, connection):
+        self.commits.append(connection)
+
+    def _set(self, name, status='IN_PROGRESS'):
+        def change(ctx):
+            db_api.resource_snapshot_set(ctx, self.snapshot.id, name,
+                                         {'resource_type': 'T',
+                                          'action': 'SNAPSHOT',
+                                          'status': status}, new=True)
+            return name
+        return change
+
+    def _rows(self):
+        return {r.resource_name: r.status for r in
+                db_api.resource_snapshot_list(self.ctx, self.snapshot.id)}
+
+    def _fenced(self, generation):
+        return locks.fenced_context(self.ctx, locks.Fence(
+            'engine-1', generation, 'stack-1', None))
+
+    def _batch(self, *changes):
+        batch = [group_commit._Change(ctx, function)
+                 for ctx, function in changes]
+        del self.commits[:]
+        group_commit.commit(batch)
+        return batch
+
+    def test_changes_of_many_walkers_share_a_commit(self):
+        self._settings(max=4, writers=1)
+        results = {}
+        release = threading.Event()
+
+        def held(ctx):
+            # The first walker's batch holds the (one) batch slot.
+            release.wait()
+            return self._set('first')(ctx)
+
+        def walker(name, function):
+            results[name] = group_commit.write(self.ctx, function)
+
+        del self.commits[:]
+        first = threading.Thread(target=walker, args=('first', held))
+        first.start()
+        threads = [threading.Thread(target=walker,
+                                    args=('r%d' % i, self._set('r%d' % i)))
+                   for i in range(8)]
+        for thread in threads:
+            thread.start()
+        while len(group_commit._writer._queue) < 8:
+            release.wait(0.01)
+        release.set()
+        for thread in [first] + threads:
+            thread.join()
+        # Every walker was answered once its change was in the database.
+        names = ['first'] + ['r%d' % i for i in range(8)]
+        self.assertEqual({name: name for name in names}, results)
+        self.assertEqual({name: 'IN_PROGRESS' for name in names},
+                         self._rows())
+        # The eight that queued meanwhile: two full batches of 4.
+        self.assertEqual(3, len(self.commits))
+
+    def _settings(self, **settings):
+        self.addCleanup(group_commit.SETTINGS.update,
+                        dict(group_commit.SETTINGS))
+        group_commit.SETTINGS.update(settings)
+
+    def test_an_operation_that_lost_its_lock_writes_nothing(self):
+        generation = db_api.stack_lock_acquire(self.ctx, 'stack-1',
+                                               'engine-1', 'SNAPSHOT')
+        holder = self._fenced(generation)
+        lost = self._fenced(generation + 1)
+        kept, fenced = self._batch((holder, self._set('kept')),
+                                   (lost, self._set('fenced')))
+        self.assertEqual('kept', kept.outcome())
+        self.assertRaises(exception.OperationFenced, fenced.outcome)
+        self.assertEqual({'kept': 'IN_PROGRESS'}, self._rows())
+        self.assertEqual(1, len(self.commits))
+
+    def test_a_failing_change_fails_alone(self):
+        def broken(ctx):
+            db_api.resource_snapshot_set(ctx, self.snapshot.id, 'broken',
+                                         {'resource_type': 'T',
+                                          'action': 'SNAPSHOT',
+                                          'status': 'IN_PROGRESS'},
+                                         new=True)
+            raise exception.ResourceNotFound('broken')
+
+        good, bad, other = self._batch((self.ctx, self._set('a')),
+                                       (self.ctx, broken),
+                                       (self.ctx, self._set('b')))
+        self.assertEqual('a', good.outcome())
+        self.assertEqual('b', other.outcome())
+        self.assertRaises(exception.ResourceNotFound, bad.outcome)
+        # Written alone, the broken change's first write is its own
+        # transaction, as without batching.
+        self.assertEqual({'a', 'b', 'broken'}, set(self._rows()))
+
+    def test_inside_a_transaction_the_change_joins_it(self):
+        def outer():
+            group_commit.write(self.ctx, self._set('inner'))
+            raise exception.ResourceNotFound('rolled back')
+
+        self.assertRaises(exception.ResourceNotFound,
+                          db_api.run_in_transaction, self.ctx, outer)
+        self.assertEqual({}, self._rows())
+
+    def test_off_each_change_commits_alone(self):
+        self._settings(enabled=False)
+        del self.commits[:]
+        self.assertEqual('x', group_commit.write(self.ctx, self._set('x')))
+        self.assertEqual({'x': 'IN_PROGRESS'}, self._rows())
+        self.assertEqual(1, len(self.commits))
+
+
+class GroupCommitSQLiteTest(_GroupCommitMixin, base.TestCase):
+    use_db = True
+
+
+class _ServerMixin(db_base.OpportunisticDBTestMixin):
+
+    def _schema(self):
+        migration.upgrade(engine=db_api.get_engine())
+
+
+class GroupCommitMySQLTest(_ServerMixin, _GroupCommitMixin, base.TestCase):
+    FIXTURE = db_base.MySQLOpportunisticFixture
+
+
+class GroupCommitPostgreSQLTest(_ServerMixin, _GroupCommitMixin,
+                                base.TestCase):
+    FIXTURE = db_base.PostgresqlOpportunisticFixture
