@@ -194,8 +194,10 @@ class Deployment:
         return service
 
     def _get(self, path, headers):
+        # The endpoint is the http:// URL of the service this launcher
+        # started on loopback.
         try:
-            with urlrequest.urlopen(urlrequest.Request(
+            with urlrequest.urlopen(urlrequest.Request(  # nosec B310
                     self.endpoint + path, headers=headers),
                     timeout=10) as response:
                 return response.status

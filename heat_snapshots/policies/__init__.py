@@ -14,7 +14,6 @@ import itertools
 
 from heat_snapshots.policies import base
 from heat_snapshots.policies import snapshot_operations
-
 from heat_snapshots.policies import snapshot_policies
 from heat_snapshots.policies import snapshots
 from heat_snapshots.policies import stacks
