@@ -94,8 +94,13 @@ def _sqlite_pool(engine):
 
 def _sqlite_wal(engine):
     # The journal mode is kept in the database file: set once. Outside a
-    # transaction (a raw connection: no BEGIN from the listeners).
-    raw = engine.raw_connection()
+    # transaction (a raw connection: no BEGIN from the listeners). The
+    # driver's own error is not translated by oslo.db there: it is here,
+    # so that a file that cannot be opened is a DBConnectionError.
+    try:
+        raw = engine.raw_connection()
+    except engine.dialect.loaded_dbapi.Error as error:
+        raise db_exc.DBConnectionError(error)
     try:
         cursor = raw.cursor()
         cursor.execute('PRAGMA journal_mode=WAL')
