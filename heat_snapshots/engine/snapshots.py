@@ -380,7 +380,10 @@ class RestoreWalk(Walker):
             operations.progress_all_ended(self.context, snapshot_id,
                                           states.FAILED, reason)
         except exception.OperationFenced:
-            raise
+            # Taken over (a restore superseded by another): the rows are
+            # the new operation's now. The outcome is still told (logged);
+            # writing it is refused as for any fenced operation.
+            pass
         except Exception as progress_error:
             LOG.warning('Could not end the progress of the restore of '
                         'stack %s: %s', stack_id, progress_error)

@@ -31,6 +31,8 @@ import os
 import re
 import time
 
+import fixtures
+
 from heat_snapshots.common import retention
 from heat_snapshots.tests.functional import base
 from heat_snapshots.tests.functional import config
@@ -55,6 +57,10 @@ TEMPLATE = base.template({
     'none': {'type': 'OS::Heat::None'},
     'value': {'type': 'OS::Heat::Value', 'properties': {'value': 'v'}},
 })
+
+
+# The whole test, seconds.
+TEST_TIMEOUT = 900
 
 
 class PolicyDeployment(faults.FaultDeployment):
@@ -97,6 +103,9 @@ class SnapshotPoliciesTest(base.FunctionalTest):
                           'their own; HS_FUNCTIONAL_ENDPOINT or '
                           'HS_FUNCTIONAL_DEPLOYMENTS leaves mysql out')
         super().setUp()
+        # Several scheduled periods, three periods of downtime and the
+        # engines' restarts: longer than tox's OS_TEST_TIMEOUT.
+        self.useFixture(fixtures.Timeout(TEST_TIMEOUT, gentle=True))
         self.deployment.start_engines()
         self.addCleanup(self.deployment.start_engines)
         self.figures = collections.OrderedDict()
