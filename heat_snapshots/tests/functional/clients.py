@@ -18,6 +18,8 @@ keystone it is a keystoneauth1 session from OS_* variables.
 """
 
 import os
+import shutil
+import sys
 import uuid
 
 from heatclient import client as heat_client
@@ -147,3 +149,18 @@ def callers(endpoint):
                              user='admin-%s' % project_id, roles='admin')
 
     return first, lambda: noauth_caller(endpoint), admin
+
+
+# The project of a noauth caller that names none (heat-snapshots-all's
+# default admin), as the ``openstack`` CLI with ``--os-auth-type none`` is.
+CLI_NOAUTH_PROJECT = 'admin'
+
+
+def openstack_command():
+    """The ``openstack`` command beside this Python, else on PATH; None
+    when it is not installed.
+    """
+    path = os.path.join(os.path.dirname(sys.executable), 'openstack')
+    if os.access(path, os.X_OK):
+        return path
+    return shutil.which('openstack')

@@ -26,20 +26,19 @@ fails it.
 
 import json
 import os
-import shutil
 import subprocess
-import sys
 import time
 
 import fixtures
 from oslotest import base as oslotest_base
 from testtools import content
 
+from heat_snapshots.tests.functional import clients
 from heat_snapshots.tests.functional import config
 from heat_snapshots.tests.functional import deployment as hs_deployment
 
 # noauth's caller when the client sends no identity (api/auth.py).
-PROJECT = 'admin'
+PROJECT = clients.CLI_NOAUTH_PROJECT
 CLI_TIMEOUT = 120
 TEST_TIMEOUT = 600
 WAIT = 120
@@ -78,19 +77,12 @@ def _get(row, key):
     return row.get(key, row.get(key.upper(), row.get(key.capitalize())))
 
 
-def _openstack():
-    path = os.path.join(os.path.dirname(sys.executable), 'openstack')
-    if os.access(path, os.X_OK):
-        return path
-    return shutil.which('openstack')
-
-
 class CLISessionTest(oslotest_base.BaseTestCase):
 
     def setUp(self):
         super().setUp()
         self.useFixture(fixtures.Timeout(TEST_TIMEOUT, gentle=True))
-        self.command = _openstack()
+        self.command = clients.openstack_command()
         if self.command is None:
             message = ('the openstack command (python-openstackclient) is '
                        'not installed')

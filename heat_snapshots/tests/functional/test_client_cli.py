@@ -32,11 +32,11 @@ import fixtures
 from oslotest import base as oslotest_base
 from testtools import content
 
+from heat_snapshots.tests.functional import clients
 from heat_snapshots.tests.functional import config
 from heat_snapshots.tests.functional import deployment as hs_deployment
-from heat_snapshots.tests.functional import test_cli_session
 
-PROJECT = test_cli_session.PROJECT
+PROJECT = clients.CLI_NOAUTH_PROJECT
 CLI_TIMEOUT = 120
 TEST_TIMEOUT = 600
 TEMPLATE = """\
@@ -69,7 +69,7 @@ class ClientCLITest(oslotest_base.BaseTestCase):
     def setUp(self):
         super().setUp()
         self.useFixture(fixtures.Timeout(TEST_TIMEOUT, gentle=True))
-        self.command = test_cli_session._openstack()
+        self.command = clients.openstack_command()
         missing = None
         if self.command is None:
             missing = 'the openstack command (python-openstackclient)'
