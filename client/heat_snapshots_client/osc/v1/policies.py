@@ -171,13 +171,17 @@ class ListPolicies(command.Lister):
         return columns, rows
 
 
+def _add_policy_argument(parser):
+    parser.add_argument('policy', metavar='<policy>',
+                        help='Policy (name or id)')
+
+
 class ShowPolicy(command.ShowOne):
     """Show a snapshot policy."""
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
-        parser.add_argument('policy', metavar='<policy>',
-                            help='Policy (name or id)')
+        _add_policy_argument(parser)
         return parser
 
     def take_action(self, parsed_args):
@@ -190,8 +194,7 @@ class SetPolicy(command.ShowOne):
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
-        parser.add_argument('policy', metavar='<policy>',
-                            help='Policy (name or id)')
+        _add_policy_argument(parser)
         parser.add_argument('--name', metavar='<name>', help='New name')
         parser.add_argument('--cron', metavar='<expression>',
                             help='New 5-field cron expression')
@@ -278,8 +281,7 @@ class RunPolicy(command.ShowOne):
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
-        parser.add_argument('policy', metavar='<policy>',
-                            help='Policy (name or id)')
+        _add_policy_argument(parser)
         return parser
 
     def take_action(self, parsed_args):
@@ -292,8 +294,7 @@ class ListRuns(command.Lister):
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
-        parser.add_argument('policy', metavar='<policy>',
-                            help='Policy (name or id)')
+        _add_policy_argument(parser)
         return parser
 
     def take_action(self, parsed_args):
