@@ -359,8 +359,16 @@ class OpenAPIConformanceTest(SchemaTest):
             'GET', runs_url, params={'limit': 1}), 200)
         self._check(policy + '/runs', 'GET', self.request(
             'GET', runs_url, params={'limit': 'x'}), 400)
-        self._check(policy + '/prune_preview', 'GET', self.request(
-            'GET', policy_url + '/prune_preview'), 200)
+        # An age older than the calendar (the schema takes any integer)
+        # keeps every snapshot; it was a 500.
+        self._check(policy, 'PATCH', self.request(
+            'PATCH', policy_url, headers=JSON_HEADERS,
+            json={'policy': {'retention': {'keep_last': 1,
+                                           'max_age': 99999999999}}}), 200)
+        preview = self._check(policy + '/prune_preview', 'GET', self.request(
+            'GET', policy_url + '/prune_preview'), 200).json()
+        self.assertEqual([{'stack_id': mine['id'], 'snapshots': []}],
+                         preview['prune_preview'])
         # The policy's snapshot, as the project sees it, then deleted.
         by_policy = self._check(project_snapshot, 'GET', self.request(
             'GET', purl + '/' + ran['snapshots'][0]), 200).json()['snapshot']
