@@ -297,10 +297,9 @@ class OpenAPIConformanceTest(SchemaTest):
         started = self._check(snapshots, 'POST', self.request(
             'POST', clone_url, headers=JSON_HEADERS,
             json={'name': 'cancelled'}), 200).json()['id']
-        for accept in ('application/json', 'text/plain'):
-            self._check(snapshot + '/cancel', 'POST', self.request(
-                'POST', clone_url + '/%s/cancel' % started,
-                headers=dict(HEADERS, Accept=accept)), 202)
+        # (Once: the walk may end at once, and a second would be a 409.)
+        self._check(snapshot + '/cancel', 'POST', self.request(
+            'POST', clone_url + '/%s/cancel' % started), 202)
         ended = s.wait(lambda: self._settled_snapshot(
             clone_url + '/' + started), 'snapshot cancelled')
         self.assertEqual(('FAILED', 'Cancelled by request'),
