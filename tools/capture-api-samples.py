@@ -16,8 +16,9 @@
 Starts ``heat-snapshots-all`` (noauth on loopback, SQLite and the local
 stack driver, all in a temporary directory, on a free port), creates a
 stack, snapshots it, lists, shows, previews the restore, clones and
-restores the snapshot, then deletes it,
-provokes the documented errors, and writes every request and response body
+restores the snapshot, then deletes it, cancels a snapshot, runs a
+snapshot policy and lists the project's snapshots, provokes the
+documented errors, and writes every request and response body
 to api-ref/source/samples/. Run it after any change to what the API
 answers, and commit the samples with the change::
 
@@ -208,6 +209,18 @@ def capture(client, samples):
     _h, listed = client.expect(200, 'GET', snapshots)
     samples.json('stack-snapshots-list-response.json', listed)
 
+    # heat-snapshots' own: the snapshot's resources, a bad page, nothing
+    # to cancel.
+    _h, resources = client.expect(200, 'GET', snapshot + '/resources')
+    samples.json('snapshot-resources-response.json', resources)
+    status, _h, _raw, body = client.request('GET',
+                                            snapshots + '?sort_keys=id')
+    assert status == 400, status
+    samples.json('snapshots-list-bad-sort-response.json', body)
+    status, _h, _raw, body = client.request('POST', snapshot + '/cancel')
+    assert status == 409, status
+    samples.json('snapshot-cancel-conflict-response.json', body)
+
     # heat-snapshots' own: change the stack, preview the restore, clone.
     client.expect(202, 'PUT', stack, {
         'template': dict(TEMPLATE, resources=dict(
@@ -283,12 +296,56 @@ def capture(client, samples):
         'DELETE', '%s/snapshots/%s' % (slow, busy['id']))
     assert status == 400, status
     samples.json('stack-snapshot-delete-in-progress-response.json', body)
+    # ... but it can be cancelled (heat-snapshots' own).
+    _h, cancelled = client.expect(
+        202, 'POST', '%s/snapshots/%s/cancel' % (slow, busy['id']))
+    samples.json('snapshot-cancel-response.json', cancelled)
+    client.wait(slow, 'stack', 'stack_status',
+                lambda s: not s.endswith('IN_PROGRESS'))
 
     # Another tenant's URL: 403 before anything is looked up.
     status, _h, _raw, body = client.request(
         'GET', snapshots.replace('/v1/%s/' % TENANT, '/v1/other/'))
     assert status == 403, status
     samples.json('stack-snapshot-forbidden-response.json', body)
+
+    capture_policies(client, samples, stack_id)
+
+
+def capture_policies(client, samples, stack_id):
+    """Snapshot policies, a run, and the project's snapshots."""
+    policies = '/v1/%s/snapshot_policies' % TENANT
+    request = {'policy': {
+        'name': 'nightly',
+        'stacks': {'ids': [stack_id]},
+        'schedule': {'cron': '0 2 * * *', 'timezone': 'Europe/Paris'},
+        'retention': {'keep_last': 3, 'keep_daily': 7, 'keep_weekly': 4},
+        'keep_after_stack_delete': False,
+        'enabled': True,
+    }}
+    samples.json('snapshot-policy-create-request.json', request)
+    _h, created = client.expect(201, 'POST', policies, request)
+    samples.json('snapshot-policy-create-response.json', created)
+    policy = '%s/%s' % (policies, created['policy']['id'])
+    request = {'policy': {'enabled': False}}
+    samples.json('snapshot-policy-update-request.json', request)
+    client.expect(200, 'PATCH', policy, request)
+    _h, run = client.expect(202, 'POST', policy + '/run')
+    samples.json('snapshot-policy-run-response.json', run)
+    deadline = time.monotonic() + 60
+    while True:
+        _h, runs = client.expect(200, 'GET', policy + '/runs')
+        if runs['runs'][0]['status'] != 'IN_PROGRESS':
+            break
+        if time.monotonic() > deadline:
+            raise SystemExit('run %s did not end' % run['run']['id'])
+        time.sleep(0.2)
+    samples.json('snapshot-policy-runs-response.json', runs)
+    _h, preview = client.expect(200, 'GET', policy + '/prune_preview')
+    samples.json('snapshot-policy-prune-preview-response.json', preview)
+    _h, listed = client.expect(200, 'GET',
+                               '/v1/%s/snapshots?limit=1' % TENANT)
+    samples.json('project-snapshots-list-response.json', listed)
 
 
 def main():

@@ -130,9 +130,13 @@ def _kept_by_rules(complete, rules, now, tz):
                 periods.add(key)
                 kept.add(snapshot.id)
     if 'max_age' in rules:
-        oldest = now - datetime.timedelta(seconds=rules['max_age'])
+        try:
+            oldest = now - datetime.timedelta(seconds=rules['max_age'])
+        except OverflowError:
+            # An age beyond the calendar's first day: none is too old.
+            oldest = None
         kept.update(snapshot.id for snapshot in complete
-                    if snapshot.created_at >= oldest)
+                    if oldest is None or snapshot.created_at >= oldest)
     return kept
 
 

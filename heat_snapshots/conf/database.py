@@ -60,29 +60,35 @@ opts = [
                 default=True,
                 help='Write the per-resource state changes of every walk '
                      'of an engine together, in one transaction per short '
-                     'batch, instead of one transaction each. A walk goes '
-                     'on only once its change is committed, so nothing is '
-                     'less durable; only the number of commits changes.'),
+                     'batch, instead of one transaction each. There is no '
+                     'writer thread: a walk thread whose change finds a '
+                     'batch slot free commits every change queued until '
+                     'then, its own included, while the others wait. A '
+                     'walk goes on only once its change is committed, so '
+                     'nothing is less durable; only the number of commits '
+                     'changes.'),
     cfg.FloatOpt('group_commit_interval',
                  default=0.0,
                  min=0.0,
                  max=1.0,
-                 help='Seconds a batch waits for more changes before it is '
-                      'committed (group_commit). With 0, a batch is '
-                      'committed at once, and the changes that arrive '
-                      'meanwhile make the next one.'),
+                 help='Seconds the walk thread leading a batch waits for '
+                      'more changes before it commits them (group_commit). '
+                      'With 0, a batch is committed at once, and the '
+                      'changes that arrive meanwhile make the next one.'),
     cfg.IntOpt('group_commit_writers',
                default=4,
                min=1,
-               help='Threads committing batches at the same time on '
-                    'MariaDB, MySQL or PostgreSQL (group_commit), so that '
-                    'their round trips to the server overlap. SQLite, '
-                    'which has one writer at a time, always uses one.'),
+               help='Batches committed at the same time on MariaDB, MySQL '
+                    'or PostgreSQL (group_commit), each by the walk thread '
+                    'leading it, so that their round trips to the server '
+                    'overlap. SQLite, which has one writer at a time, '
+                    'always commits one batch at a time.'),
     cfg.IntOpt('group_commit_max',
                default=200,
                min=1,
                help='Most state changes committed in one batch '
-                    '(group_commit).'),
+                    '(group_commit); the changes queued beyond it make the '
+                    'next batch.'),
 ]
 
 

@@ -248,7 +248,7 @@ _FENCES_HELD = 'heat_snapshots_fences_held'
 def remember_fences(context):
     """Check each fence once in the context's transaction.
 
-    For a transaction that changes no lock (the state writer's batches):
+    For a transaction that changes no lock (group commit's batches):
     a fence found holding keeps holding until it ends, since its row is
     read with a shared lock (on SQLite, the transaction is the only
     writer).

@@ -59,10 +59,15 @@ RUN_BUDGET = float(os.environ.get('HS_BAD_INPUT_BUDGET', '45'))
 # and snapshot as they were.
 OPERATION_ORDER = [
     'listVersions', 'listStacks', 'findStack', 'showStack', 'getTemplate',
-    'listResources', 'listSnapshots', 'showSnapshot', 'createStack',
-    'createSnapshot', 'restoreSnapshot', 'previewRestoreSnapshot',
-    'cloneSnapshot', 'updateStack', 'patchStack',
-    'deleteSnapshot', 'deleteStack',
+    'listResources', 'listSnapshots', 'showSnapshot',
+    'listSnapshotResources', 'listSnapshotPolicies', 'showSnapshotPolicy',
+    'listPolicyRuns', 'previewPolicyPrune', 'listProjectSnapshots',
+    'showProjectSnapshot', 'createStack', 'createSnapshot',
+    'cancelSnapshotOperation', 'restoreSnapshot', 'previewRestoreSnapshot',
+    'cloneSnapshot', 'createSnapshotPolicy', 'updateSnapshotPolicy',
+    'runSnapshotPolicy', 'updateStack', 'patchStack',
+    'deleteSnapshotPolicy', 'deleteProjectSnapshot', 'deleteSnapshot',
+    'deleteStack',
 ]
 
 
@@ -121,6 +126,16 @@ class OpenAPIConformanceTest(SchemaTest):
         if response.status_code >= 400:
             self.assertEqual([], base.heat_error_problems(response))
         return response
+
+    def _settled_snapshot(self, snapshot_url):
+        shown = self.request('GET', snapshot_url).json()['snapshot']
+        return None if shown['status'] == 'IN_PROGRESS' else shown
+
+    def _ended_run(self, runs_url, run_id):
+        for run in self.request('GET', runs_url).json()['runs']:
+            if run['id'] == run_id and run['status'] != 'IN_PROGRESS':
+                return run
+        return None
 
     def test_document_is_valid_openapi(self):
         self.assertEqual('3.1.0', self.spec['openapi'])
@@ -207,6 +222,47 @@ class OpenAPIConformanceTest(SchemaTest):
             'GET', url + '/' + snapshot_id), 200)
         self._check(snapshot, 'GET', self.request(
             'GET', url + '/not-a-uuid'), 404)
+        # heat-snapshots' own: the resources of a snapshot's operation,
+        # and a page of the list.
+        listed = self._check(snapshot + '/resources', 'GET', self.request(
+            'GET', url + '/%s/resources' % snapshot_id), 200)
+        self.assertEqual(['slow'], [r['name'] for r in
+                                    listed.json()['resources']])
+        self._check(snapshot + '/resources', 'GET', self.request(
+            'GET', url + '/nope/resources'), 404)
+        page = self._check(snapshots, 'GET', self.request(
+            'GET', url, params={'limit': 1, 'sort_keys': 'name,status',
+                                'sort_dir': 'desc', 'status': 'COMPLETE',
+                                'name': 'c'}), 200)
+        self.assertEqual([snapshot_id],
+                         [x['id'] for x in page.json()['snapshots']])
+        for bad in ({'sort_keys': 'id'}, {'sort_dir': 'up'},
+                    {'status': 'DONE'}, {'limit': '-1'},
+                    {'marker': 'not-a-uuid'}):
+            self._check(snapshots, 'GET', self.request(
+                'GET', url, params=bad), 400)
+        # The project's snapshots, by id alone.
+        project_snapshots = '/v1/{tenant_id}/snapshots'
+        project_snapshot = project_snapshots + '/{snapshot_id}'
+        purl = s.url('/v1/%s/snapshots' % PROJECT)
+        found = self._check(project_snapshots, 'GET', self.request(
+            'GET', purl, params={'limit': 1000, 'sort_keys': 'created_at',
+                                 'sort_dir': 'asc', 'name': 'c'}), 200)
+        self.assertIn(snapshot_id,
+                      [x['id'] for x in found.json()['snapshots']])
+        self._check(project_snapshots, 'GET', self.request(
+            'GET', purl, params={'sort_keys': 'id'}), 400)
+        self._check(project_snapshots, 'GET', self.request(
+            'GET', purl, params={'marker': 'not-a-uuid'}), 404)
+        self._check(project_snapshots, 'GET', self.request(
+            'GET', purl, headers=other), 403)
+        shown = self._check(project_snapshot, 'GET', self.request(
+            'GET', purl + '/' + snapshot_id), 200).json()['snapshot']
+        self.assertEqual((mine['id'], False, None),
+                         (shown['stack_id'], shown['stack_deleted'],
+                          shown['policy_id']))
+        self._check(project_snapshot, 'GET', self.request(
+            'GET', purl + '/not-a-uuid'), 404)
         for accept in ('application/json', 'text/plain'):
             self._check(restore, 'POST', self.request(
                 'POST', url + '/%s/restore' % snapshot_id,
@@ -231,6 +287,101 @@ class OpenAPIConformanceTest(SchemaTest):
         self._check(snapshot + '/clone', 'POST', self.request(
             'POST', url + '/%s/clone' % snapshot_id, headers=JSON_HEADERS,
             json={}), 400)
+
+        # Cancel: nothing runs, then a snapshot of the clone stopped.
+        self._check(snapshot + '/cancel', 'POST', self.request(
+            'POST', url + '/%s/cancel' % snapshot_id), 409)
+        self._check(snapshot + '/cancel', 'POST', self.request(
+            'POST', url + '/nope/cancel'), 404)
+        clone_url = s.stack_url(clone) + '/snapshots'
+        started = self._check(snapshots, 'POST', self.request(
+            'POST', clone_url, headers=JSON_HEADERS,
+            json={'name': 'cancelled'}), 200).json()['id']
+        # (Once: the walk may end at once, and a second would be a 409.)
+        self._check(snapshot + '/cancel', 'POST', self.request(
+            'POST', clone_url + '/%s/cancel' % started), 202)
+        ended = s.wait(lambda: self._settled_snapshot(
+            clone_url + '/' + started), 'snapshot cancelled')
+        self.assertEqual(('FAILED', 'Cancelled by request'),
+                         (ended['status'], ended['status_reason']))
+
+        # Snapshot policies.
+        policies = '/v1/{tenant_id}/snapshot_policies'
+        policy = policies + '/{policy_id}'
+        policies_url = s.url('/v1/%s/snapshot_policies' % PROJECT)
+        definition = {'name': 'conformance',
+                      'stacks': {'ids': [mine['id']]},
+                      'schedule': {'cron': '0 0 29 2 *',
+                                   'timezone': 'Europe/Paris'},
+                      'retention': {'keep_last': 3}}
+        self._check(policies, 'GET', self.request('GET', policies_url),
+                    200)
+        self._check(policies, 'GET', self.request(
+            'GET', policies_url, headers=other), 403)
+        made_policy = self._check(policies, 'POST', self.request(
+            'POST', policies_url, headers=JSON_HEADERS,
+            json={'policy': definition}), 201).json()['policy']
+        for bad, status in (
+                ({'policy': dict(definition, schedule={'cron': 'x'})}, 400),
+                ({'policy': dict(definition, retention={'keep_last': -1})},
+                 400),
+                ({'policy': {'name': 'n'}}, 400),
+                ({'policy': dict(definition, stacks={'ids': ['nope']})},
+                 404)):
+            self._check(policies, 'POST', self.request(
+                'POST', policies_url, headers=JSON_HEADERS, json=bad),
+                status)
+        policy_url = policies_url + '/' + made_policy['id']
+        self._check(policy, 'GET', self.request('GET', policy_url), 200)
+        self._check(policy, 'GET', self.request(
+            'GET', policies_url + '/nope'), 404)
+        changed = self._check(policy, 'PATCH', self.request(
+            'PATCH', policy_url, headers=JSON_HEADERS,
+            json={'policy': {'enabled': False}}), 200).json()['policy']
+        self.assertEqual((False, []),
+                         (changed['enabled'], changed['next_runs']))
+        self._check(policy, 'PATCH', self.request(
+            'PATCH', policy_url, headers=JSON_HEADERS,
+            json={'policy': {}}), 400)
+        self._check(policy + '/prune_preview', 'GET', self.request(
+            'GET', policy_url + '/prune_preview'), 200)
+        run = self._check(policy + '/run', 'POST', self.request(
+            'POST', policy_url + '/run'), 202).json()['run']
+        self._check(policy + '/run', 'POST', self.request(
+            'POST', policies_url + '/nope/run'), 404)
+        runs_url = policy_url + '/runs'
+        ran = s.wait(lambda: self._ended_run(runs_url, run['id']),
+                     'policy run')
+        self.assertEqual('COMPLETE', ran['status'], ran)
+        s.wait(lambda: s._stack_settled(mine), 'policy snapshot done')
+        self._check(policy + '/runs', 'GET', self.request(
+            'GET', runs_url, params={'limit': 1}), 200)
+        self._check(policy + '/runs', 'GET', self.request(
+            'GET', runs_url, params={'limit': 'x'}), 400)
+        # An age older than the calendar (the schema takes any integer)
+        # keeps every snapshot; it was a 500.
+        self._check(policy, 'PATCH', self.request(
+            'PATCH', policy_url, headers=JSON_HEADERS,
+            json={'policy': {'retention': {'keep_last': 1,
+                                           'max_age': 99999999999}}}), 200)
+        preview = self._check(policy + '/prune_preview', 'GET', self.request(
+            'GET', policy_url + '/prune_preview'), 200).json()
+        self.assertEqual([{'stack_id': mine['id'], 'snapshots': []}],
+                         preview['prune_preview'])
+        # The policy's snapshot, as the project sees it, then deleted.
+        by_policy = self._check(project_snapshot, 'GET', self.request(
+            'GET', purl + '/' + ran['snapshots'][0]), 200).json()['snapshot']
+        self.assertEqual(made_policy['id'], by_policy['policy_id'])
+        self._check(project_snapshot, 'DELETE', self.request(
+            'DELETE', purl + '/' + by_policy['id']), 204)
+        s.wait(lambda: self.request('GET', purl + '/' + by_policy['id'])
+               .status_code == 404, 'project snapshot deleted')
+        self._check(project_snapshot, 'DELETE', self.request(
+            'DELETE', purl + '/' + by_policy['id']), 404)
+        self._check(policy, 'DELETE', self.request('DELETE', policy_url),
+                    204)
+        self._check(policy, 'DELETE', self.request('DELETE', policy_url),
+                    404)
         self._check(snapshot, 'DELETE', self.request(
             'DELETE', url + '/' + snapshot_id), 204)
         s.wait(lambda: self.request('GET', url + '/' + snapshot_id)
@@ -263,8 +414,8 @@ class PropertyBasedTest(SchemaTest):
         """The cases of an operation: as generated, and with real ids."""
         modes = [schemathesis.GenerationMode.POSITIVE,
                  schemathesis.GenerationMode.NEGATIVE]
-        names = {p['name'] for p in operation.definition.raw.get(
-            'parameters', [])}
+        names = {p.get('name') for p in operation.definition.raw.get(
+            'parameters', []) if 'name' in p}
         names |= {p.get('name') for p in self.spec['paths'][
             operation.path].get('parameters', []) if 'name' in p}
         real = {}
@@ -277,6 +428,8 @@ class PropertyBasedTest(SchemaTest):
             real['stack_id'] = seeded.stack['id']
         if '{snapshot_id}' in operation.path:
             real['snapshot_id'] = seeded.snapshot_id
+        if '{policy_id}' in operation.path:
+            real['policy_id'] = seeded.policy_id
         options = []
         for mode in modes:
             options.append(('generated', operation.as_strategy(
@@ -301,6 +454,14 @@ class PropertyBasedTest(SchemaTest):
         seeded = live_service.Service(self.service.endpoint)
         seeded.stack = seeded.create_stack('fuzz-seed')
         seeded.snapshot_id = seeded.create_snapshot(seeded.stack)
+        # A policy of that stack, due at no time the run could meet.
+        created = requests.post(
+            seeded.url('/v1/%s/snapshot_policies' % PROJECT),
+            headers=JSON_HEADERS, timeout=TIMEOUT, json={'policy': {
+                'name': 'fuzz-seed', 'stacks': {'ids': [seeded.stack['id']]},
+                'schedule': {'cron': '0 0 29 2 *'}}})
+        self.assertEqual(201, created.status_code, created.text)
+        seeded.policy_id = created.json()['policy']['id']
         schema = self.schema
         checks = schemathesis_checks()
         operations = {}
@@ -379,7 +540,7 @@ class PropertyBasedTest(SchemaTest):
                  'statuses: %s' % ', '.join(
                      '%s x%d' % (k, v) for k, v in sorted(statuses.items()))]
         for name, counts in stats.items():
-            lines.append('  %-16s %4d cases (%d with seeded ids), 5xx: %d, '
+            lines.append('  %-24s %4d cases (%d with seeded ids), 5xx: %d, '
                          '%s' % (name, counts['cases'],
                                  counts['seeded ids'], counts['5xx'],
                                  ' '.join('%s:%d' % (k, v) for k, v in

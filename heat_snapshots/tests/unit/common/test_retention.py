@@ -181,6 +181,14 @@ class SelectPrunableTest(base.TestCase):
             [s.id for s in snapshots[:-10]],
             self.prune(snapshots, keep_last=2, max_age=9 * 86400))
 
+    def test_a_max_age_beyond_the_calendar_keeps_every_snapshot(self):
+        # The API takes any integer >= 0: an age older than year 1 (or
+        # than timedelta holds) keeps all, instead of failing the run.
+        snapshots = daily((2026, 6, 1), 5, hour=12)
+        for max_age in (99999999999, 10 ** 20):
+            self.assertEqual([], self.prune(snapshots, keep_last=1,
+                                            max_age=max_age))
+
     def test_max_age_does_not_prune_what_a_count_rule_keeps(self):
         snapshots = daily((2026, 1, 1), 181, hour=12)
         kept = {s.id for s in snapshots} - set(
