@@ -996,13 +996,18 @@ class EngineManager(base_manager.BaseEngineManager):
         """A page of the project's snapshots, those kept after their stack
         included.
 
-        :raises: SnapshotIdNotFound (marker), Invalid (sort).
+        :raises: BadRequest for a marker that is no snapshot of the
+            project (as for a stack's list); Invalid (sort).
         """
-        return [policies.format_project_snapshot(s)
-                for s in db_api.snapshot_list_by_project(
-                    context, project_id, limit=limit, marker=marker,
-                    sort_keys=sort_keys, sort_dir=sort_dir,
-                    filters=filters)]
+        try:
+            found = db_api.snapshot_list_by_project(
+                context, project_id, limit=limit, marker=marker,
+                sort_keys=sort_keys, sort_dir=sort_dir, filters=filters)
+        except exception.SnapshotIdNotFound:
+            raise exception.BadRequest(
+                'marker %s is not a snapshot of project %s.'
+                % (marker, project_id))
+        return [policies.format_project_snapshot(s) for s in found]
 
     @messaging.expose
     @messaging.expected_exceptions(*_EXPECTED)

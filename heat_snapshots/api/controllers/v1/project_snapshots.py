@@ -22,44 +22,10 @@ from http import client as http_client
 import pecan
 
 from heat_snapshots.api.controllers import base
+from heat_snapshots.api.controllers.v1 import paging
 from heat_snapshots.api.controllers.v1 import utils
 from heat_snapshots.api import fault
-from heat_snapshots.common import exception
 from heat_snapshots.policies import snapshot_policies as policies
-
-FILTERS = ('status', 'name')
-SORT_KEYS = ('created_at', 'name', 'status')
-SORT_DIRS = ('asc', 'desc')
-
-
-def _list_arguments(params):
-    """limit, marker, sort_keys, sort_dir and filters of the query.
-
-    :raises: BadRequest for a bad limit, sort key or direction.
-    """
-    limit = params.get('limit')
-    if limit is not None:
-        limit = utils.int_arg('limit', limit, clamp=True)
-    sort_keys = []
-    for value in params.getall('sort_keys'):
-        sort_keys.extend(k for k in value.split(',') if k)
-    for key in sort_keys:
-        if key not in SORT_KEYS:
-            raise exception.BadRequest(
-                'Invalid sort key %s: expected one of %s.'
-                % (key, ', '.join(SORT_KEYS)))
-    sort_dir = params.get('sort_dir')
-    if sort_dir is not None and sort_dir not in SORT_DIRS:
-        raise exception.BadRequest(
-            'Invalid sort direction %s: expected asc or desc.' % sort_dir)
-    filters = {}
-    for key in FILTERS:
-        values = params.getall(key)
-        if values:
-            filters[key] = values if len(values) > 1 else values[0]
-    return {'limit': limit, 'marker': params.get('marker'),
-            'sort_keys': sort_keys or None, 'sort_dir': sort_dir,
-            'filters': filters or None}
 
 
 class ProjectSnapshotsController(base.RestController):
@@ -73,7 +39,7 @@ class ProjectSnapshotsController(base.RestController):
         utils.authorize(policies.SNAPSHOTS_INDEX)
         found = utils.engine().list_project_snapshots(
             utils.context(), self.tenant_id,
-            **_list_arguments(pecan.request.GET))
+            **paging.snapshot_page(pecan.request.GET))
         return {'snapshots': found}
 
     @pecan.expose()

@@ -23,12 +23,11 @@ import pecan
 import webob.exc
 
 from heat_snapshots.api.controllers import base
+from heat_snapshots.api.controllers.v1 import paging
 from heat_snapshots.api.controllers.v1 import utils
 from heat_snapshots.api import fault
 from heat_snapshots.api.schemas.v1 import snapshots as schema
 from heat_snapshots.api import validation
-from heat_snapshots.common import exception
-from heat_snapshots.common import states
 from heat_snapshots.common import trusts
 from heat_snapshots.policies import snapshot_operations as op_policies
 from heat_snapshots.policies import snapshots as policies
@@ -86,12 +85,12 @@ class SnapshotsController(base.RestController):
         extension) a page of it.
         """
         params = pecan.request.GET
-        if not any(name in params for name in _PAGE_PARAMS):
+        if not paging.requested(params):
             return list_snapshots(utils.context(), utils.engine(),
                                   self.identity)
         utils.authorize(policies.LIST_SNAPSHOTS)
         found = utils.engine().stack_list_snapshots(
-            utils.context(), self.identity, page=_page(params))
+            utils.context(), self.identity, page=paging.snapshot_page(params))
         return {'snapshots': found}
 
     @fault.expose(status_code=http_client.OK)
@@ -245,64 +244,3 @@ class CancelController(base.RestController):
         utils.engine().cancel_snapshot_operation(
             utils.context(), self.identity, self.snapshot_id)
         return fault.status_page(webob.exc.HTTPAccepted, pecan.request)
-
-
-# GET .../snapshots: the query parameters of a page (heat-snapshots'
-# extension); Heat's list takes none.
-_PAGE_PARAMS = ('limit', 'marker', 'sort_keys', 'sort_dir', 'status',
-                'name')
-SORT_KEYS = ('created_at', 'name', 'status')
-SORT_DIRS = ('asc', 'desc')
-STATUSES = (states.IN_PROGRESS, states.COMPLETE, states.FAILED)
-
-
-def _values(params, name):
-    """Every value of a repeatable parameter, comma lists split."""
-    values = []
-    for value in params.getall(name):
-        values.extend(v.strip() for v in value.split(',') if v.strip())
-    return values
-
-
-def _page(params):
-    """{limit, marker, sort_keys, sort_dir, filters} of the query, or None
-    when it has none of them (Heat's list).
-
-    :raises: BadRequest (Heat's 400) for a value that is not allowed.
-    """
-    if not any(name in params for name in _PAGE_PARAMS):
-        return None
-    page = {}
-    if 'limit' in params:
-        page['limit'] = utils.int_arg('limit', params['limit'], clamp=True)
-    if 'marker' in params:
-        page['marker'] = params['marker']
-    if 'sort_keys' in params:
-        keys = _values(params, 'sort_keys')
-        unknown = [k for k in keys if k not in SORT_KEYS]
-        if unknown or not keys:
-            raise exception.BadRequest(
-                'Invalid sort key(s): %s. Allowed: %s.'
-                % (', '.join(unknown) or "''", ', '.join(SORT_KEYS)))
-        page['sort_keys'] = list(dict.fromkeys(keys))
-    if 'sort_dir' in params:
-        direction = params['sort_dir']
-        if direction not in SORT_DIRS:
-            raise exception.BadRequest(
-                'Unknown sort direction \'%s\', must be one of: %s.'
-                % (direction, ', '.join(SORT_DIRS)))
-        page['sort_dir'] = direction
-    filters = {}
-    if 'status' in params:
-        statuses = _values(params, 'status')
-        unknown = [v for v in statuses if v not in STATUSES]
-        if unknown or not statuses:
-            raise exception.BadRequest(
-                'Invalid status filter: %s. Allowed: %s.'
-                % (', '.join(unknown) or "''", ', '.join(STATUSES)))
-        filters['status'] = statuses
-    if 'name' in params:
-        filters['name'] = params.getall('name')
-    if filters:
-        page['filters'] = filters
-    return page

@@ -41,8 +41,14 @@ class ProjectSnapshotsTest(policy_tests.PolicyTestCase):
             url + '?name=c').json['snapshots']])
         self.assertEqual(3, len(self.get(url + '?status=COMPLETE').json[
             'snapshots']))
-        self.assertFault(self.get(url + '?sort_keys=data', status=None),
-                         400, 'HTTPBadRequest')
+        # One rule for both lists: a bad sort key, an empty one, an unknown
+        # status are 400s; statuses may be a comma list.
+        for query in ('sort_keys=data', 'sort_keys=', 'status=DONE',
+                      'sort_dir=up'):
+            self.assertFault(self.get(url + '?' + query, status=None),
+                             400, 'HTTPBadRequest')
+        self.assertEqual(3, len(self.get(
+            url + '?status=FAILED,COMPLETE').json['snapshots']))
         shown = self.get('%s/%s' % (url, snaps[0]['id'])).json['snapshot']
         self.assertEqual('b', shown['name'])
         self.request('DELETE', '%s/%s' % (url, snaps[0]['id']), status=204)
@@ -87,8 +93,11 @@ class ProjectSnapshotsTest(policy_tests.PolicyTestCase):
             response = self.request(method, '/v1/other-project/snapshots/%s'
                                     % snap['id'], headers=other)
             self.assertFault(response, 404, 'NotFound')
+        # Another project's snapshot is no marker of this project's list,
+        # as another stack's is none of a stack's list.
         response = self.get('/v1/%s/snapshots?marker=%s' % (
             'other-project', snap['id']), status=None, headers=other)
-        self.assertFault(response, 404, 'NotFound')
+        self.assertFault(response, 400, 'HTTPBadRequest')
+        self.assertNotIn(PROJECT, response.json['error']['message'])
         self.assertEqual('COMPLETE',
                          self.show_snapshot(self.stack, snap['id'])['status'])
