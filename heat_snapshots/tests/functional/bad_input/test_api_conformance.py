@@ -253,7 +253,9 @@ class OpenAPIConformanceTest(SchemaTest):
         self._check(project_snapshots, 'GET', self.request(
             'GET', purl, params={'sort_keys': 'id'}), 400)
         self._check(project_snapshots, 'GET', self.request(
-            'GET', purl, params={'marker': 'not-a-uuid'}), 404)
+            'GET', purl, params={'marker': 'not-a-uuid'}), 400)
+        self._check(project_snapshots, 'GET', self.request(
+            'GET', purl, params={'status': 'DONE'}), 400)
         self._check(project_snapshots, 'GET', self.request(
             'GET', purl, headers=other), 403)
         shown = self._check(project_snapshot, 'GET', self.request(
