@@ -50,6 +50,7 @@ from heat_snapshots.common import states
 from heat_snapshots.db import api as db_api
 from heat_snapshots.engine import formatters
 from heat_snapshots.engine import operations
+from heat_snapshots.engine.stacks import base as stacks_base
 
 LOG = logging.getLogger(__name__)
 
@@ -384,13 +385,29 @@ class PolicyScheduler:
             context, policy, run, stack_ids, deadline))
 
     def covered_stacks(self, context, policy):
-        """The ids of the live stacks the policy covers now."""
+        """The ids of the live stacks the policy covers now.
+
+        A policy by tags asks the stack driver for the project's stacks
+        carrying any of its tags (Heat's own stack list with the heat
+        driver, the local store's with the local one) and keeps those
+        ``stacks_base.covered_by_tags`` covers: the one rule, whatever the
+        driver (a stack of the project, not being deleted, carrying one of
+        the tags).
+
+        :raises: HeatSnapshotsException (ServiceUnavailable, NotSupported)
+            when the stacks cannot be listed: the run fails, saying so;
+            it never counts as "no stack matches".
+        """
         if 'ids' in policy.stacks:
             return list(policy.stacks['ids'])
-        tags = set(policy.stacks.get('tags') or ())
-        return [stack.id for stack in
-                self.manager.driver.list_stacks(context)
-                if tags & set(stack.tags or ())]
+        tags = stacks_base.storable_tags(policy.stacks.get('tags'))
+        if not tags:
+            return []
+        listed = self.manager.driver.list_stacks(
+            context, **{stacks_base.TAGS_ANY: tags})
+        return [stack.id for stack in listed
+                if stacks_base.covered_by_tags(stack, tags,
+                                               policy.project_id)]
 
     def _end_with(self, policy, run, stack_ids, results):
         made = [r.snapshot_id for r in results if r.snapshot_id]

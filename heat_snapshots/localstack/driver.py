@@ -201,8 +201,13 @@ class LocalStackDriver(base.ManagingStackDriver):
     def list_stacks(self, context, limit=None, **filters):
         """The caller's live stacks, newest first.
 
-        :param filters: column values to match (a list matches any).
+        :param filters: column values to match (a list matches any);
+            ``tags_any``: the stacks carrying any of these tags
+            (base.carries_any_tag).
         """
+        tags = filters.pop(base.TAGS_ANY, None)
+        if tags is not None and not base.storable_tags(tags):
+            return []
         rows = store_db.local_stack_list(context,
                                          project_id=context.project_id)
         stacks = []
@@ -210,6 +215,9 @@ class LocalStackDriver(base.ManagingStackDriver):
             if not all(self._matches(getattr(row, key, None), value)
                        for key, value in filters.items()
                        if key in FILTERS and value is not None):
+                continue
+            if tags is not None and not base.carries_any_tag(row.tags,
+                                                             tags):
                 continue
             stacks.append(self._stack(row))
             if limit is not None and len(stacks) >= limit:

@@ -120,6 +120,50 @@ NOT_FOUND = 'not_found'    # the store's own "no such stack" (by id)
 UNKNOWN = 'unknown'        # anything else: proves nothing
 
 
+# --- which stacks a tag policy covers -------------------------------------
+
+#: The filter of ``list_stacks`` naming tags: a stack carrying any of them.
+TAGS_ANY = 'tags_any'
+#: The longest tag Heat stores (its stack tags are split on commas).
+TAG_MAX_LENGTH = 80
+
+
+def storable_tags(tags):
+    """The tags of ``tags`` a stack can carry, sorted: not empty, no comma
+    (both Heat and the local store split tags on commas), at most
+    TAG_MAX_LENGTH characters. A policy tag that is not one of them
+    covers no stack on either driver.
+    """
+    return sorted({t for t in tags or () if isinstance(t, str) and t and
+                   ',' not in t and len(t) <= TAG_MAX_LENGTH})
+
+
+def carries_any_tag(stack_tags, tags):
+    """Whether a stack's tags (``stack_tags``) hold one of ``tags``,
+    compared exactly (case and spaces count).
+    """
+    return bool(set(storable_tags(tags)) & set(stack_tags or ()))
+
+
+def being_deleted(stack):
+    """Whether the stack is deleted or on its way out: DELETE_IN_PROGRESS,
+    DELETE_COMPLETE or a deletion time. A stack whose delete FAILED still
+    has resources (often the very ones that held data): it stays covered.
+    """
+    return (stack.deleted_at is not None or (
+        stack.action == states.DELETE and
+        stack.status in (states.IN_PROGRESS, states.COMPLETE)))
+
+
+def covered_by_tags(stack, tags, project_id):
+    """The one rule of a tag policy, whatever the driver: a stack is
+    covered when it is a stack of the policy's project, not being deleted
+    (see being_deleted), carrying one of the policy's tags.
+    """
+    return (stack.project_id == project_id and not being_deleted(stack) and
+            carries_any_tag(stack.tags, tags))
+
+
 class StackDriver(abc.ABC):
     """Where stacks live, as the snapshot engine reads them.
 
@@ -170,11 +214,17 @@ class StackDriver(abc.ABC):
         return self.get_stack(context, stack_id, with_resources=False)
 
     def list_stacks(self, context, limit=None, **filters):
-        """The caller's live stacks (Stack without resources).
+        """The live stacks of the context's project (Stack without
+        resources), whoever the caller is (an admin too): the snapshot
+        policies' runs list a project's stacks with a service context.
 
-        :param filters: {column: a value or a list of values}.
-        :raises: NotSupported (the default) where another service lists
-            the stacks.
+        :param filters: {column: a value or a list of values}; and
+            ``tags_any`` (TAGS_ANY): a list of tags, a stack carrying any
+            of them (see carries_any_tag). A driver may return more than
+            the filters ask for; the caller applies covered_by_tags.
+        :raises: NotSupported (the default) where the driver cannot list
+            the stacks; ServiceUnavailable when the store did not answer
+            with a list (never an empty list instead).
         """
         raise exception.NotSupported(
             feature='Listing stacks with this stack driver')

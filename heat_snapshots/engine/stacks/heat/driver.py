@@ -16,7 +16,9 @@ Stacks are read through Heat's REST API (orchestration v1): the stack,
 its template, environment, files and resources. Heat keeps doing stack
 CRUD (a read-only ``StackDriver``); a restore is a stack update (PUT) to the
 snapshot's template, environment and files, each resource definition
-already rewritten by its plugin, waited for until UPDATE_COMPLETE.
+already rewritten by its plugin, waited for until UPDATE_COMPLETE. A
+project's stacks are listed from Heat's stack list, paged, filtered by tags
+by Heat (a snapshot policy by tags).
 
 With ``[heat_snapshots_heat] auth_type = none`` and an endpoint the driver
 talks to a Heat running its noauth pipeline, naming the caller with
@@ -39,6 +41,7 @@ import time
 from urllib import parse
 
 from keystoneauth1 import adapter as ks_adapter
+from keystoneauth1 import exceptions as ks_exc
 from keystoneauth1 import loading as ks_loading
 from oslo_log import log as logging
 from oslo_utils import timeutils
@@ -68,6 +71,11 @@ FOUND = base.FOUND            # Heat has the stack, alive
 DELETED = base.DELETED        # Heat shows it DELETE_COMPLETE: proof
 NOT_FOUND = base.NOT_FOUND    # Heat's own fault body: no such stack (by id)
 UNKNOWN = base.UNKNOWN        # anything else: proves nothing
+
+#: Stacks asked of Heat per page of its stack list (``limit``); the next
+#: page starts after the last stack of this one (``marker``), as Heat's
+#: own ``next`` link does.
+LIST_PAGE_SIZE = 100
 
 
 def quote(value):
@@ -398,6 +406,120 @@ class HeatStackDriver(base.StackDriver):
     def get_stack_summary(self, context, stack_id):
         """Heat's stack show alone: no template, environment or files."""
         return self._show(context, self._client(context), stack_id)
+
+    def list_stacks(self, context, limit=None, **filters):
+        """The live stacks of the context's project, from Heat's stack list
+        (``GET /stacks``), every page of it.
+
+        Heat is asked for the project's stacks only (``tenant``: a caller
+        Heat takes for an admin, the service user for one, would get every
+        project's) carrying one of the tags (``tags_any``), ``limit``
+        stacks a page, the next page after the last stack (``marker``)
+        until a page is not full. Whatever Heat lists, a stack of another
+        project is left out (the isolation rule of this driver) and so is
+        one DELETE_COMPLETE. Other filters (``id``, ``name``, ``action``,
+        ``status``) are applied to what Heat listed.
+
+        ``context`` may be a service context (a policy's run): the client
+        acts in its project as ``_client`` does for any call (the service
+        user scoped to the project, or noauth's ``X-Auth-Project``).
+
+        :raises: ServiceUnavailable naming Heat's answer when Heat answers
+            anything but a stack list (401, 403, 5xx, a proxy's HTML page,
+            a body that is not Heat's), does not answer (CloudTimeout) or
+            pages without moving on: never an empty list instead.
+            NoProjectScope for a context without a project.
+        """
+        project_id = getattr(context, 'project_id', None)
+        if not project_id:
+            raise clients.NoProjectScope(
+                reason='Heat\'s stacks are listed in one project')
+        query = {'tenant': project_id}
+        if base.TAGS_ANY in filters:
+            tags = base.storable_tags(filters.pop(base.TAGS_ANY))
+            if not tags:
+                # No stack can carry any of them: nothing to ask Heat.
+                return []
+            query[base.TAGS_ANY] = ','.join(tags)
+        client = self._client(context, project_id)
+        stacks, seen, marker = [], set(), None
+        while True:
+            page = dict(query, limit=LIST_PAGE_SIZE)
+            if marker is not None:
+                page['marker'] = marker
+            items = self._list_page(client, '/stacks?' + parse.urlencode(
+                sorted(page.items()), safe=','))
+            new = [item for item in items if item['id'] not in seen]
+            if items and not new:
+                raise exception.ServiceUnavailable(
+                    reason='Heat\'s stack list does not move past stack %s '
+                           '(marker): the page after it lists the same '
+                           'stacks again' % marker)
+            for item in new:
+                seen.add(item['id'])
+                stack = self._listed(context, item, project_id)
+                if stack is None or not all(
+                        _matches(getattr(stack, key, None), value)
+                        for key, value in filters.items()
+                        if value is not None):
+                    continue
+                stacks.append(stack)
+                if limit is not None and len(stacks) >= limit:
+                    return stacks
+            if len(items) != LIST_PAGE_SIZE:
+                # The last page (or a Heat that gave them all at once).
+                return stacks
+            marker = items[-1]['id']
+
+    def _list_page(self, client, path):
+        """The items of one page of Heat's stack list.
+
+        :raises: ServiceUnavailable unless Heat answered 200 with its
+            ``{"stacks": [...]}``, each item a stack with an id.
+        """
+        try:
+            response = self._request(client, 'GET', path)
+        except ks_exc.ClientException as error:
+            # No answer of Heat's: refused connection, no endpoint in the
+            # catalog, Keystone refusing the credentials...
+            LOG.warning('Could not list Heat\'s stacks (GET %s): %s', path,
+                        error)
+            raise exception.ServiceUnavailable(
+                reason='Heat\'s stack list could not be read: %s' %
+                       type(error).__name__) from error
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        items = body.get('stacks') if isinstance(body, dict) else None
+        if not isinstance(items, list) or not all(
+                isinstance(item, dict) and item.get('id') and
+                item.get('stack_name') and item.get('stack_status')
+                for item in items):
+            raise exception.ServiceUnavailable(
+                reason='Heat answered GET %s with %s %s, not its stack list'
+                       % (path, response.status_code,
+                          response.headers.get('Content-Type') or
+                          'no content type'))
+        return items
+
+    def _listed(self, context, item, project_id):
+        """The Stack of one item of Heat's list; None when it is not a
+        live stack of ``project_id``.
+        """
+        stack = self._stack(context, item)
+        if stack.project_id is None:
+            raise exception.ServiceUnavailable(
+                reason='Heat listed stack %s without the project owning it'
+                       % stack.id)
+        if stack.project_id != project_id:
+            LOG.warning('Heat listed stack %s of project %s among the '
+                        'stacks of project %s; left out', stack.id,
+                        stack.project_id, project_id)
+            return None
+        if (stack.action, stack.status) == (states.DELETE, states.COMPLETE):
+            return None
+        return stack
 
     def stack_presence(self, context, stack_id, project_id):
         """What Heat says of stack ``stack_id`` of project ``project_id``.
@@ -921,6 +1043,13 @@ class HeatStackDriver(base.StackDriver):
                     self.conf.heat_snapshots.action_timeout)
         walk.poll(created, deadline, self.conf, 'Stack %s create' %
                   stack.name)
+
+
+def _matches(actual, wanted):
+    """A filter of list_stacks: a value, or a list of values (any)."""
+    if isinstance(wanted, (list, tuple, set)):
+        return actual in wanted
+    return actual == wanted
 
 
 def _refused(response, stack_name):

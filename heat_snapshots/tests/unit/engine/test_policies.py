@@ -14,10 +14,12 @@
 
 import datetime
 import threading
+from urllib import parse
 
 import fixtures
 from oslo_messaging import conffixture
 from oslo_messaging.notify import _impl_test
+from requests_mock.contrib import fixture as rm_fixture
 
 from heat_snapshots.common import context as hs_context
 from heat_snapshots.common import notifications
@@ -26,6 +28,7 @@ from heat_snapshots import conf
 from heat_snapshots.db import api as db_api
 from heat_snapshots.engine import manager
 from heat_snapshots.engine import policies
+from heat_snapshots.tests import base
 from heat_snapshots.tests import engine_fixture as ef
 from heat_snapshots.tests.unit.engine import base as engine_base
 
@@ -210,6 +213,201 @@ class RetentionTest(PolicyEngineTestCase):
                                   'another-engine', generation)
         self.assertEqual(first.snapshots, scheduler.prune(
             self.ctx, stored, self.stack_id))
+
+
+def tag_definition(tags, **more):
+    policy = definition([], **more)
+    policy['stacks'] = {'tags': tags}
+    return policy
+
+
+class TagPolicyTest(engine_base.EngineTestCase):
+    """A policy by tags with the local stack driver."""
+
+    def setUp(self):
+        super().setUp()
+        self.useFixture(fixtures.MonkeyPatch(
+            'heat_snapshots.engine.policies.POLL_INTERVAL', 0.02))
+        self.admin = hs_context.get_admin_context()
+
+    def tagged_stack(self, name, tags, ctx=None):
+        ctx = ctx or self.ctx
+        identity = self.engine.create_stack(ctx, name, STACK, {}, {}, {},
+                                            {'tags': tags})
+        ef.wait_for_stack(self.engine, ctx, identity, 'CREATE_COMPLETE')
+        return identity['stack_id']
+
+    def run_now(self, policy):
+        run = self.engine.run_snapshot_policy(self.ctx, self.ctx.project_id,
+                                              policy['id'])
+
+        def ended():
+            found = db_api.run_get(self.admin, run['id'])
+            if found.status != states.IN_PROGRESS:
+                return found
+        return ef.wait_for(ended, what='policy run')
+
+    def test_the_stacks_carrying_a_tag_when_the_policy_runs(self):
+        web = self.tagged_stack('web', ['prod', 'web'])
+        db = self.tagged_stack('db', ['db'])
+        self.tagged_stack('dev', ['dev'])
+        self.tagged_stack('bare', None)
+        other = self.make_context(project_id='project-b')
+        self.tagged_stack('theirs', ['prod'], ctx=other)
+        policy = self.engine.create_snapshot_policy(
+            self.ctx, self.ctx.project_id, tag_definition(['prod', 'db']))
+        run = self.run_now(policy)
+        self.assertEqual(states.COMPLETE, run.status, run.reason)
+        self.assertEqual(sorted([web, db]), sorted(run.stacks))
+        made = {s.stack_id for s in db_api.snapshot_list_by_policy(
+            self.admin, policy['id'])}
+        self.assertEqual({web, db}, made)
+        # A stack tagged later is covered from the next run on.
+        later = self.tagged_stack('later', ['prod'])
+        run = self.run_now(policy)
+        self.assertEqual(sorted([web, db, later]), sorted(run.stacks))
+        self.assertEqual(3, len(run.snapshots))
+
+    def test_no_stack_with_the_tag_is_a_complete_run(self):
+        self.tagged_stack('dev', ['dev'])
+        policy = self.engine.create_snapshot_policy(
+            self.ctx, self.ctx.project_id, tag_definition(['prod']))
+        run = self.run_now(policy)
+        self.assertEqual((states.COMPLETE, 'No stack matches the policy',
+                          []), (run.status, run.reason, run.stacks))
+
+
+HEAT = 'http://heat.test:8004/v1'
+HEAT_STACKS = HEAT + '/project-a/stacks'
+HTML_404 = ('<html><body><h1>404 Not Found</h1>The requested URL was not '
+            'found on this server.</body></html>')
+NONE_TEMPLATE = {'heat_template_version': '2018-08-31',
+                 'resources': {'none': {'type': 'OS::Heat::None'}}}
+
+
+def heat_stack(number, tags, project='project-a', status='CREATE_COMPLETE'):
+    """A stack as Heat's list shows it (its show has these keys too)."""
+    stack_id = '%08d-0000-4000-8000-000000000000' % number
+    name = 'stack-%d' % number
+    return {
+        'id': stack_id, 'stack_name': name, 'description': '',
+        'links': [{'rel': 'self', 'href': '%s/%s/stacks/%s/%s' % (
+            HEAT, project, name, stack_id)}],
+        'stack_status': status, 'stack_status_reason': 'done',
+        'creation_time': '2026-11-30T10:00:0%dZ' % number,
+        'updated_time': None, 'deletion_time': None, 'stack_owner': None,
+        'parent': None, 'stack_user_project_id': 'supid',
+        'tags': list(tags) or None}
+
+
+class HeatTagPolicyTest(base.TestCase):
+    """A policy by tags with the heat stack driver, Heat at the HTTP
+    level: Heat lists the stacks; whatever else it answers fails the run.
+    """
+
+    use_db = True
+
+    def setUp(self):
+        super().setUp()
+        self.http = self.useFixture(rm_fixture.Fixture())
+        self.flags(stack_driver='heat', group='heat_snapshots')
+        self.flags(group='heat_snapshots_heat', auth_type='none',
+                   endpoint_override=HEAT)
+        self.useFixture(fixtures.MonkeyPatch(
+            'heat_snapshots.engine.policies.POLL_INTERVAL', 0.02))
+        self.engine = self.useFixture(ef.Engine()).manager
+        self.ctx = self.make_context()
+        self.admin = hs_context.get_admin_context()
+        self.policy = self.engine.create_snapshot_policy(
+            self.ctx, 'project-a', tag_definition(['prod']))
+        self.list_queries = []
+
+    def heat_has(self, stacks):
+        """Heat's list (tags_any, tenant, limit, marker) and each stack."""
+        def stack_list(request, context):
+            query = parse.parse_qs(parse.urlsplit(request.url).query)
+            self.list_queries.append(query)
+            wanted = set(query['tags_any'][0].split(','))
+            listed = [s for s in stacks if wanted & set(s['tags'] or ())]
+            context.headers['Content-Type'] = 'application/json'
+            return {'stacks': listed}
+        self.http.get(HEAT_STACKS, json=stack_list)
+        for stack in stacks:
+            path = '%s/%s/%s' % (HEAT_STACKS, stack['stack_name'],
+                                 stack['id'])
+            self.http.get(HEAT_STACKS + '/' + stack['id'], status_code=302,
+                          headers={'Location': path})
+            self.http.get(path, json={'stack': dict(
+                stack, parameters={}, outputs=[], timeout_mins=None,
+                disable_rollback=True)})
+            self.http.get(path + '/template', json=NONE_TEMPLATE)
+            self.http.get(path + '/environment', json={})
+            self.http.get(path + '/files', json={})
+            self.http.get(path + '/resources', json={'resources': [{
+                'resource_name': 'none', 'logical_resource_id': 'none',
+                'resource_type': 'OS::Heat::None',
+                'physical_resource_id': 'none-1',
+                'resource_status': 'CREATE_COMPLETE',
+                'resource_status_reason': 'state changed',
+                'required_by': [], 'links': [],
+                'creation_time': stack['creation_time'],
+                'updated_time': None}]})
+            self.http.get(path + '/events', json={'events': []})
+
+    def run_now(self):
+        run = self.engine.run_snapshot_policy(self.ctx, 'project-a',
+                                              self.policy['id'])
+
+        def ended():
+            found = db_api.run_get(self.admin, run['id'])
+            if found.status != states.IN_PROGRESS:
+                return found
+        return ef.wait_for(ended, what='policy run')
+
+    def test_heat_lists_the_stacks_each_tagged_one_is_snapshotted(self):
+        stacks = [heat_stack(1, ['prod']), heat_stack(2, ['prod', 'web']),
+                  heat_stack(3, []), heat_stack(4, ['dev']),
+                  heat_stack(5, ['prod'], status='DELETE_IN_PROGRESS'),
+                  heat_stack(6, ['prod'], project='project-b')]
+        self.heat_has(stacks)
+        run = self.run_now()
+        self.assertEqual(states.COMPLETE, run.status, run.reason)
+        covered = [stacks[0]['id'], stacks[1]['id']]
+        self.assertEqual(sorted(covered), sorted(run.stacks))
+        made = db_api.snapshot_list_by_policy(self.admin, self.policy['id'])
+        self.assertEqual(sorted(covered), sorted(s.stack_id for s in made))
+        self.assertEqual({states.COMPLETE}, {s.status for s in made})
+        # Heat was asked for the policy's tags in the policy's project.
+        self.assertEqual([['prod']], [q['tags_any'] for q in
+                                      self.list_queries])
+        self.assertEqual([['project-a']], [q['tenant'] for q in
+                                           self.list_queries])
+
+    def test_anything_but_heat_s_list_fails_the_run_saying_so(self):
+        for answer, expected in (
+                ({'status_code': 503, 'reason': 'Service Unavailable',
+                  'text': 'busy'}, '503 Service Unavailable'),
+                ({'status_code': 404, 'reason': 'Not Found',
+                  'text': HTML_404,
+                  'headers': {'Content-Type': 'text/html'}},
+                 '404 Not Found'),
+                ({'status_code': 401, 'json': {'error': {
+                    'code': 401, 'title': 'Unauthorized',
+                    'message': 'The request you have made requires '
+                               'authentication.'}}},
+                 'requires authentication'),
+                ({'text': '<html>Welcome</html>',
+                  'headers': {'Content-Type': 'text/html'}},
+                 'not its stack list')):
+            self.http.get(HEAT_STACKS, **answer)
+            run = self.run_now()
+            self.assertEqual(states.FAILED, run.status, run.reason)
+            self.assertTrue(run.reason.startswith(
+                'Could not list the stacks of the policy: '), run.reason)
+            self.assertIn(expected, run.reason)
+            self.assertEqual(([], []), (run.stacks or [], run.snapshots))
+        self.assertEqual([], db_api.snapshot_list_by_policy(
+            self.admin, self.policy['id']))
 
 
 class ClockTest(engine_base.EngineTestCase):

@@ -410,6 +410,29 @@ class SummaryTest(DriverTestCase):
                               stack_id)
 
 
+class ListTest(DriverTestCase):
+
+    def test_tags_any_lists_the_stacks_with_one_of_the_tags(self):
+        tagged = {}
+        for name, tags in (('web', ['prod', 'web']), ('db', ['db']),
+                           ('dev', ['dev']), ('bare', None)):
+            stack = self.driver.create_stack(self.ctx, name, hot(), {}, {},
+                                             {}, tags=tags)
+            tagged[name] = stack.id
+        other = self.make_context(project_id='project-b')
+        self.driver.create_stack(other, 'theirs', hot(), {}, {}, {},
+                                 tags=['prod'])
+
+        def names(**filters):
+            return sorted(s.name for s in self.driver.list_stacks(
+                self.ctx, **filters))
+        self.assertEqual(['db', 'web'], names(tags_any=['prod', 'db']))
+        self.assertEqual(['web'], names(tags_any=['web', 'Prod', 'a,b']))
+        self.assertEqual([], names(tags_any=['a,b']))
+        self.assertEqual(['db'], names(tags_any=['prod', 'db'], name='db'))
+        self.assertEqual(['bare', 'db', 'dev', 'web'], names())
+
+
 class DeleteTest(DriverTestCase):
 
     def test_delete_in_reverse_order_then_invisible(self):

@@ -124,3 +124,44 @@ class DefaultsTest(base.TestCase):
         self.assertEqual([], self.driver.periodic_tasks())
         self.assertIsNone(self.driver.set_resource_state(
             self.ctx, 'stack-id', 'vol', 'SNAPSHOT', 'COMPLETE'))
+
+
+class CoveredByTagsTest(base.TestCase):
+    """The one rule of a tag policy, whatever the driver."""
+
+    def stack(self, tags=('prod',), state='CREATE_COMPLETE',
+              project='project-a', deleted_at=None):
+        action, _, status = state.partition('_')
+        return stacks_base.Stack(id='s', name='s', project_id=project,
+                                 action=action, status=status,
+                                 tags=list(tags), deleted_at=deleted_at)
+
+    def covered(self, stack, tags=('prod', 'db')):
+        return stacks_base.covered_by_tags(stack, tags, 'project-a')
+
+    def test_a_live_stack_of_the_project_with_one_of_the_tags(self):
+        self.assertTrue(self.covered(self.stack()))
+        self.assertTrue(self.covered(self.stack(['web', 'db'])))
+        for state in ('UPDATE_IN_PROGRESS', 'CREATE_FAILED',
+                      'SNAPSHOT_COMPLETE', 'DELETE_FAILED'):
+            self.assertTrue(self.covered(self.stack(state=state)), state)
+
+    def test_tags_compare_exactly(self):
+        for tags in ([], ['Prod'], ['prod '], ['prod,db'], ['production']):
+            self.assertFalse(self.covered(self.stack(tags)), tags)
+
+    def test_deleted_or_being_deleted_is_not_covered(self):
+        for stack in (self.stack(state='DELETE_IN_PROGRESS'),
+                      self.stack(state='DELETE_COMPLETE'),
+                      self.stack(deleted_at='2026-11-30T10:00:00Z')):
+            self.assertFalse(self.covered(stack))
+
+    def test_another_project_s_stack_is_not_covered(self):
+        self.assertFalse(self.covered(self.stack(project='project-b')))
+        self.assertFalse(self.covered(self.stack(project=None)))
+
+    def test_tags_no_stack_can_carry_cover_nothing(self):
+        self.assertEqual(['db', 'prod'], stacks_base.storable_tags(
+            ['prod', 'db', 'prod', 'a,b', '', 'x' * 81, None]))
+        self.assertFalse(self.covered(self.stack(['a,b']), ['a,b']))
+        self.assertTrue(self.covered(self.stack(['x' * 80]), ['x' * 80]))
