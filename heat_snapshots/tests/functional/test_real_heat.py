@@ -760,6 +760,9 @@ class RealHeatTest(heat_base.RealHeatTestCase):
                       lines[1:], table)
         self.assertIn(['replaced', 'secret', 'OS::Heat::RandomString',
                        'True'], lines[1:], table)
+        # The group's third member goes, named by its parent.
+        self.assertIn(['deleted', 'group/2'], [row[:2] for row in lines[1:]],
+                      table)
         self.assertEqual('UPDATE_COMPLETE', self.in_heat.get(
             '/stacks/%s' % stack).json()['stack']['stack_status'])
 
