@@ -24,6 +24,10 @@ Each test process then runs its own Heat in a temporary directory:
   ``[oslo_policy] enforce_new_defaults = false`` make callers ordinary
   project members; ``deferred_auth_method = password`` keeps stack create
   away from Keystone;
+* a resource plugin in Heat's ``plugin_dirs``: ``OS::Heat::TestResource``
+  whose ``action_wait_secs`` also takes the ``snapshot``, ``restore`` and
+  ``delete_snapshot`` waits of heat-snapshots' TestResource plugin
+  (``TEST_RESOURCE_PLUGIN``), so that a snapshot can be slow beside Heat;
 * RabbitMQ with a control exchange, host and notification topic of its own
   (``hs-heat-<id>``), so that concurrent runs on one broker do not meet;
   notifications on (``messagingv2``);
@@ -123,6 +127,39 @@ sys.argv = sys.argv[1:]
 runpy.run_path(script, run_name='__main__')
 '''
 ISOLATION = 'SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED'
+
+# A Heat resource plugin (in Heat's plugin_dirs) that gives Heat's
+# OS::Heat::TestResource the waits heat-snapshots' TestResource plugin
+# reads from ``action_wait_secs`` beside Heat's own create, update and
+# delete: ``snapshot``, ``restore`` and ``delete_snapshot``. Heat 27's
+# schema refuses any other key ("Unknown Property snapshot"), and with the
+# heat stack driver it is our engine, not Heat, that snapshots a resource:
+# Heat only keeps the numbers, so that a test can make a snapshot slow
+# beside a real Heat (and cancel it). Heat's own behaviour is unchanged.
+TEST_RESOURCE_PLUGIN = '''\
+from heat.engine import properties
+from heat.engine.resources.openstack.heat import test_resource
+
+_BASE = test_resource.TestResource
+_WAITS = _BASE.properties_schema[_BASE.ACTION_WAIT_SECS]
+OURS = ('snapshot', 'restore', 'delete_snapshot')
+
+
+class TestResource(_BASE):
+    properties_schema = dict(_BASE.properties_schema)
+    properties_schema[_BASE.ACTION_WAIT_SECS] = properties.Schema(
+        properties.Schema.MAP, _WAITS.description, update_allowed=True,
+        schema=dict(_WAITS.schema, **{
+            key: properties.Schema(
+                properties.Schema.NUMBER,
+                'Seconds heat-snapshots waits after a %s.' % key,
+                update_allowed=True)
+            for key in OURS}))
+
+
+def resource_mapping():
+    return {'OS::Heat::TestResource': TestResource}
+'''
 
 SOURCE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(
     heat_snapshots.__file__)))
@@ -350,6 +387,8 @@ class Heat:
         self.dir = tempfile.mkdtemp(prefix='hs-heat-run-',
                                     dir=deployment.TEMP_DIR)
         os.makedirs(os.path.join(self.dir, 'plugins'))
+        self._write(os.path.join('plugins', 'hs_test_resource.py'),
+                    TEST_RESOURCE_PLUGIN)
         transport = parse.urlparse(self.transport_url)
         deployment.check_reachable('RabbitMQ', transport.hostname,
                                    transport.port or 5672)

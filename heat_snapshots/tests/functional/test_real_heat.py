@@ -33,10 +33,12 @@ import re
 import subprocess
 import uuid
 
+from oslo_utils import timeutils
 import sqlalchemy as sa
 from testtools import content
 
 from heat_snapshots.tests.functional import clients
+from heat_snapshots.tests.functional import config
 from heat_snapshots.tests.functional import heat_base
 from heat_snapshots.tests.functional import waiters
 
@@ -46,6 +48,8 @@ TIMEOUT = 240
 TEST_TIMEOUT = 900
 NOAUTH_DEFAULT = 'admin'
 CLI_TIMEOUT = 120
+# What a snapshot of a slow TestResource waits in our engine.
+SNAPSHOT_WAIT = 20
 
 MEMBER_TEMPLATE = {
     'heat_template_version': '2018-08-31',
@@ -159,6 +163,17 @@ class RealHeatTest(heat_base.RealHeatTestCase):
         snapshot_id = response.json()['id']
         return waiters.wait_for_snapshot_status(
             self.ours, stack, snapshot_id, 'COMPLETE', timeout=TIMEOUT)
+
+    def through_filter(self, project=None, user=None):
+        """A caller at Heat's endpoint with the filter: this test's
+        identity unless given.
+        """
+        if self.heat.filter_error:
+            self.fail('heat-api with the heat-snapshots paste filter did not '
+                      'start: %s' % self.heat.filter_error)
+        project = project or self.in_heat.project_id
+        return clients.noauth_caller(self.heat.filter_endpoint, project,
+                                     user=user or 'user-' + project)
 
     def our_rows(self, stack_id):
         engine = sa.create_engine(self.service.db_url)
@@ -380,12 +395,123 @@ class RealHeatTest(heat_base.RealHeatTestCase):
             n for n in set(physical) & set(after)
             if physical[n] != after[n]))
 
-    def test_progress_and_cancel_of_a_restore_in_heat(self):
-        """A restore whose update in Heat waits is cancelled through
-        heat-snapshots: Heat is asked to cancel its update, the stack ends
+    def test_progress_and_cancel_of_a_snapshot_through_the_filter(self):
+        """Per-resource progress and cancel of a snapshot at Heat's
+        endpoint: the resources of a nested stack (a ResourceGroup's
+        members) have rows named by their path; a snapshot in progress is
+        cancelled, ends FAILED "Cancelled by request" (the stack shows
+        SNAPSHOT_FAILED), and a second cancel is Heat's 409.
+
+        The members wait ``action_wait_secs: {snapshot: N}`` in our
+        engine's TestResource plugin (Heat's TestResource takes the key
+        through the plugin heat_fixture puts in Heat's plugin_dirs).
+        """
+        caller = self.through_filter()
+        stack = self.create_stack('hsh-prog', tmpl={
+            'heat_template_version': '2018-08-31',
+            'resources': {
+                'first': {'type': 'OS::Heat::TestResource',
+                          'properties': {'value': 'one'}},
+                'group': {'type': 'OS::Heat::ResourceGroup',
+                          'properties': {'count': 2, 'resource_def': {
+                              'type': 'OS::Heat::TestResource',
+                              'properties': {
+                                  'value': 'member %index%',
+                                  'action_wait_secs': {
+                                      'snapshot': SNAPSHOT_WAIT}}}}}}})
+        names = {'first', 'group', 'group/0', 'group/1'}
+
+        def rows_of(path):
+            response = caller.get(path + '/resources')
+            self.assertStatus(200, response)
+            return {r['name']: r for r in response.json()['resources']}
+
+        def take(name):
+            response = caller.post('/stacks/%s/snapshots' % stack,
+                                   {'name': name})
+            self.assertStatus(200, response)
+            self.assertEqual('IN_PROGRESS', response.json()['status'])
+            return response.json()['id'], '/stacks/%s/snapshots/%s' % (
+                stack, response.json()['id'])
+
+        def members_waiting(path):
+            rows = rows_of(path)
+            shown = {n: r['status'] for n, r in rows.items()}
+            return (shown.get('first') == 'COMPLETE' and
+                    shown.get('group/0') == 'IN_PROGRESS' and
+                    shown.get('group/1') == 'IN_PROGRESS'), shown
+
+        # A snapshot followed to its end: the members' rows are
+        # IN_PROGRESS while they wait, the top-level one COMPLETE.
+        first_id, path = take('followed')
+        waiters.wait_for(lambda: members_waiting(path), 'members waiting',
+                         timeout=60)
+        ended = waiters.wait_for_snapshot_status(
+            caller, stack, first_id, 'COMPLETE', timeout=TIMEOUT)
+        self.assertEqual(names, set(ended['data']['resources']) |
+                         {'group/' + m for m in ended['data']['resources'][
+                             'group'].get('resources', {})})
+        rows = rows_of(path)
+        self.assertEqual(names, set(rows))
+        for name, row in rows.items():
+            self.assertEqual(('SNAPSHOT', 'COMPLETE'),
+                             (row['action'], row['status']), name)
+            self.assertTrue(row['finished_at'], row)
+        for name in ('first', 'group/0', 'group/1'):
+            self.assertTrue(rows[name]['artifact_id'], rows[name])
+        # The members waited; the top-level resource did not.
+        waited = [timeutils.delta_seconds(
+            timeutils.parse_isotime(rows[n]['started_at']),
+            timeutils.parse_isotime(rows[n]['finished_at']))
+            for n in ('first', 'group/0', 'group/1')]
+        self.assertLess(waited[0], SNAPSHOT_WAIT, rows)
+        self.assertGreaterEqual(min(waited[1:]), SNAPSHOT_WAIT - 1, rows)
+
+        # One cancelled while its members wait.
+        second_id, path = take('cancelled')
+        waiters.wait_for(lambda: members_waiting(path), 'members waiting',
+                         timeout=60)
+        self.assertEqual('SNAPSHOT_IN_PROGRESS', caller.get(
+            '/stacks/%s' % stack).json()['stack']['stack_status'])
+        self.assertStatus(202, caller.post(path + '/cancel'))
+        ended = waiters.wait_for_snapshot_status(
+            caller, stack, second_id, 'FAILED', timeout=SNAPSHOT_WAIT)
+        self.assertEqual('Cancelled by request', ended['status_reason'])
+        shown = caller.get('/stacks/%s' % stack).json()['stack']
+        self.assertEqual(('SNAPSHOT_FAILED', 'Cancelled by request'),
+                         (shown['stack_status'],
+                          shown['stack_status_reason']))
+        rows = rows_of(path)
+        self.assertEqual(('COMPLETE', 'Cancelled by request',
+                          'Cancelled by request'),
+                         (rows['first']['status'],
+                          rows['group/0']['status_reason'],
+                          rows['group/1']['status_reason']), rows)
+        self.assertEqual({'FAILED'}, {rows['group/0']['status'],
+                                      rows['group/1']['status']})
+        # The cancelled members' artifacts are gone.
+        self.assertEqual((None, None), (rows['group/0']['artifact_id'],
+                                        rows['group/1']['artifact_id']))
+        response = caller.post(path + '/cancel')
+        self.assertStatus(409, response)
+        self.assertEqual('NothingToCancel',
+                         response.json()['error']['type'])
+        # The first snapshot is untouched, and both are listed at Heat's
+        # endpoint (Heat itself has no snapshot of the stack).
+        listed = caller.get('/stacks/%s/snapshots' % stack).json()[
+            'snapshots']
+        self.assertEqual({(first_id, 'COMPLETE'), (second_id, 'FAILED')},
+                         {(s['id'], s['status']) for s in listed})
+        self.assertEqual([], self.heat_snapshot_rows())
+
+    def test_progress_and_cancel_of_a_restore_through_the_filter(self):
+        """A restore whose update in Heat waits is cancelled at Heat's
+        endpoint: Heat is asked to cancel its update, the restore ends
         RESTORE_FAILED "Cancelled by request", and the resources' rows say
         so; the snapshot's rows showed its progress.
         """
+        caller = self.through_filter()
+
         def slow(value, wait):
             return {'heat_template_version': '2018-08-31', 'resources': {
                 'first': {'type': 'OS::Heat::TestResource',
@@ -394,30 +520,32 @@ class RealHeatTest(heat_base.RealHeatTestCase):
                          'depends_on': ['first'],
                          'properties': {'value': value, 'action_wait_secs':
                                         {'update': wait}}}}}
-        name = 'hshc-%s' % uuid.uuid4().hex[:8]
-        response = self.in_heat.post('/stacks', {
-            'stack_name': name, 'template': slow('one', 90),
-            'parameters': {}})
-        self.assertStatus(201, response)
-        stack = '%s/%s' % (name, response.json()['stack']['id'])
-        self.addCleanup(self._delete_stack, stack)
-        self.wait_for_stack(stack, 'CREATE_COMPLETE')
-        snapshot = self.snapshot(stack)
+        stack = self.create_stack('hshc', tmpl=slow('one', 90))
+        response = caller.post('/stacks/%s/snapshots' % stack,
+                               {'name': 'snap'})
+        self.assertStatus(200, response)
+        snapshot = waiters.wait_for_snapshot_status(
+            caller, stack, response.json()['id'], 'COMPLETE',
+            timeout=TIMEOUT)
         path = '/stacks/%s/snapshots/%s' % (stack, snapshot['id'])
-        rows = self.ours.get(path + '/resources').json()['resources']
+        rows = caller.get(path + '/resources').json()['resources']
         self.assertEqual({('first', 'SNAPSHOT', 'COMPLETE'),
                           ('slow', 'SNAPSHOT', 'COMPLETE')},
                          {(r['name'], r['action'], r['status'])
                           for r in rows})
         self.assertTrue(all(r['artifact_id'] for r in rows), rows)
+        response = caller.post(path + '/cancel')
+        self.assertStatus(409, response)
+        self.assertEqual('NothingToCancel',
+                         response.json()['error']['type'])
 
         # Changed without a wait; the restore's update then waits 90 s.
-        response = self.in_heat.request('PUT', '/stacks/%s' % stack,
-                                        {'template': slow('two', 0),
-                                         'parameters': {}})
+        response = caller.request('PUT', '/stacks/%s' % stack,
+                                  {'template': slow('two', 0),
+                                   'parameters': {}})
         self.assertStatus(202, response)
         self.wait_for_stack(stack, 'UPDATE_COMPLETE')
-        self.assertStatus(202, self.ours.post(path + '/restore'))
+        self.assertStatus(202, caller.post(path + '/restore'))
 
         def slow_updating():
             shown = self.in_heat.get('/stacks/%s/resources/slow' % stack)
@@ -425,33 +553,38 @@ class RealHeatTest(heat_base.RealHeatTestCase):
             return status == 'UPDATE_IN_PROGRESS', status
         waiters.wait_for(slow_updating, 'slow UPDATE_IN_PROGRESS in Heat',
                          timeout=TIMEOUT)
-        self.assertStatus(202, self.ours.post(path + '/cancel'))
+        self.assertEqual('RESTORE_IN_PROGRESS', caller.get(
+            '/stacks/%s' % stack).json()['stack']['stack_status'])
+        self.assertStatus(202, caller.post(path + '/cancel'))
 
         def restore_ended():
-            # What Heat's endpoint shows through the filter.
-            engine = sa.create_engine(self.service.db_url)
-            try:
-                with engine.connect() as connection:
-                    row = connection.execute(sa.text(
-                        'SELECT action, status, status_reason FROM '
-                        'hs_stack_states WHERE stack_id = :id'),
-                        {'id': stack.split('/')[1]}).first()
-            finally:
-                engine.dispose()
-            status = '%s_%s' % (row[0], row[1]) if row else None
-            return status == 'RESTORE_FAILED', (
-                status, row[2] if row else None)
-        status, reason = waiters.wait_for(
-            restore_ended, 'stack %s RESTORE_FAILED' % stack,
-            timeout=TIMEOUT)
-        self.assertEqual('Cancelled by request', reason)
-        rows = self.ours.get(path + '/resources').json()['resources']
+            rows = caller.get(path + '/resources').json()['resources']
+            shown = {(r['action'], r['status'], r['status_reason'])
+                     for r in rows}
+            return all(r['status'] != 'IN_PROGRESS' for r in rows), shown
+        shown = waiters.wait_for(restore_ended, 'restore of %s ended'
+                                 % stack, timeout=TIMEOUT)
         self.assertEqual({('RESTORE', 'FAILED', 'Cancelled by request')},
-                         {(r['action'], r['status'], r['status_reason'])
-                          for r in rows})
-        # Heat was asked to cancel its update (it rolls back once the
-        # resource in progress lets go).
-        self.assertStatus(409, self.ours.post(path + '/cancel'))
+                         shown)
+        # Heat was asked to cancel its update: Heat's own cancel rolls the
+        # update back, and the stack then shows as Heat shows it.
+
+        def heat_ended():
+            body = caller.get('/stacks/%s' % stack).json()['stack']
+            return not body['stack_status'].endswith('_IN_PROGRESS'), (
+                body['stack_status'], body['stack_status_reason'])
+        self.assertEqual('ROLLBACK_COMPLETE', waiters.wait_for(
+            heat_ended, 'stack %s rolled back' % stack,
+            timeout=TIMEOUT)[0])
+        # Back to the stack as it was before the restore.
+        self.assertEqual('two', self.in_heat.get(
+            '/stacks/%s/resources/first' % stack).json()['resource'][
+            'attributes']['output'])
+        # Nothing runs any more.
+        response = caller.post(path + '/cancel')
+        self.assertStatus(409, response)
+        self.assertEqual('NothingToCancel',
+                         response.json()['error']['type'])
 
     def test_openstack_cli_through_heat_api_with_filter(self):
         if self.heat.filter_error:
@@ -522,6 +655,139 @@ class RealHeatTest(heat_base.RealHeatTestCase):
                          'snapshot %s deleted' % snapshot_id,
                          timeout=TIMEOUT)
         self.assertEqual([], self.heat_snapshot_rows())
+
+    def test_heatsnapshotsclient_through_heat_api_with_filter(self):
+        """python-heatsnapshotsclient (client/) with the real ``openstack``
+        at Heat's endpoint with the filter, as ``--os-endpoint`` names it
+        (auth type none): Heat's five calls, the preview, the per-resource
+        progress of a nested stack, clone and cancel.
+        """
+        command = clients.openstack_command()
+        try:
+            import heat_snapshots_client.osc.plugin  # noqa: F401
+        except ImportError:
+            command = None
+        if command is None:
+            message = ('the openstack command with python-heatsnapshotsclient '
+                       '(pip install ./client) is not installed')
+            if config.in_ci():
+                self.fail(message + ' (CI=true)')
+            self.skipTest(message)
+        # Auth type none sends no identity: Heat's noauth acts as user
+        # admin of project admin, whose stack this is.
+        project = NOAUTH_DEFAULT
+        caller = self.through_filter(project, NOAUTH_DEFAULT)
+        self.in_heat = clients.noauth_caller(self.heat.endpoint, project,
+                                             user=NOAUTH_DEFAULT)
+        stack = self.create_stack('hsh-osc', tmpl=template(count=2))
+        name, stack_id = stack.split('/')
+        endpoint = '%s/%s' % (self.heat.filter_url, project)
+
+        def openstack(*args, ok=True):
+            argv = [command, '--os-auth-type', 'none',
+                    '--os-endpoint', endpoint] + list(args)
+            env = {k: v for k, v in os.environ.items()
+                   if not k.startswith('OS_')}
+            result = subprocess.run(
+                argv, stdin=subprocess.DEVNULL, capture_output=True,
+                text=True, timeout=CLI_TIMEOUT, env=env)
+            self.addDetail('openstack %s' % ' '.join(args),
+                           content.text_content(
+                               'exit %s\n%s\n%s' % (result.returncode,
+                                                    result.stdout,
+                                                    result.stderr)))
+            if ok:
+                self.assertEqual(0, result.returncode,
+                                 '%s: %s' % (' '.join(args), result.stderr))
+            else:
+                self.assertNotEqual(0, result.returncode, result.stdout)
+            self.assertNotIn('duplicate implementations', result.stderr)
+            return result.stdout, result.stderr
+
+        def json_of(*args):
+            return json.loads(openstack(*(args + ('-f', 'json')))[0])
+
+        created = json_of('orchestration', 'snapshot', 'create', name,
+                          '--name', 'before', '--wait')
+        self.assertEqual(('before', 'COMPLETE'),
+                         (created['name'], created['status']))
+        snapshot_id = created['id']
+        # Taken by our engine; Heat itself knows nothing of it.
+        self.assertEqual([(snapshot_id, 'COMPLETE')],
+                         [tuple(r) for r in self.our_rows(stack_id)])
+        self.assertEqual([], self.heat_snapshot_rows())
+        self.assertStatus(404, self.in_heat.get(
+            '/stacks/%s/snapshots/%s' % (stack, snapshot_id)))
+        self.assertEqual(
+            [(snapshot_id, 'before', 'COMPLETE')],
+            [(s['id'], s['name'], s['status']) for s in json_of(
+                'orchestration', 'snapshot', 'list', name)])
+        shown = json_of('orchestration', 'snapshot', 'show', name,
+                        'before', '--data')
+        self.assertEqual(snapshot_id, shown['id'])
+        self.assertEqual({'0', '1'}, set(
+            shown['data']['resources']['group']['resources']))
+
+        # Per-resource rows, a nested stack's by path.
+        rows = {r['name']: r for r in json_of(
+            'stack', 'snapshot', 'resource', 'list', name, 'before')}
+        for path in ('secret', 'test', 'group', 'group/0', 'group/1',
+                     'inner', 'inner/secret', 'inner/marker', 'scaled'):
+            self.assertEqual('COMPLETE', rows[path]['status'], rows)
+        self.assertTrue(rows['group/0']['artifact_id'], rows)
+
+        # Nothing runs: cancel is Heat's 409, told as such.
+        _, error = openstack('stack', 'snapshot', 'cancel', name, 'before',
+                             ok=False)
+        self.assertIn('HTTP 409 NothingToCancel', error)
+        self.assertIn('has no snapshot or restore in progress to cancel',
+                      error)
+
+        # The stack changes in Heat; the preview (a table) tells what a
+        # restore would undo, and changes nothing.
+        response = caller.request('PUT', '/stacks/%s' % stack, {
+            'template': template(length=20, count=3, extra=True),
+            'files': FILES, 'parameters': {}})
+        self.assertStatus(202, response)
+        self.wait_for_stack(stack, 'UPDATE_COMPLETE')
+        table, _ = openstack('orchestration', 'snapshot', 'restore', name,
+                             'before', '--preview')
+        lines = [[cell.strip() for cell in line.strip('|').split('|')]
+                 for line in table.splitlines() if line.startswith('|')]
+        self.assertEqual(['change', 'resource_name', 'resource_type',
+                          'data_loss'], lines[0], table)
+        self.assertIn(['deleted', 'extra', 'OS::Heat::None', 'True'],
+                      lines[1:], table)
+        self.assertIn(['replaced', 'secret', 'OS::Heat::RandomString',
+                       'True'], lines[1:], table)
+        # The group's third member goes, named by its parent.
+        self.assertIn(['deleted', 'group/2'], [row[:2] for row in lines[1:]],
+                      table)
+        self.assertEqual('UPDATE_COMPLETE', self.in_heat.get(
+            '/stacks/%s' % stack).json()['stack']['stack_status'])
+
+        # A clone: a new stack Heat creates from the snapshot.
+        clone_name = 'hsh-osc-clone-%s' % uuid.uuid4().hex[:8]
+        cloned = json_of('stack', 'snapshot', 'clone', name, 'before',
+                         '--name', clone_name)
+        clone = '%s/%s' % (clone_name, cloned['id'])
+        self.addCleanup(self._delete_stack, clone)
+        self.wait_for_stack(clone, 'CREATE_COMPLETE')
+        self.assertNotIn('extra', self.resources_in_heat(clone))
+
+        # The restore, waited for at Heat's endpoint.
+        restored = json_of('orchestration', 'snapshot', 'restore', name,
+                           'before', '--wait')
+        self.assertEqual(['RESTORE_COMPLETE'],
+                         [row['stack_status'] for row in restored])
+        self.assertNotIn('extra', self.resources_in_heat(stack))
+
+        _, progress = openstack('orchestration', 'snapshot', 'delete', name,
+                                'before', '--wait')
+        self.assertIn('snapshot before: deleted', progress)
+        self.assertEqual([], json_of('orchestration', 'snapshot', 'list',
+                                     name))
+        self.assertEqual([], self.our_rows(stack_id))
 
     def test_restore_right_after_restore_through_the_filter(self):
         # Convergence Heat takes a restore while another runs: both are

@@ -37,6 +37,8 @@ SNAPSHOT_COLUMNS = ('id', 'name', 'action', 'status', 'status_reason',
 RESOURCE_COLUMNS = ('name', 'status', 'status_reason', 'artifact_id',
                     'started_at', 'finished_at')
 CHANGES = ('added', 'deleted', 'replaced', 'updated', 'unchanged')
+# The actions a restore's stack update ends in.
+RESTORE_ENDS = ('RESTORE_', 'ROLLBACK_')
 
 
 def _client(cmd):
@@ -123,12 +125,19 @@ class _Waiter:
             time.sleep(POLL_INTERVAL)
 
     def restored(self):
-        """Until the stack's RESTORE ends; the stack."""
+        """Until the stack's RESTORE ends; the stack.
+
+        A restore's update that Heat rolls back (a cancel, a failure with
+        rollback on) ends in ``ROLLBACK_*``, which Heat's endpoint with
+        the filter shows as Heat does: that ends the wait too. Before the
+        restore shows, the stack's previous state (``SNAPSHOT_COMPLETE``)
+        is waited through.
+        """
         while True:
             stack = self.client.get_stack(self.stack)
             status = stack.get('stack_status', '')
             self.say('stack %s: %s' % (self.stack.name, status))
-            if (status.startswith('RESTORE_') and
+            if (status.startswith(RESTORE_ENDS) and
                     not status.endswith('IN_PROGRESS')):
                 return stack
             time.sleep(POLL_INTERVAL)
@@ -218,18 +227,29 @@ class ShowSnapshot(command.ShowOne):
         return _show_snapshot(snapshot, parsed_args.data)
 
 
+def _preview_name(entry):
+    """A preview entry's resource: a nested stack's by its parent's
+    name, ``group/2`` (Heat's ``parent_resource``), so that it is not
+    taken for a top-level resource of the same name.
+    """
+    if not isinstance(entry, dict):
+        return entry
+    name = entry.get('resource_name', entry.get('name'))
+    parent = entry.get('parent_resource')
+    return '%s/%s' % (parent, name) if parent else name
+
+
 def _preview_rows(preview):
     changes = preview.get('resource_changes') or {}
     data_loss = preview.get('data_loss')
     losing = set()
     if isinstance(data_loss, list):
         for item in data_loss:
-            losing.add(item.get('resource_name', item.get('name'))
-                       if isinstance(item, dict) else item)
+            losing.add(_preview_name(item))
     rows = []
     for change in CHANGES:
         for resource in changes.get(change) or []:
-            name = resource.get('resource_name', resource.get('name'))
+            name = _preview_name(resource)
             rows.append((change, name, resource.get('resource_type'),
                          name in losing if isinstance(data_loss, list)
                          else bool(data_loss) and change != 'unchanged'))

@@ -159,6 +159,35 @@ class RestoreTest(base.TestCase):
         # A preview restores nothing.
         self.assertEqual([], self.sent('POST', '/restore'))
 
+    def test_preview_names_nested_resources_by_path(self):
+        # Heat's preview of a nested stack: each entry with its parent.
+        self.http.post(S1 + '/restore_preview', json={
+            'resource_changes': {
+                'deleted': [{'resource_name': '2',
+                             'resource_type': 'OS::Heat::TestResource',
+                             'parent_resource': 'group'}],
+                'replaced': [{'resource_name': 'secret',
+                              'resource_type': 'OS::Heat::RandomString',
+                              'parent_resource': 'inner'}],
+                'unchanged': [{'resource_name': 'secret',
+                               'resource_type': 'OS::Heat::RandomString'},
+                              {'resource_name': 'group',
+                               'resource_type': 'OS::Heat::ResourceGroup'}]},
+            'data_loss': [
+                {'resource_name': '2', 'parent_resource': 'group',
+                 'change': 'deleted'},
+                {'resource_name': 'secret', 'parent_resource': 'inner',
+                 'change': 'replaced'}]})
+        _, rows = self.run_command(snapshots.RestoreSnapshot, 'web', 's1',
+                                   '--preview')
+        # The top-level secret, unchanged, loses nothing.
+        self.assertEqual(
+            [('deleted', 'group/2', 'OS::Heat::TestResource', True),
+             ('replaced', 'inner/secret', 'OS::Heat::RandomString', True),
+             ('unchanged', 'secret', 'OS::Heat::RandomString', False),
+             ('unchanged', 'group', 'OS::Heat::ResourceGroup', False)],
+            rows)
+
     def test_restore_and_wait(self):
         self.http.post(S1 + '/restore', status_code=202,
                        json={'code': '202 Accepted'})
@@ -177,6 +206,24 @@ class RestoreTest(base.TestCase):
                          'stack web: RESTORE_IN_PROGRESS\n'
                          'stack web: RESTORE_COMPLETE\n',
                          self.stderr.getvalue())
+
+    def test_a_restore_heat_rolls_back_ends_the_wait(self):
+        # A cancel of the restore: Heat rolls its update back, and Heat's
+        # endpoint shows the stack as Heat does.
+        self.http.post(S1 + '/restore', status_code=202, json={})
+        self.http.get(STACK, [
+            {'json': {'stack': {'stack_status': status,
+                                'stack_status_reason': reason}}}
+            for status, reason in (
+                ('RESTORE_IN_PROGRESS', None),
+                ('ROLLBACK_IN_PROGRESS', 'Stack UPDATE cancelled'),
+                ('ROLLBACK_COMPLETE', 'Stack ROLLBACK completed '
+                                      'successfully'))])
+        error = self.assertRaises(exceptions.CommandError, self.run_command,
+                                  snapshots.RestoreSnapshot, 'web', 's1',
+                                  '--wait')
+        self.assertEqual('stack web ROLLBACK_COMPLETE: Stack ROLLBACK '
+                         'completed successfully', str(error))
 
     def test_a_failed_restore_fails(self):
         self.http.post(S1 + '/restore', status_code=202, json={})
