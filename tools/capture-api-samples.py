@@ -17,10 +17,11 @@ Starts ``heat-snapshots-all`` (noauth on loopback, SQLite and the local
 stack driver, all in a temporary directory, on a free port), creates a
 stack, snapshots it, lists, shows, previews the restore, clones and
 restores the snapshot, then deletes it, cancels a snapshot, runs a
-snapshot policy and lists the project's snapshots, provokes the
-documented errors, and writes every request and response body
-to api-ref/source/samples/. Run it after any change to what the API
-answers, and commit the samples with the change::
+snapshot policy and lists the project's snapshots, clones a snapshot a
+policy kept after its stack, provokes the documented errors, and writes
+every request and response body to api-ref/source/samples/. Run it
+after any change to what the API answers, and commit the samples with
+the change::
 
     python tools/capture-api-samples.py [--output DIR]
 
@@ -310,6 +311,7 @@ def capture(client, samples):
     samples.json('stack-snapshot-forbidden-response.json', body)
 
     capture_policies(client, samples, stack_id)
+    capture_kept_clone(client, samples)
 
 
 def capture_policies(client, samples, stack_id):
@@ -346,6 +348,48 @@ def capture_policies(client, samples, stack_id):
     _h, listed = client.expect(200, 'GET',
                                '/v1/%s/snapshots?limit=1' % TENANT)
     samples.json('project-snapshots-list-response.json', listed)
+
+
+def capture_kept_clone(client, samples):
+    """A snapshot kept after its stack (a policy with
+    keep_after_stack_delete), cloned by the project-wide path.
+    """
+    stacks = '/v1/%s/stacks' % TENANT
+    _h, created = client.expect(201, 'POST', stacks,
+                                {'stack_name': 'db', 'template': TEMPLATE})
+    stack = '%s/db/%s' % (stacks, created['stack']['id'])
+    client.wait(stack, 'stack', 'stack_status',
+                lambda s: not s.endswith('IN_PROGRESS'))
+    policies = '/v1/%s/snapshot_policies' % TENANT
+    _h, policy = client.expect(201, 'POST', policies, {'policy': {
+        'name': 'keep-db', 'stacks': {'ids': [created['stack']['id']]},
+        'schedule': {'cron': '0 2 * * *', 'timezone': 'UTC'},
+        'keep_after_stack_delete': True, 'enabled': False}})
+    policy = '%s/%s' % (policies, policy['policy']['id'])
+    _h, run = client.expect(202, 'POST', policy + '/run')
+    deadline = time.monotonic() + 60
+    while True:
+        _h, runs = client.expect(200, 'GET', policy + '/runs')
+        if runs['runs'][0]['status'] != 'IN_PROGRESS':
+            break
+        if time.monotonic() > deadline:
+            raise SystemExit('the policy run did not end')
+        time.sleep(0.2)
+    snapshot_id = runs['runs'][0]['snapshots'][0]
+    client.expect(204, 'DELETE', stack)
+    client.wait(stack, 'stack', 'stack_status',
+                lambda s: s == 'DELETE_COMPLETE')
+    kept = '/v1/%s/snapshots/%s' % (TENANT, snapshot_id)
+    client.wait(kept, 'snapshot', 'stack_deleted', bool)
+    request = {'stack_name': 'db-restored', 'parameters': {'length': 16}}
+    samples.json('project-snapshot-clone-request.json', request)
+    headers, cloned = client.expect(201, 'POST', kept + '/clone', request)
+    samples.json('project-snapshot-clone-response.json', cloned)
+    samples.http('project-snapshot-clone-response.txt', '201 Created',
+                 headers, ('location', 'x-openstack-request-id'))
+    client.wait('%s/db-restored/%s' % (stacks, cloned['stack']['id']),
+                'stack', 'stack_status',
+                lambda s: not s.endswith('IN_PROGRESS'))
 
 
 def main():

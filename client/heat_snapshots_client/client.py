@@ -288,10 +288,41 @@ class Client:
                           '/restore_preview')
 
     def clone_snapshot(self, stack, snapshot, stack_name, parameters=None):
-        """A new stack from a snapshot; its ``{"id", "links"}``."""
+        """A new stack from a snapshot; its ``{"id", "links"}``.
+
+        :param stack: the snapshot's stack; None for a snapshot of the
+            project named without it (``/snapshots/{id}/clone``), the one
+            way to clone a snapshot kept after its stack.
+        """
         body = {'stack_name': stack_name, 'parameters': parameters or {}}
-        return self._json('POST', self._snapshot_path(stack, snapshot) +
-                          '/clone', body, ok=(200, 201, 202))['stack']
+        if stack is None:
+            path = self._project_snapshot_path(snapshot)
+        else:
+            path = self._snapshot_path(stack, snapshot)
+        return self._json('POST', path + '/clone', body,
+                          ok=(200, 201, 202))['stack']
+
+    # --- every snapshot of the project -----------------------------------
+
+    def get_project_snapshot(self, snapshot_id):
+        """A snapshot of the project, its stack live or deleted."""
+        return self._json('GET', 'snapshots/%s'
+                          % _quote(snapshot_id))['snapshot']
+
+    def find_project_snapshot(self, name_or_id):
+        """A snapshot of the project by id, or by its (unique) name."""
+        try:
+            return self.get_project_snapshot(name_or_id)
+        except HTTPError as error:
+            if error.status != 404:
+                raise
+        return self._one(self._json('GET', 'snapshots', params={
+            'name': name_or_id})['snapshots'], name_or_id, 'snapshot')
+
+    def _project_snapshot_path(self, snapshot):
+        if not isinstance(snapshot, dict):
+            snapshot = self.find_project_snapshot(snapshot)
+        return 'snapshots/%s' % _quote(snapshot['id'])
 
     def list_snapshot_resources(self, stack, snapshot):
         """Each resource's part of the snapshot.

@@ -42,7 +42,7 @@ from heat_snapshots.engine.stacks import base as stacks_base
 
 LOG = logging.getLogger(__name__)
 
-RPC_API_VERSION = '1.7'
+RPC_API_VERSION = '1.8'
 
 _EXPECTED = (exception.HeatSnapshotsException,)
 
@@ -765,13 +765,18 @@ class EngineManager(base_manager.BaseEngineManager):
     @messaging.expected_exceptions(*_EXPECTED)
     def clone_snapshot(self, context, snapshot_id, stack_name,
                        parameters=None, environment=None,
-                       stack_identity=None):
+                       stack_identity=None, project_id=None):
         """Create a new stack from the snapshot; the snapshot's stack is
-        only read.
+        only read, and may be gone (a snapshot kept after its stack):
+        everything comes from the stored snapshot.
 
         :param stack_identity: the snapshot's stack as the URL names it;
             None for a snapshot named by id alone (the project-wide
             ``/snapshots/{id}/clone``).
+        :param project_id: (1.8) the URL's tenant of the project-wide
+            path: the snapshot must be one of its snapshots, as for
+            show_project_snapshot. A 1.4 caller sends none: the caller's
+            own project, or any for an admin.
         :returns: the new stack's identity.
         :raises: StackNotFound, SnapshotIdNotFound, SnapshotNotFound,
             NotSupported (snapshot not COMPLETE), ArtifactNotFound,
@@ -780,6 +785,9 @@ class EngineManager(base_manager.BaseEngineManager):
         if stack_identity is not None:
             stack = self.get_stack(context, stack_identity)
             snapshot = self._get_snapshot(context, stack, snapshot_id)
+        elif project_id is not None:
+            snapshot = self._project_snapshot(context, project_id,
+                                              snapshot_id)
         else:
             snapshot = db_api.snapshot_get(context, snapshot_id)
             if snapshot.project_id != context.project_id and \

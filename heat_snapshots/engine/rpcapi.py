@@ -36,6 +36,10 @@ API version history:
 * 1.7 - Snapshot policies: create/list/show/update/delete_snapshot_policy,
   run_snapshot_policy, list_policy_runs, preview_policy_prune; every
   snapshot of a project: list/show/delete_project_snapshot.
+* 1.8 - clone_snapshot takes ``project_id``: the tenant of the
+  project-wide ``/snapshots/{id}/clone`` (a snapshot kept after its
+  stack, or any of the project's), checked as show_project_snapshot
+  checks it.
 """
 
 import json
@@ -49,7 +53,7 @@ from heat_snapshots.common import rpc
 CONF = cfg.CONF
 LOG = logging.getLogger(__name__)
 
-RPC_API_VERSION = '1.7'
+RPC_API_VERSION = '1.8'
 
 
 class EngineAPI(rpc.Client):
@@ -140,11 +144,19 @@ class EngineAPI(rpc.Client):
 
     def clone_snapshot(self, context, snapshot_id, stack_name,
                        parameters=None, environment=None,
-                       stack_identity=None):
-        return self._call(context, 'clone_snapshot', version='1.4',
-                          snapshot_id=snapshot_id, stack_name=stack_name,
-                          parameters=parameters, environment=environment,
-                          stack_identity=stack_identity)
+                       stack_identity=None, project_id=None):
+        """:param project_id: the project-wide path's tenant (1.8). An
+            engine pinned below 1.8 is sent none: it checks the caller's
+            own project (or none for an admin) instead.
+        """
+        kwargs = {'snapshot_id': snapshot_id, 'stack_name': stack_name,
+                  'parameters': parameters, 'environment': environment,
+                  'stack_identity': stack_identity}
+        if project_id is None or not self._can_send('1.8'):
+            return self._call(context, 'clone_snapshot', version='1.4',
+                              **kwargs)
+        return self._call(context, 'clone_snapshot', version='1.8',
+                          project_id=project_id, **kwargs)
 
     def stack_deleted(self, context, stack_id, project_id):
         """Heat accepted the stack's DELETE: follow it (no answer)."""

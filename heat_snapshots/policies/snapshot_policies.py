@@ -34,6 +34,7 @@ SNAPSHOTS_ROOT = 'project_snapshots:%s'
 SNAPSHOTS_INDEX = SNAPSHOTS_ROOT % 'index'
 SNAPSHOTS_SHOW = SNAPSHOTS_ROOT % 'show'
 SNAPSHOTS_DELETE = SNAPSHOTS_ROOT % 'delete'
+SNAPSHOTS_CLONE = SNAPSHOTS_ROOT % 'clone'
 
 _PATH = '/v1/{tenant_id}/snapshot_policies'
 _ONE = _PATH + '/{policy_id}'
@@ -72,6 +73,9 @@ rules = [
           'project.', _SNAPSHOTS + '/{snapshot_id}', 'GET'),
     _rule(SNAPSHOTS_DELETE, base.PROJECT_MEMBER, 'Delete a snapshot of the '
           'project.', _SNAPSHOTS + '/{snapshot_id}', 'DELETE'),
+    _rule(SNAPSHOTS_CLONE, base.PROJECT_MEMBER, 'Create a new stack from '
+          'a snapshot of the project, one kept after its stack included.',
+          _SNAPSHOTS + '/{snapshot_id}/clone', 'POST'),
 ]
 
 

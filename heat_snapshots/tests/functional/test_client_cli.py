@@ -223,3 +223,45 @@ class ClientCLITest(oslotest_base.BaseTestCase):
         self.openstack('stack', 'snapshot', 'policy', 'delete', 'nightly')
         self.assertEqual([], self.json_of('stack', 'snapshot', 'policy',
                                           'list'))
+
+    def wait_run(self, policy):
+        deadline = time.monotonic() + 120
+        while True:
+            runs = self.json_of('stack', 'snapshot', 'policy', 'run',
+                                'list', policy)
+            if runs and runs[0]['status'] != 'IN_PROGRESS' or \
+                    time.monotonic() > deadline:
+                return runs[0]
+            time.sleep(1)
+
+    def test_clone_of_a_snapshot_kept_after_its_stack(self):
+        self.create_stack('db')
+        secret = self.json_of('stack', 'output', 'show', 'db',
+                              'secret_value')['output_value']
+        self.json_of('stack', 'snapshot', 'policy', 'create', 'keep-db',
+                     '--cron', '0 2 * * *', '--stack', 'db',
+                     '--keep-after-stack-delete', '--disable')
+        self.json_of('stack', 'snapshot', 'policy', 'run', 'keep-db')
+        run = self.wait_run('keep-db')
+        self.assertEqual('COMPLETE', run['status'])
+        self.openstack('stack', 'delete', '--yes', '--wait', 'db')
+        # The stack is gone: the snapshot is named alone.
+        cloned = self.json_of('stack', 'snapshot', 'clone', '--kept',
+                              run['snapshots'][0], '--name', 'db-back')
+        self.assertEqual('db-back', cloned['stack_name'])
+        deadline = time.monotonic() + 120
+        while True:
+            shown = self.json_of('stack', 'show', 'db-back')
+            if not shown['stack_status'].endswith('IN_PROGRESS') or \
+                    time.monotonic() > deadline:
+                break
+            time.sleep(1)
+        self.assertEqual('CREATE_COMPLETE', shown['stack_status'])
+        # The value the snapshot holds, not a new random string.
+        self.assertEqual(secret, self.json_of(
+            'stack', 'output', 'show', 'db-back',
+            'secret_value')['output_value'])
+        _, error = self.openstack('stack', 'snapshot', 'clone', '--kept',
+                                  run['snapshots'][0], '--name', 'db-back',
+                                  ok=False)
+        self.assertIn('StackExists', error)

@@ -504,6 +504,59 @@ class RealHeatTest(heat_base.RealHeatTestCase):
                          {(s['id'], s['status']) for s in listed})
         self.assertEqual([], self.heat_snapshot_rows())
 
+    def test_clone_of_a_snapshot_kept_after_its_stack_in_heat(self):
+        """A policy with keep_after_stack_delete keeps its snapshot when
+        the stack is deleted in Heat; /v1/{tenant}/snapshots/{id}/clone
+        makes a new stack in Heat from what the snapshot stored.
+        """
+        stack = self.create_stack('hsh-kept', template(nested=False))
+        stack_id = stack.split('/')[1]
+        response = self.ours.post('/snapshot_policies', {'policy': {
+            'name': 'keep-%s' % uuid.uuid4().hex[:8],
+            'stacks': {'ids': [stack_id]},
+            'schedule': {'cron': '0 0 1 1 *', 'timezone': 'UTC'},
+            'keep_after_stack_delete': True, 'enabled': False}})
+        self.assertStatus(201, response)
+        policy = '/snapshot_policies/%s' % response.json()['policy']['id']
+        self.addCleanup(self.ours.delete, policy)
+        self.assertStatus(202, self.ours.post(policy + '/run'))
+
+        def ended():
+            runs = self.ours.get(policy + '/runs').json()['runs']
+            return bool(runs) and runs[0]['status'] != 'IN_PROGRESS', runs
+        run = waiters.wait_for(ended, 'the policy run', timeout=TIMEOUT)[0]
+        self.assertEqual('COMPLETE', run['status'], run['reason'])
+        kept = '/snapshots/%s' % run['snapshots'][0]
+        self.addCleanup(self.ours.delete, kept)
+
+        self.assertStatus(204, self.in_heat.delete('/stacks/%s' % stack))
+
+        def stack_deleted():
+            shown = self.ours.get(kept)
+            self.assertStatus(200, shown)
+            snapshot = shown.json()['snapshot']
+            return snapshot['stack_deleted'], snapshot
+        snapshot = waiters.wait_for(
+            stack_deleted, 'stack %s deleted, its snapshot kept' % stack_id,
+            timeout=self.service.stack_check_interval + 120)
+        self.assertEqual('COMPLETE', snapshot['status'])
+
+        name = 'hsh-kept-clone-%s' % uuid.uuid4().hex[:8]
+        response = self.ours.post(kept + '/clone', {'stack_name': name})
+        self.assertStatus(201, response)
+        clone = '%s/%s' % (name, response.json()['stack']['id'])
+        self.addCleanup(self._delete_stack, clone)
+        self.assertTrue(response.headers['Location'].endswith(clone),
+                        response.headers['Location'])
+        self.wait_for_stack(clone, 'CREATE_COMPLETE')
+        self.assertEqual(snapshot['data']['template'], self.in_heat.get(
+            '/stacks/%s/template' % clone).json())
+        self.assertEqual(set(snapshot['data']['resources']),
+                         set(self.resources_in_heat(clone)))
+        response = self.ours.post(kept + '/clone', {'stack_name': name})
+        self.assertEqual(409, response.status_code, response.text)
+        self.assertEqual('StackExists', response.json()['error']['type'])
+
     def test_progress_and_cancel_of_a_restore_through_the_filter(self):
         """A restore whose update in Heat waits is cancelled at Heat's
         endpoint: Heat is asked to cancel its update, the restore ends

@@ -10,8 +10,9 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""Preview a restore, then restore or clone: heat-snapshots' own paths,
-through heat-snapshots-all's HTTP API as a user sends them.
+"""Preview a restore, then restore or clone (a stack's snapshot, or one
+kept after its stack): heat-snapshots' own paths, through
+heat-snapshots-all's HTTP API as a user sends them.
 """
 
 from heat_snapshots.tests.functional import base
@@ -41,6 +42,18 @@ def plan_template(word='one', marker='a', gone=True, extra=False,
         resources,
         parameters={'word': {'type': 'string', 'default': 'unused'}},
         outputs={'value': {'value': {'get_attr': ['value', 'value']}}})
+
+
+# A stack whose values a clone must take from the snapshot: a random
+# string, and a TestResource (an artifact per snapshot) showing it.
+KEPT_TEMPLATE = base.template(
+    {'random': {'type': 'OS::Heat::RandomString',
+                'properties': {'length': {'get_param': 'length'}}},
+     'test': {'type': 'OS::Heat::TestResource',
+              'properties': {'value': {'get_attr': ['random', 'value']}}}},
+    parameters={'length': {'type': 'number', 'default': 8}},
+    outputs={'random': {'value': {'get_attr': ['random', 'value']}},
+             'test': {'value': {'get_attr': ['test', 'output']}}})
 
 
 def _lists(preview):
@@ -143,6 +156,85 @@ class RestorePlanTest:
             '/stacks/%s/snapshots/%s/clone' % (stack, 'missing'),
             {'stack_name': self.unique_name('clone')})
         self.assertError(404, 'NotFound', missing)
+
+    def kept_snapshot(self, stack):
+        """Run a policy with keep_after_stack_delete on ``stack``, then
+        delete the stack; the snapshot it kept, as the project shows it.
+        """
+        response = self.caller.post('/snapshot_policies', {'policy': {
+            'name': self.unique_name('keep'),
+            'stacks': {'ids': [stack.split('/')[1]]},
+            'schedule': {'cron': '0 0 1 1 *', 'timezone': 'UTC'},
+            'keep_after_stack_delete': True, 'enabled': False}})
+        self.assertStatus(201, response)
+        policy = response.json()['policy']
+        path = '/snapshot_policies/%s' % policy['id']
+        self.addCleanup(self.caller.delete, path)
+        self.assertStatus(202, self.caller.post(path + '/run'))
+
+        def ended():
+            runs = self.caller.get(path + '/runs').json()['runs']
+            return bool(runs) and runs[0]['status'] != 'IN_PROGRESS', runs
+        run = waiters.wait_for(ended, 'the policy run')[0]
+        self.assertEqual('COMPLETE', run['status'], run['reason'])
+        snapshot_id = run['snapshots'][0]
+        self.addCleanup(self.caller.delete, '/snapshots/%s' % snapshot_id)
+        self.delete_stack(stack)
+        response = self.caller.get('/snapshots/%s' % snapshot_id)
+        self.assertStatus(200, response)
+        snapshot = response.json()['snapshot']
+        self.assertTrue(snapshot['stack_deleted'])
+        self.assertEqual('COMPLETE', snapshot['status'])
+        return snapshot
+
+    def test_clone_of_a_snapshot_kept_after_its_stack(self):
+        stack = self.create_stack(KEPT_TEMPLATE, parameters={'length': 12})
+        source = self._physical(stack)
+        values = self.outputs(stack)
+        snapshot = self.kept_snapshot(stack)
+        name = self.unique_name('clone')
+        path = '/snapshots/%s/clone' % snapshot['id']
+        response = self.caller.post(path, {'stack_name': name})
+        self.assertStatus(201, response)
+        body = response.json()
+        new = '%s/%s' % (name, body['stack']['id'])
+        self.addCleanup(self.delete_stack, new)
+        self.assertEqual(response.headers['Location'],
+                         body['stack']['links'][0]['href'])
+        self.assertTrue(response.headers['Location'].endswith('/' + new))
+        waiters.wait_for_stack_status(self.caller, new, 'CREATE_COMPLETE')
+        # The snapshot's template and parameters; each resource's value
+        # put back from the snapshot (a new random string otherwise).
+        self.assertEqual(snapshot['data']['template'],
+                         self.heat.stacks.template(new))
+        self.assertEqual('12', self.show_stack(new)['parameters']['length'])
+        self.assertEqual(values, self.outputs(new))
+        self.assertEqual(12, len(values['random']))
+        cloned = self._physical(new)
+        self.assertEqual(set(source), set(cloned))
+        self.assertFalse(set(cloned.values()) & set(source.values()))
+        # Overrides: a parameter of the snapshot's template.
+        other = self.unique_name('clone')
+        response = self.caller.post(path, {
+            'stack_name': other, 'parameters': {'length': 20}})
+        self.assertStatus(201, response)
+        other = '%s/%s' % (other, response.json()['stack']['id'])
+        self.addCleanup(self.delete_stack, other)
+        waiters.wait_for_stack_status(self.caller, other, 'CREATE_COMPLETE')
+        self.assertEqual('20',
+                         self.show_stack(other)['parameters']['length'])
+        self.assertError(400, 'StackValidationFailed', self.caller.post(
+            path, {'stack_name': self.unique_name('clone'),
+                   'parameters': {'length': 'long'}}))
+
+        # Errors as Heat gives them.
+        self.assertError(409, 'StackExists',
+                         self.caller.post(path, {'stack_name': name}))
+        self.assertError(404, 'NotFound', self.caller.post(
+            '/snapshots/%s/clone' % 'missing',
+            {'stack_name': self.unique_name('clone')}))
+        self.assertError(404, 'NotFound', self.alt_caller().post(
+            path, {'stack_name': self.unique_name('clone')}))
 
 
 base.for_each_deployment(RestorePlanTest, globals())

@@ -322,11 +322,27 @@ class DeleteSnapshot(command.Command):
 
 
 class CloneSnapshot(command.ShowOne):
-    """Create a new stack from a snapshot of another."""
+    """Create a new stack from a snapshot of another.
+
+    ``clone <stack> <snapshot>`` names a stack's snapshot; ``clone
+    <snapshot>`` (or ``clone --kept <snapshot>``) a snapshot of the
+    project without its stack: the way to clone one a policy kept after
+    its stack was deleted.
+    """
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
-        _add_stack_snapshot(parser)
+        parser.add_argument(
+            'stack', metavar='<stack>', nargs='?',
+            help='Stack (name or id) of the snapshot; leave it out for a '
+                 'snapshot of the project named alone (see --kept)')
+        parser.add_argument('snapshot', metavar='<snapshot>',
+                            help='Snapshot (name or id)')
+        parser.add_argument(
+            '--kept', action='store_true',
+            help='The snapshot is named without its stack, as the '
+                 'project\'s snapshots list shows it: one kept after its '
+                 'stack was deleted, or any of the project\'s')
         parser.add_argument('--name', metavar='<stack-name>', required=True,
                             help='Name of the new stack')
         parser.add_argument(
@@ -342,6 +358,10 @@ class CloneSnapshot(command.ShowOne):
                 raise exceptions.CommandError(
                     'a parameter is key=value, not %r' % item)
             parameters[key] = value
+        if parsed_args.kept and parsed_args.stack is not None:
+            raise exceptions.CommandError(
+                '--kept names the snapshot alone, not its stack %r'
+                % parsed_args.stack)
         stack = _client(self).clone_snapshot(
             parsed_args.stack, parsed_args.snapshot, parsed_args.name,
             parameters)

@@ -205,6 +205,39 @@ class SnapshotTest(base.TestCase):
              if method != 'GET' or p.endswith('/resources')])
 
 
+class ProjectSnapshotTest(base.TestCase):
+
+    def test_clone_without_the_stack_uses_the_project_path(self):
+        self.http.get(API + '/snapshots/k1',
+                      json={'snapshot': base.snapshot('k1')})
+        self.http.post(API + '/snapshots/k1/clone', status_code=201,
+                       json={'stack': {'id': 'new', 'links': []}})
+        self.assertEqual('new', self.client.clone_snapshot(
+            None, 'k1', 'db-copy', {'size': '2'})['id'])
+        self.assertEqual({'stack_name': 'db-copy',
+                          'parameters': {'size': '2'}},
+                         self.http.last_request.json())
+        # A snapshot dict is not looked up again.
+        self.client.clone_snapshot(None, {'id': 'k1'}, 'db-copy2')
+        self.assertEqual(
+            [('GET', '/v1/p1/snapshots/k1'),
+             ('POST', '/v1/p1/snapshots/k1/clone'),
+             ('POST', '/v1/p1/snapshots/k1/clone')],
+            [(method, path) for method, path, _ in self.sent()])
+
+    def test_find_by_name_none_or_several(self):
+        self.http.get(API + '/snapshots/daily', status_code=404,
+                      json=base.heat_error(404, 'NotFound', 'x'))
+        self.http.get(API + '/snapshots', json={'snapshots': []})
+        self.assertRaises(client.NotFound,
+                          self.client.find_project_snapshot, 'daily')
+        self.http.get(API + '/snapshots', json={'snapshots': [
+            base.snapshot('s1', 'daily'), base.snapshot('s2', 'daily')]})
+        self.assertRaises(client.NoUniqueMatch,
+                          self.client.find_project_snapshot, 'daily')
+        self.assertEqual('name=daily', self.sent('GET')[-1][2])
+
+
 class PolicyTest(base.TestCase):
 
     def test_create_sends_the_wire_shape(self):

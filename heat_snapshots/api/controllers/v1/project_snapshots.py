@@ -12,9 +12,9 @@
 
 """/v1/{tenant_id}/snapshots: every snapshot of the project.
 
-Not part of Heat's API (additive). Lists, shows and deletes the snapshots
-of every stack of the project, snapshots kept after their stack by a
-policy's ``keep_after_stack_delete`` included.
+Not part of Heat's API (additive). Lists, shows, deletes and clones into
+a new stack the snapshots of every stack of the project, snapshots kept
+after their stack by a policy's ``keep_after_stack_delete`` included.
 """
 
 from http import client as http_client
@@ -23,8 +23,10 @@ import pecan
 
 from heat_snapshots.api.controllers import base
 from heat_snapshots.api.controllers.v1 import paging
+from heat_snapshots.api.controllers.v1 import snapshots
 from heat_snapshots.api.controllers.v1 import utils
 from heat_snapshots.api import fault
+from heat_snapshots.api import validation
 from heat_snapshots.policies import snapshot_policies as policies
 
 
@@ -44,16 +46,19 @@ class ProjectSnapshotsController(base.RestController):
 
     @pecan.expose()
     def _lookup(self, snapshot_id, *remainder):
-        if remainder:
-            pecan.abort(http_client.NOT_FOUND)
-        return ProjectSnapshotController(self.tenant_id, snapshot_id), ()
+        return ProjectSnapshotController(self.tenant_id, snapshot_id), \
+            remainder
 
 
 class ProjectSnapshotController(base.RestController):
+    """One snapshot of the project: show and delete; clone below it."""
+
+    _children = ('clone',)
 
     def __init__(self, tenant_id, snapshot_id):
         self.tenant_id = tenant_id
         self.snapshot_id = snapshot_id
+        self.clone = ProjectCloneController(tenant_id, snapshot_id)
 
     @fault.expose()
     def get_all(self):
@@ -67,3 +72,26 @@ class ProjectSnapshotController(base.RestController):
         utils.authorize(policies.SNAPSHOTS_DELETE)
         utils.engine().delete_project_snapshot(
             utils.context(), self.tenant_id, self.snapshot_id)
+
+    @pecan.expose()
+    def _lookup(self, *remainder):
+        return self._route_to_child(remainder)
+
+
+class ProjectCloneController(base.RestController):
+    """POST /v1/{tenant_id}/snapshots/{snapshot_id}/clone: a new stack of
+    the snapshot, its stack still there or not (the stack-scoped clone's
+    code, the snapshot checked against the URL's tenant); answered as
+    Heat answers a stack create.
+    """
+
+    def __init__(self, tenant_id, snapshot_id):
+        self.tenant_id = tenant_id
+        self.snapshot_id = snapshot_id
+
+    @fault.expose(status_code=http_client.CREATED)
+    def post(self):
+        utils.authorize(policies.SNAPSHOTS_CLONE)
+        body = validation.json_body(pecan.request)
+        return snapshots.clone_response(body, self.snapshot_id,
+                                        project_id=self.tenant_id)

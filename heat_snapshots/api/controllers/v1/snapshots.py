@@ -192,12 +192,14 @@ class CloneController(base.RestController):
         return clone_response(body, self.snapshot_id, self.identity)
 
 
-def clone_response(body, snapshot_id, stack_identity=None):
+def clone_response(body, snapshot_id, stack_identity=None,
+                   project_id=None):
     """Clone the snapshot as ``body`` asks; Heat's answer to a stack
     create (201, the new stack's id and link, its URL in Location).
 
-    :param stack_identity: None for a snapshot named by id alone (the
-        project-wide path).
+    The stack-scoped path names the snapshot's stack (``stack_identity``);
+    the project-wide path (project_snapshots.py) names the URL's tenant
+    (``project_id``) instead, the snapshot's stack perhaps gone.
     """
     validation.validate(body, schema.clone)
     with trusts.delegated(utils.context()) as context:
@@ -205,7 +207,7 @@ def clone_response(body, snapshot_id, stack_identity=None):
             context, snapshot_id, body['stack_name'],
             parameters=body.get('parameters') or {},
             environment=body.get('environment') or {},
-            stack_identity=stack_identity)
+            stack_identity=stack_identity, project_id=project_id)
     location = utils.stack_url(identity)
     pecan.response.headers['Location'] = location
     return {'stack': {'id': identity[utils.STACK_ID],

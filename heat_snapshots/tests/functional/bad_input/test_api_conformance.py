@@ -64,7 +64,8 @@ OPERATION_ORDER = [
     'listPolicyRuns', 'previewPolicyPrune', 'listProjectSnapshots',
     'showProjectSnapshot', 'createStack', 'createSnapshot',
     'cancelSnapshotOperation', 'restoreSnapshot', 'previewRestoreSnapshot',
-    'cloneSnapshot', 'createSnapshotPolicy', 'updateSnapshotPolicy',
+    'cloneSnapshot', 'cloneProjectSnapshot',
+    'createSnapshotPolicy', 'updateSnapshotPolicy',
     'runSnapshotPolicy', 'updateStack', 'patchStack',
     'deleteSnapshotPolicy', 'deleteProjectSnapshot', 'deleteSnapshot',
     'deleteStack',
@@ -289,6 +290,24 @@ class OpenAPIConformanceTest(SchemaTest):
         self._check(snapshot + '/clone', 'POST', self.request(
             'POST', url + '/%s/clone' % snapshot_id, headers=JSON_HEADERS,
             json={}), 400)
+        # The project-wide clone, by the snapshot's id alone.
+        project_clone = '/v1/{tenant_id}/snapshots/{snapshot_id}/clone'
+        project_url = s.url('/v1/%s/snapshots' % PROJECT)
+        cloned = self._check(project_clone, 'POST', self.request(
+            'POST', project_url + '/%s/clone' % snapshot_id,
+            headers=JSON_HEADERS, json={'stack_name': name + '-copy'}), 201)
+        copy = {'stack_name': name + '-copy',
+                'id': cloned.json()['stack']['id']}
+        s.wait(lambda: s._stack_settled(copy), 'project clone done')
+        self._check(project_clone, 'POST', self.request(
+            'POST', project_url + '/%s/clone' % snapshot_id,
+            headers=JSON_HEADERS, json={'stack_name': name}), 409)
+        self._check(project_clone, 'POST', self.request(
+            'POST', project_url + '/nope/clone', headers=JSON_HEADERS,
+            json={'stack_name': name + '-nope'}), 404)
+        self._check(project_clone, 'POST', self.request(
+            'POST', project_url + '/%s/clone' % snapshot_id,
+            headers=JSON_HEADERS, json={}), 400)
 
         # Cancel: nothing runs, then a snapshot of the clone stopped.
         self._check(snapshot + '/cancel', 'POST', self.request(

@@ -98,6 +98,10 @@ JSON_SAMPLES = {
         _POLICY + '/prune_preview', 'get', '200'),
     'project-snapshots-list-response.json': ('/v1/{tenant_id}/snapshots',
                                              'get', '200'),
+    'project-snapshot-clone-request.json': (
+        '/v1/{tenant_id}/snapshots/{snapshot_id}/clone', 'post', 'request'),
+    'project-snapshot-clone-response.json': (
+        '/v1/{tenant_id}/snapshots/{snapshot_id}/clone', 'post', '201'),
 }
 
 # The request samples, as the API's own schema module judges them.
@@ -105,6 +109,7 @@ REQUEST_SCHEMAS = {
     'stack-create-request.json': stacks.create,
     'stack-snapshot-request.json': snapshots.create,
     'stack-snapshot-clone-request.json': snapshots.clone,
+    'project-snapshot-clone-request.json': snapshots.clone,
     'snapshot-policy-create-request.json': snapshot_policies.create,
     'snapshot-policy-update-request.json': snapshot_policies.update,
 }

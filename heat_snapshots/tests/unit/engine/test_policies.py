@@ -22,12 +22,14 @@ from oslo_messaging.notify import _impl_test
 from requests_mock.contrib import fixture as rm_fixture
 
 from heat_snapshots.common import context as hs_context
+from heat_snapshots.common import exception
 from heat_snapshots.common import notifications
 from heat_snapshots.common import states
 from heat_snapshots import conf
 from heat_snapshots.db import api as db_api
 from heat_snapshots.engine import manager
 from heat_snapshots.engine import policies
+from heat_snapshots.localstack import db_api as store_db
 from heat_snapshots.tests import base
 from heat_snapshots.tests import engine_fixture as ef
 from heat_snapshots.tests.unit.engine import base as engine_base
@@ -461,3 +463,95 @@ class NotificationTest(PolicyEngineTestCase):
                          [event for event, _payload in found])
         self.assertEqual((run['id'], states.COMPLETE),
                          (found[1][1]['run_id'], found[1][1]['status']))
+
+
+class KeptSnapshotCloneTest(PolicyEngineTestCase):
+    """POST /v1/{tenant}/snapshots/{id}/clone (clone_snapshot with
+    ``project_id``): a snapshot kept after its stack makes a new stack
+    from its stored template, environment, files and resource data.
+    """
+
+    def setUp(self):
+        super().setUp()
+        self.source = self.create_stack(engine_base.FIVE, name='source',
+                                        params={'length': 12})
+        self.value = self.random_value(self.source)
+        policy = self.engine.create_snapshot_policy(
+            self.ctx, self.ctx.project_id, definition(
+                [self.source['stack_id']], enabled=False,
+                keep_after_stack_delete=True))
+        run = self.engine.run_snapshot_policy(self.ctx, self.ctx.project_id,
+                                              policy['id'])
+        self.wait_runs_ended(policy['id'])
+        run = db_api.run_get(self.admin, run['id'])
+        self.assertEqual(states.COMPLETE, run.status, run.reason)
+        self.snapshot_id = run.snapshots[0]
+        self.engine.delete_stack(self.ctx, self.source)
+        ef.wait_for_stack(self.engine, self.ctx, self.source,
+                          'DELETE_COMPLETE')
+        self.assertTrue(self.engine.show_project_snapshot(
+            self.ctx, self.ctx.project_id, self.snapshot_id)[
+                'stack_deleted'])
+
+    def clone(self, name='copy', ctx=None, project_id=None, **kwargs):
+        ctx = ctx or self.ctx
+        return self.engine.clone_snapshot(
+            ctx, self.snapshot_id, name,
+            project_id=project_id or ctx.project_id, **kwargs)
+
+    def test_the_new_stack_is_the_snapshots_with_its_data(self):
+        new = self.clone()
+        ef.wait_for_stack(self.engine, self.ctx, new, 'CREATE_COMPLETE')
+        self.assertEqual('copy', new['stack_name'])
+        self.assertEqual(engine_base.FIVE,
+                         self.engine.get_template(self.ctx, new))
+        # The snapshot's parameters, and each resource's data put back.
+        self.assertEqual('12', self.engine.show_stack(self.ctx, new)[
+            'parameters']['length'])
+        self.assertEqual(self.value, self.random_value(new))
+        self.assertEqual(12, len(self.random_value(new)))
+        # Overrides: a parameter; the kept snapshot is still there.
+        other = self.clone('copy2', parameters={'length': 20})
+        ef.wait_for_stack(self.engine, self.ctx, other, 'CREATE_COMPLETE')
+        self.assertEqual('20', self.engine.show_stack(self.ctx, other)[
+            'parameters']['length'])
+        self.assertEqual('COMPLETE', self.engine.show_project_snapshot(
+            self.ctx, self.ctx.project_id, self.snapshot_id)['status'])
+
+    def test_only_the_tenants_snapshot_is_found(self):
+        stranger = self.make_context(project_id='project-b')
+        error = self.assertRaises(exception.SnapshotIdNotFound, self.clone,
+                                  ctx=stranger)
+        self.assertEqual(404, error.code)
+        # An admin names the snapshot's tenant, as for a show.
+        admin = self.make_context(project_id='project-b', roles=['admin'],
+                                  is_admin=True)
+        self.assertRaises(exception.SnapshotIdNotFound, self.clone,
+                          ctx=admin, project_id='project-b')
+        new = self.clone(ctx=admin, project_id=self.ctx.project_id)
+        ef.wait_for_stack(self.engine, admin, new, 'CREATE_COMPLETE')
+        stack = self.engine.driver.get_stack(admin, new['stack_id'])
+        self.assertEqual(self.value, {r.name: r for r in stack.resources}[
+            'random'].data['value'])
+
+    def test_refusals_make_nothing(self):
+        self.create_stack(engine_base.FIVE, name='taken')
+        before = len(self.engine.list_stacks(self.ctx))
+        error = self.assertRaises(exception.StackExists, self.clone,
+                                  'taken')
+        self.assertEqual(409, error.code)
+        error = self.assertRaises(exception.InvalidParameter, self.clone,
+                                  parameters={'length': 'long'})
+        self.assertEqual(400, error.code)
+        snap = db_api.snapshot_get(self.admin, self.snapshot_id)
+        artifact = snap.data['resources']['test']['resource_data'][
+            'artifact_id']
+        store_db.artifact_delete(self.admin, artifact)
+        error = self.assertRaises(exception.ArtifactNotFound, self.clone)
+        self.assertEqual(404, error.code)
+        self.assertIn(artifact, error.message)
+        db_api.snapshot_update(self.admin, self.snapshot_id,
+                               {'status': states.FAILED})
+        error = self.assertRaises(exception.NotSupported, self.clone)
+        self.assertEqual(400, error.code)
+        self.assertEqual(before, len(self.engine.list_stacks(self.ctx)))

@@ -88,6 +88,33 @@ class PinnedVersionTest(base.TestCase):
                           call.call_args.kwargs['version']))
 
 
+class CloneVersionTest(base.TestCase):
+    """The project-wide clone sends the URL's tenant at 1.8; an engine
+    pinned below gets the 1.4 call, which checks the caller's project.
+    """
+
+    def clone(self, **kwargs):
+        api = rpcapi.EngineAPI()
+        with mock.patch.object(api, '_call', return_value={}) as call:
+            api.clone_snapshot(mock.sentinel.ctx, 'snap', 'copy', **kwargs)
+        return call.call_args.kwargs
+
+    def test_the_tenant_is_sent_at_1_8(self):
+        sent = self.clone(project_id='project-a')
+        self.assertEqual(('1.8', 'project-a', None),
+                         (sent['version'], sent['project_id'],
+                          sent['stack_identity']))
+
+    def test_a_stack_scoped_clone_or_a_pinned_engine_gets_1_4(self):
+        sent = self.clone(stack_identity={'stack_id': 'x'})
+        self.assertEqual('1.4', sent['version'])
+        self.assertNotIn('project_id', sent)
+        self.flags(engine='1.7', group='upgrade_levels')
+        sent = self.clone(project_id='project-a')
+        self.assertEqual('1.4', sent['version'])
+        self.assertNotIn('project_id', sent)
+
+
 class LocalCallTest(engine_base.EngineTestCase):
     """heat-snapshots-all: the clients call the engine of its process."""
 

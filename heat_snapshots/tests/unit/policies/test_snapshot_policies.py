@@ -21,7 +21,7 @@ from heat_snapshots.tests import base
 READ = (rules.INDEX, rules.SHOW, rules.LIST_RUNS, rules.PRUNE_PREVIEW,
         rules.SNAPSHOTS_INDEX, rules.SNAPSHOTS_SHOW)
 WRITE = (rules.CREATE, rules.UPDATE, rules.DELETE, rules.RUN,
-         rules.SNAPSHOTS_DELETE)
+         rules.SNAPSHOTS_DELETE, rules.SNAPSHOTS_CLONE)
 
 
 class SnapshotPolicyRulesTest(base.TestCase):
@@ -49,7 +49,8 @@ class SnapshotPolicyRulesTest(base.TestCase):
              'snapshot_policies:delete', 'snapshot_policies:run',
              'snapshot_policies:list_runs',
              'snapshot_policies:prune_preview', 'project_snapshots:index',
-             'project_snapshots:show', 'project_snapshots:delete'},
+             'project_snapshots:show', 'project_snapshots:delete',
+             'project_snapshots:clone'},
             {rule.name for rule in rules.list_rules()})
         for rule in rules.list_rules():
             for operation in rule.operations:

@@ -297,6 +297,37 @@ class MoreTest(base.TestCase):
                          (shown['id'], shown['stack_name'],
                           shown['links'].machine_readable()))
 
+    def test_clone_a_kept_snapshot_named_without_its_stack(self):
+        kept = base.API + '/snapshots/k1'
+        self.http.get(base.API + '/snapshots/nightly', status_code=404,
+                      json=base.heat_error(404, 'NotFound', 'x'))
+        self.http.get(base.API + '/snapshots', json={'snapshots': [
+            base.snapshot('k1', 'nightly', stack_deleted=True)]})
+        self.http.post(kept + '/clone', status_code=201, json={'stack': {
+            'id': 'new-id', 'links': [{'href': 'http://x/new', 'rel':
+                                       'self'}]}})
+        for argv in (('nightly',), ('--kept', 'nightly')):
+            shown = _shown(self.run_command(
+                snapshots.CloneSnapshot, *argv, '--name', 'db-copy',
+                '--parameter', 'size=2'))
+            self.assertEqual(('new-id', 'db-copy'),
+                             (shown['id'], shown['stack_name']))
+            self.assertEqual({'stack_name': 'db-copy',
+                              'parameters': {'size': '2'}},
+                             self.http.last_request.json())
+        # Found by name in the project's list; no stack looked up.
+        self.assertEqual([('GET', '/v1/p1/snapshots', 'name=nightly')],
+                         [r for r in self.sent('GET')
+                          if r[1].endswith('/snapshots')][:1])
+        self.assertEqual([], [r for r in self.sent() if '/stacks/' in r[1]])
+        self.assertEqual(2, len(self.sent('POST', '/snapshots/k1/clone')))
+
+    def test_clone_kept_takes_no_stack(self):
+        self.assertRaises(exceptions.CommandError, self.run_command,
+                          snapshots.CloneSnapshot, '--kept', 'web', 's1',
+                          '--name', 'x')
+        self.assertEqual([], self.sent())
+
     def test_clone_a_bad_parameter(self):
         self.assertRaises(exceptions.CommandError, self.run_command,
                           snapshots.CloneSnapshot, 'web', 's1', '--name',
