@@ -45,6 +45,7 @@ LOG = logging.getLogger(__name__)
 CREATE = 'create'
 RESTORE = 'restore'
 DELETE = 'delete'
+CLONE = 'clone'
 
 START = 'start'
 END = 'end'
@@ -113,13 +114,15 @@ def event_type(operation, phase):
     return EVENT_TYPE % {'operation': operation, 'phase': phase}
 
 
-def payload(snapshot, status=None, status_reason=None):
+def payload(snapshot, status=None, status_reason=None, clone=None):
     """What every event carries, from a snapshot row.
 
     ``status`` and ``status_reason`` are those of the operation: for a
-    restore, the stack's; otherwise the snapshot's.
+    restore or a clone, the stack's made; otherwise the snapshot's.
+    ``clone`` is the stack a clone makes (its ``clone_stack_id`` and
+    ``clone_stack_name``).
     """
-    return {
+    body = {
         'stack_id': snapshot.stack_id,
         'stack_name': snapshot.stack_name,
         'project_id': snapshot.project_id,
@@ -129,14 +132,18 @@ def payload(snapshot, status=None, status_reason=None):
         'status': status or snapshot.status,
         'status_reason': status_reason,
     }
+    if clone is not None:
+        body['clone_stack_id'] = clone.id
+        body['clone_stack_name'] = clone.name
+    return body
 
 
 def notify(context, operation, phase, snapshot, status=None,
-           status_reason=None):
+           status_reason=None, clone=None):
     """Send ``orchestration.snapshot.<operation>.<phase>``; never raises."""
     try:
         notifier = get_notifier()
-        body = payload(snapshot, status, status_reason)
+        body = payload(snapshot, status, status_reason, clone)
         method = notifier.error if phase == ERROR else notifier.info
         method(context, event_type(operation, phase), body)
     except Exception:
@@ -145,11 +152,14 @@ def notify(context, operation, phase, snapshot, status=None,
                       getattr(snapshot, 'id', None))
 
 
-def notify_start(context, operation, snapshot, status_reason=None):
-    notify(context, operation, START, snapshot, IN_PROGRESS, status_reason)
+def notify_start(context, operation, snapshot, status_reason=None,
+                 clone=None):
+    notify(context, operation, START, snapshot, IN_PROGRESS, status_reason,
+           clone)
 
 
-def notify_end(context, operation, snapshot, status, status_reason=None):
+def notify_end(context, operation, snapshot, status, status_reason=None,
+               clone=None):
     """``.end`` when ``status`` is COMPLETE, ``.error`` otherwise."""
     phase = END if status == COMPLETE else ERROR
-    notify(context, operation, phase, snapshot, status, status_reason)
+    notify(context, operation, phase, snapshot, status, status_reason, clone)

@@ -816,7 +816,7 @@ class EngineManager(base_manager.BaseEngineManager):
             if (current.action, current.status) != (states.CREATE,
                                                     states.COMPLETE):
                 raise exception.SnapshotIdNotFound(snapshot_id=snapshot.id)
-            return restore
+            return restore, current
 
         try:
             self._start(context, stack, states.CREATE, self._run_clone,
@@ -834,11 +834,17 @@ class EngineManager(base_manager.BaseEngineManager):
             raise
         LOG.info('Stack %s (%s): clone of snapshot %s started', stack.name,
                  stack.id, snapshot.id)
+        notifications.notify_start(context, notifications.CLONE, snapshot,
+                                   clone=stack)
         return formatters.stack_identity(stack)
 
-    def _run_clone(self, task, restore):
+    def _run_clone(self, task, prepared):
+        restore, snapshot = prepared
         walker = snapshots.CloneWalk(self.conf, self.driver, task.context)
-        self._run(task, lambda: walker.run(task.stack, restore))
+        outcome = self._run(task, lambda: walker.run(task.stack, restore))
+        notifications.notify_end(task.context, notifications.CLONE,
+                                 snapshot, outcome.status, outcome.reason,
+                                 clone=task.stack)
 
     # --- snapshot policies (1.4) -----------------------------------------
 

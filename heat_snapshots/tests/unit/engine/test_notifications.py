@@ -124,6 +124,52 @@ class SnapshotNotificationsTest(NotificationTestCase):
         self.assertIn('broken', payload['status_reason'])
 
 
+class CloneNotificationsTest(NotificationTestCase):
+
+    def test_clone_sends_start_and_end_naming_the_new_stack(self):
+        identity = self.create_stack(STACK)
+        snap = self.snapshot(identity)
+        self.wait_for_events(2)
+        new = self.engine.clone_snapshot(self.ctx, snap['id'], 'copy',
+                                         stack_identity=identity)
+        ef.wait_for_stack(self.engine, self.ctx, new, 'CREATE_COMPLETE')
+        self.wait_for_events(4)
+        self.assertEqual(['orchestration.snapshot.clone.start',
+                          'orchestration.snapshot.clone.end'],
+                         event_types()[2:])
+        for event, priority, _publisher, payload in sent()[2:]:
+            self.assertEqual('INFO', priority, event)
+            # The snapshot and its stack, and the stack the clone makes.
+            self.assertEqual(
+                (identity['stack_id'], snap['id'], new['stack_id'], 'copy'),
+                (payload['stack_id'], payload['snapshot_id'],
+                 payload['clone_stack_id'], payload['clone_stack_name']))
+        self.assertEqual(
+            [('IN_PROGRESS', None),
+             ('COMPLETE', 'Stack CREATE completed successfully')],
+            [(p['status'], p['status_reason'])
+             for _e, _pr, _pub, p in sent()[2:]])
+
+    def test_failed_clone_sends_error(self):
+        identity = self.create_stack(engine_base.template(
+            parameters={'fail': {'type': 'boolean', 'default': False}},
+            resources={'broken': {'type': 'OS::Heat::TestResource',
+                                  'properties': {'fail': {
+                                      'get_param': 'fail'}}}}))
+        snap = self.snapshot(identity)
+        self.wait_for_events(2)
+        new = self.engine.clone_snapshot(self.ctx, snap['id'], 'copy',
+                                         parameters={'fail': True},
+                                         stack_identity=identity)
+        ef.wait_for_stack(self.engine, self.ctx, new, 'CREATE_FAILED')
+        self.wait_for_events(4)
+        event, priority, _publisher, payload = sent()[3]
+        self.assertEqual(('orchestration.snapshot.clone.error', 'ERROR',
+                          'FAILED'),
+                         (event, priority, payload['status']))
+        self.assertIn('broken', payload['status_reason'])
+
+
 class NotificationsOffTest(NotificationTestCase):
 
     # The default: no driver, nothing sent, and nothing breaks.
