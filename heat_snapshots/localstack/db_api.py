@@ -186,6 +186,25 @@ def local_event_record(context, stack_id, resource_name=None):
     return event
 
 
+def _resource_event_insert():
+    resource = models.LocalResource
+    source = sa.select(
+        sa.bindparam('e_uuid', type_=sa.String(36)),
+        resource.stack_id, resource.name, resource.physical_resource_id,
+        resource.type, resource.action, resource.status,
+        resource.status_reason, resource.properties,
+        sa.bindparam('e_created_at', type_=sa.DateTime)).where(
+        resource.stack_id == sa.bindparam('e_stack_id'),
+        resource.name == sa.bindparam('e_name'))
+    event = models.LocalEvent
+    return sa.insert(event).from_select(
+        [event.uuid, event.stack_id, event.resource_name,
+         event.physical_resource_id, event.resource_type,
+         event.resource_action, event.resource_status,
+         event.resource_status_reason, event.resource_properties,
+         event.created_at], source, include_defaults=False)
+
+
 @db_api.fenced_writer
 def local_resource_event_add(context, stack_id, resource_name):
     """Record the state a resource is in now, in one INSERT ... SELECT
@@ -194,21 +213,11 @@ def local_resource_event_add(context, stack_id, resource_name):
 
     :returns: whether there was such a resource.
     """
-    resource = models.LocalResource
-    source = sa.select(
-        sa.literal(uuidutils.generate_uuid(), sa.String(36)),
-        resource.stack_id, resource.name, resource.physical_resource_id,
-        resource.type, resource.action, resource.status,
-        resource.status_reason, resource.properties,
-        sa.literal(timeutils.utcnow(), sa.DateTime)).where(
-        resource.stack_id == stack_id, resource.name == resource_name)
-    event = models.LocalEvent
-    result = db_api.core_execute(context, sa.insert(event).from_select(
-        [event.uuid, event.stack_id, event.resource_name,
-         event.physical_resource_id, event.resource_type,
-         event.resource_action, event.resource_status,
-         event.resource_status_reason, event.resource_properties,
-         event.created_at], source, include_defaults=False))
+    result = db_api.core_execute(
+        context, db_api.prepared('local_resource_event_add',
+                                 _resource_event_insert),
+        {'e_uuid': uuidutils.generate_uuid(), 'e_stack_id': stack_id,
+         'e_name': resource_name, 'e_created_at': timeutils.utcnow()})
     return result.rowcount > 0
 
 
