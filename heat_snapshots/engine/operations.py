@@ -472,6 +472,23 @@ def progress_reset(context, snapshot_id):
     db_api.operation_resources_reset(context, snapshot_id)
 
 
+def progress_restarted(context, snapshot_id, action, started):
+    """A new operation on the snapshot begins with ``started`` ((name,
+    type, artifact id) of each resource it starts at once): the previous
+    operation's rows go and these are written, in one transaction.
+    """
+    # A path named twice keeps its last values, as its second write did.
+    rows = {name: (resource_type, artifact_id)
+            for name, resource_type, artifact_id in started}
+
+    def write():
+        db_api.operation_resources_reset(context, snapshot_id)
+        for name, (resource_type, artifact_id) in rows.items():
+            progress_started(context, snapshot_id, name, resource_type,
+                             action, artifact_id=artifact_id)
+    db_api.run_in_transaction(context, write)
+
+
 def progress_started(context, snapshot_id, name, resource_type, action,
                      artifact_id=None):
     """The resource's part of the operation starts, now."""

@@ -408,8 +408,17 @@ class RestoreWalk(Walker):
         saved = data.get('resources') or {}
         self._sources = [jsonutils.dumps(template)] + [
             text for text in files.values() if isinstance(text, str)]
-        operations.progress_reset(self.context, snapshot_id)
-        self._rewrite(stack, snapshot_id, template, saved, files, '')
+        # Each resource the restore brings back shows RESTORE IN_PROGRESS
+        # from its rewrite until the stack's update ends. The rewrite
+        # only edits definitions (nothing is made or waited for), so the
+        # rows are written once it is over, in one transaction with the
+        # removal of the previous operation's, also when it failed.
+        self._started = []
+        try:
+            self._rewrite(stack, snapshot_id, template, saved, files, '')
+        finally:
+            operations.progress_restarted(self.context, snapshot_id,
+                                          states.RESTORE, self._started)
         return Restore(
             stack, template, copy.deepcopy(data.get('environment') or {}),
             files, flat_resource_data(saved), None)
@@ -427,12 +436,8 @@ class RestoreWalk(Walker):
                 properties=definition.get('properties') or {},
                 data=info.get('resource_data') or {})
             plugin = self._plugin(stack, resource, snapshot_id)
-            # Each resource the restore brings back shows RESTORE
-            # IN_PROGRESS from its rewrite until the stack's update ends.
-            operations.progress_started(
-                self.context, snapshot_id, resource.name, resource.type,
-                states.RESTORE,
-                artifact_id=plugin.artifact_id(resource.data))
+            self._started.append((resource.name, resource.type,
+                                  plugin.artifact_id(resource.data)))
             definition = plugin.handle_restore(copy.deepcopy(definition),
                                                resource.data)
             definitions[name] = definition
