@@ -178,6 +178,9 @@ class _Walk:
         self.threads = []
         #: Workers not running a start or a check.
         self.free = 1
+        #: Whether ``cancelled()`` said so (asked holding no lock).
+        self.cancel_seen = False
+        self._ask_cancelled()
         self._admit()
 
     def _take(self):
@@ -228,7 +231,7 @@ class _Walk:
                 self.failure = exception.OperationTimeout(
                     operation=self.name, seconds='the allowed')
                 return
-            if self.cancelled is not None and self.cancelled():
+            if self.cancel_seen:
                 LOG.info('Walk %s cancelled: %d node(s) still in progress',
                          self.name, self.in_progress)
                 self.failure = exception.OperationCancelled()
@@ -329,7 +332,20 @@ class _Walk:
         with self.cond:
             heapq.heappush(self.waiting, waiting)
 
+    def _ask_cancelled(self, node=None):
+        """Ask ``cancelled()`` before nodes may be admitted (some are
+        ready, or ``node``'s end makes its dependants ready), holding no
+        lock: it may read the database, and the other workers need
+        ``cond`` meanwhile.
+        """
+        if self.cancelled is None or self.cancel_seen:
+            return
+        if (self.ready or (node is not None and self.required_by[node])) \
+                and self.cancelled():
+            self.cancel_seen = True
+
     def _finish(self, node, error):
+        self._ask_cancelled(node)
         with self.cond:
             self.in_progress -= 1
             if error is not None:
