@@ -167,6 +167,17 @@ class Walker:
                      fence.stack_id)
         return self._cancelled
 
+    @staticmethod
+    def _ready_in(ready_in):
+        """A Poll's ``ready_in`` for a step that checks for a cancel: a
+        known wait still has its check every CANCEL_CHECK_INTERVAL.
+        """
+        def capped():
+            wait = ready_in()
+            return None if wait is None else min(wait,
+                                                 CANCEL_CHECK_INTERVAL)
+        return capped
+
     def _plugin(self, stack, resource, snapshot_id):
         cls = registry.plugin_class(resource.type)
         return cls(self.context, stack, resource, snapshot_id, self.conf)
@@ -269,7 +280,9 @@ class SnapshotWalk(Walker):
                     if abandoned[0]:
                         raise exception.OperationCancelled()
                 return plugin.check_snapshot_complete(data)
-            yield walk.Poll(complete, 'Resource %s SNAPSHOT' % resource.name)
+            yield walk.Poll(complete, 'Resource %s SNAPSHOT' % resource.name,
+                            ready_in=self._ready_in(
+                                lambda: plugin.snapshot_ready_in(data)))
         except exception.OperationFenced:
             raise
         except Exception as error:
@@ -294,7 +307,8 @@ class SnapshotWalk(Walker):
         try:
             data = plugin.handle_snapshot()
             yield walk.Poll(lambda: plugin.check_snapshot_complete(data),
-                            'Resource %s SNAPSHOT' % resource.name)
+                            'Resource %s SNAPSHOT' % resource.name,
+                            ready_in=lambda: plugin.snapshot_ready_in(data))
         except exception.OperationFenced:
             raise
         except Exception as failure:
@@ -742,7 +756,8 @@ class DeleteWalk(Walker):
             plugin.handle_delete_snapshot(data)
             yield walk.Poll(
                 lambda: plugin.check_delete_snapshot_complete(data),
-                'Resource %s DELETE_SNAPSHOT' % row.resource_name)
+                'Resource %s DELETE_SNAPSHOT' % row.resource_name,
+                ready_in=lambda: plugin.delete_snapshot_ready_in(data))
         except exception.OperationFenced:
             raise
         except Exception as error:

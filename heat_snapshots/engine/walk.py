@@ -93,11 +93,30 @@ class Poll:
     once the walk's deadline passes, is thrown into it at the ``yield``).
     Between two checks the node holds no worker: a worker that has nothing
     to check takes the next ready node.
+
+    ``ready_in()``, when given, answers the seconds before which the step
+    cannot be done (a wait its plugin knows), or None: the step is then
+    checked when that time comes and never before, instead of on poll()'s
+    schedule.
     """
 
-    def __init__(self, check, what):
+    def __init__(self, check, what, ready_in=None):
         self.check = check
         self.what = what
+        self.ready_in = ready_in
+
+    def not_before(self, now):
+        """When the step may be done, if later than ``now``; or None."""
+        if self.ready_in is None:
+            return None
+        try:
+            wait = self.ready_in()
+        except Exception as error:
+            LOG.debug('%s: no time to check it at (%s)', self.what, error)
+            return None
+        if wait is None or wait <= 0:
+            return None
+        return now + wait
 
 
 class Backoff:
@@ -294,15 +313,17 @@ class _Walk:
             except Exception as failed:
                 self._finish(node, failed)
                 return
-            # The first check at once: a step already done never waits.
+            # The first check at once (a step already done never waits),
+            # unless the step says it cannot be done yet.
             start = time.monotonic()
-            try:
-                if poll.check():
-                    error = None
+            if poll.not_before(start) is None:
+                try:
+                    if poll.check():
+                        error = None
+                        continue
+                except Exception as failed:
+                    error = failed
                     continue
-            except Exception as failed:
-                error = failed
-                continue
             self._wait(_Waiting(node, steps, poll,
                                 Backoff(self.conf, start), start))
             return
@@ -327,6 +348,9 @@ class _Walk:
                              seconds=self.conf.heat_snapshots.action_timeout))
             return
         waiting.due = waiting.backoff.next(now)
+        ready = waiting.poll.not_before(now)
+        if ready is not None:
+            waiting.due = ready
         if self.deadline is not None:
             waiting.due = min(waiting.due, self.deadline)
         with self.cond:
