@@ -27,6 +27,14 @@ _DEFAULT_SQL_CONNECTION = 'sqlite:///' + paths.state_path_def(
 # walk_concurrency (10) resources of a walk at once, besides its RPC calls:
 # with 5, most of a walk's writes paid for a new MySQL connection.
 _DEFAULT_MAX_POOL_SIZE = 20
+# oslo.db's default overflow (50) let one busy engine hold 70 connections:
+# three engines and the API then passed MariaDB's default max_connections
+# (151) and snapshot requests failed with "Too many connections". An
+# engine's transactions are short and its walks' state changes are
+# committed by at most group_commit_writers threads, so 30 connections
+# are enough for one engine; a thread beyond them waits for one (up to
+# [database] pool_timeout). Three engines hold at most 90.
+_DEFAULT_MAX_OVERFLOW = 10
 
 
 GROUP = 'heat_snapshots_database'
@@ -94,7 +102,8 @@ opts = [
 
 def register_opts(conf):
     db_options.set_defaults(conf, connection=_DEFAULT_SQL_CONNECTION,
-                            max_pool_size=_DEFAULT_MAX_POOL_SIZE)
+                            max_pool_size=_DEFAULT_MAX_POOL_SIZE,
+                            max_overflow=_DEFAULT_MAX_OVERFLOW)
     conf.register_opts(opts, group=GROUP)
 
 

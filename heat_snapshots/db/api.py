@@ -17,6 +17,7 @@ transaction of the one enginefacade context manager. Rows are returned as
 detached model objects; callers never hold a session.
 """
 
+import contextvars
 import datetime
 import functools
 import os
@@ -37,8 +38,53 @@ from heat_snapshots.db import models
 LOG = logging.getLogger(__name__)
 
 main_context_manager = enginefacade.transaction_context()
-reader = main_context_manager.reader
-writer = main_context_manager.writer
+
+# Whether the transaction the current thread begins only reads: set by
+# ``reader`` and ``writer`` below, read by _sqlite_on_begin. Unset (any
+# other way in, such as migrations) counts as writing.
+_READ_ONLY = contextvars.ContextVar('heat_snapshots_read_only',
+                                    default=False)
+
+
+class _Mode:
+    """enginefacade's ``reader`` or ``writer`` (as decorators, with
+    ``.connection``), noting for the SQLite BEGIN which one a new
+    transaction is.
+
+    A function joining a transaction already open leaves the note alone:
+    a reader called inside a writer must not make the writer's (lazy)
+    BEGIN a read-only one.
+    """
+
+    def __init__(self, manager, read_only):
+        self._manager = manager
+        self._read_only = read_only
+
+    def __call__(self, function):
+        wrapped = self._manager(function)
+        read_only = self._read_only
+
+        @functools.wraps(function)
+        def run(context, *args, **kwargs):
+            if in_transaction(context):
+                return wrapped(context, *args, **kwargs)
+            token = _READ_ONLY.set(read_only)
+            try:
+                return wrapped(context, *args, **kwargs)
+            finally:
+                _READ_ONLY.reset(token)
+        return run
+
+    @property
+    def connection(self):
+        return _Mode(self._manager.connection, self._read_only)
+
+    def __getattr__(self, name):
+        return getattr(self._manager, name)
+
+
+reader = _Mode(main_context_manager.reader, True)
+writer = _Mode(main_context_manager.writer, False)
 
 _CONFIGURED = False
 
@@ -67,8 +113,10 @@ def _sqlite_on_begin(connection):
     # and then writes cannot wait for another writer and fails at once with
     # "database is locked". Taking the write lock up front waits under
     # busy_timeout instead. oslo.db's own listener sees the marker it uses
-    # and emits nothing more.
-    if 'in_transaction' not in connection.info:
+    # and emits nothing more. A reader's transaction keeps oslo.db's plain
+    # BEGIN: it never writes, and in WAL mode it reads the last commit
+    # without waiting for (nor holding up) the one writer.
+    if 'in_transaction' not in connection.info and not _READ_ONLY.get():
         connection.exec_driver_sql('BEGIN IMMEDIATE')
         connection.info['in_transaction'] = True
 
@@ -205,6 +253,21 @@ def retry_on_db_error(function):
     return wrapper
 
 
+def _fence_stack_query():
+    return sa.select(models.StackLock.generation).where(
+        models.StackLock.stack_id == sa.bindparam('f_stack_id'),
+        models.StackLock.engine_id == sa.bindparam('f_engine_id')
+    ).with_for_update(read=True)
+
+
+def _fence_delete_query():
+    return sa.select(models.Snapshot.id).where(
+        models.Snapshot.id == sa.bindparam('f_snapshot_id'),
+        models.Snapshot.action == states.DELETE,
+        models.Snapshot.engine_id == sa.bindparam('f_engine_id')
+    ).with_for_update(read=True)
+
+
 def check_fence(context):
     """Raise OperationFenced unless the context's operation still holds.
 
@@ -220,19 +283,17 @@ def check_fence(context):
     held = context.session.info.get(_FENCES_HELD)
     if held is not None and fence in held:
         return
+    connection = context.session.connection()
     if fence.stack_id is not None:
-        query = sa.select(models.StackLock.generation).where(
-            models.StackLock.stack_id == fence.stack_id,
-            models.StackLock.engine_id == fence.engine_id)
-        holds = context.session.execute(
-            query.with_for_update(read=True)).scalar() == fence.generation
+        holds = connection.execute(
+            prepared('fence_stack', _fence_stack_query),
+            {'f_stack_id': fence.stack_id,
+             'f_engine_id': fence.engine_id}).scalar() == fence.generation
     else:
-        query = sa.select(models.Snapshot.id).where(
-            models.Snapshot.id == fence.snapshot_id,
-            models.Snapshot.action == states.DELETE,
-            models.Snapshot.engine_id == fence.engine_id)
-        holds = context.session.execute(
-            query.with_for_update(read=True)).first() is not None
+        holds = connection.execute(
+            prepared('fence_delete', _fence_delete_query),
+            {'f_snapshot_id': fence.snapshot_id,
+             'f_engine_id': fence.engine_id}).first() is not None
     if not holds:
         raise exception.OperationFenced(
             stack_id=fence.stack_id or fence.snapshot_id,
@@ -273,10 +334,12 @@ def run_in_transaction(context, function):
     Writes made by the functions it calls with ``context`` join it.
     """
 
-    @fenced_writer
-    def run(context):
-        return function()
-    return run(context)
+    return _run_fenced(context, function)
+
+
+@fenced_writer
+def _run_fenced(context, function):
+    return function()
 
 
 # --- snapshots ------------------------------------------------------------
@@ -512,6 +575,52 @@ def _matching(model, key, expected=None):
             dict(key, **(expected or {})).items()]
 
 
+# Statements of the hot writes, built once per shape (model and the
+# columns it names) with bind parameters, and run with each call's values:
+# building an UPDATE or INSERT and computing its cache key took longer
+# than running it (a reused statement keeps its cache key).
+_PREPARED = {}
+# Shapes kept at most (they come from our own call sites: a few dozen).
+_PREPARED_MAX = 512
+
+
+def prepared(key, build):
+    """The statement ``build()`` makes, built once for ``key``."""
+    statement = _PREPARED.get(key)
+    if statement is None:
+        statement = build()
+        if len(_PREPARED) < _PREPARED_MAX:
+            _PREPARED[key] = statement
+    return statement
+
+
+def _where_bound(model, where):
+    """WHERE clauses of ``model`` for the columns of ``where`` ({column:
+    value}), each bound to the parameter ``w_<column>`` (IS NULL for a
+    None value, which binds nothing).
+    """
+    clauses = []
+    for column, value in where.items():
+        attribute = getattr(model, column)
+        if value is None:
+            clauses.append(attribute.is_(None))
+        else:
+            clauses.append(attribute == sa.bindparam(
+                'w_' + column, type_=attribute.type))
+    return clauses
+
+
+def _update_statement(model, where, columns):
+    def build():
+        return sa.update(model).where(*_where_bound(model, where)).values(
+            {column: sa.bindparam('v_' + column,
+                                  type_=getattr(model, column).type)
+             for column in columns})
+    return prepared(('update', model, tuple(
+        (column, value is None) for column, value in where.items()),
+        columns), build)
+
+
 def conditional_update(context, model, key, values, expected=None):
     """One UPDATE of the rows of ``model`` that ``key`` names, stamping
     ``updated_at``; with ``expected`` ({column: value}), only while those
@@ -520,12 +629,17 @@ def conditional_update(context, model, key, values, expected=None):
 
     :returns: whether a row was updated.
     """
-    query = sa.update(model).where(*_matching(model, key, expected))
+    where = dict(key, **(expected or {}))
     values = dict(values, updated_at=timeutils.utcnow())
-    return core_execute(context, query.values(values)).rowcount > 0
+    params = {'w_' + column: value for column, value in where.items()
+              if value is not None}
+    for column, value in values.items():
+        params['v_' + column] = value
+    statement = _update_statement(model, where, tuple(values))
+    return core_execute(context, statement, params).rowcount > 0
 
 
-def core_execute(context, statement):
+def core_execute(context, statement, params=None):
     """Run a Core INSERT, UPDATE or DELETE in the context's transaction.
 
     On the session's connection, not through the session: no ORM object
@@ -533,7 +647,7 @@ def core_execute(context, statement):
     statement (compile state, synchronising the identity map) was a third
     of the time of the walks' many small writes.
     """
-    return context.session.connection().execute(statement)
+    return context.session.connection().execute(statement, params)
 
 
 @fenced_writer
@@ -541,10 +655,24 @@ def _update_row(context, model, key, values):
     return conditional_update(context, model, key, values)
 
 
+def _column_keys(model):
+    """{attribute name: column key} of ``model`` (the parameters of a
+    Core INSERT are named by column keys; ours by attributes).
+    """
+    return prepared(('columns', model), lambda: {
+        attribute.key: attribute.columns[0].key
+        for attribute in sa.inspect(model).column_attrs})
+
+
 @fenced_writer
 def _insert_row(context, model, key, values):
-    core_execute(context, sa.insert(model).values(
-        dict(values, created_at=timeutils.utcnow(), **key)))
+    columns = _column_keys(model)
+    params = {columns[name]: value for name, value in values.items()}
+    for name, value in key.items():
+        params[columns[name]] = value
+    params['created_at'] = timeutils.utcnow()
+    core_execute(context, prepared(('insert', model),
+                                   lambda: sa.insert(model)), params)
 
 
 def upsert(context, model, key, values, new=False):

@@ -444,14 +444,19 @@ def resource_stepped(context, driver, stack_id, snapshot_id, resource, status,
         def all_of_it():
             db_api.resource_snapshot_set(ctx, snapshot_id, resource.name,
                                          values, new=True)
-            progress_started(ctx, snapshot_id, resource.name,
-                             resource.type, states.SNAPSHOT)
-            progress_ended(ctx, snapshot_id, resource.name, status, reason)
-            driver.set_resource_state(ctx, stack_id, resource.name,
-                                      states.SNAPSHOT, states.IN_PROGRESS,
-                                      states.RESOURCE_STATE_CHANGED)
-            driver.set_resource_state(ctx, stack_id, resource.name,
-                                      states.SNAPSHOT, status, reason)
+            # Its progress row started and ended: written once.
+            now = timeutils.utcnow()
+            db_api.operation_resource_set(
+                ctx, snapshot_id, resource.name,
+                {'resource_type': resource.type, 'action': states.SNAPSHOT,
+                 'status': status, 'status_reason': reason,
+                 'artifact_id': None, 'started_at': now,
+                 'finished_at': now}, new=True)
+            driver.set_resource_states(
+                ctx, stack_id, resource.name,
+                [(states.SNAPSHOT, states.IN_PROGRESS,
+                  states.RESOURCE_STATE_CHANGED),
+                 (states.SNAPSHOT, status, reason)])
         db_api.run_in_transaction(ctx, all_of_it)
 
     group_commit.write(context, write)
@@ -470,6 +475,23 @@ def progress_reset(context, snapshot_id):
     rows of the previous one go.
     """
     db_api.operation_resources_reset(context, snapshot_id)
+
+
+def progress_restarted(context, snapshot_id, action, started):
+    """A new operation on the snapshot begins with ``started`` ((name,
+    type, artifact id) of each resource it starts at once): the previous
+    operation's rows go and these are written, in one transaction.
+    """
+    # A path named twice keeps its last values, as its second write did.
+    rows = {name: (resource_type, artifact_id)
+            for name, resource_type, artifact_id in started}
+
+    def write():
+        db_api.operation_resources_reset(context, snapshot_id)
+        for name, (resource_type, artifact_id) in rows.items():
+            progress_started(context, snapshot_id, name, resource_type,
+                             action, artifact_id=artifact_id)
+    db_api.run_in_transaction(context, write)
 
 
 def progress_started(context, snapshot_id, name, resource_type, action,

@@ -167,6 +167,17 @@ class Walker:
                      fence.stack_id)
         return self._cancelled
 
+    @staticmethod
+    def _ready_in(ready_in):
+        """A Poll's ``ready_in`` for a step that checks for a cancel: a
+        known wait still has its check every CANCEL_CHECK_INTERVAL.
+        """
+        def capped():
+            wait = ready_in()
+            return None if wait is None else min(wait,
+                                                 CANCEL_CHECK_INTERVAL)
+        return capped
+
     def _plugin(self, stack, resource, snapshot_id):
         cls = registry.plugin_class(resource.type)
         return cls(self.context, stack, resource, snapshot_id, self.conf)
@@ -269,7 +280,9 @@ class SnapshotWalk(Walker):
                     if abandoned[0]:
                         raise exception.OperationCancelled()
                 return plugin.check_snapshot_complete(data)
-            yield walk.Poll(complete, 'Resource %s SNAPSHOT' % resource.name)
+            yield walk.Poll(complete, 'Resource %s SNAPSHOT' % resource.name,
+                            ready_in=self._ready_in(
+                                lambda: plugin.snapshot_ready_in(data)))
         except exception.OperationFenced:
             raise
         except Exception as error:
@@ -294,7 +307,8 @@ class SnapshotWalk(Walker):
         try:
             data = plugin.handle_snapshot()
             yield walk.Poll(lambda: plugin.check_snapshot_complete(data),
-                            'Resource %s SNAPSHOT' % resource.name)
+                            'Resource %s SNAPSHOT' % resource.name,
+                            ready_in=lambda: plugin.snapshot_ready_in(data))
         except exception.OperationFenced:
             raise
         except Exception as failure:
@@ -408,8 +422,17 @@ class RestoreWalk(Walker):
         saved = data.get('resources') or {}
         self._sources = [jsonutils.dumps(template)] + [
             text for text in files.values() if isinstance(text, str)]
-        operations.progress_reset(self.context, snapshot_id)
-        self._rewrite(stack, snapshot_id, template, saved, files, '')
+        # Each resource the restore brings back shows RESTORE IN_PROGRESS
+        # from its rewrite until the stack's update ends. The rewrite
+        # only edits definitions (nothing is made or waited for), so the
+        # rows are written once it is over, in one transaction with the
+        # removal of the previous operation's, also when it failed.
+        self._started = []
+        try:
+            self._rewrite(stack, snapshot_id, template, saved, files, '')
+        finally:
+            operations.progress_restarted(self.context, snapshot_id,
+                                          states.RESTORE, self._started)
         return Restore(
             stack, template, copy.deepcopy(data.get('environment') or {}),
             files, flat_resource_data(saved), None)
@@ -427,12 +450,8 @@ class RestoreWalk(Walker):
                 properties=definition.get('properties') or {},
                 data=info.get('resource_data') or {})
             plugin = self._plugin(stack, resource, snapshot_id)
-            # Each resource the restore brings back shows RESTORE
-            # IN_PROGRESS from its rewrite until the stack's update ends.
-            operations.progress_started(
-                self.context, snapshot_id, resource.name, resource.type,
-                states.RESTORE,
-                artifact_id=plugin.artifact_id(resource.data))
+            self._started.append((resource.name, resource.type,
+                                  plugin.artifact_id(resource.data)))
             definition = plugin.handle_restore(copy.deepcopy(definition),
                                                resource.data)
             definitions[name] = definition
@@ -737,7 +756,8 @@ class DeleteWalk(Walker):
             plugin.handle_delete_snapshot(data)
             yield walk.Poll(
                 lambda: plugin.check_delete_snapshot_complete(data),
-                'Resource %s DELETE_SNAPSHOT' % row.resource_name)
+                'Resource %s DELETE_SNAPSHOT' % row.resource_name,
+                ready_in=lambda: plugin.delete_snapshot_ready_in(data))
         except exception.OperationFenced:
             raise
         except Exception as error:

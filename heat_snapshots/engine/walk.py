@@ -93,11 +93,30 @@ class Poll:
     once the walk's deadline passes, is thrown into it at the ``yield``).
     Between two checks the node holds no worker: a worker that has nothing
     to check takes the next ready node.
+
+    ``ready_in()``, when given, answers the seconds before which the step
+    cannot be done (a wait its plugin knows), or None: the step is then
+    checked when that time comes and never before, instead of on poll()'s
+    schedule.
     """
 
-    def __init__(self, check, what):
+    def __init__(self, check, what, ready_in=None):
         self.check = check
         self.what = what
+        self.ready_in = ready_in
+
+    def not_before(self, now):
+        """When the step may be done, if later than ``now``; or None."""
+        if self.ready_in is None:
+            return None
+        try:
+            wait = self.ready_in()
+        except Exception as error:
+            LOG.debug('%s: no time to check it at (%s)', self.what, error)
+            return None
+        if wait is None or wait <= 0:
+            return None
+        return now + wait
 
 
 class Backoff:
@@ -178,6 +197,9 @@ class _Walk:
         self.threads = []
         #: Workers not running a start or a check.
         self.free = 1
+        #: Whether ``cancelled()`` said so (asked holding no lock).
+        self.cancel_seen = False
+        self._ask_cancelled()
         self._admit()
 
     def _take(self):
@@ -228,7 +250,7 @@ class _Walk:
                 self.failure = exception.OperationTimeout(
                     operation=self.name, seconds='the allowed')
                 return
-            if self.cancelled is not None and self.cancelled():
+            if self.cancel_seen:
                 LOG.info('Walk %s cancelled: %d node(s) still in progress',
                          self.name, self.in_progress)
                 self.failure = exception.OperationCancelled()
@@ -291,15 +313,17 @@ class _Walk:
             except Exception as failed:
                 self._finish(node, failed)
                 return
-            # The first check at once: a step already done never waits.
+            # The first check at once (a step already done never waits),
+            # unless the step says it cannot be done yet.
             start = time.monotonic()
-            try:
-                if poll.check():
-                    error = None
+            if poll.not_before(start) is None:
+                try:
+                    if poll.check():
+                        error = None
+                        continue
+                except Exception as failed:
+                    error = failed
                     continue
-            except Exception as failed:
-                error = failed
-                continue
             self._wait(_Waiting(node, steps, poll,
                                 Backoff(self.conf, start), start))
             return
@@ -324,12 +348,28 @@ class _Walk:
                              seconds=self.conf.heat_snapshots.action_timeout))
             return
         waiting.due = waiting.backoff.next(now)
+        ready = waiting.poll.not_before(now)
+        if ready is not None:
+            waiting.due = ready
         if self.deadline is not None:
             waiting.due = min(waiting.due, self.deadline)
         with self.cond:
             heapq.heappush(self.waiting, waiting)
 
+    def _ask_cancelled(self, node=None):
+        """Ask ``cancelled()`` before nodes may be admitted (some are
+        ready, or ``node``'s end makes its dependants ready), holding no
+        lock: it may read the database, and the other workers need
+        ``cond`` meanwhile.
+        """
+        if self.cancelled is None or self.cancel_seen:
+            return
+        if (self.ready or (node is not None and self.required_by[node])) \
+                and self.cancelled():
+            self.cancel_seen = True
+
     def _finish(self, node, error):
+        self._ask_cancelled(node)
         with self.cond:
             self.in_progress -= 1
             if error is not None:

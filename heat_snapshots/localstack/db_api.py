@@ -186,29 +186,52 @@ def local_event_record(context, stack_id, resource_name=None):
     return event
 
 
-@db_api.fenced_writer
-def local_resource_event_add(context, stack_id, resource_name):
-    """Record the state a resource is in now, in one INSERT ... SELECT
-    (no row read into Python and no ORM object: the walks write two per
-    resource).
-
-    :returns: whether there was such a resource.
+def _resource_event_insert(shown=False):
+    """INSERT ... SELECT of a resource's event; with ``shown``, its
+    action, status and reason are bound (e_action, e_status, e_reason)
+    instead of read from the resource.
     """
     resource = models.LocalResource
+    if shown:
+        state = (sa.bindparam('e_action', type_=sa.String(32)),
+                 sa.bindparam('e_status', type_=sa.String(32)),
+                 sa.bindparam('e_reason', type_=sa.Text))
+    else:
+        state = (resource.action, resource.status, resource.status_reason)
     source = sa.select(
-        sa.literal(uuidutils.generate_uuid(), sa.String(36)),
+        sa.bindparam('e_uuid', type_=sa.String(36)),
         resource.stack_id, resource.name, resource.physical_resource_id,
-        resource.type, resource.action, resource.status,
-        resource.status_reason, resource.properties,
-        sa.literal(timeutils.utcnow(), sa.DateTime)).where(
-        resource.stack_id == stack_id, resource.name == resource_name)
+        resource.type, *state, resource.properties,
+        sa.bindparam('e_created_at', type_=sa.DateTime)).where(
+        resource.stack_id == sa.bindparam('e_stack_id'),
+        resource.name == sa.bindparam('e_name'))
     event = models.LocalEvent
-    result = db_api.core_execute(context, sa.insert(event).from_select(
+    return sa.insert(event).from_select(
         [event.uuid, event.stack_id, event.resource_name,
          event.physical_resource_id, event.resource_type,
          event.resource_action, event.resource_status,
          event.resource_status_reason, event.resource_properties,
-         event.created_at], source, include_defaults=False))
+         event.created_at], source, include_defaults=False)
+
+
+@db_api.fenced_writer
+def local_resource_event_add(context, stack_id, resource_name, shown=None):
+    """Record the state a resource is in now, in one INSERT ... SELECT
+    (no row read into Python and no ORM object: the walks write two per
+    resource).
+
+    :param shown: (action, status, reason) recorded instead of the
+        resource's own (a state it passes through in this transaction).
+    :returns: whether there was such a resource.
+    """
+    params = {'e_uuid': uuidutils.generate_uuid(), 'e_stack_id': stack_id,
+              'e_name': resource_name, 'e_created_at': timeutils.utcnow()}
+    if shown is not None:
+        params['e_action'], params['e_status'], params['e_reason'] = shown
+    result = db_api.core_execute(
+        context, db_api.prepared(
+            ('local_resource_event_add', shown is not None),
+            lambda: _resource_event_insert(shown is not None)), params)
     return result.rowcount > 0
 
 

@@ -307,6 +307,29 @@ class LocalStackDriver(base.ManagingStackDriver):
                      'status_reason': reason}))):
             raise exception.ResourceNotFound(resource_name)
 
+    def set_resource_states(self, context, stack_id, resource_name, steps):
+        """Each step's event, and the resource left in the last one: the
+        states before the last are recorded straight into their events
+        (the resource passes through them in this transaction only).
+        """
+        *passed, (action, status, reason) = steps
+
+        def write():
+            for shown in passed:
+                if not store_db.local_resource_event_add(
+                        context, stack_id, resource_name, shown=shown):
+                    return False
+            changed = store_db.local_resource_update(
+                context, stack_id, resource_name,
+                {'action': action, 'status': status,
+                 'status_reason': reason})
+            if changed:
+                store_db.local_resource_event_add(context, stack_id,
+                                                  resource_name)
+            return changed
+        if not db_api.run_in_transaction(context, write):
+            raise exception.ResourceNotFound(resource_name)
+
     # --- events ----------------------------------------------------------
 
     def list_events(self, context, stack, filters=None, limit=None,

@@ -207,6 +207,13 @@ class Step:
         self.ready_at = (float('inf') if secs < 0
                          else time.monotonic() + secs)
 
+    def ready_in(self):
+        """Seconds until the wait is over (0 once it is; None for ever).
+        """
+        if self.ready_at == float('inf'):
+            return None
+        return max(0.0, self.ready_at - time.monotonic())
+
     def check_fail(self):
         """:raises: ResourceFailure if the step fails."""
         if fails(self.properties, self.operation):
@@ -556,6 +563,11 @@ class TestResource(ResourceType):
             self._snapshot_step = self._step(SNAPSHOT)
         return self._snapshot_step.complete()
 
+    def snapshot_ready_in(self, data):
+        if self._snapshot_step is None:
+            return None
+        return self._snapshot_step.ready_in()
+
     def handle_snapshot_cancel(self, data):
         """A cancelled snapshot stops waiting: its artifact goes."""
         artifact_id = (data or {}).get('artifact_id')
@@ -580,6 +592,11 @@ class TestResource(ResourceType):
         if self._delete_step is None:
             self._delete_step = self._step(DELETE_SNAPSHOT)
         return self._delete_step.complete()
+
+    def delete_snapshot_ready_in(self, data):
+        if self._delete_step is None:
+            return None
+        return self._delete_step.ready_in()
 
     def restore_source(self, data):
         artifact_id = (data or {}).get('artifact_id')

@@ -73,6 +73,13 @@ class ResourcePlugin:
     def check_snapshot_complete(self, data):
         return True
 
+    def snapshot_ready_in(self, data):
+        """Seconds before which ``check_snapshot_complete`` cannot be
+        true (a wait the plugin knows), so that the walk checks then and
+        not before; None (the default): checked on the usual schedule.
+        """
+        return None
+
     def handle_snapshot_cancel(self, data):
         return False
 
@@ -106,6 +113,10 @@ class ResourcePlugin:
 
     def check_delete_snapshot_complete(self, data):
         return True
+
+    def delete_snapshot_ready_in(self, data):
+        """As snapshot_ready_in, for check_delete_snapshot_complete."""
+        return None
 
     @classmethod
     def list_artifacts(cls, context):

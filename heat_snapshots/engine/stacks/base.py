@@ -275,6 +275,16 @@ class StackDriver(abc.ABC):
         The default shows nothing: the snapshot's rows hold the progress.
         """
 
+    def set_resource_states(self, context, stack_id, resource_name, steps):
+        """Show a resource's progress through ``steps`` ((action, status,
+        reason), in order) at once, each shown as by set_resource_state:
+        the whole step of a resource whose start and end are known
+        together. The default calls set_resource_state for each.
+        """
+        for action, status, reason in steps:
+            self.set_resource_state(context, stack_id, resource_name,
+                                    action, status, reason)
+
     def operation_begun(self, context, stack, action, snapshot_id):
         """Our ``action`` (SNAPSHOT, RESTORE) takes ``stack``, as just read,
         for ``snapshot_id``; in the transaction that shows it started.

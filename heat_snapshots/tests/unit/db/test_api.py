@@ -12,6 +12,8 @@
 
 import datetime
 import json
+import threading
+import time
 
 from oslo_db import exception as db_exc
 from oslo_utils import uuidutils
@@ -327,3 +329,35 @@ class SQLiteSetupTest(base.TestCase):
         db_api._SQLITE['synchronous'] = 'FULL'
         db_api.get_engine().dispose()
         self.assertEqual(2, self._pragma('synchronous'))
+
+    def test_a_reader_is_answered_while_a_writer_holds_the_database(self):
+        # A show or a cancel check reads the last commit at once, instead
+        # of waiting for SQLite's one writer (a walk's batch) to commit.
+        ctx = self.make_context()
+        snap = db_api.snapshot_create(ctx, {
+            'stack_id': 'stack-1', 'stack_name': 's',
+            'project_id': 'project-a', 'action': 'CREATE',
+            'status': 'IN_PROGRESS'})
+        writing, release = threading.Event(), threading.Event()
+
+        @db_api.writer
+        def hold(context):
+            db_api.conditional_update(context, models.Snapshot,
+                                      {'id': snap.id}, {'status': 'FAILED'})
+            writing.set()
+            release.wait(10)
+
+        writer = threading.Thread(target=hold, args=(self.make_context(),))
+        writer.start()
+        self.addCleanup(writer.join)
+        self.addCleanup(release.set)
+        self.assertTrue(writing.wait(10))
+        started = time.monotonic()
+        # The writer's change is not committed yet: the reader sees the
+        # last commit.
+        self.assertEqual('IN_PROGRESS',
+                         db_api.snapshot_get(ctx, snap.id).status)
+        self.assertLess(time.monotonic() - started, 2)
+        release.set()
+        writer.join()
+        self.assertEqual('FAILED', db_api.snapshot_get(ctx, snap.id).status)

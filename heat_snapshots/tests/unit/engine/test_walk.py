@@ -230,6 +230,24 @@ class WalkClockTest(base.TestCase):
         # Growing gaps: fewer checks than a fixed tick would make.
         self.assertGreater(walked[-1], 14 * 0.05)
 
+    def test_a_step_that_knows_its_wait_is_checked_once_it_is_over(self):
+        # A step of a known 0.5 s is seen done at 0.5 s exactly, by one
+        # check, not by checks every 50 ms up to 50 ms late.
+        ready_at = self.clock.monotonic() + 0.5
+        checks = []
+
+        def check():
+            checks.append(self.clock.monotonic())
+            return self.clock.monotonic() >= ready_at
+
+        def action(node):
+            yield walk.Poll(check, node, ready_in=lambda: max(
+                0.0, ready_at - self.clock.monotonic()))
+
+        walk.walk({'a': set()}, action, concurrency=1,
+                  deadline=self.clock.monotonic() + 3600, conf=base.CONF)
+        self.assertEqual([ready_at], checks)
+
     def test_a_step_past_the_deadline_times_out(self):
         self.flags(action_timeout=30, group='heat_snapshots')
 

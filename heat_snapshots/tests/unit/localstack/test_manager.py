@@ -108,3 +108,17 @@ class StackEndpointTestCase(engine_base.EngineTestCase):
         for call in (self.engine.show_stack, self.engine.get_template,
                      self.engine.list_outputs, self.engine.delete_stack):
             self.assertRaises(exception.StackNotFound, call, other, identity)
+
+    def test_a_resource_without_artifact_shows_its_snapshot_in_events(self):
+        identity = self.create_stack(engine_base.FIVE)
+        self.snapshot(identity)
+        events = [(e['resource_status'], e['resource_status_reason'])
+                  for e in self.engine.list_events(
+                      self.ctx, identity, filters={'resource_name': 'none'},
+                      sort_dir='asc')]
+        # As Heat shows a resource's snapshot: started, then its outcome.
+        self.assertEqual([('SNAPSHOT_IN_PROGRESS', 'state changed'),
+                          ('SNAPSHOT_COMPLETE', 'state changed')],
+                         [e for e in events if e[0].startswith('SNAPSHOT')])
+        shown = self.engine.show_resource(self.ctx, identity, 'none')
+        self.assertEqual('SNAPSHOT_COMPLETE', shown['resource_status'])
