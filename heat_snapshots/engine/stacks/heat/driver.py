@@ -224,6 +224,37 @@ def restore_request(stack, template, environment, files):
     return 'PATCH', body
 
 
+def _parent_paths(changes, top_id):
+    """Make each entry's ``parent_resource`` the path of its parent from
+    the top stack (``group/0``), as the local driver gives it.
+
+    Heat's preview names only the parent resource in its own stack, which
+    at two levels or more deep does not say which resource it is. Each
+    entry that owns a nested stack says which (``nested_stack_identity``),
+    so the chain of owners is followed up to ``top_id``; where it breaks
+    (a nested stack the restore would make), Heat's name is kept.
+    """
+    owners = {}
+    for entries in changes.values():
+        for entry in entries:
+            nested = (entry.get('nested_stack_identity') or {}).get(
+                'stack_id')
+            if nested:
+                owners[nested] = ((entry.get('stack_identity') or {}).get(
+                    'stack_id'), entry.get('resource_name'))
+    for entries in changes.values():
+        for entry in entries:
+            if not entry.get('parent_resource'):
+                continue
+            names = []
+            stack_id = (entry.get('stack_identity') or {}).get('stack_id')
+            while stack_id in owners and len(names) <= len(owners):
+                stack_id, name = owners[stack_id]
+                names.insert(0, name)
+            if stack_id == top_id and names:
+                entry['parent_resource'] = '/'.join(names)
+
+
 class HeatStackDriver(base.StackDriver):
     """Reads Heat's stacks; restores by updating them through Heat."""
 
@@ -982,8 +1013,10 @@ class HeatStackDriver(base.StackDriver):
         if response.status_code >= 400:
             raise _refused(response, stack.name)
         changes = (response.json() or {}).get('resource_changes') or {}
-        return {key: list(changes.get(key) or ())
-                for key in states.PREVIEW_CHANGES}
+        changes = {key: list(changes.get(key) or ())
+                   for key in states.PREVIEW_CHANGES}
+        _parent_paths(changes, stack.id)
+        return changes
 
     def create_clone(self, context, stack_name, template, environment,
                      files, parameters, tags=None):

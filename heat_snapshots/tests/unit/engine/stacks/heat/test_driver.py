@@ -931,6 +931,35 @@ class PreviewAndCloneTest(HeatDriverTestCase):
         self.assertEqual([], [r for r in self.http.request_history
                               if r.method not in ('GET', 'PUT')])
 
+    def test_preview_names_nested_parents_by_their_path(self):
+        def entry(name, stack_id, parent=None, nested=None):
+            # Heat's format_stack_resource: the resource's own stack, the
+            # stack it owns, and its parent resource's name alone.
+            found = dict(resource(name, 'T', 'p-' + name),
+                         stack_identity={'stack_id': stack_id,
+                                         'stack_name': 's-' + stack_id,
+                                         'tenant': PROJECT, 'path': ''})
+            if parent:
+                found['parent_resource'] = parent
+            if nested:
+                found['nested_stack_identity'] = {'stack_id': nested}
+            return found
+        self.http.put(STACK_PATH + '/preview', json={'resource_changes': {
+            'unchanged': [entry('group', STACK_ID, nested='n1'),
+                          entry('0', 'n1', 'group', nested='n2')],
+            'replaced': [entry('vol', 'n2', '0')],
+            # A nested stack the restore would make: Heat's name is kept.
+            'added': [entry('new', 'n9', 'fresh')],
+            'updated': [], 'deleted': [entry('1', 'n1', 'group')]}})
+        changes = self.driver.preview_restore(self.ctx, self.stack,
+                                              TEMPLATE, ENVIRONMENT, {})
+        self.assertEqual(
+            {('unchanged', 'group'): None, ('unchanged', '0'): 'group',
+             ('replaced', 'vol'): 'group/0', ('added', 'new'): 'fresh',
+             ('deleted', '1'): 'group'},
+            {(kind, e['resource_name']): e.get('parent_resource')
+             for kind, entries in changes.items() for e in entries})
+
     def test_preview_refused_by_heat_is_a_400_with_its_message(self):
         self.http.put(STACK_PATH + '/preview', status_code=400,
                       json=heat_fault('Property error: vol.size',
