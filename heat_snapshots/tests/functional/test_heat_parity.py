@@ -316,9 +316,15 @@ class HeatParityTest(heat_base.RealHeatTestCase):
         waiters.wait_for(lambda: (not self.our_snapshots(stack_id), None),
                          'snapshots of %s deleted with it' % stack_id,
                          timeout=60)
-        log = self.service.engine_log()
-        self.assertIn('Stack %s (project %s): deleted in Heat after a '
-                      'DELETE through heat-api' % (stack_id, project), log)
+        # The filter's follow of the DELETE logs once its own back-off
+        # sees the stack gone, which may be after Heat's notification had
+        # the listener delete the snapshots.
+        followed = ('Stack %s (project %s): deleted in Heat after a DELETE '
+                    'through heat-api' % (stack_id, project))
+        waiters.wait_for(
+            lambda: (followed in self.service.engine_log(), None),
+            'the filter\'s follow of the DELETE of %s' % stack_id,
+            timeout=60)
         # Our restore knew the client's update superseded its own.
         action, status, reason = self.our_record(stack_id)
         self.assertEqual(('RESTORE', 'FAILED'), (action, status))
