@@ -98,14 +98,17 @@ def table(results):
     return '\n'.join(lines)
 
 
-def ratios(results, reference, failed=None):
+def ratios(results, reference, failed=None, not_comparable=None):
     """A table of every figure of the other deployments divided by the
     same figure (benchmark, case, metric) of ``reference``.
 
     :param failed: {suite: why} of the suites that failed on
         ``reference``: their rows say so instead of a ratio.
+    :param not_comparable: {suite: why} of the suites not run on
+        ``reference`` because it cannot measure the same thing.
     """
     failed = failed or {}
+    not_comparable = not_comparable or {}
     theirs = {(r.benchmark, r.case, r.metric): r for r in results
               if r.deployment == reference}
     cases = {(benchmark, case) for benchmark, case, _ in theirs}
@@ -125,6 +128,9 @@ def ratios(results, reference, failed=None):
         elif (result.benchmark in failed and
               (result.benchmark, result.case) not in cases):
             ratio, their = 'Heat failed', failed[result.benchmark][:70]
+        elif result.benchmark in not_comparable:
+            ratio = 'not comparable'
+            their = not_comparable[result.benchmark][:70]
         else:
             # A figure the reference has not (process CPU and memory of
             # an endpoint that is only a URL).
