@@ -212,7 +212,7 @@ class LocalStackDriver(base.ManagingStackDriver):
                                          project_id=context.project_id)
         stacks = []
         for row in rows:
-            if not all(self._matches(getattr(row, key, None), value)
+            if not all(base.matches_filter(getattr(row, key, None), value)
                        for key, value in filters.items()
                        if key in FILTERS and value is not None):
                 continue
@@ -223,12 +223,6 @@ class LocalStackDriver(base.ManagingStackDriver):
             if limit is not None and len(stacks) >= limit:
                 break
         return stacks
-
-    @staticmethod
-    def _matches(actual, wanted):
-        if isinstance(wanted, (list, tuple, set)):
-            return actual in wanted
-        return actual == wanted
 
     def _stack(self, row, resource_rows=None):
         parameters = {}

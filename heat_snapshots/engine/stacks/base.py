@@ -155,6 +155,15 @@ def being_deleted(stack):
         stack.status in (states.IN_PROGRESS, states.COMPLETE)))
 
 
+def matches_filter(actual, wanted):
+    """Whether a stack's value matches a filter of list_stacks: a value,
+    or a list of values (any of them).
+    """
+    if isinstance(wanted, (list, tuple, set)):
+        return actual in wanted
+    return actual == wanted
+
+
 def covered_by_tags(stack, tags, project_id):
     """The one rule of a tag policy, whatever the driver: a stack is
     covered when it is a stack of the policy's project, not being deleted

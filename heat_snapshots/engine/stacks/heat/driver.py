@@ -490,7 +490,8 @@ class HeatStackDriver(base.StackDriver):
                 seen.add(item['id'])
                 stack = self._listed(context, item, project_id)
                 if stack is None or not all(
-                        _matches(getattr(stack, key, None), value)
+                        base.matches_filter(getattr(stack, key, None),
+                                            value)
                         for key, value in filters.items()
                         if value is not None):
                     continue
@@ -1076,13 +1077,6 @@ class HeatStackDriver(base.StackDriver):
                     self.conf.heat_snapshots.action_timeout)
         walk.poll(created, deadline, self.conf, 'Stack %s create' %
                   stack.name)
-
-
-def _matches(actual, wanted):
-    """A filter of list_stacks: a value, or a list of values (any)."""
-    if isinstance(wanted, (list, tuple, set)):
-        return actual in wanted
-    return actual == wanted
 
 
 def _refused(response, stack_name):
