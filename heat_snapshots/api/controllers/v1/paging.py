@@ -38,6 +38,20 @@ def _values(params, name):
     return values
 
 
+def _allowed_values(params, name, allowed, what):
+    """The values of ``name`` (see _values), each one of ``allowed``.
+
+    :raises: BadRequest naming ``what`` for an unknown or no value.
+    """
+    values = _values(params, name)
+    unknown = [v for v in values if v not in allowed]
+    if unknown or not values:
+        raise exception.BadRequest(
+            'Invalid %s: %s. Allowed: %s.'
+            % (what, ', '.join(unknown) or "''", ', '.join(allowed)))
+    return values
+
+
 def snapshot_page(params):
     """{limit, marker, sort_keys, sort_dir, filters} of the query; only
     the keys it gives.
@@ -50,12 +64,7 @@ def snapshot_page(params):
     if 'marker' in params:
         page['marker'] = params['marker']
     if 'sort_keys' in params:
-        keys = _values(params, 'sort_keys')
-        unknown = [k for k in keys if k not in SORT_KEYS]
-        if unknown or not keys:
-            raise exception.BadRequest(
-                'Invalid sort key(s): %s. Allowed: %s.'
-                % (', '.join(unknown) or "''", ', '.join(SORT_KEYS)))
+        keys = _allowed_values(params, 'sort_keys', SORT_KEYS, 'sort key(s)')
         page['sort_keys'] = list(dict.fromkeys(keys))
     if 'sort_dir' in params:
         direction = params['sort_dir']
@@ -66,13 +75,8 @@ def snapshot_page(params):
         page['sort_dir'] = direction
     filters = {}
     if 'status' in params:
-        statuses = _values(params, 'status')
-        unknown = [v for v in statuses if v not in STATUSES]
-        if unknown or not statuses:
-            raise exception.BadRequest(
-                'Invalid status filter: %s. Allowed: %s.'
-                % (', '.join(unknown) or "''", ', '.join(STATUSES)))
-        filters['status'] = statuses
+        filters['status'] = _allowed_values(params, 'status', STATUSES,
+                                            'status filter')
     if 'name' in params:
         filters['name'] = params.getall('name')
     if filters:
