@@ -19,6 +19,7 @@ keystone it is a keystoneauth1 session from OS_* variables.
 
 import os
 import shutil
+import subprocess
 import sys
 import uuid
 
@@ -27,6 +28,7 @@ from keystoneauth1 import loading
 from keystoneauth1 import noauth
 from keystoneauth1 import session as ks_session
 import requests
+from testtools import content
 
 from heat_snapshots.tests.functional import config
 
@@ -164,3 +166,34 @@ def openstack_command():
     if os.access(path, os.X_OK):
         return path
     return shutil.which('openstack')
+
+
+def run_openstack(test, command, endpoint, args, timeout, cwd=None,
+                  options=()):
+    """``<command> --os-auth-type none --os-endpoint <endpoint> [options]
+    <args>``, with none of the caller's ``OS_*`` variables; its output
+    becomes a detail of ``test``.
+
+    :returns: the CompletedProcess (see check_exit).
+    """
+    argv = [command, '--os-auth-type', 'none', '--os-endpoint',
+            endpoint] + list(options) + list(args)
+    env = {k: v for k, v in os.environ.items() if not k.startswith('OS_')}
+    result = subprocess.run(argv, stdin=subprocess.DEVNULL,
+                            capture_output=True, text=True,
+                            timeout=timeout, env=env, cwd=cwd)
+    test.addDetail('openstack %s' % ' '.join(args), content.text_content(
+        'exit %s\n%s\n%s' % (result.returncode, result.stdout,
+                             result.stderr)))
+    return result
+
+
+def check_exit(test, args, result, ok=True):
+    """``openstack <args>`` (run_openstack's ``result``) succeeded when
+    ``ok`` is True, failed when False; None takes either.
+    """
+    if ok:
+        test.assertEqual(0, result.returncode,
+                         '%s: %s' % (' '.join(args), result.stderr))
+    elif ok is not None:
+        test.assertNotEqual(0, result.returncode, result.stdout)

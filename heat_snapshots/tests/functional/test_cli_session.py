@@ -26,7 +26,6 @@ fails it.
 
 import json
 import os
-import subprocess
 import time
 
 import fixtures
@@ -128,15 +127,9 @@ class CLISessionTest(oslotest_base.BaseTestCase):
         :param status: how to make the transcript's status line of the
             output (by default the exit code and the last line).
         """
-        argv = [self.command, '--os-auth-type', 'none',
-                '--os-endpoint', self.endpoint] + list(args)
-        env = {k: v for k, v in os.environ.items()
-               if not k.startswith('OS_')}
         started = time.monotonic()
-        result = subprocess.run(argv, stdin=subprocess.DEVNULL,
-                                capture_output=True, text=True,
-                                timeout=CLI_TIMEOUT, env=env,
-                                cwd=self.workdir)
+        result = clients.run_openstack(self, self.command, self.endpoint,
+                                       args, CLI_TIMEOUT, cwd=self.workdir)
         elapsed = time.monotonic() - started
         lines = [line.strip() for line in
                  (result.stdout or result.stderr).splitlines()
@@ -146,15 +139,7 @@ class CLISessionTest(oslotest_base.BaseTestCase):
         self.transcript.append('$ openstack %s\n  exit %d (%.1f s): %s'
                                % (' '.join(args), result.returncode,
                                   elapsed, line))
-        self.addDetail('openstack %s' % ' '.join(args),
-                       content.text_content('exit %s\n%s\n%s' % (
-                           result.returncode, result.stdout,
-                           result.stderr)))
-        if ok:
-            self.assertEqual(0, result.returncode,
-                             '%s: %s' % (' '.join(args), result.stderr))
-        else:
-            self.assertNotEqual(0, result.returncode, result.stdout)
+        clients.check_exit(self, args, result, bool(ok))
         return result.stdout if ok else result.stderr
 
     def json_of(self, *args, status=None):

@@ -25,7 +25,6 @@ CI=true it fails it.
 
 import json
 import os
-import subprocess
 import time
 
 import fixtures
@@ -105,30 +104,16 @@ class ClientCLITest(oslotest_base.BaseTestCase):
         :param ok: whether it must succeed (True) or fail (False); None
             for either.
         """
-        argv = [self.command, '--os-auth-type', 'none',
-                '--os-endpoint', self.endpoint] + list(args)
-        env = {k: v for k, v in os.environ.items()
-               if not k.startswith('OS_')}
         started = time.monotonic()
-        result = subprocess.run(argv, stdin=subprocess.DEVNULL,
-                                capture_output=True, text=True,
-                                timeout=CLI_TIMEOUT, env=env,
-                                cwd=self.workdir)
+        result = clients.run_openstack(self, self.command, self.endpoint,
+                                       args, CLI_TIMEOUT, cwd=self.workdir)
         lines = [line.strip() for line in
                  (result.stdout or result.stderr).splitlines()
                  if line.strip()]
         self.transcript.append('$ openstack %s\n  exit %d (%.1f s): %s' % (
             ' '.join(args), result.returncode, time.monotonic() - started,
             lines[-1] if lines else ''))
-        self.addDetail('openstack %s' % ' '.join(args),
-                       content.text_content('exit %s\n%s\n%s' % (
-                           result.returncode, result.stdout,
-                           result.stderr)))
-        if ok:
-            self.assertEqual(0, result.returncode,
-                             '%s: %s' % (' '.join(args), result.stderr))
-        elif ok is not None:
-            self.assertNotEqual(0, result.returncode, result.stdout)
+        clients.check_exit(self, args, result, ok)
         # Two plugins giving one command name: openstackclient warns.
         self.assertNotIn('duplicate implementations', result.stderr)
         return result.stdout, result.stderr

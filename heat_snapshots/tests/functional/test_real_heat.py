@@ -28,9 +28,7 @@ Outside CI a Heat that cannot be installed or started skips these tests
 """
 
 import json
-import os
 import re
-import subprocess
 import uuid
 
 from oslo_utils import timeutils
@@ -655,25 +653,11 @@ class RealHeatTest(heat_base.RealHeatTestCase):
         name, stack_id = stack.split('/')
 
         def openstack(*args):
-            argv = [self.heat.venv.command('openstack'),
-                    '--os-auth-type', 'none',
-                    '--os-endpoint', '%s/%s' % (self.heat.filter_url,
-                                                project),
-                    '--os-orchestration-api-version', '1'] + list(args)
-            env = dict(os.environ)
-            for key in list(env):
-                if key.startswith('OS_'):
-                    del env[key]
-            result = subprocess.run(
-                argv, stdin=subprocess.DEVNULL, capture_output=True,
-                text=True, timeout=CLI_TIMEOUT, env=env)
-            self.addDetail('openstack %s' % ' '.join(args),
-                           content.text_content(
-                               'exit %s\n%s\n%s' % (result.returncode,
-                                                    result.stdout,
-                                                    result.stderr)))
-            self.assertEqual(0, result.returncode,
-                             '%s: %s' % (' '.join(args), result.stderr))
+            result = clients.run_openstack(
+                self, self.heat.venv.command('openstack'),
+                '%s/%s' % (self.heat.filter_url, project), args,
+                CLI_TIMEOUT, options=('--os-orchestration-api-version', '1'))
+            clients.check_exit(self, args, result)
             return result.stdout
 
         created = json.loads(openstack('stack', 'snapshot', 'create',
@@ -737,23 +721,9 @@ class RealHeatTest(heat_base.RealHeatTestCase):
         endpoint = '%s/%s' % (self.heat.filter_url, project)
 
         def openstack(*args, ok=True):
-            argv = [command, '--os-auth-type', 'none',
-                    '--os-endpoint', endpoint] + list(args)
-            env = {k: v for k, v in os.environ.items()
-                   if not k.startswith('OS_')}
-            result = subprocess.run(
-                argv, stdin=subprocess.DEVNULL, capture_output=True,
-                text=True, timeout=CLI_TIMEOUT, env=env)
-            self.addDetail('openstack %s' % ' '.join(args),
-                           content.text_content(
-                               'exit %s\n%s\n%s' % (result.returncode,
-                                                    result.stdout,
-                                                    result.stderr)))
-            if ok:
-                self.assertEqual(0, result.returncode,
-                                 '%s: %s' % (' '.join(args), result.stderr))
-            else:
-                self.assertNotEqual(0, result.returncode, result.stdout)
+            result = clients.run_openstack(self, command, endpoint, args,
+                                           CLI_TIMEOUT)
+            clients.check_exit(self, args, result, ok)
             self.assertNotIn('duplicate implementations', result.stderr)
             return result.stdout, result.stderr
 

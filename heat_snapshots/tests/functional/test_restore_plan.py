@@ -120,15 +120,12 @@ class RestorePlanTest:
                    if before[n] != after[n]))
         self.assertEqual('one', self.outputs(stack)['value'])
 
-    def test_clone_makes_a_new_stack_and_leaves_the_source(self):
-        stack = self.create_stack(plan_template())
-        snapshot = self.snapshot(stack)
-        self.update_stack(stack, plan_template(word='two', extra=True))
-        source = self._physical(stack)
-        name = self.unique_name('clone')
-        response = self.caller.post(
-            '/stacks/%s/snapshots/%s/clone' % (stack, snapshot['id']),
-            {'stack_name': name})
+    def clone(self, path, name):
+        """POST a clone named ``name`` to ``path``: answered as Heat's
+        stack create (201, its link in ``Location``); the new stack
+        ('name/id') once CREATE_COMPLETE.
+        """
+        response = self.caller.post(path, {'stack_name': name})
         self.assertStatus(201, response)
         body = response.json()
         new = '%s/%s' % (name, body['stack']['id'])
@@ -137,6 +134,16 @@ class RestorePlanTest:
                          body['stack']['links'][0]['href'])
         self.assertTrue(response.headers['Location'].endswith('/' + new))
         waiters.wait_for_stack_status(self.caller, new, 'CREATE_COMPLETE')
+        return new
+
+    def test_clone_makes_a_new_stack_and_leaves_the_source(self):
+        stack = self.create_stack(plan_template())
+        snapshot = self.snapshot(stack)
+        self.update_stack(stack, plan_template(word='two', extra=True))
+        source = self._physical(stack)
+        name = self.unique_name('clone')
+        new = self.clone(
+            '/stacks/%s/snapshots/%s/clone' % (stack, snapshot['id']), name)
         self.assertEqual(snapshot['data']['template'],
                          self.heat.stacks.template(new))
         self.assertEqual('one', self.outputs(new)['value'])
@@ -194,15 +201,7 @@ class RestorePlanTest:
         snapshot = self.kept_snapshot(stack)
         name = self.unique_name('clone')
         path = '/snapshots/%s/clone' % snapshot['id']
-        response = self.caller.post(path, {'stack_name': name})
-        self.assertStatus(201, response)
-        body = response.json()
-        new = '%s/%s' % (name, body['stack']['id'])
-        self.addCleanup(self.delete_stack, new)
-        self.assertEqual(response.headers['Location'],
-                         body['stack']['links'][0]['href'])
-        self.assertTrue(response.headers['Location'].endswith('/' + new))
-        waiters.wait_for_stack_status(self.caller, new, 'CREATE_COMPLETE')
+        new = self.clone(path, name)
         # The snapshot's template and parameters; each resource's value
         # put back from the snapshot (a new random string otherwise).
         self.assertEqual(snapshot['data']['template'],
