@@ -152,7 +152,7 @@ def parallel(runner):
             walls = _timed_snapshots(
                 runner, target,
                 _resources(count, 'OS::Heat::TestResource', properties),
-                'parallel c=%d' % concurrency)
+                'parallel c=%d' % concurrency, ideal)
             case = 'N=%d d=%gs c=%d' % (count, wait, concurrency)
             results.append(Result(
                 runner.kind, 'parallel', case, 'wall', 's', walls,
@@ -166,13 +166,16 @@ def parallel(runner):
     return results
 
 
-def _timed_snapshots(runner, target, resources, what, check=None):
+def _timed_snapshots(runner, target, resources, what, ideal, check=None):
+    """Walls of snapshots of a stack of ``resources``; none can be done
+    before ``ideal`` seconds (see Target.wait_snapshot's not_before).
+    """
     path = target.create_stack(resources)
     walls = []
     for run in range(runner.runs):
         t0 = time.monotonic()
         snapshot_id = target.snapshot(path, 'walk-%d' % run)
-        target.wait_snapshot(path, snapshot_id)
+        target.wait_snapshot(path, snapshot_id, not_before=t0 + ideal)
         walls.append(time.monotonic() - t0)
         runner.log('%s run %d: %.3f s', what, run + 1, walls[-1])
         if check is not None:
@@ -208,7 +211,7 @@ def _chain(runner, target, properties):
     walls = _timed_snapshots(
         runner, target,
         _resources(count, 'OS::Heat::TestResource', properties, chain=True),
-        'chain', check)
+        'chain', ideal, check)
     concurrency = max(runner.concurrencies)
     case = 'chain N=%d d=%gs c=%d' % (count, wait, concurrency)
     note = 'ideal %.2f s (one lane)' % ideal

@@ -34,6 +34,7 @@ import psutil
 from benchmarks import launcher
 
 POLL_INTERVAL = 0.05
+FINE_POLL_INTERVAL = 0.005
 DEFAULT_TIMEOUT = 900
 
 
@@ -233,8 +234,20 @@ class Target:
             time.sleep(0.1)
 
     def wait_snapshot(self, path, snapshot_id, timeout=DEFAULT_TIMEOUT,
-                      sample=None):
+                      sample=None, not_before=None):
+        """The snapshot once COMPLETE, asked for every POLL_INTERVAL.
+
+        :param not_before: (time.monotonic()) it cannot be COMPLETE
+            before then: the first GET waits for it, and the GETs from
+            then on come every FINE_POLL_INTERVAL, so the wall measured
+            is neither up to a whole POLL_INTERVAL late nor slowed by
+            GETs while the snapshot cannot be done.
+        """
         deadline = time.monotonic() + timeout
+        interval = POLL_INTERVAL
+        if not_before is not None:
+            time.sleep(max(0.0, not_before - time.monotonic()))
+            interval = FINE_POLL_INTERVAL
         while True:
             _, body = self.request('GET', '%s/snapshots/%s'
                                    % (path, snapshot_id))
@@ -250,7 +263,7 @@ class Target:
                              % (snapshot_id, timeout))
             if sample:
                 sample()
-            time.sleep(POLL_INTERVAL)
+            time.sleep(interval)
 
     def delete_snapshot(self, path, snapshot_id, timeout=DEFAULT_TIMEOUT):
         """Delete a snapshot and wait until it is gone."""

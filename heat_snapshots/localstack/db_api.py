@@ -289,6 +289,32 @@ def artifact_create(context, values):
     return artifact
 
 
+_ARTIFACT_OF = sa.select(models.Artifact.id).where(
+    models.Artifact.snapshot_id == sa.bindparam('snapshot_id'),
+    models.Artifact.resource_name == sa.bindparam('resource_name')).order_by(
+    models.Artifact.created_at).limit(1)
+
+
+@db_api.fenced_writer
+def artifact_ensure(context, snapshot_id, resource_name, content):
+    """The id of the resource's artifact of the snapshot, made if there is
+    none yet (a step run again after an engine restart finds its own), in
+    one transaction.
+    """
+    connection = context.session.connection()
+    params = {'snapshot_id': snapshot_id, 'resource_name': resource_name}
+    artifact_id = connection.execute(_ARTIFACT_OF, params).scalar()
+    if artifact_id is None:
+        artifact_id = uuidutils.generate_uuid()
+        db_api.core_execute(context, _ARTIFACT_INSERT, dict(
+            params, id=artifact_id, content=content,
+            created_at=timeutils.utcnow()))
+    return artifact_id
+
+
+_ARTIFACT_INSERT = sa.insert(models.Artifact)
+
+
 @db_api.reader
 def artifact_get(context, artifact_id):
     return context.session.get(models.Artifact, artifact_id)

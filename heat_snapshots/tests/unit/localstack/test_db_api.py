@@ -194,3 +194,16 @@ class ArtifactTestCase(base.TestCase):
         self.assertTrue(db_api.artifact_delete(ctx, a.id))
         self.assertFalse(db_api.artifact_delete(ctx, a.id))
         self.assertIsNone(db_api.artifact_get(ctx, a.id))
+
+    def test_ensure_makes_one_artifact_per_resource_of_a_snapshot(self):
+        # A snapshot step run again (an engine restart) finds the artifact
+        # its first run made instead of making a second one.
+        ctx = self.make_context()
+        first = db_api.artifact_ensure(ctx, 's1', 'vol', {'size': 1})
+        again = db_api.artifact_ensure(ctx, 's1', 'vol', {'size': 2})
+        other = db_api.artifact_ensure(ctx, 's2', 'vol', {'size': 3})
+        self.assertEqual(first, again)
+        self.assertNotEqual(first, other)
+        self.assertEqual({'size': 1}, db_api.artifact_get(ctx, first).content)
+        self.assertEqual([first], [a.id for a in db_api.artifact_list(
+            ctx, snapshot_id='s1')])
