@@ -112,6 +112,10 @@ def parse(argv):
                         help='also run the suites against this Heat API '
                              '(http://host:port, without /v1) and print '
                              'the ratio ours / Heat of every figure')
+    parser.add_argument('--heat-suites',
+                        help='with --compare-heat, the suites run against '
+                             'Heat (default: those of --suites that can '
+                             'be); the others say "not run on Heat"')
     parser.add_argument('--heat-project', default='bench-heat',
                         help='project with --compare-heat (noauth: any '
                              'name; fleet adds -fNN to it)')
@@ -149,7 +153,9 @@ def parse(argv):
     if args.endpoint and args.compare_heat:
         parser.error('--compare-heat runs against our deployments, not '
                      '--endpoint')
-    unknown = set(args.suites.split(',')) - set(suites.SUITES)
+    unknown = set(args.suites.split(',') +
+                  (args.heat_suites or '').split(',')) - set(suites.SUITES)
+    unknown.discard('')
     if unknown:
         parser.error('unknown suites: %s' % ', '.join(sorted(unknown)))
     return args
@@ -171,14 +177,23 @@ def main(argv=None):
     results = []
     failures = []
     heat_failures = {}
+    # {suite: (why, ratio column)} of the suites not run on Heat.
+    not_on_heat = {name: (why, 'not comparable')
+                   for name, why in NOT_ON_HEAT.items()}
+    if args.heat_suites is not None:
+        chosen = set(args.heat_suites.split(','))
+        for name in args.suites.split(','):
+            if name not in chosen and name not in not_on_heat:
+                not_on_heat[name] = ('left out by --heat-suites',
+                                     'not run on Heat')
     started = time.monotonic()
     for kind in kinds:
         runner = Runner(kind, args)
         mine = []
         for name in args.suites.split(','):
-            if kind == 'heat' and name in NOT_ON_HEAT:
+            if kind == 'heat' and name in not_on_heat:
                 runner.log('%s not run on Heat: %s', name,
-                           NOT_ON_HEAT[name])
+                           not_on_heat[name][0])
                 continue
             try:
                 mine.extend(suites.SUITES[name](runner))
@@ -206,7 +221,7 @@ def main(argv=None):
         print()
         print('Side by side: ours / Heat (%s) per figure; < 1 is faster '
               '(or less) than Heat' % args.compare_heat)
-        print(stats.ratios(results, 'heat', heat_failures, NOT_ON_HEAT))
+        print(stats.ratios(results, 'heat', heat_failures, not_on_heat))
     for name, failure in sorted(heat_failures.items()):
         print('HEAT FAILED: %s: %s' % (name, failure))
     for failure in failures:

@@ -104,8 +104,8 @@ def ratios(results, reference, failed=None, not_comparable=None):
 
     :param failed: {suite: why} of the suites that failed on
         ``reference``: their rows say so instead of a ratio.
-    :param not_comparable: {suite: why} of the suites not run on
-        ``reference`` because it cannot measure the same thing.
+    :param not_comparable: {suite: (why, what the ratio column says)}
+        of the suites not run on ``reference``.
     """
     failed = failed or {}
     not_comparable = not_comparable or {}
@@ -129,8 +129,8 @@ def ratios(results, reference, failed=None, not_comparable=None):
               (result.benchmark, result.case) not in cases):
             ratio, their = 'Heat failed', failed[result.benchmark][:70]
         elif result.benchmark in not_comparable:
-            ratio = 'not comparable'
-            their = not_comparable[result.benchmark][:70]
+            their, ratio = not_comparable[result.benchmark]
+            their = their[:70]
         else:
             # A figure the reference has not (process CPU and memory of
             # an endpoint that is only a URL).
