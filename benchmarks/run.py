@@ -41,6 +41,8 @@ class Runner:
         self.runs = args.runs or (2 if quick else 5)
         self.sizes = args.sizes or ([10, 50] if quick else
                                     [10, 50, 200, 1000])
+        if kind == 'heat' and args.heat_sizes:
+            self.sizes = args.heat_sizes
         self.types = args.types or (['OS::Heat::None'] if quick else
                                     ['OS::Heat::None',
                                      'OS::Heat::RandomString'])
@@ -138,6 +140,10 @@ def parse(argv):
     parser.add_argument('--sizes', type=lambda s: [int(x) for x in
                                                    s.split(',')],
                         help='stack sizes of the scale suite')
+    parser.add_argument('--heat-sizes', type=lambda s: [int(x) for x in
+                                                        s.split(',')],
+                        help='with --compare-heat, the scale suite\'s '
+                             'sizes on Heat (default: --sizes)')
     parser.add_argument('--types', type=lambda s: s.split(','),
                         help='resource types of the scale suite')
     parser.add_argument('--api-duration', type=float, default=3.0,
