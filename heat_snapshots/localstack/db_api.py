@@ -293,6 +293,15 @@ _ARTIFACT_OF = sa.select(models.Artifact.id).where(
     models.Artifact.snapshot_id == sa.bindparam('snapshot_id'),
     models.Artifact.resource_name == sa.bindparam('resource_name')).order_by(
     models.Artifact.created_at).limit(1)
+_ARTIFACT_INSERT = sa.insert(models.Artifact)
+
+
+@db_api.reader.connection
+def artifact_id_of(context, snapshot_id, resource_name):
+    """The id of the resource's artifact of the snapshot, or None."""
+    return context.connection.execute(_ARTIFACT_OF, {
+        'snapshot_id': snapshot_id,
+        'resource_name': resource_name}).scalar()
 
 
 @db_api.fenced_writer
@@ -301,18 +310,14 @@ def artifact_ensure(context, snapshot_id, resource_name, content):
     none yet (a step run again after an engine restart finds its own), in
     one transaction.
     """
-    connection = context.session.connection()
-    params = {'snapshot_id': snapshot_id, 'resource_name': resource_name}
-    artifact_id = connection.execute(_ARTIFACT_OF, params).scalar()
+    artifact_id = artifact_id_of(context, snapshot_id, resource_name)
     if artifact_id is None:
         artifact_id = uuidutils.generate_uuid()
-        db_api.core_execute(context, _ARTIFACT_INSERT, dict(
-            params, id=artifact_id, content=content,
-            created_at=timeutils.utcnow()))
+        db_api.core_execute(context, _ARTIFACT_INSERT, {
+            'id': artifact_id, 'snapshot_id': snapshot_id,
+            'resource_name': resource_name, 'content': content,
+            'created_at': timeutils.utcnow()})
     return artifact_id
-
-
-_ARTIFACT_INSERT = sa.insert(models.Artifact)
 
 
 @db_api.reader

@@ -528,15 +528,6 @@ class TestResource(ResourceType):
     def _step(self, operation):
         return Step(self.name, self._properties, operation)
 
-    def _find_artifact(self):
-        # Only this resource's: reading the snapshot's every artifact for
-        # each resource made a snapshot O(N^2).
-        for artifact in store_db.artifact_list(self.context,
-                                               snapshot_id=self.snapshot_id,
-                                               resource_name=self.name):
-            return artifact
-        return None
-
     def handle_snapshot(self):
         # A snapshot that fails makes nothing.
         self._step(SNAPSHOT).check_fail()
@@ -577,8 +568,8 @@ class TestResource(ResourceType):
         self._step(DELETE_SNAPSHOT).check_fail()
         artifact_id = (data or {}).get('artifact_id')
         if artifact_id is None:
-            artifact = self._find_artifact()
-            artifact_id = artifact.id if artifact else None
+            artifact_id = store_db.artifact_id_of(
+                self.context, self.snapshot_id, self.name)
         if artifact_id is not None and \
                 not store_db.artifact_delete(self.context, artifact_id):
             LOG.debug('Artifact %s of %s was already gone', artifact_id,
