@@ -84,13 +84,16 @@ opts = [
                       'With 0, a batch is committed at once, and the '
                       'changes that arrive meanwhile make the next one.'),
     cfg.IntOpt('group_commit_writers',
-               default=4,
+               default=1,
                min=1,
                help='Batches committed at the same time on MariaDB, MySQL '
                     'or PostgreSQL (group_commit), each by the walk thread '
-                    'leading it, so that their round trips to the server '
-                    'overlap. SQLite, which has one writer at a time, '
-                    'always commits one batch at a time.'),
+                    'leading it. One (the default) makes the largest '
+                    'batches, each written with one multi-row statement '
+                    'per kind of row; more let the batches\' round trips '
+                    'overlap, in smaller batches. SQLite, which has one '
+                    'writer at a time, always commits one batch at a '
+                    'time.'),
     cfg.IntOpt('group_commit_max',
                default=200,
                min=1,

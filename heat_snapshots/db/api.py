@@ -695,6 +695,72 @@ def upsert(context, model, key, values, new=False):
         _update_row(context, model, key, values)
 
 
+class RowsNotAsExpected(Exception):
+    """A multi-row write found a row missing that it was to update."""
+
+
+def _shapes(rows, shape_of):
+    """{shape: [row, ...]} in the order each shape came first."""
+    shapes = {}
+    for row in rows:
+        shapes.setdefault(shape_of(row), []).append(row)
+    return shapes
+
+
+@fenced_writer
+def upsert_many(context, model, rows, new=False):
+    """Write ``rows`` ((key, values) of rows of ``model``) as ``upsert``
+    writes each, with one multi-row statement per shape of row: all
+    inserted (``new``) or all updated.
+
+    For a caller that can write each alone with ``upsert`` when this
+    fails (group commit): a row already there fails the INSERT
+    (DBDuplicateEntry), a row missing fails the UPDATE
+    (RowsNotAsExpected).
+    """
+    now = timeutils.utcnow()
+    if new:
+        columns = _column_keys(model)
+        statement = prepared(('insert', model), lambda: sa.insert(model))
+        for same in _shapes(rows, lambda row: (tuple(row[0]),
+                                               tuple(row[1]))).values():
+            params = []
+            for key, values in same:
+                row = {columns[name]: value for name, value in
+                       values.items()}
+                for name, value in key.items():
+                    row[columns[name]] = value
+                row['created_at'] = now
+                params.append(row)
+            core_execute(context, statement, params)
+        return
+    exact = context.session.connection().dialect.supports_sane_multi_rowcount
+    found = 0
+    for same in _shapes(rows, lambda row: (
+            tuple((column, value is None) for column, value in
+                  row[0].items()), tuple(row[1]))).values():
+        key, values = same[0]
+        statement = _update_statement(model, key,
+                                      tuple(values) + ('updated_at',))
+        params = []
+        for key, values in same:
+            row = {'w_' + column: value for column, value in key.items()
+                   if value is not None}
+            for column, value in values.items():
+                row['v_' + column] = value
+            row['v_updated_at'] = now
+            params.append(row)
+        if exact:
+            found += core_execute(context, statement, params).rowcount
+        else:
+            # (The driver counts no rows of a multi-row UPDATE.)
+            found += sum(core_execute(context, statement, row).rowcount
+                         for row in params)
+    if found != len(rows):
+        raise RowsNotAsExpected('%d of %d %s rows found' % (
+            found, len(rows), model.__tablename__))
+
+
 @fenced_writer
 def snapshot_update(context, snapshot_id, values, expected=None):
     """Update a snapshot; with ``expected`` only if its columns still match.
@@ -770,6 +836,15 @@ def resource_snapshot_set(context, snapshot_id, resource_name, values,
            _resource_path(snapshot_id, resource_name), values, new=new)
 
 
+def resource_snapshot_set_many(context, rows, new=False):
+    """Write several resources' rows ((snapshot_id, resource_name,
+    values)) as ``upsert_many`` writes rows.
+    """
+    upsert_many(context, models.ResourceSnapshot, [
+        (_resource_path(snapshot_id, name), values)
+        for snapshot_id, name, values in rows], new=new)
+
+
 @reader
 def resource_snapshot_list(context, snapshot_id):
     query = sa.select(models.ResourceSnapshot).where(
@@ -804,6 +879,15 @@ def operation_resource_set(context, snapshot_id, resource_name, values,
     """
     upsert(context, models.OperationResource,
            _resource_path(snapshot_id, resource_name), values, new=new)
+
+
+def operation_resource_set_many(context, rows, new=False):
+    """Write several resources' rows ((snapshot_id, resource_name,
+    values)) as ``upsert_many`` writes rows.
+    """
+    upsert_many(context, models.OperationResource, [
+        (_resource_path(snapshot_id, name), values)
+        for snapshot_id, name, values in rows], new=new)
 
 
 @fenced_writer

@@ -29,6 +29,15 @@ writes nothing: its walkers get OperationFenced, the other groups are
 committed. A change that fails otherwise rolls the batch back; every change
 of it is then written alone, as without batching, so each walker sees
 its own outcome.
+
+Changes of one kind (a resource's start, its end) can also be written
+together: a change that names a ``many`` function is written, with the
+other changes of its batch and fence that name the same one, by one call
+of it, which writes each kind of row of all of them with one multi-row
+statement instead of one statement per change. The changes of a batch
+came from walkers none of which has been told its change is done, so no
+order between them is owed and grouping them by kind changes nothing a
+walker can see.
 """
 
 import collections
@@ -43,7 +52,7 @@ from heat_snapshots.db import api as db_api
 LOG = logging.getLogger(__name__)
 
 # Read by write(); set from [heat_snapshots_database] by configure().
-SETTINGS = {'enabled': True, 'interval': 0.0, 'max': 200, 'writers': 4}
+SETTINGS = {'enabled': True, 'interval': 0.0, 'max': 200, 'writers': 1}
 
 
 def configure(conf):
@@ -57,12 +66,14 @@ def configure(conf):
 class _Change:
     """One change: ``function(context)``, and what came of it."""
 
-    __slots__ = ('context', 'function', 'wake', 'done', 'slots', 'result',
-                 'error')
+    __slots__ = ('context', 'function', 'many', 'item', 'wake', 'done',
+                 'slots', 'result', 'error')
 
-    def __init__(self, context, function):
+    def __init__(self, context, function, many=None, item=None):
         self.context = context
         self.function = function
+        self.many = many
+        self.item = item
         # Set when the change is done, or its walker is to lead a batch.
         self.wake = threading.Event()
         self.done = False
@@ -112,8 +123,8 @@ class Writer:
             return 1 - self._batches
         return SETTINGS['writers'] - self._batches
 
-    def write(self, context, function):
-        change = _Change(context, function)
+    def write(self, context, function, many=None, item=None):
+        change = _Change(context, function, many, item)
         with self._lock:
             self._queue.append(change)
             lead = self._free_slots() > 0
@@ -196,9 +207,26 @@ def _apply(context, groups):
         except exception.OperationFenced as error:
             outcomes.extend((change, None, error) for change in changes)
             continue
-        for change in changes:
-            outcomes.append((change, change.function(context), None))
+        for many, kind in _kinds(changes):
+            if many is None or len(kind) == 1:
+                for change in kind:
+                    outcomes.append((change, change.function(context), None))
+                continue
+            results = many(context, [change.item for change in kind])
+            outcomes.extend((change, result, None)
+                            for change, result in zip(kind, results))
     return outcomes
+
+
+def _kinds(changes):
+    """(``many``, its changes) in the order each came first; changes
+    written one by one under None (and a kind of one change is written by
+    its own function).
+    """
+    kinds = collections.OrderedDict()
+    for change in changes:
+        kinds.setdefault(change.many, []).append(change)
+    return kinds.items()
 
 
 def _alone(change):
@@ -230,7 +258,7 @@ def commit(batch):
         change.finish(result, error)
 
 
-def write(context, function):
+def write(context, function, many=None, item=None):
     """``function(context)``'s result, once what it wrote is committed.
 
     ``function`` writes through the database API with the context it is
@@ -243,6 +271,13 @@ def write(context, function):
     could not join it, and on SQLite would wait for it), or with group
     commit off.
 
+    With ``many``, the change is written in a batch as
+    ``many(context, items)[i]``, where ``items`` are the ``item`` of each
+    change of the batch (and fence) naming the same ``many``, this one
+    at ``i``: a module-level function writing them all as ``function``
+    writes each, in one transaction (the batch's), and returning their
+    results in order. ``function`` still writes the change alone.
+
     :raises: OperationFenced when the context's operation lost its hold;
         whatever ``function`` raised.
     """
@@ -250,4 +285,4 @@ def write(context, function):
             _writer.leading):
         # (A leader writing a change alone never waits for itself.)
         return function(context)
-    return _writer.write(context, function)
+    return _writer.write(context, function, many, item)

@@ -23,6 +23,8 @@ when it starts, and deleted once its end is written: the stack's lock
 holds a stack operation's, the snapshot row its own delete's.
 """
 
+import collections
+
 from oslo_log import log as logging
 from oslo_utils import timeutils
 
@@ -355,6 +357,42 @@ def _resource_values(resource, **values):
     return values
 
 
+def _states_of_many(context, items, steps_of):
+    """Show the steps ``steps_of(item)`` of each item's resource, for the
+    resources of a stack alike at once (items: (driver, stack_id,
+    resource, ...)).
+    """
+    together = collections.OrderedDict()
+    for item in items:
+        driver, stack_id, resource = item[:3]
+        together.setdefault((driver, stack_id, tuple(steps_of(item))),
+                            []).append(resource.name)
+    for (driver, stack_id, steps), names in together.items():
+        driver.set_resources_states(context, stack_id, names, list(steps))
+
+
+def _started_values(resource):
+    return _resource_values(resource, action=states.SNAPSHOT,
+                            status=states.IN_PROGRESS, status_reason=None)
+
+
+def _resources_started(context, items):
+    """resource_started's writes for each item (driver, stack_id,
+    resource, snapshot_id), a statement per kind of row for all.
+    """
+    db_api.resource_snapshot_set_many(context, [
+        (snapshot_id, resource.name, _started_values(resource))
+        for _driver, _stack_id, resource, snapshot_id in items], new=True)
+    db_api.operation_resource_set_many(context, [
+        (snapshot_id, resource.name,
+         _progress_started_values(resource.type, states.SNAPSHOT))
+        for _driver, _stack_id, resource, snapshot_id in items], new=True)
+    _states_of_many(context, items, lambda item: [
+        (states.SNAPSHOT, states.IN_PROGRESS,
+         states.RESOURCE_STATE_CHANGED)])
+    return [None] * len(items)
+
+
 def resource_started(context, driver, stack_id, snapshot_id, resource):
     """The resource's snapshot begins: its row and its state, committed
     (with other walks' changes) before the walk goes on.
@@ -363,35 +401,99 @@ def resource_started(context, driver, stack_id, snapshot_id, resource):
         None, (states.SNAPSHOT, states.IN_PROGRESS))
 
     def write(ctx):
-        db_api.resource_snapshot_set(
-            ctx, snapshot_id, resource.name,
-            _resource_values(resource, action=states.SNAPSHOT,
-                             status=states.IN_PROGRESS, status_reason=None),
-            new=True)
-        progress_started(ctx, snapshot_id, resource.name, resource.type,
-                         states.SNAPSHOT)
-        driver.set_resource_state(ctx, stack_id, resource.name,
-                                  states.SNAPSHOT, states.IN_PROGRESS,
-                                  states.RESOURCE_STATE_CHANGED)
+        def all_of_it():
+            db_api.resource_snapshot_set(ctx, snapshot_id, resource.name,
+                                         _started_values(resource),
+                                         new=True)
+            progress_started(ctx, snapshot_id, resource.name,
+                             resource.type, states.SNAPSHOT)
+            driver.set_resource_state(ctx, stack_id, resource.name,
+                                      states.SNAPSHOT, states.IN_PROGRESS,
+                                      states.RESOURCE_STATE_CHANGED)
+        db_api.run_in_transaction(ctx, all_of_it)
 
-    group_commit.write(context, write)
+    group_commit.write(context, write, many=_resources_started,
+                       item=(driver, stack_id, resource, snapshot_id))
 
 
-def resource_recorded(context, snapshot_id, resource, data,
-                      artifact_id=None):
-    """The artifact's id, committed before anything waits on it."""
+def _resources_recorded(context, items):
+    """resource_recorded's writes for each item (resource, snapshot_id,
+    plugin, data): what each plugin writes, then a statement per kind of
+    row for all.
+    """
+    recorded = [plugin.record_snapshot(context, data)
+                for _resource, _snapshot_id, plugin, data in items]
+    rows, artifacts = [], []
+    for (resource, snapshot_id, plugin, _data), data in zip(items,
+                                                            recorded):
+        rows.append((snapshot_id, resource.name,
+                     _resource_values(resource, data=data)))
+        artifact_id = plugin.artifact_id(data)
+        if artifact_id is not None:
+            artifacts.append((snapshot_id, resource.name,
+                              {'artifact_id': artifact_id}))
+    db_api.resource_snapshot_set_many(context, rows)
+    if artifacts:
+        db_api.operation_resource_set_many(context, artifacts)
+    return recorded
+
+
+def resource_recorded(context, snapshot_id, resource, plugin, data):
+    """The artifact's id, committed before anything waits on it, with
+    what the plugin writes of it (``plugin.record_snapshot``).
+
+    :returns: the data recorded.
+    """
     states.RESOURCE_SNAPSHOT_MACHINE.check(
         (states.SNAPSHOT, states.IN_PROGRESS),
         (states.SNAPSHOT, states.IN_PROGRESS))
 
     def write(ctx):
-        db_api.resource_snapshot_set(ctx, snapshot_id, resource.name,
-                                     _resource_values(resource, data=data))
-        if artifact_id is not None:
-            db_api.operation_resource_set(ctx, snapshot_id, resource.name,
-                                          {'artifact_id': artifact_id})
+        def all_of_it():
+            recorded = plugin.record_snapshot(ctx, data)
+            db_api.resource_snapshot_set(
+                ctx, snapshot_id, resource.name,
+                _resource_values(resource, data=recorded))
+            artifact_id = plugin.artifact_id(recorded)
+            if artifact_id is not None:
+                db_api.operation_resource_set(ctx, snapshot_id,
+                                              resource.name,
+                                              {'artifact_id': artifact_id})
+            return recorded
+        # One transaction, also when written alone.
+        return db_api.run_in_transaction(ctx, all_of_it)
 
-    group_commit.write(context, write)
+    return group_commit.write(context, write, many=_resources_recorded,
+                              item=(resource, snapshot_id, plugin, data))
+
+
+def _ended_values(resource, status, reason, data, abandoned):
+    values = _resource_values(resource, status=status, status_reason=reason)
+    if data is not None:
+        values['data'] = data
+    if abandoned:
+        values['data'] = None
+    return values
+
+
+def _resources_ended(context, items):
+    """resource_ended's writes for each item (driver, stack_id, resource,
+    snapshot_id, status, reason, data, abandoned), a statement per kind
+    (and shape) of row for all.
+    """
+    db_api.resource_snapshot_set_many(context, [
+        (snapshot_id, resource.name,
+         _ended_values(resource, status, reason, data, abandoned))
+        for (_driver, _stack_id, resource, snapshot_id, status, reason,
+             data, abandoned) in items])
+    db_api.operation_resource_set_many(context, [
+        (snapshot_id, resource.name,
+         _progress_ended_values(status, reason, abandoned))
+        for (_driver, _stack_id, resource, snapshot_id, status, reason,
+             _data, abandoned) in items])
+    _states_of_many(context, items, lambda item: [
+        (states.SNAPSHOT, item[4], item[5])])
+    return [None] * len(items)
 
 
 def resource_ended(context, driver, stack_id, snapshot_id, resource, status,
@@ -402,12 +504,7 @@ def resource_ended(context, driver, stack_id, snapshot_id, resource, status,
     """
     states.RESOURCE_SNAPSHOT_MACHINE.check(
         (states.SNAPSHOT, states.IN_PROGRESS), (states.SNAPSHOT, status))
-    values = _resource_values(resource, status=status, status_reason=reason)
-    if data is not None:
-        values['data'] = data
-
-    if abandoned:
-        values['data'] = None
+    values = _ended_values(resource, status, reason, data, abandoned)
 
     def write(ctx):
         def both():
@@ -420,7 +517,51 @@ def resource_ended(context, driver, stack_id, snapshot_id, resource, status,
         # One transaction, also when written alone.
         db_api.run_in_transaction(ctx, both)
 
-    group_commit.write(context, write)
+    group_commit.write(context, write, many=_resources_ended,
+                       item=(driver, stack_id, resource, snapshot_id, status,
+                             reason, data, abandoned))
+
+
+def _stepped_values(resource, status, reason, data):
+    values = _resource_values(resource, action=states.SNAPSHOT,
+                              status=status, status_reason=reason)
+    if data is not None:
+        values['data'] = data
+    return values
+
+
+def _stepped_progress(resource, status, reason):
+    # Its progress row started and ended: written once.
+    now = timeutils.utcnow()
+    return {'resource_type': resource.type, 'action': states.SNAPSHOT,
+            'status': status, 'status_reason': reason,
+            'artifact_id': None, 'started_at': now, 'finished_at': now}
+
+
+def _stepped_states(status, reason):
+    return [(states.SNAPSHOT, states.IN_PROGRESS,
+             states.RESOURCE_STATE_CHANGED),
+            (states.SNAPSHOT, status, reason)]
+
+
+def _resources_stepped(context, items):
+    """resource_stepped's writes for each item (driver, stack_id,
+    resource, snapshot_id, status, reason, data), a statement per kind
+    (and shape) of row for all.
+    """
+    db_api.resource_snapshot_set_many(context, [
+        (snapshot_id, resource.name,
+         _stepped_values(resource, status, reason, data))
+        for (_driver, _stack_id, resource, snapshot_id, status, reason,
+             data) in items], new=True)
+    db_api.operation_resource_set_many(context, [
+        (snapshot_id, resource.name,
+         _stepped_progress(resource, status, reason))
+        for (_driver, _stack_id, resource, snapshot_id, status, reason,
+             _data) in items], new=True)
+    _states_of_many(context, items,
+                    lambda item: _stepped_states(item[4], item[5]))
+    return [None] * len(items)
 
 
 def resource_stepped(context, driver, stack_id, snapshot_id, resource, status,
@@ -435,31 +576,22 @@ def resource_stepped(context, driver, stack_id, snapshot_id, resource, status,
         None, (states.SNAPSHOT, states.IN_PROGRESS))
     states.RESOURCE_SNAPSHOT_MACHINE.check(
         (states.SNAPSHOT, states.IN_PROGRESS), (states.SNAPSHOT, status))
-    values = _resource_values(resource, action=states.SNAPSHOT,
-                              status=status, status_reason=reason)
-    if data is not None:
-        values['data'] = data
 
     def write(ctx):
         def all_of_it():
-            db_api.resource_snapshot_set(ctx, snapshot_id, resource.name,
-                                         values, new=True)
-            # Its progress row started and ended: written once.
-            now = timeutils.utcnow()
+            db_api.resource_snapshot_set(
+                ctx, snapshot_id, resource.name,
+                _stepped_values(resource, status, reason, data), new=True)
             db_api.operation_resource_set(
                 ctx, snapshot_id, resource.name,
-                {'resource_type': resource.type, 'action': states.SNAPSHOT,
-                 'status': status, 'status_reason': reason,
-                 'artifact_id': None, 'started_at': now,
-                 'finished_at': now}, new=True)
-            driver.set_resource_states(
-                ctx, stack_id, resource.name,
-                [(states.SNAPSHOT, states.IN_PROGRESS,
-                  states.RESOURCE_STATE_CHANGED),
-                 (states.SNAPSHOT, status, reason)])
+                _stepped_progress(resource, status, reason), new=True)
+            driver.set_resource_states(ctx, stack_id, resource.name,
+                                       _stepped_states(status, reason))
         db_api.run_in_transaction(ctx, all_of_it)
 
-    group_commit.write(context, write)
+    group_commit.write(context, write, many=_resources_stepped,
+                       item=(driver, stack_id, resource, snapshot_id, status,
+                             reason, data))
 
 
 def resource_artifact_deleted(context, snapshot_id, resource_name):
@@ -494,24 +626,35 @@ def progress_restarted(context, snapshot_id, action, started):
     db_api.run_in_transaction(context, write)
 
 
+def _progress_started_values(resource_type, action, artifact_id=None):
+    return {'resource_type': resource_type, 'action': action,
+            'status': states.IN_PROGRESS, 'status_reason': None,
+            'artifact_id': artifact_id, 'started_at': timeutils.utcnow(),
+            'finished_at': None}
+
+
 def progress_started(context, snapshot_id, name, resource_type, action,
                      artifact_id=None):
     """The resource's part of the operation starts, now."""
     db_api.operation_resource_set(
         context, snapshot_id, name,
-        {'resource_type': resource_type, 'action': action,
-         'status': states.IN_PROGRESS, 'status_reason': None,
-         'artifact_id': artifact_id, 'started_at': timeutils.utcnow(),
-         'finished_at': None}, new=True)
+        _progress_started_values(resource_type, action, artifact_id),
+        new=True)
 
 
-def progress_ended(context, snapshot_id, name, status, reason,
-                   abandoned=False):
+def _progress_ended_values(status, reason, abandoned=False):
     values = {'status': status, 'status_reason': reason,
               'finished_at': timeutils.utcnow()}
     if abandoned:
         values['artifact_id'] = None
-    db_api.operation_resource_set(context, snapshot_id, name, values)
+    return values
+
+
+def progress_ended(context, snapshot_id, name, status, reason,
+                   abandoned=False):
+    db_api.operation_resource_set(
+        context, snapshot_id, name,
+        _progress_ended_values(status, reason, abandoned))
 
 
 def progress_all_ended(context, snapshot_id, status, reason):

@@ -266,11 +266,10 @@ class SnapshotWalk(Walker):
                                     snapshot_id, resource)
         abandoned = []
         try:
-            data = plugin.handle_snapshot()
             # Written before waiting: from here on the artifact is known.
-            operations.resource_recorded(self.context, snapshot_id,
-                                         resource, data,
-                                         artifact_id=plugin.artifact_id(data))
+            data = operations.resource_recorded(
+                self.context, snapshot_id, resource, plugin,
+                plugin.handle_snapshot())
 
             def complete():
                 if not abandoned and self.cancelled():

@@ -127,6 +127,52 @@ def local_resource_update(context, stack_id, name, values):
         values)
 
 
+def local_resource_update_many(context, rows):
+    """Update existing resources of local stacks ((stack_id, name,
+    values) each) as local_resource_update does each, with a multi-row
+    statement per shape (db_api.upsert_many).
+
+    :raises: RowsNotAsExpected when one does not exist.
+    """
+    db_api.upsert_many(context, models.LocalResource, [
+        ({'stack_id': stack_id, 'name': name}, values)
+        for stack_id, name, values in rows])
+
+
+def _resources_update_statement(columns):
+    resource = models.LocalResource
+    return sa.update(resource).where(
+        resource.stack_id == sa.bindparam('w_stack_id'),
+        resource.name.in_(sa.bindparam('w_names', expanding=True))).values(
+        {column: sa.bindparam('v_' + column,
+                              type_=getattr(resource, column).type)
+         for column in columns})
+
+
+@db_api.fenced_writer
+def local_resources_update(context, stack_id, names, values):
+    """Update existing resources of a local stack alike, in one
+    statement.
+
+    :returns: the names of those that do not exist (none: all updated).
+    """
+    names = sorted(set(names))
+    values = dict(values, updated_at=timeutils.utcnow())
+    params = {'v_' + column: value for column, value in values.items()}
+    params.update(w_stack_id=stack_id, w_names=names)
+    statement = db_api.prepared(
+        ('local_resources_update', tuple(values)),
+        lambda: _resources_update_statement(tuple(values)))
+    if db_api.core_execute(context, statement, params).rowcount == len(
+            names):
+        return []
+    found = set(context.session.scalars(
+        sa.select(models.LocalResource.name).where(
+            models.LocalResource.stack_id == stack_id,
+            models.LocalResource.name.in_(names))))
+    return [name for name in names if name not in found]
+
+
 @db_api.fenced_writer
 def local_resource_delete(context, stack_id, name):
     context.session.execute(sa.delete(models.LocalResource).where(
@@ -214,25 +260,86 @@ def _resource_event_insert(shown=False):
          event.created_at], source, include_defaults=False)
 
 
-@db_api.fenced_writer
 def local_resource_event_add(context, stack_id, resource_name, shown=None):
-    """Record the state a resource is in now, in one INSERT ... SELECT
-    (no row read into Python and no ORM object: the walks write two per
-    resource).
+    """Record the state a resource is in now (see
+    local_resource_events_add).
 
-    :param shown: (action, status, reason) recorded instead of the
-        resource's own (a state it passes through in this transaction).
     :returns: whether there was such a resource.
     """
-    params = {'e_uuid': uuidutils.generate_uuid(), 'e_stack_id': stack_id,
-              'e_name': resource_name, 'e_created_at': timeutils.utcnow()}
-    if shown is not None:
-        params['e_action'], params['e_status'], params['e_reason'] = shown
-    result = db_api.core_execute(
-        context, db_api.prepared(
+    return local_resource_events_add(context, stack_id, [resource_name],
+                                     shown=shown) > 0
+
+
+def _resources_state_query():
+    resource = models.LocalResource
+    return sa.select(
+        resource.name, resource.physical_resource_id, resource.type,
+        resource.action, resource.status, resource.status_reason,
+        # As stored: copied into the events, never parsed.
+        sa.type_coerce(resource.properties, sa.Text)).where(
+        resource.stack_id == sa.bindparam('stack_id'),
+        resource.name.in_(sa.bindparam('names', expanding=True)))
+
+
+def _events_insert():
+    event = models.LocalEvent
+    return sa.insert(event).values(
+        {event.resource_properties: sa.bindparam('properties',
+                                                 type_=sa.Text)})
+
+
+@db_api.fenced_writer
+def local_resource_events_add(context, stack_id, resource_names,
+                              shown=None):
+    """Record the state each resource is in now, with no ORM object: an
+    INSERT ... SELECT per resource, run as one executemany; on a database
+    server, for several resources, one SELECT of their states and one
+    multi-row INSERT instead (there each INSERT ... SELECT is a round
+    trip: 200 events took 51 ms and 19 ms of CPU on MariaDB, against
+    12 ms and 7 ms; on SQLite the executemany is the cheaper, 3.6 ms
+    against 4.5 ms).
+
+    :param shown: (action, status, reason) recorded instead of the
+        resources' own (a state they pass through in this transaction).
+    :returns: how many resources there were.
+    """
+    now = timeutils.utcnow()
+    connection = context.session.connection()
+    if len(resource_names) == 1 or connection.dialect.name == 'sqlite':
+        params = []
+        for name in resource_names:
+            row = {'e_uuid': uuidutils.generate_uuid(),
+                   'e_stack_id': stack_id, 'e_name': name,
+                   'e_created_at': now}
+            if shown is not None:
+                row['e_action'], row['e_status'], row['e_reason'] = shown
+            params.append(row)
+        return db_api.core_execute(context, db_api.prepared(
             ('local_resource_event_add', shown is not None),
-            lambda: _resource_event_insert(shown is not None)), params)
-    return result.rowcount > 0
+            lambda: _resource_event_insert(shown is not None)),
+            params[0] if len(params) == 1 else params).rowcount
+    found = {row[0]: row for row in connection.execute(
+        db_api.prepared('local_resources_state', _resources_state_query),
+        {'stack_id': stack_id, 'names': sorted(set(resource_names))})}
+    rows = []
+    for name in resource_names:
+        if name not in found:
+            continue
+        _name, physical_id, type_name, action, status, reason, properties = \
+            found[name]
+        if shown is not None:
+            action, status, reason = shown
+        rows.append({'uuid': uuidutils.generate_uuid(),
+                     'stack_id': stack_id, 'resource_name': name,
+                     'physical_resource_id': physical_id,
+                     'resource_type': type_name, 'resource_action': action,
+                     'resource_status': status,
+                     'resource_status_reason': reason,
+                     'properties': properties, 'created_at': now})
+    if rows:
+        db_api.core_execute(context, db_api.prepared(
+            'local_events_insert', _events_insert), rows)
+    return len(rows)
 
 
 @db_api.reader

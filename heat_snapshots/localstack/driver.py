@@ -294,35 +294,34 @@ class LocalStackDriver(base.ManagingStackDriver):
 
     def set_resource_state(self, context, stack_id, resource_name, action,
                            status, reason=None):
-        if not _changed(context, stack_id, resource_name, lambda: (
-                store_db.local_resource_update(
-                    context, stack_id, resource_name,
-                    {'action': action, 'status': status,
-                     'status_reason': reason}))):
-            raise exception.ResourceNotFound(resource_name)
+        self.set_resources_states(context, stack_id, [resource_name],
+                                  [(action, status, reason)])
 
     def set_resource_states(self, context, stack_id, resource_name, steps):
-        """Each step's event, and the resource left in the last one: the
-        states before the last are recorded straight into their events
-        (the resource passes through them in this transaction only).
+        self.set_resources_states(context, stack_id, [resource_name], steps)
+
+    def set_resources_states(self, context, stack_id, resource_names,
+                             steps):
+        """Each step's events, and the resources left in the last one:
+        the states before the last are recorded straight into their
+        events (the resources pass through them in this transaction
+        only). A statement per step for all the resources.
         """
         *passed, (action, status, reason) = steps
 
         def write():
             for shown in passed:
-                if not store_db.local_resource_event_add(
-                        context, stack_id, resource_name, shown=shown):
-                    return False
-            changed = store_db.local_resource_update(
-                context, stack_id, resource_name,
+                store_db.local_resource_events_add(
+                    context, stack_id, resource_names, shown=shown)
+            missing = store_db.local_resources_update(
+                context, stack_id, resource_names,
                 {'action': action, 'status': status,
                  'status_reason': reason})
-            if changed:
-                store_db.local_resource_event_add(context, stack_id,
-                                                  resource_name)
-            return changed
-        if not db_api.run_in_transaction(context, write):
-            raise exception.ResourceNotFound(resource_name)
+            if missing:
+                raise exception.ResourceNotFound(missing[0])
+            store_db.local_resource_events_add(context, stack_id,
+                                               resource_names)
+        db_api.run_in_transaction(context, write)
 
     # --- events ----------------------------------------------------------
 
@@ -600,6 +599,35 @@ def _changed(context, stack_id, resource_name, update):
     return db_api.run_in_transaction(context, write)
 
 
+def _set_one(context, stack_id, path, values):
+    """_Run._set's write: one UPDATE, and the event of a new state.
+
+    :returns: whether the resource exists.
+    """
+    def update():
+        return store_db.local_resource_update(context, stack_id, path,
+                                              values)
+    if 'status' in values:
+        return _changed(context, stack_id, path, update)
+    return update()
+
+
+def _set_many(context, items):
+    """_Run._set's writes for each item (stack_id, path, values) at once:
+    an UPDATE per shape of values for all, then the events of those whose
+    state changed, a statement for each stack's.
+    """
+    store_db.local_resource_update_many(context, [
+        (stack_id, path, values) for stack_id, path, values in items])
+    events = collections.OrderedDict()
+    for stack_id, path, values in items:
+        if 'status' in values:
+            events.setdefault(stack_id, []).append(path)
+    for stack_id, paths in events.items():
+        store_db.local_resource_events_add(context, stack_id, paths)
+    return [True] * len(items)
+
+
 def _preview_entry(stack, identity, path, type_name, reason, old):
     """One resource in Heat's update-preview format, with why it is
     listed (``reason``) and, inside a nested stack, the path of the
@@ -792,15 +820,11 @@ class _Run:
         # an event.
         # Committed with the other walk threads' changes (group_commit).
         path = self._path(name)
-
-        def change(context):
-            def update():
-                return store_db.local_resource_update(
-                    context, self.stack_id, path, values)
-            if 'status' in values:
-                return _changed(context, self.stack_id, path, update)
-            return update()
-        if not group_commit.write(self.context, change):
+        if not group_commit.write(
+                self.context,
+                lambda context: _set_one(context, self.stack_id, path,
+                                         values),
+                many=_set_many, item=(self.stack_id, path, values)):
             raise exception.ResourceNotFound(path)
 
     def _properties(self, definition, type_class):
@@ -889,16 +913,18 @@ class _Run:
                    rsrc_metadata=definition.metadata)
 
     def _finish(self, name, rtype, properties, data, physical_id,
-                operation):
-        """Store what exists now, then let the type take its time."""
+                operation, **values):
+        """Store what exists now (and ``values``), then let the type take
+        its time.
+        """
         path = self._path(name)
         if path in self.resource_data:
             data = rtype.restore_data(properties, data,
                                       self.resource_data[path])
         attributes = rtype.resolve_attributes(properties, data)
-        self._set(name, {'physical_resource_id': physical_id,
-                         'properties': properties, 'data': data,
-                         'attributes': attributes})
+        self._set(name, dict(values, physical_resource_id=physical_id,
+                             properties=properties, data=data,
+                             attributes=attributes))
         rtype.run(operation, properties, self.deadline)
         if getattr(rtype, 'nested', False):
             attributes = self._run_nested(name, rtype, properties,
@@ -988,10 +1014,10 @@ class _Run:
             else:
                 data = dict(old.data or {})
                 physical_id = old.physical_resource_id
-            self._set(name, {'rsrc_metadata': definition.metadata})
             self._finish(name, rtype, properties, data, physical_id,
                          self._operation(self.action,
-                                         resource_types.UPDATE))
+                                         resource_types.UPDATE),
+                         rsrc_metadata=definition.metadata)
 
         self._step(name, self.action, work)
 

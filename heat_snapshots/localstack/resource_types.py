@@ -40,7 +40,6 @@ from oslo_serialization import jsonutils
 from oslo_utils import strutils
 
 from heat_snapshots.common import exception
-from heat_snapshots.db import group_commit
 from heat_snapshots.engine.resources import base as plugin_base
 from heat_snapshots.engine.stacks import base as stacks_base
 from heat_snapshots.localstack import db_api as store_db
@@ -533,17 +532,21 @@ class TestResource(ResourceType):
         self._step(SNAPSHOT).check_fail()
         data = self.resource.data or {}
         value = data.get('value', self._properties.get('value'))
-        content = {'value': value,
+        # The artifact is made by record_snapshot.
+        return {'value': value}
+
+    def record_snapshot(self, context, data):
+        # The artifact row is written in the transaction recording its id
+        # (with the walks' other state changes): a transaction of its own
+        # would wait for SQLite's one writer, as the walk's writes do.
+        content = {'value': data['value'],
                    'stack_id': getattr(self.stack, 'id', None),
                    'physical_resource_id': self.resource.physical_resource_id}
-        # Committed with the walks' state changes: a write of its own would
-        # wait for SQLite's one writer, as the walk's writes do.
-        artifact_id = group_commit.write(
-            self.context, lambda ctx: store_db.artifact_ensure(
-                ctx, self.snapshot_id, self.name, content))
+        artifact_id = store_db.artifact_ensure(context, self.snapshot_id,
+                                               self.name, content)
         # The wait starts once the artifact exists.
         self._snapshot_step = self._step(SNAPSHOT)
-        return {'value': value, 'artifact_id': artifact_id}
+        return dict(data, artifact_id=artifact_id)
 
     def check_snapshot_complete(self, data):
         if self._snapshot_step is None:

@@ -18,6 +18,10 @@ of one resource type. The engine calls, for one resource of one snapshot:
 * ``handle_snapshot()``: start the snapshot; returns the resource's data to
   keep (for example ``{"backup_id": ...}``). The engine writes it to the
   database before anything else happens, so nothing made is ever unknown.
+* ``record_snapshot(context, data)`` (optional): for a type whose
+  artifact is a row of heat-snapshots' own database, write it in the
+  transaction that records ``data`` (one commit where there were two);
+  returns the data to keep.
 * ``check_snapshot_complete(data)``: polled with backoff until True; raise
   ResourceFailure to fail the snapshot.
 * ``handle_restore(definition, data)``: return the resource's definition
@@ -69,6 +73,15 @@ class ResourcePlugin:
 
     def handle_snapshot(self):
         return dict(self.resource.data or {})
+
+    def record_snapshot(self, context, data):
+        """Writes that belong with the record of ``data``: run with
+        ``context`` in the transaction that records it, before anything
+        waits on the artifact, and run again when that transaction is.
+
+        :returns: the data to record (the default: ``data``).
+        """
+        return data
 
     def check_snapshot_complete(self, data):
         return True

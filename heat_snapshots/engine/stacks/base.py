@@ -294,6 +294,16 @@ class StackDriver(abc.ABC):
             self.set_resource_state(context, stack_id, resource_name,
                                     action, status, reason)
 
+    def set_resources_states(self, context, stack_id, resource_names,
+                             steps):
+        """The same ``steps`` of several resources of a stack, each shown
+        as by set_resource_states: the resources a walk starts or ends
+        at once. The default calls set_resource_states for each.
+        """
+        for resource_name in resource_names:
+            self.set_resource_states(context, stack_id, resource_name,
+                                     steps)
+
     def operation_begun(self, context, stack, action, snapshot_id):
         """Our ``action`` (SNAPSHOT, RESTORE) takes ``stack``, as just read,
         for ``snapshot_id``; in the transaction that shows it started.

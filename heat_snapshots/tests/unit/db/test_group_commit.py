@@ -12,6 +12,7 @@
 
 import threading
 
+from oslo_db import exception as db_exc
 import sqlalchemy as sa
 
 from heat_snapshots.common import exception
@@ -62,8 +63,8 @@ class _GroupCommitMixin:
             'engine-1', generation, 'stack-1', None))
 
     def _batch(self, *changes):
-        batch = [group_commit._Change(ctx, function)
-                 for ctx, function in changes]
+        batch = [group_commit._Change(ctx, *change)
+                 for ctx, *change in changes]
         del self.commits[:]
         group_commit.commit(batch)
         return batch
@@ -137,6 +138,101 @@ class _GroupCommitMixin:
         # Written alone, the broken change's first write is its own
         # transaction, as without batching.
         self.assertEqual({'a', 'b', 'broken'}, set(self._rows()))
+
+    def _set_many(self, ctx, names):
+        self.many_calls.append(list(names))
+        db_api.resource_snapshot_set_many(ctx, [
+            (self.snapshot.id, name, {'resource_type': 'T',
+                                      'action': 'SNAPSHOT',
+                                      'status': 'IN_PROGRESS'})
+            for name in names], new=True)
+        return list(names)
+
+    def _of_a_kind(self, ctx, name):
+        return (ctx, self._set(name), self._set_many, name)
+
+    def test_changes_of_one_kind_are_written_by_one_call(self):
+        self.many_calls = []
+        statements = []
+        engine = db_api.get_engine()
+
+        def executed(conn, cursor, statement, params, context, many):
+            if statement.startswith('INSERT INTO hs_resource_snapshots'):
+                statements.append(many)
+        sa.event.listen(engine, 'before_cursor_execute', executed)
+        self.addCleanup(sa.event.remove, engine, 'before_cursor_execute',
+                        executed)
+        batch = self._batch(self._of_a_kind(self.ctx, 'a'),
+                            (self.ctx, self._set('alone')),
+                            self._of_a_kind(self.ctx, 'b'),
+                            self._of_a_kind(self.ctx, 'c'))
+        # Each walker gets its own change's result.
+        self.assertEqual(['a', 'alone', 'b', 'c'],
+                         [change.outcome() for change in batch])
+        self.assertEqual([['a', 'b', 'c']], self.many_calls)
+        self.assertEqual({name: 'IN_PROGRESS'
+                          for name in ('a', 'alone', 'b', 'c')},
+                         self._rows())
+        # Three rows in one statement, the other change's in its own.
+        self.assertEqual(2, len(statements))
+        self.assertEqual(1, len(self.commits))
+
+    def test_a_kind_that_fails_together_is_written_change_by_change(self):
+        self.many_calls = []
+        # A row already there (a step run again): the multi-row INSERT
+        # fails, each change's own upsert updates it.
+        self._set('b', status='FAILED')(self.ctx)
+        batch = self._batch(self._of_a_kind(self.ctx, 'a'),
+                            self._of_a_kind(self.ctx, 'b'))
+        self.assertEqual(['a', 'b'], [change.outcome() for change in batch])
+        self.assertEqual([['a', 'b']], self.many_calls)
+        self.assertEqual({'a': 'IN_PROGRESS', 'b': 'IN_PROGRESS'},
+                         self._rows())
+
+    def test_kinds_are_fenced_per_operation(self):
+        self.many_calls = []
+        generation = db_api.stack_lock_acquire(self.ctx, 'stack-1',
+                                               'engine-1', 'SNAPSHOT')
+        holder = self._fenced(generation)
+        lost = self._fenced(generation + 1)
+        kept, fenced, also_kept, also_fenced = self._batch(
+            self._of_a_kind(holder, 'kept'),
+            self._of_a_kind(lost, 'fenced'),
+            self._of_a_kind(holder, 'also-kept'),
+            self._of_a_kind(lost, 'also-fenced'))
+        self.assertEqual(['kept', 'also-kept'],
+                         [kept.outcome(), also_kept.outcome()])
+        self.assertRaises(exception.OperationFenced, fenced.outcome)
+        self.assertRaises(exception.OperationFenced, also_fenced.outcome)
+        self.assertEqual([['kept', 'also-kept']], self.many_calls)
+        self.assertEqual({'kept': 'IN_PROGRESS', 'also-kept': 'IN_PROGRESS'},
+                         self._rows())
+
+    def test_rows_written_together_as_each_would_be(self):
+        rows = [(self.snapshot.id, name, {'resource_type': 'T',
+                                          'action': 'SNAPSHOT',
+                                          'status': 'IN_PROGRESS'})
+                for name in ('a', 'b', 'c')]
+        db_api.resource_snapshot_set_many(self.ctx, rows, new=True)
+        self.assertRaises(db_exc.DBDuplicateEntry,
+                          db_api.resource_snapshot_set_many, self.ctx,
+                          rows[:1], new=True)
+        # Rows of two shapes (one with data) in one call.
+        db_api.resource_snapshot_set_many(self.ctx, [
+            (self.snapshot.id, 'a', {'status': 'COMPLETE', 'data': {'x': 1}}),
+            (self.snapshot.id, 'b', {'status': 'COMPLETE'}),
+            (self.snapshot.id, 'c', {'status': 'FAILED'})])
+        shown = {r.resource_name: (r.status, r.data) for r in
+                 db_api.resource_snapshot_list(self.ctx, self.snapshot.id)}
+        self.assertEqual({'a': ('COMPLETE', {'x': 1}), 'b': ('COMPLETE', None),
+                          'c': ('FAILED', None)}, shown)
+        # A row missing: nothing of the call is written.
+        self.assertRaises(db_api.RowsNotAsExpected,
+                          db_api.resource_snapshot_set_many, self.ctx, [
+                              (self.snapshot.id, 'a', {'status': 'X'}),
+                              (self.snapshot.id, 'gone', {'status': 'X'})])
+        self.assertEqual({'a': 'COMPLETE', 'b': 'COMPLETE', 'c': 'FAILED'},
+                         self._rows())
 
     def test_inside_a_transaction_the_change_joins_it(self):
         def outer():

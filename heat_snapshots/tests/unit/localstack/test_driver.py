@@ -12,7 +12,11 @@
 
 import threading
 
+import sqlalchemy
+
 from heat_snapshots.common import exception
+from heat_snapshots.db import api as db_api
+from heat_snapshots.db import group_commit
 from heat_snapshots.engine.stacks import base as stacks_base
 from heat_snapshots.engine import walk
 from heat_snapshots.localstack import driver as local_driver
@@ -260,6 +264,15 @@ class UpdateTest(DriverTestCase):
         }, parameters={'len': {'type': 'number', 'default': 8}},
             outputs={'o': {'value': {'get_attr': ['added', 'output']}}})
 
+    def test_a_new_metadata_is_stored_with_the_resource(self):
+        template = self.new_template()
+        template['resources']['change']['metadata'] = {'role': 'db'}
+        stack = self.update(self.stack, template, params={'len': 12})
+        after = {r.name: r for r in stack.resources}
+        self.assertEqual({'role': 'db'}, after['change'].metadata)
+        self.assertEqual({'value': 'two'}, after['change'].data)
+        self.assertEqual('UPDATE_COMPLETE', self.status(after['change']))
+
     def test_update_adds_removes_changes_and_keeps(self):
         stack = self.update(self.stack, self.new_template(),
                             params={'len': 12})
@@ -391,6 +404,71 @@ class RestoreTest(DriverTestCase):
         self.assertEqual('Test Resource failed t', str(error.cause))
         self.assertEqual('RESTORE_FAILED',
                          self.status(self.resources(stack)['t']))
+
+
+class ResourceChangesTogetherTest(DriverTestCase):
+    """The resource changes of walk threads (a create, update or restore)
+    committed in one batch leave what each leaves written alone.
+    """
+
+    def test_a_batch_of_resource_changes(self):
+        stack = self.create(hot({'a': tres(), 'b': tres(), 'c': tres()}))
+        before = {r.name: r for r in stack.resources}
+
+        def change(name, values):
+            return group_commit._Change(
+                self.ctx, lambda context: local_driver._set_one(
+                    context, stack.id, name, values),
+                local_driver._set_many, (stack.id, name, values))
+
+        batch = [change('a', {'action': 'RESTORE', 'status': 'IN_PROGRESS',
+                              'status_reason': 'state changed'}),
+                 change('b', {'physical_resource_id': 'phys-b',
+                              'data': {'x': 1}}),
+                 change('c', {'action': 'RESTORE', 'status': 'COMPLETE',
+                              'status_reason': 'state changed'})]
+        updates = []
+
+        def executed(conn, cursor, statement, params, context, many):
+            if statement.startswith('UPDATE hs_local_resources'):
+                updates.append(statement)
+        engine = db_api.get_engine()
+        sqlalchemy.event.listen(engine, 'before_cursor_execute', executed)
+        self.addCleanup(sqlalchemy.event.remove, engine,
+                        'before_cursor_execute', executed)
+        group_commit.commit(batch)
+        # One UPDATE per shape of change: a's and c's together.
+        self.assertEqual(2, len(updates))
+        self.assertEqual([True] * 3, [c.outcome() for c in batch])
+        after = {r.name: r for r in self.driver.get_stack(
+            self.ctx, stack.id).resources}
+        self.assertEqual('RESTORE_IN_PROGRESS', self.status(after['a']))
+        self.assertEqual('RESTORE_COMPLETE', self.status(after['c']))
+        self.assertEqual(('phys-b', {'x': 1}, 'CREATE_COMPLETE'),
+                         (after['b'].physical_resource_id,
+                          after['b'].data, self.status(after['b'])))
+        self.assertEqual(before['a'].physical_resource_id,
+                         after['a'].physical_resource_id)
+        events = self.driver.list_events(
+            self.ctx, stack, filters={'resource_action': 'RESTORE'})
+        self.assertEqual({('a', 'IN_PROGRESS'), ('c', 'COMPLETE')},
+                         {(e.resource_name, e.status) for e in events})
+
+    def test_a_missing_resource_fails_its_own_change_only(self):
+        stack = self.create(hot({'a': tres()}))
+        values = {'action': 'RESTORE', 'status': 'COMPLETE',
+                  'status_reason': 'state changed'}
+        batch = [group_commit._Change(
+            self.ctx, lambda context, name=name: local_driver._set_one(
+                context, stack.id, name, values),
+            local_driver._set_many, (stack.id, name, values))
+            for name in ('a', 'gone')]
+        group_commit.commit(batch)
+        # Written alone after the batch failed: the missing one's change
+        # says so (its walk raises ResourceNotFound), the other is written.
+        self.assertEqual([True, False], [c.outcome() for c in batch])
+        [a] = self.driver.get_stack(self.ctx, stack.id).resources
+        self.assertEqual('RESTORE_COMPLETE', self.status(a))
 
 
 class SummaryTest(DriverTestCase):
@@ -540,6 +618,46 @@ class LookupTest(DriverTestCase):
         self.assertRaises(exception.ResourceNotFound,
                           self.driver.set_resource_state, self.ctx,
                           self.stack.id, 'nope', 'SNAPSHOT', 'COMPLETE')
+
+    def test_states_of_several_resources_at_once(self):
+        stack = self.create(hot({'a': tres(value='va'), 'b': tres(),
+                                 'c': tres()}), name='three')
+        steps = [('SNAPSHOT', 'IN_PROGRESS', 'state changed'),
+                 ('SNAPSHOT', 'COMPLETE', 'state changed')]
+        self.driver.set_resources_states(self.ctx, stack.id, ['a', 'b'],
+                                         steps)
+        shown = self.driver.get_stack(self.ctx, stack.id)
+        self.assertEqual({'a': 'SNAPSHOT_COMPLETE', 'b': 'SNAPSHOT_COMPLETE',
+                          'c': 'CREATE_COMPLETE'},
+                         {r.name: self.status(r) for r in shown.resources})
+        events = self.driver.list_events(self.ctx, stack,
+                                         filters={'resource_action':
+                                                  'SNAPSHOT'},
+                                         sort_dir='asc')
+        for name in ('a', 'b'):
+            self.assertEqual(
+                ['IN_PROGRESS', 'COMPLETE'],
+                [e.status for e in events if e.resource_name == name])
+        # Each event shows its own resource as it is.
+        [a] = [r for r in shown.resources if r.name == 'a']
+        self.assertEqual(
+            [('state changed', a.physical_resource_id, a.type,
+              a.properties)] * 2,
+            [(e.status_reason, e.physical_resource_id, e.resource_type,
+              e.properties) for e in events if e.resource_name == 'a'])
+        self.assertIsNotNone(a.physical_resource_id)
+        self.assertEqual('va', a.properties['value'])
+        # One resource unknown: none of them changes, no event is shown.
+        error = self.assertRaises(
+            exception.ResourceNotFound, self.driver.set_resources_states,
+            self.ctx, stack.id, ['c', 'nope'],
+            [('SNAPSHOT', 'COMPLETE', 'state changed')])
+        self.assertIn('nope', str(error))
+        shown = self.driver.get_stack(self.ctx, stack.id)
+        self.assertEqual('CREATE_COMPLETE', self.status(
+            [r for r in shown.resources if r.name == 'c'][0]))
+        self.assertEqual(len(events), len(self.driver.list_events(
+            self.ctx, stack, filters={'resource_action': 'SNAPSHOT'})))
 
     def test_loaded_through_the_entry_point(self):
         loaded = stacks_base.load(base.CONF)

@@ -87,8 +87,15 @@ class TestResourcePluginTest(base.TestCase):
             self.ctx, stack(), resource or tres(), snapshot_id,
             base.CONF)
 
-    def test_snapshot_writes_an_artifact(self):
-        data = self.plugin().handle_snapshot()
+    def snapshotted(self, plugin):
+        """What the walk records of ``plugin``'s snapshot."""
+        return plugin.record_snapshot(self.ctx, plugin.handle_snapshot())
+
+    def test_snapshot_writes_an_artifact_with_its_record(self):
+        plugin = self.plugin()
+        data = plugin.handle_snapshot()
+        self.assertEqual([], store_db.artifact_list(self.ctx))
+        data = plugin.record_snapshot(self.ctx, data)
         [artifact] = store_db.artifact_list(self.ctx)
         self.assertEqual({'value': 'v', 'artifact_id': artifact.id}, data)
         self.assertEqual(('snap-1', 't'), (artifact.snapshot_id,
@@ -96,11 +103,11 @@ class TestResourcePluginTest(base.TestCase):
         self.assertEqual('v', artifact.content['value'])
 
     def test_resumed_snapshot_reuses_its_artifact(self):
-        first = self.plugin().handle_snapshot()
-        again = self.plugin().handle_snapshot()
+        first = self.snapshotted(self.plugin())
+        again = self.snapshotted(self.plugin())
         self.assertEqual(first, again)
         self.assertEqual(1, len(store_db.artifact_list(self.ctx)))
-        self.plugin(snapshot_id='snap-2').handle_snapshot()
+        self.snapshotted(self.plugin(snapshot_id='snap-2'))
         self.assertEqual(2, len(store_db.artifact_list(self.ctx)))
 
     def test_fail_on_snapshot(self):
@@ -110,9 +117,9 @@ class TestResourcePluginTest(base.TestCase):
         self.assertEqual('Test Resource failed bad', str(error))
         self.assertEqual([], store_db.artifact_list(self.ctx))
 
-    def test_snapshot_wait_starts_at_handle_snapshot(self):
+    def test_snapshot_wait_starts_once_the_artifact_is_recorded(self):
         plugin = self.plugin(tres(action_wait_secs={'snapshot': 0.1}))
-        data = plugin.handle_snapshot()
+        data = self.snapshotted(plugin)
         self.assertFalse(plugin.check_snapshot_complete(data))
         self.clock.advance(0.09)
         self.assertFalse(plugin.check_snapshot_complete(data))
@@ -121,7 +128,7 @@ class TestResourcePluginTest(base.TestCase):
 
     def test_fresh_plugin_starts_the_wait_at_its_first_check(self):
         resource = tres(action_wait_secs={'snapshot': 0.05})
-        data = self.plugin(resource).handle_snapshot()
+        data = self.snapshotted(self.plugin(resource))
         fresh = self.plugin(resource)
         # Long after the snapshot began, the fresh plugin still waits.
         self.clock.advance(3600)
@@ -134,12 +141,12 @@ class TestResourcePluginTest(base.TestCase):
     def test_no_wait_by_default(self):
         plugin = self.plugin(tres(wait_secs=5))
         self.assertTrue(plugin.check_snapshot_complete(
-            plugin.handle_snapshot()))
+            self.snapshotted(plugin)))
 
     def test_delete_snapshot_removes_the_artifact(self):
         plugin = self.plugin(
             tres(action_wait_secs={'delete_snapshot': 0.05}))
-        data = plugin.handle_snapshot()
+        data = self.snapshotted(plugin)
         plugin.handle_delete_snapshot(data)
         self.assertEqual([], store_db.artifact_list(self.ctx))
         self.assertFalse(plugin.check_delete_snapshot_complete(data))
@@ -152,13 +159,13 @@ class TestResourcePluginTest(base.TestCase):
         self.assertTrue(self.plugin().check_delete_snapshot_complete(data))
 
     def test_delete_without_recorded_data_finds_the_artifact(self):
-        self.plugin().handle_snapshot()
+        self.snapshotted(self.plugin())
         self.plugin().handle_delete_snapshot({})
         self.assertEqual([], store_db.artifact_list(self.ctx))
 
     def test_fail_on_delete_snapshot_keeps_the_artifact(self):
         plugin = self.plugin(tres('t', fail_on=['delete_snapshot']))
-        data = plugin.handle_snapshot()
+        data = self.snapshotted(plugin)
         error = self.assertRaises(exception.ResourceFailure,
                                   plugin.handle_delete_snapshot, data)
         self.assertEqual('Test Resource failed t', str(error))
