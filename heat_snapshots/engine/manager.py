@@ -266,19 +266,27 @@ class EngineManager(base_manager.BaseEngineManager):
         transaction; a stack delete that waited for the stack then starts
         on it.
         """
+        what = '%s%s' % (task.action, ' of snapshot %s' % task.snapshot_id
+                         if task.snapshot_id else '')
         try:
             outcome = work() or snapshots.Outcome(
                 states.COMPLETE,
                 'Stack %s completed successfully' % task.action, None)
         except Exception as error:
-            outcome = snapshots.Outcome(states.FAILED, operations.failed(
-                task.action, error, task.context,
-                'stack %s' % task.stack.id), None)
+            try:
+                reason = operations.failed(task.action, error, task.context,
+                                           'stack %s' % task.stack.id)
+            except exception.OperationFenced as fenced:
+                # Its end is the new holder's to write (a restore that a
+                # later one superseded): nothing of it is written here.
+                LOG.info('Stack %s: %s stopped, taken over: %s',
+                         task.stack.id, what, fenced)
+                raise
+            outcome = snapshots.Outcome(states.FAILED, reason, None)
         # Before its end is written: a restore superseded by another one
         # (its stack taken over) ends here.
-        LOG.info('Stack %s: %s%s ended %s: %s', task.stack.id, task.action,
-                 ' of snapshot %s' % task.snapshot_id if task.snapshot_id
-                 else '', outcome.status, outcome.reason)
+        LOG.info('Stack %s: %s ended %s: %s', task.stack.id, what,
+                 outcome.status, outcome.reason)
         snapshot = None
         if snapshot_id is not None:
             values = {'status': outcome.status,

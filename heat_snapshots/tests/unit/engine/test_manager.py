@@ -701,6 +701,24 @@ class FakeDriverRestoreTest(FakeDriverTestCase):
         self.assertEqual('COMPLETE', self.engine.show_snapshot(
             self.ctx, identity, snap['id'])['status'])
 
+    def test_a_restore_taken_over_stops_and_says_so(self):
+        # A later restore superseded it: the stack is the new holder's,
+        # this one writes no end of its own.
+        logs = self.useFixture(fixtures.FakeLogger(
+            name='heat_snapshots.engine.manager'))
+        identity = self.add_stack({'vol': {'type': T}})
+        snap = self.snapshot(identity)
+        self.driver.faults['restore'] = exception.OperationFenced(
+            stack_id=identity['stack_id'], generation=3)
+        self.engine.stack_restore(self.ctx, identity, snap['id'])
+        self.assertIn('Stack %s: RESTORE of snapshot %s stopped, taken '
+                      'over: Operation on stack %s no longer holds the stack '
+                      '(generation 3)' % (identity['stack_id'], snap['id'],
+                                          identity['stack_id']),
+                      logs.output)
+        self.assertNotIn('RESTORE of snapshot %s ended' % snap['id'],
+                         logs.output)
+
     def test_only_a_complete_snapshot_restores(self):
         identity = self.add_stack({'vol': {'type': T}})
         self.plugins.failures[('handle_snapshot', 'vol')] = 'no space'
