@@ -51,6 +51,9 @@ from heat_snapshots.tests.functional import waiters
 TIMEOUT = 180
 # Steps whose resource events depend on Heat's own timing.
 RACING_STEPS = ('restore+update',)
+# Seconds a racing step's stack may show Heat's cancel of the superseded
+# traversal before the superseding one counts as lost (see LostTraversal).
+LOST_AFTER = 60
 TEST_TIMEOUT = 900
 LOG = logging.getLogger(__name__)
 
@@ -85,6 +88,18 @@ def template(length=16, count=2, note='first'):
 def cancelled(status, reason):
     """Whether an event is Heat's cancel of a superseded traversal."""
     return status.endswith('_FAILED') and 'cancelled' in (reason or '')
+
+
+class LostTraversal(Exception):
+    """Heat 27 lost the traversal that superseded another one.
+
+    Seen in a local CI run (2026-12-01): the client's update superseded the
+    restore's while the ResourceGroup's nested update ran; Heat cancelled
+    the nested update, the superseded traversal failed the stack ("Stack
+    UPDATE cancelled"), and the client's traversal logged "Re-trigger
+    resource" and never went on. Heat's own race, with or without the
+    filter (the requests heat-snapshots sent were GETs from then on).
+    """
 
 
 class Client:
@@ -122,13 +137,21 @@ class Client:
         ``done(status)``; record the sequence.
         """
         statuses = list(seen or [])
+        cancel_seen = []
 
         def check():
             status, reason = self.status()
             if step in RACING_STEPS and cancelled(status, reason):
                 # Heat's cancel of the superseded traversal, shown for a
                 # moment when the timing hits (Heat alone too).
+                cancel_seen.append(time.monotonic())
+                if cancel_seen[-1] - cancel_seen[0] > LOST_AFTER:
+                    raise LostTraversal(
+                        '%s: %s of %s: %s (%s) for %d s' % (
+                            self.name, step, self.stack, status, reason,
+                            LOST_AFTER))
                 return False, status
+            del cancel_seen[:]
             statuses.append(status)
             if status.endswith('_FAILED'):
                 raise waiters.UnexpectedStatus('%s: stack %s %s: %s' % (
@@ -273,12 +296,24 @@ class HeatParityTest(heat_base.RealHeatTestCase):
     def test_same_states_through_heat_alone_and_with_the_filter(self):
         started = time.monotonic()
         project = 'hsp-%s' % uuid.uuid4().hex[:10]
-        alone = Client(self, 'heat-alone', clients.noauth_caller(
-            self.heat.endpoint, project))
-        filtered = Client(self, 'heat+filter', clients.noauth_caller(
-            self.heat.filter_endpoint, project))
-        alone.run()
-        filtered.run()
+        # Once more, on new stacks, when Heat itself lost the client's
+        # update (LostTraversal); never for anything else.
+        for attempt in (1, 2):
+            alone = Client(self, 'heat-alone', clients.noauth_caller(
+                self.heat.endpoint, project))
+            filtered = Client(self, 'heat+filter', clients.noauth_caller(
+                self.heat.filter_endpoint, project))
+            try:
+                alone.run()
+                filtered.run()
+                break
+            except LostTraversal as lost:
+                if attempt == 2:
+                    raise
+                LOG.warning('Heat lost a traversal; the scenario runs once '
+                            'more on new stacks: %s', lost)
+                self.addDetail('Heat lost a traversal (attempt 1)',
+                               content.text_content(str(lost)))
         report = '\n'.join([
             alone.line(), filtered.line(),
             'snapshot list after the stack delete: heat-alone %s; '
