@@ -262,6 +262,9 @@ class TrustTest(_KeystoneBase):
         super().setUp()
         self.member = self.env.user('member_a')
         self.admin = self.env.user('admin').session(self.keystone.url)
+        # The trust of an earlier test's cleanup (its stack delete) goes
+        # just after the stack does: each test starts with none.
+        self.wait_no_trust('left by an earlier test')
 
     def keystone_get(self, path, **kwargs):
         response = self.admin.get(self.keystone.url + path, raise_exc=False,
@@ -273,6 +276,14 @@ class TrustTest(_KeystoneBase):
         """The trusts ``user`` delegates, as Keystone lists them."""
         return self.keystone_get('/OS-TRUST/trusts?trustor_user_id=%s'
                                  % user.id).json()['trusts']
+
+    def wait_no_trust(self, what):
+        """Wait until member_a delegates no trust; the (empty) list."""
+        def none_left():
+            left = self.trusts_of(self.member)
+            return not left, left
+        return waiters.wait_for(none_left, 'no trust of member_a %s' % what,
+                                timeout=60)
 
     def token_valid(self, token):
         return self.keystone_get('/auth/tokens', headers={
@@ -340,11 +351,7 @@ class TrustTest(_KeystoneBase):
         self.assertFalse(self.token_valid(token))
 
         # The trust goes as the operation ends (just after its status).
-        def trusts_gone():
-            left = self.trusts_of(self.member)
-            return not left, left
-        left = waiters.wait_for(trusts_gone, 'the trust of snapshot %s '
-                                'deleted' % snapshot_id, timeout=60)
+        left = self.wait_no_trust('after snapshot %s' % snapshot_id)
         self.assertEqual([], left)
         self.assertStatus(404, self.admin.get(
             '%s/OS-TRUST/trusts/%s' % (self.keystone.url, trust['id']),
@@ -427,8 +434,9 @@ class TrustTest(_KeystoneBase):
         self.assertEqual((self.member.id, self.member.project_id),
                          (deleted[0].group('user'),
                           deleted[0].group('project')))
-        left = self.trusts_of(self.member)
-        self.assertEqual([], left)
+        # (The snapshot's trust goes just after its end, which the delete
+        # may have followed closely.)
+        left = self.wait_no_trust('left')
         self.report('stack delete with snapshot %s: trust %s deleted at its '
                     'end, trusts left %d' % (snapshot['id'],
                                              deleted[0].group('trust'),
