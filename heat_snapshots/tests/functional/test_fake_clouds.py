@@ -45,6 +45,7 @@ from heat_snapshots.db import models
 from heat_snapshots.tests.functional import config
 from heat_snapshots.tests.functional import deployment
 from heat_snapshots.tests.functional import fake_cloud
+from heat_snapshots.tests.functional import service_lock
 from heat_snapshots.tests.functional import waiters
 
 PROJECT = 'project-a'
@@ -147,6 +148,9 @@ class FakeCloudTest(oslotest_base.BaseTestCase):
         self.installation = str(uuid.uuid4())
 
     def start_engine(self, seed):
+        # MariaDB and RabbitMQ are shared: the fault tests restart them, so
+        # hold them (shared) for as long as this engine runs on them.
+        self.useFixture(service_lock.ServerLock())
         service = EngineOnFakeCloud(self.cloud, seed)
         try:
             service.check_services()
