@@ -147,11 +147,15 @@ class Keystone:
 
     :param token_expiration: seconds a token lives ([token] expiration);
         Keystone's default (an hour) when None.
+    :param db_url: a database server (no database name) on which Keystone
+        gets a database of its own; ``HS_KEYSTONE_DB_URL`` when None, and
+        SQLite in the temporary directory when neither is set.
     """
 
-    def __init__(self, venv, token_expiration=None):
+    def __init__(self, venv, token_expiration=None, db_url=None):
         self.venv = venv
         self.token_expiration = token_expiration
+        self.db_url = db_url or os.environ.get('HS_KEYSTONE_DB_URL')
         self.dir = None
         self.port = None
         self.process = None
@@ -169,17 +173,16 @@ class Keystone:
         return os.path.join(self.dir, 'keystone.log')
 
     def _database(self):
-        server = os.environ.get('HS_KEYSTONE_DB_URL')
-        if not server:
+        if not self.db_url:
             return 'sqlite:///' + os.path.join(self.dir, 'keystone.sqlite')
-        url = sa.engine.make_url(server)
+        url = sa.engine.make_url(self.db_url)
         name = 'hs_keystone_%s' % uuid.uuid4().hex[:10]
         engine = sa.create_engine(url)
         try:
             with engine.connect() as connection:
                 connection.execute(sa.text('CREATE DATABASE %s' % name))
         except sa.exc.SQLAlchemyError as error:
-            raise KeystoneUnavailable('HS_KEYSTONE_DB_URL %s: %s'
+            raise KeystoneUnavailable('Keystone\'s database server %s: %s'
                                       % (url, error))
         finally:
             engine.dispose()

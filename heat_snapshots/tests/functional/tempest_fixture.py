@@ -21,8 +21,9 @@ without the server's dependencies.
 The cloud: a real Keystone (keystone_fixture.py) whose catalog names the
 ``stack-snapshots`` endpoint, and heat-snapshots-api with two engines on
 MariaDB and RabbitMQ (deployment.py's ``mysql`` deployment) with
-``auth_strategy = keystone``. tempest uses dynamic credentials: Keystone's
-admin makes the projects, members and readers of each test class.
+``auth_strategy = keystone``; Keystone keeps its data on that MariaDB
+too. tempest uses dynamic credentials: Keystone's admin makes the
+projects, members and readers of each test class.
 
 Variables: ``HS_TEMPEST_DIR`` (the cache), ``HS_TEMPEST_PIP_ARGS`` (extra
 ``pip install`` arguments, e.g. ``tempest==46.3.0`` instead),
@@ -150,7 +151,12 @@ class Cloud:
         """:raises: TempestUnavailable, deployment.ServiceUnavailable."""
         try:
             venv = keystone_fixture.Virtualenv().ensure()
-            self.keystone = keystone_fixture.Keystone(venv)
+            # Three tempest workers make and delete users and projects at
+            # once through Keystone's two worker processes, which SQLite
+            # serialises as one writer; a class's credential clean-up once
+            # got gunicorn's bare HTML 500 from a Keystone on SQLite.
+            self.keystone = keystone_fixture.Keystone(
+                venv, db_url=config.mysql_url())
             self.keystone.start()
         except keystone_fixture.KeystoneUnavailable as error:
             raise TempestUnavailable('Keystone: %s' % error)
