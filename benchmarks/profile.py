@@ -71,6 +71,7 @@ def main(argv=None):
                         help='only samples holding the GIL (CPU time)')
     parser.add_argument('--out', default=tempfile.mkdtemp(prefix='hs-prof-'))
     args = parser.parse_args(argv)
+    os.makedirs(args.out, exist_ok=True)
     target = targets.start(args.deployment)
     try:
         path = target.create_stack(suites._resources(args.resources,
