@@ -599,12 +599,18 @@ def _changed(context, stack_id, resource_name, update):
     return db_api.run_in_transaction(context, write)
 
 
-def _set_one(context, stack_id, path, values):
+def _set_one(context, stack_id, path, values, passed=None):
     """_Run._set's write: one UPDATE, and the event of a new state.
 
+    :param passed: (action, status, reason) the resource passed through
+        before ``values``: its event is recorded first (the step of an
+        instant type, its start and outcome written together).
     :returns: whether the resource exists.
     """
     def update():
+        if passed is not None:
+            store_db.local_resource_event_add(context, stack_id, path,
+                                              shown=passed)
         return store_db.local_resource_update(context, stack_id, path,
                                               values)
     if 'status' in values:
@@ -613,14 +619,22 @@ def _set_one(context, stack_id, path, values):
 
 
 def _set_many(context, items):
-    """_Run._set's writes for each item (stack_id, path, values) at once:
-    an UPDATE per shape of values for all, then the events of those whose
-    state changed, a statement for each stack's.
+    """_Run._set's writes for each item (stack_id, path, values, passed)
+    at once: the events of the states passed through, an UPDATE per shape
+    of values for all, then the events of those whose state changed, a
+    statement for each stack's (and state passed through).
     """
+    passed_through = collections.OrderedDict()
+    for stack_id, path, _values, passed in items:
+        if passed is not None:
+            passed_through.setdefault((stack_id, passed), []).append(path)
+    for (stack_id, passed), paths in passed_through.items():
+        store_db.local_resource_events_add(context, stack_id, paths,
+                                           shown=passed)
     store_db.local_resource_update_many(context, [
-        (stack_id, path, values) for stack_id, path, values in items])
+        (stack_id, path, values) for stack_id, path, values, _ in items])
     events = collections.OrderedDict()
-    for stack_id, path, values in items:
+    for stack_id, path, values, _passed in items:
         if 'status' in values:
             events.setdefault(stack_id, []).append(path)
     for stack_id, paths in events.items():
@@ -776,6 +790,8 @@ class _Run:
         # (project id, stack name, stack id) of the stack of this run.
         self.identity = identity
         self.live = {}
+        #: {path: values} of the instant steps under way (see _step).
+        self.held = {}
         self.environment = tmpl.normalise_environment(environment)
         self.parsed = None
         if template is None:
@@ -815,16 +831,21 @@ class _Run:
                 formatters.nested_stack_name(self.identity[1], name,
                                              physical_id), physical_id)
 
-    def _set(self, name, values):
+    def _set(self, name, values, passed=None):
         # One UPDATE: walk threads write at the same time. A new state is
         # an event.
         # Committed with the other walk threads' changes (group_commit).
         path = self._path(name)
+        held = self.held.get(path)
+        if held is not None:
+            # An instant step's: written with its outcome (_step).
+            held.update(values)
+            return
         if not group_commit.write(
                 self.context,
                 lambda context: _set_one(context, self.stack_id, path,
-                                         values),
-                many=_set_many, item=(self.stack_id, path, values)):
+                                         values, passed),
+                many=_set_many, item=(self.stack_id, path, values, passed)):
             raise exception.ResourceNotFound(path)
 
     def _properties(self, definition, type_class):
@@ -833,22 +854,39 @@ class _Run:
         return type_class.check_properties(
             properties, 'resources.%s.properties' % definition.name)
 
-    def _step(self, name, action, work, **values):
-        """Show ``action`` IN_PROGRESS, do ``work``, show the outcome."""
-        self._set(name, dict(values, action=action,
-                             status=states.IN_PROGRESS,
-                             status_reason=STATE_CHANGED))
+    def _step(self, name, action, work, instant=False, **values):
+        """Show ``action`` IN_PROGRESS, do ``work``, show the outcome.
+
+        :param instant: ``work`` takes no time and makes nothing outside
+            the store (an instant type's): what it writes is held and
+            written with the outcome, in one change that records the
+            IN_PROGRESS event first, as the snapshot of a resource whose
+            plugin makes no artifact is.
+        """
+        started = (action, states.IN_PROGRESS, STATE_CHANGED)
+        passed = None
+        if instant:
+            passed = started
+            self.held[self._path(name)] = dict(values)
+        else:
+            self._set(name, dict(values, action=action,
+                                 status=states.IN_PROGRESS,
+                                 status_reason=STATE_CHANGED))
         try:
             work()
         except Exception as error:
             LOG.info('Resource %s of stack %s: %s failed: %s',
                      self._path(name), self.stack_id, action, error)
-            self._set(name, {'action': action, 'status': states.FAILED,
-                             'status_reason': exception.user_message(
-                                 error, self.context.request_id)})
+            outcome = {'action': action, 'status': states.FAILED,
+                       'status_reason': exception.user_message(
+                           error, self.context.request_id)}
+            self._set(name, dict(self.held.pop(self._path(name), {}),
+                                 **outcome), passed)
             raise
-        self._set(name, {'action': action, 'status': states.COMPLETE,
-                         'status_reason': STATE_CHANGED})
+        outcome = {'action': action, 'status': states.COMPLETE,
+                   'status_reason': STATE_CHANGED}
+        self._set(name, dict(self.held.pop(self._path(name), {}),
+                             **outcome), passed)
 
     def _operation(self, action, default):
         # What a TestResource waits and fails by.
@@ -894,9 +932,9 @@ class _Run:
     def create(self, name, action):
         """Create ``name`` anew (a new physical id), shown as ``action``."""
         definition = self.parsed.resources[name]
+        old = self.old.get(name)
 
         def work():
-            old = self.old.get(name)
             if old is not None and old.type != definition.type:
                 # What the old type's nested stack held goes first.
                 self._delete_nested(name)
@@ -908,8 +946,11 @@ class _Run:
                          uuidutils.generate_uuid(),
                          self._operation(action, resource_types.CREATE))
 
-        self._step(name, action, work, type=definition.type,
-                   depends_on=definition.requires,
+        # (A type changed: the event of its start names the new type.)
+        instant = definition.type_class.instant and (
+            old is None or old.type == definition.type)
+        self._step(name, action, work, instant=instant,
+                   type=definition.type, depends_on=definition.requires,
                    rsrc_metadata=definition.metadata)
 
     def _finish(self, name, rtype, properties, data, physical_id,
@@ -1019,7 +1060,7 @@ class _Run:
                                          resource_types.UPDATE),
                          rsrc_metadata=definition.metadata)
 
-        self._step(name, self.action, work)
+        self._step(name, self.action, work, instant=rtype.instant)
 
     def preview_all(self):
         """What ``update_all`` would do, nothing changed: {change: [(path,

@@ -259,6 +259,12 @@ class ResourceType(plugin_base.ResourcePlugin):
     attributes = ()
     any_properties = False
     any_attributes = False
+    #: Whether its create, update and restore take no time and make
+    #: nothing outside the store (``run`` does nothing): the store then
+    #: writes the step's start with its outcome, one change, both events
+    #: recorded. False by default: a type that waits shows its step
+    #: IN_PROGRESS while it does.
+    instant = False
 
     @classmethod
     def named(cls, name):
@@ -314,6 +320,7 @@ class ResourceType(plugin_base.ResourcePlugin):
 
 class NoneResource(ResourceType):
     type_name = 'OS::Heat::None'
+    instant = True
     any_properties = True
     any_attributes = True
 
@@ -332,6 +339,7 @@ class ValueResource(ResourceType):
         'type': Schema('string', allowed_values=VALUE_TYPES),
     }
     attributes = ('value',)
+    instant = True
 
     @classmethod
     def check_properties(cls, properties, path, partial=False):
@@ -385,6 +393,7 @@ CHARACTER_CLASSES = {
 
 class RandomStringResource(ResourceType):
     type_name = 'OS::Heat::RandomString'
+    instant = True
     properties_schema = {
         'length': Schema('integer', default=32, min_value=1,
                          max_value=512),

@@ -10,8 +10,11 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
+import collections
 import threading
+from unittest import mock
 
+import fixtures
 import sqlalchemy
 
 from heat_snapshots.common import exception
@@ -406,6 +409,81 @@ class RestoreTest(DriverTestCase):
                          self.status(self.resources(stack)['t']))
 
 
+class InstantStepTest(DriverTestCase):
+    """A type whose step takes no time (OS::Heat::None) has its start
+    written with its outcome, both events recorded; a type that waits
+    (TestResource) shows its start before it waits.
+    """
+
+    def changes(self):
+        """{resource: state changes group-committed for it}."""
+        written = collections.Counter()
+        real = group_commit.write
+
+        def write(context, function, many=None, item=None):
+            if many is local_driver._set_many:
+                written[item[1]] += 1
+            return real(context, function, many, item)
+        self.useFixture(fixtures.MockPatchObject(group_commit, 'write',
+                                                 side_effect=write))
+        return written
+
+    def shown_events(self, stack, action, name='n'):
+        return [(e.resource_name, e.status, e.physical_resource_id)
+                for e in self.driver.list_events(
+                    self.ctx, stack, filters={'resource_action': action,
+                                              'resource_name': name},
+                    sort_dir='asc')]
+
+    def test_restore_of_an_instant_type_is_one_change(self):
+        stack = self.create(hot({'n': {'type': 'OS::Heat::None'},
+                                 't': tres()}))
+        written = self.changes()
+        self.driver.restore(self.ctx, stack, stack.template,
+                            stack.environment, stack.files, {})
+        self.assertEqual(1, written['n'])
+        # The waiting type's start, written before its wait, then more.
+        self.assertGreater(written['t'], 1)
+        after = self.resources(stack)
+        self.assertEqual({'n': 'RESTORE_COMPLETE', 't': 'RESTORE_COMPLETE'},
+                         {name: self.status(r) for name, r in after.items()})
+        physical_id = after['n'].physical_resource_id
+        self.assertEqual(
+            [('n', 'IN_PROGRESS', physical_id),
+             ('n', 'COMPLETE', physical_id)],
+            self.shown_events(stack, 'RESTORE'))
+
+    def test_create_of_an_instant_type_shows_its_start_then_its_id(self):
+        written = self.changes()
+        stack = self.create(hot({'n': {'type': 'OS::Heat::None'}}))
+        self.assertEqual(1, written['n'])
+        [resource] = stack.resources
+        self.assertEqual('CREATE_COMPLETE', self.status(resource))
+        self.assertEqual({'is_placeholder': 'True'}, resource.data)
+        # Its start, as Heat shows it, before it had an id.
+        self.assertEqual([('n', 'IN_PROGRESS', None),
+                          ('n', 'COMPLETE', resource.physical_resource_id)],
+                         self.shown_events(stack, 'CREATE'))
+
+    def test_an_instant_step_that_fails_shows_its_start_and_failure(self):
+        stack = self.driver.create_stack(
+            self.ctx, 'failing', hot({'n': {'type': 'OS::Heat::None'}}), {},
+            {}, {})
+        with mock.patch.object(resource_types.NoneResource, 'handle_create',
+                               side_effect=exception.ResourceFailure(
+                                   reason='no room')):
+            error = self.assertRaises(walk.WalkFailed,
+                                      self.driver.run_create, self.ctx,
+                                      stack.id)
+        self.assertIn('no room', str(error.cause))
+        [resource] = self.resources(stack).values()
+        self.assertEqual('CREATE_FAILED', self.status(resource))
+        self.assertIn('no room', resource.status_reason)
+        self.assertEqual([('n', 'IN_PROGRESS', None),
+                          ('n', 'FAILED', None)],
+                         self.shown_events(stack, 'CREATE'))
+
+
 class ResourceChangesTogetherTest(DriverTestCase):
     """The resource changes of walk threads (a create, update or restore)
     committed in one batch leave what each leaves written alone.
@@ -419,7 +497,7 @@ class ResourceChangesTogetherTest(DriverTestCase):
             return group_commit._Change(
                 self.ctx, lambda context: local_driver._set_one(
                     context, stack.id, name, values),
-                local_driver._set_many, (stack.id, name, values))
+                local_driver._set_many, (stack.id, name, values, None))
 
         batch = [change('a', {'action': 'RESTORE', 'status': 'IN_PROGRESS',
                               'status_reason': 'state changed'}),
@@ -461,7 +539,7 @@ class ResourceChangesTogetherTest(DriverTestCase):
         batch = [group_commit._Change(
             self.ctx, lambda context, name=name: local_driver._set_one(
                 context, stack.id, name, values),
-            local_driver._set_many, (stack.id, name, values))
+            local_driver._set_many, (stack.id, name, values, None))
             for name in ('a', 'gone')]
         group_commit.commit(batch)
         # Written alone after the batch failed: the missing one's change
