@@ -869,6 +869,25 @@ def resource_snapshot_delete(context, snapshot_id, resource_name):
                    _resource_path(snapshot_id, resource_name))))
 
 
+# Names per DELETE ... IN: well under SQLite's limit of bound parameters.
+_DELETE_CHUNK = 400
+
+
+@fenced_writer
+def resource_snapshot_delete_many(context, snapshot_id, resource_names):
+    """Delete several resources' rows of a snapshot, a statement per
+    chunk of names (each found by its key, as by the unique index).
+    """
+    rows = models.ResourceSnapshot
+    names = sorted(set(resource_names))
+    for start in range(0, len(names), _DELETE_CHUNK):
+        chunk = names[start:start + _DELETE_CHUNK]
+        context.session.execute(sa.delete(rows).where(
+            rows.snapshot_id == snapshot_id,
+            rows.resource_key.in_([models.path_key(n) for n in chunk]),
+            rows.resource_name.in_(chunk)))
+
+
 # --- progress of the last operation on a snapshot ---------------------
 
 def operation_resource_set(context, snapshot_id, resource_name, values,

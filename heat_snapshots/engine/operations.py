@@ -600,6 +600,28 @@ def resource_artifact_deleted(context, snapshot_id, resource_name):
         ctx, snapshot_id, resource_name))
 
 
+def resources_forgotten(context, snapshot_id, resources):
+    """The rows of resources whose plugins have nothing to delete (they
+    made no artifact) go, in one transaction, each shown DELETE_SNAPSHOT
+    COMPLETE in the delete's progress.
+
+    :param resources: (name, type) of each.
+    """
+    now = timeutils.utcnow()
+
+    def write():
+        db_api.resource_snapshot_delete_many(
+            context, snapshot_id, [name for name, _type in resources])
+        db_api.operation_resource_set_many(context, [
+            (snapshot_id, name,
+             {'resource_type': resource_type,
+              'action': states.DELETE_SNAPSHOT, 'status': states.COMPLETE,
+              'status_reason': states.RESOURCE_STATE_CHANGED,
+              'artifact_id': None, 'started_at': now, 'finished_at': now})
+            for name, resource_type in resources], new=True)
+    db_api.run_in_transaction(context, write)
+
+
 # --- progress of the operation on a snapshot, per resource ---------------
 
 def progress_reset(context, snapshot_id):

@@ -728,6 +728,15 @@ class DeleteWalk(Walker):
         template = (snapshot.data or {}).get('template') or {}
         definitions = template.get('resources') or {}
         operations.progress_reset(self.context, snapshot_id)
+        # Those whose plugins made nothing go together, without a step.
+        nothing = [(name, row.resource_type) for name, row in rows.items()
+                   if registry.plugin_class(
+                       row.resource_type).deletes_nothing()]
+        if nothing:
+            operations.resources_forgotten(self.context, snapshot_id,
+                                           nothing)
+            for name, _type in nothing:
+                del rows[name]
         self._walk({name: set() for name in rows},
                    lambda name: self._delete_resource(
                        stack, snapshot_id, rows[name],

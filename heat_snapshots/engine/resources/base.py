@@ -58,6 +58,17 @@ class ResourcePlugin:
     #: otherwise.
     makes_artifact = False
 
+    @classmethod
+    def deletes_nothing(cls):
+        """Whether the delete of a snapshot has nothing to remove for
+        this plugin: it makes no artifact and keeps the default delete.
+        """
+        return (not cls.makes_artifact and
+                cls.handle_delete_snapshot is
+                ResourcePlugin.handle_delete_snapshot and
+                cls.check_delete_snapshot_complete is
+                ResourcePlugin.check_delete_snapshot_complete)
+
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         if 'handle_snapshot' in vars(cls) and \

@@ -15,6 +15,7 @@ import json
 import threading
 import time
 
+import fixtures
 from oslo_db import exception as db_exc
 from oslo_utils import uuidutils
 
@@ -104,6 +105,26 @@ class SnapshotRowsTest(base.TestCase):
                          [(r.resource_name, r.status, r.status_reason,
                            r.data) for r in rows])
         self.assertIsNotNone(rows[0].updated_at)
+
+    def test_several_resource_rows_deleted_together(self):
+        snap = self._snapshot()
+        other = self._snapshot()
+        names = ['a', 'b', 'child/c', 'd']
+        for snapshot in (snap, other):
+            for name in names:
+                db_api.resource_snapshot_set(self.ctx, snapshot.id, name, {
+                    'resource_type': 'T', 'action': 'SNAPSHOT',
+                    'status': 'COMPLETE'}, new=True)
+        # Two names per statement: the last chunk is shorter.
+        self.useFixture(fixtures.MockPatchObject(db_api, '_DELETE_CHUNK', 2))
+        db_api.resource_snapshot_delete_many(self.ctx, snap.id,
+                                             ['a', 'child/c', 'd', 'gone'])
+        self.assertEqual(['b'], [r.resource_name for r in
+                                 db_api.resource_snapshot_list(self.ctx,
+                                                               snap.id)])
+        self.assertEqual(names, [r.resource_name for r in
+                                 db_api.resource_snapshot_list(self.ctx,
+                                                               other.id)])
 
     def test_conditional_update_only_when_state_matches(self):
         snap = self._snapshot()

@@ -15,6 +15,7 @@ import time
 
 import fixtures
 import futurist
+import sqlalchemy
 
 from heat_snapshots.common import exception
 from heat_snapshots.db import api as db_api
@@ -760,6 +761,45 @@ class FakeDriverDeleteTest(FakeDriverTestCase):
                          (failed['action'], failed['status'],
                           failed['status_reason']))
         self.assertEqual(['log'], list(self.plugins.artifacts.values()))
+        self.plugins.failures.clear()
+        self.engine.delete_snapshot(self.ctx, identity, snap['id'])
+        self.assertEqual({}, self.plugins.artifacts)
+        self.assertEqual([], self.engine.stack_list_snapshots(self.ctx,
+                                                              identity))
+
+    def test_resources_that_made_nothing_go_at_once(self):
+        # OS::Heat::None made no artifact: its rows go together, one
+        # statement, before the walk deletes the others' artifacts.
+        identity = self.add_stack({'a': {'type': 'OS::Heat::None'},
+                                   'b': {'type': 'OS::Heat::None'},
+                                   'c': {'type': 'OS::Heat::None'},
+                                   'vol': {'type': T}})
+        snap = self.snapshot(identity)
+        self.plugins.failures[('handle_delete_snapshot', 'vol')] = 'busy'
+        deletes = []
+
+        def executed(conn, cursor, statement, params, context, many):
+            if statement.startswith('DELETE FROM hs_resource_snapshots'):
+                deletes.append(statement)
+        engine = db_api.get_engine()
+        sqlalchemy.event.listen(engine, 'before_cursor_execute', executed)
+        self.addCleanup(sqlalchemy.event.remove, engine,
+                        'before_cursor_execute', executed)
+        self.engine.delete_snapshot(self.ctx, identity, snap['id'])
+        self.assertEqual(1, len(deletes))
+        self.assertEqual(['vol'],
+                         self.plugins.steps('handle_delete_snapshot'))
+        progress = {r['name']: (r['action'], r['status'])
+                    for r in self.engine.list_snapshot_resources(
+                        self.ctx, identity, snap['id'])}
+        self.assertEqual({'a': ('DELETE_SNAPSHOT', 'COMPLETE'),
+                          'b': ('DELETE_SNAPSHOT', 'COMPLETE'),
+                          'c': ('DELETE_SNAPSHOT', 'COMPLETE'),
+                          'vol': ('DELETE_SNAPSHOT', 'FAILED')}, progress)
+        # What is left to delete is the artifact's row only.
+        self.assertEqual(['vol'], [r.resource_name for r in
+                                   db_api.resource_snapshot_list(
+                                       self.ctx, snap['id'])])
         self.plugins.failures.clear()
         self.engine.delete_snapshot(self.ctx, identity, snap['id'])
         self.assertEqual({}, self.plugins.artifacts)
