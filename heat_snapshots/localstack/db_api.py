@@ -99,25 +99,44 @@ def local_stack_update(context, stack_id, values, expected=None):
                                      {'id': stack_id}, values, expected)
 
 
-def _resource_list_query():
+# Escapes LIKE's wildcards in a resource path (which may hold "_").
+_LIKE_ESCAPE = '!'
+
+
+def _resource_list_query(under_prefix):
     resource = models.LocalResource
-    return sa.select(*(getattr(resource, name).label(name) for name in
-                       sa.inspect(resource).column_attrs.keys())).where(
-        resource.stack_id == sa.bindparam('stack_id')).order_by(resource.id)
+    query = sa.select(*(getattr(resource, name).label(name) for name in
+                        sa.inspect(resource).column_attrs.keys())).where(
+        resource.stack_id == sa.bindparam('stack_id'))
+    if under_prefix:
+        query = query.where(resource.name.like(sa.bindparam('pattern'),
+                                               escape=_LIKE_ESCAPE))
+    return query.order_by(resource.id)
 
 
 @db_api.reader
-def local_resource_list(context, stack_id):
+def local_resource_list(context, stack_id, prefix=None):
     """The resources of a stack, in the order they were first stored:
     read-only rows, each column by its model attribute's name.
 
     Rows, not ORM objects: a walk reads a stack of a thousand resources,
     and loading them as objects of the session was most of that read's
     time.
+
+    :param prefix: only the resources whose path starts with it (those of
+        a nested stack, ``group/``), found through the (stack_id, name)
+        index.
     """
-    return list(context.session.connection().execute(db_api.prepared(
-        'local_resource_list', _resource_list_query),
-        {'stack_id': stack_id}))
+    params = {'stack_id': stack_id}
+    if prefix is not None:
+        params['pattern'] = ''.join(
+            _LIKE_ESCAPE + c if c in (_LIKE_ESCAPE, '%', '_') else c
+            for c in prefix) + '%'
+    rows = context.session.connection().execute(db_api.prepared(
+        ('local_resource_list', prefix is not None),
+        lambda: _resource_list_query(prefix is not None)), params)
+    return [row for row in rows
+            if prefix is None or row.name.startswith(prefix)]
 
 
 def local_resource_set(context, stack_id, name, values):

@@ -1121,9 +1121,11 @@ class _Run:
     # --- nested stacks -----------------------------------------------------
 
     def _children(self, name):
+        # Only the nested stack's rows: every resource deleted asks (a
+        # read of the whole stack each made a delete of N resources N^2).
         prefix = self._path(name) + nested.SEPARATOR
         return prefix, _level(store_db.local_resource_list(
-            self.context, self.stack_id), prefix)
+            self.context, self.stack_id, prefix=prefix), prefix)
 
     def _run_nested(self, name, rtype, properties, physical_id):
         """Create or update the nested stack of ``name``; the resource's

@@ -114,6 +114,29 @@ class LocalResourceTestCase(base.TestCase):
         self.assertEqual(['r1', 'r2'], [r.name for r in rows])
         self.assertEqual('p2', rows[0].physical_resource_id)
 
+    def test_the_resources_of_a_nested_stack_by_prefix(self):
+        names = ['g', 'g/one', 'g/two/deep', 'ga/z', 'g_/z', 'g!/z', 'other']
+        for name in names:
+            self._set(name, rsrc_metadata={'n': name})
+        other = db_api.local_stack_create(self.ctx, _stack(name='other'))
+        db_api.local_resource_set(self.ctx, other.id, 'g/one', {
+            'type': 'OS::Heat::None', 'action': 'CREATE',
+            'status': 'COMPLETE'})
+
+        def under(prefix):
+            return [r.name for r in db_api.local_resource_list(
+                self.ctx, self.stack.id, prefix=prefix)]
+        self.assertEqual(['g/one', 'g/two/deep'], under('g/'))
+        # LIKE's wildcards and its escape in a path are themselves.
+        self.assertEqual(['g_/z'], under('g_/'))
+        self.assertEqual(['g!/z'], under('g!/'))
+        self.assertEqual([], under('none/'))
+        rows = db_api.local_resource_list(self.ctx, self.stack.id)
+        self.assertEqual(names, [r.name for r in rows])
+        # Read-only rows, each column by its model attribute's name.
+        self.assertEqual([{'n': name} for name in names],
+                         [r.rsrc_metadata for r in rows])
+
     def test_update_and_delete(self):
         self._set('r1')
         self.assertTrue(db_api.local_resource_update(
