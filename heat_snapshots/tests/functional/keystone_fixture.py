@@ -18,7 +18,8 @@ a virtualenv of its own, under ``$HS_KEYSTONE_DIR`` (default
 process then runs its own Keystone in a temporary directory: SQLite
 (``HS_KEYSTONE_DB_URL`` names a server database instead, e.g.
 ``mysql+pymysql://root@127.0.0.1:3306``), fernet tokens,
-``keystone-manage bootstrap``, served on a free loopback port by gunicorn.
+``keystone-manage bootstrap``, served on a free loopback port by gunicorn
+(one worker on SQLite, two on a server database).
 On it: projects A and B, a member and a reader of A, a member of B, and a
 service user that keystonemiddleware uses to validate tokens.
 
@@ -247,10 +248,16 @@ class Keystone:
         entry = os.path.join(self.dir, 'hs_keystone_wsgi.py')
         with open(entry, 'w') as f:
             f.write(WSGI_ENTRY % {'conf': conf})
+        # SQLite has one writer: two worker processes writing at once (a
+        # token issued while another user's is) got "database is locked"
+        # past Keystone's error handling, a bare HTTP 500. One sync worker
+        # serves one request at a time; a database server takes two.
+        workers = 2 if self.db_url else 1
         self.process = deployment.Process(
             'keystone-gunicorn',
             [self.venv.command('gunicorn'), '--chdir', self.dir,
-             '--bind', '127.0.0.1:%d' % self.port, '--workers', '2',
+             '--bind', '127.0.0.1:%d' % self.port,
+             '--workers', str(workers),
              '--timeout', '120', 'hs_keystone_wsgi:application'],
             os.path.join(self.dir, 'gunicorn.log'), self.dir)
         self.process.start()
