@@ -530,10 +530,10 @@ def _stepped_values(resource, status, reason, data):
     return values
 
 
-def _stepped_progress(resource, status, reason):
-    # Its progress row started and ended: written once.
+def _progress_once(resource_type, action, status, reason):
+    # A progress row started and ended at once: written once.
     now = timeutils.utcnow()
-    return {'resource_type': resource.type, 'action': states.SNAPSHOT,
+    return {'resource_type': resource_type, 'action': action,
             'status': status, 'status_reason': reason,
             'artifact_id': None, 'started_at': now, 'finished_at': now}
 
@@ -556,7 +556,7 @@ def _resources_stepped(context, items):
              data) in items], new=True)
     db_api.operation_resource_set_many(context, [
         (snapshot_id, resource.name,
-         _stepped_progress(resource, status, reason))
+         _progress_once(resource.type, states.SNAPSHOT, status, reason))
         for (_driver, _stack_id, resource, snapshot_id, status, reason,
              _data) in items], new=True)
     _states_of_many(context, items,
@@ -584,7 +584,8 @@ def resource_stepped(context, driver, stack_id, snapshot_id, resource, status,
                 _stepped_values(resource, status, reason, data), new=True)
             db_api.operation_resource_set(
                 ctx, snapshot_id, resource.name,
-                _stepped_progress(resource, status, reason), new=True)
+                _progress_once(resource.type, states.SNAPSHOT, status,
+                               reason), new=True)
             driver.set_resource_states(ctx, stack_id, resource.name,
                                        _stepped_states(status, reason))
         db_api.run_in_transaction(ctx, all_of_it)
@@ -607,17 +608,13 @@ def resources_forgotten(context, snapshot_id, resources):
 
     :param resources: (name, type) of each.
     """
-    now = timeutils.utcnow()
-
     def write():
         db_api.resource_snapshot_delete_many(
             context, snapshot_id, [name for name, _type in resources])
         db_api.operation_resource_set_many(context, [
             (snapshot_id, name,
-             {'resource_type': resource_type,
-              'action': states.DELETE_SNAPSHOT, 'status': states.COMPLETE,
-              'status_reason': states.RESOURCE_STATE_CHANGED,
-              'artifact_id': None, 'started_at': now, 'finished_at': now})
+             _progress_once(resource_type, states.DELETE_SNAPSHOT,
+                            states.COMPLETE, states.RESOURCE_STATE_CHANGED))
             for name, resource_type in resources], new=True)
     db_api.run_in_transaction(context, write)
 

@@ -135,6 +135,7 @@ def local_resource_list(context, stack_id, prefix=None):
     rows = context.session.connection().execute(db_api.prepared(
         ('local_resource_list', prefix is not None),
         lambda: _resource_list_query(prefix is not None)), params)
+    # (LIKE ignores case under MariaDB's default collation.)
     return [row for row in rows
             if prefix is None or row.name.startswith(prefix)]
 

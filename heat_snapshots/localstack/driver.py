@@ -863,11 +863,11 @@ class _Run:
             IN_PROGRESS event first, as the snapshot of a resource whose
             plugin makes no artifact is.
         """
-        started = (action, states.IN_PROGRESS, STATE_CHANGED)
+        path = self._path(name)
         passed = None
         if instant:
-            passed = started
-            self.held[self._path(name)] = dict(values)
+            passed = (action, states.IN_PROGRESS, STATE_CHANGED)
+            self.held[path] = dict(values)
         else:
             self._set(name, dict(values, action=action,
                                  status=states.IN_PROGRESS,
@@ -876,16 +876,16 @@ class _Run:
             work()
         except Exception as error:
             LOG.info('Resource %s of stack %s: %s failed: %s',
-                     self._path(name), self.stack_id, action, error)
+                     path, self.stack_id, action, error)
             outcome = {'action': action, 'status': states.FAILED,
                        'status_reason': exception.user_message(
                            error, self.context.request_id)}
-            self._set(name, dict(self.held.pop(self._path(name), {}),
+            self._set(name, dict(self.held.pop(path, {}),
                                  **outcome), passed)
             raise
         outcome = {'action': action, 'status': states.COMPLETE,
                    'status_reason': STATE_CHANGED}
-        self._set(name, dict(self.held.pop(self._path(name), {}),
+        self._set(name, dict(self.held.pop(path, {}),
                              **outcome), passed)
 
     def _operation(self, action, default):

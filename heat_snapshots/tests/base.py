@@ -21,6 +21,7 @@ import fixtures
 from oslo_config import fixture as config_fixture
 from oslo_db.sqlalchemy import enginefacade
 from oslotest import base
+import sqlalchemy
 from sqlalchemy import exc as sqla_exc
 
 from heat_snapshots.common import context
@@ -117,6 +118,21 @@ class TestCase(base.BaseTestCase):
         self.addCleanup(policy.reset)
         if self.use_db:
             self.db = self.useFixture(Database())
+
+    def statements(self, *starts):
+        """A list of the SQL statements run from now on that start with
+        one of ``starts``, growing as they run.
+        """
+        seen = []
+
+        def executed(conn, cursor, statement, params, context, many):
+            if statement.startswith(starts):
+                seen.append(statement)
+        engine = db_api.get_engine()
+        sqlalchemy.event.listen(engine, 'before_cursor_execute', executed)
+        self.addCleanup(sqlalchemy.event.remove, engine,
+                        'before_cursor_execute', executed)
+        return seen
 
     def flags(self, group=None, **kw):
         for name, value in kw.items():

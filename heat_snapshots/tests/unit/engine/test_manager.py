@@ -15,7 +15,6 @@ import time
 
 import fixtures
 import futurist
-import sqlalchemy
 
 from heat_snapshots.common import exception
 from heat_snapshots.db import api as db_api
@@ -776,15 +775,7 @@ class FakeDriverDeleteTest(FakeDriverTestCase):
                                    'vol': {'type': T}})
         snap = self.snapshot(identity)
         self.plugins.failures[('handle_delete_snapshot', 'vol')] = 'busy'
-        deletes = []
-
-        def executed(conn, cursor, statement, params, context, many):
-            if statement.startswith('DELETE FROM hs_resource_snapshots'):
-                deletes.append(statement)
-        engine = db_api.get_engine()
-        sqlalchemy.event.listen(engine, 'before_cursor_execute', executed)
-        self.addCleanup(sqlalchemy.event.remove, engine,
-                        'before_cursor_execute', executed)
+        deletes = self.statements('DELETE FROM hs_resource_snapshots')
         self.engine.delete_snapshot(self.ctx, identity, snap['id'])
         self.assertEqual(1, len(deletes))
         self.assertEqual(['vol'],

@@ -15,10 +15,8 @@ import threading
 from unittest import mock
 
 import fixtures
-import sqlalchemy
 
 from heat_snapshots.common import exception
-from heat_snapshots.db import api as db_api
 from heat_snapshots.db import group_commit
 from heat_snapshots.engine.stacks import base as stacks_base
 from heat_snapshots.engine import walk
@@ -505,15 +503,7 @@ class ResourceChangesTogetherTest(DriverTestCase):
                               'data': {'x': 1}}),
                  change('c', {'action': 'RESTORE', 'status': 'COMPLETE',
                               'status_reason': 'state changed'})]
-        updates = []
-
-        def executed(conn, cursor, statement, params, context, many):
-            if statement.startswith('UPDATE hs_local_resources'):
-                updates.append(statement)
-        engine = db_api.get_engine()
-        sqlalchemy.event.listen(engine, 'before_cursor_execute', executed)
-        self.addCleanup(sqlalchemy.event.remove, engine,
-                        'before_cursor_execute', executed)
+        updates = self.statements('UPDATE hs_local_resources')
         group_commit.commit(batch)
         # One UPDATE per shape of change: a's and c's together.
         self.assertEqual(2, len(updates))
