@@ -595,6 +595,26 @@ def resource_stepped(context, driver, stack_id, snapshot_id, resource, status,
                              reason, data))
 
 
+def resources_stepped_at_once(context, driver, stack_id, snapshot_id,
+                              stepped):
+    """The whole snapshot of several resources whose snapshot is their data
+    (snapshot_is_data), in one transaction: what resource_stepped writes
+    for each, all COMPLETE.
+
+    :param stepped: (resource, data) of each, dependencies first.
+    """
+    states.RESOURCE_SNAPSHOT_MACHINE.check(
+        None, (states.SNAPSHOT, states.IN_PROGRESS))
+    states.RESOURCE_SNAPSHOT_MACHINE.check(
+        (states.SNAPSHOT, states.IN_PROGRESS),
+        (states.SNAPSHOT, states.COMPLETE))
+    items = [(driver, stack_id, resource, snapshot_id, states.COMPLETE,
+              states.RESOURCE_STATE_CHANGED, data)
+             for resource, data in stepped]
+    db_api.run_in_transaction(context,
+                              lambda: _resources_stepped(context, items))
+
+
 def resource_artifact_deleted(context, snapshot_id, resource_name):
     """The row goes with its artifact, never before it."""
     group_commit.write(context, lambda ctx: db_api.resource_snapshot_delete(

@@ -38,6 +38,9 @@ LOG = logging.getLogger(__name__)
 
 # What a walk ended with: ``status`` COMPLETE or FAILED, the stack's
 # ``reason`` (Heat's text), and for a snapshot its final ``data``.
+# Resources written per transaction by SnapshotWalk._snapshot_data_at_once.
+AT_ONCE = 500
+
 Outcome = collections.namedtuple('Outcome', ('status', 'reason', 'data'))
 # A restore's update, ready for the driver; ``started`` is the driver's
 # start_restore() answer once the update was accepted.
@@ -207,7 +210,13 @@ class SnapshotWalk(Walker):
         try:
             stack = self.driver.get_stack(self.context, stack_id)
             resources = {r.name: r for r in stack.resources}
-            self._walk(stack.dependency_graph(),
+            graph = stack.dependency_graph()
+            walk.check_graph(graph)
+            done = self._snapshot_data_at_once(stack, resources, graph,
+                                               snapshot_id)
+            self._walk({name: requires - done
+                        for name, requires in graph.items()
+                        if name not in done},
                        lambda name: self._snapshot_resource(
                            stack, resources[name], snapshot_id),
                        name='snapshot', cancellable=True)
@@ -250,11 +259,38 @@ class SnapshotWalk(Walker):
         return stack_data(stack, states.SNAPSHOT, status,
                           nest_resources(resources))
 
-    def _snapshot_resource(self, stack, resource, snapshot_id):
+    def _started(self, snapshot_id, resource):
         LOG.info('Snapshot %(snapshot)s: resource %(resource)s started on '
                  'host %(host)s', {'snapshot': snapshot_id,
                                    'resource': resource.name,
                                    'host': self.conf.heat_snapshots.host})
+
+    def _snapshot_data_at_once(self, stack, resources, graph, snapshot_id):
+        """Snapshot, before the walk, the resources whose snapshot is their
+        data (nothing to wait for, nothing left behind) and whose
+        dependencies' is too: written together, dependencies first,
+        AT_ONCE resources per transaction, instead of a step of the walk
+        each.
+
+        :returns: the names of those snapshotted.
+        """
+        order = walk.leading(graph, lambda name: registry.plugin_class(
+            resources[name].type).snapshot_is_data())
+        for start in range(0, len(order), AT_ONCE):
+            if self.cancelled():
+                raise exception.OperationCancelled()
+            stepped = []
+            for name in order[start:start + AT_ONCE]:
+                resource = resources[name]
+                self._started(snapshot_id, resource)
+                stepped.append((resource, self._plugin(
+                    stack, resource, snapshot_id).handle_snapshot()))
+            operations.resources_stepped_at_once(
+                self.context, self.driver, stack.id, snapshot_id, stepped)
+        return set(order)
+
+    def _snapshot_resource(self, stack, resource, snapshot_id):
+        self._started(snapshot_id, resource)
         plugin = self._plugin(stack, resource, snapshot_id)
         if not plugin.makes_artifact:
             yield from self._snapshot_data_only(stack, resource, snapshot_id,

@@ -84,6 +84,28 @@ def reverse(graph):
     return reversed_graph
 
 
+def leading(graph, included):
+    """The nodes ``included(node)`` holds for, as for all they require
+    (directly or not): what can be done before any other node. Each comes
+    after those it requires; the graph must be valid (check_graph).
+    """
+    needed = {node: len(requires) for node, requires in graph.items()
+              if included(node)}
+    required_by = reverse(graph)
+    ready = collections.deque(sorted(
+        node for node, count in needed.items() if not count))
+    order = []
+    while ready:
+        node = ready.popleft()
+        order.append(node)
+        for dependant in sorted(required_by[node]):
+            if dependant in needed:
+                needed[dependant] -= 1
+                if not needed[dependant]:
+                    ready.append(dependant)
+    return order
+
+
 class Poll:
     """What a node's action yields while its step is not done yet.
 

@@ -69,6 +69,18 @@ class ResourcePlugin:
                 cls.check_delete_snapshot_complete is
                 ResourcePlugin.check_delete_snapshot_complete)
 
+    @classmethod
+    def snapshot_is_data(cls):
+        """Whether the snapshot of a resource is its data and nothing
+        more: the plugin makes no artifact and keeps the default snapshot
+        steps, so nothing is waited for and nothing is left behind.
+        """
+        return (not cls.makes_artifact and
+                cls.handle_snapshot is ResourcePlugin.handle_snapshot and
+                cls.record_snapshot is ResourcePlugin.record_snapshot and
+                cls.check_snapshot_complete is
+                ResourcePlugin.check_snapshot_complete)
+
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         if 'handle_snapshot' in vars(cls) and \

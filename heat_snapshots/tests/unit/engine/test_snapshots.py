@@ -16,7 +16,11 @@ driver: no template engine, no cloud, no waiting.
 
 import json
 
+import fixtures
+import sqlalchemy
+
 from heat_snapshots.common import exception
+from heat_snapshots.common import states
 from heat_snapshots.db import api as db_api
 from heat_snapshots.engine import snapshots
 from heat_snapshots.tests import base
@@ -203,6 +207,59 @@ class SnapshotWalkTest(WalkTestCase):
         self.assertEqual([('plain', 'IN_PROGRESS'), ('plain', 'COMPLETE'),
                           ('other', 'IN_PROGRESS'), ('other', 'COMPLETE')],
                          shown)
+
+    def test_resources_whose_snapshot_is_their_data_are_written_at_once(
+            self):
+        self.useFixture(fixtures.MockPatchObject(snapshots, 'AT_ONCE', 3))
+        stack = self.add_stack({
+            'n0': {'type': 'OS::Heat::None', 'data': {'value': 'kept'}},
+            'n1': {'type': 'OS::Heat::None', 'requires': ['n0']},
+            'n2': {'type': 'OS::Heat::None', 'requires': ['n1']},
+            'n3': {'type': 'OS::Heat::None'},
+            'vol': {'type': T, 'requires': ['n2']},
+            # After vol, whose snapshot is waited for: a step of the walk.
+            'after': {'type': 'OS::Heat::None', 'requires': ['vol']}})
+        inserted = []
+
+        def executed(conn, cursor, statement, params, context, many):
+            if statement.startswith('INSERT INTO hs_resource_snapshots'):
+                inserted.append(len(params) if many else 1)
+        engine = db_api.get_engine()
+        sqlalchemy.event.listen(engine, 'before_cursor_execute', executed)
+        self.addCleanup(sqlalchemy.event.remove, engine,
+                        'before_cursor_execute', executed)
+        snap, outcome = self.snapshot(stack)
+        self.assertEqual({'n0': ('COMPLETE', {'value': 'kept'}),
+                          'n1': ('COMPLETE', {}), 'n2': ('COMPLETE', {}),
+                          'n3': ('COMPLETE', {}),
+                          'vol': ('COMPLETE',
+                                  {'backup_id': 'backup-%s-vol' % snap.id}),
+                          'after': ('COMPLETE', {})},
+                         {name: (row.status, row.data)
+                          for name, row in self.rows(snap.id).items()})
+        # A chain, which a walk steps one after the other, in one
+        # statement (AT_ONCE of them), then the fourth, then vol and after.
+        self.assertEqual([3, 1, 1, 1], inserted)
+        shown = [(name, status) for _, name, _, status, _ in
+                 self.driver.resource_states]
+        for first, then in (('n0', 'n1'), ('n1', 'n2'), ('n2', 'vol'),
+                            ('vol', 'after')):
+            self.assertLess(shown.index((first, 'COMPLETE')),
+                            shown.index((then, 'IN_PROGRESS')))
+        self.assertEqual(12, len(shown))
+
+    def test_a_cancel_before_the_resources_at_once_writes_none(self):
+        stack = self.add_stack({'n%d' % i: {'type': 'OS::Heat::None'}
+                                for i in range(3)})
+        walker = snapshots.SnapshotWalk(self.conf_fixture.conf, self.driver,
+                                        self.ctx)
+        walker._cancelled = True
+        snap = self.new_snapshot(stack)
+        outcome = walker.run(stack.id, snap.id)
+        self.assertEqual(('FAILED', states.CANCELLED_REASON),
+                         (outcome.status, outcome.reason))
+        self.assertEqual({}, self.rows(snap.id))
+        self.assertEqual([], self.driver.resource_states)
 
     def test_a_failing_plugin_fails_the_snapshot_with_heats_reason(self):
         stack = self.add_stack({

@@ -35,6 +35,23 @@ class CheckGraphTest(base.TestCase):
         self.assertIn('ghost', error.message)
 
 
+class LeadingTest(base.TestCase):
+
+    def test_only_nodes_whose_requirements_are_all_included_lead(self):
+        graph = {'a': set(), 'b': {'a'}, 'c': {'b', 'x'}, 'x': set(),
+                 'd': {'c'}, 'e': {'a', 'b'}}
+        order = walk.leading(graph, lambda node: node != 'x')
+        # c needs x (not included), so neither c nor d (after c) leads.
+        self.assertEqual({'a', 'b', 'e'}, set(order))
+        self.assertLess(order.index('a'), order.index('b'))
+        self.assertLess(order.index('b'), order.index('e'))
+
+    def test_a_long_chain_leads_in_its_order(self):
+        graph = {'n%04d' % i: {'n%04d' % (i - 1)} if i else set()
+                 for i in range(2000)}
+        self.assertEqual(sorted(graph), walk.leading(graph, bool))
+
+
 class WalkTest(base.TestCase):
 
     def test_each_node_once_after_what_it_requires(self):
