@@ -342,6 +342,14 @@ def _run_fenced(context, function):
     return function()
 
 
+@reader.connection
+def read_together(context, function):
+    """``function()``, its reads with ``context`` on one connection: one
+    checkout (and its ping, and its rollback on return) for them all.
+    """
+    return function()
+
+
 # --- snapshots ------------------------------------------------------------
 
 @fenced_writer

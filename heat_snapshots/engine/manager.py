@@ -573,9 +573,10 @@ class EngineManager(base_manager.BaseEngineManager):
 
         :raises: StackNotFound.
         """
-        stack = self.get_stack_summary(context, stack_identity)
-        return formatters.snapshots_json(
-            db_api.snapshot_list_shown(context, stack.id))
+        def read():
+            stack = self.get_stack_summary(context, stack_identity)
+            return db_api.snapshot_list_shown(context, stack.id)
+        return formatters.snapshots_json(self._read_together(context, read))
 
     @messaging.expose
     @messaging.expected_exceptions(*_EXPECTED)
@@ -584,12 +585,22 @@ class EngineManager(base_manager.BaseEngineManager):
 
         :raises: StackNotFound, SnapshotIdNotFound, SnapshotNotFound.
         """
-        stack = self.get_stack_summary(context, stack_identity)
-        row = db_api.snapshot_get_shown(context, snapshot_id)
-        if row.stack_id != stack.id:
-            raise exception.SnapshotNotFound(snapshot=snapshot_id,
-                                             stack=stack.name)
-        return formatters.snapshot_json(row)
+        def read():
+            stack = self.get_stack_summary(context, stack_identity)
+            row = db_api.snapshot_get_shown(context, snapshot_id)
+            if row.stack_id != stack.id:
+                raise exception.SnapshotNotFound(snapshot=snapshot_id,
+                                                 stack=stack.name)
+            return row
+        return formatters.snapshot_json(self._read_together(context, read))
+
+    def _read_together(self, context, read):
+        """``read()``, on one database connection when the driver reads
+        stacks from our database too (a show: one checkout, not two).
+        """
+        if self.driver.reads_our_database:
+            return db_api.read_together(context, read)
+        return read()
 
     @messaging.expose
     @messaging.expected_exceptions(*_EXPECTED)

@@ -145,6 +145,8 @@ class _Resolver(functions.Resolver):
 class LocalStackDriver(base.ManagingStackDriver):
     """Stacks kept in heat-snapshots' own database."""
 
+    reads_our_database = True
+
     def rpc_endpoint(self, engine):
         """The endpoint of this store's stack CRUD, served next to the
         snapshot manager ``engine``.

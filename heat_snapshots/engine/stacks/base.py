@@ -181,6 +181,10 @@ class StackDriver(abc.ABC):
     these from RPC threads and from its walks' worker threads at once.
     """
 
+    #: Whether the stacks are read from heat-snapshots' own database: a
+    #: read of a stack and of its snapshots can then share a connection.
+    reads_our_database = False
+
     def __init__(self, conf):
         self.conf = conf
 

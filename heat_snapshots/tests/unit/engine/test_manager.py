@@ -15,6 +15,8 @@ import time
 
 import fixtures
 import futurist
+from oslo_serialization import jsonutils
+import sqlalchemy
 
 from heat_snapshots.common import exception
 from heat_snapshots.db import api as db_api
@@ -241,6 +243,33 @@ class RulesTest(EngineTestCase):
         error = self.assertRaises(exception.SnapshotIdNotFound,
                                   self.engine.show_snapshot, self.ctx, one,
                                   'not-a-uuid')
+        self.assertEqual('Snapshot with id not-a-uuid not found',
+                         error.message)
+
+    def test_a_read_of_snapshots_takes_one_database_connection(self):
+        identity = self.create_stack(template(
+            {'none': {'type': 'OS::Heat::None'}}))
+        snap = self.snapshot(identity)
+        checkouts = []
+
+        def checked_out(*args):
+            checkouts.append(args)
+        engine = db_api.get_engine()
+        sqlalchemy.event.listen(engine, 'checkout', checked_out)
+        self.addCleanup(sqlalchemy.event.remove, engine, 'checkout',
+                        checked_out)
+        shown = jsonutils.loads(self.engine.show_snapshot_json(
+            self.ctx, identity, snap['id']))
+        self.assertEqual((snap['id'], 'COMPLETE'),
+                         (shown['id'], shown['status']))
+        listed = jsonutils.loads(self.engine.list_snapshots_json(
+            self.ctx, identity))
+        self.assertEqual([snap['id']], [s['id'] for s in listed])
+        # The stack and its snapshot(s), read on one connection each time.
+        self.assertEqual(2, len(checkouts))
+        error = self.assertRaises(exception.SnapshotIdNotFound,
+                                  self.engine.show_snapshot_json, self.ctx,
+                                  identity, 'not-a-uuid')
         self.assertEqual('Snapshot with id not-a-uuid not found',
                          error.message)
 
