@@ -416,6 +416,54 @@ def resource_started(context, driver, stack_id, snapshot_id, resource):
                        item=(driver, stack_id, resource, snapshot_id))
 
 
+def _resources_started_with_artifact(context, items):
+    """resource_started_with_artifact's writes for each item (driver,
+    stack_id, resource, snapshot_id, plugin, data): what each plugin
+    writes, then a statement per kind of row for all.
+    """
+    recorded = [plugin.record_snapshot(context, data)
+                for _driver, _stack_id, _resource, _snapshot_id, plugin,
+                data in items]
+    rows, progress = [], []
+    for (_driver, _stack_id, resource, snapshot_id, plugin,
+         _data), data in zip(items, recorded):
+        rows.append((snapshot_id, resource.name,
+                     dict(_started_values(resource), data=data)))
+        progress.append((snapshot_id, resource.name,
+                         _progress_started_values(
+                             resource.type, states.SNAPSHOT,
+                             plugin.artifact_id(data))))
+    db_api.resource_snapshot_set_many(context, rows, new=True)
+    db_api.operation_resource_set_many(context, progress, new=True)
+    _states_of_many(context, items, lambda item: [
+        (states.SNAPSHOT, states.IN_PROGRESS,
+         states.RESOURCE_STATE_CHANGED)])
+    return recorded
+
+
+def resource_started_with_artifact(context, driver, stack_id, snapshot_id,
+                                   resource, plugin, data):
+    """resource_started and resource_recorded as one change, for a plugin
+    whose artifact is made by ``record_snapshot`` (a row of our database,
+    see ResourcePlugin.artifact_made_in_record): the start, the artifact
+    and the record of its id are committed together, fenced, before
+    anything waits on it. A walk whose stack was taken over makes nothing.
+
+    :returns: the data recorded.
+    """
+    states.RESOURCE_SNAPSHOT_MACHINE.check(
+        None, (states.SNAPSHOT, states.IN_PROGRESS))
+    item = (driver, stack_id, resource, snapshot_id, plugin, data)
+
+    def write(ctx):
+        return db_api.run_in_transaction(
+            ctx, lambda: _resources_started_with_artifact(ctx, [item])[0])
+
+    return group_commit.write(context, write,
+                              many=_resources_started_with_artifact,
+                              item=item)
+
+
 def _resources_recorded(context, items):
     """resource_recorded's writes for each item (resource, snapshot_id,
     plugin, data): what each plugin writes, then a statement per kind of

@@ -296,16 +296,22 @@ class SnapshotWalk(Walker):
             yield from self._snapshot_data_only(stack, resource, snapshot_id,
                                                 plugin)
             return
-        # Fenced: a walk whose stack was taken over stops here, before it
-        # makes anything.
-        operations.resource_started(self.context, self.driver, stack.id,
-                                    snapshot_id, resource)
+        if plugin.artifact_made_in_record:
+            data = self._started_with_artifact(stack, resource, snapshot_id,
+                                               plugin)
+        else:
+            # Fenced: a walk whose stack was taken over stops here, before
+            # it makes anything.
+            operations.resource_started(self.context, self.driver,
+                                        stack.id, snapshot_id, resource)
         abandoned = []
         try:
-            # Written before waiting: from here on the artifact is known.
-            data = operations.resource_recorded(
-                self.context, snapshot_id, resource, plugin,
-                plugin.handle_snapshot())
+            if not plugin.artifact_made_in_record:
+                # Written before waiting: from here on the artifact is
+                # known.
+                data = operations.resource_recorded(
+                    self.context, snapshot_id, resource, plugin,
+                    plugin.handle_snapshot())
 
             def complete():
                 if not abandoned and self.cancelled():
@@ -333,6 +339,28 @@ class SnapshotWalk(Walker):
         operations.resource_ended(self.context, self.driver, stack.id,
                                   snapshot_id, resource, states.COMPLETE,
                                   states.RESOURCE_STATE_CHANGED)
+
+    def _started_with_artifact(self, stack, resource, snapshot_id, plugin):
+        """The start of a resource whose plugin makes its artifact in
+        ``record_snapshot``: one change, fenced, that makes the artifact
+        and records it. When it fails (or ``handle_snapshot`` does),
+        nothing was made: the start and the failure are written together.
+
+        :returns: the data recorded.
+        """
+        try:
+            return operations.resource_started_with_artifact(
+                self.context, self.driver, stack.id, snapshot_id, resource,
+                plugin, plugin.handle_snapshot())
+        except exception.OperationFenced:
+            raise
+        except Exception as error:
+            LOG.info('Snapshot %s of resource %s failed: %s',
+                     snapshot_id, resource.name, error)
+            operations.resource_stepped(
+                self.context, self.driver, stack.id, snapshot_id, resource,
+                states.FAILED, operations.describe(error, self.context))
+            raise
 
     def _snapshot_data_only(self, stack, resource, snapshot_id, plugin):
         """A plugin that makes no artifact has nothing to record before

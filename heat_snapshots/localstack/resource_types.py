@@ -536,6 +536,8 @@ class TestResource(ResourceType):
     def _step(self, operation):
         return Step(self.name, self._properties, operation)
 
+    artifact_made_in_record = True
+
     def handle_snapshot(self):
         # A snapshot that fails makes nothing.
         self._step(SNAPSHOT).check_fail()

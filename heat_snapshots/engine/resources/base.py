@@ -58,6 +58,13 @@ class ResourcePlugin:
     #: otherwise.
     makes_artifact = False
 
+    #: Whether ``handle_snapshot()`` only names the artifact and
+    #: ``record_snapshot()`` makes it (a row of heat-snapshots' own
+    #: database): the resource's start, its artifact and the record of
+    #: its id are then one change, and a failing ``handle_snapshot()``
+    #: has made nothing.
+    artifact_made_in_record = False
+
     @classmethod
     def deletes_nothing(cls):
         """Whether the delete of a snapshot has nothing to remove for

@@ -149,6 +149,42 @@ class SnapshotStatesTest(base.TestCase):
                                                     self.snapshot.id)
         self.assertEqual(artifact.id, progress.artifact_id)
 
+    def test_an_artifact_made_in_its_record_is_started_with_it_or_not(self):
+        resource = stacks_base.Resource(name='t',
+                                        type='OS::Heat::TestResource',
+                                        properties={'value': 'v'})
+        plugin = resource_types.TestResource(self.task.context, STACK,
+                                             resource, self.snapshot.id)
+        driver = mock.Mock()
+        data = plugin.handle_snapshot()
+        with mock.patch.object(db_api, 'operation_resource_set_many',
+                               side_effect=db_exc.DBError('refused')):
+            self.assertRaises(db_exc.DBError,
+                              operations.resource_started_with_artifact,
+                              self.task.context, driver, STACK.id,
+                              self.snapshot.id, resource, plugin, data)
+        # Neither the artifact nor the start: nothing is left unknown.
+        self.assertEqual([], store_db.artifact_list(self.ctx))
+        self.assertEqual([], db_api.resource_snapshot_list(
+            self.ctx, self.snapshot.id))
+
+        recorded = operations.resource_started_with_artifact(
+            self.task.context, driver, STACK.id, self.snapshot.id, resource,
+            plugin, data)
+        [artifact] = store_db.artifact_list(self.ctx)
+        self.assertEqual({'value': 'v', 'artifact_id': artifact.id},
+                         recorded)
+        [row] = db_api.resource_snapshot_list(self.ctx, self.snapshot.id)
+        self.assertEqual(('SNAPSHOT', 'IN_PROGRESS', recorded),
+                         (row.action, row.status, row.data))
+        [progress] = db_api.operation_resource_list(self.ctx,
+                                                    self.snapshot.id)
+        self.assertEqual(('IN_PROGRESS', artifact.id),
+                         (progress.status, progress.artifact_id))
+        driver.set_resources_states.assert_called_with(
+            mock.ANY, STACK.id, ['t'],
+            [('SNAPSHOT', 'IN_PROGRESS', 'state changed')])
+
 
 class ResourcesTogetherTest(local_base.DriverTestCase):
     """Walkers whose changes are committed in one batch leave what each
@@ -294,6 +330,37 @@ class ResourcesTogetherTest(local_base.DriverTestCase):
         self.assertEqual({'a': ['IN_PROGRESS', 'COMPLETE'],
                           'b': ['IN_PROGRESS', 'COMPLETE'],
                           'c': ['IN_PROGRESS', 'FAILED']}, events)
+
+    def test_started_with_their_artifacts_together(self):
+        plugins = {name: resource_types.TestResource(
+            self.ctx, self.stack, self.resources[name], self.snapshot.id)
+            for name in self.NAMES}
+        recorded = {}
+        self.together(lambda name: recorded.__setitem__(
+            name, operations.resource_started_with_artifact(
+                self.ctx, self.driver, self.stack.id, self.snapshot.id,
+                self.resources[name], plugins[name],
+                plugins[name].handle_snapshot())))
+        artifacts = {a.resource_name: a.id
+                     for a in store_db.artifact_list(self.ctx)}
+        self.assertEqual({n: artifacts[n] for n in self.NAMES},
+                         {n: recorded[n]['artifact_id'] for n in self.NAMES})
+        self.assertEqual(recorded, {
+            r.resource_name: r.data for r in db_api.resource_snapshot_list(
+                self.ctx, self.snapshot.id)})
+        each = dict.fromkeys(self.NAMES)
+        rows, progress, resources, events = self.shown()
+        self.assertEqual((
+            dict(each, **{n: ('SNAPSHOT', 'IN_PROGRESS', None)
+                          for n in self.NAMES}),
+            dict(each, **{n: ('IN_PROGRESS', True, False)
+                          for n in self.NAMES}),
+            dict(each, **{n: 'SNAPSHOT_IN_PROGRESS' for n in self.NAMES}),
+            dict(each, **{n: ['IN_PROGRESS'] for n in self.NAMES})),
+            (rows, progress, resources, events))
+        self.assertEqual(artifacts, {
+            r.resource_name: r.artifact_id for r in
+            db_api.operation_resource_list(self.ctx, self.snapshot.id)})
 
     def test_stepped_together(self):
         self.together(lambda name: operations.resource_stepped(
