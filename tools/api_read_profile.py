@@ -25,6 +25,7 @@ functions with the most samples (own and total) of each.
 import argparse
 import os
 import subprocess
+import tempfile
 import time
 
 from benchmarks import profile
@@ -37,7 +38,9 @@ def main():
     parser.add_argument('--deployment', default='mysql')
     parser.add_argument('--read', choices=('show', 'list'), default='show')
     parser.add_argument('--seconds', type=float, default=6.0)
-    parser.add_argument('--out', default='/tmp/hs-api-read-profile')
+    parser.add_argument('--out', default=None,
+                        help='where py-spy writes (default: a new temporary '
+                             'directory)')
     args = parser.parse_args()
     target = targets.start(args.deployment)
     try:
@@ -51,10 +54,11 @@ def main():
                     'GET', '%s/snapshots/%s' % (path, ids[0]))}[args.read]
         for _ in range(50):
             read()
-        os.makedirs(args.out, exist_ok=True)
+        out = args.out or tempfile.mkdtemp(prefix='hs-api-read-')
+        os.makedirs(out, exist_ok=True)
         spies = []
         for role, process in sorted(target.processes().items()):
-            raw = os.path.join(args.out, role + '.raw')
+            raw = os.path.join(out, role + '.raw')
             spies.append((role, raw, subprocess.Popen(
                 [profile.py_spy(), 'record', '--gil', '-r', '200', '-f',
                  'raw', '-d', str(int(args.seconds + 2)), '-o', raw, '-p',
