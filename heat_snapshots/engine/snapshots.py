@@ -36,11 +36,11 @@ from heat_snapshots.engine import walk
 
 LOG = logging.getLogger(__name__)
 
-# What a walk ended with: ``status`` COMPLETE or FAILED, the stack's
-# ``reason`` (Heat's text), and for a snapshot its final ``data``.
 # Resources written per transaction by SnapshotWalk._snapshot_data_at_once.
 AT_ONCE = 500
 
+# What a walk ended with: ``status`` COMPLETE or FAILED, the stack's
+# ``reason`` (Heat's text), and for a snapshot its final ``data``.
 Outcome = collections.namedtuple('Outcome', ('status', 'reason', 'data'))
 # A restore's update, ready for the driver; ``started`` is the driver's
 # start_restore() answer once the update was accepted.

@@ -278,10 +278,8 @@ class ResourcesTogetherTest(local_base.DriverTestCase):
             events.setdefault(event.resource_name, []).append(event.status)
         return rows, progress, resources, events
 
-    def test_started_then_ended_together(self):
-        self.together(lambda name: operations.resource_started(
-            self.ctx, self.driver, self.stack.id, self.snapshot.id,
-            self.resources[name]))
+    def assertAllStarted(self):
+        """Each of NAMES shown started (and nothing more) everywhere."""
         each = dict.fromkeys(self.NAMES)
         self.assertEqual((
             dict(each, **{n: ('SNAPSHOT', 'IN_PROGRESS', None)
@@ -291,6 +289,12 @@ class ResourcesTogetherTest(local_base.DriverTestCase):
             dict(each, **{n: 'SNAPSHOT_IN_PROGRESS' for n in self.NAMES}),
             dict(each, **{n: ['IN_PROGRESS'] for n in self.NAMES})),
             self.shown())
+
+    def test_started_then_ended_together(self):
+        self.together(lambda name: operations.resource_started(
+            self.ctx, self.driver, self.stack.id, self.snapshot.id,
+            self.resources[name]))
+        self.assertAllStarted()
 
         plugins = {name: resource_types.TestResource(
             self.ctx, self.stack, self.resources[name], self.snapshot.id)
@@ -348,16 +352,7 @@ class ResourcesTogetherTest(local_base.DriverTestCase):
         self.assertEqual(recorded, {
             r.resource_name: r.data for r in db_api.resource_snapshot_list(
                 self.ctx, self.snapshot.id)})
-        each = dict.fromkeys(self.NAMES)
-        rows, progress, resources, events = self.shown()
-        self.assertEqual((
-            dict(each, **{n: ('SNAPSHOT', 'IN_PROGRESS', None)
-                          for n in self.NAMES}),
-            dict(each, **{n: ('IN_PROGRESS', True, False)
-                          for n in self.NAMES}),
-            dict(each, **{n: 'SNAPSHOT_IN_PROGRESS' for n in self.NAMES}),
-            dict(each, **{n: ['IN_PROGRESS'] for n in self.NAMES})),
-            (rows, progress, resources, events))
+        self.assertAllStarted()
         self.assertEqual(artifacts, {
             r.resource_name: r.artifact_id for r in
             db_api.operation_resource_list(self.ctx, self.snapshot.id)})
