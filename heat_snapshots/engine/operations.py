@@ -592,10 +592,14 @@ def _stepped_states(status, reason):
             (states.SNAPSHOT, status, reason)]
 
 
-def _resources_stepped(context, items):
+def _resources_stepped(context, items, waves=None):
     """resource_stepped's writes for each item (driver, stack_id,
     resource, snapshot_id, status, reason, data), a statement per kind
     (and shape) of row for all.
+
+    :param waves: the items in waves (walk.waves): their resources' states
+        are written wave after wave, each resource's start after the ends
+        of those it depends on. By default one wave.
     """
     db_api.resource_snapshot_set_many(context, [
         (snapshot_id, resource.name,
@@ -607,8 +611,9 @@ def _resources_stepped(context, items):
          _progress_once(resource.type, states.SNAPSHOT, status, reason))
         for (_driver, _stack_id, resource, snapshot_id, status, reason,
              _data) in items], new=True)
-    _states_of_many(context, items,
-                    lambda item: _stepped_states(item[4], item[5]))
+    for wave in waves or [items]:
+        _states_of_many(context, wave,
+                        lambda item: _stepped_states(item[4], item[5]))
     return [None] * len(items)
 
 
@@ -644,23 +649,24 @@ def resource_stepped(context, driver, stack_id, snapshot_id, resource, status,
 
 
 def resources_stepped_at_once(context, driver, stack_id, snapshot_id,
-                              stepped):
+                              waves):
     """The whole snapshot of several resources whose snapshot is their data
     (snapshot_is_data), in one transaction: what resource_stepped writes
     for each, all COMPLETE.
 
-    :param stepped: (resource, data) of each, dependencies first.
+    :param waves: lists of (resource, data), each resource in a wave after
+        those it depends on (walk.waves).
     """
     states.RESOURCE_SNAPSHOT_MACHINE.check(
         None, (states.SNAPSHOT, states.IN_PROGRESS))
     states.RESOURCE_SNAPSHOT_MACHINE.check(
         (states.SNAPSHOT, states.IN_PROGRESS),
         (states.SNAPSHOT, states.COMPLETE))
-    items = [(driver, stack_id, resource, snapshot_id, states.COMPLETE,
-              states.RESOURCE_STATE_CHANGED, data)
-             for resource, data in stepped]
-    db_api.run_in_transaction(context,
-                              lambda: _resources_stepped(context, items))
+    waves = [[(driver, stack_id, resource, snapshot_id, states.COMPLETE,
+               states.RESOURCE_STATE_CHANGED, data)
+              for resource, data in wave] for wave in waves]
+    db_api.run_in_transaction(context, lambda: _resources_stepped(
+        context, [item for wave in waves for item in wave], waves))
 
 
 def resource_artifact_deleted(context, snapshot_id, resource_name):
@@ -707,9 +713,12 @@ def progress_restarted(context, snapshot_id, action, started):
 
     def write():
         db_api.operation_resources_reset(context, snapshot_id)
-        for name, (resource_type, artifact_id) in rows.items():
-            progress_started(context, snapshot_id, name, resource_type,
-                             action, artifact_id=artifact_id)
+        # The rows are new (the reset removed any): one INSERT for all.
+        db_api.operation_resource_set_many(context, [
+            (snapshot_id, name,
+             _progress_started_values(resource_type, action, artifact_id))
+            for name, (resource_type, artifact_id) in rows.items()],
+            new=True)
     db_api.run_in_transaction(context, write)
 
 

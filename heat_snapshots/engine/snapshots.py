@@ -270,7 +270,8 @@ class SnapshotWalk(Walker):
         data (nothing to wait for, nothing left behind) and whose
         dependencies' is too: written together, dependencies first,
         AT_ONCE resources per transaction, instead of a step of the walk
-        each.
+        each; each resource's start is shown after the ends of those it
+        depends on (walk.waves), as in the walk.
 
         :returns: the names of those snapshotted.
         """
@@ -279,14 +280,17 @@ class SnapshotWalk(Walker):
         for start in range(0, len(order), AT_ONCE):
             if self.cancelled():
                 raise exception.OperationCancelled()
-            stepped = []
-            for name in order[start:start + AT_ONCE]:
-                resource = resources[name]
-                self._started(snapshot_id, resource)
-                stepped.append((resource, self._plugin(
-                    stack, resource, snapshot_id).handle_snapshot()))
+            waves = []
+            for wave in walk.waves(order[start:start + AT_ONCE], graph):
+                stepped = []
+                for name in wave:
+                    resource = resources[name]
+                    self._started(snapshot_id, resource)
+                    stepped.append((resource, self._plugin(
+                        stack, resource, snapshot_id).handle_snapshot()))
+                waves.append(stepped)
             operations.resources_stepped_at_once(
-                self.context, self.driver, stack.id, snapshot_id, stepped)
+                self.context, self.driver, stack.id, snapshot_id, waves)
         return set(order)
 
     def _snapshot_resource(self, stack, resource, snapshot_id):

@@ -106,6 +106,24 @@ def leading(graph, included):
     return order
 
 
+def waves(order, graph):
+    """``order`` (each node after those it requires, as ``leading`` gives
+    it) in waves: a node is in the wave after the last wave holding one
+    it requires. The nodes of a wave require none of each other; what a
+    writer writes wave after wave shows each node after all it requires.
+    """
+    level = {}
+    result = []
+    for node in order:
+        wave = max((level[required] + 1 for required in graph[node]
+                    if required in level), default=0)
+        level[node] = wave
+        if wave == len(result):
+            result.append([])
+        result[wave].append(node)
+    return result
+
+
 class Poll:
     """What a node's action yields while its step is not done yet.
 

@@ -69,6 +69,10 @@ UNCHANGED = states.PREVIEW_UNCHANGED
 UPDATED = states.PREVIEW_UPDATED
 CHANGES = states.PREVIEW_CHANGES
 
+# Instant steps written per transaction before a walk (_Run._walk): as
+# many as a snapshot writes at once.
+AT_ONCE = 500
+
 # One resource's fate in an update: its ``change``, why (``reason``) and,
 # unless it is created anew from its definition, its new ``properties``
 # and type (``rtype``).
@@ -435,10 +439,8 @@ class LocalStackDriver(base.ManagingStackDriver):
                    tree=nested.Tree(len(store_db.local_resource_list(
                        context, stack_id))))
         try:
-            walk.walk(run.parsed.graph(),
-                      lambda name: run.create(name, CREATE),
-                      self.conf.heat_snapshots.walk_concurrency,
-                      run.deadline, name='local-create')
+            run.walk(run.parsed.graph(),
+                     lambda name: run.create(name, CREATE), 'local-create')
         finally:
             run.store_outputs()
 
@@ -644,6 +646,17 @@ def _set_many(context, items):
     return [True] * len(items)
 
 
+def _write_waves(context, waves):
+    """The writes of steps done at once (_Run._at_once): ``_set_many`` of
+    each wave's items, wave after wave, in one transaction.
+    """
+    def write():
+        for items in waves:
+            if items:
+                _set_many(context, items)
+    db_api.run_in_transaction(context, write)
+
+
 def _preview_entry(stack, identity, path, type_name, reason, old):
     """One resource in Heat's update-preview format, with why it is
     listed (``reason``) and, inside a nested stack, the path of the
@@ -794,6 +807,8 @@ class _Run:
         self.live = {}
         #: {path: values} of the instant steps under way (see _step).
         self.held = {}
+        #: The writes of the steps done at once, while they are (_at_once).
+        self.collected = None
         self.environment = tmpl.normalise_environment(environment)
         self.parsed = None
         if template is None:
@@ -842,6 +857,9 @@ class _Run:
         if held is not None:
             # An instant step's: written with its outcome (_step).
             held.update(values)
+            return
+        if self.collected is not None:
+            self.collected.append((self.stack_id, path, values, passed))
             return
         if not group_commit.write(
                 self.context,
@@ -898,6 +916,69 @@ class _Run:
 
     # --- the stack's resources, all of them --------------------------------
 
+    def walk(self, graph, action, name):
+        """``action`` for each resource of ``graph`` after those it
+        requires, as ``walk.walk`` does, the instant steps first (_at_once).
+        """
+        done = self._at_once(graph, action, name)
+        walk.walk({node: set(requires) - done
+                   for node, requires in graph.items() if node not in done},
+                  action, self._concurrency, self.deadline, name=name,
+                  cancelled=self.cancelled)
+
+    def _instant(self, name):
+        definition = self.parsed.resources[name]
+        old = self.old.get(name)
+        return definition.type_class.instant and (
+            old is None or old.type == definition.type)
+
+    def _at_once(self, graph, action, name):
+        """Do, before the walk, the steps of the instant resources whose
+        dependencies are instant too (``OS::Heat::None``, ``Value``...):
+        one after the other, dependencies first, their writes AT_ONCE
+        steps per transaction instead of a change each. What they write is
+        what their steps in the walk would: each resource's start and
+        outcome, events included, a resource's start after the outcomes
+        of those it requires (``walk.waves``); a step that fails is
+        written with those done before it, and ends the run as the walk
+        would (WalkFailed).
+
+        :returns: the names done.
+        """
+        order = walk.leading(graph, self._instant)
+        for start in range(0, len(order), AT_ONCE):
+            if time.monotonic() > self.deadline:
+                raise exception.OperationTimeout(operation=name,
+                                                 seconds='the allowed')
+            if self.cancelled is not None and self.cancelled():
+                raise exception.OperationCancelled()
+            written = []
+            failure = self._collect(walk.waves(order[start:start + AT_ONCE],
+                                               graph), action, written)
+            if written:
+                _write_waves(self.context, written)
+            if failure is not None:
+                raise failure
+        return set(order)
+
+    def _collect(self, waves, action, written):
+        """Do each wave's steps, their writes collected in ``written`` (a
+        list of items per wave); :returns: WalkFailed for the step that
+        failed, or None.
+        """
+        try:
+            for wave in waves:
+                self.collected = []
+                written.append(self.collected)
+                for node in wave:
+                    try:
+                        action(node)
+                    except Exception as error:
+                        return walk.WalkFailed(node, error)
+        finally:
+            self.collected = None
+        return None
+
     def update_all(self):
         """Bring every resource to the template: removed ones deleted
         after the others are done, in reverse dependency order.
@@ -910,9 +991,7 @@ class _Run:
                 self.parsed.resources[name], self.resolver)
             store_db.local_resource_set(self.context, self.stack_id,
                                         self._path(name), values)
-        walk.walk(self.parsed.graph(), self.update, self._concurrency,
-                  self.deadline, name='local-update',
-                  cancelled=self.cancelled)
+        self.walk(self.parsed.graph(), self.update, 'local-update')
         removed = {name: set(r.depends_on or ())
                    for name, r in self.old.items()
                    if name not in self.parsed.resources}

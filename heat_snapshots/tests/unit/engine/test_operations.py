@@ -114,6 +114,22 @@ class SnapshotStatesTest(base.TestCase):
                                                      self.snapshot.id))
         self.assertEqual(('CREATE', 'IN_PROGRESS', 'e1'), self._state())
 
+    def test_a_restart_replaces_the_progress_rows_in_one_insert(self):
+        operations.progress_started(self.task.context, self.snapshot.id,
+                                    'old', 'T', states.SNAPSHOT)
+        inserts = self.statements('INSERT INTO hs_operation_resources')
+        operations.progress_restarted(
+            self.task.context, self.snapshot.id, states.RESTORE,
+            [('a', 'T', None), ('b', 'T', 'art-b'), ('a', 'U', 'art-a')])
+        # Without the multi-row write: one INSERT per resource.
+        self.assertEqual(1, len(inserts))
+        rows = db_api.operation_resource_list(self.ctx, self.snapshot.id)
+        self.assertEqual(
+            [('a', 'U', 'art-a', 'RESTORE', 'IN_PROGRESS'),
+             ('b', 'T', 'art-b', 'RESTORE', 'IN_PROGRESS')],
+            sorted((r.resource_name, r.resource_type, r.artifact_id,
+                    r.action, r.status) for r in rows))
+
     def test_an_artifact_row_is_committed_with_its_record_or_not_at_all(self):
         resource = stacks_base.Resource(name='t',
                                         type='OS::Heat::TestResource',
@@ -374,3 +390,30 @@ class ResourcesTogetherTest(local_base.DriverTestCase):
                          resources)
         self.assertEqual({n: ['IN_PROGRESS', 'COMPLETE']
                           for n in self.NAMES}, events)
+
+
+class ResourcesAtOnceTest(local_base.DriverTestCase):
+
+    def test_a_resource_starts_after_those_it_depends_on_end(self):
+        stack = self.create(local_base.hot({
+            'a': {'type': 'OS::Heat::None'},
+            'b': {'type': 'OS::Heat::None', 'depends_on': 'a'},
+            'c': {'type': 'OS::Heat::None'}}))
+        resources = {r.name: r for r in stack.resources}
+        snapshot = db_api.snapshot_create(self.ctx, {
+            'stack_id': stack.id, 'stack_name': stack.name,
+            'project_id': 'project-a', 'action': 'CREATE',
+            'status': 'IN_PROGRESS'})
+        operations.resources_stepped_at_once(
+            self.ctx, self.driver, stack.id, snapshot.id,
+            [[(resources['a'], {}), (resources['c'], {})],
+             [(resources['b'], {})]])
+        events = [(e.resource_name, e.status) for e in
+                  self.driver.list_events(
+                      self.ctx, stack,
+                      filters={'resource_action': 'SNAPSHOT'},
+                      sort_dir='asc')]
+        self.assertEqual({'a', 'b', 'c'}, {name for name, _ in events})
+        self.assertLess(events.index(('a', 'COMPLETE')),
+                        events.index(('b', 'IN_PROGRESS')))
+        self.assertEqual(6, len(events))

@@ -52,6 +52,20 @@ class LeadingTest(base.TestCase):
         self.assertEqual(sorted(graph), walk.leading(graph, bool))
 
 
+class WavesTest(base.TestCase):
+
+    def test_a_node_comes_in_the_wave_after_all_it_requires(self):
+        graph = {'a': set(), 'b': {'a'}, 'c': {'a', 'x'}, 'd': {'b', 'c'},
+                 'e': set(), 'x': set()}
+        # x is not in the order (done before): c does not wait for it.
+        self.assertEqual([['a', 'e'], ['b', 'c'], ['d']],
+                         walk.waves(['a', 'e', 'b', 'c', 'd'], graph))
+
+    def test_independent_nodes_are_one_wave(self):
+        graph = {'n%d' % i: set() for i in range(5)}
+        self.assertEqual([sorted(graph)], walk.waves(sorted(graph), graph))
+
+
 class WalkTest(base.TestCase):
 
     def test_each_node_once_after_what_it_requires(self):

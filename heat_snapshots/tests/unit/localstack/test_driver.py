@@ -409,7 +409,8 @@ class RestoreTest(DriverTestCase):
 
 class InstantStepTest(DriverTestCase):
     """A type whose step takes no time (OS::Heat::None) has its start
-    written with its outcome, both events recorded; a type that waits
+    written with its outcome, both events recorded, before the walk when
+    its dependencies' steps are instant too; a type that waits
     (TestResource) shows its start before it waits.
     """
 
@@ -433,13 +434,28 @@ class InstantStepTest(DriverTestCase):
                                               'resource_name': name},
                     sort_dir='asc')]
 
-    def test_restore_of_an_instant_type_is_one_change(self):
+    def written_at_once(self):
+        """The paths of each write of steps done before a walk."""
+        calls = []
+        real = local_driver._write_waves
+
+        def write_waves(context, waves):
+            calls.append([path for items in waves
+                          for _stack, path, _values, _passed in items])
+            return real(context, waves)
+        self.useFixture(fixtures.MockPatchObject(
+            local_driver, '_write_waves', side_effect=write_waves))
+        return calls
+
+    def test_restore_of_an_instant_type_is_written_before_the_walk(self):
         stack = self.create(hot({'n': {'type': 'OS::Heat::None'},
                                  't': tres()}))
         written = self.changes()
+        at_once = self.written_at_once()
         self.driver.restore(self.ctx, stack, stack.template,
                             stack.environment, stack.files, {})
-        self.assertEqual(1, written['n'])
+        self.assertEqual(0, written['n'])
+        self.assertEqual([['n']], at_once)
         # The waiting type's start, written before its wait, then more.
         self.assertGreater(written['t'], 1)
         after = self.resources(stack)
@@ -453,8 +469,10 @@ class InstantStepTest(DriverTestCase):
 
     def test_create_of_an_instant_type_shows_its_start_then_its_id(self):
         written = self.changes()
+        at_once = self.written_at_once()
         stack = self.create(hot({'n': {'type': 'OS::Heat::None'}}))
-        self.assertEqual(1, written['n'])
+        self.assertEqual(0, written['n'])
+        self.assertEqual([['n']], at_once)
         [resource] = stack.resources
         self.assertEqual('CREATE_COMPLETE', self.status(resource))
         self.assertEqual({'is_placeholder': 'True'}, resource.data)
@@ -480,6 +498,94 @@ class InstantStepTest(DriverTestCase):
         self.assertEqual([('n', 'IN_PROGRESS', None),
                           ('n', 'FAILED', None)],
                          self.shown_events(stack, 'CREATE'))
+
+    def chain(self):
+        """a <- b <- c, all OS::Heat::None."""
+        return hot({'a': {'type': 'OS::Heat::None'},
+                    'b': {'type': 'OS::Heat::None', 'depends_on': 'a'},
+                    'c': {'type': 'OS::Heat::None', 'depends_on': 'b'}})
+
+    def test_a_chain_of_instant_steps_is_one_write(self):
+        stack = self.create(self.chain())
+        at_once = self.written_at_once()
+        self.driver.restore(self.ctx, stack, stack.template,
+                            stack.environment, stack.files, {})
+        # Without the steps at once: [], each a write of its own.
+        self.assertEqual([['a', 'b', 'c']], at_once)
+        self.assertEqual({'a': 'RESTORE_COMPLETE', 'b': 'RESTORE_COMPLETE',
+                          'c': 'RESTORE_COMPLETE'},
+                         {name: self.status(r) for name, r in
+                          self.resources(stack).items()})
+        # Each starts after those it depends on are done, as in the walk.
+        events = self.driver.list_events(
+            self.ctx, stack, filters={'resource_action': 'RESTORE'},
+            sort_dir='asc')
+        self.assertEqual(
+            [('a', 'IN_PROGRESS'), ('a', 'COMPLETE'),
+             ('b', 'IN_PROGRESS'), ('b', 'COMPLETE'),
+             ('c', 'IN_PROGRESS'), ('c', 'COMPLETE')],
+            [(e.resource_name, e.status) for e in events])
+
+    def test_at_once_more_than_a_transaction_holds(self):
+        self.useFixture(fixtures.MockPatch(
+            'heat_snapshots.localstack.driver.AT_ONCE', 2))
+        stack = self.create(self.chain())
+        at_once = self.written_at_once()
+        self.driver.restore(self.ctx, stack, stack.template,
+                            stack.environment, stack.files, {})
+        self.assertEqual([['a', 'b'], ['c']], at_once)
+
+    def test_an_instant_step_after_a_waiting_one_is_walked(self):
+        stack = self.create(hot({
+            't': tres(), 'n': {'type': 'OS::Heat::None', 'depends_on': 't'},
+            'm': {'type': 'OS::Heat::None'}}))
+        written = self.changes()
+        at_once = self.written_at_once()
+        self.driver.restore(self.ctx, stack, stack.template,
+                            stack.environment, stack.files, {})
+        self.assertEqual([['m']], at_once)
+        # n waited for t in the walk, a change of its own.
+        self.assertEqual(1, written['n'])
+        self.assertEqual({'RESTORE_COMPLETE'},
+                         {self.status(r) for r in
+                          self.resources(stack).values()})
+
+    def test_a_failing_instant_step_ends_the_restore_with_those_before(self):
+        stack = self.create(self.chain())
+        real = resource_types.NoneResource.restore_data
+
+        def restore_data(rtype, properties, data, saved):
+            if rtype.name == 'b':
+                raise exception.ResourceFailure(reason='no room')
+            return real(rtype, properties, data, saved)
+        with mock.patch.object(resource_types.NoneResource, 'restore_data',
+                               autospec=True, side_effect=restore_data):
+            error = self.assertRaises(
+                walk.WalkFailed, self.driver.restore, self.ctx, stack,
+                stack.template, stack.environment, stack.files,
+                {'a': {}, 'b': {}, 'c': {}})
+        self.assertEqual('b', error.node)
+        self.assertIn('no room', str(error.cause))
+        after = self.resources(stack)
+        self.assertEqual({'a': 'RESTORE_COMPLETE', 'b': 'RESTORE_FAILED',
+                          'c': 'CREATE_COMPLETE'},
+                         {name: self.status(r) for name, r in after.items()})
+        self.assertIn('no room', after['b'].status_reason)
+        self.assertEqual(['IN_PROGRESS', 'FAILED'],
+                         [e[1] for e in self.shown_events(stack, 'RESTORE',
+                                                          'b')])
+
+    def test_a_cancelled_restore_writes_no_instant_step(self):
+        stack = self.create(self.chain())
+        at_once = self.written_at_once()
+        self.assertRaises(exception.OperationCancelled, self.driver.restore,
+                          self.ctx, stack, stack.template,
+                          stack.environment, stack.files, {},
+                          cancelled=lambda: True)
+        self.assertEqual([], at_once)
+        self.assertEqual({'CREATE_COMPLETE'},
+                         {self.status(r) for r in
+                          self.resources(stack).values()})
 
 
 class ResourceChangesTogetherTest(DriverTestCase):
