@@ -18,6 +18,7 @@ import sys
 from oslo_log import log as logging
 from oslo_service import service
 
+from heat_snapshots.common import malloc
 from heat_snapshots import conf
 from heat_snapshots.db import api as db_api
 from heat_snapshots.db import group_commit
@@ -45,6 +46,8 @@ def prepare_service(argv=None, conf=CONF):
     conf(argv[1:], project='heat', prog=argv[0].rsplit('/', 1)[-1],
          version=version.version_info.version_string())
     logging.setup(conf, 'heat-snapshots')
+    # Before any thread of the service allocates (see malloc.py).
+    malloc.limit_arenas(conf.heat_snapshots.malloc_arena_max)
     db_api.configure(conf)
     group_commit.configure(conf)
     conf.log_opt_values(LOG, logging.DEBUG)

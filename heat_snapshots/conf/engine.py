@@ -62,6 +62,17 @@ opts = [
                min=1,
                help='Number of engine processes heat-snapshots-engine '
                     'starts.'),
+    cfg.IntOpt('malloc_arena_max',
+               default=2,
+               min=0,
+               help='Most malloc arenas (glibc) each heat-snapshots process '
+                    'makes, set as it starts. glibc gives each thread an '
+                    'arena of its own, up to eight per core, and an arena '
+                    'keeps its high-water mark, so the resident memory of a '
+                    'process with many threads grows with the largest '
+                    'writes each thread once made. 0 leaves glibc\'s '
+                    'default; MALLOC_ARENA_MAX in the environment wins '
+                    'over this option. Ignored on other C libraries.'),
     cfg.IntOpt('action_timeout',
                default=3600,
                min=1,
