@@ -12,7 +12,9 @@
 
 """oslo.messaging set-up shared by the API and the engine."""
 
+import base64
 import copy
+import zlib
 
 from oslo_config import cfg
 from oslo_log import log as logging
@@ -32,6 +34,21 @@ ALLOWED_EXMODS = [exception.__name__]
 
 def is_in_process(conf=CONF):
     return (conf.transport_url or '').startswith('fake:')
+
+
+def pack_text(text):
+    """``text`` as a reply that crosses the message bus small: zlib at its
+    fastest level, in base64. A snapshot's JSON text (its template and
+    resources, mostly quotes) is escaped again by each of the bus's JSON
+    layers; packed, it is a sixth of its size and has nothing to escape.
+    """
+    return base64.b64encode(zlib.compress(text.encode('utf-8'), 1)).decode(
+        'ascii')
+
+
+def unpack_text(packed):
+    """The text ``pack_text`` packed."""
+    return zlib.decompress(base64.b64decode(packed)).decode('utf-8')
 
 
 # The RPC endpoints of the engine running in this process, by namespace,
@@ -162,6 +179,10 @@ class Client:
                 raise self._not_served(method)
             return LocalContext(endpoint)
         return self.client.prepare(version=version)
+
+    def _in_process(self):
+        """Whether calls go to this process's engine (no message bus)."""
+        return bool(_LOCAL_ENDPOINTS)
 
     def _can_send(self, version):
         """Whether the engine may be called at ``version`` (always, in

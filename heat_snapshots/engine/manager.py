@@ -28,6 +28,7 @@ import oslo_messaging as messaging
 from heat_snapshots.common import context as hs_context
 from heat_snapshots.common import exception
 from heat_snapshots.common import notifications
+from heat_snapshots.common import rpc
 from heat_snapshots.common import states
 from heat_snapshots.db import api as db_api
 from heat_snapshots.engine import base_manager
@@ -42,7 +43,7 @@ from heat_snapshots.engine.stacks import base as stacks_base
 
 LOG = logging.getLogger(__name__)
 
-RPC_API_VERSION = '1.8'
+RPC_API_VERSION = '1.9'
 
 _EXPECTED = (exception.HeatSnapshotsException,)
 
@@ -567,24 +568,43 @@ class EngineManager(base_manager.BaseEngineManager):
     @messaging.expose
     @messaging.expected_exceptions(*_EXPECTED)
     def list_snapshots_json(self, context, stack_identity):
-        """stack_list_snapshots as the JSON text of the list (1.4).
+        """stack_list_snapshots as the JSON text of the list (1.5).
 
         Each snapshot's stored data is passed through as text.
 
         :raises: StackNotFound.
         """
+        return self._snapshots_text(context, stack_identity)
+
+    @messaging.expose
+    @messaging.expected_exceptions(*_EXPECTED)
+    def show_snapshot_json(self, context, stack_identity, snapshot_id):
+        """show_snapshot as the JSON text of the snapshot (1.5).
+
+        :raises: StackNotFound, SnapshotIdNotFound, SnapshotNotFound.
+        """
+        return self._snapshot_text(context, stack_identity, snapshot_id)
+
+    @messaging.expose
+    @messaging.expected_exceptions(*_EXPECTED)
+    def list_snapshots_packed(self, context, stack_identity):
+        """list_snapshots_json's text packed for the message bus (1.9)."""
+        return rpc.pack_text(self._snapshots_text(context, stack_identity))
+
+    @messaging.expose
+    @messaging.expected_exceptions(*_EXPECTED)
+    def show_snapshot_packed(self, context, stack_identity, snapshot_id):
+        """show_snapshot_json's text packed for the message bus (1.9)."""
+        return rpc.pack_text(self._snapshot_text(context, stack_identity,
+                                                 snapshot_id))
+
+    def _snapshots_text(self, context, stack_identity):
         def read():
             stack = self.get_stack_summary(context, stack_identity)
             return db_api.snapshot_list_shown(context, stack.id)
         return formatters.snapshots_json(self._read_together(context, read))
 
-    @messaging.expose
-    @messaging.expected_exceptions(*_EXPECTED)
-    def show_snapshot_json(self, context, stack_identity, snapshot_id):
-        """show_snapshot as the JSON text of the snapshot (1.4).
-
-        :raises: StackNotFound, SnapshotIdNotFound, SnapshotNotFound.
-        """
+    def _snapshot_text(self, context, stack_identity, snapshot_id):
         def read():
             stack = self.get_stack_summary(context, stack_identity)
             row = db_api.snapshot_get_shown(context, snapshot_id)

@@ -10,6 +10,8 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
+import json
+
 from oslo_config import fixture as config_fixture
 import oslo_messaging as messaging
 
@@ -119,3 +121,18 @@ class StacksNotServedTest(engine_base.EngineTestCase):
         self.assertRaises(exception.NotSupported,
                           stack_rpcapi.StackAPI().show_stack, self.ctx,
                           {'stack_name': 's', 'stack_id': 'i'})
+
+
+class PackTextTest(base.TestCase):
+
+    def test_text_comes_back_as_it_was_and_smaller(self):
+        text = json.dumps({'snapshots': [
+            {'name': 'zoë', 'data': {'resources': {
+                'r%d' % i: {'type': 'OS::Heat::None', 'status': 'COMPLETE'}
+                for i in range(50)}}}] * 4})
+        packed = rpc.pack_text(text)
+        self.assertEqual(text, rpc.unpack_text(packed))
+        # Nothing a JSON layer of the message bus escapes.
+        self.assertEqual(packed, json.loads(json.dumps(packed)))
+        self.assertNotIn('"', packed)
+        self.assertLess(len(packed), len(text) / 5)

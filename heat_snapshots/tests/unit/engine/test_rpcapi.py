@@ -78,7 +78,8 @@ class PinnedVersionTest(base.TestCase):
         self.assertEqual(['show_snapshot', 'stack_list_snapshots'],
                          [c.args[1] for c in call.mock_calls])
 
-    def test_json_calls_at_1_5_otherwise(self):
+    def test_json_calls_at_1_5_below_1_9(self):
+        self.flags(engine='1.8', group='upgrade_levels')
         api = rpcapi.EngineAPI()
         with mock.patch.object(api, '_call', return_value='[]') as call:
             self.assertEqual('[]', api.list_snapshots_json(
@@ -86,6 +87,64 @@ class PinnedVersionTest(base.TestCase):
         self.assertEqual(('list_snapshots_json', '1.5'),
                          (call.call_args.args[1],
                           call.call_args.kwargs['version']))
+
+
+class PackedReadTest(engine_base.EngineTestCase):
+    """Across the message bus the engine packs a show's and a list's text
+    (1.9); the API gets the same text.
+    """
+
+    def setUp(self):
+        super().setUp()
+        identity = self.create_stack(engine_base.template(
+            {'none': {'type': 'OS::Heat::None'}}))
+        self.snap = self.snapshot(identity)
+        self.identity = identity
+
+    def over_the_bus(self, **pin):
+        """What the API gets, and the calls it made, as an API process
+        without an engine of its own does.
+        """
+        if pin:
+            self.flags(group='upgrade_levels', **pin)
+        api = rpcapi.EngineAPI()
+        sent = []
+
+        def call(ctx, method, version='1.0', **kwargs):
+            sent.append((method, version))
+            return getattr(self.engine, method)(ctx, **kwargs)
+        with mock.patch.object(rpc, '_LOCAL_ENDPOINTS', {}), \
+                mock.patch.object(api, '_call', side_effect=call):
+            texts = (api.list_snapshots_json(self.ctx, self.identity),
+                     api.show_snapshot_json(self.ctx, self.identity,
+                                            self.snap['id']))
+        return texts, sent
+
+    def test_the_text_is_packed_on_the_bus_and_the_same_unpacked(self):
+        texts, sent = self.over_the_bus()
+        self.assertEqual([('list_snapshots_packed', '1.9'),
+                          ('show_snapshot_packed', '1.9')], sent)
+        self.assertEqual(
+            (self.engine.list_snapshots_json(self.ctx, self.identity),
+             self.engine.show_snapshot_json(self.ctx, self.identity,
+                                            self.snap['id'])), texts)
+        self.assertEqual(self.snap['id'], json.loads(texts[1])['id'])
+
+    def test_an_engine_pinned_below_1_9_sends_the_text(self):
+        texts, sent = self.over_the_bus(engine='1.8')
+        self.assertEqual([('list_snapshots_json', '1.5'),
+                          ('show_snapshot_json', '1.5')], sent)
+        self.assertEqual([self.snap['id']],
+                         [s['id'] for s in json.loads(texts[0])])
+
+    def test_a_packed_read_fails_as_the_text_would(self):
+        packed = engine_base.undecorated(
+            manager.EngineManager.show_snapshot_packed)
+        error = self.assertRaises(exception.SnapshotIdNotFound, packed,
+                                  self.engine, self.ctx, self.identity,
+                                  'not-a-uuid')
+        self.assertEqual('Snapshot with id not-a-uuid not found',
+                         error.message)
 
 
 class CloneVersionTest(base.TestCase):
@@ -144,6 +203,16 @@ class LocalCallTest(engine_base.EngineTestCase):
         # A copy of the caller's context, as rebuilt from the wire.
         self.assertIsNot(self.ctx, seen[0])
         self.assertEqual(self.ctx.to_dict(), seen[0].to_dict())
+
+    def test_reads_are_handed_over_unpacked(self):
+        identity = self.stacks.create_stack(self.ctx, 'local',
+                                            engine_base.FIVE, {}, {}, {}, {})
+        ef.wait_for_stack(self.stacks, self.ctx, identity,
+                          'CREATE_COMPLETE')
+        with mock.patch.object(self.manager, 'list_snapshots_packed',
+                               side_effect=AssertionError('packed')):
+            self.assertEqual('[]', self.api.list_snapshots_json(self.ctx,
+                                                                identity))
 
     def test_expected_errors_arrive_as_themselves(self):
         identity = {'stack_name': 'nope', 'stack_id': 'nope'}
