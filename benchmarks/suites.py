@@ -73,7 +73,9 @@ def scale(runner):
                 try:
                     results.extend(_scale_one(runner, target, rtype, count))
                 except Failed as error:
-                    # The other sizes still run (Heat fails some).
+                    # The other sizes still run (Heat fails some); the
+                    # figures of a size's runs before its failure stay.
+                    results.extend(getattr(error, 'results', []))
                     failed.append('%s x %d: %s' % (rtype, count, error))
     if failed:
         raise FleetFailed(results, failed)
@@ -94,15 +96,26 @@ def _scale_one(runner, target, rtype, count):
         if rss is not None:
             sampled.append(rss)
 
+    failure = None
     for run in range(runner.runs):
         cpu0 = target.cpu()
         t0 = time.monotonic()
-        snapshot_id = target.snapshot(path, 'scale-%d' % run)
-        target.wait_snapshot(path, snapshot_id, sample=sample)
-        t1 = time.monotonic()
-        cpu1 = target.cpu()
-        target.restore(path, snapshot_id)
-        target.wait_stack(path, 'RESTORE_COMPLETE', sample=sample)
+        try:
+            snapshot_id = target.snapshot(path, 'scale-%d' % run)
+            target.wait_snapshot(path, snapshot_id, sample=sample)
+            t1 = time.monotonic()
+            cpu1 = target.cpu()
+            target.restore(path, snapshot_id)
+            target.wait_stack(path, 'RESTORE_COMPLETE', sample=sample)
+        except Failed as error:
+            if not run:
+                raise
+            # Heat's legacy engine fails a later run of a stack ("Maximum
+            # number of threads reached"): the runs before it are kept.
+            runner.log('scale: %s x %d run %d failed: %s', rtype, count,
+                       run + 1, error)
+            failure = error
+            break
         t2 = time.monotonic()
         cpu2 = target.cpu()
         snap_times.append(t1 - t0)
@@ -115,12 +128,19 @@ def _scale_one(runner, target, rtype, count):
                    rtype, count, run + 1, t1 - t0, t2 - t1)
         # The snapshot stays: a stack keeps up to 32 in ordinary use.
     case = '%s x %d' % (rtype, count)
+    note = ''
+    if failure is not None:
+        note = '%d of %d runs: run %d failed' % (len(snap_times),
+                                                 runner.runs,
+                                                 len(snap_times) + 1)
     out = [
         Result(runner.kind, 'scale', case, 'snapshot wall', 's', snap_times,
-               _target(runner, ('scale', 'snapshot', rtype, count))),
+               _target(runner, ('scale', 'snapshot', rtype, count)),
+               note=note),
         Result(runner.kind, 'scale', case, 'restore wall', 's',
                restore_times,
-               _target(runner, ('scale', 'restore', rtype, count))),
+               _target(runner, ('scale', 'restore', rtype, count)),
+               note=note),
     ]
     for role in sorted(snap_cpu):
         out.append(Result(runner.kind, 'scale', case,
@@ -135,8 +155,17 @@ def _scale_one(runner, target, rtype, count):
                           _target(runner, ('scale', 'rss', rtype, count)),
                           note='VmHWM since start; sampled max %.1f MB'
                                % (max(sampled) / MB if sampled else 0)))
-    target.delete_stack(path)
-    return out
+    if failure is None:
+        target.delete_stack(path)
+        return out
+    try:
+        target.delete_stack(path)
+    except Failed as error:
+        # (Heat, out of threads, may fail the delete too.)
+        runner.log('scale: %s x %d: the stack was not deleted: %s', rtype,
+                   count, error)
+    failure.results = out
+    raise failure
 
 
 # --- 3. parallel walk -------------------------------------------------------
