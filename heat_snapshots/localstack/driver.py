@@ -69,7 +69,7 @@ UNCHANGED = states.PREVIEW_UNCHANGED
 UPDATED = states.PREVIEW_UPDATED
 CHANGES = states.PREVIEW_CHANGES
 
-# Instant steps written per transaction before a walk (_Run._walk): as
+# Instant steps written per transaction before a walk (_Run.walk): as
 # many as a snapshot writes at once.
 AT_ONCE = 500
 
