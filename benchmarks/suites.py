@@ -155,17 +155,18 @@ def _scale_one(runner, target, rtype, count):
                           _target(runner, ('scale', 'rss', rtype, count)),
                           note='VmHWM since start; sampled max %.1f MB'
                                % (max(sampled) / MB if sampled else 0)))
-    if failure is None:
-        target.delete_stack(path)
-        return out
     try:
         target.delete_stack(path)
     except Failed as error:
+        if failure is None:
+            raise
         # (Heat, out of threads, may fail the delete too.)
         runner.log('scale: %s x %d: the stack was not deleted: %s', rtype,
                    count, error)
-    failure.results = out
-    raise failure
+    if failure is not None:
+        failure.results = out
+        raise failure
+    return out
 
 
 # --- 3. parallel walk -------------------------------------------------------

@@ -188,8 +188,7 @@ class Client:
         """Whether the engine may be called at ``version`` (always, in
         this process).
         """
-        return bool(_LOCAL_ENDPOINTS) or self.client.can_send_version(
-            version)
+        return self._in_process() or self.client.can_send_version(version)
 
     def _call(self, context, method, version='1.0', **kwargs):
         cctxt = self._prepare(method, version)

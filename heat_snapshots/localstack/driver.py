@@ -952,20 +952,21 @@ class _Run:
                                                  seconds='the allowed')
             if self.cancelled is not None and self.cancelled():
                 raise exception.OperationCancelled()
-            written = []
-            failure = self._collect(walk.waves(order[start:start + AT_ONCE],
-                                               graph), action, written)
+            written, failure = self._collect(
+                walk.waves(order[start:start + AT_ONCE], graph), action)
             if written:
                 _write_waves(self.context, written)
             if failure is not None:
                 raise failure
         return set(order)
 
-    def _collect(self, waves, action, written):
-        """Do each wave's steps, their writes collected in ``written`` (a
-        list of items per wave); :returns: WalkFailed for the step that
-        failed, or None.
+    def _collect(self, waves, action):
+        """Do each wave's steps, collecting their writes.
+
+        :returns: (a list of the items written per wave, WalkFailed for
+            the step that failed or None).
         """
+        written = []
         try:
             for wave in waves:
                 self.collected = []
@@ -974,10 +975,10 @@ class _Run:
                     try:
                         action(node)
                     except Exception as error:
-                        return walk.WalkFailed(node, error)
+                        return written, walk.WalkFailed(node, error)
         finally:
             self.collected = None
-        return None
+        return written, None
 
     def update_all(self):
         """Bring every resource to the template: removed ones deleted
