@@ -416,14 +416,30 @@ def resource_started(context, driver, stack_id, snapshot_id, resource):
                        item=(driver, stack_id, resource, snapshot_id))
 
 
+def _recorded(context, pairs):
+    """What each plugin of ``pairs`` (plugin, data) records, in order: the
+    plugins of one class by one ``record_snapshots`` call.
+    """
+    by_class = collections.OrderedDict()
+    for index, (plugin, _data) in enumerate(pairs):
+        by_class.setdefault(type(plugin), []).append(index)
+    recorded = [None] * len(pairs)
+    for cls, indexes in by_class.items():
+        results = cls.record_snapshots(context,
+                                       [pairs[index] for index in indexes])
+        for index, result in zip(indexes, results):
+            recorded[index] = result
+    return recorded
+
+
 def _resources_started_with_artifact(context, items):
     """resource_started_with_artifact's writes for each item (driver,
     stack_id, resource, snapshot_id, plugin, data): what each plugin
     writes, then a statement per kind of row for all.
     """
-    recorded = [plugin.record_snapshot(context, data)
-                for _driver, _stack_id, _resource, _snapshot_id, plugin,
-                data in items]
+    recorded = _recorded(context, [
+        (plugin, data) for _driver, _stack_id, _resource, _snapshot_id,
+        plugin, data in items])
     rows, progress = [], []
     for (_driver, _stack_id, resource, snapshot_id, plugin,
          _data), data in zip(items, recorded):
@@ -469,8 +485,8 @@ def _resources_recorded(context, items):
     plugin, data): what each plugin writes, then a statement per kind of
     row for all.
     """
-    recorded = [plugin.record_snapshot(context, data)
-                for _resource, _snapshot_id, plugin, data in items]
+    recorded = _recorded(context, [
+        (plugin, data) for _resource, _snapshot_id, plugin, data in items])
     rows, artifacts = [], []
     for (resource, snapshot_id, plugin, _data), data in zip(items,
                                                             recorded):

@@ -16,6 +16,8 @@ Its stacks, resources, events and test artifacts, in the transactions,
 retries and fencing of ``heat_snapshots.db.api``.
 """
 
+import collections
+
 from oslo_db.sqlalchemy import utils as db_utils
 from oslo_utils import timeutils
 from oslo_utils import uuidutils
@@ -444,20 +446,53 @@ def artifact_id_of(context, snapshot_id, resource_name):
         'resource_name': resource_name}).scalar()
 
 
-@db_api.fenced_writer
+_ARTIFACTS_OF = sa.select(
+    models.Artifact.resource_name, models.Artifact.id).where(
+    models.Artifact.snapshot_id == sa.bindparam('snapshot_id'),
+    models.Artifact.resource_name.in_(
+        sa.bindparam('names', expanding=True))).order_by(
+    models.Artifact.created_at)
+
+
 def artifact_ensure(context, snapshot_id, resource_name, content):
     """The id of the resource's artifact of the snapshot, made if there is
     none yet (a step run again after an engine restart finds its own), in
     one transaction.
     """
-    artifact_id = artifact_id_of(context, snapshot_id, resource_name)
-    if artifact_id is None:
-        artifact_id = uuidutils.generate_uuid()
-        db_api.core_execute(context, _ARTIFACT_INSERT, {
-            'id': artifact_id, 'snapshot_id': snapshot_id,
-            'resource_name': resource_name, 'content': content,
-            'created_at': timeutils.utcnow()})
-    return artifact_id
+    return artifacts_ensure(context,
+                            [(snapshot_id, resource_name, content)])[0]
+
+
+@db_api.fenced_writer
+def artifacts_ensure(context, entries):
+    """artifact_ensure of each (snapshot_id, resource_name, content), in
+    one transaction: a read per snapshot and one INSERT of those missing.
+
+    :returns: their ids, in order.
+    """
+    connection = context.session.connection()
+    names = collections.OrderedDict()
+    for snapshot_id, resource_name, _content in entries:
+        names.setdefault(snapshot_id, []).append(resource_name)
+    found = {}
+    for snapshot_id, resource_names in names.items():
+        for row in connection.execute(_ARTIFACTS_OF, {
+                'snapshot_id': snapshot_id, 'names': resource_names}):
+            # The first made, as artifact_id_of answers.
+            found.setdefault((snapshot_id, row.resource_name), row.id)
+    rows = []
+    now = timeutils.utcnow()
+    for snapshot_id, resource_name, content in entries:
+        key = (snapshot_id, resource_name)
+        if key not in found:
+            found[key] = uuidutils.generate_uuid()
+            rows.append({'id': found[key], 'snapshot_id': snapshot_id,
+                         'resource_name': resource_name, 'content': content,
+                         'created_at': now})
+    if rows:
+        db_api.core_execute(context, _ARTIFACT_INSERT, rows)
+    return [found[(snapshot_id, resource_name)]
+            for snapshot_id, resource_name, _content in entries]
 
 
 @db_api.reader

@@ -547,17 +547,27 @@ class TestResource(ResourceType):
         return {'value': value}
 
     def record_snapshot(self, context, data):
-        # The artifact row is written in the transaction recording its id
-        # (with the walks' other state changes): a transaction of its own
-        # would wait for SQLite's one writer, as the walk's writes do.
-        content = {'value': data['value'],
-                   'stack_id': getattr(self.stack, 'id', None),
-                   'physical_resource_id': self.resource.physical_resource_id}
-        artifact_id = store_db.artifact_ensure(context, self.snapshot_id,
-                                               self.name, content)
-        # The wait starts once the artifact exists.
-        self._snapshot_step = self._step(SNAPSHOT)
-        return dict(data, artifact_id=artifact_id)
+        return self.record_snapshots(context, [(self, data)])[0]
+
+    @classmethod
+    def record_snapshots(cls, context, recorded):
+        # The artifact rows are written in the transaction recording their
+        # ids (with the walks' other state changes), one INSERT for all: a
+        # transaction of their own would wait for SQLite's one writer, as
+        # the walk's writes do.
+        ids = store_db.artifacts_ensure(context, [
+            (plugin.snapshot_id, plugin.name, {
+                'value': data['value'],
+                'stack_id': getattr(plugin.stack, 'id', None),
+                'physical_resource_id':
+                    plugin.resource.physical_resource_id})
+            for plugin, data in recorded])
+        results = []
+        for (plugin, data), artifact_id in zip(recorded, ids):
+            # The wait starts once the artifact exists.
+            plugin._snapshot_step = plugin._step(SNAPSHOT)
+            results.append(dict(data, artifact_id=artifact_id))
+        return results
 
     def check_snapshot_complete(self, data):
         if self._snapshot_step is None:

@@ -21,7 +21,9 @@ of one resource type. The engine calls, for one resource of one snapshot:
 * ``record_snapshot(context, data)`` (optional): for a type whose
   artifact is a row of heat-snapshots' own database, write it in the
   transaction that records ``data`` (one commit where there were two);
-  returns the data to keep.
+  returns the data to keep. ``record_snapshots(context, recorded)`` (a
+  classmethod, optional) makes the same writes for many resources of the
+  type at once, when the walk records them together.
 * ``check_snapshot_complete(data)``: polled with backoff until True; raise
   ResourceFailure to fail the snapshot.
 * ``handle_restore(definition, data)``: return the resource's definition
@@ -85,6 +87,8 @@ class ResourcePlugin:
         return (not cls.makes_artifact and
                 cls.handle_snapshot is ResourcePlugin.handle_snapshot and
                 cls.record_snapshot is ResourcePlugin.record_snapshot and
+                cls.record_snapshots.__func__ is
+                ResourcePlugin.record_snapshots.__func__ and
                 cls.check_snapshot_complete is
                 ResourcePlugin.check_snapshot_complete)
 
@@ -112,6 +116,18 @@ class ResourcePlugin:
         :returns: the data to record (the default: ``data``).
         """
         return data
+
+    @classmethod
+    def record_snapshots(cls, context, recorded):
+        """``record_snapshot`` of each (plugin, data) of ``recorded``
+        (plugins of this class recorded in one transaction), in order. A
+        type whose writes can be made together (one statement for all)
+        overrides it.
+
+        :returns: the data to record of each.
+        """
+        return [plugin.record_snapshot(context, data)
+                for plugin, data in recorded]
 
     def check_snapshot_complete(self, data):
         return True

@@ -223,6 +223,7 @@ class ResourcesTogetherTest(local_base.DriverTestCase):
         group_commit.SETTINGS.update(enabled=True, writers=1)
         self.commits = 0
         self.row_writes = 0
+        self.artifact_statements = 0
         engine = db_api.get_engine()
         sa.event.listen(engine, 'commit', self._committed)
         self.addCleanup(sa.event.remove, engine, 'commit', self._committed)
@@ -237,6 +238,8 @@ class ResourcesTogetherTest(local_base.DriverTestCase):
         if statement.startswith(('INSERT INTO hs_resource_snapshots',
                                  'UPDATE hs_resource_snapshots')):
             self.row_writes += 1
+        if 'hs_artifacts' in statement:
+            self.artifact_statements += 1
 
     def together(self, write):
         """``write(name)`` for each of NAMES from a walker of its own, all
@@ -266,7 +269,7 @@ class ResourcesTogetherTest(local_base.DriverTestCase):
             thread.start()
         while len(group_commit._writer._queue) < len(self.NAMES):
             release.wait(0.01)
-        self.commits = self.row_writes = 0
+        self.commits = self.row_writes = self.artifact_statements = 0
         release.set()
         for thread in [first] + threads:
             thread.join()
@@ -320,6 +323,8 @@ class ResourcesTogetherTest(local_base.DriverTestCase):
             name, operations.resource_recorded(
                 self.ctx, self.snapshot.id, self.resources[name],
                 plugins[name], plugins[name].handle_snapshot())))
+        # The three artifacts: one read and one INSERT for them all.
+        self.assertEqual(2, self.artifact_statements)
         artifacts = {a.resource_name: a.id
                      for a in store_db.artifact_list(self.ctx)}
         self.assertEqual(set(self.NAMES), set(artifacts))
@@ -361,6 +366,7 @@ class ResourcesTogetherTest(local_base.DriverTestCase):
                 self.ctx, self.driver, self.stack.id, self.snapshot.id,
                 self.resources[name], plugins[name],
                 plugins[name].handle_snapshot())))
+        self.assertEqual(2, self.artifact_statements)
         artifacts = {a.resource_name: a.id
                      for a in store_db.artifact_list(self.ctx)}
         self.assertEqual({n: artifacts[n] for n in self.NAMES},

@@ -16,7 +16,9 @@ find nothing once another writer changed the row."""
 
 from oslo_db import exception as db_exc
 from oslo_utils import timeutils
+import sqlalchemy as sa
 
+from heat_snapshots.db import api as core_db
 from heat_snapshots.localstack import db_api
 from heat_snapshots.tests import base
 
@@ -230,3 +232,28 @@ class ArtifactTestCase(base.TestCase):
         self.assertEqual({'size': 1}, db_api.artifact_get(ctx, first).content)
         self.assertEqual([first], [a.id for a in db_api.artifact_list(
             ctx, snapshot_id='s1')])
+
+    def test_ensure_many_finds_those_made_and_makes_the_rest(self):
+        ctx = self.make_context()
+        made = db_api.artifact_ensure(ctx, 's1', 'b', {'size': 1})
+        inserts = []
+
+        def executed(conn, cursor, statement, *args):
+            if statement.startswith('INSERT INTO hs_artifacts'):
+                inserts.append(statement)
+        engine = core_db.get_engine()
+        sa.event.listen(engine, 'before_cursor_execute', executed)
+        self.addCleanup(sa.event.remove, engine, 'before_cursor_execute',
+                        executed)
+        ids = db_api.artifacts_ensure(ctx, [
+            ('s1', 'a', {'size': 2}), ('s1', 'b', {'size': 3}),
+            ('s2', 'b', {'size': 4})])
+        # The one made is found; the two others made by one INSERT.
+        self.assertEqual(1, len(inserts))
+        self.assertEqual(made, ids[1])
+        self.assertEqual(3, len(set(ids)))
+        self.assertEqual([{'size': 2}, {'size': 1}, {'size': 4}],
+                         [db_api.artifact_get(ctx, i).content for i in ids])
+        self.assertEqual(ids, db_api.artifacts_ensure(ctx, [
+            ('s1', 'a', {}), ('s1', 'b', {}), ('s2', 'b', {})]))
+        self.assertEqual(1, len(inserts))

@@ -71,3 +71,29 @@ class ResourcePluginDefaultsTest(base.TestCase):
         self.assertTrue(Backup.makes_artifact)
         self.assertFalse(Value.makes_artifact)
         self.assertFalse(Restorer.makes_artifact)
+
+    def test_records_of_a_type_default_to_each_plugins_record(self):
+        class Tagged(plugin_base.ResourcePlugin):
+            def record_snapshot(self, context, data):
+                return dict(data, by=self.resource.name)
+
+        ctx = self.make_context()
+        plugins = [Tagged(ctx, None, types.SimpleNamespace(name=name,
+                                                           data={}), 's')
+                   for name in ('a', 'b')]
+        self.assertEqual(
+            [{'n': 1, 'by': 'a'}, {'n': 2, 'by': 'b'}],
+            Tagged.record_snapshots(ctx, [(plugins[0], {'n': 1}),
+                                          (plugins[1], {'n': 2})]))
+
+    def test_a_snapshot_is_data_only_with_every_default_step(self):
+        class Recorder(plugin_base.ResourcePlugin):
+            makes_artifact = False
+
+            @classmethod
+            def record_snapshots(cls, context, recorded):
+                return [data for _plugin, data in recorded]
+
+        self.assertTrue(plugin_base.ResourcePlugin.snapshot_is_data())
+        # Its records are writes to wait for: walked, not done at once.
+        self.assertFalse(Recorder.snapshot_is_data())
