@@ -227,12 +227,22 @@ def main(argv=None):
         print()
         print('Side by side: ours / Heat (%s) per figure; < 1 is faster '
               '(or less) than Heat' % args.compare_heat)
-        print(stats.ratios(results, 'heat', heat_failures, not_on_heat))
+        print(stats.ratios(results, 'heat', heat_failures, not_on_heat,
+                           _left_out_of_heat(args)))
     for name, failure in sorted(heat_failures.items()):
         print('HEAT FAILED: %s: %s' % (name, failure))
     for failure in failures:
         print('FAILED: %s' % failure)
     return 1 if failures else 0
+
+
+def _left_out_of_heat(args):
+    """{(suite, case): why} of the scale cases --heat-sizes left out."""
+    ours, heat = Runner('ours', args), Runner('heat', args)
+    return {('scale', suites.scale_case(rtype, size)):
+            'left out by --heat-sizes'
+            for rtype in ours.types for size in ours.sizes
+            if size not in heat.sizes}
 
 
 if __name__ == '__main__':

@@ -98,7 +98,8 @@ def table(results):
     return '\n'.join(lines)
 
 
-def ratios(results, reference, failed=None, not_comparable=None):
+def ratios(results, reference, failed=None, not_comparable=None,
+           left_out=None):
     """A table of every figure of the other deployments divided by the
     same figure (benchmark, case, metric) of ``reference``.
 
@@ -106,9 +107,12 @@ def ratios(results, reference, failed=None, not_comparable=None):
         ``reference``: their rows say so instead of a ratio.
     :param not_comparable: {suite: (why, what the ratio column says)}
         of the suites not run on ``reference``.
+    :param left_out: {(suite, case): why} of the cases not asked of
+        ``reference`` (a suite that failed there did not fail them).
     """
     failed = failed or {}
     not_comparable = not_comparable or {}
+    left_out = left_out or {}
     theirs = {(r.benchmark, r.case, r.metric): r for r in results
               if r.deployment == reference}
     cases = {(benchmark, case) for benchmark, case, _ in theirs}
@@ -125,6 +129,9 @@ def ratios(results, reference, failed=None, not_comparable=None):
         if other is not None and other.median:
             ratio = '%.2f' % (result.median / other.median)
             their = _fmt(other.median)
+        elif (result.benchmark, result.case) in left_out:
+            their = left_out[(result.benchmark, result.case)][:70]
+            ratio = 'not run on Heat'
         elif (result.benchmark in failed and
               (result.benchmark, result.case) not in cases):
             ratio, their = 'Heat failed', failed[result.benchmark][:70]

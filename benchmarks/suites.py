@@ -76,10 +76,16 @@ def scale(runner):
                     # The other sizes still run (Heat fails some); the
                     # figures of a size's runs before its failure stay.
                     results.extend(getattr(error, 'results', []))
-                    failed.append('%s x %d: %s' % (rtype, count, error))
+                    failed.append('%s: %s' % (scale_case(rtype, count),
+                                              error))
     if failed:
         raise FleetFailed(results, failed)
     return results
+
+
+def scale_case(rtype, count):
+    """The case of a scale row: a stack of ``count`` ``rtype``."""
+    return '%s x %d' % (rtype, count)
 
 
 def _scale_one(runner, target, rtype, count):
@@ -127,7 +133,7 @@ def _scale_one(runner, target, rtype, count):
         runner.log('scale: %s x %d run %d: snapshot %.3f s, restore %.3f s',
                    rtype, count, run + 1, t1 - t0, t2 - t1)
         # The snapshot stays: a stack keeps up to 32 in ordinary use.
-    case = '%s x %d' % (rtype, count)
+    case = scale_case(rtype, count)
     note = ''
     if failure is not None:
         note = '%d of %d runs: run %d failed' % (len(snap_times),
