@@ -416,16 +416,17 @@ def snapshot_list_by_stack(context, stack_id, dying_with_stack=False):
 # What the API shows of a snapshot, its stored data as the JSON text it
 # was written as (types.Json writes json.dumps' text): a read passes it
 # through, never decoding and encoding it again.
-_SHOWN_COLUMNS = (
+# The columns a snapshot show and list read (formatters.snapshot_json).
+SHOWN_COLUMNS = (
     models.Snapshot.id, models.Snapshot.name, models.Snapshot.stack_id,
     models.Snapshot.action, models.Snapshot.status,
     models.Snapshot.status_reason,
     sa.type_coerce(models.Snapshot.data, sa.Text).label('data'),
     models.Snapshot.created_at)
 # Built once: SQLAlchemy compiles each once too (its statement cache).
-_SHOW = sa.select(*_SHOWN_COLUMNS).where(
+_SHOW = sa.select(*SHOWN_COLUMNS).where(
     models.Snapshot.id == sa.bindparam('id'))
-_LIST = sa.select(*_SHOWN_COLUMNS).where(
+_LIST = sa.select(*SHOWN_COLUMNS).where(
     models.Snapshot.stack_id == sa.bindparam('stack_id')).order_by(
     models.Snapshot.created_at, models.Snapshot.id)
 

@@ -19,6 +19,7 @@ change only through engine/operations.py; the walks live in snapshots.py;
 where stacks live is the stack driver's business.
 """
 
+import operator
 import threading
 import time
 
@@ -207,15 +208,18 @@ class EngineManager(base_manager.BaseEngineManager):
             self.driver.get_stack_summary(context, stack_id)))
 
     @staticmethod
-    def _named(stack_identity, read):
+    def _named(stack_identity, read, stack_of=lambda found: found):
+        """``read(stack id)``, whose stack (``stack_of`` what it returns)
+        must have the name the URL gives.
+        """
         name = stack_identity.get('stack_name')
         try:
-            stack = read(stack_identity.get('stack_id'))
+            found = read(stack_identity.get('stack_id'))
         except exception.StackNotFound:
             raise exception.StackNotFound(name)
-        if name is not None and stack.name != name:
+        if name is not None and stack_of(found).name != name:
             raise exception.StackNotFound(name)
-        return stack
+        return found
 
     def _get_snapshot(self, context, stack, snapshot_id):
         snapshot = db_api.snapshot_get(context, snapshot_id)
@@ -606,8 +610,13 @@ class EngineManager(base_manager.BaseEngineManager):
 
     def _snapshot_text(self, context, stack_identity, snapshot_id):
         def read():
-            stack = self.get_stack_summary(context, stack_identity)
-            row = db_api.snapshot_get_shown(context, snapshot_id)
+            stack, row = self._named(
+                stack_identity,
+                lambda stack_id: self.driver.get_stack_summary_and_snapshot(
+                    context, stack_id, snapshot_id),
+                stack_of=operator.itemgetter(0))
+            if row is None:
+                raise exception.SnapshotIdNotFound(snapshot_id=snapshot_id)
             if row.stack_id != stack.id:
                 raise exception.SnapshotNotFound(snapshot=snapshot_id,
                                                  stack=stack.name)

@@ -24,6 +24,7 @@ from oslo_utils import uuidutils
 import sqlalchemy as sa
 
 from heat_snapshots.db import api as db_api
+from heat_snapshots.db import models as db_models
 from heat_snapshots.localstack import models
 
 
@@ -67,6 +68,36 @@ def local_stack_summary(context, stack_id):
     if not db_api.storable(stack_id):
         return None
     return context.connection.execute(_SUMMARY, {'id': stack_id}).first()
+
+
+# The summary's columns, then a snapshot's shown columns (prefixed), all
+# NULL when there is no such snapshot.
+_SUMMARY_AND_SNAPSHOT = _SUMMARY.add_columns(
+    *[column.label('snapshot_' + column.key)
+      for column in db_api.SHOWN_COLUMNS]).outerjoin_from(
+    models.LocalStack, db_models.Snapshot,
+    db_models.Snapshot.id == sa.bindparam('snapshot_id'))
+_SHOWN = collections.namedtuple(
+    'Shown', [column.key for column in db_api.SHOWN_COLUMNS])
+
+
+@db_api.reader.connection
+def local_stack_summary_and_snapshot(context, stack_id, snapshot_id):
+    """local_stack_summary, and db.api.snapshot_get_shown's columns of a
+    snapshot or None, in one query: (summary or None, snapshot or None).
+    """
+    if not db_api.storable(stack_id):
+        return None, None
+    if not db_api.storable(snapshot_id):
+        return local_stack_summary(context, stack_id), None
+    row = context.connection.execute(_SUMMARY_AND_SNAPSHOT, {
+        'id': stack_id, 'snapshot_id': snapshot_id}).first()
+    if row is None:
+        return None, None
+    snapshot = None
+    if row.snapshot_id is not None:
+        snapshot = _SHOWN(*row[len(_SUMMARY.selected_columns):])
+    return row, snapshot
 
 
 @db_api.reader

@@ -200,9 +200,26 @@ class LocalStackDriver(base.ManagingStackDriver):
         row = store_db.local_stack_summary(context, stack_id)
         if not self._visible(context, row):
             raise exception.StackNotFound(stack_id)
+        return self._summary(row)
+
+    @staticmethod
+    def _summary(row):
         return base.Stack(id=row.id, name=row.name,
                           project_id=row.project_id, action=row.action,
                           status=row.status)
+
+    def get_stack_summary_and_snapshot(self, context, stack_id,
+                                       snapshot_id):
+        """get_stack_summary and the snapshot's shown columns, or None,
+        read with one query.
+
+        :raises: StackNotFound naming ``stack_id``.
+        """
+        row, snapshot = store_db.local_stack_summary_and_snapshot(
+            context, stack_id, snapshot_id)
+        if not self._visible(context, row):
+            raise exception.StackNotFound(stack_id)
+        return self._summary(row), snapshot
 
     def list_stacks(self, context, limit=None, **filters):
         """The caller's live stacks, newest first.

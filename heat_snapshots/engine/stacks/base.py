@@ -38,6 +38,7 @@ import stevedore
 
 from heat_snapshots.common import exception
 from heat_snapshots.common import states
+from heat_snapshots.db import api as db_api
 
 NAMESPACE = 'heat_snapshots.stacks'
 
@@ -225,6 +226,23 @@ class StackDriver(abc.ABC):
         :raises: StackNotFound naming ``stack_id``.
         """
         return self.get_stack(context, stack_id, with_resources=False)
+
+    def get_stack_summary_and_snapshot(self, context, stack_id,
+                                       snapshot_id):
+        """get_stack_summary, and the shown columns of a snapshot
+        (db.api.snapshot_get_shown), or None when there is no such
+        snapshot: what a snapshot show reads. The default reads one, then
+        the other; a driver whose stacks are in our database reads both
+        with one query.
+
+        :returns: (the stack's summary, the snapshot's row or None).
+        :raises: StackNotFound naming ``stack_id``.
+        """
+        stack = self.get_stack_summary(context, stack_id)
+        try:
+            return stack, db_api.snapshot_get_shown(context, snapshot_id)
+        except exception.SnapshotIdNotFound:
+            return stack, None
 
     def list_stacks(self, context, limit=None, **filters):
         """The live stacks of the context's project (Stack without

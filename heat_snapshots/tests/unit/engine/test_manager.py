@@ -16,6 +16,7 @@ import time
 import fixtures
 import futurist
 from oslo_serialization import jsonutils
+from oslo_utils import uuidutils
 import sqlalchemy
 
 from heat_snapshots.common import exception
@@ -272,6 +273,56 @@ class RulesTest(EngineTestCase):
                                   identity, 'not-a-uuid')
         self.assertEqual('Snapshot with id not-a-uuid not found',
                          error.message)
+
+    def test_a_show_reads_the_stack_and_its_snapshot_with_one_query(self):
+        identity = self.create_stack(template(
+            {'none': {'type': 'OS::Heat::None'}}))
+        snap = self.snapshot(identity)
+        selects = []
+
+        def executed(conn, cursor, statement, *args):
+            if statement.lstrip().upper().startswith('SELECT'):
+                selects.append(statement)
+        engine = db_api.get_engine()
+        sqlalchemy.event.listen(engine, 'before_cursor_execute', executed)
+        self.addCleanup(sqlalchemy.event.remove, engine,
+                        'before_cursor_execute', executed)
+        shown = jsonutils.loads(self.engine.show_snapshot_json(
+            self.ctx, identity, snap['id']))
+        self.assertEqual(1, len(selects), selects)
+        self.assertEqual(self.engine.show_snapshot(self.ctx, identity,
+                                                   snap['id']), shown)
+
+    def test_a_show_answers_as_heat_for_what_it_does_not_find(self):
+        one = self.create_stack(template(
+            {'none': {'type': 'OS::Heat::None'}}), name='one')
+        two = self.create_stack(template(
+            {'none': {'type': 'OS::Heat::None'}}), name='two')
+        snap = self.snapshot(one)
+        other = self.snapshot(two)
+        cases = [
+            (self.ctx, one, other['id'], exception.SnapshotNotFound,
+             'The Snapshot (%s) for Stack (one) could not be found.'
+             % other['id']),
+            (self.ctx, one, uuidutils.generate_uuid(),
+             exception.SnapshotIdNotFound, None),
+            (self.ctx, one, 'not-a-uuid', exception.SnapshotIdNotFound,
+             'Snapshot with id not-a-uuid not found'),
+            (self.ctx, dict(one, stack_name='two'), snap['id'],
+             exception.StackNotFound, 'The Stack (two) could not be found.'),
+            (self.make_context(project_id='project-b'), one, snap['id'],
+             exception.StackNotFound, 'The Stack (one) could not be found.'),
+            (self.ctx, dict(one, stack_id=uuidutils.generate_uuid()),
+             'not-a-uuid', exception.StackNotFound,
+             'The Stack (one) could not be found.'),
+        ]
+        for ctx, identity, snapshot_id, error_class, message in cases:
+            for show in (self.engine.show_snapshot,
+                         self.engine.show_snapshot_json):
+                error = self.assertRaises(error_class, show, ctx, identity,
+                                          snapshot_id)
+                if message is not None:
+                    self.assertEqual(message, error.message)
 
     def test_other_projects_stack_is_not_found(self):
         identity = self.create_stack(template(

@@ -45,6 +45,32 @@ class LocalStackTestCase(base.TestCase):
         self.assertIsNone(
             db_api.local_stack_get_by_name(self.ctx, 'project-c', 'web'))
 
+    def test_a_summary_with_a_snapshot_is_read_in_one_query(self):
+        stack = db_api.local_stack_create(self.ctx, _stack())
+        snapshot = core_db.snapshot_create(self.ctx, {
+            'stack_id': stack.id, 'stack_name': 'web',
+            'project_id': 'project-a', 'action': 'SNAPSHOT',
+            'status': 'COMPLETE', 'data': {'x': 1}})
+        summary, shown = db_api.local_stack_summary_and_snapshot(
+            self.ctx, stack.id, snapshot.id)
+        self.assertEqual((stack.id, 'web', 'project-a'),
+                         (summary.id, summary.name, summary.project_id))
+        # As snapshot_get_shown reads it: the data is its JSON text.
+        self.assertEqual(core_db.snapshot_get_shown(self.ctx, snapshot.id),
+                         shown)
+        self.assertEqual('{"x": 1}', shown.data)
+        for snapshot_id in ('f' * 36, 'x' * 300):
+            self.assertEqual((stack.id, None), (
+                lambda found: (found[0].id, found[1]))(
+                db_api.local_stack_summary_and_snapshot(
+                    self.ctx, stack.id, snapshot_id)))
+        db_api.local_stack_update(self.ctx, stack.id,
+                                  {'deleted_at': timeutils.utcnow(),
+                                   'live': None})
+        self.assertEqual((None, None),
+                         db_api.local_stack_summary_and_snapshot(
+                             self.ctx, stack.id, snapshot.id))
+
     def test_list_by_project(self):
         a = db_api.local_stack_create(self.ctx, _stack(name='a'))
         db_api.local_stack_create(self.ctx, _stack('project-b', 'b'))

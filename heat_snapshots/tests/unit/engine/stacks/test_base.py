@@ -13,6 +13,7 @@
 """The stack driver contract and its check on load."""
 
 from heat_snapshots.common import exception
+from heat_snapshots.db import api as db_api
 from heat_snapshots.engine import manager
 from heat_snapshots.engine.stacks import base as stacks_base
 from heat_snapshots.engine.stacks.heat import driver as heat_driver
@@ -165,3 +166,37 @@ class CoveredByTagsTest(base.TestCase):
             ['prod', 'db', 'prod', 'a,b', '', 'x' * 81, None]))
         self.assertFalse(self.covered(self.stack(['a,b']), ['a,b']))
         self.assertTrue(self.covered(self.stack(['x' * 80]), ['x' * 80]))
+
+
+class ShowReadsTest(base.TestCase):
+    """The default reads of a snapshot show: the stack, then ours."""
+
+    use_db = True
+
+    class Found(Reader):
+        def get_stack(self, context, stack_id, with_resources=True,
+                      show_deleted=False):
+            if stack_id != 'stack-1':
+                raise exception.StackNotFound(stack_id)
+            return stacks_base.Stack(id='stack-1', name='one',
+                                     project_id='project-a',
+                                     action='CREATE', status='COMPLETE')
+
+    def test_the_stack_and_the_snapshot_or_none(self):
+        ctx = self.make_context()
+        snapshot = db_api.snapshot_create(ctx, {
+            'stack_id': 'stack-1', 'stack_name': 'one',
+            'project_id': 'project-a', 'action': 'SNAPSHOT',
+            'status': 'COMPLETE', 'data': {'x': 1}})
+        driver = self.Found(self.conf_fixture.conf)
+        stack, row = driver.get_stack_summary_and_snapshot(
+            ctx, 'stack-1', snapshot.id)
+        self.assertEqual(('one', snapshot.id, 'stack-1', '{"x": 1}'),
+                         (stack.name, row.id, row.stack_id, row.data))
+        self.assertEqual(('one', None), (
+            lambda found: (found[0].name, found[1]))(
+            driver.get_stack_summary_and_snapshot(ctx, 'stack-1',
+                                                  'not-a-snapshot')))
+        self.assertRaises(exception.StackNotFound,
+                          driver.get_stack_summary_and_snapshot, ctx,
+                          'stack-2', snapshot.id)
