@@ -415,8 +415,7 @@ def snapshot_list_by_stack(context, stack_id, dying_with_stack=False):
 
 # What the API shows of a snapshot, its stored data as the JSON text it
 # was written as (types.Json writes json.dumps' text): a read passes it
-# through, never decoding and encoding it again.
-# The columns a snapshot show and list read (formatters.snapshot_json).
+# through, never decoding and encoding it again (formatters.snapshot_json).
 SHOWN_COLUMNS = (
     models.Snapshot.id, models.Snapshot.name, models.Snapshot.stack_id,
     models.Snapshot.action, models.Snapshot.status,

@@ -485,19 +485,12 @@ _ARTIFACTS_OF = sa.select(
     models.Artifact.created_at)
 
 
-def artifact_ensure(context, snapshot_id, resource_name, content):
-    """The id of the resource's artifact of the snapshot, made if there is
-    none yet (a step run again after an engine restart finds its own), in
-    one transaction.
-    """
-    return artifacts_ensure(context,
-                            [(snapshot_id, resource_name, content)])[0]
-
-
 @db_api.fenced_writer
 def artifacts_ensure(context, entries):
-    """artifact_ensure of each (snapshot_id, resource_name, content), in
-    one transaction: a read per snapshot and one INSERT of those missing.
+    """The id of the artifact of each (snapshot_id, resource_name,
+    content), made if there is none yet (a step run again after an engine
+    restart finds its own), in one transaction: a read per snapshot and
+    one INSERT of those missing.
 
     :returns: their ids, in order.
     """

@@ -250,9 +250,9 @@ class ArtifactTestCase(base.TestCase):
         # A snapshot step run again (an engine restart) finds the artifact
         # its first run made instead of making a second one.
         ctx = self.make_context()
-        first = db_api.artifact_ensure(ctx, 's1', 'vol', {'size': 1})
-        again = db_api.artifact_ensure(ctx, 's1', 'vol', {'size': 2})
-        other = db_api.artifact_ensure(ctx, 's2', 'vol', {'size': 3})
+        [first] = db_api.artifacts_ensure(ctx, [('s1', 'vol', {'size': 1})])
+        [again] = db_api.artifacts_ensure(ctx, [('s1', 'vol', {'size': 2})])
+        [other] = db_api.artifacts_ensure(ctx, [('s2', 'vol', {'size': 3})])
         self.assertEqual(first, again)
         self.assertNotEqual(first, other)
         self.assertEqual({'size': 1}, db_api.artifact_get(ctx, first).content)
@@ -261,7 +261,7 @@ class ArtifactTestCase(base.TestCase):
 
     def test_ensure_many_finds_those_made_and_makes_the_rest(self):
         ctx = self.make_context()
-        made = db_api.artifact_ensure(ctx, 's1', 'b', {'size': 1})
+        [made] = db_api.artifacts_ensure(ctx, [('s1', 'b', {'size': 1})])
         inserts = []
 
         def executed(conn, cursor, statement, *args):
