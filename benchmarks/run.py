@@ -48,7 +48,7 @@ class Runner:
                                      'OS::Heat::RandomString'])
         self.parallel_n = 10 if quick else 50
         self.parallel_wait = 0.2 if quick else 0.5
-        self.concurrencies = [1, 10, 50]
+        self.concurrencies = args.concurrencies or [1, 10, 50]
         self.chain_n = 5 if quick else 10
         self.api_resources = 10 if quick else 50
         self.api_snapshots = 4 if quick else 32
@@ -144,6 +144,11 @@ def parse(argv):
                                                         s.split(',')],
                         help='with --compare-heat, the scale suite\'s '
                              'sizes on Heat (default: --sizes)')
+    parser.add_argument('--concurrencies',
+                        type=lambda s: [int(x) for x in s.split(',')],
+                        help='walk_concurrency values of the parallel '
+                             'suite (default 1,10,50); its chain runs at '
+                             'the largest')
     parser.add_argument('--types', type=lambda s: s.split(','),
                         help='resource types of the scale suite')
     parser.add_argument('--api-duration', type=float, default=3.0,

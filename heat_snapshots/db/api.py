@@ -629,6 +629,47 @@ def _update_statement(model, where, columns):
         columns), build)
 
 
+# A multi-row UPDATE as one statement: on a database server an
+# executemany is a round trip per row (MariaDB through PyMySQL; psycopg2
+# counts no rows of one, so each was run alone), the most of a batch of
+# walk ends. SQLite, in the process, runs its executemany as cheaply.
+_JOINED_UPDATES = ('mysql', 'postgresql')
+
+
+def _joined_update_statement(model, where, columns, count, dialect):
+    """One UPDATE of ``count`` rows of ``model`` of one shape (as
+    ``_update_statement``'s): the rows' keys and values are a derived
+    table, a SELECT of bound parameters per row (UNION ALL), that the
+    table is joined to on the key (MySQL's multi-table UPDATE, PostgreSQL's
+    UPDATE ... FROM). Row ``i``'s parameters are ``_update_statement``'s
+    names prefixed ``r<i>_``; its rowcount is the rows of ``model``
+    matched.
+    """
+    keyed = [column for column, value in where.items() if value is not None]
+
+    def build():
+        def bound(index, name, column):
+            # (PostgreSQL's dialect casts each parameter to its type.)
+            return sa.bindparam('r%d_%s' % (index, name),
+                                type_=getattr(model, column).type).label(name)
+
+        rows = sa.union_all(*[
+            sa.select(*([bound(index, 'w_' + column, column)
+                         for column in keyed] +
+                        [bound(index, 'v_' + column, column)
+                         for column in columns]))
+            for index in range(count)]).subquery('rows')
+        clauses = [getattr(model, column) == rows.c['w_' + column]
+                   for column in keyed]
+        clauses.extend(getattr(model, column).is_(None)
+                       for column, value in where.items() if value is None)
+        return sa.update(model).where(*clauses).values(
+            {column: rows.c['v_' + column] for column in columns})
+    return prepared(('joined update', model, tuple(
+        (column, value is None) for column, value in where.items()),
+        columns, count, dialect), build)
+
+
 def conditional_update(context, model, key, values, expected=None):
     """One UPDATE of the rows of ``model`` that ``key`` names, stamping
     ``updated_at``; with ``expected`` ({column: value}), only while those
@@ -742,14 +783,13 @@ def upsert_many(context, model, rows, new=False):
                 params.append(row)
             core_execute(context, statement, params)
         return
-    exact = context.session.connection().dialect.supports_sane_multi_rowcount
+    dialect = context.session.connection().dialect
     found = 0
     for same in _shapes(rows, lambda row: (
             tuple((column, value is None) for column, value in
                   row[0].items()), tuple(row[1]))).values():
         key, values = same[0]
-        statement = _update_statement(model, key,
-                                      tuple(values) + ('updated_at',))
+        columns = tuple(values) + ('updated_at',)
         params = []
         for key, values in same:
             row = {'w_' + column: value for column, value in key.items()
@@ -758,7 +798,16 @@ def upsert_many(context, model, rows, new=False):
                 row['v_' + column] = value
             row['v_updated_at'] = now
             params.append(row)
-        if exact:
+        if len(params) > 1 and dialect.name in _JOINED_UPDATES:
+            statement = _joined_update_statement(model, key, columns,
+                                                 len(params), dialect.name)
+            found += core_execute(context, statement, {
+                'r%d_%s' % (index, name): value
+                for index, row in enumerate(params)
+                for name, value in row.items()}).rowcount
+            continue
+        statement = _update_statement(model, key, columns)
+        if dialect.supports_sane_multi_rowcount:
             found += core_execute(context, statement, params).rowcount
         else:
             # (The driver counts no rows of a multi-row UPDATE.)

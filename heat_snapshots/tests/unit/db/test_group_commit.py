@@ -234,6 +234,45 @@ class _GroupCommitMixin:
         self.assertEqual({'a': 'COMPLETE', 'b': 'COMPLETE', 'c': 'FAILED'},
                          self._rows())
 
+    def _statements(self):
+        executed = []
+
+        def count(conn, cursor, statement, parameters, context, many):
+            executed.append((statement.split()[0], many))
+        engine = db_api.get_engine()
+        sa.event.listen(engine, 'before_cursor_execute', count)
+        self.addCleanup(sa.event.remove, engine, 'before_cursor_execute',
+                        count)
+        return executed
+
+    def test_rows_updated_together_with_one_statement_per_shape(self):
+        names = ['r%d' % i for i in range(5)]
+        db_api.resource_snapshot_set_many(self.ctx, [
+            (self.snapshot.id, name, {'resource_type': 'T',
+                                      'action': 'SNAPSHOT',
+                                      'status': 'IN_PROGRESS'})
+            for name in names], new=True)
+        executed = self._statements()
+        db_api.resource_snapshot_set_many(self.ctx, [
+            (self.snapshot.id, name, {
+                'status': 'COMPLETE', 'status_reason': None,
+                'data': {'artifact': name, 'size': index}})
+            for index, name in enumerate(names[:4])] + [
+            (self.snapshot.id, 'r4', {'status': 'FAILED'})])
+        updates = [entry for entry in executed if entry[0] == 'UPDATE']
+        if db_api.get_engine().dialect.name == 'sqlite':
+            # In the process: an executemany per shape is as cheap.
+            self.assertEqual([('UPDATE', True), ('UPDATE', False)], updates)
+        else:
+            # A round trip per shape, not per row.
+            self.assertEqual([('UPDATE', False), ('UPDATE', False)], updates)
+        shown = {r.resource_name: (r.status, r.data) for r in
+                 db_api.resource_snapshot_list(self.ctx, self.snapshot.id)}
+        self.assertEqual(dict(
+            {name: ('COMPLETE', {'artifact': name, 'size': index})
+             for index, name in enumerate(names[:4])},
+            r4=('FAILED', None)), shown)
+
     def test_inside_a_transaction_the_change_joins_it(self):
         def outer():
             group_commit.write(self.ctx, self._set('inner'))
