@@ -12,8 +12,6 @@
 
 """The side-by-side table of ``python -m benchmarks --compare-heat``."""
 
-import argparse
-
 from benchmarks import run
 from benchmarks import stats
 from benchmarks import suites
@@ -36,10 +34,9 @@ class RatiosTest(base.TestCase):
         ]
 
     def test_a_size_not_asked_of_heat_is_not_a_heat_failure(self):
-        args = argparse.Namespace(
-            quick=False, runs=3, sizes=[200, 1000], heat_sizes=[200],
-            types=['OS::Heat::None'], api_duration=1.0,
-            memory_snapshots=10, fleet_stacks=20, fleet_resources=5)
+        args = run.parse(['--compare-heat', 'http://heat:8004', '--runs',
+                          '3', '--sizes', '200,1000', '--heat-sizes', '200',
+                          '--types', 'OS::Heat::None'])
         # Heat failed its scale suite (a later run of its 200 stack).
         table = stats.ratios(self.results(), 'heat',
                              {'scale': 'Failed: out of threads'}, {},
