@@ -812,7 +812,10 @@ def upsert_many(context, model, rows, new=False):
             row['v_updated_at'] = now
             params.append(row)
         statement = _update_statement(model, key, columns)
-        if dialect.name in _JOINED_UPDATES:
+        # (A row named twice is updated twice, in order, as an
+        # executemany does; a join would match it once.)
+        if dialect.name in _JOINED_UPDATES and len(
+                {tuple(key.values()) for key, _values in same}) == len(same):
             for chunk in _joined_chunks(params):
                 if len(chunk) > 1:
                     found += core_execute(context, _joined_update_statement(

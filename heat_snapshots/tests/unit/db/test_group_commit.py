@@ -273,6 +273,19 @@ class _GroupCommitMixin:
              for index, name in enumerate(names[:4])},
             r4=('FAILED', None)), shown)
 
+    def test_a_row_named_twice_is_updated_twice_in_order(self):
+        db_api.resource_snapshot_set_many(self.ctx, [
+            (self.snapshot.id, name, {'resource_type': 'T',
+                                      'action': 'SNAPSHOT',
+                                      'status': 'IN_PROGRESS'})
+            for name in ('a', 'b')], new=True)
+        db_api.resource_snapshot_set_many(self.ctx, [
+            (self.snapshot.id, 'a', {'status': 'FAILED'}),
+            (self.snapshot.id, 'a', {'status': 'COMPLETE'}),
+            (self.snapshot.id, 'b', {'status': 'COMPLETE'}),
+            (self.snapshot.id, 'b', {'status': 'FAILED'})])
+        self.assertEqual({'a': 'COMPLETE', 'b': 'FAILED'}, self._rows())
+
     def test_inside_a_transaction_the_change_joins_it(self):
         def outer():
             group_commit.write(self.ctx, self._set('inner'))
