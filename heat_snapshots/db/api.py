@@ -769,6 +769,35 @@ def _shapes(rows, shape_of):
     return shapes
 
 
+def _update_shape(context, model, key, columns, params, distinct):
+    """UPDATE the rows of one shape (``key``'s, see _update_statement),
+    one parameter set each, the cheapest way the database allows.
+
+    :param distinct: no row is named twice (a join would match it once;
+        one by one, it is updated twice, in order, as an executemany does).
+    :returns: the rows matched.
+    """
+    dialect = context.session.connection().dialect
+    statement = _update_statement(model, key, columns)
+    if dialect.name in _JOINED_UPDATES and distinct:
+        found = 0
+        for chunk in _joined_chunks(params):
+            if len(chunk) == 1:
+                found += core_execute(context, statement, chunk[0]).rowcount
+                continue
+            found += core_execute(context, _joined_update_statement(
+                model, key, columns, len(chunk), dialect.name), {
+                'r%d_%s' % (index, name): value
+                for index, row in enumerate(chunk)
+                for name, value in row.items()}).rowcount
+        return found
+    if dialect.supports_sane_multi_rowcount:
+        return core_execute(context, statement, params).rowcount
+    # (The driver counts no rows of a multi-row UPDATE.)
+    return sum(core_execute(context, statement, row).rowcount
+               for row in params)
+
+
 @fenced_writer
 def upsert_many(context, model, rows, new=False):
     """Write ``rows`` ((key, values) of rows of ``model``) as ``upsert``
@@ -796,43 +825,23 @@ def upsert_many(context, model, rows, new=False):
                 params.append(row)
             core_execute(context, statement, params)
         return
-    dialect = context.session.connection().dialect
     found = 0
     for same in _shapes(rows, lambda row: (
             tuple((column, value is None) for column, value in
                   row[0].items()), tuple(row[1]))).values():
         key, values = same[0]
-        columns = tuple(values) + ('updated_at',)
         params = []
-        for key, values in same:
-            row = {'w_' + column: value for column, value in key.items()
+        for row_key, row_values in same:
+            row = {'w_' + column: value for column, value in row_key.items()
                    if value is not None}
-            for column, value in values.items():
+            for column, value in row_values.items():
                 row['v_' + column] = value
             row['v_updated_at'] = now
             params.append(row)
-        statement = _update_statement(model, key, columns)
-        # (A row named twice is updated twice, in order, as an
-        # executemany does; a join would match it once.)
-        if dialect.name in _JOINED_UPDATES and len(
-                {tuple(key.values()) for key, _values in same}) == len(same):
-            for chunk in _joined_chunks(params):
-                if len(chunk) > 1:
-                    found += core_execute(context, _joined_update_statement(
-                        model, key, columns, len(chunk), dialect.name), {
-                        'r%d_%s' % (index, name): value
-                        for index, row in enumerate(chunk)
-                        for name, value in row.items()}).rowcount
-                else:
-                    found += core_execute(context, statement,
-                                          chunk[0]).rowcount
-            continue
-        if dialect.supports_sane_multi_rowcount:
-            found += core_execute(context, statement, params).rowcount
-        else:
-            # (The driver counts no rows of a multi-row UPDATE.)
-            found += sum(core_execute(context, statement, row).rowcount
-                         for row in params)
+        named = {tuple(row_key.values()) for row_key, _values in same}
+        found += _update_shape(context, model, key,
+                               tuple(values) + ('updated_at',), params,
+                               distinct=len(named) == len(same))
     if found != len(rows):
         raise RowsNotAsExpected('%d of %d %s rows found' % (
             found, len(rows), model.__tablename__))
