@@ -19,7 +19,10 @@ beginning, fencing and committing them, one at a time (SQLite has one
 writer). Here the changes of all walk threads queue, and are committed
 together, at most ``group_commit_max`` at once, by one of the walkers (see
 Writer); ``write()`` returns to each walker once its change is committed,
-so what a walker goes on with is as durable as before.
+so what a walker goes on with is as durable as before. ``submit()`` returns
+at once instead, with the change to be told of: a walk waits for it
+holding no thread (walk.Poll's ``notify``) and starts other resources
+meanwhile, whose changes join the same batch.
 
 Fencing holds per change: the changes of a batch are grouped by their
 context's fence, each group's fence is checked once in the batch's
@@ -64,10 +67,15 @@ def configure(conf):
 
 
 class _Change:
-    """One change: ``function(context)``, and what came of it."""
+    """One change: ``function(context)``, and what came of it.
+
+    What ``submit`` returns: ``done`` once its batch is committed (or it
+    failed), ``result()`` then (waiting for it before), ``on_done(wake)``
+    to be told without waiting.
+    """
 
     __slots__ = ('context', 'function', 'many', 'item', 'wake', 'done',
-                 'slots', 'result', 'error')
+                 'slots', 'waited', 'callbacks', 'value', 'error')
 
     def __init__(self, context, function, many=None, item=None):
         self.context = context
@@ -79,19 +87,50 @@ class _Change:
         self.done = False
         # Batch slots handed to its walker (at most one, see _hand_on).
         self.slots = 0
-        self.result = None
+        # Whether a thread waits for it (in result()) to take a slot.
+        self.waited = False
+        self.callbacks = []
+        self.value = None
         self.error = None
 
     def finish(self, result=None, error=None):
-        self.result = result
+        self.value = result
         self.error = error
-        self.done = True
+        with _CALLBACKS:
+            self.done = True
+            callbacks, self.callbacks = self.callbacks, ()
         self.wake.set()
+        for callback in callbacks:
+            callback()
+
+    def on_done(self, callback):
+        """Call ``callback()`` once the change is done (at once if it is),
+        in the thread that finished it: it must only hand the news on.
+        """
+        with _CALLBACKS:
+            if not self.done:
+                self.callbacks.append(callback)
+                return
+        callback()
 
     def outcome(self):
         if self.error is not None:
             raise self.error
-        return self.result
+        return self.value
+
+    def result(self):
+        """What ``function`` returned, once committed; waits for it
+        (leading a batch when handed a slot).
+
+        :raises: what the change raised.
+        """
+        if not self.done:
+            _writer.wait(self)
+        return self.outcome()
+
+
+# Guards a change's ``done`` against a callback added as it finishes.
+_CALLBACKS = threading.Lock()
 
 
 class Writer:
@@ -104,7 +143,10 @@ class Writer:
     the walker of the first change still queued. Each walker waits on its
     own event, woken once: when its change is committed or when it is to
     lead (under load every hand-over between threads costs a wait for the
-    CPU, and a leader's own change needs none).
+    CPU, and a leader's own change needs none). A change no thread waits
+    for (submitted by a walk, which goes on) is committed by the slot's
+    holder itself, or by the walk's flush() once it has started what it
+    could.
     """
 
     def __init__(self):
@@ -123,43 +165,84 @@ class Writer:
             return 1 - self._batches
         return SETTINGS['writers'] - self._batches
 
-    def write(self, context, function, many=None, item=None):
-        change = _Change(context, function, many, item)
+    def submit(self, change):
+        """Queue ``change``, to be committed by whoever leads next: the
+        walker waiting for it (wait), the holder of a batch slot, or a
+        walk's flush().
+        """
         with self._lock:
             self._queue.append(change)
-            lead = self._free_slots() > 0
+        return change
+
+    def flush(self):
+        """Commit what is queued, if a batch slot is free (else its holder
+        commits it next).
+        """
+        with self._lock:
+            lead = bool(self._queue) and self._free_slots() > 0
             if lead:
                 self._batches += 1
-        while True:
+        if lead:
+            self._lead_while_unwaited()
+
+    def wait(self, change):
+        """Return once ``change`` is done: commit it (with what is queued)
+        when a batch slot is free, or when handed one.
+        """
+        with self._lock:
+            change.waited = True
+            lead = not change.done and self._free_slots() > 0
             if lead:
-                try:
-                    self._lead()
-                finally:
-                    self._hand_on()
+                self._batches += 1
+        if lead:
+            self._lead_while_unwaited()
+        while True:
             if change.done:
                 with self._lock:
                     extra, change.slots = change.slots, 0
                 for _ in range(extra):
-                    self._hand_on()
-                return change.outcome()
+                    if self._hand_on():
+                        self._lead_while_unwaited()
+                return
             change.wake.wait()
             with self._lock:
                 change.wake.clear()
                 lead = change.slots > 0
                 if lead:
                     change.slots -= 1
+            if lead:
+                self._lead_while_unwaited()
+
+    def _lead_while_unwaited(self):
+        """Commit batches while the first change queued after each has no
+        thread waiting for it (a walk goes on without waiting): no one
+        else would.
+        """
+        while True:
+            try:
+                self._lead()
+            finally:
+                keep = self._hand_on()
+            if not keep:
+                return
 
     def _hand_on(self):
-        """Give this batch slot to the first queued change's walker that
-        has none, or free it.
+        """Give this batch slot to the thread waiting for the first queued
+        change that has none, or free it.
+
+        :returns: True when the caller keeps the slot: that change has no
+            thread waiting for it, so the caller is to commit it.
         """
         with self._lock:
             for queued in self._queue:
                 if not queued.slots:
+                    if not queued.waited:
+                        return True
                     queued.slots = 1
                     queued.wake.set()
-                    return
+                    return False
             self._batches -= 1
+            return False
 
     def _lead(self):
         if SETTINGS['interval']:
@@ -258,8 +341,14 @@ def commit(batch):
         change.finish(result, error)
 
 
-def write(context, function, many=None, item=None):
-    """``function(context)``'s result, once what it wrote is committed.
+def submit(context, function, many=None, item=None):
+    """Queue a change, ``function(context)``, to be committed with others;
+    the change is returned at once, uncommitted (see _Change). It is
+    committed by the first of: its ``result()``, which waits for it; the
+    holder of a batch slot, once its batch is done; flush(). A walk that
+    waits for it without holding a thread (walk.Poll's ``notify``) starts
+    its other ready resources first, then flushes: their changes make one
+    batch.
 
     ``function`` writes through the database API with the context it is
     given (which carries the batch's transaction and this change's fence)
@@ -278,11 +367,25 @@ def write(context, function, many=None, item=None):
     writes each, in one transaction (the batch's), and returning their
     results in order. ``function`` still writes the change alone.
 
-    :raises: OperationFenced when the context's operation lost its hold;
-        whatever ``function`` raised.
+    Its ``result()`` raises OperationFenced when the context's operation
+    lost its hold, or whatever ``function`` raised.
     """
+    change = _Change(context, function, many, item)
     if (not SETTINGS['enabled'] or db_api.in_transaction(context) or
             _writer.leading):
         # (A leader writing a change alone never waits for itself.)
-        return function(context)
-    return _writer.write(context, function, many, item)
+        _alone(change)
+        return change
+    return _writer.submit(change)
+
+
+def flush():
+    """Commit the changes queued, unless a batch slot's holder will."""
+    _writer.flush()
+
+
+def write(context, function, many=None, item=None):
+    """``function(context)``'s result, once what it wrote is committed
+    (see submit).
+    """
+    return submit(context, function, many, item).result()

@@ -396,6 +396,8 @@ def _resources_started(context, items):
 def resource_started(context, driver, stack_id, snapshot_id, resource):
     """The resource's snapshot begins: its row and its state, committed
     (with other walks' changes) before the walk goes on.
+
+    :returns: the change (see group_commit.submit).
     """
     states.RESOURCE_SNAPSHOT_MACHINE.check(
         None, (states.SNAPSHOT, states.IN_PROGRESS))
@@ -412,8 +414,9 @@ def resource_started(context, driver, stack_id, snapshot_id, resource):
                                       states.RESOURCE_STATE_CHANGED)
         db_api.run_in_transaction(ctx, all_of_it)
 
-    group_commit.write(context, write, many=_resources_started,
-                       item=(driver, stack_id, resource, snapshot_id))
+    return group_commit.submit(context, write, many=_resources_started,
+                               item=(driver, stack_id, resource,
+                                     snapshot_id))
 
 
 def _recorded(context, pairs):
@@ -465,7 +468,8 @@ def resource_started_with_artifact(context, driver, stack_id, snapshot_id,
     and the record of its id are committed together, fenced, before
     anything waits on it. A walk whose stack was taken over makes nothing.
 
-    :returns: the data recorded.
+    :returns: the change (see group_commit.submit), whose result is
+        the data recorded.
     """
     states.RESOURCE_SNAPSHOT_MACHINE.check(
         None, (states.SNAPSHOT, states.IN_PROGRESS))
@@ -475,9 +479,9 @@ def resource_started_with_artifact(context, driver, stack_id, snapshot_id,
         return db_api.run_in_transaction(
             ctx, lambda: _resources_started_with_artifact(ctx, [item])[0])
 
-    return group_commit.write(context, write,
-                              many=_resources_started_with_artifact,
-                              item=item)
+    return group_commit.submit(context, write,
+                               many=_resources_started_with_artifact,
+                               item=item)
 
 
 def _resources_recorded(context, items):
@@ -506,7 +510,8 @@ def resource_recorded(context, snapshot_id, resource, plugin, data):
     """The artifact's id, committed before anything waits on it, with
     what the plugin writes of it (``plugin.record_snapshot``).
 
-    :returns: the data recorded.
+    :returns: the change (see group_commit.submit), whose result is
+        the data recorded.
     """
     states.RESOURCE_SNAPSHOT_MACHINE.check(
         (states.SNAPSHOT, states.IN_PROGRESS),
@@ -527,8 +532,8 @@ def resource_recorded(context, snapshot_id, resource, plugin, data):
         # One transaction, also when written alone.
         return db_api.run_in_transaction(ctx, all_of_it)
 
-    return group_commit.write(context, write, many=_resources_recorded,
-                              item=(resource, snapshot_id, plugin, data))
+    return group_commit.submit(context, write, many=_resources_recorded,
+                               item=(resource, snapshot_id, plugin, data))
 
 
 def _ended_values(resource, status, reason, data, abandoned):
@@ -565,6 +570,7 @@ def resource_ended(context, driver, stack_id, snapshot_id, resource, status,
     """:param data: the resource's data, when not recorded before.
     :param abandoned: the plugin removed what it had made (a cancel):
         the row forgets its data.
+    :returns: the change (see group_commit.submit).
     """
     states.RESOURCE_SNAPSHOT_MACHINE.check(
         (states.SNAPSHOT, states.IN_PROGRESS), (states.SNAPSHOT, status))
@@ -581,9 +587,9 @@ def resource_ended(context, driver, stack_id, snapshot_id, resource, status,
         # One transaction, also when written alone.
         db_api.run_in_transaction(ctx, both)
 
-    group_commit.write(context, write, many=_resources_ended,
-                       item=(driver, stack_id, resource, snapshot_id, status,
-                             reason, data, abandoned))
+    return group_commit.submit(context, write, many=_resources_ended,
+                               item=(driver, stack_id, resource, snapshot_id,
+                                     status, reason, data, abandoned))
 
 
 def _stepped_values(resource, status, reason, data):
@@ -640,6 +646,8 @@ def resource_stepped(context, driver, stack_id, snapshot_id, resource, status,
 
     The row is written with its outcome; the resource's state shows the
     start, then the outcome (two events, as for any resource).
+
+    :returns: the change (see group_commit.submit).
     """
     states.RESOURCE_SNAPSHOT_MACHINE.check(
         None, (states.SNAPSHOT, states.IN_PROGRESS))
@@ -659,9 +667,9 @@ def resource_stepped(context, driver, stack_id, snapshot_id, resource, status,
                                        _stepped_states(status, reason))
         db_api.run_in_transaction(ctx, all_of_it)
 
-    group_commit.write(context, write, many=_resources_stepped,
-                       item=(driver, stack_id, resource, snapshot_id, status,
-                             reason, data))
+    return group_commit.submit(context, write, many=_resources_stepped,
+                               item=(driver, stack_id, resource, snapshot_id,
+                                     status, reason, data))
 
 
 def resources_stepped_at_once(context, driver, stack_id, snapshot_id,

@@ -29,6 +29,7 @@ from heat_snapshots.common import exception
 from heat_snapshots.common import states
 from heat_snapshots.common import template_format
 from heat_snapshots.db import api as db_api
+from heat_snapshots.db import group_commit
 from heat_snapshots.engine import operations
 from heat_snapshots.engine.resources import registry
 from heat_snapshots.engine.stacks import base as stacks_base
@@ -193,7 +194,8 @@ class Walker:
         walk.walk(graph, action, opts.walk_concurrency,
                   deadline=self.deadline, name=name, conf=self.conf,
                   workers=opts.walk_workers,
-                  cancelled=self.cancelled if cancellable else None)
+                  cancelled=self.cancelled if cancellable else None,
+                  idle=group_commit.flush)
 
 
 class SnapshotWalk(Walker):
@@ -301,21 +303,21 @@ class SnapshotWalk(Walker):
                                                 plugin)
             return
         if plugin.artifact_made_in_record:
-            data = self._started_with_artifact(stack, resource, snapshot_id,
-                                               plugin)
+            data = yield from self._started_with_artifact(
+                stack, resource, snapshot_id, plugin)
         else:
             # Fenced: a walk whose stack was taken over stops here, before
             # it makes anything.
-            operations.resource_started(self.context, self.driver,
-                                        stack.id, snapshot_id, resource)
+            yield from committed(operations.resource_started(
+                self.context, self.driver, stack.id, snapshot_id, resource))
         abandoned = []
         try:
             if not plugin.artifact_made_in_record:
                 # Written before waiting: from here on the artifact is
                 # known.
-                data = operations.resource_recorded(
+                data = yield from committed(operations.resource_recorded(
                     self.context, snapshot_id, resource, plugin,
-                    plugin.handle_snapshot())
+                    plugin.handle_snapshot()))
 
             def complete():
                 if not abandoned and self.cancelled():
@@ -338,11 +340,11 @@ class SnapshotWalk(Walker):
             operations.resource_ended(
                 self.context, self.driver, stack.id, snapshot_id, resource,
                 states.FAILED, operations.describe(error, self.context),
-                abandoned=cancelled)
+                abandoned=cancelled).result()
             raise
-        operations.resource_ended(self.context, self.driver, stack.id,
-                                  snapshot_id, resource, states.COMPLETE,
-                                  states.RESOURCE_STATE_CHANGED)
+        yield from committed(operations.resource_ended(
+            self.context, self.driver, stack.id, snapshot_id, resource,
+            states.COMPLETE, states.RESOURCE_STATE_CHANGED))
 
     def _started_with_artifact(self, stack, resource, snapshot_id, plugin):
         """The start of a resource whose plugin makes its artifact in
@@ -350,12 +352,13 @@ class SnapshotWalk(Walker):
         and records it. When it fails (or ``handle_snapshot`` does),
         nothing was made: the start and the failure are written together.
 
-        :returns: the data recorded.
+        :returns: (from the generator) the data recorded.
         """
         try:
-            return operations.resource_started_with_artifact(
-                self.context, self.driver, stack.id, snapshot_id, resource,
-                plugin, plugin.handle_snapshot())
+            return (yield from committed(
+                operations.resource_started_with_artifact(
+                    self.context, self.driver, stack.id, snapshot_id,
+                    resource, plugin, plugin.handle_snapshot())))
         except exception.OperationFenced:
             raise
         except Exception as error:
@@ -363,7 +366,8 @@ class SnapshotWalk(Walker):
                      snapshot_id, resource.name, error)
             operations.resource_stepped(
                 self.context, self.driver, stack.id, snapshot_id, resource,
-                states.FAILED, operations.describe(error, self.context))
+                states.FAILED, operations.describe(error, self.context)
+            ).result()
             raise
 
     def _snapshot_data_only(self, stack, resource, snapshot_id, plugin):
@@ -387,11 +391,26 @@ class SnapshotWalk(Walker):
         else:
             status = states.FAILED
             reason = operations.describe(error, self.context)
-        operations.resource_stepped(self.context, self.driver, stack.id,
-                                    snapshot_id, resource, status, reason,
-                                    data=data)
+        yield from committed(operations.resource_stepped(
+            self.context, self.driver, stack.id, snapshot_id, resource,
+            status, reason, data=data))
         if error is not None:
             raise error
+
+
+def committed(change):
+    """Wait, in a walk's node (a generator), for a change submitted to
+    group commit, holding no worker thread meanwhile: the walk starts its
+    other ready resources, then commits their changes together (Walker's
+    ``idle``).
+
+    :returns: (from the generator) the change's result.
+    :raises: what the change raised (OperationFenced among others).
+    """
+    if not change.done:
+        yield walk.Poll(lambda: change.done, 'Committing state',
+                        notify=change.on_done)
+    return change.result()
 
 
 class RestoreWalk(Walker):

@@ -138,12 +138,18 @@ class Poll:
     cannot be done (a wait its plugin knows), or None: the step is then
     checked when that time comes and never before, instead of on poll()'s
     schedule.
+
+    ``notify(wake)``, when given, calls ``wake()`` (from any thread, at
+    once if it is so already) when the step may be done: the step is then
+    checked only when woken, never on a schedule (a commit the walk waits
+    for, see group_commit.submit).
     """
 
-    def __init__(self, check, what, ready_in=None):
+    def __init__(self, check, what, ready_in=None, notify=None):
         self.check = check
         self.what = what
         self.ready_in = ready_in
+        self.notify = notify
 
     def not_before(self, now):
         """When the step may be done, if later than ``now``; or None."""
@@ -209,7 +215,7 @@ class _Walk:
     """
 
     def __init__(self, graph, action, concurrency, deadline, name, conf,
-                 workers, cancelled=None):
+                 workers, cancelled=None, idle=None):
         self.pending = {node: set(requires)
                         for node, requires in graph.items()}
         check_graph(self.pending)
@@ -226,6 +232,14 @@ class _Walk:
         #: In progress, not yet started by a worker.
         self.admitted = collections.deque()
         self.waiting = []
+        #: Waiting nodes whose ``notify`` woke them, to check at once,
+        #: and how many wait to be woken.
+        self.woken = collections.deque()
+        self.parked = 0
+        #: Called by a worker with nothing to start while nodes are parked
+        #: (see _take); ``idled`` once it was since the last was parked.
+        self.idle = idle
+        self.idled = False
         self.in_progress = 0
         #: Workers running a start or a check.
         self.active = 0
@@ -248,7 +262,13 @@ class _Walk:
         """
         while True:
             now = time.monotonic()
-            # Starts first: a node started now still has its whole step
+            # A woken node first: what it waited for is done, and its next
+            # step (a plugin's wait, or its end) is due now.
+            if self.woken:
+                self.active += 1
+                self.free -= 1
+                return 'check', self.woken.popleft()
+            # Then starts: a node started now still has its whole step
             # ahead, a node due for a check at most its last writes.
             if self.admitted:
                 self.active += 1
@@ -258,13 +278,29 @@ class _Walk:
                 self.active += 1
                 self.free -= 1
                 return 'check', heapq.heappop(self.waiting)
+            if self.parked and not self.idled and self.idle is not None:
+                # Nothing more to start or check now: what the parked
+                # nodes wait for (their commits, see group_commit.submit)
+                # is asked for, once for all parked until now.
+                self.idled = True
+                self.active += 1
+                self.free -= 1
+                self.cond.release()
+                try:
+                    self.idle()
+                finally:
+                    self.cond.acquire()
+                    self.active -= 1
+                    self.free += 1
+                continue
             if not self.in_progress:
                 # Nothing in progress and nothing (more) to start.
                 return None
             if not self.waiting or self.sleeping:
                 self.cond.wait()
-            elif self.active:
-                # A worker's task may change what is to be done.
+            elif self.active or self.parked:
+                # A worker's task, or a parked node's wake, may change
+                # what is to be done.
                 self.cond.wait(self.waiting[0].due - now)
             else:
                 # Nothing can change before the next check: one worker
@@ -364,8 +400,12 @@ class _Walk:
                 except Exception as failed:
                     error = failed
                     continue
-            self._wait(_Waiting(node, steps, poll,
-                                Backoff(self.conf, start), start))
+            waiting = _Waiting(node, steps, poll, None, start)
+            if poll.notify is not None:
+                self._park(waiting)
+                return
+            waiting.backoff = Backoff(self.conf, start)
+            self._wait(waiting)
             return
 
     def _check(self, waiting):
@@ -377,7 +417,24 @@ class _Walk:
         if done:
             self._resume(waiting.node, waiting.steps, None)
             return
+        if waiting.poll.notify is not None:
+            self._park(waiting)
+            return
         self._wait(waiting)
+
+    def _park(self, waiting):
+        """Leave the node until its poll's ``notify`` wakes it; called
+        holding no lock (it may wake it at once).
+        """
+        def wake():
+            with self.cond:
+                self.parked -= 1
+                self.woken.append(waiting)
+                self.cond.notify_all()
+        with self.cond:
+            self.parked += 1
+            self.idled = False
+        waiting.poll.notify(wake)
 
     def _wait(self, waiting):
         now = time.monotonic()
@@ -425,7 +482,7 @@ class _Walk:
 
 
 def walk(graph, action, concurrency, deadline=None, name='walk', conf=None,
-         workers=None, cancelled=None):
+         workers=None, cancelled=None, idle=None):
     """Call ``action(node)`` for each node after all it requires are done.
 
     An action that returns a generator yields a Poll for each step it
@@ -446,13 +503,16 @@ def walk(graph, action, concurrency, deadline=None, name='walk', conf=None,
         once true, no further node starts and the walk raises
         OperationCancelled when the nodes already in progress have
         finished.
+    :param idle: ``idle()`` is called, holding no lock, by a worker that
+        has no node to start while nodes wait for their Poll's ``notify``:
+        what they wait for may need it (group_commit.flush).
     :raises: WalkFailed for the first node that failed, once the nodes
         already in progress have finished; no further node is started.
     """
     state = _Walk(graph, action, concurrency, deadline, name,
                   conf or cfg.CONF,
                   max(1, min(workers or concurrency, concurrency)),
-                  cancelled)
+                  cancelled, idle)
     # The calling thread is a worker; the others start as work comes.
     state.work()
     for thread in list(state.threads):

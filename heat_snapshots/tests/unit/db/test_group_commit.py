@@ -103,6 +103,43 @@ class _GroupCommitMixin:
         # The eight that queued meanwhile: two full batches of 4.
         self.assertEqual(3, len(self.commits))
 
+    def test_a_submitted_change_is_committed_with_no_thread_waiting(self):
+        self._settings(max=200, writers=1)
+        release = threading.Event()
+        results = {}
+
+        def held(ctx):
+            release.wait()
+            return self._set('first')(ctx)
+
+        first = threading.Thread(target=lambda: results.setdefault(
+            'first', group_commit.write(self.ctx, held)))
+        first.start()
+        while not group_commit._writer._batches:
+            release.wait(0.01)
+        told = []
+        # While the slot is held, submit returns at once, uncommitted.
+        changes = [group_commit.submit(self.ctx, self._set('r%d' % i))
+                   for i in range(5)]
+        for change in changes:
+            change.on_done(lambda change=change: told.append(change))
+        self.assertEqual([False] * 5, [c.done for c in changes])
+        self.assertEqual({}, self._rows())
+        del self.commits[:]
+        release.set()
+        first.join()
+        # The holder committed them, together, before it went on.
+        self.assertEqual(['r%d' % i for i in range(5)],
+                         [c.result() for c in changes])
+        self.assertEqual(2, len(self.commits))
+        self.assertCountEqual(changes, told)
+        self.assertEqual(dict.fromkeys(
+            ['first'] + ['r%d' % i for i in range(5)], 'IN_PROGRESS'),
+            self._rows())
+        # Told at once once done.
+        changes[0].on_done(lambda: told.append('late'))
+        self.assertEqual('late', told[-1])
+
     def _settings(self, **settings):
         self.addCleanup(group_commit.SETTINGS.update,
                         dict(group_commit.SETTINGS))

@@ -146,16 +146,18 @@ class SnapshotStatesTest(base.TestCase):
         data = plugin.handle_snapshot()
         with mock.patch.object(db_api, 'operation_resource_set',
                                side_effect=db_exc.DBError('refused')):
-            self.assertRaises(db_exc.DBError, operations.resource_recorded,
-                              self.task.context, self.snapshot.id,
-                              resource, plugin, data)
+            self.assertRaises(db_exc.DBError, lambda: operations.
+                              resource_recorded(self.task.context,
+                                                self.snapshot.id, resource,
+                                                plugin, data).result())
         # The artifact went with its record: nothing is left unknown.
         self.assertEqual([], store_db.artifact_list(self.ctx))
         [row] = db_api.resource_snapshot_list(self.ctx, self.snapshot.id)
         self.assertIsNone(row.data)
 
         recorded = operations.resource_recorded(
-            self.task.context, self.snapshot.id, resource, plugin, data)
+            self.task.context, self.snapshot.id, resource, plugin,
+            data).result()
         [artifact] = store_db.artifact_list(self.ctx)
         self.assertEqual({'value': 'v', 'artifact_id': artifact.id},
                          recorded)
@@ -175,10 +177,11 @@ class SnapshotStatesTest(base.TestCase):
         data = plugin.handle_snapshot()
         with mock.patch.object(db_api, 'operation_resource_set_many',
                                side_effect=db_exc.DBError('refused')):
-            self.assertRaises(db_exc.DBError,
-                              operations.resource_started_with_artifact,
-                              self.task.context, driver, STACK.id,
-                              self.snapshot.id, resource, plugin, data)
+            self.assertRaises(
+                db_exc.DBError,
+                lambda: operations.resource_started_with_artifact(
+                    self.task.context, driver, STACK.id, self.snapshot.id,
+                    resource, plugin, data).result())
         # Neither the artifact nor the start: nothing is left unknown.
         self.assertEqual([], store_db.artifact_list(self.ctx))
         self.assertEqual([], db_api.resource_snapshot_list(
@@ -186,7 +189,7 @@ class SnapshotStatesTest(base.TestCase):
 
         recorded = operations.resource_started_with_artifact(
             self.task.context, driver, STACK.id, self.snapshot.id, resource,
-            plugin, data)
+            plugin, data).result()
         [artifact] = store_db.artifact_list(self.ctx)
         self.assertEqual({'value': 'v', 'artifact_id': artifact.id},
                          recorded)
@@ -312,7 +315,7 @@ class ResourcesTogetherTest(local_base.DriverTestCase):
     def test_started_then_ended_together(self):
         self.together(lambda name: operations.resource_started(
             self.ctx, self.driver, self.stack.id, self.snapshot.id,
-            self.resources[name]))
+            self.resources[name]).result())
         self.assertAllStarted()
 
         plugins = {name: resource_types.TestResource(
@@ -322,7 +325,7 @@ class ResourcesTogetherTest(local_base.DriverTestCase):
         self.together(lambda name: recorded.__setitem__(
             name, operations.resource_recorded(
                 self.ctx, self.snapshot.id, self.resources[name],
-                plugins[name], plugins[name].handle_snapshot())))
+                plugins[name], plugins[name].handle_snapshot()).result()))
         # The three artifacts: one read and one INSERT for them all.
         self.assertEqual(2, self.artifact_statements)
         artifacts = {a.resource_name: a.id
@@ -341,7 +344,7 @@ class ResourcesTogetherTest(local_base.DriverTestCase):
             self.ctx, self.driver, self.stack.id, self.snapshot.id,
             self.resources[name],
             states.FAILED if name == 'c' else states.COMPLETE,
-            'state changed'))
+            'state changed').result())
         rows, progress, resources, events = self.shown()
         self.assertEqual({'a': ('SNAPSHOT', 'COMPLETE', 'state changed'),
                           'b': ('SNAPSHOT', 'COMPLETE', 'state changed'),
@@ -365,7 +368,7 @@ class ResourcesTogetherTest(local_base.DriverTestCase):
             name, operations.resource_started_with_artifact(
                 self.ctx, self.driver, self.stack.id, self.snapshot.id,
                 self.resources[name], plugins[name],
-                plugins[name].handle_snapshot())))
+                plugins[name].handle_snapshot()).result()))
         self.assertEqual(2, self.artifact_statements)
         artifacts = {a.resource_name: a.id
                      for a in store_db.artifact_list(self.ctx)}
@@ -383,7 +386,7 @@ class ResourcesTogetherTest(local_base.DriverTestCase):
         self.together(lambda name: operations.resource_stepped(
             self.ctx, self.driver, self.stack.id, self.snapshot.id,
             self.resources[name], states.COMPLETE, 'state changed',
-            data={'name': name}))
+            data={'name': name}).result())
         rows, progress, resources, events = self.shown()
         self.assertEqual({n: ('SNAPSHOT', 'COMPLETE', 'state changed')
                           for n in self.NAMES}, rows)

@@ -164,6 +164,28 @@ class SnapshotWalkTest(WalkTestCase):
         self.assertEqual(3, self.plugins.most_running)
         self.assertEqual(9, len(self.plugins.steps('handle_snapshot')))
 
+    def test_ready_resources_start_in_one_commit_with_one_worker(self):
+        # The worker starts every ready resource before their starts are
+        # committed: one statement writes the six rows (one per resource
+        # before: each start was committed before the next began).
+        self.flags(walk_workers=1, group='heat_snapshots')
+        stack = self.add_stack({'r%d' % i: {'type': T} for i in range(6)})
+        inserts = []
+
+        def executed(conn, cursor, statement, *args):
+            if statement.startswith('INSERT INTO hs_resource_snapshots'):
+                inserts.append(statement)
+        engine = db_api.get_engine()
+        sqlalchemy.event.listen(engine, 'before_cursor_execute', executed)
+        self.addCleanup(sqlalchemy.event.remove, engine,
+                        'before_cursor_execute', executed)
+        snap, outcome = self.snapshot(stack)
+        self.assertEqual(1, len(inserts))
+        self.assertEqual({'r%d' % i for i in range(6)},
+                         set(outcome.data['resources']))
+        self.assertEqual({'COMPLETE'}, {
+            row.status for row in self.rows(snap.id).values()})
+
     def test_data_is_heats_abandon_format_with_each_backup(self):
         stack = self.add_stack({'vol': {'type': T},
                                 'plain': {'type': 'OS::Heat::None',

@@ -161,6 +161,57 @@ class WalkTest(base.TestCase):
         self.assertEqual(['a', 'b', 'c'], started)
         self.assertEqual(['a', 'b', 'c'], sorted(done))
 
+    def test_a_step_told_of_is_checked_only_once_woken(self):
+        # One worker; a, b and c each wait for a commit it is told of,
+        # slow for a known wait of a second. The worker starts all four,
+        # then sleeps; the wakes (from another thread) resume a, b and c
+        # at once, not when slow's wait is over, and their steps are never
+        # checked on a schedule.
+        self.flags(check_interval=0.001, group='heat_snapshots')
+        started, checks, wakes, ended = [], [], [], {}
+        committed = threading.Event()
+        lock = threading.Lock()
+
+        def notify(wake):
+            with lock:
+                wakes.append(wake)
+
+        def action(node):
+            started.append(node)
+            if node == 'slow':
+                yield walk.Poll(committed.is_set, node,
+                                ready_in=lambda: 1.0 if not ended else 0)
+            else:
+                def check():
+                    checks.append(node)
+                    return committed.is_set()
+                yield walk.Poll(check, node, notify=notify)
+            ended[node] = time.monotonic()
+
+        woken_at = []
+
+        def commit():
+            while len(wakes) < 3:
+                time.sleep(0.01)
+            # Scheduled checks would come every millisecond meanwhile.
+            time.sleep(0.1)
+            committed.set()
+            woken_at.append(time.monotonic())
+            for wake in wakes:
+                wake()
+
+        committer = threading.Thread(target=commit)
+        committer.start()
+        walk.walk({'a': set(), 'b': set(), 'c': set(), 'slow': set()},
+                  action, concurrency=4, deadline=time.monotonic() + 60,
+                  conf=base.CONF, workers=1)
+        committer.join()
+        self.assertEqual(['a', 'b', 'c', 'slow'], started)
+        self.assertEqual(['a', 'a', 'b', 'b', 'c', 'c'], sorted(checks))
+        for node in 'abc':
+            self.assertLess(ended[node] - woken_at[0], 0.5)
+        self.assertIn('slow', ended)
+
     def test_concurrency_bounds_the_waiting_nodes_too(self):
         self.flags(check_interval=0.001, group='heat_snapshots')
         in_progress = []
