@@ -31,6 +31,7 @@ import tempfile
 import time
 
 from heat_snapshots.common import context
+from heat_snapshots.common import service
 from heat_snapshots import conf
 from heat_snapshots.db import api as db_api
 from heat_snapshots.db import migration
@@ -83,6 +84,8 @@ def main():
                                  roles=['member', 'reader'])
     engine = manager.EngineManager(CONF)
     engine.start()
+    # As service.serve does before the service runs.
+    service.settle_heap()
     try:
         stacks = engine.stack_endpoint
         identity = stacks.create_stack(ctx, 'walk', tmpl, {}, {}, {}, {})

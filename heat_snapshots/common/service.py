@@ -12,6 +12,7 @@
 
 """Process start-up shared by every command."""
 
+import gc
 import logging as logging_std
 import sys
 
@@ -51,6 +52,18 @@ def prepare_service(argv=None, conf=CONF):
     db_api.configure(conf)
     group_commit.configure(conf)
     conf.log_opt_values(LOG, logging.DEBUG)
+
+
+def settle_heap():
+    """Keep what is loaded by now (modules, configuration, the service's
+    objects: they live as long as the process) out of the garbage
+    collector's full passes, which otherwise scan all of it: a pass
+    stalled the engine 80 to 130 ms in the middle of a walk (measured, 2
+    cores). Forked workers then share these pages instead of each
+    writing them (Python's advice for gc.freeze).
+    """
+    gc.collect()
+    gc.freeze()
 
 
 class PerProcess(service.ServiceBase):
@@ -105,6 +118,7 @@ def serve(svc, workers=1, conf=CONF):
     reaches the service itself. With more, oslo.service forks the workers
     and restarts any that dies.
     """
+    settle_heap()
     if workers == 1:
         logging_std.getLogger(service.ProcessLauncher.__module__).addFilter(
             _NO_FORK_NOTICE)

@@ -12,8 +12,10 @@
 
 """Process start-up shared by the commands."""
 
+import gc
 import logging
 import os
+from unittest import mock
 
 import fixtures
 from oslo_config import cfg
@@ -107,3 +109,25 @@ class NoForkNoticeTest(base.TestCase):
             'no_fork=True: running service in main process')))
         self.assertTrue(notice.filter(self.record(
             'Caught SIGTERM, stopping children')))
+
+
+class SettleHeapTest(base.TestCase):
+
+    def test_what_is_loaded_before_the_service_runs_is_left_out(self):
+        # serve() settles the heap before the launcher starts the service:
+        # full collections then pass over the objects made after only.
+        seen = []
+        self.addCleanup(gc.unfreeze)
+        launcher = mock.Mock()
+        launcher.launch_service.side_effect = (
+            lambda *args, **kwargs: seen.append(gc.get_freeze_count()))
+        loaded = [[] for _ in range(1000)]
+        with mock.patch.object(service.service, 'ProcessLauncher',
+                               return_value=launcher):
+            service.serve(mock.Mock(), workers=1)
+        self.assertGreater(seen[0], len(loaded))
+        scanned = {id(o) for o in gc.get_objects()}
+        self.assertNotIn(id(loaded), scanned)
+        self.assertNotIn(id(loaded[0]), scanned)
+        made_after = []
+        self.assertIn(id(made_after), {id(o) for o in gc.get_objects()})
