@@ -604,8 +604,12 @@ class EngineManager(base_manager.BaseEngineManager):
 
     def _snapshots_text(self, context, stack_identity):
         def read():
-            stack = self.get_stack_summary(context, stack_identity)
-            return db_api.snapshot_list_shown(context, stack.id)
+            _stack, rows = self._named(
+                stack_identity,
+                lambda stack_id: self.driver.get_stack_summary_and_snapshots(
+                    context, stack_id),
+                stack_of=operator.itemgetter(0))
+            return rows
         return formatters.snapshots_json(self._read_together(context, read))
 
     def _snapshot_text(self, context, stack_identity, snapshot_id):

@@ -100,6 +100,33 @@ def local_stack_summary_and_snapshot(context, stack_id, snapshot_id):
     return row, snapshot
 
 
+# The summary's columns, then each of the stack's snapshots' shown columns
+# (prefixed; one row of NULLs when it has none), as db.api's list orders
+# them.
+_SUMMARY_AND_SNAPSHOTS = _SUMMARY.add_columns(
+    *[column.label('snapshot_' + column.key)
+      for column in db_api.SHOWN_COLUMNS]).outerjoin_from(
+    models.LocalStack, db_models.Snapshot,
+    db_models.Snapshot.stack_id == models.LocalStack.id).order_by(
+    db_models.Snapshot.created_at, db_models.Snapshot.id)
+
+
+@db_api.reader.connection
+def local_stack_summary_and_snapshots(context, stack_id):
+    """local_stack_summary, and db.api.snapshot_list_shown's rows of the
+    stack, in one query: (summary or None, [snapshot]).
+    """
+    if not db_api.storable(stack_id):
+        return None, []
+    rows = context.connection.execute(_SUMMARY_AND_SNAPSHOTS,
+                                      {'id': stack_id}).all()
+    if not rows:
+        return None, []
+    first = len(_SUMMARY.selected_columns)
+    return rows[0], [_SHOWN(*row[first:]) for row in rows
+                     if row.snapshot_id is not None]
+
+
 @db_api.reader
 def local_stack_get_by_name(context, project_id, name):
     if not db_api.storable(project_id, name):

@@ -221,6 +221,18 @@ class LocalStackDriver(base.ManagingStackDriver):
             raise exception.StackNotFound(stack_id)
         return self._summary(row), snapshot
 
+    def get_stack_summary_and_snapshots(self, context, stack_id):
+        """get_stack_summary and its snapshots' shown columns, read with
+        one query.
+
+        :raises: StackNotFound naming ``stack_id``.
+        """
+        row, snapshots = store_db.local_stack_summary_and_snapshots(
+            context, stack_id)
+        if not self._visible(context, row):
+            raise exception.StackNotFound(stack_id)
+        return self._summary(row), snapshots
+
     def list_stacks(self, context, limit=None, **filters):
         """The caller's live stacks, newest first.
 

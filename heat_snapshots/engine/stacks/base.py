@@ -244,6 +244,17 @@ class StackDriver(abc.ABC):
         except exception.SnapshotIdNotFound:
             return stack, None
 
+    def get_stack_summary_and_snapshots(self, context, stack_id):
+        """get_stack_summary, and the shown columns of the stack's
+        snapshots (db.api.snapshot_list_shown): what a snapshot list
+        reads; in one query by a driver whose stacks are in our database.
+
+        :returns: (the stack's summary, the snapshots' rows).
+        :raises: StackNotFound naming ``stack_id``.
+        """
+        stack = self.get_stack_summary(context, stack_id)
+        return stack, db_api.snapshot_list_shown(context, stack.id)
+
     def list_stacks(self, context, limit=None, **filters):
         """The live stacks of the context's project (Stack without
         resources), whoever the caller is (an admin too): the snapshot

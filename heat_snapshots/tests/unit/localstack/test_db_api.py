@@ -71,6 +71,37 @@ class LocalStackTestCase(base.TestCase):
                          db_api.local_stack_summary_and_snapshot(
                              self.ctx, stack.id, snapshot.id))
 
+    def test_a_summary_with_its_snapshots_is_read_in_one_query(self):
+        stack = db_api.local_stack_create(self.ctx, _stack())
+        other = db_api.local_stack_create(self.ctx, _stack(name='other'))
+        self.assertEqual((stack.id, []), (
+            lambda found: (found[0].id, found[1]))(
+            db_api.local_stack_summary_and_snapshots(self.ctx, stack.id)))
+        for name, stack_id in (('b', stack.id), ('x', other.id),
+                               ('a', stack.id)):
+            core_db.snapshot_create(self.ctx, {
+                'name': name, 'stack_id': stack_id, 'stack_name': 'web',
+                'project_id': 'project-a', 'action': 'SNAPSHOT',
+                'status': 'COMPLETE', 'data': {'x': name}})
+        summary, shown = db_api.local_stack_summary_and_snapshots(
+            self.ctx, stack.id)
+        self.assertEqual((stack.id, 'web', 'project-a'),
+                         (summary.id, summary.name, summary.project_id))
+        # As snapshot_list_shown reads them: oldest first, data as text.
+        self.assertEqual(core_db.snapshot_list_shown(self.ctx, stack.id),
+                         shown)
+        self.assertEqual(['b', 'a'], [row.name for row in shown])
+        self.assertEqual('{"x": "b"}', shown[0].data)
+        for stack_id in ('f' * 36, 'x' * 300):
+            self.assertEqual((None, []),
+                             db_api.local_stack_summary_and_snapshots(
+                                 self.ctx, stack_id))
+        db_api.local_stack_update(self.ctx, stack.id,
+                                  {'deleted_at': timeutils.utcnow(),
+                                   'live': None})
+        self.assertEqual((None, []), db_api.local_stack_summary_and_snapshots(
+            self.ctx, stack.id))
+
     def test_list_by_project(self):
         a = db_api.local_stack_create(self.ctx, _stack(name='a'))
         db_api.local_stack_create(self.ctx, _stack('project-b', 'b'))

@@ -200,3 +200,18 @@ class ShowReadsTest(base.TestCase):
         self.assertRaises(exception.StackNotFound,
                           driver.get_stack_summary_and_snapshot, ctx,
                           'stack-2', snapshot.id)
+
+    def test_the_stack_and_its_snapshots(self):
+        ctx = self.make_context()
+        snapshots = [db_api.snapshot_create(ctx, {
+            'stack_id': stack_id, 'stack_name': 'one',
+            'project_id': 'project-a', 'action': 'SNAPSHOT',
+            'status': 'COMPLETE', 'data': {'x': 1}})
+            for stack_id in ('stack-1', 'stack-9')]
+        driver = self.Found(self.conf_fixture.conf)
+        stack, rows = driver.get_stack_summary_and_snapshots(ctx, 'stack-1')
+        self.assertEqual(('one', [(snapshots[0].id, '{"x": 1}')]),
+                         (stack.name, [(row.id, row.data) for row in rows]))
+        self.assertRaises(exception.StackNotFound,
+                          driver.get_stack_summary_and_snapshots, ctx,
+                          'stack-2')
