@@ -170,15 +170,7 @@ class SnapshotWalkTest(WalkTestCase):
         # before: each start was committed before the next began).
         self.flags(walk_workers=1, group='heat_snapshots')
         stack = self.add_stack({'r%d' % i: {'type': T} for i in range(6)})
-        inserts = []
-
-        def executed(conn, cursor, statement, *args):
-            if statement.startswith('INSERT INTO hs_resource_snapshots'):
-                inserts.append(statement)
-        engine = db_api.get_engine()
-        sqlalchemy.event.listen(engine, 'before_cursor_execute', executed)
-        self.addCleanup(sqlalchemy.event.remove, engine,
-                        'before_cursor_execute', executed)
+        inserts = self.statements('INSERT INTO hs_resource_snapshots')
         snap, outcome = self.snapshot(stack)
         self.assertEqual(1, len(inserts))
         self.assertEqual({'r%d' % i for i in range(6)},
