@@ -202,6 +202,13 @@ class _Waiting:
         return self.due < other.due
 
 
+# How long a worker with nothing else to do waits for the other workers'
+# starts and checks before it calls the walk's ``idle`` for the nodes
+# already parked: their changes then join one commit, as long as none of
+# those tasks is a plugin's slow call.
+IDLE_WAIT = 0.02
+
+
 class _Walk:
     """The state of one walk, shared by its workers under ``cond``.
 
@@ -237,9 +244,11 @@ class _Walk:
         self.woken = collections.deque()
         self.parked = 0
         #: Called by a worker with nothing to start while nodes are parked
-        #: (see _take); ``idled`` once it was since the last was parked.
+        #: (see _take); ``idled`` once it was since the last was parked;
+        #: ``idle_by``: when it is called even if other workers are busy.
         self.idle = idle
         self.idled = False
+        self.idle_by = None
         self.in_progress = 0
         #: Workers running a start or a check.
         self.active = 0
@@ -278,11 +287,16 @@ class _Walk:
                 self.active += 1
                 self.free -= 1
                 return 'check', heapq.heappop(self.waiting)
-            if self.parked and not self.idled and self.idle is not None:
+            idle_due = (self.parked and not self.idled and
+                        self.idle is not None)
+            if idle_due and (not self.active or now >= self.idle_by):
                 # Nothing more to start or check now: what the parked
                 # nodes wait for (their commits, see group_commit.submit)
-                # is asked for, once for all parked until now.
+                # is asked for, once for all parked until now. Not while
+                # other workers still start or check nodes (up to
+                # IDLE_WAIT): what they park joins the same commit.
                 self.idled = True
+                self.idle_by = None
                 self.active += 1
                 self.free -= 1
                 self.cond.release()
@@ -296,7 +310,13 @@ class _Walk:
             if not self.in_progress:
                 # Nothing in progress and nothing (more) to start.
                 return None
-            if not self.waiting or self.sleeping:
+            if idle_due:
+                # Until the busy workers are done, or IDLE_WAIT is over.
+                until = self.idle_by
+                if self.waiting:
+                    until = min(until, self.waiting[0].due)
+                self.cond.wait(until - now)
+            elif not self.waiting or self.sleeping:
                 self.cond.wait()
             elif self.active or self.parked:
                 # A worker's task, or a parked node's wake, may change
@@ -434,6 +454,8 @@ class _Walk:
         with self.cond:
             self.parked += 1
             self.idled = False
+            if self.idle_by is None:
+                self.idle_by = time.monotonic() + IDLE_WAIT
         waiting.poll.notify(wake)
 
     def _wait(self, waiting):

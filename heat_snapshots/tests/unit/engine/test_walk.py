@@ -212,6 +212,61 @@ class WalkTest(base.TestCase):
             self.assertLess(ended[node] - woken_at[0], 0.5)
         self.assertIn('slow', ended)
 
+    def _parked_at_idle(self, slow_start):
+        """Walk a, b and slow with two workers; each parks until idle()
+        commits it (as group_commit.flush does); slow_start(idles) runs
+        in slow's start before it parks.
+
+        :returns: the nodes parked at each idle() call.
+        """
+        lock = threading.Lock()
+        wakes, committed, idles = {}, set(), []
+
+        def action(node):
+            if node == 'slow':
+                slow_start(idles)
+            yield walk.Poll(lambda: node in committed, node,
+                            notify=lambda wake: wakes.update({node: wake}))
+
+        def idle():
+            with lock:
+                parked = dict(wakes)
+                wakes.clear()
+            idles.append(sorted(parked))
+            committed.update(parked)
+            for wake in parked.values():
+                wake()
+
+        walk.walk({'a': set(), 'b': set(), 'slow': set()}, action,
+                  concurrency=3, deadline=time.monotonic() + 60,
+                  conf=base.CONF, workers=2, idle=idle)
+        return idles
+
+    def test_idle_waits_for_the_starts_other_workers_run(self):
+        # A worker with nothing left to start does not ask for the commit
+        # while the other still starts slow: the three are committed
+        # together.
+        self.patch(walk, 'IDLE_WAIT', 5.0)
+        idles = self._parked_at_idle(lambda idles: time.sleep(0.1))
+        self.assertEqual([['a', 'b', 'slow']], idles)
+
+    def test_idle_waits_for_busy_workers_at_most_idle_wait(self):
+        # A start that takes longer (a plugin's slow call) does not hold
+        # the commit of the nodes already parked.
+        self.patch(walk, 'IDLE_WAIT', 0.05)
+        called_during_start = []
+
+        def slow_start(idles):
+            deadline = time.monotonic() + 10
+            while not idles and time.monotonic() < deadline:
+                time.sleep(0.01)
+            called_during_start.append(bool(idles))
+
+        idles = self._parked_at_idle(slow_start)
+        self.assertEqual([True], called_during_start)
+        self.assertEqual(['a', 'b'], idles[0])
+        self.assertEqual([['a', 'b'], ['slow']], idles)
+
     def test_concurrency_bounds_the_waiting_nodes_too(self):
         self.flags(check_interval=0.001, group='heat_snapshots')
         in_progress = []
