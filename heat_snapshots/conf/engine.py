@@ -40,7 +40,10 @@ opts = [
                default=10,
                min=1,
                help='Number of resources of one stack handled in parallel '
-                    'during a snapshot, restore or snapshot delete walk.'),
+                    'during a snapshot, restore or snapshot delete walk. '
+                    'A resource whose snapshot is done no longer counts '
+                    'while its end is written: the next one starts '
+                    'meanwhile.'),
     cfg.IntOpt('walk_workers',
                default=10,
                min=1,

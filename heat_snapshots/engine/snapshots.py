@@ -344,7 +344,7 @@ class SnapshotWalk(Walker):
             raise
         yield from committed(operations.resource_ended(
             self.context, self.driver, stack.id, snapshot_id, resource,
-            states.COMPLETE, states.RESOURCE_STATE_CHANGED))
+            states.COMPLETE, states.RESOURCE_STATE_CHANGED), last=True)
 
     def _started_with_artifact(self, stack, resource, snapshot_id, plugin):
         """The start of a resource whose plugin makes its artifact in
@@ -393,23 +393,26 @@ class SnapshotWalk(Walker):
             reason = operations.describe(error, self.context)
         yield from committed(operations.resource_stepped(
             self.context, self.driver, stack.id, snapshot_id, resource,
-            status, reason, data=data))
+            status, reason, data=data), last=True)
         if error is not None:
             raise error
 
 
-def committed(change):
+def committed(change, last=False):
     """Wait, in a walk's node (a generator), for a change submitted to
     group commit, holding no worker thread meanwhile: the walk starts its
     other ready resources, then commits their changes together (Walker's
     ``idle``).
+
+    :param last: the change is the resource's end (walk.Poll's ``last``):
+        the next ready resource starts meanwhile.
 
     :returns: (from the generator) the change's result.
     :raises: what the change raised (OperationFenced among others).
     """
     if not change.done:
         yield walk.Poll(lambda: change.done, 'Committing state',
-                        notify=change.on_done)
+                        notify=change.on_done, last=last)
     return change.result()
 
 

@@ -143,13 +143,20 @@ class Poll:
     once if it is so already) when the step may be done: the step is then
     checked only when woken, never on a schedule (a commit the walk waits
     for, see group_commit.submit).
+
+    ``last``: the node's work is done and it waits only for this step (the
+    commit of its end): its place among the ``concurrency`` nodes in
+    progress goes to the next ready node meanwhile, whose start is then
+    committed with this end; the nodes that require it still wait for its
+    end.
     """
 
-    def __init__(self, check, what, ready_in=None, notify=None):
+    def __init__(self, check, what, ready_in=None, notify=None, last=False):
         self.check = check
         self.what = what
         self.ready_in = ready_in
         self.notify = notify
+        self.last = last
 
     def not_before(self, now):
         """When the step may be done, if later than ``now``; or None."""
@@ -250,6 +257,10 @@ class _Walk:
         self.idled = False
         self.idle_by = None
         self.in_progress = 0
+        #: Nodes in progress that hold a place among ``concurrency`` (not
+        #: those in ``released``, waiting for a last step; see Poll).
+        self.holding = 0
+        self.released = set()
         #: Workers running a start or a check.
         self.active = 0
         #: Whether a worker sleeps until the next check.
@@ -340,7 +351,7 @@ class _Walk:
         still started. Called holding ``cond``.
         """
         while (self.ready and self.failure is None and
-               self.in_progress < self.concurrency):
+               self.holding < self.concurrency):
             if (self.deadline is not None and
                     time.monotonic() > self.deadline):
                 self.failure = exception.OperationTimeout(
@@ -352,6 +363,7 @@ class _Walk:
                 self.failure = exception.OperationCancelled()
                 return
             self.in_progress += 1
+            self.holding += 1
             self.admitted.append(self.ready.popleft())
         # A thread more for each admitted node no free worker will take,
         # up to ``workers``: a chain never has more than one.
@@ -451,11 +463,19 @@ class _Walk:
                 self.parked -= 1
                 self.woken.append(waiting)
                 self.cond.notify_all()
+        release = (waiting.poll.last and
+                   waiting.node not in self.released)
+        if release:
+            self._ask_cancelled()
         with self.cond:
             self.parked += 1
             self.idled = False
             if self.idle_by is None:
                 self.idle_by = time.monotonic() + IDLE_WAIT
+            if release:
+                self.released.add(waiting.node)
+                self.holding -= 1
+                self._admit()
         waiting.poll.notify(wake)
 
     def _wait(self, waiting):
@@ -491,6 +511,10 @@ class _Walk:
         self._ask_cancelled(node)
         with self.cond:
             self.in_progress -= 1
+            if node in self.released:
+                self.released.discard(node)
+            else:
+                self.holding -= 1
             if error is not None:
                 if self.failure is None:
                     self.failure = WalkFailed(node, error)
@@ -511,7 +535,8 @@ def walk(graph, action, concurrency, deadline=None, name='walk', conf=None,
     waits for (see Poll); the node is done when the generator ends.
 
     :param graph: {node: iterable of nodes it requires}.
-    :param concurrency: most nodes in progress at once.
+    :param concurrency: most nodes in progress at once (a node waiting
+        only for a ``last`` Poll not counted: see Poll).
     :param deadline: time.monotonic() value after which no node starts and
         the walk raises OperationTimeout.
     :param conf: the configuration polls are planned from (check_interval,

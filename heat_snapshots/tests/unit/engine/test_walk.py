@@ -267,6 +267,49 @@ class WalkTest(base.TestCase):
         self.assertEqual(['a', 'b'], idles[0])
         self.assertEqual([['a', 'b'], ['slow']], idles)
 
+    def _commits(self, graph, concurrency):
+        """Walk ``graph`` with one worker; each node waits for the commit
+        of its start, then of its end (a ``last`` Poll), each made by
+        idle() for all parked (as group_commit.flush does).
+
+        :returns: what each idle() call committed.
+        """
+        lock = threading.Lock()
+        wakes, committed, idles = {}, set(), []
+
+        def commit(key, last=False):
+            return walk.Poll(lambda: key in committed, key, last=last,
+                             notify=lambda wake: wakes.update({key: wake}))
+
+        def action(node):
+            yield commit(node + ' start')
+            yield commit(node + ' end', last=True)
+
+        def idle():
+            with lock:
+                parked = dict(wakes)
+                wakes.clear()
+            idles.append(sorted(parked))
+            committed.update(parked)
+            for wake in parked.values():
+                wake()
+
+        walk.walk(graph, action, concurrency=concurrency,
+                  deadline=time.monotonic() + 60, conf=base.CONF,
+                  workers=1, idle=idle)
+        return idles
+
+    def test_a_node_waiting_for_its_end_gives_its_place_to_the_next(self):
+        # Concurrency 1: b starts while a's end is committed, with it.
+        self.assertEqual(
+            [['a start'], ['a end', 'b start'], ['b end']],
+            self._commits({'a': set(), 'b': set()}, concurrency=1))
+
+    def test_a_dependant_waits_for_the_commit_of_its_requirement_end(self):
+        self.assertEqual(
+            [['a start'], ['a end'], ['b start'], ['b end']],
+            self._commits({'a': set(), 'b': {'a'}}, concurrency=2))
+
     def test_concurrency_bounds_the_waiting_nodes_too(self):
         self.flags(check_interval=0.001, group='heat_snapshots')
         in_progress = []
