@@ -393,7 +393,7 @@ class SnapshotWalk(Walker):
             reason = operations.describe(error, self.context)
         yield from committed(operations.resource_stepped(
             self.context, self.driver, stack.id, snapshot_id, resource,
-            status, reason, data=data), last=True)
+            status, reason, data=data), last=error is None)
         if error is not None:
             raise error
 
@@ -404,8 +404,9 @@ def committed(change, last=False):
     other ready resources, then commits their changes together (Walker's
     ``idle``).
 
-    :param last: the change is the resource's end (walk.Poll's ``last``):
-        the next ready resource starts meanwhile.
+    :param last: the change is the resource's end, a success (walk.Poll's
+        ``last``): the next ready resource starts meanwhile. After a
+        failure none does.
 
     :returns: (from the generator) the change's result.
     :raises: what the change raised (OperationFenced among others).

@@ -144,11 +144,11 @@ class Poll:
     checked only when woken, never on a schedule (a commit the walk waits
     for, see group_commit.submit).
 
-    ``last``: the node's work is done and it waits only for this step (the
-    commit of its end): its place among the ``concurrency`` nodes in
-    progress goes to the next ready node meanwhile, whose start is then
-    committed with this end; the nodes that require it still wait for its
-    end.
+    ``last``: the node's work is done, it did not fail, and it waits only
+    for this step (the commit of its end): its place among the
+    ``concurrency`` nodes in progress goes to the next ready node
+    meanwhile, whose start is then committed with this end; the nodes
+    that require it still wait for its end.
     """
 
     def __init__(self, check, what, ready_in=None, notify=None, last=False):

@@ -22,6 +22,7 @@ import sqlalchemy
 from heat_snapshots.common import exception
 from heat_snapshots.common import states
 from heat_snapshots.db import api as db_api
+from heat_snapshots.engine.resources import registry
 from heat_snapshots.engine import snapshots
 from heat_snapshots.tests import base
 from heat_snapshots.tests import fake_clock
@@ -177,6 +178,37 @@ class SnapshotWalkTest(WalkTestCase):
                          set(outcome.data['resources']))
         self.assertEqual({'COMPLETE'}, {
             row.status for row in self.rows(snap.id).values()})
+
+    def _data_only_at_concurrency_one(self):
+        """Resources a, b, c of a plugin that makes no artifact, walked
+        one at a time.
+        """
+        self.flags(walk_concurrency=1, group='heat_snapshots')
+        self.patch(registry.plugin_class(T), 'makes_artifact', False)
+        return self.add_stack({name: {'type': T} for name in 'abc'})
+
+    def test_the_next_resource_starts_while_the_last_ones_end_is_written(
+            self):
+        # At concurrency 1 each resource starts once the previous one's
+        # step is done, not once its end is committed: the three ends are
+        # written with one statement (three when each end was committed
+        # before the next resource began).
+        stack = self._data_only_at_concurrency_one()
+        inserts = self.statements('INSERT INTO hs_resource_snapshots')
+        snap, _ = self.snapshot(stack)
+        self.assertEqual(1, len(inserts))
+        self.assertEqual(['a', 'b', 'c'],
+                         self.plugins.steps('handle_snapshot'))
+        self.assertEqual({'COMPLETE'}, {
+            row.status for row in self.rows(snap.id).values()})
+
+    def test_no_resource_starts_after_a_failed_one_ends(self):
+        stack = self._data_only_at_concurrency_one()
+        self.plugins.failures[('check_snapshot_complete', 'a')] = 'lost'
+        snap, outcome = self.snapshot(stack, expected='FAILED')
+        self.assertEqual(['a'], self.plugins.steps('handle_snapshot'))
+        self.assertEqual({'a': 'FAILED'}, {
+            name: row.status for name, row in self.rows(snap.id).items()})
 
     def test_data_is_heats_abandon_format_with_each_backup(self):
         stack = self.add_stack({'vol': {'type': T},
