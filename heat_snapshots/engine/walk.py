@@ -209,10 +209,11 @@ class _Waiting:
         return self.due < other.due
 
 
-# How long a worker with nothing else to do waits for the other workers'
-# starts and checks before it calls the walk's ``idle`` for the nodes
-# already parked: their changes then join one commit, as long as none of
-# those tasks is a plugin's slow call.
+# How long after a node parked a worker with nothing else to do may wait
+# for the other workers' starts and checks, and for the checks due by
+# then, before it calls the walk's ``idle`` for the nodes parked: their
+# changes then join one commit, as long as none of those tasks is a
+# plugin's slow call.
 IDLE_WAIT = 0.02
 
 
@@ -300,12 +301,15 @@ class _Walk:
                 return 'check', heapq.heappop(self.waiting)
             idle_due = (self.parked and not self.idled and
                         self.idle is not None)
-            if idle_due and (not self.active or now >= self.idle_by):
+            if idle_due and (now >= self.idle_by or not (
+                    self.active or (self.waiting and
+                                    self.waiting[0].due < self.idle_by))):
                 # Nothing more to start or check now: what the parked
                 # nodes wait for (their commits, see group_commit.submit)
                 # is asked for, once for all parked until now. Not while
-                # other workers still start or check nodes (up to
-                # IDLE_WAIT): what they park joins the same commit.
+                # other workers still start or check nodes, nor before a
+                # check that comes within IDLE_WAIT of the first park:
+                # what they park joins the same commit.
                 self.idled = True
                 self.idle_by = None
                 self.active += 1
@@ -322,7 +326,8 @@ class _Walk:
                 # Nothing in progress and nothing (more) to start.
                 return None
             if idle_due:
-                # Until the busy workers are done, or IDLE_WAIT is over.
+                # Until the busy workers are done, a check is due, or
+                # IDLE_WAIT is over.
                 until = self.idle_by
                 if self.waiting:
                     until = min(until, self.waiting[0].due)

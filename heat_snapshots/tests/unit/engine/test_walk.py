@@ -66,6 +66,35 @@ class WavesTest(base.TestCase):
         self.assertEqual([sorted(graph)], walk.waves(sorted(graph), graph))
 
 
+class Commits:
+    """Commits what parked nodes wait for when the walk calls ``idle``,
+    as group_commit.flush does; ``idles``: what each call committed.
+    """
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.wakes = {}
+        self.committed = set()
+        self.idles = []
+
+    def poll(self, key, last=False):
+        """The Poll of a node waiting for the commit of ``key``."""
+        def told(wake):
+            with self.lock:
+                self.wakes[key] = wake
+        return walk.Poll(lambda: key in self.committed, key, notify=told,
+                         last=last)
+
+    def idle(self):
+        with self.lock:
+            parked = dict(self.wakes)
+            self.wakes.clear()
+        self.idles.append(sorted(parked))
+        self.committed.update(parked)
+        for wake in parked.values():
+            wake()
+
+
 class WalkTest(base.TestCase):
 
     def test_each_node_once_after_what_it_requires(self):
@@ -212,103 +241,92 @@ class WalkTest(base.TestCase):
             self.assertLess(ended[node] - woken_at[0], 0.5)
         self.assertIn('slow', ended)
 
-    def _parked_at_idle(self, slow_start):
-        """Walk a, b and slow with two workers; each parks until idle()
-        commits it (as group_commit.flush does); slow_start(idles) runs
-        in slow's start before it parks.
-
-        :returns: the nodes parked at each idle() call.
-        """
-        lock = threading.Lock()
-        wakes, committed, idles = {}, set(), []
-
-        def action(node):
-            if node == 'slow':
-                slow_start(idles)
-            yield walk.Poll(lambda: node in committed, node,
-                            notify=lambda wake: wakes.update({node: wake}))
-
-        def idle():
-            with lock:
-                parked = dict(wakes)
-                wakes.clear()
-            idles.append(sorted(parked))
-            committed.update(parked)
-            for wake in parked.values():
-                wake()
-
-        walk.walk({'a': set(), 'b': set(), 'slow': set()}, action,
-                  concurrency=3, deadline=time.monotonic() + 60,
-                  conf=base.CONF, workers=2, idle=idle)
-        return idles
-
     def test_idle_waits_for_the_starts_other_workers_run(self):
         # A worker with nothing left to start does not ask for the commit
         # while the other still starts slow: the three are committed
         # together.
         self.patch(walk, 'IDLE_WAIT', 5.0)
-        idles = self._parked_at_idle(lambda idles: time.sleep(0.1))
-        self.assertEqual([['a', 'b', 'slow']], idles)
+        commits = Commits()
+        self._walk_three(commits, lambda: time.sleep(0.1))
+        self.assertEqual([['a', 'b', 'slow']], commits.idles)
 
     def test_idle_waits_for_busy_workers_at_most_idle_wait(self):
         # A start that takes longer (a plugin's slow call) does not hold
         # the commit of the nodes already parked.
         self.patch(walk, 'IDLE_WAIT', 0.05)
+        commits = Commits()
         called_during_start = []
 
-        def slow_start(idles):
+        def slow_start():
             deadline = time.monotonic() + 10
-            while not idles and time.monotonic() < deadline:
+            while not commits.idles and time.monotonic() < deadline:
                 time.sleep(0.01)
-            called_during_start.append(bool(idles))
+            called_during_start.append(bool(commits.idles))
 
-        idles = self._parked_at_idle(slow_start)
+        self._walk_three(commits, slow_start)
         self.assertEqual([True], called_during_start)
-        self.assertEqual(['a', 'b'], idles[0])
-        self.assertEqual([['a', 'b'], ['slow']], idles)
+        self.assertEqual([['a', 'b'], ['slow']], commits.idles)
 
-    def _commits(self, graph, concurrency):
-        """Walk ``graph`` with one worker; each node waits for the commit
-        of its start, then of its end (a ``last`` Poll), each made by
-        idle() for all parked (as group_commit.flush does).
-
-        :returns: what each idle() call committed.
+    @staticmethod
+    def _walk_three(commits, slow_start):
+        """a, b and slow with two workers, each parked for its commit;
+        ``slow_start()`` runs in slow's start before it parks.
         """
-        lock = threading.Lock()
-        wakes, committed, idles = {}, set(), []
+        def action(node):
+            if node == 'slow':
+                slow_start()
+            yield commits.poll(node)
 
-        def commit(key, last=False):
-            return walk.Poll(lambda: key in committed, key, last=last,
-                             notify=lambda wake: wakes.update({key: wake}))
+        walk.walk({'a': set(), 'b': set(), 'slow': set()}, action,
+                  concurrency=3, deadline=time.monotonic() + 60,
+                  conf=base.CONF, workers=2, idle=commits.idle)
+
+    def test_idle_waits_for_a_check_due_within_idle_wait(self):
+        # slow's step is done 50 ms after a parked: its change is
+        # committed with a's.
+        self.patch(walk, 'IDLE_WAIT', 5.0)
+        commits = Commits()
+        ready_at = time.monotonic() + 0.05
 
         def action(node):
-            yield commit(node + ' start')
-            yield commit(node + ' end', last=True)
+            if node == 'slow':
+                yield walk.Poll(lambda: time.monotonic() >= ready_at, node,
+                                ready_in=lambda: ready_at - time.monotonic())
+            yield commits.poll(node)
 
-        def idle():
-            with lock:
-                parked = dict(wakes)
-                wakes.clear()
-            idles.append(sorted(parked))
-            committed.update(parked)
-            for wake in parked.values():
-                wake()
+        walk.walk({'a': set(), 'slow': set()}, action, concurrency=2,
+                  deadline=time.monotonic() + 60, conf=base.CONF,
+                  workers=1, idle=commits.idle)
+        self.assertEqual([['a', 'slow']], commits.idles)
+
+    @staticmethod
+    def _start_and_end_commits(graph, concurrency):
+        """Walk ``graph`` with one worker; each node waits for the commit
+        of its start, then of its end (a ``last`` Poll).
+
+        :returns: what each commit held.
+        """
+        commits = Commits()
+
+        def action(node):
+            yield commits.poll(node + ' start')
+            yield commits.poll(node + ' end', last=True)
 
         walk.walk(graph, action, concurrency=concurrency,
                   deadline=time.monotonic() + 60, conf=base.CONF,
-                  workers=1, idle=idle)
-        return idles
+                  workers=1, idle=commits.idle)
+        return commits.idles
 
     def test_a_node_waiting_for_its_end_gives_its_place_to_the_next(self):
         # Concurrency 1: b starts while a's end is committed, with it.
         self.assertEqual(
             [['a start'], ['a end', 'b start'], ['b end']],
-            self._commits({'a': set(), 'b': set()}, concurrency=1))
+            self._start_and_end_commits({'a': set(), 'b': set()}, 1))
 
     def test_a_dependant_waits_for_the_commit_of_its_requirement_end(self):
         self.assertEqual(
             [['a start'], ['a end'], ['b start'], ['b end']],
-            self._commits({'a': set(), 'b': {'a'}}, concurrency=2))
+            self._start_and_end_commits({'a': set(), 'b': {'a'}}, 2))
 
     def test_concurrency_bounds_the_waiting_nodes_too(self):
         self.flags(check_interval=0.001, group='heat_snapshots')
