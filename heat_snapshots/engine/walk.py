@@ -325,23 +325,23 @@ class _Walk:
             if not self.in_progress:
                 # Nothing in progress and nothing (more) to start.
                 return None
-            if idle_due:
-                # Until the busy workers are done, a check is due, or
-                # IDLE_WAIT is over.
+            if idle_due and self.active:
+                # Until the busy workers are done, or IDLE_WAIT is over.
                 until = self.idle_by
                 if self.waiting:
                     until = min(until, self.waiting[0].due)
                 self.cond.wait(until - now)
             elif not self.waiting or self.sleeping:
                 self.cond.wait()
-            elif self.active or self.parked:
+            elif (self.active or self.parked) and not idle_due:
                 # A worker's task, or a parked node's wake, may change
                 # what is to be done.
                 self.cond.wait(self.waiting[0].due - now)
             else:
-                # Nothing can change before the next check: one worker
-                # sleeps until then (time.sleep, which a test's clock
-                # replaces), the others wait for what it does.
+                # Nothing can change before the next check (or the
+                # parked nodes' commit waits for it): one worker sleeps
+                # until then (time.sleep, which a test's clock replaces),
+                # the others wait for what it does.
                 self.sleeping = True
                 self.cond.release()
                 try:
