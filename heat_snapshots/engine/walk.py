@@ -258,9 +258,8 @@ class _Walk:
         self.idled = False
         self.idle_by = None
         self.in_progress = 0
-        #: Nodes in progress that hold a place among ``concurrency`` (not
-        #: those in ``released``, waiting for a last step; see Poll).
-        self.holding = 0
+        #: Nodes in progress that gave their place among ``concurrency``
+        #: while they wait for a last step (see Poll).
         self.released = set()
         #: Workers running a start or a check.
         self.active = 0
@@ -356,7 +355,7 @@ class _Walk:
         still started. Called holding ``cond``.
         """
         while (self.ready and self.failure is None and
-               self.holding < self.concurrency):
+               self.in_progress - len(self.released) < self.concurrency):
             if (self.deadline is not None and
                     time.monotonic() > self.deadline):
                 self.failure = exception.OperationTimeout(
@@ -368,7 +367,6 @@ class _Walk:
                 self.failure = exception.OperationCancelled()
                 return
             self.in_progress += 1
-            self.holding += 1
             self.admitted.append(self.ready.popleft())
         # A thread more for each admitted node no free worker will take,
         # up to ``workers``: a chain never has more than one.
@@ -479,7 +477,6 @@ class _Walk:
                 self.idle_by = time.monotonic() + IDLE_WAIT
             if release:
                 self.released.add(waiting.node)
-                self.holding -= 1
                 self._admit()
         waiting.poll.notify(wake)
 
@@ -516,10 +513,7 @@ class _Walk:
         self._ask_cancelled(node)
         with self.cond:
             self.in_progress -= 1
-            if node in self.released:
-                self.released.discard(node)
-            else:
-                self.holding -= 1
+            self.released.discard(node)
             if error is not None:
                 if self.failure is None:
                     self.failure = WalkFailed(node, error)
