@@ -47,16 +47,22 @@ TRACER = textwrap.dedent('''
             f.write('%.4f %s %s\\n' % (
                 time.time(), threading.current_thread().name[:14], what))
 
-    def wrap(owner, name, label):
+    def wrap(owner, name, label, statements=False):
         function = getattr(owner, name)
 
         @functools.wraps(function)
         def traced(*args, **kwargs):
             mark('> ' + label)
+            if statements:
+                outer, _sql.log = getattr(_sql, 'log', None), []
             try:
                 return function(*args, **kwargs)
             finally:
-                mark('< ' + label)
+                if statements:
+                    log, _sql.log = _sql.log, outer
+                    mark('< %s: %s' % (label, '; '.join(log)))
+                else:
+                    mark('< ' + label)
         setattr(owner, name, traced)
 
     def commits(module):
@@ -78,24 +84,25 @@ TRACER = textwrap.dedent('''
 
         @functools.wraps(commit)
         def traced(batch):
-            _sql.log, start = [], time.time()
+            outer, _sql.log = getattr(_sql, 'log', None), []
+            start = time.time()
             try:
                 return commit(batch)
             finally:
+                log, _sql.log = _sql.log, outer
                 mark('commit of %d changes, %.1f ms: %s' % (
                     len(batch), (time.time() - start) * 1000,
-                    '; '.join(_sql.log)))
-                _sql.log = None
+                    '; '.join(log)))
         module.commit = traced
 
     PATCHES = {
         'heat_snapshots.engine.manager': lambda m: wrap(
-            m.EngineManager, 'stack_snapshot', 'request (engine)'),
+            m.EngineManager, 'stack_snapshot', 'request (engine)', True),
         'heat_snapshots.engine.snapshots': lambda m: (
             wrap(m.SnapshotWalk, 'run', 'walk'),
-            wrap(m.SnapshotWalk, '_data', "walk's data")),
+            wrap(m.SnapshotWalk, '_data', "walk's data", True)),
         'heat_snapshots.engine.operations': lambda m: wrap(
-            m, 'stack_ended', 'operation end'),
+            m, 'stack_ended', 'operation end', True),
         'heat_snapshots.localstack.driver': lambda m: wrap(
             m.LocalStackDriver, 'get_stack', 'stack read'),
         'heat_snapshots.db.group_commit': commits,
