@@ -246,6 +246,7 @@ class WalkTest(base.TestCase):
         # while the other still starts slow: the three are committed
         # together.
         self.patch(walk, 'IDLE_WAIT', 5.0)
+        self.patch(walk, 'IDLE_MAX', 5.0)
         commits = Commits()
         self._walk_three(commits, lambda: time.sleep(0.1))
         self.assertEqual([['a', 'b', 'slow']], commits.idles)
@@ -285,6 +286,7 @@ class WalkTest(base.TestCase):
         # slow's step is done 50 ms after a parked: its change is
         # committed with a's.
         self.patch(walk, 'IDLE_WAIT', 5.0)
+        self.patch(walk, 'IDLE_MAX', 5.0)
         commits = Commits()
         ready_at = time.monotonic() + 0.05
 
@@ -298,6 +300,49 @@ class WalkTest(base.TestCase):
                   deadline=time.monotonic() + 60, conf=base.CONF,
                   workers=1, idle=commits.idle)
         self.assertEqual([['a', 'slow']], commits.idles)
+
+    def test_each_node_parked_lets_idle_wait_more(self):
+        # Four nodes park 0.2 s apart while a start is busy: each park
+        # moves the commit IDLE_WAIT on, so the four make one commit.
+        self.patch(walk, 'IDLE_WAIT', 0.5)
+        self.patch(walk, 'IDLE_MAX', 5.0)
+        self.assertEqual([['n1', 'n2', 'n3', 'n4'], ['slow']],
+                         self._parking_one_by_one())
+
+    def test_idle_waits_at_most_idle_max_after_the_first_park(self):
+        self.patch(walk, 'IDLE_WAIT', 0.5)
+        self.patch(walk, 'IDLE_MAX', 0.5)
+        self.assertEqual([['n1', 'n2', 'n3'], ['n4', 'slow']],
+                         self._parking_one_by_one())
+
+    @staticmethod
+    def _parking_one_by_one():
+        """n1 to n4 park for their commit 0.2, 0.4, 0.6 and 0.8 s after
+        the walk starts (each after a timed step), while slow's start
+        lasts until the first commit (or 5 s).
+
+        :returns: what each commit held.
+        """
+        commits = Commits()
+        start = time.monotonic()
+
+        def action(node):
+            if node == 'slow':
+                deadline = time.monotonic() + 5
+                while not commits.idles and time.monotonic() < deadline:
+                    time.sleep(0.01)
+            else:
+                ready_at = start + 0.2 * int(node[1])
+                yield walk.Poll(
+                    lambda: time.monotonic() >= ready_at, node,
+                    ready_in=lambda: ready_at - time.monotonic())
+            yield commits.poll(node)
+
+        walk.walk({'n1': set(), 'n2': set(), 'n3': set(), 'n4': set(),
+                   'slow': set()}, action, concurrency=5,
+                  deadline=time.monotonic() + 60, conf=base.CONF,
+                  workers=2, idle=commits.idle)
+        return commits.idles
 
     @staticmethod
     def _start_and_end_commits(graph, concurrency):
