@@ -276,12 +276,17 @@ def check_fence(context):
     stack, the snapshot's delete owned by one engine. The row is read with
     a shared lock, so a takeover (which updates it) waits for this
     transaction, and every write after the takeover sees the new holder.
+
+    Read once per fence and transaction: a fence found holding holds
+    until the transaction ends (on SQLite, the transaction is the only
+    writer), unless the transaction itself moves a lock or a snapshot's
+    delete (see _fences_moved), after which each fence is read again.
     """
     fence = getattr(context, 'fence', None)
     if fence is None:
         return
-    held = context.session.info.get(_FENCES_HELD)
-    if held is not None and fence in held:
+    held = context.session.info.setdefault(_FENCES_HELD, set())
+    if fence in held:
         return
     connection = context.session.connection()
     if fence.stack_id is not None:
@@ -298,23 +303,19 @@ def check_fence(context):
         raise exception.OperationFenced(
             stack_id=fence.stack_id or fence.snapshot_id,
             generation=fence.generation)
-    if held is not None:
-        held.add(fence)
+    held.add(fence)
 
 
 # session.info key: the fences found holding in this transaction.
 _FENCES_HELD = 'heat_snapshots_fences_held'
 
 
-def remember_fences(context):
-    """Check each fence once in the context's transaction.
-
-    For a transaction that changes no lock (group commit's batches):
-    a fence found holding keeps holding until it ends, since its row is
-    read with a shared lock (on SQLite, the transaction is the only
-    writer).
+def _fences_moved(context):
+    """The context's transaction changes what a fence reads (a stack's
+    lock, a snapshot's delete owner): the fences found holding in it are
+    read again.
     """
-    context.session.info[_FENCES_HELD] = set()
+    context.session.info.pop(_FENCES_HELD, None)
 
 
 def fenced_writer(function):
@@ -847,12 +848,18 @@ def upsert_many(context, model, rows, new=False):
             found, len(rows), model.__tablename__))
 
 
+# The columns of a snapshot that its delete's fence reads.
+_DELETE_FENCE = frozenset(('action', 'engine_id'))
+
+
 @fenced_writer
 def snapshot_update(context, snapshot_id, values, expected=None):
     """Update a snapshot; with ``expected`` only if its columns still match.
 
     :returns: whether a row was updated.
     """
+    if _DELETE_FENCE.intersection(values):
+        _fences_moved(context)
     return conditional_update(context, models.Snapshot, {'id': snapshot_id},
                               values, expected)
 
@@ -874,6 +881,7 @@ def snapshot_claim(context, snapshot_id, values, expected):
         raise exception.SnapshotInUse(
             snapshot_id=snapshot_id, action=user.action,
             stack_name=snapshot.stack_name if snapshot else user.stack_id)
+    _fences_moved(context)
     return conditional_update(context, models.Snapshot, {'id': snapshot_id},
                               values, expected)
 
@@ -888,6 +896,7 @@ def snapshot_delete(context, snapshot_id, expected=None):
         models.Snapshot, {'id': snapshot_id}, expected))
     if context.session.execute(query.with_for_update()).first() is None:
         return False
+    _fences_moved(context)
     context.session.execute(sa.delete(models.ResourceSnapshot).where(
         models.ResourceSnapshot.snapshot_id == snapshot_id))
     context.session.execute(sa.delete(models.OperationResource).where(
@@ -1031,6 +1040,7 @@ def _lock_update(context, stack_id, where, values):
     table = models.StackLock.__table__
     query = sa.update(table).where(table.c.stack_id == stack_id, *where)
     values = dict(values, updated_at=timeutils.utcnow())
+    _fences_moved(context)
     return context.session.execute(query.values(
         generation=table.c.generation + 1, **values)).rowcount > 0
 
@@ -1054,6 +1064,7 @@ def _stack_lock_take(context, stack_id, values):
 @retry_on_db_error
 @writer
 def _stack_lock_create(context, stack_id, values):
+    _fences_moved(context)
     context.session.execute(sa.insert(models.StackLock.__table__).values(
         stack_id=stack_id, generation=1, created_at=timeutils.utcnow(),
         **values))
@@ -1123,6 +1134,7 @@ def stack_lock_release(context, stack_id, engine_id, generation,
     table = models.StackLock.__table__
     held = [table.c.engine_id == engine_id,
             table.c.generation == generation]
+    _fences_moved(context)
     if forget:
         result = context.session.execute(
             sa.delete(table).where(table.c.stack_id == stack_id, *held))

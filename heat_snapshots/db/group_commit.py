@@ -281,7 +281,6 @@ def _groups(batch):
 @db_api.writer
 def _apply(context, groups):
     """Every group in one transaction; {change: result or error}."""
-    db_api.remember_fences(context)
     outcomes = []
     for fence, changes in groups.items():
         context.fence = fence

@@ -18,6 +18,7 @@ import time
 import fixtures
 from oslo_db import exception as db_exc
 from oslo_utils import uuidutils
+import sqlalchemy
 
 from heat_snapshots.common import exception
 from heat_snapshots.db import api as db_api
@@ -314,6 +315,64 @@ class LedgerTest(base.TestCase):
                           db_api.ledger_set_artifact_id, lost, entry.id, 'b')
         self.assertEqual([(entry.id, None)], [
             (e.id, e.artifact_id) for e in db_api.ledger_list_live(self.ctx)])
+
+
+class FenceInTransactionTest(base.TestCase):
+    """A fence is read once per transaction, again once the transaction
+    moved a lock.
+    """
+
+    use_db = True
+
+    def setUp(self):
+        super().setUp()
+        self.ctx = self.make_context()
+        self.generation = db_api.stack_lock_acquire(
+            self.ctx, 'stack-1', 'engine-1', 'SNAPSHOT')
+        self.held = locks.fenced_context(self.ctx, locks.Fence(
+            'engine-1', self.generation, 'stack-1', None))
+        self.lock_reads = []
+        engine = db_api.get_engine()
+
+        def seen(conn, cursor, statement, *args):
+            if statement.lstrip().startswith('SELECT hs_stack_locks'):
+                self.lock_reads.append(statement)
+        sqlalchemy.event.listen(engine, 'before_cursor_execute', seen)
+        self.addCleanup(sqlalchemy.event.remove, engine,
+                        'before_cursor_execute', seen)
+
+    def _intent(self, name):
+        db_api.ledger_create(self.held, {
+            'plugin': 'p', 'project_id': 'project-a', 'name': name,
+            'snapshot_id': 's', 'resource_name': 'r',
+            'installation_id': 'i'})
+
+    def _names(self):
+        return sorted(e.name for e in db_api.ledger_list_live(self.ctx))
+
+    def test_writes_of_one_transaction_read_the_fence_once(self):
+        db_api.run_in_transaction(self.held, lambda: [
+            self._intent(name) for name in ('a', 'b', 'c')])
+        self.assertEqual(['a', 'b', 'c'], self._names())
+        self.assertEqual(1, len(self.lock_reads))
+        # A transaction of its own reads it again.
+        self._intent('d')
+        self.assertEqual(2, len(self.lock_reads))
+
+    def test_a_write_after_the_lock_is_let_go_is_fenced(self):
+        def write_release_write():
+            self._intent('before')
+            db_api.stack_lock_release(self.held, 'stack-1', 'engine-1',
+                                      self.generation)
+            self._intent('after')
+
+        self.assertRaises(exception.OperationFenced,
+                          db_api.run_in_transaction, self.held,
+                          write_release_write)
+        # Nothing of it was written, and the stack is still held.
+        self.assertEqual([], self._names())
+        self.assertEqual('engine-1', db_api.stack_lock_get(
+            self.ctx, 'stack-1').engine_id)
 
 
 class SQLiteSetupTest(base.TestCase):
