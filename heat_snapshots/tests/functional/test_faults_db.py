@@ -80,8 +80,10 @@ CASES = [
     ('stack_delete', 'stack_end', STACK_STATE, 1),
     ('stack_delete', 'unlock', LOCK_FORGOTTEN, 0),
     # The fence checks (last, so that the cases above keep their errors
-    # and names). Mid-walk: before the first resource's outcome.
-    ('snapshot', 'fence_check', FENCE_CHECK, 8),
+    # and names), each read once per transaction. Mid-walk: in the
+    # transaction of the first resource's outcome (after the request's
+    # and the first resource's start).
+    ('snapshot', 'fence_check', FENCE_CHECK, 2),
     # Before the first artifact's delete.
     ('snapshot_delete', 'fence_check', DELETE_FENCE_CHECK, 0),
     ('stack_delete', 'fence_check', FENCE_CHECK, 5),
