@@ -635,25 +635,19 @@ def _update_statement(model, where, columns):
 # counts no rows of one, so each was run alone), the most of a batch of
 # walk ends. SQLite, in the process, runs its executemany as cheaply.
 _JOINED_UPDATES = ('mysql', 'postgresql')
-# The sizes of the joined UPDATEs a call's rows are written in: a
-# statement of each size is compiled once, where a size per count of rows
-# recompiled for most batches (0.2 ms per row). Rows are padded up to the
-# next size with rows that match none (their keys NULL): a batch of 50 is
-# one statement, not three (32, 16 and 2), each a round trip.
-_JOINED_SIZES = (2, 4, 8, 16, 32, 64)
+# The sizes of the joined UPDATEs a call's rows are written in (the rest
+# one by one): a statement of each size is compiled once, where a size per
+# count of rows recompiled for most batches (0.2 ms per row).
+_JOINED_SIZES = (64, 32, 16, 8, 4, 2)
 
 
 def _joined_chunks(rows):
-    """``rows`` in chunks of at most the largest of _JOINED_SIZES, each
-    with the size of the statement it is written with (the smallest that
-    holds it; 1 for a chunk of one row, which is written alone).
-    """
-    largest = _JOINED_SIZES[-1]
-    for start in range(0, len(rows), largest):
-        chunk = rows[start:start + largest]
-        size = 1 if len(chunk) == 1 else next(
-            size for size in _JOINED_SIZES if size >= len(chunk))
-        yield chunk, size
+    """``rows`` in chunks of _JOINED_SIZES, largest first, and of one."""
+    start = 0
+    for size in _JOINED_SIZES + (1,):
+        while len(rows) - start >= size:
+            yield rows[start:start + size]
+            start += size
 
 
 def _joined_update_statement(model, where, columns, count, dialect):
@@ -663,7 +657,7 @@ def _joined_update_statement(model, where, columns, count, dialect):
     table is joined to on the key (MySQL's multi-table UPDATE, PostgreSQL's
     UPDATE ... FROM). Row ``i``'s parameters are ``_update_statement``'s
     names prefixed ``r<i>_``; its rowcount is the rows of ``model``
-    matched (a row whose keys are NULL matches none).
+    matched.
     """
     keyed = [column for column, value in where.items() if value is not None]
 
@@ -786,21 +780,17 @@ def _update_shape(context, model, key, columns, params, distinct):
     """
     dialect = context.session.connection().dialect
     statement = _update_statement(model, key, columns)
-    keyed = any(value is not None for value in key.values())
-    if dialect.name in _JOINED_UPDATES and distinct and keyed:
+    if dialect.name in _JOINED_UPDATES and distinct:
         found = 0
-        for chunk, size in _joined_chunks(params):
-            if size == 1:
+        for chunk in _joined_chunks(params):
+            if len(chunk) == 1:
                 found += core_execute(context, statement, chunk[0]).rowcount
                 continue
-            values = {'r%d_%s' % (index, name): value
-                      for index, row in enumerate(chunk)
-                      for name, value in row.items()}
-            for index in range(len(chunk), size):
-                for name in chunk[0]:
-                    values['r%d_%s' % (index, name)] = None
             found += core_execute(context, _joined_update_statement(
-                model, key, columns, size, dialect.name), values).rowcount
+                model, key, columns, len(chunk), dialect.name), {
+                'r%d_%s' % (index, name): value
+                for index, row in enumerate(chunk)
+                for name, value in row.items()}).rowcount
         return found
     if dialect.supports_sane_multi_rowcount:
         return core_execute(context, statement, params).rowcount

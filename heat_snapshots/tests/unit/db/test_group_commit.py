@@ -310,27 +310,6 @@ class _GroupCommitMixin:
              for index, name in enumerate(names[:4])},
             r4=('FAILED', None)), shown)
 
-    def test_rows_of_one_shape_updated_with_one_statement(self):
-        # No joined UPDATE has five rows: on a server the five are one
-        # statement of eight (padded with rows that match none), and
-        # only the five change.
-        names = ['r%d' % i for i in range(7)]
-        db_api.resource_snapshot_set_many(self.ctx, [
-            (self.snapshot.id, name, {'resource_type': 'T',
-                                      'action': 'SNAPSHOT',
-                                      'status': 'IN_PROGRESS'})
-            for name in names], new=True)
-        executed = self._statements()
-        db_api.resource_snapshot_set_many(self.ctx, [
-            (self.snapshot.id, name, {'status': 'COMPLETE'})
-            for name in names[:5]])
-        updates = [entry for entry in executed if entry[0] == 'UPDATE']
-        sqlite = db_api.get_engine().dialect.name == 'sqlite'
-        self.assertEqual([('UPDATE', sqlite)], updates)
-        self.assertEqual(dict({name: 'COMPLETE' for name in names[:5]},
-                              r5='IN_PROGRESS', r6='IN_PROGRESS'),
-                         self._rows())
-
     def test_a_row_named_twice_is_updated_twice_in_order(self):
         db_api.resource_snapshot_set_many(self.ctx, [
             (self.snapshot.id, name, {'resource_type': 'T',
