@@ -284,45 +284,38 @@ _EVENT_FILTERS = ('resource_name', 'resource_action', 'resource_status',
                   'resource_type', 'uuid')
 
 
-@db_api.fenced_writer
-def local_event_record(context, stack_id, resource_name=None):
-    """Record the state the stack (or its resource) is in now.
-
-    :returns: the event, or None when there is no such stack or resource.
+def _stack_event_insert():
+    """INSERT ... SELECT of the stack's own event: the stack as it is in
+    this transaction, its template and files never read into Python.
     """
-    # Read again even when the transaction loaded it before: its update
-    # (db_api.core_execute) went past the session.
-    if resource_name is None:
-        stack = context.session.get(models.LocalStack, stack_id,
-                                    populate_existing=True)
-        if stack is None:
-            return None
-        values = {'resource_name': stack.name,
-                  'physical_resource_id': stack.id,
-                  'resource_type': STACK_EVENT_TYPE,
-                  'resource_action': stack.action,
-                  'resource_status': stack.status,
-                  'resource_status_reason': stack.status_reason}
-    else:
-        resource = context.session.scalars(sa.select(
-            models.LocalResource).where(
-            models.LocalResource.stack_id == stack_id,
-            models.LocalResource.name == resource_name).execution_options(
-            populate_existing=True)).first()
-        if resource is None:
-            return None
-        values = {'resource_name': resource.name,
-                  'physical_resource_id': resource.physical_resource_id,
-                  'resource_type': resource.type,
-                  'resource_action': resource.action,
-                  'resource_status': resource.status,
-                  'resource_status_reason': resource.status_reason,
-                  'resource_properties': resource.properties}
-    event = models.LocalEvent(uuid=uuidutils.generate_uuid(),
-                              stack_id=stack_id, **values)
-    context.session.add(event)
-    context.session.flush()
-    return event
+    stack = models.LocalStack
+    event = models.LocalEvent
+    source = sa.select(
+        sa.bindparam('e_uuid', type_=sa.String(36)), stack.id, stack.name,
+        stack.id.label('physical_resource_id'),
+        sa.literal(STACK_EVENT_TYPE, type_=sa.String(255)), stack.action,
+        stack.status, stack.status_reason,
+        sa.bindparam('e_created_at', type_=sa.DateTime)).where(
+        stack.id == sa.bindparam('e_stack_id'))
+    return sa.insert(event).from_select(
+        [event.uuid, event.stack_id, event.resource_name,
+         event.physical_resource_id, event.resource_type,
+         event.resource_action, event.resource_status,
+         event.resource_status_reason, event.created_at], source,
+        include_defaults=False)
+
+
+@db_api.fenced_writer
+def local_stack_event_add(context, stack_id):
+    """Record the state the stack is in now, in one statement (no ORM
+    object: reading the stack's row as one decoded its whole template).
+
+    :returns: whether there was such a stack.
+    """
+    return db_api.core_execute(context, db_api.prepared(
+        'local_stack_event_add', _stack_event_insert), {
+            'e_uuid': uuidutils.generate_uuid(), 'e_stack_id': stack_id,
+            'e_created_at': timeutils.utcnow()}).rowcount > 0
 
 
 def _resource_event_insert(shown=False):

@@ -627,7 +627,7 @@ def _changed(context, stack_id, resource_name, update):
             store_db.local_resource_event_add(context, stack_id,
                                               resource_name)
         elif changed:
-            store_db.local_event_record(context, stack_id)
+            store_db.local_stack_event_add(context, stack_id)
         return changed
     return db_api.run_in_transaction(context, write)
 

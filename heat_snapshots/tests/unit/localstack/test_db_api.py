@@ -216,22 +216,40 @@ class LocalResourceTestCase(base.TestCase):
         self.assertFalse(db_api.local_resource_event_add(
             self.ctx, self.stack.id, 'missing'))
         event, = db_api.local_event_list(self.ctx, self.stack.id)
-        recorded = db_api.local_event_record(self.ctx, self.stack.id, 'r1')
-        # The same as the one read through the ORM.
-        for column in ('resource_name', 'physical_resource_id',
-                       'resource_type', 'resource_action',
-                       'resource_status', 'resource_status_reason',
-                       'resource_properties'):
-            self.assertEqual(getattr(recorded, column),
-                             getattr(event, column), column)
-        self.assertNotEqual(recorded.uuid, event.uuid)
+        resource, = db_api.local_resource_list(self.ctx, self.stack.id)
+        self.assertEqual(
+            ('r1', resource.physical_resource_id, resource.type,
+             resource.action, resource.status, 'done', {'size': 1}),
+            (event.resource_name, event.physical_resource_id,
+             event.resource_type, event.resource_action,
+             event.resource_status, event.resource_status_reason,
+             event.resource_properties))
+        self.assertIsNotNone(event.created_at)
+
+    def test_stack_event_in_one_statement(self):
+        db_api.local_stack_update(self.ctx, self.stack.id,
+                                  {'status_reason': 'going'})
+        self.assertTrue(db_api.local_stack_event_add(self.ctx,
+                                                     self.stack.id))
+        self.assertFalse(db_api.local_stack_event_add(self.ctx, 'missing'))
+        event, = db_api.local_event_list(self.ctx, self.stack.id)
+        self.assertEqual(
+            ('web', self.stack.id, 'OS::Heat::Stack', self.stack.action,
+             'IN_PROGRESS', 'going', None),
+            (event.resource_name, event.physical_resource_id,
+             event.resource_type, event.resource_action,
+             event.resource_status, event.resource_status_reason,
+             event.resource_properties))
+        self.assertIsNotNone(event.uuid)
         self.assertIsNotNone(event.created_at)
 
     def test_events_record_the_state_and_page(self):
         self._set('r1', status_reason='done')
-        stack_event = db_api.local_event_record(self.ctx, self.stack.id)
-        resource_event = db_api.local_event_record(self.ctx, self.stack.id,
-                                                   'r1')
+        db_api.local_stack_event_add(self.ctx, self.stack.id)
+        db_api.local_resource_event_add(self.ctx, self.stack.id, 'r1')
+        events = db_api.local_event_list(self.ctx, self.stack.id,
+                                         sort_dir='asc')
+        stack_event, resource_event = events
         self.assertEqual(('web', 'OS::Heat::Stack', 'IN_PROGRESS'),
                          (stack_event.resource_name,
                           stack_event.resource_type,
@@ -239,13 +257,6 @@ class LocalResourceTestCase(base.TestCase):
         self.assertEqual(('r1', 'done'),
                          (resource_event.resource_name,
                           resource_event.resource_status_reason))
-        self.assertIsNone(
-            db_api.local_event_record(self.ctx, self.stack.id, 'missing'))
-        self.assertIsNone(db_api.local_event_record(self.ctx, 'missing'))
-        events = db_api.local_event_list(self.ctx, self.stack.id,
-                                         sort_dir='asc')
-        self.assertEqual([stack_event.uuid, resource_event.uuid],
-                         [e.uuid for e in events])
         after = db_api.local_event_list(self.ctx, self.stack.id,
                                         marker=stack_event.uuid,
                                         sort_dir='asc')
