@@ -263,11 +263,12 @@ class LocalStackDriver(base.ManagingStackDriver):
         parameters = {}
         description = tmpl.NO_DESCRIPTION
         try:
-            # Validated when stored; the resources' definitions cost
-            # milliseconds per hundred resources on every show.
+            # Validated and normalised when stored; the resources'
+            # definitions cost milliseconds per hundred resources on every
+            # show.
             parsed = tmpl.Template(row.template, row.files,
-                                   tmpl.normalise_environment(
-                                       row.environment), resources=False)
+                                   row.environment, resources=False,
+                                   stored=True)
             description = parsed.description
             parameters = parsed.parameters_as_text(parsed.parameters(
                 row.id, row.name, row.project_id))

@@ -92,6 +92,24 @@ class CreateTest(DriverTestCase):
         self.assertEqual({'output': 'from-api'}, resource.attributes)
         self.assertEqual(36, len(resource.physical_resource_id))
 
+    def test_a_stored_stack_reads_whole_after_its_limits_are_lowered(self):
+        template = hot({'a': tres(value={'get_param': 'p'})},
+                       parameters={'p': {'type': 'string'}},
+                       description='my stack')
+        stack = self.driver.create_stack(self.ctx, 'mine', template,
+                                         {'p': 'v'}, {'f.txt': 'text'}, {})
+        # Limits the stack was within when it was stored.
+        self.flags(max_document_nodes=3, max_files_size=1,
+                   group=local_base.TEMPLATES_GROUP)
+        read = self.driver.get_stack(self.ctx, stack.id)
+        self.assertEqual('my stack', read.description)
+        self.assertEqual('v', read.parameters['p'])
+        self.assertEqual({'f.txt': 'text'}, read.files)
+        # A new template is still held to them.
+        self.assertRaises(exception.InvalidTemplate,
+                          self.driver.create_stack, self.ctx, 'other',
+                          template, {'p': 'v'}, {}, {})
+
     def test_invalid_template_stores_nothing(self):
         template = hot({'a': {'type': 'OS::Heat::Value',
                               'properties': {'value': {
