@@ -1152,16 +1152,21 @@ def stack_lock_release(context, stack_id, engine_id, generation,
         result = context.session.execute(
             sa.delete(table).where(table.c.stack_id == stack_id, *held))
         return False if result.rowcount else None
+    # Freed first: no stack delete waits for the stack at most operations'
+    # ends, which then run this one statement.
+    query = sa.update(table).where(table.c.stack_id == stack_id,
+                                   table.c.delete_pending.is_(False), *held)
+    if context.session.execute(query.values(
+            engine_id=None, action=None, snapshot_id=None, trust_id=None,
+            cancel_requested=False,
+            updated_at=timeutils.utcnow())).rowcount:
+        return False
     if _lock_update(context, stack_id, held + [table.c.delete_pending],
                     {'action': states.DELETE, 'snapshot_id': None,
                      'delete_pending': False, 'trust_id': None,
                      'cancel_requested': False}):
         return _lock_generation(context, stack_id)
-    query = sa.update(table).where(table.c.stack_id == stack_id, *held)
-    freed = context.session.execute(query.values(
-        engine_id=None, action=None, snapshot_id=None, trust_id=None,
-        cancel_requested=False, updated_at=timeutils.utcnow())).rowcount > 0
-    return False if freed else None
+    return None
 
 
 @fenced_writer

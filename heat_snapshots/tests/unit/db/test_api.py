@@ -225,6 +225,46 @@ class StackLockTest(base.TestCase):
         self.assertFalse(db_api.stack_lock_cancel_requested(
             ctx, 'stack-1', following))
 
+    def _lock_writes(self):
+        writes = []
+        engine = db_api.get_engine()
+
+        def seen(conn, cursor, statement, *args):
+            if statement.lstrip().startswith('UPDATE hs_stack_locks'):
+                writes.append(statement)
+        sqlalchemy.event.listen(engine, 'before_cursor_execute', seen)
+        self.addCleanup(sqlalchemy.event.remove, engine,
+                        'before_cursor_execute', seen)
+        return writes
+
+    def test_a_release_nothing_waits_for_is_one_statement(self):
+        ctx = self.make_context()
+        generation = db_api.stack_lock_acquire(ctx, 'stack-1', 'engine-a',
+                                               'SNAPSHOT')
+        writes = self._lock_writes()
+        self.assertIs(False, db_api.stack_lock_release(
+            ctx, 'stack-1', 'engine-a', generation))
+        self.assertEqual(1, len(writes))
+        lock = db_api.stack_lock_get(ctx, 'stack-1')
+        self.assertEqual((None, None, generation),
+                         (lock.engine_id, lock.action, lock.generation))
+        # Let go already (or taken over): nothing is written.
+        self.assertIsNone(db_api.stack_lock_release(
+            ctx, 'stack-1', 'engine-a', generation))
+
+    def test_a_release_hands_the_stack_to_a_waiting_delete(self):
+        ctx = self.make_context()
+        generation = db_api.stack_lock_acquire(ctx, 'stack-1', 'engine-a',
+                                               'SNAPSHOT')
+        self.assertIsNotNone(db_api.stack_lock_request_delete(
+            ctx, 'stack-1'))
+        handed = db_api.stack_lock_release(ctx, 'stack-1', 'engine-a',
+                                           generation)
+        self.assertEqual(generation + 1, handed)
+        lock = db_api.stack_lock_get(ctx, 'stack-1')
+        self.assertEqual(('engine-a', 'DELETE', False),
+                         (lock.engine_id, lock.action, lock.delete_pending))
+
 
 class LedgerTest(base.TestCase):
     """The artifact ledger and the installation id (issue 13 item 2)."""
