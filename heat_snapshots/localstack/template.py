@@ -198,10 +198,7 @@ class Template:
             resources took 2 ms), nor refused after an operator lowers a
             limit.
         """
-        if stored and isinstance(template, dict):
-            self.t = template
-        else:
-            self.t = parse(template)
+        self.t = template if stored else parse(template)
         self.files = files or {}
         if not stored:
             limits.check_files(self.files)

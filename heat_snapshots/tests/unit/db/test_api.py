@@ -225,23 +225,11 @@ class StackLockTest(base.TestCase):
         self.assertFalse(db_api.stack_lock_cancel_requested(
             ctx, 'stack-1', following))
 
-    def _lock_writes(self):
-        writes = []
-        engine = db_api.get_engine()
-
-        def seen(conn, cursor, statement, *args):
-            if statement.lstrip().startswith('UPDATE hs_stack_locks'):
-                writes.append(statement)
-        sqlalchemy.event.listen(engine, 'before_cursor_execute', seen)
-        self.addCleanup(sqlalchemy.event.remove, engine,
-                        'before_cursor_execute', seen)
-        return writes
-
     def test_a_release_nothing_waits_for_is_one_statement(self):
         ctx = self.make_context()
         generation = db_api.stack_lock_acquire(ctx, 'stack-1', 'engine-a',
                                                'SNAPSHOT')
-        writes = self._lock_writes()
+        writes = self.statements('UPDATE hs_stack_locks')
         self.assertIs(False, db_api.stack_lock_release(
             ctx, 'stack-1', 'engine-a', generation))
         self.assertEqual(1, len(writes))
