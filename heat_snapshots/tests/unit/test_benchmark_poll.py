@@ -1,0 +1,72 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""When the benchmarks' client asks whether a snapshot is done: the
+resolution of every wall time they report.
+"""
+
+from unittest import mock
+
+from benchmarks import target as targets
+from heat_snapshots.tests import base
+
+
+class Clock:
+    """time.monotonic and time.sleep of a client whose GETs each take
+    ``get_time`` seconds; the snapshot is COMPLETE from ``done_at``.
+    """
+
+    def __init__(self, get_time, done_at):
+        self.now = 100.0
+        self.get_time = get_time
+        self.done_at = done_at
+        self.sent = []
+
+    def monotonic(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.now += seconds
+
+    def request(self, method, path, body=None, expect=(200,)):
+        self.sent.append(round(self.now - 100.0, 4))
+        status = 'COMPLETE' if self.now >= self.done_at else 'IN_PROGRESS'
+        self.now += self.get_time
+        return 200, {'snapshot': {'status': status, 'status_reason': ''}}
+
+
+class WaitSnapshotTest(base.TestCase):
+
+    def wait(self, clock, not_before):
+        target = targets.Target.__new__(targets.Target)
+        target.request = clock.request
+        with mock.patch.object(targets.time, 'monotonic', clock.monotonic), \
+                mock.patch.object(targets.time, 'sleep', clock.sleep):
+            target.wait_snapshot('/stack', 'snap', not_before=not_before)
+        return clock.sent
+
+    def test_gets_keep_their_interval_whatever_a_get_takes(self):
+        # Each GET takes 6 ms: sent every 20 ms all the same, not every 26.
+        clock = Clock(get_time=0.006, done_at=100.545)
+        sent = self.wait(clock, not_before=100.5)
+        self.assertEqual([0.5, 0.52, 0.54, 0.56], sent)
+
+    def test_a_get_slower_than_the_interval_skips_the_times_it_missed(self):
+        # A 45 ms GET: the next ones at the next times of the schedule,
+        # not back to back.
+        clock = Clock(get_time=0.045, done_at=100.55)
+        sent = self.wait(clock, not_before=100.5)
+        self.assertEqual([0.5, 0.56], sent)
+
+    def test_the_first_get_waits_for_the_time_it_may_be_done(self):
+        clock = Clock(get_time=0.001, done_at=100.0)
+        self.assertEqual([0.3], self.wait(clock, not_before=100.3))
