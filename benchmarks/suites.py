@@ -185,7 +185,7 @@ def parallel(runner):
         overrides = {'heat_snapshots': {'walk_concurrency': concurrency}}
         with runner.target(overrides) as target:
             ideal = wait * math.ceil(count / concurrency)
-            walls = _timed_snapshots(
+            walls, running = _timed_snapshots(
                 runner, target,
                 _resources(count, 'OS::Heat::TestResource', properties),
                 'parallel c=%d' % concurrency, ideal)
@@ -193,10 +193,7 @@ def parallel(runner):
             results.append(Result(
                 runner.kind, 'parallel', case, 'wall', 's', walls,
                 note='ideal %.2f s' % ideal))
-            results.append(Result(
-                runner.kind, 'parallel', case, 'over ideal', '%',
-                [100.0 * (w - ideal) / ideal for w in walls],
-                ('<', 10.0) if runner.kind == 'mysql' else None))
+            results.extend(_over_ideal(runner, case, ideal, walls, running))
             if concurrency == max(runner.concurrencies):
                 results.extend(_chain(runner, target, properties))
     return results
@@ -207,18 +204,41 @@ def _timed_snapshots(runner, target, resources, what, ideal, check=None):
     before ``ideal`` seconds (see Target.wait_snapshot's not_before).
     """
     path = target.create_stack(resources)
-    walls = []
+    walls, running = [], []
     for run in range(runner.runs):
         t0 = time.monotonic()
         snapshot_id = target.snapshot(path, 'walk-%d' % run)
-        target.wait_snapshot(path, snapshot_id, not_before=t0 + ideal)
+        seen = {}
+        target.wait_snapshot(path, snapshot_id, not_before=t0 + ideal,
+                             seen=seen)
         walls.append(time.monotonic() - t0)
-        runner.log('%s run %d: %.3f s', what, run + 1, walls[-1])
+        # A snapshot seen COMPLETE at its first GET ended after its ideal
+        # all the same: its plugins' waits take that long.
+        running.append(ideal if seen['running'] is None
+                       else seen['running'] - t0)
+        runner.log('%s run %d: %.3f s (running at %.3f s)', what, run + 1,
+                   walls[-1], running[-1])
         if check is not None:
             check(snapshot_id)
         target.delete_snapshot(path, snapshot_id)
     target.delete_stack(path)
-    return walls
+    return walls, running
+
+
+def _over_ideal(runner, case, ideal, walls, running):
+    """The walls over the ideal, as the client saw them end (the target's
+    figure), and the last time it saw them running: each walk ended
+    between the two.
+    """
+    return [
+        Result(runner.kind, 'parallel', case, 'over ideal', '%',
+               [100.0 * (w - ideal) / ideal for w in walls],
+               ('<', 10.0) if runner.kind == 'mysql' else None),
+        Result(runner.kind, 'parallel', case, 'still running at', '%',
+               [100.0 * (r - ideal) / ideal for r in running],
+               note='last GET that saw it IN_PROGRESS: it ended between '
+                    'this and "over ideal"'),
+    ]
 
 
 def _chain(runner, target, properties):
@@ -244,7 +264,7 @@ def _chain(runner, target, properties):
         names = [row[0] for row in rows]
         orders.append(names == sorted(names) and len(names) == count)
 
-    walls = _timed_snapshots(
+    walls, running = _timed_snapshots(
         runner, target,
         _resources(count, 'OS::Heat::TestResource', properties, chain=True),
         'chain', ideal, check)
@@ -257,10 +277,7 @@ def _chain(runner, target, properties):
     return [
         Result(runner.kind, 'parallel', case, 'wall', 's', walls,
                note=note),
-        Result(runner.kind, 'parallel', case, 'over ideal', '%',
-               [100.0 * (w - ideal) / ideal for w in walls],
-               ('<', 10.0) if runner.kind == 'mysql' else None),
-    ]
+    ] + _over_ideal(runner, case, ideal, walls, running)
 
 
 # --- 4. API latency and throughput -----------------------------------------

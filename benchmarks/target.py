@@ -257,7 +257,7 @@ class Target:
             time.sleep(0.1)
 
     def wait_snapshot(self, path, snapshot_id, timeout=DEFAULT_TIMEOUT,
-                      sample=None, not_before=None):
+                      sample=None, not_before=None, seen=None):
         """The snapshot once COMPLETE, asked for every POLL_INTERVAL.
 
         :param not_before: (time.monotonic()) it cannot be COMPLETE
@@ -265,6 +265,10 @@ class Target:
             then on are sent at not_before + k * FINE_POLL_INTERVAL, so
             the wall measured is neither up to a whole POLL_INTERVAL late
             nor slowed by GETs while the snapshot cannot be done.
+        :param seen: a dict, given ``'running'``: when the last GET that
+            found the snapshot IN_PROGRESS was sent (time.monotonic()), or
+            None if none did. The snapshot ended after that and before
+            this call returns.
         """
         sent = time.monotonic()
         deadline = sent + timeout
@@ -273,12 +277,17 @@ class Target:
             time.sleep(max(0.0, not_before - sent))
             sent = max(sent, not_before)
             interval = FINE_POLL_INTERVAL
+        if seen is not None:
+            seen['running'] = None
         while True:
+            asked = time.monotonic()
             _, body = self.request('GET', '%s/snapshots/%s'
                                    % (path, snapshot_id))
             snapshot = body['snapshot']
             if snapshot['status'] == 'COMPLETE':
                 return snapshot
+            if seen is not None and snapshot['status'] == 'IN_PROGRESS':
+                seen['running'] = asked
             if snapshot['status'] != 'IN_PROGRESS':
                 raise Failed('snapshot %s: %s (%s)' % (
                     snapshot_id, snapshot['status'],

@@ -46,12 +46,13 @@ class Clock:
 
 class WaitSnapshotTest(base.TestCase):
 
-    def wait(self, clock, not_before):
+    def wait(self, clock, not_before, seen=None):
         target = targets.Target.__new__(targets.Target)
         target.request = clock.request
         with mock.patch.object(targets.time, 'monotonic', clock.monotonic), \
                 mock.patch.object(targets.time, 'sleep', clock.sleep):
-            target.wait_snapshot('/stack', 'snap', not_before=not_before)
+            target.wait_snapshot('/stack', 'snap', not_before=not_before,
+                                 seen=seen)
         return clock.sent
 
     def test_gets_keep_their_interval_whatever_a_get_takes(self):
@@ -70,3 +71,16 @@ class WaitSnapshotTest(base.TestCase):
     def test_the_first_get_waits_for_the_time_it_may_be_done(self):
         clock = Clock(get_time=0.001, done_at=100.0)
         self.assertEqual([0.3], self.wait(clock, not_before=100.3))
+
+    def test_the_end_is_bracketed_by_the_last_get_that_saw_it_running(self):
+        clock = Clock(get_time=0.006, done_at=100.53)
+        seen = {}
+        self.assertEqual([0.5, 0.52, 0.54], self.wait(clock, 100.5, seen))
+        # Sent at 0.52 s, answered IN_PROGRESS: the end came after.
+        self.assertAlmostEqual(100.52, seen['running'])
+
+    def test_an_end_seen_at_the_first_get_was_never_seen_running(self):
+        clock = Clock(get_time=0.006, done_at=100.0)
+        seen = {}
+        self.wait(clock, 100.5, seen)
+        self.assertIsNone(seen['running'])
