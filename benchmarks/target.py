@@ -286,12 +286,12 @@ class Target:
             snapshot = body['snapshot']
             if snapshot['status'] == 'COMPLETE':
                 return snapshot
-            if seen is not None and snapshot['status'] == 'IN_PROGRESS':
-                seen['running'] = asked
             if snapshot['status'] != 'IN_PROGRESS':
                 raise Failed('snapshot %s: %s (%s)' % (
                     snapshot_id, snapshot['status'],
                     snapshot['status_reason']))
+            if seen is not None:
+                seen['running'] = asked
             if time.monotonic() > deadline:
                 raise Failed('snapshot %s not COMPLETE after %s s'
                              % (snapshot_id, timeout))
