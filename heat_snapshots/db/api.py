@@ -1058,6 +1058,10 @@ def _lock_update(context, stack_id, where, values):
         generation=table.c.generation + 1, **values)).rowcount > 0
 
 
+#: What _stack_lock_take answers for a stack without a lock row.
+NO_LOCK_ROW = object()
+
+
 def _lock_generation(context, stack_id):
     return context.session.execute(
         sa.select(models.StackLock.generation).where(
@@ -1067,6 +1071,14 @@ def _lock_generation(context, stack_id):
 @retry_on_db_error
 @writer
 def _stack_lock_take(context, stack_id, values):
+    """:returns: the new generation; None when another operation holds
+    the lock; NO_LOCK_ROW when the stack has none yet.
+    """
+    # Read before the UPDATE, in its transaction: one where no row matches
+    # would take a gap lock on MySQL, and two first operations of
+    # different stacks would then deadlock on their inserts.
+    if _lock_generation(context, stack_id) is None:
+        return NO_LOCK_ROW
     table = models.StackLock.__table__
     if _lock_update(context, stack_id, [table.c.engine_id.is_(None)],
                     values):
@@ -1084,30 +1096,25 @@ def _stack_lock_create(context, stack_id, values):
     return 1
 
 
-@reader
-def _stack_lock_exists(context, stack_id):
-    return _lock_generation(context, stack_id) is not None
-
-
 def stack_lock_acquire(context, stack_id, engine_id, action,
                        snapshot_id=None, project_id=None):
-    """Take the stack's lock if it is free.
-
-    The row is looked for first without a lock: an UPDATE that finds no
-    row takes a gap lock on MySQL, and two first operations of different
-    stacks would then deadlock on their inserts.
+    """Take the stack's lock if it is free: one transaction once the
+    stack has a lock row (made by its first operation, then kept).
 
     :returns: the new generation, or None when another operation holds it.
     """
     values = {'engine_id': engine_id, 'action': action,
               'snapshot_id': snapshot_id, 'delete_pending': False,
               'project_id': project_id, 'cancel_requested': False}
-    if not _stack_lock_exists(context, stack_id):
-        try:
-            return _stack_lock_create(context, stack_id, values)
-        except db_exc.DBDuplicateEntry:
-            pass
-    return _stack_lock_take(context, stack_id, values)
+    generation = _stack_lock_take(context, stack_id, values)
+    if generation is not NO_LOCK_ROW:
+        return generation
+    try:
+        return _stack_lock_create(context, stack_id, values)
+    except db_exc.DBDuplicateEntry:
+        # Made meanwhile by another first operation.
+        generation = _stack_lock_take(context, stack_id, values)
+        return None if generation is NO_LOCK_ROW else generation
 
 
 @retry_on_db_error

@@ -225,6 +225,40 @@ class StackLockTest(base.TestCase):
         self.assertFalse(db_api.stack_lock_cancel_requested(
             ctx, 'stack-1', following))
 
+    def test_taking_a_free_stack_is_one_transaction(self):
+        # Its lock row is made by the stack's first operation and kept.
+        ctx = self.make_context()
+        first = db_api.stack_lock_acquire(ctx, 'stack-1', 'engine-a',
+                                          'CREATE')
+        db_api.stack_lock_release(ctx, 'stack-1', 'engine-a', first)
+        checkouts = []
+
+        def connected(connection):
+            checkouts.append(connection)
+        engine = db_api.get_engine()
+        sqlalchemy.event.listen(engine, 'engine_connect', connected)
+        self.addCleanup(sqlalchemy.event.remove, engine, 'engine_connect',
+                        connected)
+        taken = db_api.stack_lock_acquire(ctx, 'stack-1', 'engine-b',
+                                          'SNAPSHOT')
+        self.assertEqual(first + 1, taken)
+        self.assertEqual(1, len(checkouts))
+        # Held: nobody else takes it, in one transaction too.
+        self.assertIsNone(db_api.stack_lock_acquire(ctx, 'stack-1',
+                                                    'engine-c', 'RESTORE'))
+        self.assertEqual(2, len(checkouts))
+        lock = db_api.stack_lock_get(ctx, 'stack-1')
+        self.assertEqual(('engine-b', 'SNAPSHOT', taken),
+                         (lock.engine_id, lock.action, lock.generation))
+
+    def test_the_first_operation_makes_the_lock_row(self):
+        ctx = self.make_context()
+        self.assertEqual(1, db_api.stack_lock_acquire(
+            ctx, 'stack-1', 'engine-a', 'CREATE', project_id='project-a'))
+        lock = db_api.stack_lock_get(ctx, 'stack-1')
+        self.assertEqual(('engine-a', 'CREATE', 1),
+                         (lock.engine_id, lock.action, lock.generation))
+
     def test_a_release_nothing_waits_for_is_one_statement(self):
         ctx = self.make_context()
         generation = db_api.stack_lock_acquire(ctx, 'stack-1', 'engine-a',
