@@ -229,9 +229,13 @@ class SnapshotWalk(Walker):
             if changed:
                 raise exception.ResourceFailure(reason=changed)
             # A cancel that came after the last resource started still
-            # ends the snapshot as the 202 promised.
+            # ends the snapshot as the 202 promised. Asked with the read
+            # of the resources' rows, on one connection.
             self._cancel_checked = None
-            if self.cancelled():
+            cancelled, rows = db_api.read_together(self.context, lambda: (
+                self.cancelled(),
+                db_api.resource_snapshot_list(self.context, snapshot_id)))
+            if cancelled:
                 raise exception.OperationCancelled()
         except Exception as error:
             if was_cancelled(error):
@@ -245,10 +249,14 @@ class SnapshotWalk(Walker):
                 data = self._data(stack, snapshot_id, states.FAILED)
             return Outcome(states.FAILED, reason, data)
         return Outcome(states.COMPLETE, states.SNAPSHOT_COMPLETE_REASON,
-                       self._data(stack, snapshot_id, states.COMPLETE))
+                       self._data(stack, snapshot_id, states.COMPLETE, rows))
 
-    def _data(self, stack, snapshot_id, status):
-        rows = db_api.resource_snapshot_list(self.context, snapshot_id)
+    def _data(self, stack, snapshot_id, status, rows=None):
+        """The snapshot's data from its resources' rows (read if not
+        given).
+        """
+        if rows is None:
+            rows = db_api.resource_snapshot_list(self.context, snapshot_id)
         metadata = {r.name: r.metadata for r in stack.resources or ()}
         resources = {}
         for row in rows:

@@ -22,6 +22,7 @@ import sqlalchemy
 from heat_snapshots.common import exception
 from heat_snapshots.common import states
 from heat_snapshots.db import api as db_api
+from heat_snapshots.engine import locks
 from heat_snapshots.engine.resources import registry
 from heat_snapshots.engine import snapshots
 from heat_snapshots.tests import base
@@ -306,6 +307,62 @@ class SnapshotWalkTest(WalkTestCase):
                          (outcome.status, outcome.reason))
         self.assertEqual({}, self.rows(snap.id))
         self.assertEqual([], self.driver.resource_states)
+
+    def _held(self, stack):
+        """A context fenced by the stack's lock, as an operation's is."""
+        generation = db_api.stack_lock_acquire(self.ctx, stack.id,
+                                               'engine-1', 'SNAPSHOT')
+        return generation, locks.fenced_context(
+            self.ctx, locks.Fence('engine-1', generation, stack.id, None))
+
+    def _run(self, ctx, stack, snap):
+        return snapshots.SnapshotWalk(self.conf_fixture.conf, self.driver,
+                                      ctx).run(stack.id, snap.id)
+
+    def test_a_cancel_after_the_last_resource_ended_cancels_the_snapshot(
+            self):
+        # The 202 of a cancel promises the snapshot ends cancelled, even
+        # when every resource was done by then.
+        stack = self.add_stack({'a': {'type': T}, 'b': {'type': T}})
+        generation, ctx = self._held(stack)
+        snap = self.new_snapshot(stack)
+
+        def changed_since(context, before):
+            # Called once the walk is over, before its end is decided.
+            self.assertTrue(db_api.stack_lock_request_cancel(
+                self.ctx, stack.id, 'engine-1', generation))
+        self.patch(self.driver, 'changed_since', changed_since)
+        outcome = self._run(ctx, stack, snap)
+        self.assertEqual(('FAILED', states.CANCELLED_REASON),
+                         (outcome.status, outcome.reason))
+        self.assertEqual('FAILED', outcome.data['status'])
+        self.assertEqual({'a', 'b'}, set(outcome.data['resources']))
+
+    def test_the_end_reads_its_cancel_and_its_resources_on_one_connection(
+            self):
+        stack = self.add_stack({'a': {'type': T}, 'b': {'type': T}})
+        _, ctx = self._held(stack)
+        snap = self.new_snapshot(stack)
+        reads = []
+
+        def executed(conn, cursor, statement, params, context, many):
+            if statement.startswith(('SELECT hs_stack_locks.cancel_requested',
+                                     'SELECT hs_resource_snapshots')):
+                # The Connection itself, kept: a new one per checkout.
+                reads.append((statement.split()[1].split('.')[0], conn))
+        engine = db_api.get_engine()
+        sqlalchemy.event.listen(engine, 'before_cursor_execute', executed)
+        self.addCleanup(sqlalchemy.event.remove, engine,
+                        'before_cursor_execute', executed)
+        outcome = self._run(ctx, stack, snap)
+        self.assertEqual('COMPLETE', outcome.status, outcome.reason)
+        (last_cancel, cancel_conn), (rows, rows_conn) = reads[-2:]
+        self.assertEqual(('hs_stack_locks', 'hs_resource_snapshots'),
+                         (last_cancel, rows))
+        self.assertIs(cancel_conn, rows_conn)
+        self.assertEqual({'a': 'COMPLETE', 'b': 'COMPLETE'}, {
+            name: entry['status']
+            for name, entry in outcome.data['resources'].items()})
 
     def test_a_failing_plugin_fails_the_snapshot_with_heats_reason(self):
         stack = self.add_stack({
