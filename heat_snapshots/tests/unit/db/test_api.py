@@ -259,6 +259,21 @@ class StackLockTest(base.TestCase):
         self.assertEqual(('engine-a', 'CREATE', 1),
                          (lock.engine_id, lock.action, lock.generation))
 
+    def test_a_first_operation_that_loses_the_race_to_make_the_row(self):
+        # Another engine's first operation made the row between this one's
+        # look and its insert: the lock is then taken as any other.
+        ctx = self.make_context()
+        create = db_api._stack_lock_create
+
+        def raced(context, stack_id, values):
+            create(context, stack_id, dict(values, engine_id='engine-b'))
+            return create(context, stack_id, values)
+        self.patch(db_api, '_stack_lock_create', raced)
+        self.assertIsNone(db_api.stack_lock_acquire(ctx, 'stack-1',
+                                                    'engine-a', 'CREATE'))
+        lock = db_api.stack_lock_get(ctx, 'stack-1')
+        self.assertEqual(('engine-b', 1), (lock.engine_id, lock.generation))
+
     def test_a_release_nothing_waits_for_is_one_statement(self):
         ctx = self.make_context()
         generation = db_api.stack_lock_acquire(ctx, 'stack-1', 'engine-a',
