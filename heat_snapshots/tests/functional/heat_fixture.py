@@ -71,6 +71,7 @@ import time
 from urllib import parse
 import uuid
 
+import kombu
 import requests
 import sqlalchemy as sa
 
@@ -475,11 +476,34 @@ class Heat:
         for process in reversed(self.processes):
             process.stop()
         self._drop_database()
+        self._delete_notification_queues()
         if self.dir and not config.keep():
             shutil.rmtree(self.dir, ignore_errors=True)
         elif self.dir:
             print('heat-snapshots functional: Heat kept in %s' % self.dir,
                   file=sys.stderr)
+
+    #: The priorities Heat's notifier may send at: each makes a queue
+    #: ``<topic>.<priority>`` that nothing consumes (our listener reads
+    #: through a pool queue of its own), left behind by Heat.
+    NOTIFICATION_PRIORITIES = ('audit', 'critical', 'debug', 'error',
+                               'info', 'sample', 'warn')
+
+    def _delete_notification_queues(self):
+        url = parse.urlparse(self.transport_url)
+        try:
+            with kombu.Connection(url._replace(scheme='amqp').geturl(),
+                                  connect_timeout=5) as connection:
+                channel = connection.channel()
+                for priority in self.NOTIFICATION_PRIORITIES:
+                    # RabbitMQ answers the delete of a missing queue with
+                    # 0 messages, not an error.
+                    channel.queue_delete('%s.%s' % (self.notification_topic,
+                                                    priority))
+        except Exception as error:
+            print('heat-snapshots functional: Heat\'s notification queues '
+                  'of %s were not deleted: %s'
+                  % (self.notification_topic, error), file=sys.stderr)
 
 
 def _start_process(process, env=None):
