@@ -14,6 +14,7 @@
 
 import copy
 import json
+from unittest import mock
 
 from heat_snapshots.engine import hidden_parameters as hidden
 from heat_snapshots.tests import base
@@ -132,6 +133,17 @@ class MaskJSONTest(base.TestCase):
             'environment': {'parameter_defaults': {'p': 's3cret'}}}
         masked = hidden.mask_stack_data_json(json.dumps(data))
         self.assertNotIn('s3cret', masked)
+
+    def test_json_escapes_alone_are_passed_through_undecoded(self):
+        # JSON escapes a file's quotes and line ends with one backslash
+        # each: they spell no letter, so the text is not even decoded.
+        text = json.dumps({'template': {}, 'files': {
+            'lib.yaml': 'description: "a quoted line"\n'},
+            'environment': {'parameters': {'p': 'visible'}}})
+        self.assertIn('\\"', text)
+        with mock.patch.object(hidden.json, 'loads',
+                               side_effect=AssertionError('decoded')):
+            self.assertIs(text, hidden.mask_stack_data_json(text))
 
     def test_a_declared_but_unset_hidden_parameter_changes_nothing(self):
         text = json.dumps({'template': {'parameters': {
