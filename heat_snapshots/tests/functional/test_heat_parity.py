@@ -114,6 +114,8 @@ class Client:
         self.sequence = []
         #: {step: what the client saw at the step's end}
         self.seen = {}
+        #: {step: the stack's own events as listed, with ids and times}
+        self.stack_events = {}
 
     def request(self, method, path, body=None):
         return self.caller.request(method, '/stacks/%s%s' % (
@@ -167,6 +169,10 @@ class Client:
         stack = self.request('GET', '').json()['stack']
         resources = self.request('GET', '/resources').json()['resources']
         events = self.request('GET', '/events').json()['events']
+        self.stack_events[step] = [
+            (e.get('event_time'), e.get('id'), e['resource_status'],
+             e['resource_status_reason'])
+            for e in events if e['resource_name'] == self.stack_name]
         self.seen[step] = {
             'stack': (stack['stack_status'], stack['stack_status_reason']),
             'resources': sorted(
@@ -282,6 +288,17 @@ class HeatParityTest(heat_base.RealHeatTestCase):
         finally:
             engine.dispose()
 
+    def our_state(self, stack_id):
+        """Our record of the stack's last operation, every column."""
+        engine = sa.create_engine(self.service.db_url)
+        try:
+            with engine.connect() as connection:
+                return dict(connection.execute(sa.text(
+                    'SELECT * FROM hs_stack_states WHERE stack_id = '
+                    ':stack_id'), {'stack_id': stack_id}).mappings().one())
+        finally:
+            engine.dispose()
+
     def our_record(self, stack_id):
         engine = sa.create_engine(self.service.db_url)
         try:
@@ -343,6 +360,15 @@ class HeatParityTest(heat_base.RealHeatTestCase):
                     seen['stack events'] = [
                         event for event in seen['stack events']
                         if not cancelled(*event)]
+            if expected != actual and step in RACING_STEPS:
+                # Which traversal an event belongs to is in its time and
+                # id, and in our record (the restore's start event).
+                self.addDetail('%s: stack events' % step, content.text_content(
+                    '\n'.join('%s: %s' % (client.name, event)
+                              for client in (alone, filtered)
+                              for event in client.stack_events[step]) +
+                    '\nour record: %r' % (self.our_state(
+                        filtered.stack.split('/')[1]),)))
             self.assertEqual(expected, actual,
                              'step %s: what the client sees' % step)
 
