@@ -179,17 +179,20 @@ class LocalStackDriver(base.ManagingStackDriver):
 
     def get_stack(self, context, stack_id, with_resources=True,
                   show_deleted=False):
-        """The caller's stack by id (admins: any project's).
+        """The caller's stack by id (admins: any project's); its row and
+        its resources' are read on one connection.
 
         :raises: StackNotFound naming ``stack_id``.
         """
-        row = store_db.local_stack_get(context, stack_id,
-                                       show_deleted=show_deleted)
-        if not self._visible(context, row):
-            raise exception.StackNotFound(stack_id)
-        resources = None
-        if with_resources:
-            resources = store_db.local_resource_list(context, stack_id)
+        def read():
+            row = store_db.local_stack_get(context, stack_id,
+                                           show_deleted=show_deleted)
+            if not self._visible(context, row):
+                raise exception.StackNotFound(stack_id)
+            if not with_resources:
+                return row, None
+            return row, store_db.local_resource_list(context, stack_id)
+        row, resources = db_api.read_together(context, read)
         return self._stack(row, resources)
 
     def get_stack_summary(self, context, stack_id):
