@@ -134,6 +134,20 @@ class TestCase(base.BaseTestCase):
                         'before_cursor_execute', executed)
         return seen
 
+    def checkouts(self):
+        """A list of the connections taken from the pool from now on (one
+        per transaction), growing as they are.
+        """
+        seen = []
+
+        def connected(connection):
+            seen.append(connection)
+        engine = db_api.get_engine()
+        sqlalchemy.event.listen(engine, 'engine_connect', connected)
+        self.addCleanup(sqlalchemy.event.remove, engine, 'engine_connect',
+                        connected)
+        return seen
+
     def flags(self, group=None, **kw):
         for name, value in kw.items():
             self.conf_fixture.config(**{name: value, 'group': group})

@@ -300,15 +300,8 @@ class HeatParityTest(heat_base.RealHeatTestCase):
             engine.dispose()
 
     def our_record(self, stack_id):
-        engine = sa.create_engine(self.service.db_url)
-        try:
-            with engine.connect() as connection:
-                return tuple(connection.execute(sa.text(
-                    'SELECT action, status, status_reason FROM '
-                    'hs_stack_states WHERE stack_id = :stack_id'),
-                    {'stack_id': stack_id}).one())
-        finally:
-            engine.dispose()
+        state = self.our_state(stack_id)
+        return state['action'], state['status'], state['status_reason']
 
     def test_same_states_through_heat_alone_and_with_the_filter(self):
         started = time.monotonic()

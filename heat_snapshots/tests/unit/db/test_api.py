@@ -231,14 +231,7 @@ class StackLockTest(base.TestCase):
         first = db_api.stack_lock_acquire(ctx, 'stack-1', 'engine-a',
                                           'CREATE')
         db_api.stack_lock_release(ctx, 'stack-1', 'engine-a', first)
-        checkouts = []
-
-        def connected(connection):
-            checkouts.append(connection)
-        engine = db_api.get_engine()
-        sqlalchemy.event.listen(engine, 'engine_connect', connected)
-        self.addCleanup(sqlalchemy.event.remove, engine, 'engine_connect',
-                        connected)
+        checkouts = self.checkouts()
         taken = db_api.stack_lock_acquire(ctx, 'stack-1', 'engine-b',
                                           'SNAPSHOT')
         self.assertEqual(first + 1, taken)

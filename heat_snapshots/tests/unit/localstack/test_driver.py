@@ -15,10 +15,8 @@ import threading
 from unittest import mock
 
 import fixtures
-import sqlalchemy
 
 from heat_snapshots.common import exception
-from heat_snapshots.db import api as db_api
 from heat_snapshots.db import group_commit
 from heat_snapshots.engine.stacks import base as stacks_base
 from heat_snapshots.engine import walk
@@ -686,14 +684,7 @@ class GetTest(DriverTestCase):
 
     def test_a_stack_and_its_resources_are_read_on_one_connection(self):
         stack = self.create(hot({'first': tres(), 'second': tres()}))
-        checkouts = []
-
-        def connected(connection):
-            checkouts.append(connection)
-        engine = db_api.get_engine()
-        sqlalchemy.event.listen(engine, 'engine_connect', connected)
-        self.addCleanup(sqlalchemy.event.remove, engine, 'engine_connect',
-                        connected)
+        checkouts = self.checkouts()
         read = self.driver.get_stack(self.ctx, stack.id)
         self.assertEqual(1, len(checkouts))
         self.assertEqual((stack.id, ['first', 'second']),
