@@ -65,6 +65,17 @@ TRACER = textwrap.dedent('''
                     mark('< ' + label)
         setattr(owner, name, traced)
 
+    def each(owner, name, label):
+        # A call per resource: noted once, as it is called; the printout
+        # sums them up (their count, the first and the last).
+        function = getattr(owner, name)
+
+        @functools.wraps(function)
+        def noted(*args, **kwargs):
+            mark('@ ' + label)
+            return function(*args, **kwargs)
+        setattr(owner, name, noted)
+
     def commits(module):
         import sqlalchemy
         from sqlalchemy.engine import Engine
@@ -101,8 +112,11 @@ TRACER = textwrap.dedent('''
         'heat_snapshots.engine.snapshots': lambda m: (
             wrap(m.SnapshotWalk, 'run', 'walk'),
             wrap(m.SnapshotWalk, '_data', "walk's data", True)),
-        'heat_snapshots.engine.operations': lambda m: wrap(
-            m, 'stack_ended', 'operation end', True),
+        'heat_snapshots.engine.operations': lambda m: (
+            wrap(m, 'stack_ended', 'operation end', True),
+            each(m, 'resource_started_with_artifact',
+                 "a resource's start submitted"),
+            each(m, 'resource_ended', "a resource's end submitted")),
         'heat_snapshots.localstack.driver': lambda m: wrap(
             m.LocalStackDriver, 'get_stack', 'stack read'),
         'heat_snapshots.db.group_commit': commits,
@@ -136,6 +150,9 @@ def main():
     parser.add_argument('--wait', type=float, default=0.5)
     parser.add_argument('--concurrency', type=int, default=50)
     parser.add_argument('--runs', type=int, default=3)
+    parser.add_argument('--workers', type=int, default=None,
+                        help='[heat_snapshots] walk_workers (default: the '
+                             'option\'s)')
     args = parser.parse_args()
     directory = tempfile.mkdtemp(prefix='hs-timeline-')
     with open(os.path.join(directory, 'sitecustomize.py'), 'w') as f:
@@ -150,8 +167,10 @@ def main():
     tracer = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(tracer)
 
-    target = targets.start(args.deployment, {'heat_snapshots': {
-        'walk_concurrency': args.concurrency}})
+    options = {'walk_concurrency': args.concurrency}
+    if args.workers is not None:
+        options['walk_workers'] = args.workers
+    target = targets.start(args.deployment, {'heat_snapshots': options})
     try:
         path = target.create_stack(suites._resources(
             args.resources, 'OS::Heat::TestResource',
@@ -189,16 +208,23 @@ def print_timelines(path):
         lines = text.strip().split('\n')
         print('run', lines[0])
         start = None
+        each = {}
         for line in lines[1:]:
             stamp, thread, what = line.split(' ', 2)
             if what == 'client POST':
                 start = float(stamp)
             if start is None or what == 'client GET: IN_PROGRESS':
                 continue
-            print('%8.1f  %-14s %s' % ((float(stamp) - start) * 1000,
-                                       thread, what))
+            at = (float(stamp) - start) * 1000
+            if what.startswith('@ '):
+                each.setdefault(what[2:], []).append(at)
+                continue
+            print('%8.1f  %-14s %s' % (at, thread, what))
             if what == 'client GET: COMPLETE':
                 break
+        for what, times in each.items():
+            print('          %s: %d, from %.1f to %.1f' % (
+                what, len(times), times[0], times[-1]))
         print()
 
 
