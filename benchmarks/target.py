@@ -124,14 +124,7 @@ class Target:
 
     def cpu(self):
         """{role: CPU seconds (user + system) so far}."""
-        result = {}
-        for role, proc in self.processes().items():
-            try:
-                times = proc.cpu_times()
-                result[role] = times.user + times.system
-            except psutil.Error:
-                pass
-        return result
+        return cpu_seconds(self.processes())
 
     def engine_rss(self):
         """(current RSS, peak RSS) of the engine in bytes, or (None, None).
@@ -318,6 +311,20 @@ class Target:
     def restore(self, path, snapshot_id):
         self.request('POST', '%s/snapshots/%s/restore' % (path, snapshot_id),
                      expect=(202,))
+
+
+def cpu_seconds(processes):
+    """{role: CPU seconds (user + system) so far} of ``processes`` ({role:
+    psutil.Process}); a process gone is left out.
+    """
+    result = {}
+    for role, proc in processes.items():
+        try:
+            times = proc.cpu_times()
+        except psutil.Error:
+            continue
+        result[role] = times.user + times.system
+    return result
 
 
 def start(kind, overrides=None, engines=1):

@@ -89,22 +89,11 @@ def rabbitmq():
     return None
 
 
-def cpu(processes):
-    used = {}
-    for role, process in processes.items():
-        try:
-            times = process.cpu_times()
-        except psutil.Error:
-            continue
-        used[role] = times.user + times.system
-    return used
-
-
 def measure(call, processes, duration):
     """(p50 ms, {role: CPU ms per call}) of ``call`` by one client."""
-    before = cpu(processes)
+    before = targets.cpu_seconds(processes)
     latencies, _elapsed = suites._load(call, 1, duration)
-    after = cpu(processes)
+    after = targets.cpu_seconds(processes)
     return (stats.percentile(latencies, 50) * 1000,
             {role: (after[role] - before[role]) / len(latencies) * 1000
              for role in after if role in before})
