@@ -53,7 +53,10 @@ opts = [
                     'to finish (between two completion checks) holds no '
                     'thread, so a few threads keep walk_concurrency '
                     'resources in progress; more help only plugins whose '
-                    'calls block for long.'),
+                    'calls block for long. A thread more starts only when '
+                    'the others have been busy in such calls for a few '
+                    'milliseconds: a walk whose calls do not block runs '
+                    'on one.'),
     cfg.IntOpt('operation_workers',
                default=16,
                min=1,

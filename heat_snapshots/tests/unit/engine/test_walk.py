@@ -13,6 +13,8 @@
 import threading
 import time
 
+import fixtures
+
 from heat_snapshots.common import exception
 from heat_snapshots.engine import walk
 from heat_snapshots.tests import base
@@ -146,6 +148,41 @@ class WalkTest(base.TestCase):
         walk.walk({str(i): set() for i in range(9)}, action, concurrency=3)
         self.assertEqual(3, max(most))
         self.assertEqual(3, len(threads))
+
+    def test_actions_that_never_block_run_on_one_thread(self):
+        # Forty nodes, ten workers allowed: the worker that ends a node
+        # takes the next itself, so no other thread takes one (HANDOFF
+        # long enough that a busy machine cannot make a node look stalled).
+        self.useFixture(fixtures.MockPatchObject(walk, 'HANDOFF', 60))
+        threads = {}
+
+        def action(node):
+            threads[node] = threading.current_thread().name
+
+        walk.walk({str(i): set() for i in range(40)}, action,
+                  concurrency=40, workers=10)
+        self.assertEqual(40, len(threads))
+        self.assertEqual({threading.current_thread().name},
+                         set(threads.values()))
+
+    def test_an_action_that_blocks_hands_the_next_nodes_over(self):
+        # 'slow' blocks until the other two ended: they run on another
+        # thread, started once 'slow' stalled.
+        others_done = threading.Event()
+        ended = []
+
+        def action(node):
+            if node == 'a-slow':
+                self.assertTrue(others_done.wait(10))
+            else:
+                ended.append(threading.current_thread().name)
+                if len(ended) == 2:
+                    others_done.set()
+
+        walk.walk({'a-slow': set(), 'b': set(), 'c': set()}, action,
+                  concurrency=3, workers=3)
+        self.assertEqual(2, len(ended))
+        self.assertNotIn(threading.current_thread().name, ended)
 
     def test_cancel_starts_nothing_more_after_the_running_nodes(self):
         # A chain a -> b -> c; the cancel comes while a runs.
