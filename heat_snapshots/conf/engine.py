@@ -53,8 +53,8 @@ opts = [
                     'to finish (between two completion checks) holds no '
                     'thread, so a few threads keep walk_concurrency '
                     'resources in progress; more help only plugins whose '
-                    'calls block for long. A thread more starts only when '
-                    'the others have been busy in such calls for a few '
+                    'calls block for long. Threads start only once the '
+                    'busy ones have been in such calls for a few '
                     'milliseconds: a walk whose calls do not block runs '
                     'on one.'),
     cfg.IntOpt('operation_workers',

@@ -224,7 +224,10 @@ IDLE_MAX = 0.05
 # long (a plugin's call that blocks): a hand-off between threads costs
 # more than most starts and checks (a loaded machine spread 50 starts
 # over 12 ms on ten threads against 4 ms on one), and a thread more is
-# started only then, so a walk whose calls never block runs on one.
+# started only then, so a walk whose calls never block runs on one. Once
+# the busy ones stalled, the others take work at once (up to
+# ``workers``) until a task ends within HANDOFF: a plugin whose calls
+# block blocks in each of them.
 HANDOFF = 0.005
 
 
@@ -262,6 +265,9 @@ class _Walk:
         self.standby = threading.Condition(lock)
         #: When a worker last took a task, or a node was woken.
         self.progress = time.monotonic()
+        #: Work was taken from stalled workers, and no task ended within
+        #: HANDOFF since (see there).
+        self.stalled = False
         #: In progress, not yet started by a worker.
         self.admitted = collections.deque()
         self.waiting = []
@@ -323,13 +329,15 @@ class _Walk:
             now = time.monotonic()
             queue = self._next(now)
             if queue is not None and not (
-                    hot or not self.active or
+                    hot or not self.active or self.stalled or
                     now - self.progress >= HANDOFF):
                 # The busy workers take it when they are done, unless
                 # they stall.
                 self.standby.wait(max(0.0, self.progress + HANDOFF - now))
                 continue
             if queue is not None:
+                if not hot and self.active:
+                    self.stalled = True
                 self.active += 1
                 self.free -= 1
                 self.progress = now
@@ -433,12 +441,14 @@ class _Walk:
         thread.start()
 
     def work(self):
-        task = None
+        task = began = None
         while True:
             with self.cond:
                 if task is not None:
                     self.active -= 1
                     self.free += 1
+                    if time.monotonic() - began < HANDOFF:
+                        self.stalled = False
                     self.cond.notify_all()
                 # Taken under the same hold: no other worker takes the
                 # next task in between (see HANDOFF).
@@ -448,6 +458,7 @@ class _Walk:
                     self.standby.notify_all()
                     return
             kind, item = task
+            began = time.monotonic()
             try:
                 if kind == 'start':
                     self._start(item)

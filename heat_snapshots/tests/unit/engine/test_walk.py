@@ -184,6 +184,22 @@ class WalkTest(base.TestCase):
         self.assertEqual(2, len(ended))
         self.assertNotIn(threading.current_thread().name, ended)
 
+    def test_once_a_worker_stalled_the_others_take_work_at_once(self):
+        # Six nodes that each block until all six run: after the first
+        # stall (HANDOFF) the other workers take the rest without a
+        # HANDOFF each (which would take five of them, past the wait).
+        self.useFixture(fixtures.MockPatchObject(walk, 'HANDOFF', 0.25))
+        together = threading.Barrier(6, timeout=0.9)
+        threads = set()
+
+        def action(node):
+            threads.add(threading.current_thread().name)
+            together.wait()
+
+        walk.walk({str(i): set() for i in range(6)}, action,
+                  concurrency=6, workers=6)
+        self.assertEqual(6, len(threads))
+
     def test_cancel_starts_nothing_more_after_the_running_nodes(self):
         # A chain a -> b -> c; the cancel comes while a runs.
         started = []
