@@ -287,7 +287,7 @@ class _Walk:
         #: Nodes in progress that gave their place among ``concurrency``
         #: while they wait for a last step (see Poll).
         self.released = set()
-        #: Workers running a start or a check.
+        #: Workers running a start, a check or ``idle``.
         self.active = 0
         #: Whether a worker sleeps until the next check.
         self.sleeping = False
@@ -295,27 +295,25 @@ class _Walk:
         #: Most worker threads, and those started (the caller's is one).
         self.workers = workers
         self.threads = []
-        #: Workers not running a start or a check.
-        self.free = 1
         #: Whether ``cancelled()`` said so (asked holding no lock).
         self.cancel_seen = False
         self._ask_cancelled()
         self._admit()
 
     def _next(self, now):
-        """The queue of the next task to take, or None. Called holding
-        ``cond``.
+        """The kind of the next task to take and what takes it off its
+        queue, or None. Called holding ``cond``.
         """
         # A woken node first: what it waited for is done, and its next
         # step (a plugin's wait, or its end) is due now.
         if self.woken:
-            return self.woken
+            return 'check', self.woken.popleft
         # Then starts: a node started now still has its whole step
         # ahead, a node due for a check at most its last writes.
         if self.admitted:
-            return self.admitted
+            return 'start', self.admitted.popleft
         if self.waiting and self.waiting[0].due <= now:
-            return self.waiting
+            return 'check', lambda: heapq.heappop(self.waiting)
         return None
 
     def _take(self, hot=False):
@@ -327,26 +325,21 @@ class _Walk:
         """
         while True:
             now = time.monotonic()
-            queue = self._next(now)
-            if queue is not None and not (
+            following = self._next(now)
+            if following is not None and not (
                     hot or not self.active or self.stalled or
                     now - self.progress >= HANDOFF):
                 # The busy workers take it when they are done, unless
                 # they stall.
                 self.standby.wait(max(0.0, self.progress + HANDOFF - now))
                 continue
-            if queue is not None:
+            if following is not None:
                 if not hot and self.active:
                     self.stalled = True
                 self.active += 1
-                self.free -= 1
                 self.progress = now
-                if queue is self.waiting:
-                    task = 'check', heapq.heappop(self.waiting)
-                elif queue is self.woken:
-                    task = 'check', self.woken.popleft()
-                else:
-                    task = 'start', self.admitted.popleft()
+                kind, take = following
+                task = kind, take()
                 self._spare()
                 return task
             idle_due = (self.parked and not self.idled and
@@ -363,7 +356,6 @@ class _Walk:
                 self.idled = True
                 self.idle_by = self.parked_at = None
                 self.active += 1
-                self.free -= 1
                 self.progress = now
                 self.cond.release()
                 try:
@@ -371,7 +363,6 @@ class _Walk:
                 finally:
                     self.cond.acquire()
                     self.active -= 1
-                    self.free += 1
                 hot = True
                 continue
             if not self.in_progress:
@@ -430,13 +421,14 @@ class _Walk:
         up to ``workers``: it takes that work if they stall (HANDOFF).
         Called holding ``cond``.
         """
-        if (self.free or len(self.threads) + 1 >= self.workers or not (
+        # The caller's thread is a worker too.
+        started = len(self.threads) + 1
+        if (self.active < started or started >= self.workers or not (
                 self.admitted or self.woken or self.waiting)):
             return
         thread = threading.Thread(
             target=self.work, daemon=True,
-            name='%s-%d' % (self.name, len(self.threads) + 2))
-        self.free += 1
+            name='%s-%d' % (self.name, started + 1))
         self.threads.append(thread)
         thread.start()
 
@@ -446,7 +438,6 @@ class _Walk:
             with self.cond:
                 if task is not None:
                     self.active -= 1
-                    self.free += 1
                     if time.monotonic() - began < HANDOFF:
                         self.stalled = False
                     self.cond.notify_all()
@@ -467,7 +458,6 @@ class _Walk:
             except BaseException:
                 with self.cond:
                     self.active -= 1
-                    self.free += 1
                     self.cond.notify_all()
                 raise
 
@@ -617,8 +607,8 @@ def walk(graph, action, concurrency, deadline=None, name='walk', conf=None,
     :param conf: the configuration polls are planned from (check_interval,
         check_backoff, check_interval_max, action_timeout).
     :param workers: most threads running actions and checks at once
-        (default: ``concurrency``), started as nodes are admitted that no
-        free one takes; nodes waiting between checks hold none, so fewer
+        (default: ``concurrency``), started when the busy ones stall (see
+        HANDOFF); nodes waiting between checks hold none, so fewer
         workers than ``concurrency`` still keep ``concurrency`` nodes in
         progress.
     :param cancelled: ``cancelled()`` is asked before a node is admitted;
