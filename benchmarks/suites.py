@@ -540,27 +540,14 @@ def _fleet_one(runner, target, engines):
                per_stack, case)
     started = time.monotonic()
 
-    retried = []
-
     def create(i):
-        # Concurrent creates of the local stack store can end in a
-        # DBDeadlock answered 500 (a known issue, not what this measures):
-        # the create is retried, and counted in the note.
-        for attempt in range(5):
-            try:
-                paths[i] = projects[i].create_stack(
-                    _resources(per_stack, 'OS::Heat::None'),
-                    name='fleet-%03d-%d' % (i, attempt))
-                return
-            except Failed as error:
-                if ' 500 ' not in str(error) or attempt == 4:
-                    raise
-                retried.append(str(error)[:200])
+        paths[i] = projects[i].create_stack(
+            _resources(per_stack, 'OS::Heat::None'),
+            name='fleet-%03d' % i)
     errors = _in_threads(runner.fleet_clients, range(stacks), create)
     if errors:
         raise errors[0][1]
-    runner.log('fleet: created in %.1f s (%d creates retried after a '
-               '500)', time.monotonic() - started, len(retried))
+    runner.log('fleet: created in %.1f s', time.monotonic() - started)
     snapshot_ids = [None] * stacks
     done_at = [None] * stacks
     failures = []
@@ -623,9 +610,8 @@ def _fleet_one(runner, target, engines):
                len(times), stacks, wall, posted)
     out = [Result(runner.kind, 'fleet', case, eng + 'total wall', 's',
                   [wall],
-                  note='POSTs took %.1f s; %d failed; %d stack creates '
-                       'retried' % (posted, stacks - len(times),
-                                    len(retried)))]
+                  note='POSTs took %.1f s; %d failed' % (
+                      posted, stacks - len(times)))]
     if times:
         p50, p99 = percentile(times, 50), percentile(times, 99)
         out += [

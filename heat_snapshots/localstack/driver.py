@@ -432,8 +432,7 @@ class LocalStackDriver(base.ManagingStackDriver):
 
         def store():
             store_db.local_stack_create(context, values)
-            for name, resource in resources:
-                store_db.local_resource_set(context, stack_id, name, resource)
+            store_db.local_resources_create(context, stack_id, resources)
 
         try:
             db_api.run_in_transaction(context, store)
@@ -1024,7 +1023,7 @@ class _Run:
             name, values = self.driver._resource_values(
                 self.parsed.resources[name], self.resolver)
             store_db.local_resource_set(self.context, self.stack_id,
-                                        self._path(name), values)
+                                        self._path(name), values, new=True)
         self.walk(self.parsed.graph(), self.update, 'local-update')
         removed = {name: set(r.depends_on or ())
                    for name, r in self.old.items()

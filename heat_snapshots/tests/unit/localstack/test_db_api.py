@@ -14,13 +14,17 @@
 another's, a stack name per project among live stacks, and updates that
 find nothing once another writer changed the row."""
 
+import threading
+
 from oslo_db import exception as db_exc
 from oslo_utils import timeutils
 import sqlalchemy as sa
 
 from heat_snapshots.db import api as core_db
+from heat_snapshots.db import migration
 from heat_snapshots.localstack import db_api
 from heat_snapshots.tests import base
+from heat_snapshots.tests.unit.db import base as db_base
 
 
 def _stack(project_id='project-a', name='web', **values):
@@ -267,6 +271,84 @@ class LocalResourceTestCase(base.TestCase):
         self.assertEqual([resource_event.uuid], [e.uuid for e in only])
         self.assertRaises(ValueError, db_api.local_event_list, self.ctx,
                           self.stack.id, sort_dir='sideways')
+
+
+def _resource(**values):
+    return dict({'type': 'OS::Heat::None', 'action': 'INIT',
+                 'status': 'COMPLETE', 'properties': {}}, **values)
+
+
+class NewStackResourcesTestCase(base.TestCase):
+    use_db = True
+
+    def test_a_new_stacks_resources_are_inserted_once(self):
+        ctx = self.make_context()
+        stack = db_api.local_stack_create(ctx, _stack())
+        db_api.local_resources_create(ctx, stack.id, [
+            ('a', _resource()), ('b', _resource(properties={'n': 1}))])
+        self.assertEqual(
+            [('a', {}), ('b', {'n': 1})],
+            [(r.name, r.properties)
+             for r in db_api.local_resource_list(ctx, stack.id)])
+        self.assertRaises(db_exc.DBDuplicateEntry,
+                          db_api.local_resources_create, ctx, stack.id,
+                          [('a', _resource())])
+
+
+class ConcurrentCreateMySQLTestCase(db_base.OpportunisticDBTestMixin,
+                                    base.TestCase):
+    """Two stacks created at once on MariaDB."""
+
+    FIXTURE = db_base.MySQLOpportunisticFixture
+
+    def setUp(self):
+        super().setUp()
+        migration.upgrade(engine=core_db.get_engine())
+
+    def _create(self, ctx, stack_id, name, before_commit=None):
+        def store():
+            # A wait for a lock fails at once instead of after 50 s.
+            ctx.session.execute(
+                sa.text('SET SESSION innodb_lock_wait_timeout = 1'))
+            db_api.local_stack_create(ctx, _stack(id=stack_id, name=name))
+            db_api.local_resources_create(ctx, stack_id, [
+                ('server', _resource()), ('volume', _resource())])
+            if before_commit is not None:
+                before_commit()
+        core_db.run_in_transaction(ctx, store)
+
+    def test_a_create_does_not_wait_for_another_stacks_create(self):
+        # Each create used to write a resource with an UPDATE finding no
+        # row, then an INSERT: the UPDATE locked the index's gap where the
+        # rows of both new stacks go, and the second create's INSERT
+        # waited for the first create to commit (two of them deadlocked).
+        first_ctx, second_ctx = self.make_context(), self.make_context()
+        written, release = threading.Event(), threading.Event()
+        errors = []
+
+        def first():
+            try:
+                self._create(first_ctx, 'a' * 36, 'first', before_commit=(
+                    lambda: (written.set(), release.wait(60))))
+            except Exception as error:
+                errors.append(error)
+                written.set()
+
+        thread = threading.Thread(target=first)
+        thread.start()
+        self.addCleanup(thread.join)
+        self.addCleanup(release.set)
+        self.assertTrue(written.wait(60))
+        # The first create's transaction is open until release.
+        self._create(second_ctx, 'b' * 36, 'second')
+        release.set()
+        thread.join()
+        self.assertEqual([], errors)
+        ctx = self.make_context()
+        for stack_id in ('a' * 36, 'b' * 36):
+            self.assertEqual(
+                ['server', 'volume'],
+                [r.name for r in db_api.local_resource_list(ctx, stack_id)])
 
 
 class ArtifactTestCase(base.TestCase):

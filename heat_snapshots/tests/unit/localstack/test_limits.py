@@ -370,17 +370,18 @@ class StoreTest(local_base.DriverTestCase):
         self.assertIn('Invalid stack name', str(error))
 
     def test_stack_and_resources_are_stored_together_or_not_at_all(self):
-        calls = []
-        original = store_db.local_resource_set
+        original = store_db.local_resources_create
+        written = []
 
-        def failing(context, stack_id, name, values):
-            calls.append(name)
-            if len(calls) == 2:
-                raise db_exc.DBError('disk full')
-            return original(context, stack_id, name, values)
+        def failing(context, stack_id, resources):
+            # Written, then the transaction fails.
+            original(context, stack_id, resources)
+            written.append(stack_id)
+            raise db_exc.DBError('disk full')
 
         self.useFixture(fixtures.MonkeyPatch(
-            'heat_snapshots.localstack.db_api.local_resource_set', failing))
+            'heat_snapshots.localstack.db_api.local_resources_create',
+            failing))
         self.assertRaises(db_exc.DBError, self.driver.create_stack,
                           self.ctx, 'half',
                           hot({'a': {'type': 'OS::Heat::None'},
@@ -389,6 +390,8 @@ class StoreTest(local_base.DriverTestCase):
         self.assertEqual([], self.driver.list_stacks(self.ctx))
         self.assertIsNone(store_db.local_stack_get_by_name(
             self.ctx, self.ctx.project_id, 'half'))
+        self.assertEqual([], store_db.local_resource_list(self.ctx,
+                                                          written[0]))
 
     def test_a_racing_create_of_the_same_name_is_refused(self):
         # Both creates passed the look-up by name: the constraint decides.
