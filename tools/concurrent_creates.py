@@ -72,9 +72,9 @@ def main():
         wall = time.monotonic() - started
         if counters is not None:
             after = lock_counters()
-            counters = ', '.join('%s %d' % (name, int(after[name]) -
-                                             int(counters[name]))
-                                 for name in COUNTERS)
+            counters = ', '.join(
+                '%s %d' % (name, int(after[name]) - int(counters[name]))
+                for name in COUNTERS)
     finally:
         targets.stop(target)
     print('%d stacks of %d resources, %d clients, %s: %.1f s, %d failed%s'
