@@ -15,10 +15,12 @@
 
 Starts a benchmark deployment (benchmarks/target.py) and has ``--clients``
 threads create ``--stacks`` stacks of ``--resources`` OS::Heat::None, each
-once; prints how many creates failed (with their first answers) and, on
-MariaDB, how many of its row locks were waited for and how many of its
-transactions deadlocked meanwhile (its global status counters, so the
-server is to be otherwise idle):
+once; with ``--lifecycle``, then snapshot each, restore it, delete the
+snapshot, snapshot it again and delete the stack, every stack at once in
+each phase. Prints, per phase, how many calls failed (with their first
+answers) and, on MariaDB, how many of its row locks were waited for and
+how many of its transactions deadlocked meanwhile (its global status
+counters, so the server is to be otherwise idle):
 
     PYTHONPATH=. python tools/concurrent_creates.py --stacks 200
 """
@@ -48,41 +50,81 @@ def lock_counters():
         engine.dispose()
 
 
+class Stacks:
+    """The stacks of one run, each in a project of ten."""
+
+    def __init__(self, target, count, resources):
+        run = uuid.uuid4().hex[:6]
+        self.projects = [target.for_project('%s-%s-%02d' % (
+            target.project, run, i // 10)) for i in range(count)]
+        self.resources = resources
+        self.paths = [None] * count
+        self.snapshots = [None] * count
+
+    def create(self, i):
+        self.paths[i] = self.projects[i].create_stack(
+            self.resources, name='create-%03d' % i)
+
+    def snapshot(self, i):
+        project = self.projects[i]
+        self.snapshots[i] = project.snapshot(self.paths[i])
+        project.wait_snapshot(self.paths[i], self.snapshots[i])
+
+    def restore(self, i):
+        self.projects[i].restore(self.paths[i], self.snapshots[i])
+        self.projects[i].wait_stack(self.paths[i], 'RESTORE_COMPLETE')
+
+    def delete_snapshot(self, i):
+        self.projects[i].delete_snapshot(self.paths[i], self.snapshots[i])
+
+    def delete_stack(self, i):
+        self.projects[i].delete_stack(self.paths[i])
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--deployment', default='mysql')
     parser.add_argument('--stacks', type=int, default=200)
     parser.add_argument('--resources', type=int, default=20)
     parser.add_argument('--clients', type=int, default=8)
+    parser.add_argument('--lifecycle', action='store_true')
     args = parser.parse_args()
+    # (phase, the Stacks method each client calls)
+    phases = [('create', 'create')]
+    if args.lifecycle:
+        phases += [('snapshot', 'snapshot'), ('restore', 'restore'),
+                   ('delete snapshot', 'delete_snapshot'),
+                   ('snapshot again', 'snapshot'),
+                   ('delete stack', 'delete_stack')]
     target = targets.start(args.deployment)
+    failures = 0
     try:
-        run = uuid.uuid4().hex[:6]
-        resources = suites._resources(args.resources, 'OS::Heat::None')
-        counters = (lock_counters() if args.deployment == 'mysql'
-                    else None)
-
-        def create(i):
-            project = target.for_project('%s-%s-%02d' % (target.project,
-                                                         run, i // 10))
-            project.create_stack(resources, name='create-%03d' % i)
-        started = time.monotonic()
-        failed = suites._in_threads(args.clients, range(args.stacks),
-                                    create)
-        wall = time.monotonic() - started
-        if counters is not None:
-            after = lock_counters()
-            counters = ', '.join(
-                '%s %d' % (name, int(after[name]) - int(counters[name]))
-                for name in COUNTERS)
+        stacks = Stacks(target, args.stacks, suites._resources(
+            args.resources, 'OS::Heat::None'))
+        print('%d stacks of %d resources, %d clients, %s' % (
+            args.stacks, args.resources, args.clients, args.deployment))
+        for name, method in phases:
+            counters = (lock_counters() if args.deployment == 'mysql'
+                        else None)
+            started = time.monotonic()
+            failed = suites._in_threads(args.clients, range(args.stacks),
+                                        getattr(stacks, method))
+            wall = time.monotonic() - started
+            if counters is not None:
+                after = lock_counters()
+                counters = ', '.join(
+                    '%s %d' % (key, int(after[key]) - int(counters[key]))
+                    for key in COUNTERS)
+            print('%s: %.1f s, %d failed%s' % (
+                name, wall, len(failed), '; ' + counters if counters else ''))
+            for _i, error in failed[:3]:
+                print('  %s' % str(error)[:200])
+            failures += len(failed)
+            if failed:
+                break
     finally:
         targets.stop(target)
-    print('%d stacks of %d resources, %d clients, %s: %.1f s, %d failed%s'
-          % (args.stacks, args.resources, args.clients, args.deployment,
-             wall, len(failed), '; ' + counters if counters else ''))
-    for _i, error in failed[:3]:
-        print('  %s' % str(error)[:200])
-    return 1 if failed else 0
+    return 1 if failures else 0
 
 
 if __name__ == '__main__':
