@@ -104,19 +104,20 @@ def main():
         print('%d stacks of %d resources, %d clients, %s' % (
             args.stacks, args.resources, args.clients, args.deployment))
         for name, method in phases:
-            counters = (lock_counters() if args.deployment == 'mysql'
-                        else None)
+            before = (lock_counters() if args.deployment == 'mysql'
+                      else None)
             started = time.monotonic()
             failed = suites._in_threads(args.clients, range(args.stacks),
                                         getattr(stacks, method))
             wall = time.monotonic() - started
-            if counters is not None:
+            locks = ''
+            if before is not None:
                 after = lock_counters()
-                counters = ', '.join(
-                    '%s %d' % (key, int(after[key]) - int(counters[key]))
+                locks = '; ' + ', '.join(
+                    '%s %d' % (key, int(after[key]) - int(before[key]))
                     for key in COUNTERS)
-            print('%s: %.1f s, %d failed%s' % (
-                name, wall, len(failed), '; ' + counters if counters else ''))
+            print('%s: %.1f s, %d failed%s' % (name, wall, len(failed),
+                                               locks))
             for _i, error in failed[:3]:
                 print('  %s' % str(error)[:200])
             failures += len(failed)
