@@ -227,7 +227,7 @@ class Target:
                 return
             if body['stack']['stack_status'] == 'DELETE_FAILED':
                 raise Failed('stack %s: DELETE_FAILED' % path)
-            time.sleep(0.2)
+            time.sleep(POLL_INTERVAL)
         raise Failed('stack %s not deleted after %s s' % (path, timeout))
 
     def snapshot(self, path, name=None, busy_timeout=30):

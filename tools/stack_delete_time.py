@@ -15,8 +15,9 @@
 
 Starts a benchmark deployment (benchmarks/target.py), creates a stack of N
 OS::Heat::None, takes S snapshots, deletes one of them, then deletes the
-stack with the others; prints each delete's wall time and the CPU the
-deployment's processes used for it.
+stack with the others; prints the stack's create and each delete's wall
+time and the CPU the deployment's processes used for it. With S = 0, the
+stack's create and delete only:
 
     python tools/stack_delete_time.py --deployment mysql \
         --resources 1000 --snapshots 20
@@ -42,28 +43,34 @@ def main():
     args = parser.parse_args()
     target = targets.start(args.deployment)
     try:
+        before = target.cpu()
+        start = time.monotonic()
         path = target.create_stack(
             suites._resources(args.resources, 'OS::Heat::None'))
+        create = time.monotonic() - start
+        created = target.cpu()
         ids = []
         for i in range(args.snapshots):
             snapshot_id = target.snapshot(path, 'snapshot-%d' % i)
             target.wait_snapshot(path, snapshot_id)
             ids.append(snapshot_id)
+        printed = ['%s: stack create of %d: %.3f s (CPU %s)' % (
+            args.deployment, args.resources, create,
+            _used(created, before))]
+        if ids:
+            before = target.cpu()
+            start = time.monotonic()
+            target.delete_snapshot(path, ids.pop(0))
+            printed.append('delete of 1 snapshot: %.3f s (CPU %s)' % (
+                time.monotonic() - start, _used(target.cpu(), before)))
         before = target.cpu()
         start = time.monotonic()
-        target.delete_snapshot(path, ids[0])
-        one = time.monotonic() - start
-        middle = target.cpu()
-        start = time.monotonic()
         target.delete_stack(path, timeout=3600)
-        stack = time.monotonic() - start
-        after = target.cpu()
+        printed.append('stack delete with %d snapshots: %.3f s (CPU %s)' % (
+            len(ids), time.monotonic() - start, _used(target.cpu(), before)))
     finally:
         targets.stop(target)
-    print('%s: delete of 1 snapshot of %d: %.3f s (CPU %s); stack delete '
-          'with %d snapshots: %.2f s (CPU %s)' % (
-              args.deployment, args.resources, one, _used(middle, before),
-              args.snapshots - 1, stack, _used(after, middle)))
+    print('; '.join(printed))
 
 
 if __name__ == '__main__':

@@ -658,23 +658,31 @@ def _set_many(context, items):
     """_Run._set's writes for each item (stack_id, path, values, passed)
     at once: the events of the states passed through, an UPDATE per shape
     of values for all, then the events of those whose state changed, a
-    statement for each stack's (and state passed through).
+    statement for each stack's (and state passed through); last, the rows
+    of the items whose ``values`` are None (resources deleted, _Run.delete)
+    go, a statement for each stack's.
     """
     passed_through = collections.OrderedDict()
-    for stack_id, path, _values, passed in items:
+    events = collections.OrderedDict()
+    gone = collections.OrderedDict()
+    for stack_id, path, values, passed in items:
+        if values is None:
+            gone.setdefault(stack_id, []).append(path)
+            continue
         if passed is not None:
             passed_through.setdefault((stack_id, passed), []).append(path)
+        if 'status' in values:
+            events.setdefault(stack_id, []).append(path)
     for (stack_id, passed), paths in passed_through.items():
         store_db.local_resource_events_add(context, stack_id, paths,
                                            shown=passed)
     store_db.local_resource_update_many(context, [
-        (stack_id, path, values) for stack_id, path, values, _ in items])
-    events = collections.OrderedDict()
-    for stack_id, path, values, _passed in items:
-        if 'status' in values:
-            events.setdefault(stack_id, []).append(path)
+        (stack_id, path, values) for stack_id, path, values, _ in items
+        if values is not None])
     for stack_id, paths in events.items():
         store_db.local_resource_events_add(context, stack_id, paths)
+    for stack_id, paths in gone.items():
+        store_db.local_resources_delete(context, stack_id, paths)
     return [True] * len(items)
 
 
@@ -841,6 +849,9 @@ class _Run:
         self.held = {}
         #: The writes of the steps done at once, while they are (_at_once).
         self.collected = None
+        #: The names with a nested stack's rows under them, once a delete
+        #: asked (_instant_delete).
+        self.parents = None
         self.environment = tmpl.normalise_environment(environment)
         self.parsed = None
         if template is None:
@@ -948,15 +959,21 @@ class _Run:
 
     # --- the stack's resources, all of them --------------------------------
 
-    def walk(self, graph, action, name):
+    def walk(self, graph, action, name, instant=None, cancellable=True):
         """``action`` for each resource of ``graph`` after those it
         requires, as ``walk.walk`` does, the instant steps first (_at_once).
+
+        :param instant: whether a resource's step is instant (default:
+            _instant, a create's or update's).
+        :param cancellable: a user's cancel of the operation stops it.
         """
-        done = self._at_once(graph, action, name)
+        cancelled = self.cancelled if cancellable else None
+        done = self._at_once(graph, action, name, instant or self._instant,
+                             cancelled)
         walk.walk({node: set(requires) - done
                    for node, requires in graph.items() if node not in done},
                   action, self._concurrency, self.deadline, name=name,
-                  cancelled=self.cancelled)
+                  cancelled=cancelled)
 
     def _instant(self, name):
         definition = self.parsed.resources[name]
@@ -964,7 +981,26 @@ class _Run:
         return definition.type_class.instant and (
             old is None or old.type == definition.type)
 
-    def _at_once(self, graph, action, name):
+    def _instant_delete(self, name):
+        """Whether the delete of ``name`` is an instant step: its type is
+        instant and no nested stack's rows are under it (which its delete
+        would have to walk first).
+        """
+        if self.parents is None:
+            self.parents = {
+                path[len(self.prefix):].split(nested.SEPARATOR, 1)[0]
+                for path in store_db.local_resource_names(
+                    self.context, self.stack_id, prefix=self.prefix)
+                if nested.SEPARATOR in path[len(self.prefix):]}
+        return self._old_type(name).instant and name not in self.parents
+
+    def _old_type(self, name):
+        """The type class of the stored resource ``name``."""
+        return (tmpl.resource_type(self.environment, name,
+                                   self.old[name].type, self.files)
+                or resource_types.ResourceType)
+
+    def _at_once(self, graph, action, name, instant, cancelled):
         """Do, before the walk, the steps of the instant resources whose
         dependencies are instant too (``OS::Heat::None``, ``Value``...):
         one after the other, dependencies first, their writes AT_ONCE
@@ -977,16 +1013,16 @@ class _Run:
 
         :returns: the names done.
         """
-        order = walk.leading(graph, self._instant)
+        order = walk.leading(graph, instant)
         for start in range(0, len(order), AT_ONCE):
             if time.monotonic() > self.deadline:
                 raise exception.OperationTimeout(operation=name,
                                                  seconds='the allowed')
-            if self.cancelled is not None and self.cancelled():
+            if cancelled is not None and cancelled():
                 raise exception.OperationCancelled()
             written, failure = self._collect(
                 walk.waves(order[start:start + AT_ONCE], graph), action)
-            if written:
+            if any(written):
                 _write_waves(self.context, written)
             if failure is not None:
                 raise failure
@@ -1030,16 +1066,15 @@ class _Run:
                    if name not in self.parsed.resources}
         removed = {name: requires & set(removed)
                    for name, requires in removed.items()}
-        walk.walk(walk.reverse(removed), self.delete, self._concurrency,
-                  self.deadline, name='local-update-delete',
-                  cancelled=self.cancelled)
+        self.walk(walk.reverse(removed), self.delete, 'local-update-delete',
+                  instant=self._instant_delete)
 
     def delete_all(self):
         """Delete every resource, in reverse dependency order."""
         graph = {name: set(r.depends_on or ()) & set(self.old)
                  for name, r in self.old.items()}
-        walk.walk(walk.reverse(graph), self.delete, self._concurrency,
-                  self.deadline, name='local-delete')
+        self.walk(walk.reverse(graph), self.delete, 'local-delete',
+                  instant=self._instant_delete, cancellable=False)
 
     # --- one resource ------------------------------------------------------
 
@@ -1214,22 +1249,27 @@ class _Run:
     def delete(self, name):
         """Delete ``name`` (a resource of the old definition)."""
         old = self.old[name]
-        type_class = (tmpl.resource_type(self.environment, name, old.type,
-                                         self.files)
-                      or resource_types.ResourceType)
+        instant = self._instant_delete(name)
 
         def work():
-            self._delete_nested(name)
-            rtype = type_class.named(name)
+            if not instant:
+                self._delete_nested(name)
+            rtype = self._old_type(name).named(name)
             properties = old.properties or {}
             if old.action != INIT:
                 rtype.run(resource_types.DELETE, properties, self.deadline)
                 rtype.handle_delete(properties, old.data or {})
 
-        self._step(name, DELETE, work)
-        group_commit.write(self.context, lambda context: (
-            store_db.local_resource_delete(context, self.stack_id,
-                                           self._path(name))))
+        self._step(name, DELETE, work, instant=instant)
+        path = self._path(name)
+        gone = (self.stack_id, path, None, None)
+        if self.collected is not None:
+            self.collected.append(gone)
+        else:
+            group_commit.write(
+                self.context, lambda context: store_db.local_resources_delete(
+                    context, self.stack_id, [path]),
+                many=_set_many, item=gone)
         self.tree.add_resources(-1)
 
     # --- nested stacks -----------------------------------------------------

@@ -20,6 +20,7 @@ from heat_snapshots.common import exception
 from heat_snapshots.db import group_commit
 from heat_snapshots.engine.stacks import base as stacks_base
 from heat_snapshots.engine import walk
+from heat_snapshots.localstack import db_api as store_db
 from heat_snapshots.localstack import driver as local_driver
 from heat_snapshots.localstack import resource_types
 from heat_snapshots.tests import base
@@ -453,13 +454,16 @@ class InstantStepTest(DriverTestCase):
                     sort_dir='asc')]
 
     def written_at_once(self):
-        """The paths of each write of steps done before a walk."""
+        """The paths of each write of steps done before a walk, each once
+        (a delete's row going is an item of its own).
+        """
         calls = []
         real = local_driver._write_waves
 
         def write_waves(context, waves):
-            calls.append([path for items in waves
-                          for _stack, path, _values, _passed in items])
+            calls.append(list(dict.fromkeys(
+                path for items in waves
+                for _stack, path, _values, _passed in items)))
             return real(context, waves)
         self.useFixture(fixtures.MockPatchObject(
             local_driver, '_write_waves', side_effect=write_waves))
@@ -604,6 +608,66 @@ class InstantStepTest(DriverTestCase):
         self.assertEqual({'CREATE_COMPLETE'},
                          {self.status(r) for r in
                           self.resources(stack).values()})
+
+    def deleted_events(self, stack):
+        deleted = self.driver.get_stack(self.ctx, stack.id)
+        return [(e.resource_name, e.status) for e in self.driver.list_events(
+            self.ctx, deleted, filters={'resource_action': 'DELETE'},
+            sort_dir='asc')]
+
+    def test_a_stack_of_instant_types_is_deleted_in_one_write(self):
+        stack = self.create(self.chain())
+        written = self.changes()
+        at_once = self.written_at_once()
+        self.driver.run_delete(self.ctx, stack.id)
+        # Without the deletes at once: [], each resource three writes.
+        self.assertEqual([['c', 'b', 'a']], at_once)
+        self.assertEqual(0, sum(written.values()))
+        self.assertEqual({}, self.resources(stack))
+        # Each goes after those that depend on it, as in the walk.
+        self.assertEqual(
+            [('c', 'IN_PROGRESS'), ('c', 'COMPLETE'),
+             ('b', 'IN_PROGRESS'), ('b', 'COMPLETE'),
+             ('a', 'IN_PROGRESS'), ('a', 'COMPLETE')],
+            self.deleted_events(stack))
+
+    def test_an_instant_delete_after_a_waiting_one_is_walked(self):
+        stack = self.create(hot({
+            'n': {'type': 'OS::Heat::None'}, 't': dict(tres(),
+                                                       depends_on='n'),
+            'm': {'type': 'OS::Heat::None'}}))
+        at_once = self.written_at_once()
+        self.driver.run_delete(self.ctx, stack.id)
+        # n waited for t's delete, in the walk.
+        self.assertEqual([['m']], at_once)
+        self.assertGreaterEqual(
+            self.deleted_events(stack).index(('n', 'IN_PROGRESS')),
+            self.deleted_events(stack).index(('t', 'COMPLETE')))
+        self.assertEqual({}, self.resources(stack))
+
+    def test_rows_under_an_instant_type_are_deleted_with_it(self):
+        # The rows of a nested stack under a resource whose type now
+        # resolves to an instant one (its environment changed): its delete
+        # walks them first, as any nested stack's.
+        stack = self.create(hot({'n': {'type': 'OS::Heat::None'}}))
+        store_db.local_resource_set(self.ctx, stack.id, 'n/x', {
+            'type': 'OS::Heat::TestResource', 'action': 'CREATE',
+            'status': 'COMPLETE'}, new=True)
+        at_once = self.written_at_once()
+        self.driver.run_delete(self.ctx, stack.id)
+        self.assertEqual([], at_once)
+        self.assertEqual([], store_db.local_resource_names(self.ctx,
+                                                           stack.id))
+
+    def test_resources_an_update_removes_are_deleted_at_once(self):
+        stack = self.create(self.chain())
+        at_once = self.written_at_once()
+        self.update(stack, hot({'a': {'type': 'OS::Heat::None'}}))
+        self.assertEqual([['c', 'b']], at_once)
+        self.assertEqual(['a'], list(self.resources(stack)))
+        self.assertEqual([('c', 'IN_PROGRESS'), ('c', 'COMPLETE'),
+                          ('b', 'IN_PROGRESS'), ('b', 'COMPLETE')],
+                         self.deleted_events(stack))
 
 
 class ResourceChangesTogetherTest(DriverTestCase):
