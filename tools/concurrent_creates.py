@@ -19,8 +19,9 @@ once; with ``--lifecycle``, then snapshot each, restore it, delete the
 snapshot, snapshot it again and delete the stack, every stack at once in
 each phase. Prints, per phase, how many calls failed (with their first
 answers) and, on MariaDB, how many of its row locks were waited for and
-how many of its transactions deadlocked meanwhile (its global status
-counters, so the server is to be otherwise idle):
+for how long in all, and how many of its transactions deadlocked
+meanwhile (its global status counters, so the server is to be otherwise
+idle):
 
     PYTHONPATH=. python tools/concurrent_creates.py --stacks 200
 """
@@ -35,7 +36,9 @@ from benchmarks import launcher
 from benchmarks import suites
 from benchmarks import target as targets
 
-COUNTERS = ('Innodb_row_lock_waits', 'Innodb_deadlocks')
+# (Innodb_row_lock_time: the milliseconds they were waited for.)
+COUNTERS = ('Innodb_row_lock_waits', 'Innodb_row_lock_time',
+            'Innodb_deadlocks')
 
 
 def lock_counters():
