@@ -119,6 +119,9 @@ TRACER = textwrap.dedent('''
             each(m, 'resource_ended', "a resource's end submitted")),
         'heat_snapshots.localstack.driver': lambda m: wrap(
             m.LocalStackDriver, 'get_stack', 'stack read'),
+        'heat_snapshots.engine.walk': lambda m: wrap(m, 'walk', 'walk.walk'),
+        'heat_snapshots.db.api': lambda m: wrap(
+            m, 'read_together', 'read of the rows', True),
         'heat_snapshots.db.group_commit': commits,
     }
 
