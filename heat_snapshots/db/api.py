@@ -635,32 +635,19 @@ def _update_statement(model, where, columns):
 # counts no rows of one, so each was run alone), the most of a batch of
 # walk ends. SQLite, in the process, runs its executemany as cheaply.
 _JOINED_UPDATES = ('mysql', 'postgresql')
-# The sizes of the joined UPDATEs a call's rows are written in: a
-# statement of each size is compiled once, where a size per count of rows
-# recompiled for most batches (0.2 ms per row).
+# The sizes of the joined UPDATEs a call's rows are written in (the rest
+# one by one): a statement of each size is compiled once, where a size per
+# count of rows recompiled for most batches (0.2 ms per row).
 _JOINED_SIZES = (64, 32, 16, 8, 4, 2)
 
 
 def _joined_chunks(rows):
-    """``rows`` in chunks of the largest of _JOINED_SIZES, then what is
-    left in one chunk: alone, or filled up to the smallest size that holds
-    it with copies of its last row. A statement per chunk is a round trip
-    each (50 rows were three: 32, 16 and 2); a row named twice with the
-    same values is updated once, and counted once, as the joined UPDATE
-    matches each row of the table once (MySQL's multi-table UPDATE,
-    PostgreSQL's UPDATE ... FROM).
-    """
-    largest = _JOINED_SIZES[0]
+    """``rows`` in chunks of _JOINED_SIZES, largest first, and of one."""
     start = 0
-    while len(rows) - start >= largest:
-        yield rows[start:start + largest]
-        start += largest
-    rest = rows[start:]
-    if len(rest) > 1:
-        fit = min(size for size in _JOINED_SIZES if size >= len(rest))
-        rest = rest + [rest[-1]] * (fit - len(rest))
-    if rest:
-        yield rest
+    for size in _JOINED_SIZES + (1,):
+        while len(rows) - start >= size:
+            yield rows[start:start + size]
+            start += size
 
 
 def _joined_update_statement(model, where, columns, count, dialect):

@@ -310,37 +310,6 @@ class _GroupCommitMixin:
              for index, name in enumerate(names[:4])},
             r4=('FAILED', None)), shown)
 
-    def test_rows_of_a_shape_left_over_are_one_statement(self):
-        names = ['r%02d' % i for i in range(50)]
-        db_api.resource_snapshot_set_many(self.ctx, [
-            (self.snapshot.id, name, {'resource_type': 'T',
-                                      'action': 'SNAPSHOT',
-                                      'status': 'IN_PROGRESS'})
-            for name in names], new=True)
-        executed = self._statements()
-        db_api.resource_snapshot_set_many(self.ctx, [
-            (self.snapshot.id, name, {'status': 'COMPLETE',
-                                      'data': {'artifact': name}})
-            for name in names])
-        updates = [entry for entry in executed if entry[0] == 'UPDATE']
-        if db_api.get_engine().dialect.name == 'sqlite':
-            self.assertEqual([('UPDATE', True)], updates)
-        else:
-            # One round trip for the 50 (they were three: 32, 16, 2).
-            self.assertEqual([('UPDATE', False)], updates)
-        self.assertEqual(
-            {name: ('COMPLETE', {'artifact': name}) for name in names},
-            {r.resource_name: (r.status, r.data) for r in
-             db_api.resource_snapshot_list(self.ctx, self.snapshot.id)})
-        # A row missing is found missing, the last one (the one the
-        # statement names again to fill its size) as any other.
-        for missing in (['gone', 'r00', 'r01'], ['r00', 'r01', 'gone']):
-            self.assertRaises(
-                db_api.RowsNotAsExpected, db_api.resource_snapshot_set_many,
-                self.ctx, [(self.snapshot.id, name, {'status': 'X'})
-                           for name in missing])
-        self.assertEqual({'COMPLETE'}, set(self._rows().values()))
-
     def test_a_row_named_twice_is_updated_twice_in_order(self):
         db_api.resource_snapshot_set_many(self.ctx, [
             (self.snapshot.id, name, {'resource_type': 'T',
