@@ -163,12 +163,6 @@ def local_stack_update(context, stack_id, values, expected=None):
 _LIKE_ESCAPE = '!'
 
 
-def _like_prefix(prefix):
-    """A LIKE pattern of the names starting with ``prefix``."""
-    return ''.join(_LIKE_ESCAPE + c if c in (_LIKE_ESCAPE, '%', '_') else c
-                   for c in prefix) + '%'
-
-
 def _resource_list_query(under_prefix):
     resource = models.LocalResource
     query = sa.select(*(getattr(resource, name).label(name) for name in
@@ -195,7 +189,9 @@ def local_resource_list(context, stack_id, prefix=None):
     """
     params = {'stack_id': stack_id}
     if prefix is not None:
-        params['pattern'] = _like_prefix(prefix)
+        params['pattern'] = ''.join(
+            _LIKE_ESCAPE + c if c in (_LIKE_ESCAPE, '%', '_') else c
+            for c in prefix) + '%'
     rows = context.session.connection().execute(db_api.prepared(
         ('local_resource_list', prefix is not None),
         lambda: _resource_list_query(prefix is not None)), params)
@@ -287,20 +283,6 @@ def local_resources_update(context, stack_id, names, values):
             models.LocalResource.stack_id == stack_id,
             models.LocalResource.name.in_(names))))
     return [name for name in names if name not in found]
-
-
-@db_api.reader
-def local_resource_names(context, stack_id, prefix=None):
-    """The names (paths) of a stack's resources, only them (see
-    local_resource_list for ``prefix``).
-    """
-    resource = models.LocalResource
-    query = sa.select(resource.name).where(resource.stack_id == stack_id)
-    if prefix:
-        query = query.where(resource.name.like(_like_prefix(prefix),
-                                               escape=_LIKE_ESCAPE))
-    return [name for name in context.session.scalars(
-        query.order_by(resource.id)) if name.startswith(prefix or '')]
 
 
 @db_api.fenced_writer

@@ -467,7 +467,7 @@ class LocalStackDriver(base.ManagingStackDriver):
         """
         row = self._row(context, stack_id)
         run = _Run(self, context, row, row.template, row.files,
-                   row.environment, {}, resource_data=resource_data,
+                   row.environment, (), resource_data=resource_data,
                    tree=nested.Tree(len(store_db.local_resource_list(
                        context, stack_id))))
         try:
@@ -548,7 +548,7 @@ class LocalStackDriver(base.ManagingStackDriver):
             values['timeout_mins'] = definition['timeout_mins']
         rows = store_db.local_resource_list(context, stack_id)
         run = _Run(self, context, row, template, files, environment,
-                   _level(rows, ''), resource_data=resource_data or {},
+                   rows, resource_data=resource_data or {},
                    action=action, timeout_mins=values.get('timeout_mins'),
                    tree=nested.Tree(len(rows)), cancelled=cancelled)
         store_db.local_stack_update(context, stack_id, values)
@@ -580,7 +580,7 @@ class LocalStackDriver(base.ManagingStackDriver):
         template = tmpl.parse(template)
         rows = store_db.local_resource_list(context, stack.id)
         run = _Run(self, context, row, template, dict(files or {}),
-                   environment, _level(rows, ''), action=RESTORE,
+                   environment, rows, action=RESTORE,
                    tree=nested.Tree(len(rows)))
         identity = formatters.stack_identity(stack)
         return {change: [_preview_entry(stack, identity, path, rtype,
@@ -615,7 +615,7 @@ class LocalStackDriver(base.ManagingStackDriver):
         row = self._row(context, stack_id)
         rows = store_db.local_resource_list(context, stack_id)
         run = _Run(self, context, row, None, row.files, row.environment,
-                   _level(rows, ''), action=DELETE,
+                   rows, action=DELETE,
                    tree=nested.Tree(len(rows)))
         run.delete_all()
 
@@ -743,6 +743,15 @@ def _level(rows, prefix):
             for name, path in nested.level(by_path, prefix).items()}
 
 
+def _parents(rows, prefix):
+    """The names in the stack at ``prefix`` with a nested stack's rows
+    among ``rows``.
+    """
+    return {row.name[len(prefix):].split(nested.SEPARATOR, 1)[0]
+            for row in rows if row.name.startswith(prefix) and
+            nested.SEPARATOR in row.name[len(prefix):]}
+
+
 def _check_nested(parsed, resolver, project_id, stack_name, files,
                   environment, tree=None, depth=0):
     """Check the nested stacks of ``parsed`` before anything is stored.
@@ -813,14 +822,17 @@ class _Run:
     """
 
     def __init__(self, driver, context, row, template, files, environment,
-                 old, resource_data=None, action=CREATE,
+                 rows, resource_data=None, action=CREATE,
                  timeout_mins=None, tree=None, parent=None, prefix='',
                  identity=None, cancelled=None):
         self.driver = driver
         self.context = context
         self.row = row
         self.stack_id = row.id
-        self.old = old
+        #: {name: row} of the stack's resources as stored.
+        self.old = _level(rows, prefix)
+        #: The names with a nested stack's rows under them.
+        self.parents = _parents(rows, prefix)
         self.resource_data = resource_data or {}
         self.action = action
         self.prefix = prefix
@@ -849,9 +861,6 @@ class _Run:
         self.held = {}
         #: The writes of the steps done at once, while they are (_at_once).
         self.collected = None
-        #: The names with a nested stack's rows under them, once a delete
-        #: asked (_instant_delete).
-        self.parents = None
         self.environment = tmpl.normalise_environment(environment)
         self.parsed = None
         if template is None:
@@ -863,7 +872,7 @@ class _Run:
             self.tree.add_template(self.parsed.t)
         parameters = self.parsed.parameters(identity[2], identity[1],
                                             identity[0])
-        for name, resource in old.items():
+        for name, resource in self.old.items():
             if name in self.parsed.resources:
                 self.live[name] = self._live(
                     name, self.parsed.resources[name].type_class,
@@ -986,12 +995,6 @@ class _Run:
         instant and no nested stack's rows are under it (which its delete
         would have to walk first).
         """
-        if self.parents is None:
-            self.parents = {
-                path[len(self.prefix):].split(nested.SEPARATOR, 1)[0]
-                for path in store_db.local_resource_names(
-                    self.context, self.stack_id, prefix=self.prefix)
-                if nested.SEPARATOR in path[len(self.prefix):]}
         return self._old_type(name).instant and name not in self.parents
 
     def _old_type(self, name):
@@ -1238,9 +1241,9 @@ class _Run:
     def _preview_nested(self, name, rtype, properties, physical_id):
         child = rtype.child(properties, self.files,
                             self.environment.get('resource_registry'))
-        _prefix, old = self._children(name)
+        _prefix, rows = self._children(name)
         run = _Run(self.driver, self.context, self.row, child.template,
-                   child.files, child.environment(), old,
+                   child.files, child.environment(), rows,
                    resource_data=self.resource_data, action=self.action,
                    parent=self, prefix=self._path(name) + nested.SEPARATOR,
                    identity=self._nested_identity(name, physical_id))
@@ -1278,8 +1281,8 @@ class _Run:
         # Only the nested stack's rows: every resource deleted asks (a
         # read of the whole stack each made a delete of N resources N^2).
         prefix = self._path(name) + nested.SEPARATOR
-        return prefix, _level(store_db.local_resource_list(
-            self.context, self.stack_id, prefix=prefix), prefix)
+        return prefix, store_db.local_resource_list(
+            self.context, self.stack_id, prefix=prefix)
 
     def _run_nested(self, name, rtype, properties, physical_id):
         """Create or update the nested stack of ``name``; the resource's
@@ -1291,10 +1294,10 @@ class _Run:
         child = rtype.child(properties, self.files,
                             self.environment.get('resource_registry'))
         self.tree.add_template(child.template)
-        prefix, old = self._children(name)
+        prefix, rows = self._children(name)
         identity = self._nested_identity(name, physical_id)
         run = _Run(self.driver, self.context, self.row, child.template,
-                   child.files, child.environment(), old,
+                   child.files, child.environment(), rows,
                    resource_data=self.resource_data, action=self.action,
                    parent=self, prefix=prefix, identity=identity)
         run.update_all()
@@ -1306,11 +1309,11 @@ class _Run:
 
     def _delete_nested(self, name):
         """Delete the resources of the nested stack of ``name``, if any."""
-        prefix, old = self._children(name)
-        if not old:
+        prefix, rows = self._children(name)
+        if not rows:
             return
         run = _Run(self.driver, self.context, self.row, None, self.files,
-                   self.environment, old, action=DELETE, parent=self,
+                   self.environment, rows, action=DELETE, parent=self,
                    prefix=prefix, identity=self.identity)
         run.delete_all()
 

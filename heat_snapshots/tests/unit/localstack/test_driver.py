@@ -656,8 +656,8 @@ class InstantStepTest(DriverTestCase):
         at_once = self.written_at_once()
         self.driver.run_delete(self.ctx, stack.id)
         self.assertEqual([], at_once)
-        self.assertEqual([], store_db.local_resource_names(self.ctx,
-                                                           stack.id))
+        self.assertEqual([], store_db.local_resource_list(self.ctx,
+                                                          stack.id))
 
     def test_resources_an_update_removes_are_deleted_at_once(self):
         stack = self.create(self.chain())
