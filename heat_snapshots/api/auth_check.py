@@ -35,7 +35,6 @@ filter inside heat-api and heat-snapshots-status:
 
 from keystoneauth1 import exceptions as ks_exceptions
 from keystoneauth1 import loading
-from keystonemiddleware import auth_token
 
 from heat_snapshots.api import server
 
@@ -95,6 +94,8 @@ EXAMPLE = ('www_authenticate_uri and auth_type = password with auth_url, '
 
 def register_opts(conf):
     """Register what auth_token registers when it is built."""
+    # Imported only with auth_strategy = keystone: see api/app.py.
+    from keystonemiddleware import auth_token
     for group, options in auth_token.list_opts():
         conf.register_opts(options, group=group)
 

@@ -37,11 +37,11 @@ from keystoneauth1 import exceptions as ks_exc
 from keystoneauth1 import identity
 from keystoneauth1 import loading as ks_loading
 from keystoneauth1 import token_endpoint
-import openstack.connection
 from oslo_config import cfg
 from oslo_log import log as logging
 
 from heat_snapshots.common import exception
+from heat_snapshots.common import sdk
 from heat_snapshots.common import trusts
 from heat_snapshots.conf import clients as clients_conf
 
@@ -282,7 +282,7 @@ def connection(context, conf=CONF, session=None, project_id=None):
         if override:
             kwargs['%s_endpoint_override' % service] = format_endpoint(
                 override, project_id)
-    return openstack.connection.Connection(
+    return sdk.connection.Connection(
         session=session, region_name=options.region_name,
         interface=options.interface,
         global_request_id=getattr(context, 'global_id', None),

@@ -21,11 +21,10 @@ leave it alone. A restore makes Heat create the volume again from the
 backup (``backup_id``), as Heat's own volume restore does.
 """
 
-from openstack import exceptions as sdk_exc
-from openstack import utils as sdk_utils
 from oslo_log import log as logging
 
 from heat_snapshots.common import exception
+from heat_snapshots.common import sdk
 from heat_snapshots.engine.resources import cloud
 
 LOG = logging.getLogger(__name__)
@@ -98,7 +97,7 @@ class CinderVolumePlugin(cloud.CloudResourcePlugin):
             self.snapshot_id, getattr(self.stack, 'id', None))
         attrs = {'volume_id': volume_id, 'name': entry.name,
                  'description': description, 'force': True}
-        if sdk_utils.supports_microversion(self._cinder,
+        if sdk.utils.supports_microversion(self._cinder,
                                            METADATA_MICROVERSION):
             attrs['metadata'] = cloud.markers(entry)
         else:
@@ -120,7 +119,7 @@ class CinderVolumePlugin(cloud.CloudResourcePlugin):
             return True
         try:
             backup = self._cinder.get_backup(backup_id)
-        except sdk_exc.NotFoundException:
+        except sdk.exceptions.NotFoundException:
             raise exception.ResourceFailure(
                 reason='Backup %s of volume %s disappeared' % (
                     backup_id, self.resource.physical_resource_id))

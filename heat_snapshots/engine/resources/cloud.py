@@ -39,13 +39,13 @@ retried, and nothing is recorded as deleted.
 import collections
 import functools
 
-from openstack import exceptions as sdk_exc
 from oslo_log import log as logging
 from oslo_utils import uuidutils
 
 from heat_snapshots.common import clients
 from heat_snapshots.common import context as hs_context
 from heat_snapshots.common import exception
+from heat_snapshots.common import sdk
 from heat_snapshots.db import api as db_api
 from heat_snapshots.engine.resources import base
 
@@ -286,7 +286,7 @@ class CloudResourcePlugin(base.ResourcePlugin):
         if artifact_id is not None:
             try:
                 found = cls._get(conn, artifact_id)
-            except sdk_exc.NotFoundException as error:
+            except sdk.exceptions.NotFoundException as error:
                 cls.confirm_gone(conn, error, project_id,
                                  '%s %s' % (cls.artifact_noun, artifact_id))
                 return None
@@ -361,7 +361,7 @@ class CloudResourcePlugin(base.ResourcePlugin):
         self._ours_or_fail(artifact)
         try:
             self._delete(self.connection, artifact_id)
-        except sdk_exc.NotFoundException as error:
+        except sdk.exceptions.NotFoundException as error:
             self.confirm_gone(self.connection, error, self.owner_project_id,
                               '%s %s' % (self.artifact_noun, artifact_id))
             self._gone(artifact_id)
@@ -373,7 +373,7 @@ class CloudResourcePlugin(base.ResourcePlugin):
             return True
         try:
             found = self._get(self.connection, artifact_id)
-        except sdk_exc.NotFoundException as error:
+        except sdk.exceptions.NotFoundException as error:
             self.confirm_gone(self.connection, error, self.owner_project_id,
                               '%s %s' % (self.artifact_noun, artifact_id))
             self._gone(artifact_id)
@@ -417,7 +417,7 @@ class CloudResourcePlugin(base.ResourcePlugin):
             conn = clients.connection(context, base.CONF)
             try:
                 cls._delete(conn, artifact_id)
-            except sdk_exc.NotFoundException as error:
+            except sdk.exceptions.NotFoundException as error:
                 cls.confirm_gone(conn, error, entry.project_id,
                                  '%s %s' % (cls.artifact_noun, artifact_id))
 

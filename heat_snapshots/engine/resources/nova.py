@@ -24,11 +24,10 @@ restore makes Heat rebuild the server from the image, as Heat's own server
 restore does.
 """
 
-from openstack.compute.v2 import server as sdk_server
-from openstack import exceptions as sdk_exc
 from oslo_log import log as logging
 
 from heat_snapshots.common import exception
+from heat_snapshots.common import sdk
 from heat_snapshots.engine.resources import cloud
 
 LOG = logging.getLogger(__name__)
@@ -93,7 +92,7 @@ class NovaServerPlugin(cloud.CloudResourcePlugin):
         if not server_id:
             return {}
         entry = self._record_intent()
-        server = sdk_server.Server(id=server_id)
+        server = sdk.server.Server(id=server_id)
         image_id = server.create_image(self.connection.compute, entry.name,
                                        cloud.markers(entry))
         self._recorded(entry, image_id)
@@ -108,7 +107,7 @@ class NovaServerPlugin(cloud.CloudResourcePlugin):
             return True
         try:
             image = self.connection.image.get_image(image_id)
-        except sdk_exc.NotFoundException:
+        except sdk.exceptions.NotFoundException:
             raise exception.ResourceFailure(
                 reason='Image %s of server %s disappeared' % (
                     image_id, self.resource.physical_resource_id))
