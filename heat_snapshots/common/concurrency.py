@@ -19,12 +19,16 @@ before it imports anything else (``heat_snapshots.cmd``, ``.wsgi`` and the
 tests do it in their ``__init__``); nothing is monkey patched.
 """
 
+import os
 import warnings
 
 from oslo_log import log as logging
 from oslo_service import backend
 
 LOG = logging.getLogger(__name__)
+
+# Read by eventlet when it is imported.
+NO_GREENDNS = 'EVENTLET_NO_GREENDNS'
 
 
 def init():
@@ -40,6 +44,12 @@ def init():
                             module=r'futurist\.')
     selected = backend.get_backend_type()
     if selected is None:
+        # The eventlet futurist imports would import dnspython and a
+        # patched copy of it for its green resolver (some 260 modules,
+        # 8 to 14 MB a process; see benchmarks/README.rst) unless told
+        # not to. Nothing of ours runs on eventlet, so nothing would use
+        # it; an operator's own setting of the variable stands.
+        os.environ.setdefault(NO_GREENDNS, 'yes')
         backend.init_backend(backend.BackendType.THREADING)
     elif selected != backend.BackendType.THREADING:
         LOG.warning('oslo.service backend %s was selected before ours; '

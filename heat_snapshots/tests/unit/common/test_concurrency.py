@@ -12,6 +12,9 @@
 
 """Native threads: oslo.service's threading backend, unless a host chose."""
 
+import os
+import subprocess
+import sys
 import warnings
 
 import fixtures
@@ -58,3 +61,31 @@ class InitTest(base.TestCase):
                     'maintained in bugfix mode', DeprecationWarning,
                     'x.py', 1, module=module)
         self.assertEqual(1, len(caught))
+
+
+# A new process as one of ours starts (heat_snapshots.cmd runs init), then
+# futurist, which imports eventlet: is dnspython in it?
+_STARTED = """
+import sys
+import heat_snapshots.cmd
+import futurist
+print('dns' in sys.modules)
+"""
+
+
+class GreenResolverTest(base.TestCase):
+
+    def started(self, **environ):
+        env = {key: value for key, value in os.environ.items()
+               if key != concurrency.NO_GREENDNS}
+        env.update(environ)
+        return subprocess.run([sys.executable, '-c', _STARTED], env=env,
+                              capture_output=True, text=True, check=True,
+                              timeout=120).stdout.strip()
+
+    def test_eventlets_green_resolver_is_not_imported(self):
+        self.assertEqual('False', self.started())
+
+    def test_an_operators_setting_stands(self):
+        self.assertEqual('True', self.started(
+            **{concurrency.NO_GREENDNS: 'no'}))
