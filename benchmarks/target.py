@@ -201,13 +201,22 @@ class Target:
         return stack['stack_status'], stack.get('stack_status_reason')
 
     def wait_stack(self, path, wanted, timeout=DEFAULT_TIMEOUT,
-                   sample=None):
+                   sample=None, before=None):
+        """Poll the stack until its status is ``wanted``.
+
+        :param before: the status the stack showed before the request
+            that is awaited: seen again, that request has not begun yet
+            (Heat's engine answers a restore's 202 and only then marks the
+            stack RESTORE_IN_PROGRESS, in a thread of its own), so it is
+            no answer; any other status that is not IN_PROGRESS is.
+        :raises: Failed on such a status, or after ``timeout`` seconds.
+        """
         deadline = time.monotonic() + timeout
         while True:
             status, reason = self.stack_status(path)
             if status == wanted:
                 return
-            if not status.endswith('IN_PROGRESS'):
+            if not status.endswith('IN_PROGRESS') and status != before:
                 raise Failed('stack %s: %s (%s), not %s'
                              % (path, status, reason, wanted))
             if time.monotonic() > deadline:

@@ -84,3 +84,65 @@ class WaitSnapshotTest(base.TestCase):
         seen = {}
         self.wait(clock, 100.5, seen)
         self.assertIsNone(seen['running'])
+
+
+class Stack:
+    """time.monotonic, time.sleep and the GETs of a stack whose statuses
+    are ``statuses``, one per GET (the last one for ever after).
+    """
+
+    def __init__(self, statuses):
+        self.now = 100.0
+        self.statuses = list(statuses)
+        self.seen = []
+
+    def monotonic(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.now += seconds
+
+    def stack_status(self, path):
+        status = (self.statuses.pop(0) if len(self.statuses) > 1
+                  else self.statuses[0])
+        self.seen.append(status)
+        return status, 'reason of %s' % status
+
+
+class WaitStackTest(base.TestCase):
+
+    def wait(self, stack, **kwargs):
+        target = targets.Target.__new__(targets.Target)
+        target.stack_status = stack.stack_status
+        with mock.patch.object(targets.time, 'monotonic', stack.monotonic), \
+                mock.patch.object(targets.time, 'sleep', stack.sleep):
+            target.wait_stack('/stack', 'RESTORE_COMPLETE', **kwargs)
+
+    def test_a_restore_not_begun_yet_is_waited_for(self):
+        # Heat's engine marks the stack RESTORE_IN_PROGRESS after its
+        # 202: the first GETs still see the snapshot's status.
+        stack = Stack(['SNAPSHOT_COMPLETE', 'SNAPSHOT_COMPLETE',
+                       'RESTORE_IN_PROGRESS', 'RESTORE_COMPLETE'])
+        self.wait(stack, before='SNAPSHOT_COMPLETE')
+        self.assertEqual('RESTORE_COMPLETE', stack.seen[-1])
+        self.assertEqual(4, len(stack.seen))
+
+    def test_a_status_other_than_the_one_before_is_an_answer(self):
+        stack = Stack(['SNAPSHOT_COMPLETE', 'RESTORE_FAILED'])
+        error = self.assertRaises(targets.Failed, self.wait, stack,
+                                  before='SNAPSHOT_COMPLETE')
+        self.assertIn('RESTORE_FAILED (reason of RESTORE_FAILED), not '
+                      'RESTORE_COMPLETE', str(error))
+
+    def test_without_the_status_before_any_other_end_is_an_answer(self):
+        stack = Stack(['SNAPSHOT_COMPLETE', 'RESTORE_COMPLETE'])
+        error = self.assertRaises(targets.Failed, self.wait, stack)
+        self.assertIn('SNAPSHOT_COMPLETE', str(error))
+        self.assertEqual(['SNAPSHOT_COMPLETE'], stack.seen)
+
+    def test_a_restore_that_never_begins_fails_at_the_timeout(self):
+        stack = Stack(['SNAPSHOT_COMPLETE'])
+        error = self.assertRaises(targets.Failed, self.wait, stack,
+                                  before='SNAPSHOT_COMPLETE', timeout=5)
+        self.assertIn('still SNAPSHOT_COMPLETE after 5 s', str(error))
+        self.assertGreaterEqual(stack.now, 105.0)
