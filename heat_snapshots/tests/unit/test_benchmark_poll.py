@@ -14,28 +14,46 @@
 resolution of every wall time they report.
 """
 
+import contextlib
 from unittest import mock
 
 from benchmarks import target as targets
 from heat_snapshots.tests import base
 
 
-class Clock:
-    """time.monotonic and time.sleep of a client whose GETs each take
-    ``get_time`` seconds; the snapshot is COMPLETE from ``done_at``.
+class FakeTime:
+    """time.monotonic and time.sleep of the benchmarks' client, from 100.0
+    on; ``patched()`` puts them in place of benchmarks.target's.
     """
 
-    def __init__(self, get_time, done_at):
+    def __init__(self):
         self.now = 100.0
-        self.get_time = get_time
-        self.done_at = done_at
-        self.sent = []
 
     def monotonic(self):
         return self.now
 
     def sleep(self, seconds):
         self.now += seconds
+
+    def patched(self):
+        patches = contextlib.ExitStack()
+        patches.enter_context(mock.patch.object(
+            targets.time, 'monotonic', self.monotonic))
+        patches.enter_context(mock.patch.object(
+            targets.time, 'sleep', self.sleep))
+        return patches
+
+
+class Clock(FakeTime):
+    """A client whose GETs each take ``get_time`` seconds; the snapshot is
+    COMPLETE from ``done_at``.
+    """
+
+    def __init__(self, get_time, done_at):
+        super().__init__()
+        self.get_time = get_time
+        self.done_at = done_at
+        self.sent = []
 
     def request(self, method, path, body=None, expect=(200,)):
         self.sent.append(round(self.now - 100.0, 4))
@@ -49,8 +67,7 @@ class WaitSnapshotTest(base.TestCase):
     def wait(self, clock, not_before, seen=None):
         target = targets.Target.__new__(targets.Target)
         target.request = clock.request
-        with mock.patch.object(targets.time, 'monotonic', clock.monotonic), \
-                mock.patch.object(targets.time, 'sleep', clock.sleep):
+        with clock.patched():
             target.wait_snapshot('/stack', 'snap', not_before=not_before,
                                  seen=seen)
         return clock.sent
@@ -86,21 +103,15 @@ class WaitSnapshotTest(base.TestCase):
         self.assertIsNone(seen['running'])
 
 
-class Stack:
-    """time.monotonic, time.sleep and the GETs of a stack whose statuses
-    are ``statuses``, one per GET (the last one for ever after).
+class Stack(FakeTime):
+    """A stack whose statuses are ``statuses``, one per GET (the last one
+    for ever after).
     """
 
     def __init__(self, statuses):
-        self.now = 100.0
+        super().__init__()
         self.statuses = list(statuses)
         self.seen = []
-
-    def monotonic(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.now += seconds
 
     def stack_status(self, path):
         status = (self.statuses.pop(0) if len(self.statuses) > 1
@@ -114,8 +125,7 @@ class WaitStackTest(base.TestCase):
     def wait(self, stack, **kwargs):
         target = targets.Target.__new__(targets.Target)
         target.stack_status = stack.stack_status
-        with mock.patch.object(targets.time, 'monotonic', stack.monotonic), \
-                mock.patch.object(targets.time, 'sleep', stack.sleep):
+        with stack.patched():
             target.wait_stack('/stack', 'RESTORE_COMPLETE', **kwargs)
 
     def test_a_restore_not_begun_yet_is_waited_for(self):
