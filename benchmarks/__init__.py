@@ -11,3 +11,11 @@
 # under the License.
 
 """Benchmarks of heat-snapshots: python -m benchmarks --help."""
+
+# The RPC floor (rpc_floor.py) runs oslo.messaging in this process and in
+# one of its own: on the threading backend of oslo.service, as ours do
+# (see heat_snapshots/common/concurrency.py), selected before anything
+# imports oslo.messaging.
+from heat_snapshots.common import concurrency
+
+concurrency.init()

@@ -18,6 +18,7 @@ deployments' rows are reported for comparison.
 """
 
 import collections
+import json
 import math
 import threading
 import time
@@ -25,9 +26,13 @@ import uuid
 
 import sqlalchemy as sa
 
+from benchmarks import launcher
+from benchmarks import rpc_floor
 from benchmarks.stats import percentile
 from benchmarks.stats import Result
+from benchmarks.target import cpu_seconds
 from benchmarks.target import Failed
+from heat_snapshots.common import rpc
 
 MB = 1024.0 * 1024.0
 
@@ -312,38 +317,103 @@ def api(runner):
         }
         _, listed = operations['list']()
         assert len(listed['snapshots']) == runner.api_snapshots
-        for op, call in operations.items():
-            for clients in runner.clients:
-                p50s, p99s, rates, cpus = [], [], [], {}
-                for run in range(runner.runs):
-                    cpu0 = target.cpu()
-                    latencies, elapsed = _load(call, clients,
-                                               runner.api_duration)
-                    cpu1 = target.cpu()
-                    p50s.append(percentile(latencies, 50) * 1000)
-                    p99s.append(percentile(latencies, 99) * 1000)
-                    rates.append(len(latencies) / elapsed)
-                    for role, value in _roles_delta(cpu0, cpu1).items():
-                        cpus.setdefault(role, []).append(
-                            value / len(latencies) * 1000)
-                    runner.log('api: %s x %d clients run %d: p50 %.1f ms '
-                               'p99 %.1f ms %.0f req/s', op, clients,
-                               run + 1, p50s[-1], p99s[-1], rates[-1])
-                case = '%s, %d client%s' % (op, clients,
-                                            's' if clients > 1 else '')
-                for metric, unit, values in (('p50', 'ms', p50s),
-                                             ('p99', 'ms', p99s),
-                                             ('rps', 'req/s', rates)):
-                    target_ = (API_TARGETS.get((op, clients, metric))
-                               if runner.kind == 'mysql' else None)
-                    results.append(Result(runner.kind, 'api', case, metric,
-                                          unit, values, target_))
-                for role in sorted(cpus):
-                    results.append(Result(
-                        runner.kind, 'api', case, 'CPU %s per request' % role,
-                        'ms', cpus[role]))
+        floor = _floor(runner, target, operations['show'])
+        try:
+            results.extend(_api_loads(runner, target, operations, floor))
+        finally:
+            if floor is not None:
+                floor.stop()
         target.delete_stack(path)
     return results
+
+
+def _floor(runner, target, show):
+    """The RPC floor (benchmarks/rpc_floor.py) beside a deployment whose
+    API calls its engine through a broker: it answers as many chars as
+    the show's reply, packed as the engine packs it. None for the others.
+    """
+    if runner.kind != 'mysql':
+        return None
+    _status, shown = show()
+    size = len(rpc.pack_text(json.dumps(shown['snapshot'])))
+    return rpc_floor.Floor(launcher.transport_url(), size,
+                           project=target.project)
+
+
+def _api_loads(runner, target, operations, floor):
+    """Each operation's load by each number of clients; with a floor,
+    the bare call by one client after each run of the show by one, and
+    the show's p50 over the floor's of the same round.
+    """
+    results = []
+    for op, call in operations.items():
+        for clients in runner.clients:
+            p50s, p99s, rates, cpus = [], [], [], {}
+            beside = floor if (op, clients) == ('show', 1) else None
+            floors = []
+            for run in range(runner.runs):
+                cpu0 = target.cpu()
+                latencies, elapsed = _load(call, clients,
+                                           runner.api_duration)
+                cpu1 = target.cpu()
+                p50s.append(percentile(latencies, 50) * 1000)
+                p99s.append(percentile(latencies, 99) * 1000)
+                rates.append(len(latencies) / elapsed)
+                for role, value in _roles_delta(cpu0, cpu1).items():
+                    cpus.setdefault(role, []).append(
+                        value / len(latencies) * 1000)
+                runner.log('api: %s x %d clients run %d: p50 %.1f ms '
+                           'p99 %.1f ms %.0f req/s', op, clients,
+                           run + 1, p50s[-1], p99s[-1], rates[-1])
+                if beside is not None:
+                    floors.append(_floor_run(beside, runner.api_duration))
+                    runner.log('api: rpc floor run %d: p50 %.2f ms',
+                               run + 1, floors[-1][0])
+            case = '%s, %d client%s' % (op, clients,
+                                        's' if clients > 1 else '')
+            for metric, unit, values in (('p50', 'ms', p50s),
+                                         ('p99', 'ms', p99s),
+                                         ('rps', 'req/s', rates)):
+                target_ = (API_TARGETS.get((op, clients, metric))
+                           if runner.kind == 'mysql' else None)
+                results.append(Result(runner.kind, 'api', case, metric,
+                                      unit, values, target_))
+            for role in sorted(cpus):
+                results.append(Result(
+                    runner.kind, 'api', case, 'CPU %s per request' % role,
+                    'ms', cpus[role]))
+            if floors:
+                results.extend(_floor_rows(runner, case, p50s, floors))
+    return results
+
+
+def _floor_run(floor, duration):
+    """(p50 ms, {role: CPU ms per call}) of the floor's call, one client.
+    """
+    processes = floor.processes()
+    before = cpu_seconds(processes)
+    latencies, _elapsed = _load(floor.call, 1, duration)
+    after = cpu_seconds(processes)
+    return (percentile(latencies, 50) * 1000,
+            {role: value / len(latencies) * 1000
+             for role, value in _roles_delta(before, after).items()})
+
+
+def _floor_rows(runner, case, p50s, floors):
+    floor_case = 'rpc floor, 1 client'
+    rows = [Result(runner.kind, 'api', floor_case, 'p50', 'ms',
+                   [p50 for p50, _cpu in floors],
+                   note='a bare oslo.messaging call answering as many '
+                        'chars as the show, after each of its runs')]
+    for role in sorted(floors[0][1]):
+        rows.append(Result(runner.kind, 'api', floor_case,
+                           'CPU %s per call' % role, 'ms',
+                           [cpu.get(role, 0.0) for _p50, cpu in floors]))
+    rows.append(Result(runner.kind, 'api', case, 'p50 / rpc floor p50',
+                       'x', [show / floor for show, (floor, _cpu)
+                             in zip(p50s, floors)],
+                       note='each run over the floor run after it'))
+    return rows
 
 
 def _load(call, clients, duration):

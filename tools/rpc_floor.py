@@ -19,67 +19,25 @@ benchmark's RabbitMQ) whose one method answers a text as long as a show's
 packed reply, called from this process as the API calls the engine; and,
 in the same invocation, alternated with it, the show through the API (the
 benchmark's api suite's stack and instrument, benchmarks/suites.py
-``_load``). Prints, per round, the p50 of each and the CPU per call of
-each process (RabbitMQ's too), then their medians:
+``_load``; the server is benchmarks/rpc_floor.py's, which the api suite
+measures beside the show too). Prints, per round, the p50 of each and the
+CPU per call of each process (RabbitMQ's too), then their medians:
 
     PYTHONPATH=. python tools/rpc_floor.py --runs 3
 """
 
 import argparse
 import json
-import os
 import statistics
-import subprocess
-import sys
-import tempfile
-import uuid
 
-import oslo_messaging as messaging
 import psutil
 
 from benchmarks import launcher
+from benchmarks import rpc_floor
 from benchmarks import stats
 from benchmarks import suites
 from benchmarks import target as targets
-from heat_snapshots.common import context as hs_context
 from heat_snapshots.common import rpc
-from heat_snapshots import conf as hs_conf
-
-TOPIC = 'hs-rpc-floor'
-
-
-def configure(url):
-    """This process's oslo.config as the benchmark's deployment writes
-    its processes' (launcher.py): the broker, auto-deleted queues.
-    """
-    with tempfile.NamedTemporaryFile('w', suffix='.conf',
-                                     delete=False) as f:
-        f.write('[DEFAULT]\ntransport_url = %s\n'
-                '[oslo_messaging_rabbit]\namqp_auto_delete = true\n' % url)
-    hs_conf.CONF(['--config-file', f.name], project='heat-snapshots',
-                 default_config_files=[])
-    os.unlink(f.name)
-
-
-def serve(url, topic, size):
-    """The floor's RPC server: answers ``answer`` with ``size`` chars."""
-    configure(url)
-    text = 'x' * size
-
-    class Endpoint:
-        target = messaging.Target(version='1.0')
-
-        @messaging.expose
-        def answer(self, context):
-            return text
-
-    server = rpc.get_server(messaging.Target(topic=topic, server='floor'),
-                            [Endpoint()])
-    server.start()
-    print('serving', flush=True)
-    sys.stdin.read()
-    server.stop()
-    server.wait()
 
 
 def rabbitmq():
@@ -104,16 +62,10 @@ def main():
     parser.add_argument('--runs', type=int, default=3)
     parser.add_argument('--duration', type=float, default=5.0,
                         help='seconds of calls per measurement')
-    parser.add_argument('--serve', nargs=3, metavar=('URL', 'TOPIC', 'SIZE'),
-                        help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.serve:
-        url, topic, size = args.serve
-        return serve(url, topic, int(size))
 
-    url = launcher.transport_url()
     target = targets.start('mysql')
-    server = None
+    floor = None
     try:
         path = target.create_stack(suites._resources(50, 'OS::Heat::None'))
         snapshot_id = target.snapshot(path, 'floor')
@@ -121,39 +73,26 @@ def main():
         _status, shown = target.request(
             'GET', '%s/snapshots/%s' % (path, snapshot_id))
         size = len(rpc.pack_text(json.dumps(shown['snapshot'])))
-        topic = '%s-%s' % (TOPIC, uuid.uuid4().hex[:8])
-        server = subprocess.Popen(
-            [sys.executable, os.path.abspath(__file__), '--serve', url,
-             topic, str(size)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            text=True)
-        assert server.stdout.readline().strip() == 'serving'
-        configure(url)
-        client = rpc.get_client(messaging.Target(topic=topic, version='1.0'))
-        context = hs_context.RequestContext(
-            user_id='bench-user', project_id=target.project,
-            roles=['member'])
-
-        def floor_call():
-            assert len(client.call(context, 'answer')) == size
+        floor = rpc_floor.Floor(launcher.transport_url(), size,
+                                project=target.project)
 
         def show_call():
             target.request('GET', '%s/snapshots/%s' % (path, snapshot_id))
 
-        floor_processes = {'client': psutil.Process(),
-                           'server': psutil.Process(server.pid)}
+        floor_processes = floor.processes()
         show_processes = dict(target.processes())
         broker = rabbitmq()
         if broker is not None:
             floor_processes['rabbitmq'] = show_processes['rabbitmq'] = broker
         for _ in range(200):
-            floor_call()
+            floor.call()
             show_call()
         print('reply of %d chars (a show\'s, packed); %d s per '
               'measurement' % (size, args.duration))
         rows = {'rpc call': [], 'show': []}
         for run in range(args.runs):
             for name, call, processes in (
-                    ('rpc call', floor_call, floor_processes),
+                    ('rpc call', floor.call, floor_processes),
                     ('show', show_call, show_processes)):
                 p50, used = measure(call, processes, args.duration)
                 rows[name].append((p50, used))
@@ -170,10 +109,9 @@ def main():
                         v[1].get(role, 0.0) for v in values))
                     for role in roles)))
     finally:
+        if floor is not None:
+            floor.stop()
         rpc.cleanup()
-        if server is not None:
-            server.stdin.close()
-            server.wait(timeout=30)
         targets.stop(target)
 
 
