@@ -366,7 +366,9 @@ def _api_loads(runner, target, operations, floor):
                            'p99 %.1f ms %.0f req/s', op, clients,
                            run + 1, p50s[-1], p99s[-1], rates[-1])
                 if beside is not None:
-                    floors.append(_floor_run(beside, runner.api_duration))
+                    floors.append(one_client(beside.call,
+                                             beside.processes(),
+                                             runner.api_duration))
                     runner.log('api: rpc floor run %d: p50 %.2f ms',
                                run + 1, floors[-1][0])
             case = '%s, %d client%s' % (op, clients,
@@ -387,12 +389,12 @@ def _api_loads(runner, target, operations, floor):
     return results
 
 
-def _floor_run(floor, duration):
-    """(p50 ms, {role: CPU ms per call}) of the floor's call, one client.
+def one_client(call, processes, duration):
+    """(p50 ms, {role: CPU ms per call}) of ``call`` by one client, the
+    CPU of ``processes`` ({role: psutil.Process}).
     """
-    processes = floor.processes()
     before = cpu_seconds(processes)
-    latencies, _elapsed = _load(floor.call, 1, duration)
+    latencies, _elapsed = _load(call, 1, duration)
     after = cpu_seconds(processes)
     return (percentile(latencies, 50) * 1000,
             {role: value / len(latencies) * 1000

@@ -34,7 +34,6 @@ import psutil
 
 from benchmarks import launcher
 from benchmarks import rpc_floor
-from benchmarks import stats
 from benchmarks import suites
 from benchmarks import target as targets
 from heat_snapshots.common import rpc
@@ -45,16 +44,6 @@ def rabbitmq():
         if process.info['name'] == 'beam.smp':
             return process
     return None
-
-
-def measure(call, processes, duration):
-    """(p50 ms, {role: CPU ms per call}) of ``call`` by one client."""
-    before = targets.cpu_seconds(processes)
-    latencies, _elapsed = suites._load(call, 1, duration)
-    after = targets.cpu_seconds(processes)
-    return (stats.percentile(latencies, 50) * 1000,
-            {role: (after[role] - before[role]) / len(latencies) * 1000
-             for role in after if role in before})
 
 
 def main():
@@ -94,7 +83,8 @@ def main():
             for name, call, processes in (
                     ('rpc call', floor.call, floor_processes),
                     ('show', show_call, show_processes)):
-                p50, used = measure(call, processes, args.duration)
+                p50, used = suites.one_client(call, processes,
+                                              args.duration)
                 rows[name].append((p50, used))
                 cpus = ', '.join('%s %.3f ms' % (role, value)
                                  for role, value in sorted(used.items()))
