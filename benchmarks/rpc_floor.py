@@ -19,6 +19,7 @@ engine. Measured beside the show in the same minutes, it is the peer the
 show's figures are set against on a machine whose speed moves.
 """
 
+import json
 import os
 import subprocess
 import sys
@@ -78,6 +79,13 @@ def serve(url, topic, size):
     sys.stdin.read()
     server.stop()
     server.wait()
+
+
+def reply_size(shown):
+    """How many chars the engine's reply to the show that answered
+    ``shown`` (the API's JSON body) carries: its text, packed.
+    """
+    return len(rpc.pack_text(json.dumps(shown['snapshot'])))
 
 
 class Floor:

@@ -18,7 +18,6 @@ deployments' rows are reported for comparison.
 """
 
 import collections
-import json
 import math
 import threading
 import time
@@ -32,7 +31,6 @@ from benchmarks.stats import percentile
 from benchmarks.stats import Result
 from benchmarks.target import cpu_seconds
 from benchmarks.target import Failed
-from heat_snapshots.common import rpc
 
 MB = 1024.0 * 1024.0
 
@@ -335,8 +333,8 @@ def _floor(runner, target, show):
     if runner.kind != 'mysql':
         return None
     _status, shown = show()
-    size = len(rpc.pack_text(json.dumps(shown['snapshot'])))
-    return rpc_floor.Floor(launcher.transport_url(), size,
+    return rpc_floor.Floor(launcher.transport_url(),
+                           rpc_floor.reply_size(shown),
                            project=target.project)
 
 

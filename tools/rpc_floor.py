@@ -27,7 +27,6 @@ CPU per call of each process (RabbitMQ's too), then their medians:
 """
 
 import argparse
-import json
 import statistics
 
 import psutil
@@ -36,7 +35,6 @@ from benchmarks import launcher
 from benchmarks import rpc_floor
 from benchmarks import suites
 from benchmarks import target as targets
-from heat_snapshots.common import rpc
 
 
 def rabbitmq():
@@ -61,7 +59,7 @@ def main():
         target.wait_snapshot(path, snapshot_id)
         _status, shown = target.request(
             'GET', '%s/snapshots/%s' % (path, snapshot_id))
-        size = len(rpc.pack_text(json.dumps(shown['snapshot'])))
+        size = rpc_floor.reply_size(shown)
         floor = rpc_floor.Floor(launcher.transport_url(), size,
                                 project=target.project)
 
@@ -101,7 +99,6 @@ def main():
     finally:
         if floor is not None:
             floor.stop()
-        rpc.cleanup()
         targets.stop(target)
 
 
