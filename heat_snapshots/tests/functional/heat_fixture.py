@@ -209,10 +209,15 @@ def _server_engine(url):
 
 
 class Heat:
-    """heat-engine and heat-api (noauth) in a temporary directory."""
+    """heat-engine and heat-api (noauth) in a temporary directory.
 
-    def __init__(self, venv):
+    :param defaults: more ``[DEFAULT]`` options of its heat.conf
+        ({name: value}), such as ``convergence_engine``.
+    """
+
+    def __init__(self, venv, defaults=None):
         self.venv = venv
+        self.defaults = dict(defaults or {})
         self.id = uuid.uuid4().hex[:10]
         self.dir = None
         self.port = None
@@ -318,6 +323,8 @@ class Heat:
             'init_command': ISOLATION}).render_as_string(hide_password=False)
         self._write('hs_heat_launcher.py', LAUNCHER % {
             'topic': self.engine_topic})
+        defaults = ['%s = %s' % (name, value)
+                    for name, value in sorted(self.defaults.items())]
         self._write('heat.conf', '\n'.join([
             '[DEFAULT]',
             'host = %s' % self.host,
@@ -330,6 +337,7 @@ class Heat:
             'template_dir = %s' % self.venv.etc('templates'),
             'plugin_dirs = %s' % os.path.join(self.dir, 'plugins'),
             'debug = false',
+        ] + defaults + [
             '',
             '[database]',
             'connection = %s' % db_url,
