@@ -18,8 +18,8 @@ a cached virtualenv, one heat-engine and heat-wsgi-api, noauth, on the
 same MariaDB and RabbitMQ), with ``convergence_engine = false`` (the
 faster of Heat's two engines for these stacks) and no limit on a stack's
 resources (``max_resources_per_stack = -1``; Heat's default is 1000).
-Prints the URL to give the benchmarks,
-then runs until interrupted, when it stops Heat and drops its database:
+Prints the URL to give the benchmarks, then runs until interrupted, when
+it stops Heat and drops its database:
 
     PYTHONPATH=. python tools/legacy_heat.py
 """
