@@ -14,6 +14,8 @@
 
 import statistics
 
+from benchmarks import goals
+
 
 def percentile(values, pct):
     """The ``pct`` percentile (nearest rank) of ``values``."""
@@ -28,7 +30,8 @@ class Result:
     """One row: a figure measured in several runs, and its target.
 
     :param target: (comparison, value): ('<', 1.0) means the median must
-        be below 1.0; None: reported only.
+        be below 1.0; None: reported only (goals.judge gives the rows
+        their targets).
     """
 
     def __init__(self, deployment, benchmark, case, metric, unit, values,
@@ -49,9 +52,7 @@ class Result:
     def verdict(self):
         if self.target is None or self.median is None:
             return ''
-        op, limit = self.target
-        ok = self.median < limit if op == '<' else self.median > limit
-        return 'ok' if ok else 'MISSED'
+        return 'ok' if goals.met(self.target, self.median) else 'MISSED'
 
     def target_text(self):
         if self.target is None:
@@ -98,10 +99,35 @@ def table(results):
     return '\n'.join(lines)
 
 
+RATIO_HEADER = ['deployment', 'benchmark', 'case', 'metric', 'ours', '{}',
+                'ours/{}', 'target', '']
+
+
 def ratios(results, reference, failed=None, not_comparable=None,
            left_out=None):
-    """A table of every figure of the other deployments divided by the
-    same figure (benchmark, case, metric) of ``reference``.
+    """ratio_rows' rows as a table."""
+    return ratio_table(ratio_rows(results, reference, failed,
+                                  not_comparable, left_out), reference)
+
+
+def ratio_table(rows, reference):
+    """Rows of ratio_rows under their header."""
+    rows = [[cell.format(reference) for cell in RATIO_HEADER]] + rows
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = []
+    for number, row in enumerate(rows):
+        lines.append('  '.join(cell.ljust(width) for cell, width in
+                               zip(row, widths)).rstrip())
+        if number == 0:
+            lines.append('  '.join('-' * w for w in widths))
+    return '\n'.join(lines)
+
+
+def ratio_rows(results, reference, failed=None, not_comparable=None,
+               left_out=None):
+    """Every figure of the other deployments divided by the same figure
+    (benchmark, case, metric) of ``reference``, a row (RATIO_HEADER's
+    cells) each, judged where goals.RATIO_TARGETS sets a target.
 
     :param failed: {suite: why} of the suites that failed on
         ``reference``: their rows say so instead of a ratio.
@@ -116,8 +142,7 @@ def ratios(results, reference, failed=None, not_comparable=None,
     theirs = {(r.benchmark, r.case, r.metric): r for r in results
               if r.deployment == reference}
     cases = {(benchmark, case) for benchmark, case, _ in theirs}
-    rows = [['deployment', 'benchmark', 'case', 'metric', 'ours',
-             reference, 'ours/' + reference]]
+    rows = []
     for result in results:
         if result.deployment == reference:
             continue
@@ -126,9 +151,16 @@ def ratios(results, reference, failed=None, not_comparable=None,
             # Fleet rows of N engines against Heat's (one heat-engine).
             other = theirs.get((result.benchmark, result.case, '1 eng: ' +
                                 result.metric.split(' eng: ', 1)[1]))
+        target, verdict = None, ''
         if other is not None and other.median:
             ratio = '%.2f' % (result.median / other.median)
             their = _fmt(other.median)
+            if result.deployment in goals.JUDGED:
+                target = goals.find(goals.RATIO_TARGETS, result.benchmark,
+                                    result.case, result.metric)
+            if target is not None:
+                verdict = ('ok' if goals.met(
+                    target, result.median / other.median) else 'MISSED')
         elif (result.benchmark, result.case) in left_out:
             their = left_out[(result.benchmark, result.case)][:70]
             ratio = 'not run on Heat'
@@ -145,12 +177,7 @@ def ratios(results, reference, failed=None, not_comparable=None,
         rows.append([result.deployment, result.benchmark, result.case,
                      '%s (%s)' % (result.metric, result.unit)
                      if result.unit else result.metric,
-                     _fmt(result.median), their, ratio])
-    widths = [max(len(row[i]) for row in rows) for i in range(7)]
-    lines = []
-    for number, row in enumerate(rows):
-        lines.append('  '.join(cell.ljust(width) for cell, width in
-                               zip(row, widths)).rstrip())
-        if number == 0:
-            lines.append('  '.join('-' * w for w in widths))
-    return '\n'.join(lines)
+                     _fmt(result.median), their, ratio,
+                     '%s %s' % (target[0], _fmt(target[1])) if target
+                     else '', verdict])
+    return rows

@@ -34,20 +34,6 @@ from benchmarks.target import Failed
 
 MB = 1024.0 * 1024.0
 
-# Targets of issue 7: (deployment, benchmark, case, metric) -> target.
-TARGETS = {
-    ('scale', 'snapshot', 'OS::Heat::None', 200): ('<', 1.0),
-    ('scale', 'snapshot', 'OS::Heat::None', 1000): ('<', 4.0),
-    ('scale', 'restore', 'OS::Heat::None', 200): ('<', 2.0),
-    ('scale', 'rss', 'OS::Heat::None', 1000): ('<', 150.0),
-}
-
-
-def _target(runner, key):
-    if runner.kind != 'mysql':
-        return None
-    return TARGETS.get(key)
-
 
 def _roles_delta(before, after):
     return {role: after[role] - before.get(role, 0.0) for role in after}
@@ -149,16 +135,23 @@ def _scale_one(runner, target, rtype, count):
                                                  len(snap_times) + 1)
     out = [
         Result(runner.kind, 'scale', case, 'snapshot wall', 's', snap_times,
-               _target(runner, ('scale', 'snapshot', rtype, count)),
                note=note),
         Result(runner.kind, 'scale', case, 'restore wall', 's',
-               restore_times,
-               _target(runner, ('scale', 'restore', rtype, count)),
-               note=note),
+               restore_times, note=note),
     ]
     for role in sorted(snap_cpu):
         out.append(Result(runner.kind, 'scale', case,
                           'snapshot CPU %s' % role, 's', snap_cpu[role]))
+    engine = [role for role in snap_cpu if role in ('engine', 'all')]
+    if engine:
+        # (Of a process measured in 10 ms steps: a figure of many
+        # resources.)
+        out.append(Result(runner.kind, 'scale', case,
+                          'snapshot engine CPU per resource', 'ms',
+                          [value / count * 1000
+                           for value in snap_cpu[engine[0]]],
+                          note='the engine process' if engine[0] == 'engine'
+                          else 'the one process: API and engine'))
     for role in sorted(restore_cpu):
         out.append(Result(runner.kind, 'scale', case,
                           'restore CPU %s' % role, 's', restore_cpu[role]))
@@ -166,7 +159,6 @@ def _scale_one(runner, target, rtype, count):
     if peak is not None:
         out.append(Result(runner.kind, 'scale', case, 'engine peak RSS',
                           'MB', [peak / MB],
-                          _target(runner, ('scale', 'rss', rtype, count)),
                           note='VmHWM since start; sampled max %.1f MB'
                                % (max(sampled) / MB if sampled else 0)))
     try:
@@ -240,8 +232,7 @@ def _over_ideal(runner, case, ideal, walls, running):
     """
     return [
         Result(runner.kind, 'parallel', case, 'over ideal', '%',
-               [100.0 * (w - ideal) / ideal for w in walls],
-               ('<', 10.0) if runner.kind == 'mysql' else None),
+               [100.0 * (w - ideal) / ideal for w in walls]),
         Result(runner.kind, 'parallel', case, 'still running at', '%',
                [100.0 * (r - ideal) / ideal for r in running],
                note='last GET that saw it IN_PROGRESS: it ended between '
@@ -289,13 +280,6 @@ def _chain(runner, target, properties):
 
 
 # --- 4. API latency and throughput -----------------------------------------
-
-API_TARGETS = {
-    ('show', 1, 'p50'): ('<', 15.0),
-    ('list', 1, 'p50'): ('<', 40.0),
-    ('show', 8, 'rps'): ('>', 150.0),
-}
-
 
 def api(runner):
     results = []
@@ -374,14 +358,17 @@ def _api_loads(runner, target, operations, floor):
             for metric, unit, values in (('p50', 'ms', p50s),
                                          ('p99', 'ms', p99s),
                                          ('rps', 'req/s', rates)):
-                target_ = (API_TARGETS.get((op, clients, metric))
-                           if runner.kind == 'mysql' else None)
                 results.append(Result(runner.kind, 'api', case, metric,
-                                      unit, values, target_))
+                                      unit, values))
             for role in sorted(cpus):
                 results.append(Result(
                     runner.kind, 'api', case, 'CPU %s per request' % role,
                     'ms', cpus[role]))
+            if len(cpus) > 1:
+                results.append(Result(
+                    runner.kind, 'api', case,
+                    'CPU %s per request' % ' + '.join(sorted(cpus)), 'ms',
+                    [sum(each) for each in zip(*cpus.values())]))
             if floors:
                 results.extend(_floor_rows(runner, case, p50s, floors))
     return results
@@ -486,13 +473,11 @@ def memory(runner):
                        done, rss / MB, peak / MB)
             results.append(Result(
                 runner.kind, 'memory', '%d x None' % count,
-                'RSS after %3d snapshots' % done, 'MB', [rss / MB],
-                ('<', 150.0) if runner.kind == 'mysql' else None))
+                'RSS after %3d snapshots' % done, 'MB', [rss / MB]))
         growth = batches[-1] - batches[min(1, len(batches) - 1)]
         results.append(Result(
             runner.kind, 'memory', '%d x None' % count,
             'RSS growth, batch 2 to last', 'MB', [growth],
-            ('<', 10.0) if runner.kind == 'mysql' else None,
             note='RSS before the first snapshot %.1f MB' % (rss0 / MB)))
         target.delete_stack(path)
     return results
@@ -695,7 +680,7 @@ def _fleet_one(runner, target, engines):
             Result(runner.kind, 'fleet', case, eng + 'stack done p99', 's',
                    [p99]),
             Result(runner.kind, 'fleet', case, eng + 'p99 / p50', '',
-                   [p99 / p50], ('<', 3.01), note='no stack starved'),
+                   [p99 / p50], note='no stack starved'),
         ]
     engine_cpu = sum(value for role, value in _roles_delta(cpu0,
                                                            cpu1).items()
@@ -713,7 +698,7 @@ def _fleet_one(runner, target, engines):
     for number, rss in sorted(sampler.rss.items()):
         out.append(Result(runner.kind, 'fleet', case,
                           eng + 'engine %d RSS max' % (number + 1), 'MB',
-                          [rss / MB], ('<', 150.0)))
+                          [rss / MB]))
     if failures:
         # Reported with the figures, as the run's failure.
         runner.log('fleet: %d failures, first: %s', len(failures),
