@@ -68,7 +68,7 @@ def scale(runner):
                     failed.append('%s: %s' % (scale_case(rtype, count),
                                               error))
     if failed:
-        raise FleetFailed(results, failed)
+        raise SuiteFailed(results, failed)
     return results
 
 
@@ -495,14 +495,14 @@ def fleet(runner):
         try:
             with runner.target(engines=engines) as target:
                 results.extend(_fleet_one(runner, target, engines))
-        except FleetFailed as error:
+        except SuiteFailed as error:
             results.extend(error.results)
             failed.extend('%d engine(s): %s' % (engines, failure)
                           for failure in error.failures)
         except Exception as error:
             failed.append('%d engine(s): %s' % (engines, error))
     if failed:
-        raise FleetFailed(results, failed)
+        raise SuiteFailed(results, failed)
     return results
 
 
@@ -703,12 +703,14 @@ def _fleet_one(runner, target, engines):
         # Reported with the figures, as the run's failure.
         runner.log('fleet: %d failures, first: %s', len(failures),
                    failures[0])
-        raise FleetFailed(out, failures)
+        raise SuiteFailed(out, failures)
     return out
 
 
-class FleetFailed(Exception):
-    """Some of a fleet's snapshots failed; ``results`` has the figures."""
+class SuiteFailed(Exception):
+    """Some of a suite's snapshots failed (a fleet's, a scale case's);
+    ``results`` has the figures of the rest.
+    """
 
     def __init__(self, results, failures):
         self.results = results
