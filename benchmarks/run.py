@@ -229,19 +229,21 @@ def main(argv=None):
                        platform.python_version(), os.cpu_count(),
                        load[0], load[1], load[2],
                        time.monotonic() - started))
-    if not args.quick:
-        # (The quick run's N are not the ones the targets are set for.)
+    # (The quick run's N are not the ones the targets are set for.)
+    judged = not args.quick
+    if judged:
         goals.judge(results)
     print(stats.table(results))
     ratio_rows = []
     if args.compare_heat:
         ratio_rows = stats.ratio_rows(results, 'heat', heat_failures,
-                                      not_on_heat, _left_out_of_heat(args))
+                                      not_on_heat, _left_out_of_heat(args),
+                                      judged=judged)
         print()
         print('Side by side: ours / Heat (%s) per figure; < 1 is faster '
               '(or less) than Heat' % args.compare_heat)
         print(stats.ratio_table(ratio_rows, 'heat'))
-    if not args.quick:
+    if judged:
         print()
         print(verdicts(results, ratio_rows))
     for name, failure in sorted(heat_failures.items()):
@@ -255,16 +257,26 @@ def verdicts(results, ratio_rows=()):
     """How many of the figures that have a target met it, and each one
     that missed it.
     """
-    judged = [r.row() for r in results if r.verdict()]
-    ratios = [row for row in ratio_rows if row[-1]]
-    lines = ['MISSED: %s %s %s: %s %s, target %s' % tuple(row[:5] + row[8:9])
-             for row in judged if row[9] == 'MISSED']
-    lines.extend('MISSED: %s %s %s: %s ours / Heat %s, target %s'
-                 % tuple(row[:4] + row[6:8])
-                 for row in ratios if row[-1] == 'MISSED')
-    count = len(judged) + len(ratios)
-    head = 'targets: %d of %d met' % (count - len(lines), count)
-    return '\n'.join([head] + lines)
+    judged = 0
+    lines = []
+    for result in results:
+        verdict = result.verdict()
+        judged += bool(verdict)
+        if verdict == 'MISSED':
+            deployment, benchmark, case, metric, median = result.row()[:5]
+            lines.append('MISSED: %s %s %s: %s %s, target %s' % (
+                deployment, benchmark, case, metric, median,
+                result.target_text()))
+    for deployment, benchmark, case, metric, _ours, _theirs, ratio, \
+            target, verdict in ratio_rows:
+        judged += bool(verdict)
+        if verdict == 'MISSED':
+            lines.append('MISSED: %s %s %s: %s ours / Heat %s, target %s'
+                         % (deployment, benchmark, case, metric, ratio,
+                            target))
+    missed = len(lines)
+    return '\n'.join(['targets: %d of %d met' % (judged - missed, judged)]
+                     + lines)
 
 
 def _left_out_of_heat(args):

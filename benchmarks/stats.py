@@ -124,10 +124,11 @@ def ratio_table(rows, reference):
 
 
 def ratio_rows(results, reference, failed=None, not_comparable=None,
-               left_out=None):
+               left_out=None, judged=True):
     """Every figure of the other deployments divided by the same figure
     (benchmark, case, metric) of ``reference``, a row (RATIO_HEADER's
-    cells) each, judged where goals.RATIO_TARGETS sets a target.
+    cells) each, judged (unless not ``judged``) where
+    goals.RATIO_TARGETS sets a target.
 
     :param failed: {suite: why} of the suites that failed on
         ``reference``: their rows say so instead of a ratio.
@@ -155,7 +156,7 @@ def ratio_rows(results, reference, failed=None, not_comparable=None,
         if other is not None and other.median:
             ratio = '%.2f' % (result.median / other.median)
             their = _fmt(other.median)
-            if result.deployment in goals.JUDGED:
+            if judged and result.deployment in goals.JUDGED:
                 target = goals.find(goals.RATIO_TARGETS, result.benchmark,
                                     result.case, result.metric)
             if target is not None:

@@ -130,3 +130,16 @@ class SuiteRowsTest(base.TestCase):
         self.assertEqual(['', ''], [r.verdict() for r in rows if r.metric in
                                     ('CPU api per request',
                                      'CPU engine per request')])
+
+
+class QuickRunTest(base.TestCase):
+
+    def test_a_quick_run_judges_no_ratio(self):
+        results = [
+            _result('heat', 'scale', N200, 'snapshot wall', 1.0, 's'),
+            _result('mysql', 'scale', N200, 'snapshot wall', 0.5, 's'),
+        ]
+        rows = stats.ratio_rows(results, 'heat', judged=False)
+        self.assertEqual([('0.50', '', '')],
+                         [(row[6], row[7], row[8]) for row in rows])
+        self.assertEqual('targets: 0 of 0 met', run.verdicts(results, rows))
