@@ -49,6 +49,14 @@ class VersionsTest(base.APITestCase):
         self.assertEqual('https://cloud:8443/v1/',
                          response.json['versions'][0]['links'][0]['href'])
 
+    def test_links_ignore_proxy_headers_unless_enabled(self):
+        # Off by default: a client cannot make our links point elsewhere.
+        response = self.app.get('/', headers={
+            'X-Forwarded-Proto': 'https', 'X-Forwarded-Host': 'elsewhere'},
+            status=300)
+        href = response.json['versions'][0]['links'][0]['href']
+        self.assertTrue(href.startswith('http://localhost'), href)
+
 
 class MiddlewareTest(base.APITestCase):
     start_engine = False
