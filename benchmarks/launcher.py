@@ -61,6 +61,21 @@ def transport_url():
                           'rabbit://guest:guest@127.0.0.1:5672/')
 
 
+def preload(source, prefix='hs-preload-'):
+    """Have the processes started from now on (deployments included: they
+    inherit this environment) run ``source`` as their sitecustomize
+    module: a tool's tracer.
+
+    :returns: the new directory holding it, for the tool's other files.
+    """
+    directory = tempfile.mkdtemp(prefix=prefix)
+    with open(os.path.join(directory, 'sitecustomize.py'), 'w') as f:
+        f.write(source)
+    os.environ['PYTHONPATH'] = os.pathsep.join(
+        [directory] + [p for p in [os.environ.get('PYTHONPATH')] if p])
+    return directory
+
+
 def script(name):
     """The console script ``name`` installed next to this Python."""
     path = os.path.join(os.path.dirname(sys.executable), name)

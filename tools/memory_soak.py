@@ -30,10 +30,10 @@ not objects kept (tracemalloc makes the engine about twice as slow).
 
 import argparse
 import os
-import tempfile
 import textwrap
 import time
 
+from benchmarks import launcher
 from benchmarks import suites
 from benchmarks import target as targets
 
@@ -61,16 +61,13 @@ TRACER = textwrap.dedent('''
 ''')
 
 
-def _traced(directory):
+def _traced():
     """Load TRACER into the processes started from now on; :returns: the
     function reading the engine's traced memory (bytes) by its pid.
     """
-    with open(os.path.join(directory, 'sitecustomize.py'), 'w') as f:
-        f.write(TRACER)
-    out = os.path.join(directory, 'traced')
+    out = os.path.join(launcher.preload(TRACER, prefix='hs-soak-'),
+                       'traced')
     os.environ['HS_SOAK_TRACED'] = out
-    os.environ['PYTHONPATH'] = os.pathsep.join(
-        [directory] + [p for p in [os.environ.get('PYTHONPATH')] if p])
 
     def read(pid):
         # Noted every 0.5 s: wait for a note of the engine at rest.
@@ -90,8 +87,7 @@ def main():
                         help='also the memory the engine\'s Python objects '
                              'hold (tracemalloc)')
     args = parser.parse_args()
-    traced = _traced(tempfile.mkdtemp(prefix='hs-soak-')) \
-        if args.traced else None
+    traced = _traced() if args.traced else None
     target = targets.start(args.deployment)
     try:
         path = target.create_stack(suites._resources(args.resources,

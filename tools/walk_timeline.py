@@ -27,10 +27,10 @@ import argparse
 import importlib.util
 import os
 import sys
-import tempfile
 import textwrap
 import time
 
+from benchmarks import launcher
 from benchmarks import suites
 from benchmarks import target as targets
 
@@ -157,14 +157,10 @@ def main():
                         help='[heat_snapshots] walk_workers (default: the '
                              'option\'s)')
     args = parser.parse_args()
-    directory = tempfile.mkdtemp(prefix='hs-timeline-')
-    with open(os.path.join(directory, 'sitecustomize.py'), 'w') as f:
-        f.write(TRACER)
+    directory = launcher.preload(TRACER, prefix='hs-timeline-')
     out = os.path.join(directory, 'timeline.txt')
-    # The deployment's processes inherit both; so does this one.
+    # The deployment's processes inherit it; so does this one.
     os.environ['HS_TIMELINE'] = out
-    os.environ['PYTHONPATH'] = os.pathsep.join(
-        [directory] + [p for p in [os.environ.get('PYTHONPATH')] if p])
     spec = importlib.util.spec_from_file_location(
         'hs_timeline', os.path.join(directory, 'sitecustomize.py'))
     tracer = importlib.util.module_from_spec(spec)
