@@ -42,8 +42,8 @@ MB = 1 << 20
 TRACER = textwrap.dedent('''
     import os, sys, threading, time
 
-    if any(name in arg for arg in sys.argv[:1]
-           for name in ('heat-snapshots-engine', 'heat-snapshots-all')):
+    if os.path.basename(sys.argv[0]) in ('heat-snapshots-engine',
+                                         'heat-snapshots-all'):
         import tracemalloc
 
         tracemalloc.start()
