@@ -74,8 +74,8 @@ def main(argv=None):
     os.makedirs(args.out, exist_ok=True)
     target = targets.start(args.deployment)
     try:
-        path = target.create_stack(suites._resources(args.resources,
-                                                     'OS::Heat::None'))
+        path = target.create_stack(suites.template_resources(
+            args.resources, 'OS::Heat::None'))
         engine = target.engine_process()
         raw = os.path.join(args.out, 'engine.raw')
         spy = subprocess.Popen(

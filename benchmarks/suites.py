@@ -39,7 +39,12 @@ def _roles_delta(before, after):
     return {role: after[role] - before.get(role, 0.0) for role in after}
 
 
-def _resources(count, rtype, properties=None, chain=False):
+def template_resources(count, rtype, properties=None, chain=False):
+    """A template's ``resources`` section: ``count`` resources of type
+    ``rtype`` named r0000, r0001, ...; with ``chain`` each depends on the
+    one before. Shared with tools/ and benchmarks/profile.py, which
+    measure the same stacks as the suites.
+    """
     resources = {}
     for i in range(count):
         name = 'r%04d' % i
@@ -80,7 +85,7 @@ def scale_case(rtype, count):
 def _scale_one(runner, target, rtype, count):
     runner.log('scale: %s x %d: creating the stack', rtype, count)
     started = time.monotonic()
-    path = target.create_stack(_resources(count, rtype))
+    path = target.create_stack(template_resources(count, rtype))
     runner.log('scale: stack created in %.1f s', time.monotonic() - started)
     snap_times, restore_times = [], []
     snap_cpu, restore_cpu = {}, {}
@@ -187,7 +192,8 @@ def parallel(runner):
             ideal = wait * math.ceil(count / concurrency)
             walls, running = _timed_snapshots(
                 runner, target,
-                _resources(count, 'OS::Heat::TestResource', properties),
+                template_resources(count, 'OS::Heat::TestResource',
+                                   properties),
                 'parallel c=%d' % concurrency, ideal)
             case = 'N=%d d=%gs c=%d' % (count, wait, concurrency)
             results.append(Result(
@@ -265,7 +271,8 @@ def _chain(runner, target, properties):
 
     walls, running = _timed_snapshots(
         runner, target,
-        _resources(count, 'OS::Heat::TestResource', properties, chain=True),
+        template_resources(count, 'OS::Heat::TestResource', properties,
+                           chain=True),
         'chain', ideal, check)
     concurrency = max(runner.concurrencies)
     case = 'chain N=%d d=%gs c=%d' % (count, wait, concurrency)
@@ -286,8 +293,8 @@ def api(runner):
     with runner.target() as target:
         runner.log('api: stack of %d resources, %d snapshots',
                    runner.api_resources, runner.api_snapshots)
-        path = target.create_stack(_resources(runner.api_resources,
-                                              'OS::Heat::None'))
+        path = target.create_stack(template_resources(
+            runner.api_resources, 'OS::Heat::None'))
         snapshot_ids = []
         for i in range(runner.api_snapshots):
             snapshot_ids.append(target.snapshot(path, 'api-%d' % i))
@@ -458,7 +465,7 @@ def memory(runner):
         count = runner.memory_resources
         runner.log('memory: stack of %d resources, %d snapshots', count,
                    runner.memory_snapshots)
-        path = target.create_stack(_resources(count, 'OS::Heat::None'))
+        path = target.create_stack(template_resources(count, 'OS::Heat::None'))
         rss0, _ = target.engine_rss()
         batches = []
         done = 0
@@ -602,7 +609,7 @@ def _fleet_one(runner, target, engines):
 
     def create(i):
         paths[i] = projects[i].create_stack(
-            _resources(per_stack, 'OS::Heat::None'),
+            template_resources(per_stack, 'OS::Heat::None'),
             name='fleet-%03d' % i)
     errors = _in_threads(runner.fleet_clients, range(stacks), create)
     if errors:

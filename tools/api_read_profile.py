@@ -44,7 +44,8 @@ def main():
     args = parser.parse_args()
     target = targets.start(args.deployment)
     try:
-        path = target.create_stack(suites._resources(50, 'OS::Heat::None'))
+        path = target.create_stack(
+            suites.template_resources(50, 'OS::Heat::None'))
         ids = []
         for i in range(32):
             ids.append(target.snapshot(path, 'api-%d' % i))

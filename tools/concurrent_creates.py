@@ -102,7 +102,7 @@ def main():
     target = targets.start(args.deployment)
     failures = 0
     try:
-        stacks = Stacks(target, args.stacks, suites._resources(
+        stacks = Stacks(target, args.stacks, suites.template_resources(
             args.resources, 'OS::Heat::None'))
         print('%d stacks of %d resources, %d clients, %s' % (
             args.stacks, args.resources, args.clients, args.deployment))

@@ -90,8 +90,8 @@ def main():
     traced = _traced() if args.traced else None
     target = targets.start(args.deployment)
     try:
-        path = target.create_stack(suites._resources(args.resources,
-                                                     'OS::Heat::None'))
+        path = target.create_stack(suites.template_resources(
+            args.resources, 'OS::Heat::None'))
         started = time.monotonic()
         last = None
         for cycle in range(1, args.cycles + 1):

@@ -44,8 +44,8 @@ def main():
             # Let the services finish what they do once started.
             time.sleep(1)
             started = _rss(target)
-            path = target.create_stack(suites._resources(20,
-                                                         'OS::Heat::None'))
+            path = target.create_stack(suites.template_resources(
+                20, 'OS::Heat::None'))
             for number in range(2):
                 target.wait_snapshot(path, target.snapshot(
                     path, 'memory-%d' % number))

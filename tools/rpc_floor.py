@@ -54,7 +54,8 @@ def main():
     target = targets.start('mysql')
     floor = None
     try:
-        path = target.create_stack(suites._resources(50, 'OS::Heat::None'))
+        path = target.create_stack(
+            suites.template_resources(50, 'OS::Heat::None'))
         snapshot_id = target.snapshot(path, 'floor')
         target.wait_snapshot(path, snapshot_id)
         _status, shown = target.request(

@@ -46,7 +46,7 @@ def main():
         before = target.cpu()
         start = time.monotonic()
         path = target.create_stack(
-            suites._resources(args.resources, 'OS::Heat::None'))
+            suites.template_resources(args.resources, 'OS::Heat::None'))
         create = time.monotonic() - start
         created = target.cpu()
         ids = []

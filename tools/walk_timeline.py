@@ -171,7 +171,7 @@ def main():
         options['walk_workers'] = args.workers
     target = targets.start(args.deployment, {'heat_snapshots': options})
     try:
-        path = target.create_stack(suites._resources(
+        path = target.create_stack(suites.template_resources(
             args.resources, 'OS::Heat::TestResource',
             {'action_wait_secs': {'snapshot': args.wait}}))
         request = target.request
