@@ -196,7 +196,7 @@ def main():
             target.delete_snapshot(path, snapshot_id)
         target.delete_stack(path)
     finally:
-        target.deployment.stop()
+        targets.stop(target)
     print_timelines(out)
 
 
